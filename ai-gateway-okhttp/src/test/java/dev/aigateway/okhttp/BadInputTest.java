@@ -160,6 +160,63 @@ class BadInputTest {
   }
 
   @Test
+  void choicesBeyondAnIntSaturateAndAreAnswered400NamingN() throws Exception {
+    // Were n read as 1, the call would go to the backend with the default allowance.
+    server.enqueue(json(completion("\"prompt_tokens\":8,\"completion_tokens\":2")));
+
+    JsonNode error = error(chat("\"n\":3000000000"));
+
+    assertThat(error.get("param").asText()).isEqualTo("n");
+    assertThat(error.get("message").asText()).contains(Integer.MAX_VALUE + " or more choices");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void geminiCandidatesBeyondAnIntAreAnswered400NamingCandidateCount() throws Exception {
+    server.enqueue(
+        json(
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},"
+                + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":3,"
+                + "\"candidatesTokenCount\":1,\"totalTokenCount\":4}}"));
+    String url = server.url("/v1beta/models/gemini-2.0-flash:generateContent").toString();
+
+    try (Response response =
+        client(false)
+            .newCall(
+                post(
+                    url,
+                    "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
+                        + "\"generationConfig\":{\"candidateCount\":1e10}}"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).contains("generationConfig.candidateCount");
+    }
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void aBedrockMaxTokensBeyondALongIsAnswered400NotGivenTheDefaultAllowance() throws Exception {
+    server.enqueue(
+        json(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi\"}]}},"
+                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":3,\"outputTokens\":1,"
+                + "\"totalTokens\":4}}"));
+
+    try (Response response =
+        client(false)
+            .newCall(
+                post(
+                    server.url("/model/amazon.nova-lite-v1:0/converse").toString(),
+                    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}],"
+                        + "\"inferenceConfig\":{\"maxTokens\":99999999999999999999}}"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).contains("inferenceConfig.maxTokens");
+    }
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
   void anUngovernableRequestEndsInOneRejectedEvent() throws Exception {
     error(chat("\"max_output_tokens\":1000000000001"));
 

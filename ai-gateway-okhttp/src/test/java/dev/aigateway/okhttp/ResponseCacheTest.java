@@ -191,6 +191,32 @@ class ResponseCacheTest {
   }
 
   @Test
+  void azureApiVersionsNeverShareAnswersAndOneVersionStillHits() throws Exception {
+    // An api-version chooses what Azure answers (fields, features, the answer's shape).
+    server.enqueue(json(chatCompletion("gpt-4o-2024-05-13", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    String path = "/openai/deployments/prod-4o/chat/completions?api-version=";
+
+    azure(path + "2024-06-01", request);
+    String second = azure(path + "2025-01-01-preview", request);
+    String third = azure(path + "2025-01-01-preview", request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(second).contains("gpt-4o-2024-08-06");
+    assertThat(third).contains("gpt-4o-2024-08-06");
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  private String azure(String path, String request) throws Exception {
+    try (Response response = client.newCall(post(server.url(path).toString(), request)).execute()) {
+      return response.body().string();
+    }
+  }
+
+  @Test
   void answersNeverCrossVaryByPartitions() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));

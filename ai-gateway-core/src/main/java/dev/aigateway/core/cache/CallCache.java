@@ -9,6 +9,7 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.core.wire.AzureApiVersions;
 import dev.aigateway.core.wire.Replayed;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
@@ -308,12 +309,19 @@ public final class CallCache {
 
   /**
    * Adds the Azure deployment the path names, when it names one: the deployment answers the call
-   * whatever model the body names, so two deployments never share an answer. Nothing is added
-   * otherwise, so keys of calls without one stay as they were.
+   * whatever model the body names, so two deployments never share an answer; and the {@code
+   * api-version} the query names, when it names one. Nothing is added otherwise, so keys of calls
+   * without them stay as they were.
    */
   private CanonicalDigest deployment(CanonicalDigest digest) {
     String deployment = request.deployment();
-    return deployment == null ? digest : digest.add("deployment", deployment);
+    if (deployment != null) {
+      digest.add("deployment", deployment);
+    }
+    // Azure's api-version chooses what the service answers (its fields and features): two
+    // versions never share an answer. Only Azure's URLs carry one, so other keys stay as they were.
+    String apiVersion = AzureApiVersions.of(request.url());
+    return apiVersion == null ? digest : digest.add("api-version", apiVersion);
   }
 
   /**

@@ -32,12 +32,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Exact cache.</b> The key is a SHA-256 digest of what determines the answer: the operation,
  * the model (after the backend pool's traffic split, or the Azure deployment), the Azure deployment
- * the path names, the request headers the call's protocol answers by (Bedrock InvokeModel's
- * guardrail and trace headers), and the request body in canonical form (object keys sorted,
- * whitespace and number spelling normalised), without the transport-only fields {@code stream},
- * {@code stream_options} and {@code user} ({@link Builder#keyIgnores}). Entries live in a {@link
- * ResponseCacheStore} under the call's vary-by partition, so one partition never sees another's
- * answers.
+ * the path names and the {@code api-version} the query names, the request headers the call's
+ * protocol answers by (Bedrock InvokeModel's guardrail and trace headers), and the request body in
+ * canonical form (object keys sorted, whitespace and number spelling normalised), without the
+ * transport-only fields {@code stream}, {@code stream_options} and {@code user} ({@link
+ * Builder#keyIgnores}). Entries live in a {@link ResponseCacheStore} under the call's vary-by
+ * partition, so one partition never sees another's answers.
  *
  * <p><b>What is stored.</b> Only 200 answers that ended completely (a stream through its end
  * marker, a JSON document whole), of governed calls whose {@link Builder#storeIf rule} holds

@@ -16,18 +16,22 @@ import dev.aigateway.core.wire.WireRequest;
  *
  * @param field the request field that set the allowance per choice; null for the default
  * @param perChoice the output tokens per choice
- * @param choices the choices asked for
+ * @param choices the choices asked for; {@link Integer#MAX_VALUE} also stands for more
+ * @param choicesField the request field that asks for the choices ({@code n} for OpenAI)
  */
-record OutputAllowance(String field, long perChoice, int choices) {
+record OutputAllowance(String field, long perChoice, int choices, String choicesField) {
 
   /** The allowance of {@code request}, with {@code defaultPerChoice} when it sets none. */
   static OutputAllowance of(WireRequest request, long defaultPerChoice) {
     if (request.operation() == Operation.EMBEDDINGS) {
-      return new OutputAllowance(null, 0, 1);
+      return new OutputAllowance(null, 0, 1, request.choicesField());
     }
     String field = request.maxOutputTokensField();
     return new OutputAllowance(
-        field, request.maxOutputTokens().orElse(defaultPerChoice), request.choices());
+        field,
+        request.maxOutputTokens().orElse(defaultPerChoice),
+        request.choices(),
+        request.choicesField());
   }
 
   /** Every choice's allowance together; {@link Long#MAX_VALUE} when that does not fit a long. */
@@ -45,8 +49,9 @@ record OutputAllowance(String field, long perChoice, int choices) {
     if (tokens <= Usage.MAX_TOKENS) {
       return null;
     }
-    String param = field != null ? field : "n";
-    String lower = field == null ? "n" : choices > 1 ? field + " or n" : field;
+    String param = field != null ? field : choicesField;
+    String lower =
+        field == null ? choicesField : choices > 1 ? field + " or " + choicesField : field;
     String message =
         "Invalid '"
             + param
@@ -56,7 +61,9 @@ record OutputAllowance(String field, long perChoice, int choices) {
             + (field == null ? " (the gateway's default allowance)" : "")
             + " for "
             + choices
-            + (choices == 1 ? " choice" : " choices")
+            + (choices == 1
+                ? " choice"
+                : choices == Integer.MAX_VALUE ? " or more choices" : " choices")
             + ", "
             + (tokens == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : tokens)
             + " in all, above the "

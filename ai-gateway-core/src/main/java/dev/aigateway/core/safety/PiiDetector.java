@@ -33,9 +33,11 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>The built-in detectors read a character a model reads as an ASCII one as that character: a
- * full-width digit, letter, {@code @}, {@code +} or dash, another script's decimal digit, a Unicode
- * dash or space between groups ({@code ４１１１ １１１１ １１１１ １１１１} is a card number); what they find is
- * where it is in the text. A {@link #custom} detector's pattern sees the text as written.
+ * full-width digit, letter, {@code @}, {@code +} or dash, another script's decimal digit (beyond
+ * the BMP too), a mathematical alphanumeric digit or letter (U+1D400 to U+1D7FF, written as
+ * surrogate pairs), a Unicode dash or space between groups ({@code ４１１１ １１１１ １１１１ １１１１} is a card
+ * number); what they find is where it is in the text. A {@link #custom} detector's pattern sees the
+ * text as written.
  *
  * <p>Immutable and thread-safe.
  */

@@ -66,8 +66,74 @@ final class PiiScan {
     int mark = out.size();
     if (!scan(t, out, true)) {
       out.truncate(mark); // what the first pass found before such a character is found again
-      scan(asRead(t), out, false);
+      if (!hasSurrogates(t)) {
+        scan(asRead(t), out, false);
+        return;
+      }
+      // A character beyond the BMP that reads as an ASCII one (a mathematical digit, U+1D7CE...)
+      // is two chars in t and one in the text read: spans found there are moved back to t's.
+      int[] positions = new int[t.length() + 1];
+      String read = asReadByCodePoint(t, positions);
+      scan(read, out, false);
+      out.move(mark, positions);
     }
+  }
+
+  private static boolean hasSurrogates(String t) {
+    for (int i = 0; i < t.length(); i++) {
+      if (Character.isSurrogate(t.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code t} as read ({@link #asRead}), a character beyond the BMP that reads as an ASCII one
+   * ({@link #readsAs(int)}) taken as that one char; {@code positions[k]} is where the text read's
+   * position {@code k} is in {@code t} (its length maps to {@code t}'s).
+   */
+  static String asReadByCodePoint(String t, int[] positions) {
+    StringBuilder read = new StringBuilder(t.length());
+    int i = 0;
+    while (i < t.length()) {
+      char c = t.charAt(i);
+      positions[read.length()] = i;
+      if (Character.isHighSurrogate(c) && i + 1 < t.length()) {
+        int cp = t.codePointAt(i);
+        int as = readsAs(cp);
+        if (as >= 0) {
+          read.append((char) as);
+          i += Character.charCount(cp);
+          continue;
+        }
+      }
+      read.append(readsAs(c));
+      i++;
+    }
+    positions[read.length()] = t.length();
+    return read.toString();
+  }
+
+  /**
+   * The ASCII character a model reads a code point beyond the BMP as, or -1 when it is none: a
+   * decimal digit of any script (the mathematical digits U+1D7CE to U+1D7FF, which NFKC maps to
+   * ASCII digits; Osmanya's, Adlam's...) as its ASCII digit, a mathematical alphanumeric letter
+   * (U+1D400 to U+1D6A3, bold, italic, script...) as its ASCII letter.
+   */
+  static int readsAs(int codePoint) {
+    if (Character.getType(codePoint) == Character.DECIMAL_DIGIT_NUMBER) {
+      return '0' + Character.digit(codePoint, 10);
+    }
+    if (codePoint >= 0x1D400 && codePoint <= 0x1D6A3) {
+      String nfkc =
+          java.text.Normalizer.normalize(
+              new String(Character.toChars(codePoint)), java.text.Normalizer.Form.NFKC);
+      if (nfkc.length() == 1 && nfkc.charAt(0) < 0x80 && Character.isLetter(nfkc.charAt(0))) {
+        return nfkc.charAt(0);
+      }
+    }
+    return -1;
   }
 
   /**
@@ -88,7 +154,9 @@ final class PiiScan {
         if (c <= 'z') {
           afterAlnum = true;
         } else if (c >= 0x80) {
-          if (stopAtForms && readsAs(c) != c) {
+          if (stopAtForms
+              && (readsAs(c) != c
+                  || (Character.isHighSurrogate(c) && readsAs(t.codePointAt(i)) >= 0))) {
             return false;
           }
           afterAlnum = Character.isLetter(c);

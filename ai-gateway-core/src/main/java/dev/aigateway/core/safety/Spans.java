@@ -74,6 +74,17 @@ final class Spans {
     return -1;
   }
 
+  /**
+   * Moves the bounds of the spans from index {@code from} on through {@code positions}: a bound
+   * {@code b} becomes {@code positions[b]} (found in a text read from another, where each position
+   * of the one read is at {@code positions} in the other).
+   */
+  void move(int from, int[] positions) {
+    for (int i = 2 * from; i < 2 * size; i++) {
+      bounds[i] = positions[bounds[i]];
+    }
+  }
+
   /** Drops the spans added after the first {@code size}. */
   void truncate(int size) {
     if (size < 0 || size > this.size) {

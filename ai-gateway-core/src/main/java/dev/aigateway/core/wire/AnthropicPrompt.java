@@ -19,13 +19,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The text is the system prompt, each message's text, tool-use input and tool-result content,
  * thinking, the text of plain-text documents (and of documents given as content blocks, with their
- * titles and context) and of search results, and each tool's name, description and input schema
- * (compact JSON). The factor and the overheads are fitted to the counts Anthropic's documentation
- * publishes for its examples (see {@code docs/providers.md}, "Anthropic Messages"): Claude's
- * tokenizers produce more tokens than cl100k for the same English text (the published comparisons
- * put it at 10 to 30 percent), so 1.25 keeps the estimate above the real count for ordinary prose
- * and code; a reservation that is a little high is settled to the reported usage when the call
- * ends.
+ * titles and context) and of search results, each tool's name, description and input schema
+ * (compact JSON), and a structured output's format with its JSON schema ({@code output_format} or
+ * {@code output_config.format}, compact JSON). The factor and the overheads are fitted to the
+ * counts Anthropic's documentation publishes for its examples (see {@code docs/providers.md},
+ * "Anthropic Messages"): Claude's tokenizers produce more tokens than cl100k for the same English
+ * text (the published comparisons put it at 10 to 30 percent), so 1.25 keeps the estimate above the
+ * real count for ordinary prose and code; a reservation that is a little high is settled to the
+ * reported usage when the call ends.
  */
 final class AnthropicPrompt {
 
@@ -90,12 +91,28 @@ final class AnthropicPrompt {
         }
       }
     }
+    prompt.outputFormat(body.get("output_format"));
+    JsonNode outputConfig = body.get("output_config");
+    if (outputConfig != null && outputConfig.isObject()) {
+      prompt.outputFormat(outputConfig.get("format"));
+    }
     if (prompt.fixedTokens == TOKENS_PER_REQUEST && prompt.textTokens == 0) {
       return 0; // no system prompt, messages or tools: nothing this reads
     }
     long scaled =
         (prompt.textTokens * FACTOR_NUMERATOR + FACTOR_DENOMINATOR - 1) / FACTOR_DENOMINATOR;
     return scaled + prompt.fixedTokens;
+  }
+
+  /**
+   * A structured output's format ({@code output_format}, or {@code output_config.format}): one that
+   * carries a JSON {@code schema} is counted as its compact JSON, which Anthropic renders into the
+   * prompt, as it does a tool's input schema.
+   */
+  private void outputFormat(@Nullable JsonNode format) {
+    if (format != null && format.isObject() && format.hasNonNull("schema")) {
+      text(format.toString());
+    }
   }
 
   /** A string, or an array of content blocks. */

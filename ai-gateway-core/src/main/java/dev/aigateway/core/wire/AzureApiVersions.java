@@ -22,23 +22,35 @@ public final class AzureApiVersions {
    * names a dated {@code api-version} from before {@value #FIRST_WITH_STREAM_OPTIONS}.
    */
   public static boolean acceptsStreamOptions(@Nullable String url) {
+    return acceptsStreamOptionsIn(of(url));
+  }
+
+  /**
+   * The {@code api-version} query parameter of {@code url} as written (the first, when the query
+   * names it more than once), or null when the url has none. Only Azure's APIs take it.
+   */
+  public static @Nullable String of(@Nullable String url) {
     if (url == null) {
-      return true;
+      return null;
     }
     int query = url.indexOf('?');
     if (query < 0) {
-      return true;
+      return null;
     }
     int at = url.indexOf(PARAMETER, query);
     while (at > 0 && url.charAt(at - 1) != '?' && url.charAt(at - 1) != '&') {
       at = url.indexOf(PARAMETER, at + 1); // part of another parameter's name
     }
     if (at < 0) {
-      return true;
+      return null;
     }
     int start = at + PARAMETER.length();
     int end = url.indexOf('&', start);
-    return acceptsStreamOptionsIn(url.substring(start, end < 0 ? url.length() : end));
+    int fragment = url.indexOf('#', start);
+    if (fragment >= 0 && (end < 0 || fragment < end)) {
+      end = fragment;
+    }
+    return url.substring(start, end < 0 ? url.length() : end);
   }
 
   /**

@@ -67,23 +67,30 @@ final class GeminiRequest extends TreeRequest {
   }
 
   /**
-   * {@code generationConfig.maxOutputTokens} when it is a whole, non-negative number; a negative,
-   * fractional or non-numeric one reads as absent (the default allowance), as other formats read
-   * theirs.
+   * {@code generationConfig.maxOutputTokens} when it is a whole, non-negative number ({@link
+   * Long#MAX_VALUE} when beyond a long, so that it is refused); a negative, fractional or
+   * non-numeric one reads as absent (the default allowance), as other formats read theirs.
    */
   @Override
   public OptionalLong maxOutputTokens() {
-    JsonNode max = present(member(MAX_OUTPUT_TOKENS_POINTER));
-    return max != null && max.isIntegralNumber() && max.canConvertToLong() && max.longValue() >= 0
-        ? OptionalLong.of(max.longValue())
-        : OptionalLong.empty();
+    long max = RequestCounts.count(present(member(MAX_OUTPUT_TOKENS_POINTER)));
+    return max >= 0 ? OptionalLong.of(max) : OptionalLong.empty();
   }
 
-  /** {@code generationConfig.candidateCount}, 1 when absent or not a positive whole number. */
+  /**
+   * {@code generationConfig.candidateCount}: 1 when absent or not a positive whole number, {@link
+   * Integer#MAX_VALUE} when beyond an int (so that the allowance it multiplies is refused, not read
+   * as one candidate's).
+   */
   @Override
   public int choices() {
-    JsonNode count = present(member(CANDIDATE_COUNT_POINTER));
-    return count != null && count.canConvertToInt() && count.intValue() > 0 ? count.intValue() : 1;
+    return RequestCounts.choices(RequestCounts.count(present(member(CANDIDATE_COUNT_POINTER))));
+  }
+
+  /** Gemini names the choices {@code generationConfig.candidateCount}. */
+  @Override
+  public String choicesField() {
+    return "generationConfig.candidateCount";
   }
 
   /** Gemini's sampling settings, which {@link #parameter} reads when the top level lacks one. */

@@ -756,8 +756,8 @@ public final class OpenAiRequest implements WireRequest {
         case MAX_COMPLETION_TOKENS_FIELD -> maxCompletionTokens = value;
         case MAX_TOKENS_FIELD -> maxTokens = value;
         case MAX_OUTPUT_TOKENS_FIELD -> maxOutputTokens = value;
-        case N_FIELD -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
-        case BEST_OF_FIELD -> bestOf = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
+        case N_FIELD -> choices = RequestCounts.choices(value);
+        case BEST_OF_FIELD -> bestOf = RequestCounts.choices(value);
         default -> {
           return false;
         }
@@ -868,14 +868,8 @@ public final class OpenAiRequest implements WireRequest {
         case "max_completion_tokens" -> maxCompletionTokens = count(p, value);
         case "max_tokens" -> maxTokens = count(p, value);
         case "max_output_tokens" -> maxOutputTokens = count(p, value);
-        case "n" -> {
-          long n = count(p, value);
-          choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
-        }
-        case "best_of" -> {
-          long n = count(p, value);
-          bestOf = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
-        }
+        case "n" -> choices = RequestCounts.choices(count(p, value));
+        case "best_of" -> bestOf = RequestCounts.choices(count(p, value));
         default -> p.skipChildren();
       }
     }

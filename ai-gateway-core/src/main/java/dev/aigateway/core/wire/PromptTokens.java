@@ -346,6 +346,12 @@ public final class PromptTokens {
     return element.isIntegralNumber() ? 1 : 0;
   }
 
+  /**
+   * A Responses API request's {@code instructions} and {@code input}: what the request sends. The
+   * earlier turns a server adds for {@code previous_response_id} or {@code conversation} are not in
+   * it and are not counted (the gateway cannot know them); the call's settlement on the reported
+   * usage, which counts them, corrects the charge.
+   */
   private long responsesInput(JsonNode body) {
     JsonNode instructions = body.get("instructions");
     JsonNode input = body.get("input");

@@ -158,12 +158,9 @@ abstract class TreeRequest implements WireRequest {
     }
     allowanceRead = true;
     for (String pointer : allowanceFields()) {
-      JsonNode value = member(pointer);
-      if (value != null
-          && value.isIntegralNumber()
-          && value.canConvertToLong()
-          && value.longValue() >= 0) {
-        allowance = value.longValue();
+      long value = RequestCounts.count(member(pointer));
+      if (value >= 0) {
+        allowance = value;
         allowanceField = pointer.substring(1).replace('/', '.');
         return;
       }

@@ -50,4 +50,9 @@ public interface WireRequest extends LlmRequest {
 
   /** The body field {@link #maxOutputTokens()} was read from, or null when none sets it. */
   @Nullable String maxOutputTokensField();
+
+  /** The body field that asks for {@linkplain #choices() choices}: OpenAI's {@code n}. */
+  default String choicesField() {
+    return "n";
+  }
 }

@@ -120,6 +120,33 @@ class PiiDetectorTest {
     assertThat(found(PiiDetector.usSsn(), "\uFF41123-45-6789")).isEmpty();
   }
 
+  /** {@code ascii} with its digits written from {@code zero}'s block (a digit zero code point). */
+  private static String digitsFrom(int zero, String ascii) {
+    StringBuilder out = new StringBuilder();
+    ascii.chars().forEach(c -> out.appendCodePoint(c >= '0' && c <= '9' ? zero + (c - '0') : c));
+    return out.toString();
+  }
+
+  @Test
+  void digitsWrittenAsSurrogatePairsAreFoundWhereTheyAre() {
+    // Mathematical bold (U+1D7CE) and monospace (U+1D7F6) digits: NFKC reads them as ASCII ones.
+    String ssn = digitsFrom(0x1D7CE, "123-45-6789");
+    String text = "\uD83D\uDE00 ssn " + ssn + ", thanks";
+    assertThat(found(PiiDetector.usSsn(), text)).containsExactly(ssn);
+    String card = digitsFrom(0x1D7F6, "4111 1111") + " 1111 " + digitsFrom(0x1D7CE, "1111");
+    assertThat(found(PiiDetector.cardNumber(), "card " + card + " exp")).containsExactly(card);
+    String phone = "+" + digitsFrom(0x1D7CE, "44 20 7946 0958");
+    assertThat(found(PiiDetector.phone(), "call " + phone)).containsExactly(phone);
+    // Another script's digits beyond the BMP (Osmanya, U+104A0).
+    String osmanya = digitsFrom(0x104A0, "123-45-6789");
+    assertThat(found(PiiDetector.usSsn(), osmanya)).containsExactly(osmanya);
+    // An ASCII number after such digits is found where it is too.
+    String mixed = digitsFrom(0x1D7CE, "7") + " and 123-45-6789";
+    assertThat(found(PiiDetector.usSsn(), mixed)).containsExactly("123-45-6789");
+    // Such digits inside a word start no token, as ASCII ones do not.
+    assertThat(found(PiiDetector.usSsn(), "x" + ssn)).isEmpty();
+  }
+
   @Test
   void customDetectorsFindEveryMatch() {
     PiiDetector employee = PiiDetector.custom("EMPLOYEE_ID", Pattern.compile("\\bEMP-\\d{6}\\b"));

@@ -76,6 +76,37 @@ class AnthropicPromptTest {
         .repeat(repetitions);
   }
 
+  /**
+   * A structured output's JSON schema, given as the beta {@code output_format} or as the GA {@code
+   * output_config.format}, is rendered into the prompt and counted as its compact JSON, as tools'
+   * input schemas are.
+   */
+  @Test
+  void aStructuredOutputSchemaIsCountedInBothItsForms() throws IOException {
+    StringBuilder properties = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      properties
+          .append(i == 0 ? "" : ",")
+          .append("'field")
+          .append(i)
+          .append("':{'type':'string','description':'The value of field number ")
+          .append(i)
+          .append(" as written in the source'}");
+    }
+    String format =
+        "{'type':'json_schema','schema':{'type':'object','properties':{" + properties + "}}}";
+    String schemaJson = JSON.readTree(format.replace('\'', '"')).get("schema").toString();
+    long schemaTokens = COUNTER.countText(TokenEncoding.CL100K_BASE, schemaJson);
+    long plain = estimate(BASIC);
+    String beta = BASIC.replace("'system'", "'output_format':" + format + ",'system'");
+    String ga = BASIC.replace("'system'", "'output_config':{'format':" + format + "},'system'");
+
+    assertThat(estimate(beta)).as("output_format").isGreaterThanOrEqualTo(plain + schemaTokens);
+    assertThat(estimate(ga))
+        .as("output_config.format")
+        .isGreaterThanOrEqualTo(plain + schemaTokens);
+  }
+
   @Test
   void aPlainTextDocumentCountsItsText() throws IOException {
     String text = prose(2_000); // ~34,000 cl100k tokens: twenty images' worth

@@ -286,6 +286,18 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void choicesBeyondAnIntReadAsIntegerMaxValueNotAsOne() {
+    for (String n : new String[] {"3000000000", "9223372036854775808", "1e19", "3e9"}) {
+      assertThat(view("{\"model\":\"gpt-4o\",\"n\":" + n + "}").choices())
+          .as(n)
+          .isEqualTo(Integer.MAX_VALUE);
+      assertThat(view("{\"model\":\"gpt-4o\",\"best_of\":" + n + "}").choices())
+          .as(n)
+          .isEqualTo(Integer.MAX_VALUE);
+    }
+  }
+
+  @Test
   void maxTokensBeyondALongReadsAsLongMaxValueAndTheBodyStaysUnderstood() {
     OpenAiRequest view = view("{\"model\":\"gpt-4o\",\"max_tokens\":9223372036854775808}");
 
