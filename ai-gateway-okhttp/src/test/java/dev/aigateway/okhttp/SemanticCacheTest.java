@@ -600,6 +600,105 @@ class SemanticCacheTest {
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
+  @Test
+  void anAnswerStoredWhileALookupFindsItsPromptsAnswerGoneKeepsItsPromptInTheVectorStore()
+      throws Exception {
+    // Call B finds prompt P's vector but not its answer (expired, evicted) and removes the vector;
+    // call C, the same prompt P, stores a fresh answer and vector in between: B must not remove
+    // the vector C just added, or reworded prompts miss P's fresh answer for as long as it lives.
+    RacingAnswers answers = new RacingAnswers();
+    InMemoryVectorStore vectors = InMemoryVectorStore.builder().build();
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .listener(events)
+                .responseCache(
+                    ResponseCache.builder()
+                        .store(answers)
+                        .semantic(
+                            SemanticCache.builder(model)
+                                .threshold(0.9)
+                                .guard(SemanticHitGuard.NONE)
+                                .vectorStore(vectors)))
+                .build());
+    String expired = chatCompletion("gpt-4o", 20, 30);
+    String fresh = chatCompletion("gpt-4o", 21, 31);
+    server.enqueue(json(expired));
+    server.enqueue(json(fresh));
+    server.enqueue(json(chatCompletion("gpt-4o", 22, 32)));
+    server.enqueue(json(chatCompletion("gpt-4o", 23, 33)));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.95));
+    // At 0.95 to the first prompt, at 0.8 to the second: only the first prompt's entry answers it.
+    model.put("How would I reset my password?", new float[] {0.95f, -0.31224990f, 0});
+
+    body(chat("How do I reset my password?", ""));
+    answers.expireLastPut();
+    answers.whenGone =
+        () -> {
+          try {
+            body(chat("How do I reset my password?", "")); // stores a fresh answer and vector
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    body(chat("How can I reset my password?", ""));
+    String reworded = body(chat("How would I reset my password?", ""));
+
+    assertThat(answers.raced).as("the interleaving happened").isTrue();
+    assertThat(reworded).as("answered by the fresh answer of the first prompt").isEqualTo(fresh);
+  }
+
+  /**
+   * An in-memory answer store that forgets its last answer on demand ({@link #expireLastPut}), and
+   * then, on the first read that finds that answer gone, runs {@link #whenGone} on another thread
+   * and waits for it before it answers: a call that stores meanwhile.
+   */
+  private static final class RacingAnswers implements ResponseCacheStore {
+    private final InMemoryResponseCacheStore answers = InMemoryResponseCacheStore.create();
+    private volatile String lastPartition;
+    private volatile String lastKey;
+    private volatile String goneKey;
+    volatile Runnable whenGone;
+    volatile boolean raced;
+
+    void expireLastPut() {
+      answers.remove(lastPartition, lastKey);
+      goneKey = lastKey;
+    }
+
+    @Override
+    public Optional<CachedResponse> get(String partition, String key) {
+      Optional<CachedResponse> found = answers.get(partition, key);
+      Runnable race = whenGone;
+      if (found.isEmpty() && key.equals(goneKey) && race != null) {
+        whenGone = null;
+        Thread other = new Thread(race);
+        other.start();
+        try {
+          other.join(10_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        raced = true;
+      }
+      return found;
+    }
+
+    @Override
+    public void put(String partition, String key, CachedResponse response) {
+      lastPartition = partition;
+      lastKey = key;
+      answers.put(partition, key, response);
+    }
+
+    @Override
+    public void remove(String partition, String key) {
+      answers.remove(partition, key);
+    }
+  }
+
   /** An in-memory answer store whose reads fail while {@link #failingReads}. */
   private static final class FlakyAnswers implements ResponseCacheStore {
     private final InMemoryResponseCacheStore answers = InMemoryResponseCacheStore.create();

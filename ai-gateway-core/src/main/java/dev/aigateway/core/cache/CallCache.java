@@ -164,8 +164,10 @@ public final class CallCache {
           // and a store that fails one read is not asked for the other candidates' answers.
           return null;
         }
-        removeVector(semantic, match.id()); // its answer expired or was evicted
-        continue;
+        cached = removeStaleVector(semantic, match); // its answer expired or was evicted
+        if (cached == null) {
+          continue;
+        }
       }
       Replayed answer = replay(cached);
       if (answer != null) {
@@ -277,6 +279,34 @@ public final class CallCache {
           e.toString());
       return null;
     }
+  }
+
+  /**
+   * Removes the vector of a match whose answer is gone (expired or evicted). A call of the same
+   * prompt may have stored a fresh answer and added its vector between the read that found the
+   * answer gone and this removal, which would then take the fresh vector away: so the answer is
+   * read again after the removal, and when one is there now its prompt goes back into the vector
+   * store (embedded again: the same text gives the same vector) and the answer is returned, to
+   * serve this call. Null when the answer is still gone (or the read failed).
+   */
+  private @Nullable CachedResponse removeStaleVector(SemanticCache semantic, VectorMatch match) {
+    removeVector(semantic, match.id());
+    CachedResponse stored = get(match.id());
+    if (stored == null) {
+      return null;
+    }
+    try {
+      float[] again = Vectors.normalised(semantic.embeddingModel().embed(match.text()));
+      if (again != null) {
+        semantic.vectorStore().add(semanticPartition, match.id(), again, match.text());
+      }
+    } catch (Exception e) {
+      log.warn(
+          "ai-gateway: could not put back the prompt of an answer stored meanwhile on call {}: {}",
+          callId,
+          e.toString());
+    }
+    return stored;
   }
 
   private void removeVector(SemanticCache semantic, String id) {

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -267,8 +268,9 @@ public final class Router {
     List<BackendState> refused = null;
     while (true) {
       long now = clock.millis();
+      String boundId = session == null ? null : sessions.getIfPresent(session);
       BackendState picked =
-          pickOnce(model, excluded, refused, session, estimate, now, holder, allowed);
+          pickOnce(model, excluded, refused, boundId, estimate, now, holder, allowed);
       if (picked == null) {
         return null;
       }
@@ -276,10 +278,15 @@ public final class Router {
       if (picked == holder || counted) {
         long permit = picked.breaker().tryAcquire();
         if (permit != CircuitBreaker.DENIED) {
-          if (session != null && (rebinds || sessions.getIfPresent(session) == null)) {
-            sessions.put(session, picked.id());
+          if (session == null || bind(session, boundId, picked.id(), rebinds)) {
+            return new Selection(picked, permit);
           }
-          return new Selection(picked, permit);
+          // Another call bound (or moved) the session meanwhile: this one goes where it now is.
+          picked.breaker().onIgnored(permit);
+          if (counted) {
+            picked.callEnded();
+          }
+          continue;
         }
         if (counted) {
           picked.callEnded();
@@ -292,25 +299,42 @@ public final class Router {
     }
   }
 
+  /**
+   * Binds the session to the picked backend as the call's attempt may, only if the binding is still
+   * the one the pick saw ({@code seen}, null when unbound); false when another call bound or moved
+   * the session meanwhile, so the call is placed again by the binding it made. A first attempt
+   * binds an unbound session and moves a bound one; a later attempt (a failover) binds only an
+   * unbound session, and goes where it picked either way.
+   */
+  private boolean bind(
+      SessionModel session, @Nullable String seen, String picked, boolean rebinds) {
+    ConcurrentMap<SessionModel, String> bound = sessions.asMap();
+    if (seen == null) {
+      String other = bound.putIfAbsent(session, picked);
+      return other == null || other.equals(picked) || !rebinds;
+    }
+    if (!rebinds || seen.equals(picked)) {
+      return true;
+    }
+    return bound.replace(session, seen, picked);
+  }
+
   private BackendState pickOnce(
       String model,
       Collection<BackendState> excluded,
       List<BackendState> refused,
-      SessionModel session,
+      @Nullable String boundId,
       long estimate,
       long now,
       BackendState holder,
       Predicate<String> allowed) {
-    if (session != null) {
-      String boundId = sessions.getIfPresent(session);
-      if (boundId != null) {
-        for (BackendState b : all) {
-          if (b.id().equals(boundId)
-              && eligible(b, model, excluded, refused, now, holder, allowed)
-              && !eligibleBefore(
-                  b.backend().priority(), model, excluded, refused, now, holder, allowed)) {
-            return b;
-          }
+    if (boundId != null) {
+      for (BackendState b : all) {
+        if (b.id().equals(boundId)
+            && eligible(b, model, excluded, refused, now, holder, allowed)
+            && !eligibleBefore(
+                b.backend().priority(), model, excluded, refused, now, holder, allowed)) {
+          return b;
         }
       }
     }

@@ -73,6 +73,54 @@ class RouterTest {
   }
 
   @Test
+  void concurrentFirstCallsOfOneSessionAllGoToTheBackendTheSessionIsBoundTo() throws Exception {
+    Router router =
+        router(
+            LoadBalancing.sessionSticky(
+                dev.aigateway.api.KeyResolvers.header("x-session"), LoadBalancing.roundRobin()),
+            backend("a"),
+            backend("b"),
+            backend("c"));
+    int threads = 4;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      int split = 0;
+      for (int round = 0; round < 2000; round++) {
+        String session = "s" + round;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        List<java.util.concurrent.Future<String>> picks = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          picks.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    Selection picked = router.select("gpt-4o", List.of(), session, 0, false);
+                    picked.backend().breaker().onSuccess(picked.permit());
+                    picked.backend().callEnded();
+                    return picked.backend().id();
+                  }));
+        }
+        java.util.Set<String> backends = new java.util.HashSet<>();
+        for (java.util.concurrent.Future<String> pick : picks) {
+          backends.add(pick.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        String bound = router.select("gpt-4o", List.of(), session, 0, false).backend().id();
+        if (backends.size() != 1 || !backends.contains(bound)) {
+          split++;
+        }
+      }
+      // Every call of a session goes to the one backend it is bound to, also its first calls
+      // racing each other: none is placed on a backend the session then does not stay on.
+      assertThat(split)
+          .as("sessions whose concurrent first calls went to several backends")
+          .isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aSessionThatUsesTwoModelsStaysOnOneBackendForEach() {
     Router router =
         new Router(
