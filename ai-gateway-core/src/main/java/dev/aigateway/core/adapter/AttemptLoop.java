@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * event's error type a timeout's ({@code java.io.InterruptedIOException}) whatever the cancellation
  * made the attempt fail with (OkHttp: a closed socket).
  */
-public final class AttemptLoop<R> {
+public final class AttemptLoop<R> implements Function<String, String>, BooleanSupplier {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
@@ -114,6 +114,12 @@ public final class AttemptLoop<R> {
 
   /** The current attempt's body as translated, once asked for. */
   private InputStream translatedBody;
+
+  /**
+   * The response handed on to the application (set once, when it is delivered): the one whose
+   * headers {@link #apply} reads for the body that observes it.
+   */
+  private R delivered;
 
   AttemptLoop(GovernedCall call, AttemptSender<R> sender, @Nullable Pause pause) {
     this.call = call;
@@ -242,8 +248,8 @@ public final class AttemptLoop<R> {
    */
   private Answer<R> canceledWhileHeld(R response, int status, String contentType, HeldBody held)
       throws IOException {
-    Delivered delivered = new Delivered(response);
-    InputStream observed = call.observeResponse(status, contentType, delivered, held, delivered);
+    delivered = response;
+    InputStream observed = call.observeResponse(status, contentType, this, held, this);
     try {
       observed.close(); // ends the call, cancelled
     } catch (IOException | RuntimeException e) {
@@ -300,9 +306,8 @@ public final class AttemptLoop<R> {
       call.failed(reported(e));
       throw e;
     }
-    Delivered delivered = new Delivered(response);
-    InputStream observed =
-        call.observeResponse(status, contentType, delivered, upstream, delivered);
+    delivered = response;
+    InputStream observed = call.observeResponse(status, contentType, this, upstream, this);
     if (translation != null) {
       return new Answer<>(response, observed, null, contentType);
     }
@@ -310,25 +315,22 @@ public final class AttemptLoop<R> {
   }
 
   /**
-   * The delivered response's headers by name, and whether the call was cancelled, for the body that
-   * observes it: one object for both.
+   * The delivered response's header {@code name}, for the body that observes it: the loop itself
+   * serves as the body's view of the headers (no object per call). Reached only through the body
+   * the loop hands on; a loop is never given out.
    */
-  private final class Delivered implements Function<String, String>, BooleanSupplier {
-    private final R response;
+  @Override
+  public String apply(String name) {
+    return header(delivered, name);
+  }
 
-    Delivered(R response) {
-      this.response = response;
-    }
-
-    @Override
-    public String apply(String name) {
-      return header(response, name);
-    }
-
-    @Override
-    public boolean getAsBoolean() {
-      return sender.canceled();
-    }
+  /**
+   * Whether the application cancelled the call, for the body that observes the delivered response:
+   * the loop itself serves as the body's check (no object per call).
+   */
+  @Override
+  public boolean getAsBoolean() {
+    return sender.canceled();
   }
 
   /**

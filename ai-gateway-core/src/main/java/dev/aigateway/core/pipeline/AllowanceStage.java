@@ -2,7 +2,6 @@ package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.Rejection;
 
 /**
  * Refuses a call the gateway cannot govern before any other stage sees it: one whose output
@@ -34,10 +33,9 @@ public final class AllowanceStage implements CallStage {
 
   @Override
   public Admission admit() {
-    Rejection invalid = exchange.allowance().rejection(exchange.request().format());
-    if (invalid == null) {
-      return null;
+    if (exchange.outputAllowance() <= Usage.MAX_TOKENS) {
+      return null; // within the bound: no allowance built
     }
-    return exchange.rejected(invalid);
+    return exchange.rejected(exchange.allowance().rejection(exchange.request().format()));
   }
 }

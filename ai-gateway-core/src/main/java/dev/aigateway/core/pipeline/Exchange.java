@@ -47,7 +47,15 @@ public final class Exchange {
   private final boolean stream;
   private String consumer = AiGateway.ANONYMOUS;
   private long promptEstimate = -1;
-  private OutputAllowance allowance;
+
+  /**
+   * The output allowance's tokens ({@link OutputAllowance#tokens(WireRequest, long)}), valid once
+   * {@link #allowanceRead}: a number, so that a call within the bound builds no {@link
+   * OutputAllowance}; only a refused call does, for its answer.
+   */
+  private long allowanceTokens;
+
+  private boolean allowanceRead;
   private boolean usageCapped;
   private long reservedTokens;
   private Map<String, String> responseHeaders = Map.of();
@@ -105,7 +113,7 @@ public final class Exchange {
     request = rewritten;
     bodyRewritten = true;
     promptEstimate = -1;
-    allowance = null;
+    allowanceRead = false;
   }
 
   /** Whether a stage rewrote the request's body ({@link #rewriteRequest}). */
@@ -192,15 +200,16 @@ public final class Exchange {
    * at {@link Long#MAX_VALUE} (such a call is refused by {@link AllowanceStage}).
    */
   public long outputAllowance() {
-    return allowance().tokens();
+    if (!allowanceRead) {
+      allowanceTokens = OutputAllowance.tokens(request, gateway.defaultOutputAllowance());
+      allowanceRead = true;
+    }
+    return allowanceTokens;
   }
 
-  /** How the request bounds its output (read once). */
+  /** How the request bounds its output, in full (for the answer to a call refused for it). */
   OutputAllowance allowance() {
-    if (allowance == null) {
-      allowance = OutputAllowance.of(request, gateway.defaultOutputAllowance());
-    }
-    return allowance;
+    return OutputAllowance.of(request, gateway.defaultOutputAllowance());
   }
 
   /**

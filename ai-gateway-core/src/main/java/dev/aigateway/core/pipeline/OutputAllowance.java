@@ -34,6 +34,18 @@ record OutputAllowance(String field, long perChoice, int choices, String choices
         request.choicesField());
   }
 
+  /**
+   * The {@linkplain #tokens() tokens} of {@code request}'s allowance, as {@link #of} would give
+   * them, without building the allowance.
+   */
+  static long tokens(WireRequest request, long defaultPerChoice) {
+    if (request.operation() == Operation.EMBEDDINGS) {
+      return 0;
+    }
+    return TokenCounts.product(
+        request.maxOutputTokens().orElse(defaultPerChoice), request.choices());
+  }
+
   /** Every choice's allowance together; {@link Long#MAX_VALUE} when that does not fit a long. */
   long tokens() {
     return TokenCounts.product(perChoice, choices);

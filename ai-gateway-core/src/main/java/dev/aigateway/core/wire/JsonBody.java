@@ -1,6 +1,7 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Usage;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -11,7 +12,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>An OpenAI document whose first read holds it whole, as a small answer's usually does, is read
  * at once from the application's buffer instead of being copied ({@link
- * ResponseReadout#plainDocument}, when it reports usage in plain form): what it tells is learnt
+ * ResponseReadout#readPlainDocument}, when it reports usage in plain form): what it tells is learnt
  * when the body ends as the copy's would have been. Bytes after a whole JSON object change nothing
  * a reader of the object learns (a parser stops at its last brace), so they are only counted, for
  * the bound.
@@ -39,8 +40,14 @@ public final class JsonBody extends ObservedBody {
   private int copied;
   private boolean overflow;
 
-  /** The document the first read held whole, read then, learnt when the body ends; or null. */
-  private ResponseReadout.PlainDocument plain;
+  /**
+   * The usage of the document the first read held whole, read then, learnt when the body ends (with
+   * {@link #plainModel}); or null.
+   */
+  private Usage plain;
+
+  /** The model of that document, null when it names none. */
+  private String plainModel;
 
   /** An OpenAI response document: top-level {@code model} and {@code usage}. */
   public JsonBody(
@@ -80,6 +87,7 @@ public final class JsonBody extends ObservedBody {
       overflow = true;
       copy = null;
       plain = null; // a body above the bound teaches nothing, whatever its start held
+      plainModel = null;
       return;
     }
     if (plain != null) {
@@ -88,8 +96,7 @@ public final class JsonBody extends ObservedBody {
     }
     if (copied == 0 && n < requested && readsFirstPlain) {
       // The source had nothing more at hand: often the whole document, read here if plain.
-      plain = readout.plainDocument(b, off, off + n);
-      if (plain != null) {
+      if (readout.readPlainDocument(b, off, off + n, this)) {
         copied = n;
         return;
       }
@@ -105,12 +112,19 @@ public final class JsonBody extends ObservedBody {
     copied += n;
   }
 
+  /** Holds a document read whole at the first read, until the body ends (see {@link #plain}). */
+  void holdPlain(String model, Usage usage) {
+    plainModel = model;
+    plain = usage;
+  }
+
   /** A body closed after the whole document arrived (a JSON reader stops at the last brace). */
   @Override
   protected void closing() {
     if (plain != null) {
-      readout.learn(plain);
+      readout.learnPlain(plainModel, plain);
       plain = null;
+      plainModel = null;
     } else if (copy != null && !overflow) {
       readCopy();
     }
@@ -127,8 +141,9 @@ public final class JsonBody extends ObservedBody {
   protected void upstreamEnded() {
     boolean cut = false;
     if (plain != null) {
-      readout.learn(plain);
+      readout.learnPlain(plainModel, plain);
       plain = null;
+      plainModel = null;
     } else if (copy != null) {
       cut = readCopy();
     }

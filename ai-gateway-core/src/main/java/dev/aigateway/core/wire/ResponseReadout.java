@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the gateway learns from a response body as it passes: the reported usage (if any), the
@@ -421,42 +422,44 @@ public final class ResponseReadout {
    * false, having learnt nothing, for any other document.
    */
   private boolean readDocumentBytes(byte[] doc, int from, int to) {
-    PlainDocument plain = plainDocument(doc, from, to);
-    if (plain == null) {
+    return readPlainDocument(doc, from, to, null);
+  }
+
+  /**
+   * Reads what {@link #readDocument} learns from {@code doc[from, to)} when it reads it without a
+   * parser (a whole JSON object reporting usage in plain form, its text not needed); returns false,
+   * having read nothing, for any other document. With a {@code holder}, what was read is handed to
+   * it ({@link JsonBody#holdPlain}), to be learnt later ({@link #learnPlain}), instead of being
+   * learnt now. The text must be needed or not ({@link #keepText}) by now.
+   */
+  boolean readPlainDocument(byte[] doc, int from, int to, @Nullable JsonBody holder) {
+    if (keepText || to - from > StrictJson.MAX_LENGTH) {
       return false;
     }
-    learn(plain);
+    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING, false); // one object read
+    if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
+      return false;
+    }
+    Usage read = top.usage(doc, top.lastUsage(), to);
+    if (read == UsageBytes.UNREAD || read == null) {
+      return false;
+    }
+    if (holder != null) {
+      holder.holdPlain(top.model(), read);
+    } else {
+      learnPlain(top.model(), read);
+    }
     return true;
   }
 
   /**
-   * What {@link #readDocument} learns from {@code doc[from, to)} when it reads it without a parser
-   * (a whole JSON object reporting usage in plain form, its text not needed), read without learning
-   * it yet; null for any other document. The text must be needed or not ({@link #keepText}) by now.
+   * Learns a whole document's model (null when it names none) and usage, read from its bytes by
+   * {@link #readPlainDocument}, as {@link #readDocument} does.
    */
-  PlainDocument plainDocument(byte[] doc, int from, int to) {
-    if (keepText || to - from > StrictJson.MAX_LENGTH) {
-      return null;
-    }
-    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING, false); // one object read
-    if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
-      return null;
-    }
-    Usage read = top.usage(doc, top.lastUsage(), to);
-    if (read == UsageBytes.UNREAD || read == null) {
-      return null;
-    }
-    return new PlainDocument(top.model(), read);
-  }
-
-  /** Learns a {@linkplain #plainDocument plain document}, as {@link #readDocument} does. */
-  void learn(PlainDocument plain) {
-    learnUsage(plain.model(), plain.usage());
+  void learnPlain(@Nullable String model, Usage usage) {
+    learnUsage(model, usage);
     complete = true;
   }
-
-  /** A whole document's model (null when it names none) and usage, read from its bytes. */
-  record PlainDocument(String model, Usage usage) {}
 
   /**
    * Reads one chat or completions stream chunk from {@code data[from, to)}, noting its top-level
