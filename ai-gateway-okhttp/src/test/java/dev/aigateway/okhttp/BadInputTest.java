@@ -30,6 +30,8 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What the gateway does with requests it cannot govern and with usage no counter can take: a local
@@ -327,6 +329,67 @@ class BadInputTest {
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(Usage.MAX_TOKENS);
     assertThat(event.usage().capped()).isTrue();
     assertThat(wideTokensLeft()).isEqualTo(3 * Usage.MAX_TOKENS - Usage.MAX_TOKENS);
+  }
+
+  /**
+   * A reported count beyond a long (an integer JSON allows, which no Java number type the readers
+   * use holds) is one above the bound: capped and flagged, in every format, never read as absent
+   * (which charged the call on its estimate, unflagged).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "OpenAI chat|/v1/chat/completions|{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"}]}|{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":"
+            + "\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+            + "\"Hi\"}}],\"usage\":{\"prompt_tokens\":99999999999999999999,\"completion_tokens\":1}}",
+        "OpenAI Responses|/v1/responses|{\"model\":\"gpt-4o\",\"input\":\"Hi\"}|{\"id\":\"r1\","
+            + "\"object\":\"response\",\"status\":\"completed\",\"model\":\"gpt-4o\",\"output\":[],"
+            + "\"usage\":{\"input_tokens\":99999999999999999999,\"output_tokens\":1}}",
+        "Anthropic|/v1/messages|{\"model\":\"claude-3-5-haiku-latest\",\"max_tokens\":16,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}|{\"id\":\"m1\",\"type\":"
+            + "\"message\",\"role\":\"assistant\",\"model\":\"claude-3-5-haiku-latest\",\"content\":"
+            + "[{\"type\":\"text\",\"text\":\"Hi\"}],\"stop_reason\":\"end_turn\",\"usage\":"
+            + "{\"input_tokens\":99999999999999999999,\"output_tokens\":1}}",
+        "Gemini|/v1beta/models/gemini-2.0-flash:generateContent|{\"contents\":[{\"role\":\"user\","
+            + "\"parts\":[{\"text\":\"Hi\"}]}]}|{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+            + "\"Hi\"}],\"role\":\"model\"},\"finishReason\":\"STOP\"}],\"usageMetadata\":"
+            + "{\"promptTokenCount\":99999999999999999999,\"candidatesTokenCount\":1}}",
+        "Bedrock Converse|/model/amazon.nova-lite-v1:0/converse|{\"messages\":[{\"role\":\"user\","
+            + "\"content\":[{\"text\":\"Hi\"}]}]}|{\"output\":{\"message\":{\"role\":\"assistant\","
+            + "\"content\":[{\"text\":\"Hi\"}]}},\"stopReason\":\"end_turn\",\"usage\":"
+            + "{\"inputTokens\":99999999999999999999,\"outputTokens\":1,\"totalTokens\":5}}"
+      })
+  void reportedUsageBeyondALongIsCappedAndFlaggedInEveryFormat(
+      String format, String path, String request, String answer) throws Exception {
+    server.enqueue(json(answer));
+
+    read(post(server.url(path).toString(), request));
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isNotNull();
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(event.usage().capped()).isTrue();
+    assertThat(event.limits().settledTokens()).isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @Test
+  void streamedUsageBeyondALongIsCappedAndFlagged() throws Exception {
+    server.enqueue(
+        sse(
+            "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
+                + "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
+                + "{\"prompt_tokens\":4,\"completion_tokens\":99999999999999999999}}\n\n"
+                + "data: [DONE]\n\n"));
+
+    read(chat("\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(event.usage().capped()).isTrue();
   }
 
   @Test

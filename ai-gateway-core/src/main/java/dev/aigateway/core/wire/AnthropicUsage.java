@@ -259,10 +259,7 @@ final class AnthropicUsage {
     }
 
     private static long count(JsonNode usage, String name) {
-      JsonNode value = usage.get(name);
-      return value != null && value.isIntegralNumber() && value.canConvertToLong()
-          ? Math.max(-1, value.longValue())
-          : -1;
+      return UsageCounts.of(usage.get(name));
     }
   }
 

@@ -404,15 +404,12 @@ abstract class BedrockFormat implements ModelInPath {
         0);
   }
 
-  /** A whole, non-negative number member of {@code node}, else -1. */
+  /**
+   * A whole, non-negative number member of {@code node} ({@link Long#MAX_VALUE} when beyond a
+   * long), else -1: {@link UsageCounts#of}.
+   */
   static long count(@Nullable JsonNode node, String field) {
-    JsonNode value = node == null ? null : node.get(field);
-    return value != null
-            && value.isIntegralNumber()
-            && value.canConvertToLong()
-            && value.longValue() >= 0
-        ? value.longValue()
-        : -1;
+    return UsageCounts.of(node == null ? null : node.get(field));
   }
 
   /** Percent-decodes a path segment ({@code +} stays a plus). */

@@ -395,11 +395,13 @@ final class GeminiFormat implements ModelInPath {
 
   /**
    * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
-   * not whole numbers are read as absent. Of the per-modality details, the {@code AUDIO} and {@code
-   * IMAGE} counts of the prompt (and of tool-use prompts) are the audio and image input tokens, and
-   * the {@code AUDIO} count of the candidates is the audio output tokens; the {@code Usage} has no
-   * count of image output or of video, so those are in input and output only. Returns {@code
-   * previous} itself when it holds the same counts (a stream repeats its cumulative usage).
+   * not whole numbers are read as absent; one beyond a {@code long} as {@link Long#MAX_VALUE} (then
+   * capped as any count above {@link dev.aigateway.api.Usage#MAX_TOKENS}). Of the per-modality
+   * details, the {@code AUDIO} and {@code IMAGE} counts of the prompt (and of tool-use prompts) are
+   * the audio and image input tokens, and the {@code AUDIO} count of the candidates is the audio
+   * output tokens; the {@code Usage} has no count of image output or of video, so those are in
+   * input and output only. Returns {@code previous} itself when it holds the same counts (a stream
+   * repeats its cumulative usage).
    */
   static @Nullable Usage readUsage(JsonParser p, @Nullable Usage previous) throws IOException {
     long prompt = 0;
@@ -432,7 +434,10 @@ final class GeminiFormat implements ModelInPath {
         p.skipChildren();
         continue;
       }
-      long count = Math.max(0, p.getValueAsLong(0));
+      long count =
+          p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
+              : Math.max(0, p.getLongValue());
       switch (field) {
         case "promptTokenCount" -> prompt = count;
         case "candidatesTokenCount" -> candidates = count;

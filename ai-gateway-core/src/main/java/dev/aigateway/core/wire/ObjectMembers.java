@@ -291,9 +291,9 @@ final class ObjectMembers {
 
   /**
    * The JSON value {@code json[start, end)} (one {@link StrictJson} accepted) read as a token
-   * count, as the formats read a count from its Jackson tree node (integral, convertible to a
-   * {@code long}, not negative): a number without fraction or exponent that fits a {@code long} and
-   * is not negative ({@code -0} is 0); else -1.
+   * count, as the formats read a count from its Jackson tree node ({@link UsageCounts#of}): a
+   * number without fraction or exponent that is not negative ({@code -0} is 0), {@link
+   * Long#MAX_VALUE} when it is beyond a {@code long}; else -1.
    */
   static long count(byte[] json, int start, int end) {
     byte first = json[start];
@@ -312,6 +312,6 @@ final class ObjectMembers {
       beyond |= value > (Long.MAX_VALUE - digit) / 10;
       value = value * 10 + digit;
     }
-    return beyond ? -1 : value; // beyond a long: Jackson's BigInteger, which does not convert
+    return beyond ? Long.MAX_VALUE : value; // beyond a long: saturated, as UsageCounts reads it
   }
 }

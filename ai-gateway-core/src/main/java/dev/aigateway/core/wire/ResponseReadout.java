@@ -922,7 +922,12 @@ public final class ResponseReadout {
   private static long firstCount(JsonNode node, String first, String second) {
     JsonNode value = node.get(first);
     if ((value == null || !value.canConvertToLong()) && second != null) {
-      value = node.get(second);
+      JsonNode other = node.get(second);
+      value = other != null || value == null ? other : value;
+    }
+    if (value != null && value.isIntegralNumber() && !value.canConvertToLong()) {
+      return UsageCounts.of(
+          value); // beyond a long: saturated, then capped as any count above 10^12
     }
     return value != null && value.isNumber() && value.canConvertToLong() && value.longValue() >= 0
         ? value.longValue()

@@ -119,8 +119,10 @@ class ConverseUsageTest {
     assertThat(count("-0")).isZero();
     assertThat(count("-1")).isEqualTo(-1);
     assertThat(count("9223372036854775807")).isEqualTo(Long.MAX_VALUE);
-    assertThat(count("9223372036854775808")).isEqualTo(-1);
-    assertThat(count("10000000000000000000")).isEqualTo(-1);
+    // beyond a long: saturated (then capped at Usage.MAX_TOKENS and flagged), never absent
+    assertThat(count("9223372036854775808")).isEqualTo(Long.MAX_VALUE);
+    assertThat(count("10000000000000000000")).isEqualTo(Long.MAX_VALUE);
+    assertThat(count("-9223372036854775809")).isEqualTo(-1);
     assertThat(count("2.0")).isEqualTo(-1);
     assertThat(count("2e0")).isEqualTo(-1);
     assertThat(count("\"2\"")).isEqualTo(-1);
