@@ -155,6 +155,9 @@ public final class AiGateway {
             b.clock);
     Set<String> headers = new LinkedHashSet<>();
     if (!b.forwardGatewayHeaders) {
+      // The default cache-control header addresses only the gateway whether or not a response
+      // cache reads it (none configured, or one that reads another header): it never leaves.
+      headers.add(ResponseCache.DEFAULT_CONTROL_HEADER);
       headers.addAll(b.extraGatewayHeaders);
       consumerKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
       for (TokenLimit limit : limits) {
