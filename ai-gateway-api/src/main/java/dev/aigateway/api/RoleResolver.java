@@ -34,9 +34,10 @@ public interface RoleResolver {
   }
 
   /**
-   * Roles from a request header, separated by commas or whitespace. The header addresses only the
-   * gateway, so it is removed before the call leaves the process (unless the gateway forwards
-   * gateway headers). Trust it only where the application, not its end users, sets it.
+   * Roles from a request header, separated by commas or whitespace; the roles on all its lines
+   * count. The header addresses only the gateway, so it is removed before the call leaves the
+   * process (unless the gateway forwards gateway headers). Trust it only where the application, not
+   * its end users, sets it.
    *
    * <p>The name is read as {@link KeyResolvers#header(String)} reads it: trimmed and in any case. A
    * header the call needs for itself ({@code Authorization}, {@code Proxy-Authorization}, {@code
@@ -63,8 +64,13 @@ public interface RoleResolver {
     return new RoleResolver() {
       @Override
       public Set<String> roles(LlmRequest request) {
-        String value = request.header(trimmed);
-        return value == null ? Set.of() : split(value);
+        // Lines of the header add up, as one comma-separated line would.
+        java.util.List<String> values = request.headers(trimmed);
+        return switch (values.size()) {
+          case 0 -> Set.of();
+          case 1 -> split(values.get(0));
+          default -> split(String.join(",", values));
+        };
       }
 
       @Override
