@@ -31,7 +31,7 @@ public final class KeyResolvers {
    * the ledger, logs and a shared store's key names) and a header resolver's header is removed
    * before the call is sent, so none of these may be read by {@link #header(String)}.
    */
-  private static final Set<String> CREDENTIAL_HEADERS =
+  static final Set<String> CREDENTIAL_HEADERS =
       Set.of("authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key");
 
   /**

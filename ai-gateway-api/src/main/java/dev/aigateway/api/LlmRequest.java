@@ -1,5 +1,6 @@
 package dev.aigateway.api;
 
+import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -24,6 +25,17 @@ public interface LlmRequest {
    * ids and similar; avoid logging credential headers.
    */
   @Nullable String header(String name);
+
+  /**
+   * Every value of a request header (case-insensitive name), one per line the application sent, in
+   * order; empty when it has none. Lines of one header mean what their values joined by commas
+   * mean, so whatever reads a list (of roles, directives, features) reads them all, not the
+   * {@linkplain #header first} alone. By default the {@linkplain #header first} value only.
+   */
+  default List<String> headers(String name) {
+    String value = header(name);
+    return value == null ? List.of() : List.of(value);
+  }
 
   /**
    * A tag the application attached to the request (OkHttp's {@code Request.tag(Class)}), or null.

@@ -34,20 +34,43 @@ public interface RoleResolver {
   }
 
   /**
-   * Roles from a request header, separated by commas or whitespace. The header addresses only the
-   * gateway, so it is removed before the call leaves the process (unless the gateway forwards
-   * gateway headers). Trust it only where the application, not its end users, sets it.
+   * Roles from a request header, separated by commas or whitespace; the roles on all its lines
+   * count. The header addresses only the gateway, so it is removed before the call leaves the
+   * process (unless the gateway forwards gateway headers). Trust it only where the application, not
+   * its end users, sets it.
+   *
+   * <p>The name is read as {@link KeyResolvers#header(String)} reads it: trimmed and in any case. A
+   * header the call needs for itself ({@code Authorization}, {@code Proxy-Authorization}, {@code
+   * api-key}, {@code x-api-key}, {@code x-goog-api-key}, {@code Cookie}) is refused, as removing it
+   * would break the call; use {@link #tag} or a lambda to take roles from a credential.
+   *
+   * @throws IllegalArgumentException when {@code name} is blank, a credential header or {@code
+   *     Cookie}
    */
   static RoleResolver header(String name) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("header name must be non-blank but was '" + name + "'");
     }
-    Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
+    String trimmed = name.trim();
+    String lowerCase = trimmed.toLowerCase(Locale.ROOT);
+    if (KeyResolvers.CREDENTIAL_HEADERS.contains(lowerCase) || lowerCase.equals("cookie")) {
+      throw new IllegalArgumentException(
+          "roles header '"
+              + trimmed
+              + "' would be removed from the call, which needs it; read roles from a request tag"
+              + " (RoleResolver.tag) or a header of their own");
+    }
+    Set<String> headers = Set.of(lowerCase);
     return new RoleResolver() {
       @Override
       public Set<String> roles(LlmRequest request) {
-        String value = request.header(name);
-        return value == null ? Set.of() : split(value);
+        // Lines of the header add up, as one comma-separated line would.
+        java.util.List<String> values = request.headers(trimmed);
+        return switch (values.size()) {
+          case 0 -> Set.of();
+          case 1 -> split(values.get(0));
+          default -> split(String.join(",", values));
+        };
       }
 
       @Override
@@ -57,7 +80,7 @@ public interface RoleResolver {
 
       @Override
       public String toString() {
-        return "RoleResolver.header(" + name + ")";
+        return "RoleResolver.header(" + trimmed + ")";
       }
     };
   }

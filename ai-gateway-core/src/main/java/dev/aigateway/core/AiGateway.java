@@ -155,11 +155,14 @@ public final class AiGateway {
             b.clock);
     Set<String> headers = new LinkedHashSet<>();
     if (!b.forwardGatewayHeaders) {
+      // The default cache-control header addresses only the gateway whether or not a response
+      // cache reads it (none configured, or one that reads another header): it never leaves.
+      headers.add(ResponseCache.DEFAULT_CONTROL_HEADER);
       headers.addAll(b.extraGatewayHeaders);
-      consumerKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+      consumerKey.gatewayHeaders().forEach(h -> headers.add(headerName(h)));
       for (TokenLimit limit : limits) {
         if (limit.counterKey() != null) {
-          limit.counterKey().gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+          limit.counterKey().gatewayHeaders().forEach(h -> headers.add(headerName(h)));
         }
       }
     }
@@ -171,22 +174,19 @@ public final class AiGateway {
         headers.add(responseCache.controlHeader());
       }
       if (responseCache.varyBy() != null) {
-        responseCache
-            .varyBy()
-            .gatewayHeaders()
-            .forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+        responseCache.varyBy().gatewayHeaders().forEach(h -> headers.add(headerName(h)));
       }
     }
     this.backendPool = b.backendPool;
     if (backendPool != null && !b.forwardGatewayHeaders) {
       KeyResolver sessionKey = b.backendPool.loadBalancing().sessionKey();
       if (sessionKey != null) {
-        sessionKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+        sessionKey.gatewayHeaders().forEach(h -> headers.add(headerName(h)));
       }
     }
     this.accessPolicy = b.accessPolicy;
     if (b.callerResolver != null && !b.forwardGatewayHeaders) {
-      b.callerResolver.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+      b.callerResolver.gatewayHeaders().forEach(h -> headers.add(headerName(h)));
     }
     this.gatewayHeaders = Set.copyOf(headers);
     // One guard for the store, shared by the limit stage and the MCP/agent counters: one breaker
@@ -431,6 +431,11 @@ public final class AiGateway {
    */
   public BackgroundResponses backgroundResponses() {
     return backgroundResponses;
+  }
+
+  /** A request header's name as the gateway removes it: trimmed and in lower case. */
+  private static String headerName(String name) {
+    return name.trim().toLowerCase(Locale.ROOT);
   }
 
   /** Request headers (lower case) the gateway removes before a governed call is sent. */
@@ -820,12 +825,15 @@ public final class AiGateway {
       return this;
     }
 
-    /** Declares another request header as addressing only the gateway (removed before sending). */
+    /**
+     * Declares another request header as addressing only the gateway (removed before sending); the
+     * name is trimmed and read in any case.
+     */
     public Builder gatewayHeader(String name) {
       if (name == null || name.isBlank()) {
         throw new IllegalArgumentException("header name must be non-blank but was '" + name + "'");
       }
-      extraGatewayHeaders.add(name.toLowerCase(Locale.ROOT));
+      extraGatewayHeaders.add(headerName(name));
       return this;
     }
 

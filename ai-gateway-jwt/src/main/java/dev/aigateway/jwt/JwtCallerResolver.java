@@ -478,10 +478,10 @@ public final class JwtCallerResolver implements CallerResolver {
 
     /**
      * The request header the bearer token is read from (default {@value
-     * JwtCallerResolver#DEFAULT_HEADER}).
+     * JwtCallerResolver#DEFAULT_HEADER}); the name is trimmed and read in any case.
      */
     public Builder header(String name) {
-      this.header = requireText(name, "header name");
+      this.header = requireText(name, "header name").trim();
       return this;
     }
 

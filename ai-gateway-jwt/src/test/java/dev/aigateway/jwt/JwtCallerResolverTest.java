@@ -394,6 +394,18 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void aPaddedHeaderNameReadsAndStripsTheHeaderItNamesAsKeyResolversDo() throws Exception {
+    String token = Issuer.sign(rsa, claims().build());
+    JwtCallerResolver resolver = resolver().header(" X-Token ").stripToken(true).build();
+
+    Caller caller = resolver.resolve(new Headers(Map.of("x-token", "Bearer " + token)));
+
+    assertThat(caller.refusal()).isNull();
+    assertThat(caller.consumer()).isEqualTo("alice");
+    assertThat(resolver.gatewayHeaders()).isEqualTo(Set.of("x-token"));
+  }
+
+  @Test
   void strippingTheTokenMakesItsHeaderAGatewayHeader() {
     assertThat(resolver().build().gatewayHeaders()).isEmpty();
     assertThat(resolver().stripToken(true).build().gatewayHeaders())

@@ -136,7 +136,11 @@ final class AgentExchange {
   }
 
   private static Request withoutGatewayHeaders(Request request, AgentGovernance agents) {
-    if (agents.gatewayHeaders().isEmpty()) {
+    boolean present = false;
+    for (String header : agents.gatewayHeaders()) {
+      present |= request.header(header) != null;
+    }
+    if (!present) {
       return request;
     }
     Request.Builder builder = request.newBuilder();

@@ -143,6 +143,31 @@ class AccessControlTest {
   }
 
   @Test
+  void rolesOnSeparateHeaderLinesAllCountAsOneCommaSeparatedLineWould() throws Exception {
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build());
+    okhttp3.Request twoLines =
+        post(
+                server.url("/v1/chat/completions").toString(),
+                chatRequest("gpt-4o", "Hi", "\"max_tokens\":50"),
+                "x-consumer-id",
+                "u1")
+            .newBuilder()
+            .addHeader("x-roles", "analyst")
+            .addHeader("x-roles", "engineer")
+            .build();
+
+    try (Response response = client.newCall(twoLines).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    assertThat(received).hasSize(1);
+    assertThat(received.get(0).getHeaders().values("x-roles")).isEmpty();
+    assertThat(events.next().access())
+        .isEqualTo(new AccessInfo(AccessInfo.Decision.ALLOWED, "role:engineer", null));
+  }
+
+  @Test
   void deniedStreamIsAnsweredBeforeAnyTokenIsReserved() throws Exception {
     OkHttpClient client =
         OkHttpAiGateway.wrap(

@@ -296,6 +296,28 @@ class PassThroughTest {
   }
 
   @Test
+  void aDeclaredGatewayHeaderWithAPaddedNameIsRemovedBeforeSending() throws Exception {
+    OkHttpClient declaring =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder().gatewayHeader(" X-Internal-Route ").listener(events).build());
+    server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
+    try (Response response =
+        declaring
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "Hi", ""),
+                    "x-internal-route",
+                    "blue"))
+            .execute()) {
+      response.body().string();
+    }
+    assertThat(server.takeRequest().getHeaders().get("x-internal-route")).isNull();
+    assertThat(events.next().status()).isEqualTo(200);
+  }
+
+  @Test
   void gatewayHeadersAreForwardedWhenConfigured() throws Exception {
     OkHttpClient forwarding =
         OkHttpAiGateway.wrap(

@@ -848,6 +848,34 @@ class ResponseCacheTest {
   }
 
   @Test
+  void theCacheControlHeaderNeverLeavesTheProcessWithoutACacheOrWithAnotherControlHeader()
+      throws Exception {
+    String request = chatRequest("gpt-4o", "Hi", "");
+    OkHttpClient withoutCache =
+        OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder().listener(events).build());
+    OkHttpClient lazily =
+        OkHttpAiGateway.wrapLazily(
+            new OkHttpClient(), () -> AiGateway.builder().listener(events).build());
+    OkHttpClient otherHeader =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .listener(events)
+                .responseCache(ResponseCache.builder().controlHeader("x-my-cache-control"))
+                .build());
+    for (OkHttpClient each : List.of(withoutCache, lazily, otherHeader)) {
+      server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+      Request call = post(url(), request, "x-ai-gateway-cache-control", "no-store");
+      try (Response response = each.newCall(call).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        response.body().string();
+      }
+      assertThat(server.takeRequest().getHeaders().get("x-ai-gateway-cache-control")).isNull();
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+  }
+
+  @Test
   void cacheControlDirectivesOnSeparateHeaderLinesAllCount() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));

@@ -43,6 +43,11 @@ final class AgentRequest implements LlmRequest {
   }
 
   @Override
+  public java.util.List<String> headers(String name) {
+    return request.headers(name);
+  }
+
+  @Override
   public <T> @Nullable T tag(Class<? extends T> type) {
     return request.tag(type);
   }
