@@ -4,12 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
 # Every module's checks; benchmarks/target/benchmarks.jar (the runnable JMH jar, which no test
-# reads) is not written: `mvn package -DskipTests -pl benchmarks -am` makes it.
-mvn -B -ntp verify -Dbenchmarks.shade.skip=true "$@"
+# reads) is not written: `mvn package -DskipTests -pl benchmarks -am` makes it. One module per core
+# at a time (-T 1C): modules that do not depend on each other build and run their tests side by
+# side, each in its own test JVM (most of the suite waits on sockets, timeouts and Redis, so two
+# modules share two cores well); a module still starts only once every module it needs is built.
+mvn -B -ntp -T 1C verify -Dbenchmarks.shade.skip=true "$@"
 # Scanned now too: the rerun below writes the OkHttp adapter's test output over this run's.
 bash scripts/scan-logs.sh
 # The OkHttp adapter's suite again on OkHttp 4.12.0 (the version the Java LLM SDKs bring); the
-# modules it needs are built, their tests are not run twice.
-mvn -B -ntp -Pokhttp4 verify -pl ai-gateway-okhttp -am \
+# modules it needs are built, their tests are not run twice, and their formatting, which the run
+# above checked on the same sources, is not checked again.
+mvn -B -ntp -Pokhttp4 verify -pl ai-gateway-okhttp -am -Dspotless.check.skip=true \
   -Dtest='dev.aigateway.okhttp.**' -Dsurefire.failIfNoSpecifiedTests=false "$@"
 bash scripts/scan-logs.sh
