@@ -4,12 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
 # Every module's checks; benchmarks/target/benchmarks.jar (the runnable JMH jar, which no test
-# reads) is not written: `mvn package -DskipTests -pl benchmarks -am` makes it.
+# reads) is not written: `mvn package -DskipTests -pl benchmarks -am` makes it. One module at a
+# time: run side by side (mvn -T 1C) on a busy 2-core machine, Redis tests missed their command
+# timeouts while the ONNX model's labelled-set checks ran beside them.
 mvn -B -ntp verify -Dbenchmarks.shade.skip=true "$@"
 # Scanned now too: the rerun below writes the OkHttp adapter's test output over this run's.
 bash scripts/scan-logs.sh
 # The OkHttp adapter's suite again on OkHttp 4.12.0 (the version the Java LLM SDKs bring); the
-# modules it needs are built, their tests are not run twice.
-mvn -B -ntp -Pokhttp4 verify -pl ai-gateway-okhttp -am \
+# modules it needs are built, their tests are not run twice, and their formatting, which the run
+# above checked on the same sources, is not checked again.
+mvn -B -ntp -Pokhttp4 verify -pl ai-gateway-okhttp -am -Dspotless.check.skip=true \
   -Dtest='dev.aigateway.okhttp.**' -Dsurefire.failIfNoSpecifiedTests=false "$@"
 bash scripts/scan-logs.sh
