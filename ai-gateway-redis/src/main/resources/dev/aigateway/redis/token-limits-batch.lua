@@ -113,9 +113,14 @@ local function reserveOne(k, at, n, id, out)
     else
       if upkeep and not cleaned[key] then
         cleaned[key] = true
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', serverMsText) -- leases of calls never settled
+        redis.pcall('ZREMRANGEBYSCORE', key, '-inf', serverMsText) -- leases of calls never settled
       end
-      used, aux = redis.call('ZCOUNT', key, liveFrom, '+inf'), 0
+      used = leasesAfter(key, liveFrom)
+      if not used then
+        redis.call('DEL', key) -- another type, not written by this library: no slot, replaced
+        used = 0
+      end
+      aux = 0
     end
     if used > tonumber(ARGV[a + 2]) then
       fits = false
@@ -207,7 +212,7 @@ local function settleOne(k, at, n, id)
         setValue(key, quotaValue(u, from, sf[i]))
       end
     else
-      redis.call('ZREM', key, ARGV[at + (i - 1) * 4 + 2])
+      redis.pcall('ZREM', key, ARGV[at + (i - 1) * 4 + 2]) -- another type holds no lease
     end
   end
   return 1

@@ -111,10 +111,15 @@ local function mulAddDivMod(e, r, p, b)
   return k, rem
 end
 
--- A rate bucket's state (used, progress, time) from its packed value; none is a full bucket as of
--- now.
+-- A key of a counter may hold what this library did not write (another application, an operator):
+-- a string of another length than the packed value, or another type (MGET reads it as none). Such a
+-- key counts as no counter, and the next write of the counter replaces it, so that it fails
+-- neither its own calls nor the other operations of a batch (one error would refuse them all).
+
+-- A rate bucket's state (used, progress, time) from its packed value; none (or a value this
+-- library did not write) is a full bucket as of now.
 local function rateOf(v)
-  if not v then
+  if not v or #v ~= 24 then
     return 0, 0, now
   end
   local u, p, t = sunpack('<ddd', v)
@@ -174,9 +179,9 @@ local function findWindow(at)
 end
 
 -- Units used in the quota window starting at start, from the counter's packed value: 0 when there
--- is none or it counts another window.
+-- is none (or a value this library did not write) or it counts another window.
 local function quotaOf(v, start)
-  if not v then
+  if not v or #v ~= 16 then
     return 0
   end
   local w, u = sunpack('<dd', v)
@@ -197,4 +202,24 @@ local function quotaValue(u, start, finish)
     ttl = 1
   end
   return spack('<dd', start, u), ttl
+end
+
+-- A counter's string value for rateOf or quotaOf: false when there is none or the key holds
+-- another type.
+local function stringAt(key)
+  local v = redis.pcall('GET', key)
+  if type(v) ~= 'string' then
+    return false
+  end
+  return v
+end
+
+-- The leases of in-flight set key that end after from (a ZCOUNT bound), or nil when the key holds
+-- another type (it then counts no slot; a batch deletes it before adding a lease).
+local function leasesAfter(key, from)
+  local c = redis.pcall('ZCOUNT', key, from, '+inf')
+  if type(c) ~= 'number' then
+    return nil
+  end
+  return c
 end

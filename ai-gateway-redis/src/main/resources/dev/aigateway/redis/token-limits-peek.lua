@@ -18,7 +18,7 @@ local function peek(keys, args)
     local kind = ARGV[at + 1]
     local used, aux
     if kind == 'r' then
-      local u, p, t = rateOf(redis.call('GET', key))
+      local u, p, t = rateOf(stringAt(key))
       u, p = refill(u, p, t, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
       used, aux = u, p
     elseif kind == 'q' then
@@ -26,10 +26,10 @@ local function peek(keys, args)
       if not j then
         return {2, now}
       end
-      used, aux = quotaOf(redis.call('GET', key), from), j
+      used, aux = quotaOf(stringAt(key), from), j
     else
       -- live leases only; ended ones are dropped by an upkeep batch, not here
-      used, aux = redis.call('ZCOUNT', key, '(' .. n2s(serverMs), '+inf'), 0
+      used, aux = leasesAfter(key, '(' .. n2s(serverMs)) or 0, 0
     end
     result[#result + 1] = used
     result[#result + 1] = aux

@@ -3,6 +3,8 @@ package dev.aigateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
@@ -96,6 +98,52 @@ class RedisLimitLayoutTest {
       store.settle(first.reservation(), new long[] {40, 40});
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       assertThat(reserve(store, 0).remaining()).containsExactly(960L, 960L);
+    }
+  }
+
+  @Test
+  void aCounterKeyHoldingWhatTheStoreDidNotWriteCountsAsNoneAndIsReplacedNotFailingEveryCall() {
+    LimitSpec slots = LimitSpec.inFlight("team/slots", 4);
+    String slotKey = "aigw:{limits}:f:10:team/slots:alice";
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Keys of alice's counters another writer left: strings of another length than the
+      // store's packed values, and a string where an in-flight set belongs.
+      redis.command("SET", RATE_KEY, "1");
+      redis.command("SET", QUOTA_KEY, "not a quota");
+      redis.command("SET", slotKey, "3");
+      List<LimitCharge> charges =
+          List.of(
+              new LimitCharge(RATE, "alice", 100),
+              new LimitCharge(QUOTA, "alice", 100),
+              new LimitCharge(slots, "alice", 1));
+
+      assertThat(
+              store.peek(
+                  List.of(
+                      new CounterId(RATE, "alice"),
+                      new CounterId(QUOTA, "alice"),
+                      new CounterId(slots, "alice"))))
+          .extracting(CounterReading::used)
+          .containsExactly(0L, 0L, 0L);
+      ReserveResult first = store.reserve(charges);
+
+      assertThat(first.admitted()).isTrue();
+      assertThat(first.remaining()).containsExactly(900L, 900L, 3L);
+      assertThat(redis.command("STRLEN", RATE_KEY)).isEqualTo(":24");
+      assertThat(redis.command("STRLEN", QUOTA_KEY)).isEqualTo(":16");
+      assertThat(redis.command("TYPE", slotKey)).isEqualTo("+zset");
+
+      // A settlement whose counters were overwritten meanwhile is applied, not refused and dropped
+      // (a refused batch drops every settlement that rode in it, of any consumer).
+      redis.command("SET", RATE_KEY, "1");
+      redis.command("SET", QUOTA_KEY, "not a quota");
+      redis.command("SET", slotKey, "3");
+      store.settle(first.reservation(), new long[] {40, 40, 0});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+      assertThat(store.reserve(charges).remaining()).containsExactly(900L, 900L, 3L);
     }
   }
 
