@@ -49,8 +49,10 @@ import org.jspecify.annotations.Nullable;
  * row whose usage had no price makes that total's cost null for good, as in {@link LedgerEntry}.
  *
  * <p><b>All or nothing.</b> A {@code write} runs one Lua script: every row or none. (Redis does not
- * roll a script back when a command in it fails; the only command here that could fail is an
- * increment overflowing a 64-bit total, which no real usage reaches.)
+ * roll a script back when a command in it fails, so the script first checks that each window's key
+ * is a hash or absent: a key of another type, which something else wrote, fails the write with an
+ * {@code IOException} naming it before any row is added. The only command left that could fail is
+ * an increment overflowing a 64-bit total, which no real usage reaches.)
  *
  * <p><b>Exactly once, across a retry.</b> A write that times out may still have been applied, and
  * the ledger hands the same rows over again, merged with newer usage. So every write carries a
@@ -94,6 +96,13 @@ public final class RedisLedgerSink implements LedgerSink {
           end
           local F = 1000000000000
           local n = tonumber(ARGV[2])
+          for k = 2, n + 1 do
+            local t = redis.call('TYPE', KEYS[k])['ok']
+            if t ~= 'hash' and t ~= 'none' then
+              return redis.error_reply('WRONGTYPE ledger window ' .. KEYS[k] .. ' holds a ' .. t
+                .. ', not a hash (something else wrote it): nothing was written')
+            end
+          end
           local cols = {'calls', 'in', 'cin', 'out', 'tot', 'est'}
           local i = 3 + n
           while i <= #ARGV do

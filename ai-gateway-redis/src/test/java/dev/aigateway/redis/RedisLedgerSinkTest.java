@@ -300,6 +300,31 @@ class RedisLedgerSinkTest {
   }
 
   @Test
+  void aWriteWithAWindowKeyAnotherWriterMadeWritesNoRowAndIsWrittenOnceWhenRetried()
+      throws Exception {
+    Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS); // kept 7 days from its start
+    LedgerEntry daily = row("t", "m", 3, 30, 10, "0.25");
+    LedgerEntry hourly =
+        new LedgerEntry(hour, QuotaPeriod.HOURLY, "t", "m", 3, 30, 0, 10, 40, 0, null, null);
+    RedisLedgerSink sink = RedisLedgerSink.builder(redis).build();
+    // The hourly window's key holds a string something else wrote; the daily window's is fine.
+    server.command("SET", sink.windowKey(QuotaPeriod.HOURLY, hour), "not a hash");
+
+    assertThatThrownBy(() -> sink.write(List.of(daily, hourly)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(sink.windowKey(QuotaPeriod.HOURLY, hour))
+        .hasMessageContaining("nothing was written");
+    // All or nothing: the daily row was not added either.
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY)).isEmpty();
+
+    // Once the key is gone, the ledger's retry of the same rows adds each once.
+    server.command("DEL", sink.windowKey(QuotaPeriod.HOURLY, hour));
+    sink.write(List.of(daily, hourly));
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY)).containsExactly(daily);
+    assertThat(sink.totals(QuotaPeriod.HOURLY, hour)).containsExactly(hourly);
+  }
+
+  @Test
   void windowsExpireAfterTheirRetention() throws Exception {
     Instant hour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
     RedisLedgerSink sink =
