@@ -112,9 +112,21 @@ local function mulAddDivMod(e, r, p, b)
 end
 
 -- A key of a counter may hold what this library did not write (another application, an operator):
--- a string of another length than the packed value, or another type (MGET reads it as none). Such a
--- key counts as no counter, and the next write of the counter replaces it, so that it fails
--- neither its own calls nor the other operations of a batch (one error would refuse them all).
+-- a string of another length than the packed value, a string of that length whose units used are
+-- not a whole number from 0 to MAX_USED (or whose other fields are not finite), or another type
+-- (MGET reads it as none). Such a key counts as no counter, and the next write of the counter
+-- replaces it, so that it fails neither its own calls nor the other operations of a batch (one
+-- error would refuse them all), nor spends the counter for good.
+
+-- Whether x is a finite number (not NaN, not infinite).
+local function finite(x)
+  return x == x and x > -math.huge and x < math.huge
+end
+
+-- Whether u can be the units used of a counter this library wrote.
+local function unitsUsed(u)
+  return u >= 0 and u <= MAX_USED and u == math.floor(u)
+end
 
 -- A rate bucket's state (used, progress, time) from its packed value; none (or a value this
 -- library did not write) is a full bucket as of now.
@@ -123,6 +135,9 @@ local function rateOf(v)
     return 0, 0, now
   end
   local u, p, t = sunpack('<ddd', v)
+  if not (unitsUsed(u) and finite(p) and p >= 0 and finite(t)) then
+    return 0, 0, now
+  end
   return u, p, t
 end
 
@@ -185,7 +200,7 @@ local function quotaOf(v, start)
     return 0
   end
   local w, u = sunpack('<dd', v)
-  if w ~= start then
+  if w ~= start or not unitsUsed(u) then
     return 0
   end
   return u

@@ -144,6 +144,14 @@ class RedisLimitLayoutTest {
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
       assertThat(store.reserve(charges).remaining()).containsExactly(900L, 900L, 3L);
+
+      // A string of the packed value's length that is no counter (three doubles of about 10^282:
+      // units used beyond any counter's, refilled from a time that never comes) counts as none too,
+      // instead of a rate spent for good.
+      redis.command("SET", RATE_KEY, "z".repeat(24));
+      ReserveResult third = store.reserve(charges);
+      assertThat(third.admitted()).isTrue();
+      assertThat(third.remaining().get(0)).isEqualTo(900L);
     }
   }
 
