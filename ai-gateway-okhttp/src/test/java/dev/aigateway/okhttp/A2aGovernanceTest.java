@@ -429,6 +429,46 @@ class A2aGovernanceTest {
     assertThat(events.next().tool().agentName()).isEqualTo("Trip Planner");
   }
 
+  @Test
+  void aCardTheApplicationAskedCompressedIsPassedAsItCameAndRemembered() throws Exception {
+    // An application that sets Accept-Encoding itself gets the answer as the agent sent it
+    // (OkHttp inflates only what it asked for): the card passes compressed, and the inventory
+    // still remembers it, read inflated.
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"2.0.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"skills\":[]}";
+    okio.Buffer gzipped = new okio.Buffer();
+    try (BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+      sink.writeUtf8(card);
+    }
+    byte[] compressed = gzipped.readByteArray();
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Content-Encoding", "gzip")
+            .body(new okio.Buffer().write(compressed))
+            .build());
+
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(server.url("/.well-known/agent-card.json"))
+                    .header("Accept-Encoding", "gzip")
+                    .build())
+            .execute()) {
+      assertThat(response.header("Content-Encoding")).isEqualTo("gzip");
+      assertThat(response.body().bytes()).isEqualTo(compressed);
+    }
+    assertThat(gateway.agents().agentCard("planner"))
+        .as("the card fetched compressed is remembered")
+        .isPresent();
+    assertThat(gateway.agents().agentCard("planner").get().name()).isEqualTo("Trip Planner");
+    assertThat(gateway.agents().agentCard("planner").get().card()).isEqualTo(card);
+    assertThat(events.all).isEmpty();
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse.Builder()
         .addHeader("Content-Type", "application/json")
