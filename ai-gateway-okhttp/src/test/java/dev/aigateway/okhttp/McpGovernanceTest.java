@@ -22,6 +22,7 @@ import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -361,6 +362,53 @@ class McpGovernanceTest {
       }
 
       assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
+  void aToolListAnsweredInUtf16IsStillFilteredAndKeepsItsCharset() throws Exception {
+    // JSON may come in UTF-16 (its Content-Type says so, and JSON readers such as Jackson detect
+    // it): the gateway reads the answer as the client will, so the list is filtered all the same.
+    try (MockWebServer utf16 = new MockWebServer()) {
+      utf16.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              MockResponse answer = backend.dispatch(request);
+              okio.Buffer plain = new okio.Buffer();
+              try {
+                answer.getBody().writeTo(plain);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+              return answer
+                  .newBuilder()
+                  .setHeader("Content-Type", "application/json; charset=utf-16")
+                  .body(new okio.Buffer().write(plain.readUtf8().getBytes(StandardCharsets.UTF_16)))
+                  .build();
+            }
+          });
+      utf16.start();
+      OkHttpClient client =
+          client(
+              McpServer.builder("github", utf16.url("/mcp").toString())
+                  .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
+      Request request =
+          new Request.Builder()
+              .url(utf16.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+
+      String answer;
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.header("Content-Type")).contains("utf-16");
+        answer = new String(response.body().bytes(), StandardCharsets.UTF_16);
+      }
+
+      assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(answer).endsWith(",\"nextCursor\":\"c2\"}}");
       assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     }
   }

@@ -23,6 +23,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,9 @@ public final class AgentCall {
   private @Nullable String sessionId;
   private boolean settled;
   private int status = 200;
+
+  /** The answer's {@code Content-Type}: the charset a JSON answer is read in. */
+  private @Nullable String answerType;
 
   AgentCall(AgentGovernance governance, Peer peer, ClientRequest request) {
     this.governance = governance;
@@ -754,6 +758,7 @@ public final class AgentCall {
       return body;
     }
     this.status = status;
+    this.answerType = contentType;
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     boolean sse = type.startsWith("text/event-stream");
     boolean rewrites = false;
@@ -914,7 +919,15 @@ public final class AgentCall {
       }
       return new byte[0];
     }
-    return responses(doc);
+    // JSON in another charset (UTF-16, as its Content-Type or first bytes say, which clients
+    // read) is read as UTF-8 and, when rewritten, passed on in its own charset again.
+    Charset charset = Rpc.charset(doc, answerType);
+    if (charset == null) {
+      return responses(doc);
+    }
+    byte[] utf8 = new String(doc, charset).getBytes(StandardCharsets.UTF_8);
+    byte[] pass = responses(utf8);
+    return pass == utf8 ? doc : new String(pass, StandardCharsets.UTF_8).getBytes(charset);
   }
 
   /**
