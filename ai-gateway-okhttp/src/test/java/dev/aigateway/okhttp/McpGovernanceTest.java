@@ -1449,6 +1449,34 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aServerWhosePathHasNonAsciiCharactersIsGovernedHoweverTheRequestSpellsIt() throws Exception {
+    // A URL's path holds non-ASCII characters only percent-encoded as UTF-8 on the wire (OkHttp
+    // encodes them so): a server configured with its path written out is the same endpoint.
+    OkHttpClient client =
+        client(
+            McpServer.builder("werkzeug", server.url("/").toString() + "werkzeuge/größe")
+                .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*")));
+    String root = server.url("/").toString();
+    for (String path :
+        List.of("werkzeuge/größe", "werkzeuge/gr%C3%B6%C3%9Fe", "werkzeuge/gr%c3%b6%c3%9fe")) {
+      Request request =
+          new Request.Builder()
+              .url(root + path)
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode answer = JSON.readTree(response.body().string());
+        assertThat(answer.path("error").path("code").asInt())
+            .as(path)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).as(path).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aPathThatOnlyEncodesAReservedCharacterIsAnotherPath() throws Exception {
     OkHttpClient client = client(github());
     Request request =
