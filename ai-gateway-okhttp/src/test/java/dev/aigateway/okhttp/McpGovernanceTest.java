@@ -1233,6 +1233,24 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBatchRefusedForSharedIdsIsReportedForItsConsumer() throws Exception {
+    // The events of a batch not sent because two requests share an id name the consumer that
+    // sent it, as every other refusal's events do, not the anonymous one.
+    OkHttpClient client = client(github());
+
+    post(
+        client, "bob", "[" + call(1, "get_issue", "{}") + "," + call(1, "list_issues", "{}") + "]");
+
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.consumer()).isEqualTo("bob");
+    }
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aNumericIdIsMatchedToItsAnswerByValue() throws Exception {
     // A server that reads ids as numbers (JavaScript, Go) answers the id 1.0 or 1e0 with 1: the
     // answer is still this request's, so its tools/list is filtered and its event is the answer's.

@@ -330,6 +330,7 @@ public final class AgentCall {
               Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         }
       }
+      resolveConsumer(); // the events name the caller; its answers stay -32600 and -32094
       return new Admission(localAnswer());
     }
     resolveCaller();
@@ -376,6 +377,27 @@ public final class AgentCall {
   }
 
   private void resolveCaller() {
+    Caller refused = resolveConsumer();
+    if (refused == null) {
+      return;
+    }
+    for (Member member : members) {
+      member.access = new AccessInfo(AccessInfo.Decision.INVALID_CREDENTIAL, null, null);
+      refuse(
+          member,
+          ToolCallInfo.Outcome.DENIED,
+          RejectionReason.INVALID_TOKEN,
+          AgentGovernance.ACCESS_DENIED_CODE,
+          "the caller's credential was refused: " + refused.refusal(),
+          Map.of("reason", RejectionReason.INVALID_TOKEN.headerValue()));
+    }
+  }
+
+  /**
+   * Resolves the consumer and roles the call's events name and its checks use; returns the caller
+   * when its credential was refused (the consumer is then the key's), else null.
+   */
+  private @Nullable Caller resolveConsumer() {
     AgentRequest view =
         new AgentRequest(
             request,
@@ -393,7 +415,7 @@ public final class AgentCall {
           e.getClass().getName());
     }
     if (governance.callers == null) {
-      return;
+      return null;
     }
     Caller caller;
     try {
@@ -407,25 +429,16 @@ public final class AgentCall {
       caller = Caller.refused("the caller's credential or roles could not be checked");
     }
     if (caller == null) {
-      return;
+      return null;
     }
     if (caller.isRefused()) {
-      for (Member member : members) {
-        member.access = new AccessInfo(AccessInfo.Decision.INVALID_CREDENTIAL, null, null);
-        refuse(
-            member,
-            ToolCallInfo.Outcome.DENIED,
-            RejectionReason.INVALID_TOKEN,
-            AgentGovernance.ACCESS_DENIED_CODE,
-            "the caller's credential was refused: " + caller.refusal(),
-            Map.of("reason", RejectionReason.INVALID_TOKEN.headerValue()));
-      }
-      return;
+      return caller;
     }
     if (caller.consumer() != null) {
       consumer = caller.consumer();
     }
     roles = caller.roles();
+    return null;
   }
 
   /** Checks one request on its own; true when it is refused. */
