@@ -469,6 +469,31 @@ class A2aGovernanceTest {
     assertThat(events.all).isEmpty();
   }
 
+  @Test
+  void aCardReadByAJsonParserThatStopsAtItsEndIsRemembered() throws Exception {
+    // A JSON parser (Jackson's readTree here, as A2A clients read cards) reads the card's value
+    // and closes the body without asking for more: it never reads the end of the stream.
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"3.0.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"skills\":[]}";
+    server.enqueue(json(card));
+
+    JsonNode read;
+    try (Response response =
+        client
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .execute()) {
+      read = JSON.readTree(response.body().byteStream());
+    }
+
+    assertThat(read.path("name").asText()).isEqualTo("Trip Planner");
+    assertThat(gateway.agents().agentCard("planner"))
+        .as("the card read by a JSON parser is remembered")
+        .isPresent();
+    assertThat(gateway.agents().agentCard("planner").get().version()).isEqualTo("3.0.0");
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse.Builder()
         .addHeader("Content-Type", "application/json")

@@ -240,9 +240,10 @@ public final class AgentGovernance {
 
   /**
    * The body of an agent card's answer as the application reads it: passed on untouched, and, once
-   * read to its end (at most {@link AgentInventory#MAX_CARD_BYTES}), remembered in the {@link
-   * #inventory()}: for the agent whose origin serves it, or, when several agents share that origin,
-   * for the one whose URL is the card's {@code url} (for none when no agent's is).
+   * read to its end, or closed once what was read is a whole JSON value (at most {@link
+   * AgentInventory#MAX_CARD_BYTES}), remembered in the {@link #inventory()}: for the agent whose
+   * origin serves it, or, when several agents share that origin, for the one whose URL is the
+   * card's {@code url} (for none when no agent's is).
    *
    * @param status the answer's status; only a 200 is remembered
    */
@@ -298,6 +299,18 @@ public final class AgentGovernance {
           keep(b, off, n);
         }
         return n;
+      }
+
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          // A reader that stops at the card's last byte (a JSON parser reading one value) closes
+          // without reading the end: a card read whole still parses, and is remembered; a cut one
+          // does not.
+          finished();
+        }
       }
 
       private void keep(byte[] b, int off, int n) {
