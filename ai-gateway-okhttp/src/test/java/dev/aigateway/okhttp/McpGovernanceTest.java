@@ -1251,6 +1251,42 @@ class McpGovernanceTest {
   }
 
   @Test
+  void anAnswerReadByAJsonParserThatStopsAtItsEndEndsOk() throws Exception {
+    // A JSON parser reads the answer's value and closes the body without asking for more: the
+    // answer was read whole, so its request ends OK with its sizes, not cancelled.
+    OkHttpClient client = client(github());
+    for (String body : List.of(call(1, "get_issue", "{}"), LIST)) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(body, JSON_TYPE))
+              .build();
+      JsonNode answer;
+      try (Response response = client.newCall(request).execute()) {
+        answer = JSON.readTree(response.body().byteStream());
+      }
+      assertThat(answer.has("result")).as(body).isTrue();
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(body).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(event.tool().resultBytes()).as(body).isPositive();
+    }
+    // Closed before the answer's end arrived: cancelled, as before.
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"" + "x".repeat(512 * 1024) + "\"}]}";
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().byteStream().read(new byte[10])).isPositive();
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+  }
+
+  @Test
   void aNumericIdIsMatchedToItsAnswerByValue() throws Exception {
     // A server that reads ids as numbers (JavaScript, Go) answers the id 1.0 or 1e0 with 1: the
     // answer is still this request's, so its tools/list is filtered and its event is the answer's.
