@@ -80,15 +80,17 @@ public final class GovernedMcp {
       try {
         parsed = URI.create(url);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("not a URL: " + url, e);
+        // Neither the URL nor the parser's message (which quotes it) is shown: either may hold a
+        // credential.
+        throw new IllegalArgumentException("the MCP endpoint is " + ShownUrl.of(url));
       }
       if (!"http".equalsIgnoreCase(parsed.getScheme())
           && !"https".equalsIgnoreCase(parsed.getScheme())) {
         throw new IllegalArgumentException(
-            "the MCP endpoint must be an http(s) URL but was " + url);
+            "the MCP endpoint must be an http(s) URL but was " + ShownUrl.of(url));
       }
       if (parsed.getHost() == null) {
-        throw new IllegalArgumentException("the MCP endpoint has no host: " + url);
+        throw new IllegalArgumentException("the MCP endpoint has no host: " + ShownUrl.of(url));
       }
       this.url = parsed;
     }

@@ -122,7 +122,7 @@ public final class OpenApiTools {
     if (parsed == null) {
       throw new IllegalArgumentException(
           "the base URL must be an absolute http(s) URL but was "
-              + url
+              + ShownUrl.of(url)
               + (configured == null
                   ? " (the document's first server); set one with baseUrl(..)"
                   : ""));
@@ -364,7 +364,9 @@ public final class OpenApiTools {
     public Builder documentUrl(String url) throws IOException {
       HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(url, "url"));
       if (parsed == null) {
-        throw new IllegalArgumentException("not an http(s) URL: " + url);
+        throw new IllegalArgumentException(
+            "the OpenAPI document's URL must be an absolute http(s) URL but was "
+                + ShownUrl.of(url));
       }
       try (Response response =
           client.newCall(new Request.Builder().url(parsed).build()).execute()) {

@@ -543,6 +543,27 @@ class GovernedMcpTest {
         .hasMessageContaining("OkHttpClient");
   }
 
+  @Test
+  void aRefusedEndpointIsNamedWithoutItsCredentials() {
+    OkHttpClient client = new OkHttpClient();
+    for (String url :
+        List.of(
+            "ftp://bob:pw-SECRET@host/mcp",
+            "htps://host/mcp?api_key=key-SECRET",
+            "http:///mcp?api_key=key-SECRET",
+            "http://host/m cp?api_key=key-SECRET")) {
+      assertThatThrownBy(() -> GovernedMcp.builder(client, url))
+          .as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .satisfies(
+              e -> {
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                  assertThat(t.getMessage()).as(url).doesNotContain("SECRET");
+                }
+              });
+    }
+  }
+
   private static CallToolRequest call(String tool, Map<String, Object> arguments) {
     return CallToolRequest.builder(tool).arguments(arguments).build();
   }

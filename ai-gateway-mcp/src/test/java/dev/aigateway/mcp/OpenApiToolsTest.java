@@ -372,6 +372,27 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void aRefusedDocumentOrBaseUrlIsNamedWithoutItsCredentials() {
+    // a mistyped scheme: the URL is refused before any request, and the refusal must not quote
+    // the credential it carries in its user info or query
+    for (String url :
+        List.of(
+            "htps://reader:doc-SECRET-password@api.example.com/openapi.yaml",
+            "ftp://api.example.com/openapi.yaml?signature=sig-SECRET-value")) {
+      assertThatThrownBy(() -> OpenApiTools.builder(governed).documentUrl(url))
+          .as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("api.example.com/openapi.yaml")
+          .hasMessageNotContaining("SECRET");
+      assertThatThrownBy(() -> OpenApiTools.builder(governed).baseUrl(url))
+          .as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("api.example.com/openapi.yaml")
+          .hasMessageNotContaining("SECRET");
+    }
+  }
+
+  @Test
   void aHeaderSupplierThatThrowsFailsTheCallWithAnIoException() {
     OpenApiTools tools =
         OpenApiTools.builder(governed)

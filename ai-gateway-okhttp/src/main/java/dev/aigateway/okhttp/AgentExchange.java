@@ -37,7 +37,11 @@ final class AgentExchange {
         {
           Response response = chain.proceed(request);
           ResponseBody body = response.body();
-          InputStream observed = agents.observeCard(target, response.code(), body.byteStream());
+          // Compressed when the application asked for an encoding itself (OkHttp then leaves the
+          // answer as it came): the card passes so and is remembered inflated.
+          InputStream observed =
+              agents.observeCard(
+                  target, response.code(), response.header("Content-Encoding"), body.byteStream());
           return response
               .newBuilder()
               .body(

@@ -429,6 +429,71 @@ class A2aGovernanceTest {
     assertThat(events.next().tool().agentName()).isEqualTo("Trip Planner");
   }
 
+  @Test
+  void aCardTheApplicationAskedCompressedIsPassedAsItCameAndRemembered() throws Exception {
+    // An application that sets Accept-Encoding itself gets the answer as the agent sent it
+    // (OkHttp inflates only what it asked for): the card passes compressed, and the inventory
+    // still remembers it, read inflated.
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"2.0.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"skills\":[]}";
+    okio.Buffer gzipped = new okio.Buffer();
+    try (BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+      sink.writeUtf8(card);
+    }
+    byte[] compressed = gzipped.readByteArray();
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Content-Encoding", "gzip")
+            .body(new okio.Buffer().write(compressed))
+            .build());
+
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(server.url("/.well-known/agent-card.json"))
+                    .header("Accept-Encoding", "gzip")
+                    .build())
+            .execute()) {
+      assertThat(response.header("Content-Encoding")).isEqualTo("gzip");
+      assertThat(response.body().bytes()).isEqualTo(compressed);
+    }
+    assertThat(gateway.agents().agentCard("planner"))
+        .as("the card fetched compressed is remembered")
+        .isPresent();
+    assertThat(gateway.agents().agentCard("planner").get().name()).isEqualTo("Trip Planner");
+    assertThat(gateway.agents().agentCard("planner").get().card()).isEqualTo(card);
+    assertThat(events.all).isEmpty();
+  }
+
+  @Test
+  void aCardReadByAJsonParserThatStopsAtItsEndIsRemembered() throws Exception {
+    // A JSON parser (Jackson's readTree here, as A2A clients read cards) reads the card's value
+    // and closes the body without asking for more: it never reads the end of the stream.
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"3.0.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"skills\":[]}";
+    server.enqueue(json(card));
+
+    JsonNode read;
+    try (Response response =
+        client
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .execute()) {
+      read = JSON.readTree(response.body().byteStream());
+    }
+
+    assertThat(read.path("name").asText()).isEqualTo("Trip Planner");
+    assertThat(gateway.agents().agentCard("planner"))
+        .as("the card read by a JSON parser is remembered")
+        .isPresent();
+    assertThat(gateway.agents().agentCard("planner").get().version()).isEqualTo("3.0.0");
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse.Builder()
         .addHeader("Content-Type", "application/json")

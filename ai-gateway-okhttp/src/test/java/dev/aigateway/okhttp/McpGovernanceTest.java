@@ -22,6 +22,7 @@ import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -361,6 +362,53 @@ class McpGovernanceTest {
       }
 
       assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
+  void aToolListAnsweredInUtf16IsStillFilteredAndKeepsItsCharset() throws Exception {
+    // JSON may come in UTF-16 (its Content-Type says so, and JSON readers such as Jackson detect
+    // it): the gateway reads the answer as the client will, so the list is filtered all the same.
+    try (MockWebServer utf16 = new MockWebServer()) {
+      utf16.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              MockResponse answer = backend.dispatch(request);
+              okio.Buffer plain = new okio.Buffer();
+              try {
+                answer.getBody().writeTo(plain);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+              return answer
+                  .newBuilder()
+                  .setHeader("Content-Type", "application/json; charset=utf-16")
+                  .body(new okio.Buffer().write(plain.readUtf8().getBytes(StandardCharsets.UTF_16)))
+                  .build();
+            }
+          });
+      utf16.start();
+      OkHttpClient client =
+          client(
+              McpServer.builder("github", utf16.url("/mcp").toString())
+                  .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
+      Request request =
+          new Request.Builder()
+              .url(utf16.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+
+      String answer;
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.header("Content-Type")).contains("utf-16");
+        answer = new String(response.body().bytes(), StandardCharsets.UTF_16);
+      }
+
+      assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(answer).endsWith(",\"nextCursor\":\"c2\"}}");
       assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     }
   }
@@ -1185,6 +1233,60 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBatchRefusedForSharedIdsIsReportedForItsConsumer() throws Exception {
+    // The events of a batch not sent because two requests share an id name the consumer that
+    // sent it, as every other refusal's events do, not the anonymous one.
+    OkHttpClient client = client(github());
+
+    post(
+        client, "bob", "[" + call(1, "get_issue", "{}") + "," + call(1, "list_issues", "{}") + "]");
+
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.consumer()).isEqualTo("bob");
+    }
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
+  void anAnswerReadByAJsonParserThatStopsAtItsEndEndsOk() throws Exception {
+    // A JSON parser reads the answer's value and closes the body without asking for more: the
+    // answer was read whole, so its request ends OK with its sizes, not cancelled.
+    OkHttpClient client = client(github());
+    for (String body : List.of(call(1, "get_issue", "{}"), LIST)) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(body, JSON_TYPE))
+              .build();
+      JsonNode answer;
+      try (Response response = client.newCall(request).execute()) {
+        answer = JSON.readTree(response.body().byteStream());
+      }
+      assertThat(answer.has("result")).as(body).isTrue();
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(body).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(event.tool().resultBytes()).as(body).isPositive();
+    }
+    // Closed before the answer's end arrived: cancelled, as before.
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"" + "x".repeat(512 * 1024) + "\"}]}";
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().byteStream().read(new byte[10])).isPositive();
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+  }
+
+  @Test
   void aNumericIdIsMatchedToItsAnswerByValue() throws Exception {
     // A server that reads ids as numbers (JavaScript, Go) answers the id 1.0 or 1e0 with 1: the
     // answer is still this request's, so its tools/list is filtered and its event is the answer's.
@@ -1398,6 +1500,34 @@ class McpGovernanceTest {
     }
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
     assertThat(backend.calls.get()).as("calls that reached a server").isZero();
+  }
+
+  @Test
+  void aServerWhosePathHasNonAsciiCharactersIsGovernedHoweverTheRequestSpellsIt() throws Exception {
+    // A URL's path holds non-ASCII characters only percent-encoded as UTF-8 on the wire (OkHttp
+    // encodes them so): a server configured with its path written out is the same endpoint.
+    OkHttpClient client =
+        client(
+            McpServer.builder("werkzeug", server.url("/").toString() + "werkzeuge/größe")
+                .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*")));
+    String root = server.url("/").toString();
+    for (String path :
+        List.of("werkzeuge/größe", "werkzeuge/gr%C3%B6%C3%9Fe", "werkzeuge/gr%c3%b6%c3%9fe")) {
+      Request request =
+          new Request.Builder()
+              .url(root + path)
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode answer = JSON.readTree(response.body().string());
+        assertThat(answer.path("error").path("code").asInt())
+            .as(path)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).as(path).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
   }
 
   @Test

@@ -23,6 +23,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,9 @@ public final class AgentCall {
   private @Nullable String sessionId;
   private boolean settled;
   private int status = 200;
+
+  /** The answer's {@code Content-Type}: the charset a JSON answer is read in. */
+  private @Nullable String answerType;
 
   AgentCall(AgentGovernance governance, Peer peer, ClientRequest request) {
     this.governance = governance;
@@ -326,6 +330,7 @@ public final class AgentCall {
               Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         }
       }
+      resolveConsumer(); // the events name the caller; its answers stay -32600 and -32094
       return new Admission(localAnswer());
     }
     resolveCaller();
@@ -372,6 +377,27 @@ public final class AgentCall {
   }
 
   private void resolveCaller() {
+    Caller refused = resolveConsumer();
+    if (refused == null) {
+      return;
+    }
+    for (Member member : members) {
+      member.access = new AccessInfo(AccessInfo.Decision.INVALID_CREDENTIAL, null, null);
+      refuse(
+          member,
+          ToolCallInfo.Outcome.DENIED,
+          RejectionReason.INVALID_TOKEN,
+          AgentGovernance.ACCESS_DENIED_CODE,
+          "the caller's credential was refused: " + refused.refusal(),
+          Map.of("reason", RejectionReason.INVALID_TOKEN.headerValue()));
+    }
+  }
+
+  /**
+   * Resolves the consumer and roles the call's events name and its checks use; returns the caller
+   * when its credential was refused (the consumer is then the key's), else null.
+   */
+  private @Nullable Caller resolveConsumer() {
     AgentRequest view =
         new AgentRequest(
             request,
@@ -389,7 +415,7 @@ public final class AgentCall {
           e.getClass().getName());
     }
     if (governance.callers == null) {
-      return;
+      return null;
     }
     Caller caller;
     try {
@@ -403,25 +429,16 @@ public final class AgentCall {
       caller = Caller.refused("the caller's credential or roles could not be checked");
     }
     if (caller == null) {
-      return;
+      return null;
     }
     if (caller.isRefused()) {
-      for (Member member : members) {
-        member.access = new AccessInfo(AccessInfo.Decision.INVALID_CREDENTIAL, null, null);
-        refuse(
-            member,
-            ToolCallInfo.Outcome.DENIED,
-            RejectionReason.INVALID_TOKEN,
-            AgentGovernance.ACCESS_DENIED_CODE,
-            "the caller's credential was refused: " + caller.refusal(),
-            Map.of("reason", RejectionReason.INVALID_TOKEN.headerValue()));
-      }
-      return;
+      return caller;
     }
     if (caller.consumer() != null) {
       consumer = caller.consumer();
     }
     roles = caller.roles();
+    return null;
   }
 
   /** Checks one request on its own; true when it is refused. */
@@ -754,6 +771,7 @@ public final class AgentCall {
       return body;
     }
     this.status = status;
+    this.answerType = contentType;
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     boolean sse = type.startsWith("text/event-stream");
     boolean rewrites = false;
@@ -914,7 +932,15 @@ public final class AgentCall {
       }
       return new byte[0];
     }
-    return responses(doc);
+    // JSON in another charset (UTF-16, as its Content-Type or first bytes say, which clients
+    // read) is read as UTF-8 and, when rewritten, passed on in its own charset again.
+    Charset charset = Rpc.charset(doc, answerType);
+    if (charset == null) {
+      return responses(doc);
+    }
+    byte[] utf8 = new String(doc, charset).getBytes(StandardCharsets.UTF_8);
+    byte[] pass = responses(utf8);
+    return pass == utf8 ? doc : new String(pass, StandardCharsets.UTF_8).getBytes(charset);
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.inventory.InventorySection;
 import dev.aigateway.core.limit.CallCounters;
 import dev.aigateway.core.wire.Json;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +18,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -237,15 +240,37 @@ public final class AgentGovernance {
 
   /**
    * The body of an agent card's answer as the application reads it: passed on untouched, and, once
-   * read to its end (at most {@link AgentInventory#MAX_CARD_BYTES}), remembered in the {@link
-   * #inventory()}: for the agent whose origin serves it, or, when several agents share that origin,
-   * for the one whose URL is the card's {@code url} (for none when no agent's is).
+   * read to its end, or closed once what was read is a whole JSON value (at most {@link
+   * AgentInventory#MAX_CARD_BYTES}), remembered in the {@link #inventory()}: for the agent whose
+   * origin serves it, or, when several agents share that origin, for the one whose URL is the
+   * card's {@code url} (for none when no agent's is).
    *
    * @param status the answer's status; only a 200 is remembered
    */
   public InputStream observeCard(Target target, int status, InputStream body) {
+    return observeCard(target, status, null, body);
+  }
+
+  /**
+   * As {@link #observeCard(Target, int, InputStream)}, for a body still in its {@code
+   * Content-Encoding} (an application that asked for one itself gets the answer as it came): a gzip
+   * card is passed on as it came and remembered inflated (at most {@link
+   * AgentInventory#MAX_CARD_BYTES} inflated); a card in another encoding is passed on and not
+   * remembered.
+   *
+   * @param status the answer's status; only a 200 is remembered
+   * @param contentEncoding the answer's {@code Content-Encoding}, or null when it has none
+   */
+  public InputStream observeCard(
+      Target target, int status, @Nullable String contentEncoding, InputStream body) {
     if (target.kind != Kind.AGENT_CARD || status != 200 || target.agent == null) {
       return body;
+    }
+    String encoding =
+        contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
+    boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
+    if (!gzip && !encoding.equals("identity") && !encoding.isEmpty()) {
+      return body; // not read: nothing to remember
     }
     A2aAgent served = target.agent;
     List<A2aAgent> candidates = target.cardOf;
@@ -276,6 +301,18 @@ public final class AgentGovernance {
         return n;
       }
 
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          // A reader that stops at the card's last byte (a JSON parser reading one value) closes
+          // without reading the end: a card read whole still parses, and is remembered; a cut one
+          // does not.
+          finished();
+        }
+      }
+
       private void keep(byte[] b, int off, int n) {
         if (copy.size() + n > AgentInventory.MAX_CARD_BYTES) {
           tooLarge = true;
@@ -288,7 +325,10 @@ public final class AgentGovernance {
       private void finished() {
         if (!done && !tooLarge) {
           done = true;
-          byte[] card = copy.toByteArray();
+          byte[] card = gzip ? inflated(copy.toByteArray()) : copy.toByteArray();
+          if (card == null) {
+            return; // not gzip after all, or larger than a card may be
+          }
           A2aAgent agent = candidates.isEmpty() ? served : cardAgent(candidates, card);
           if (agent != null) {
             inventory.cardFetched(agent, card);
@@ -296,6 +336,16 @@ public final class AgentGovernance {
         }
       }
     };
+  }
+
+  /** A gzip card inflated, or null when it is not gzip or inflates past the card's bound. */
+  private static byte @Nullable [] inflated(byte[] compressed) {
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
+      byte[] card = in.readNBytes(AgentInventory.MAX_CARD_BYTES + 1);
+      return card.length > AgentInventory.MAX_CARD_BYTES ? null : card;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Of agents sharing a card URL, the one whose URL is the card's {@code url}, or null. */

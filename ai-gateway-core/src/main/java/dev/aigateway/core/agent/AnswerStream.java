@@ -1,5 +1,6 @@
 package dev.aigateway.core.agent;
 
+import dev.aigateway.core.wire.Json;
 import dev.aigateway.core.wire.SseEventFramer;
 import dev.aigateway.core.wire.TransformingInputStream;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import org.jspecify.annotations.Nullable;
  * last event without its blank line is handed to the call too, and passes as it came unless the
  * call rewrites it); a JSON answer is either passed on as it comes while a bounded copy is kept to
  * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES}; a
- * larger one fails there, unless the call lets it pass unread) and handed on at its end.
+ * larger one fails there, unless the call lets it pass unread) and handed on at its end. A JSON
+ * answer passed as it came that is closed once what arrived is a whole JSON value (as a JSON parser
+ * reads it, never reading the stream's end) is read as ended there.
  */
 final class AnswerStream extends TransformingInputStream {
 
@@ -257,7 +260,26 @@ final class AnswerStream extends TransformingInputStream {
     try {
       super.close();
     } finally {
+      if (!ended && readWhole()) {
+        // Closed by a reader that stops at the value's end (a JSON parser reads one value and
+        // closes without reading the end of the stream): the answer was read whole.
+        upstreamEnded();
+      }
       end(false, null);
     }
+  }
+
+  /**
+   * Whether a JSON answer passed as it came has been read whole: what arrived is one complete JSON
+   * value. (A held answer reaches the application only at its end; an event stream's events are
+   * read as they end.)
+   */
+  private boolean readWhole() {
+    return framer == null
+        && !hold
+        && !overflow
+        && !refused
+        && heldLen > 0
+        && Json.parseOrNull(held, 0, heldLen) != null;
   }
 }

@@ -153,13 +153,20 @@ final class Rpc {
    * first characters, as JSON parsers detect it); otherwise the body itself.
    */
   static byte[] utf8(byte[] body, @Nullable String contentType) {
+    Charset charset = charset(body, contentType);
+    return charset == null ? body : new String(body, charset).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The charset a JSON body is read in when it is not UTF-8 (see {@link #utf8}), or null when it is
+   * UTF-8.
+   */
+  static @Nullable Charset charset(byte[] body, @Nullable String contentType) {
     Charset charset = declaredCharset(contentType);
     if (charset == null || charset.equals(StandardCharsets.UTF_8)) {
       charset = detectedCharset(body);
     }
-    return charset == null || charset.equals(StandardCharsets.UTF_8)
-        ? body
-        : new String(body, charset).getBytes(StandardCharsets.UTF_8);
+    return charset == null || charset.equals(StandardCharsets.UTF_8) ? null : charset;
   }
 
   private static @Nullable Charset declaredCharset(@Nullable String contentType) {
