@@ -10,8 +10,10 @@ import com.anthropic.backends.AnthropicBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.core.ClientOptions;
+import com.anthropic.core.RequestOptions;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.PermissionDeniedException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
@@ -205,6 +207,44 @@ class GovernedAnthropicTest {
       assertThat(sent.getHeader("x-consumer-id")).isNull(); // read by the gateway, kept local
     }
     assertThat(awaitEvents(2)).extracting(GatewayEvent::consumer).containsOnly("team-a");
+  }
+
+  @Test
+  void aRequestThatMustNotFollowRedirectsIsNotRedirectedAsUnderTheSdksOwnClient() throws Exception {
+    // The SDK asks its HTTP client not to follow redirects for a request that must stay where it
+    // was sent (RequestOptions.followRedirects(false): its token requests, whose body holds a
+    // credential); its own OkHttp client then answers the redirect itself instead of re-sending the
+    // body to the redirect's target.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      RequestOptions stayHere = RequestOptions.builder().followRedirects(false).build();
+      AnthropicClient governed = GovernedAnthropic.client(gateway().build(), options());
+      AnthropicClient own =
+          com.anthropic.client.okhttp.AnthropicOkHttpClient.builder()
+              .baseUrl(backend.url("/").toString())
+              .apiKey("sk-ant-test-not-a-real-key")
+              .maxRetries(0)
+              .build();
+      for (int i = 0; i < 2; i++) {
+        backend.enqueue(
+            new MockResponse()
+                .setResponseCode(307)
+                .setHeader("Location", elsewhere.url("/v1/messages").toString()));
+        elsewhere.enqueue(json(message("Hi from elsewhere", 10, 2, 0, 0)));
+      }
+
+      Throwable underOwn = catchThrowable(() -> own.messages().create(PARAMS, stayHere));
+      Throwable governedThrown = catchThrowable(() -> governed.messages().create(PARAMS, stayHere));
+
+      assertThat(underOwn).as("the SDK's own client").isInstanceOf(AnthropicServiceException.class);
+      assertThat(governedThrown)
+          .as("the governed client answers the redirect as the SDK's own client does")
+          .isInstanceOf(AnthropicServiceException.class);
+      assertThat(((AnthropicServiceException) governedThrown).statusCode()).isEqualTo(307);
+      assertThat(elsewhere.getRequestCount())
+          .as("requests re-sent to the redirect's target")
+          .isZero();
+    }
   }
 
   @Test

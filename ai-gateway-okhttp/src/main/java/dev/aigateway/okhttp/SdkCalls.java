@@ -129,7 +129,23 @@ public final class SdkCalls {
    * already.
    */
   public Call newCallTellingTimeouts(Request request, @Nullable Timeouts timeouts) {
+    return newCallTellingTimeouts(request, timeouts, null);
+  }
+
+  /**
+   * As {@link #newCallTellingTimeouts(Request, Timeouts)}, following redirects as the SDK request
+   * asks ({@code followRedirects}: the SDK's per-request option, which anthropic-java sets to
+   * {@code false} for a request whose body holds a credential, such as its token requests), or as
+   * the client does when it asks nothing. A redirect not followed is the call's answer, as under
+   * the SDK's own OkHttp client.
+   */
+  public Call newCallTellingTimeouts(
+      Request request, @Nullable Timeouts timeouts, @Nullable Boolean followRedirects) {
     OkHttpClient runs = timeouts == null ? client : client(timeouts);
+    if (followRedirects != null && runs.followRedirects() != followRedirects) {
+      // rare (token requests): a client for this call alone, on the same pool and dispatcher
+      runs = runs.newBuilder().followRedirects(followRedirects).build();
+    }
     Request.Builder told = null;
     if (request.header(READ_TIMEOUT_HEADER) == null && runs.readTimeoutMillis() != 0) {
       told = request.newBuilder();
