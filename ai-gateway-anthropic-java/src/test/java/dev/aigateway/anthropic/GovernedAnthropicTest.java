@@ -46,7 +46,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -316,6 +319,43 @@ class GovernedAnthropicTest {
 
     assertThat(answer.content().get(0).text().get().text()).isEqualTo("Hi");
     assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(16);
+  }
+
+  @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsHostAtOnceAsTheSdksOwnClientDoes() throws Exception {
+    // OkHttp runs at most 5 asynchronous calls per host unless told otherwise; the SDK's own
+    // OkHttp client lets all of its dispatcher's calls (64) go to its one host. The backend holds
+    // each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allInFlight.countDown();
+            allInFlight.await(20, TimeUnit.SECONDS);
+            inFlight.decrementAndGet();
+            return json(message("Hi", 10, 2, 0, 0));
+          }
+        });
+    AnthropicClientAsync client =
+        GovernedAnthropic.clientAsync(gateway().build(), options().timeout(Duration.ofSeconds(60)));
+
+    List<CompletableFuture<Message>> pending = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      pending.add(client.messages().create(PARAMS));
+    }
+
+    allInFlight.await(20, TimeUnit.SECONDS);
+    assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+    for (CompletableFuture<Message> answer : pending) {
+      assertThat(answer.get(60, TimeUnit.SECONDS).content().get(0).text().get().text())
+          .isEqualTo("Hi");
+    }
+    client.close();
   }
 
   @Test
