@@ -402,6 +402,99 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aStreamClosedFromAnotherThreadReleasesItsBlockedReaderAsUnderTheSdksOwnClient()
+      throws Exception {
+    // An application stops a stream from another thread (a user pressing "stop") while its reader
+    // waits for the next event. The SDK's own OkHttp client cancels the call when its body stream
+    // is closed under a read, so the reader returns at once; here the backend sends the first
+    // events, then nothing until the client closes the connection, and the read timeout is two
+    // minutes.
+    String body = stream(9, 20, "Hello", " world");
+    int firstDelta = body.indexOf("event: content_block_delta");
+    String head = body.substring(0, body.indexOf("event: content_block_delta", firstDelta + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      AnthropicClient client =
+          GovernedAnthropic.client(
+              gateway().build(),
+              options()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/")
+                  .timeout(Duration.ofMinutes(2)));
+      StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(PARAMS);
+      CountDownLatch firstDeltaRead = new CountDownLatch(1);
+      CompletableFuture<Void> reader = new CompletableFuture<>();
+      Thread readerThread =
+          new Thread(
+              () -> {
+                try {
+                  Iterator<RawMessageStreamEvent> it = stream.stream().iterator();
+                  while (it.hasNext()) {
+                    if (it.next().isContentBlockDelta()) {
+                      firstDeltaRead.countDown();
+                    }
+                  }
+                } catch (RuntimeException expected) {
+                  // a stream closed under its reader ends in the SDK's I/O error
+                }
+                reader.complete(null);
+              });
+      readerThread.setDaemon(true);
+      readerThread.start();
+
+      assertThat(firstDeltaRead.await(20, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(stream::close);
+
+      assertThat(catchThrowable(() -> closed.get(20, TimeUnit.SECONDS)))
+          .as("close() from another thread while the reader waits for the backend")
+          .isNull();
+      assertThat(catchThrowable(() -> reader.get(20, TimeUnit.SECONDS)))
+          .as("the reader returned once its stream was closed")
+          .isNull();
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.stream()).isTrue();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      assertThat(events).hasSize(1);
+    }
+  }
+
+  /**
+   * Answers one request with the first {@code head} of a stream {@code length} bytes long, then
+   * sends nothing more and waits up to a minute for the client to close the connection: true when
+   * it did.
+   */
+  private static boolean streamThenAwaitClose(ServerSocket server, String head, int length) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(60_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n"
+                  + head)
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() throws Exception {
     backend.enqueue(json(message("Cached answer", 14, 3)));
     AnthropicClient client =
