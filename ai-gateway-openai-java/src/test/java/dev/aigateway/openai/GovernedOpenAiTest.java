@@ -10,6 +10,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.OpenAIClientAsync;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.ClientOptions;
+import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
@@ -357,6 +358,44 @@ class GovernedOpenAiTest {
       assertThat(event.stream()).isTrue();
       assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
       assertThat(events).hasSize(1);
+    }
+  }
+
+  @Test
+  void anAsyncStreamTheAppClosesWhileItWaitsForTheNextChunkEndsAtOnceInOneEvent() throws Exception {
+    // The async client reads a stream on the SDK's own threads; the application's close comes from
+    // another thread while that read waits for the backend.
+    String body = stream(List.of("Hel", "lo", " there"), 9, 3);
+    String head = body.substring(0, body.indexOf("data:", body.indexOf("data:") + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      OpenAIClientAsync client =
+          GovernedOpenAi.clientAsync(
+              gateway().build(),
+              options()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/v1")
+                  .timeout(Duration.ofMinutes(2)));
+      CountDownLatch firstChunkRead = new CountDownLatch(1);
+      AsyncStreamResponse<ChatCompletionChunk> stream =
+          client.chat().completions().createStreaming(PARAMS);
+      stream.subscribe(chunk -> firstChunkRead.countDown());
+
+      assertThat(firstChunkRead.await(20, TimeUnit.SECONDS)).isTrue();
+      stream.close();
+
+      assertThat(catchThrowable(() -> stream.onCompleteFuture().get(20, TimeUnit.SECONDS)))
+          .as("the stream's end once the application closed it")
+          .satisfiesAnyOf(
+              t -> assertThat(t).isNull(),
+              t -> assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class));
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      assertThat(events).hasSize(1);
+      client.close();
     }
   }
 
