@@ -48,8 +48,9 @@ public final class GovernedAnthropic {
   private GovernedAnthropic() {}
 
   /**
-   * A governed client on a new OkHttp client (its own connection pool and dispatcher), released
-   * when the returned client is closed.
+   * A governed client on a new OkHttp client (its own connection pool and dispatcher, which runs up
+   * to 64 calls to the API host at once, as the SDK's own client's does), released when the
+   * returned client is closed.
    */
   public static AnthropicClient client(AiGateway gateway, ClientOptions.Builder options) {
     return new AnthropicClientImpl(options(owned(gateway), null, options));
@@ -128,9 +129,15 @@ public final class GovernedAnthropic {
     return options(GovernedHttpClient.of(wrappedClient), null, options);
   }
 
-  /** The HTTP client on a new OkHttp client, released when the SDK client is closed. */
+  /**
+   * The HTTP client on a new OkHttp client, released when the SDK client is closed. As the SDK's
+   * own OkHttp client, it runs as many asynchronous calls to one host at once as in all (OkHttp's
+   * 64), not OkHttp's default 5: every call goes to the one API host.
+   */
   private static GovernedHttpClient owned(AiGateway gateway) {
-    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
+    OkHttpClient client = new OkHttpClient();
+    client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
+    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(client, gateway));
   }
 
   /**

@@ -10,8 +10,10 @@ import com.anthropic.backends.AnthropicBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.core.ClientOptions;
+import com.anthropic.core.RequestOptions;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.PermissionDeniedException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
@@ -44,7 +46,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -208,6 +213,44 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aRequestThatMustNotFollowRedirectsIsNotRedirectedAsUnderTheSdksOwnClient() throws Exception {
+    // The SDK asks its HTTP client not to follow redirects for a request that must stay where it
+    // was sent (RequestOptions.followRedirects(false): its token requests, whose body holds a
+    // credential); its own OkHttp client then answers the redirect itself instead of re-sending the
+    // body to the redirect's target.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      RequestOptions stayHere = RequestOptions.builder().followRedirects(false).build();
+      AnthropicClient governed = GovernedAnthropic.client(gateway().build(), options());
+      AnthropicClient own =
+          com.anthropic.client.okhttp.AnthropicOkHttpClient.builder()
+              .baseUrl(backend.url("/").toString())
+              .apiKey("sk-ant-test-not-a-real-key")
+              .maxRetries(0)
+              .build();
+      for (int i = 0; i < 2; i++) {
+        backend.enqueue(
+            new MockResponse()
+                .setResponseCode(307)
+                .setHeader("Location", elsewhere.url("/v1/messages").toString()));
+        elsewhere.enqueue(json(message("Hi from elsewhere", 10, 2, 0, 0)));
+      }
+
+      Throwable underOwn = catchThrowable(() -> own.messages().create(PARAMS, stayHere));
+      Throwable governedThrown = catchThrowable(() -> governed.messages().create(PARAMS, stayHere));
+
+      assertThat(underOwn).as("the SDK's own client").isInstanceOf(AnthropicServiceException.class);
+      assertThat(governedThrown)
+          .as("the governed client answers the redirect as the SDK's own client does")
+          .isInstanceOf(AnthropicServiceException.class);
+      assertThat(((AnthropicServiceException) governedThrown).statusCode()).isEqualTo(307);
+      assertThat(elsewhere.getRequestCount())
+          .as("requests re-sent to the redirect's target")
+          .isZero();
+    }
+  }
+
+  @Test
   void closingAClientOnAnOkHttpClientItMadeReleasesItsConnectionsAsTheSdksOwnClientDoes()
       throws Exception {
     // GovernedAnthropic.client(gateway, ..) makes its own OkHttp client; the SDK's own client
@@ -279,6 +322,43 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsHostAtOnceAsTheSdksOwnClientDoes() throws Exception {
+    // OkHttp runs at most 5 asynchronous calls per host unless told otherwise; the SDK's own
+    // OkHttp client lets all of its dispatcher's calls (64) go to its one host. The backend holds
+    // each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allInFlight.countDown();
+            allInFlight.await(20, TimeUnit.SECONDS);
+            inFlight.decrementAndGet();
+            return json(message("Hi", 10, 2, 0, 0));
+          }
+        });
+    AnthropicClientAsync client =
+        GovernedAnthropic.clientAsync(gateway().build(), options().timeout(Duration.ofSeconds(60)));
+
+    List<CompletableFuture<Message>> pending = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      pending.add(client.messages().create(PARAMS));
+    }
+
+    allInFlight.await(20, TimeUnit.SECONDS);
+    assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+    for (CompletableFuture<Message> answer : pending) {
+      assertThat(answer.get(60, TimeUnit.SECONDS).content().get(0).text().get().text())
+          .isEqualTo("Hi");
+    }
+    client.close();
+  }
+
+  @Test
   void aStreamReachesTheAppEventByEventAndIsSettledOnItsReportedUsage() throws Exception {
     backend.enqueue(sse(stream(25, 15, "Hel", "lo", " there")));
     AnthropicClient client = GovernedAnthropic.client(gateway().build(), options());
@@ -319,6 +399,99 @@ class GovernedAnthropicTest {
     assertThat(event.stream()).isTrue();
     assertThat(event.outcome()).isIn(CallOutcome.SUCCESS, CallOutcome.CANCELLED);
     assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aStreamClosedFromAnotherThreadReleasesItsBlockedReaderAsUnderTheSdksOwnClient()
+      throws Exception {
+    // An application stops a stream from another thread (a user pressing "stop") while its reader
+    // waits for the next event. The SDK's own OkHttp client cancels the call when its body stream
+    // is closed under a read, so the reader returns at once; here the backend sends the first
+    // events, then nothing until the client closes the connection, and the read timeout is two
+    // minutes.
+    String body = stream(9, 20, "Hello", " world");
+    int firstDelta = body.indexOf("event: content_block_delta");
+    String head = body.substring(0, body.indexOf("event: content_block_delta", firstDelta + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      AnthropicClient client =
+          GovernedAnthropic.client(
+              gateway().build(),
+              options()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/")
+                  .timeout(Duration.ofMinutes(2)));
+      StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(PARAMS);
+      CountDownLatch firstDeltaRead = new CountDownLatch(1);
+      CompletableFuture<Void> reader = new CompletableFuture<>();
+      Thread readerThread =
+          new Thread(
+              () -> {
+                try {
+                  Iterator<RawMessageStreamEvent> it = stream.stream().iterator();
+                  while (it.hasNext()) {
+                    if (it.next().isContentBlockDelta()) {
+                      firstDeltaRead.countDown();
+                    }
+                  }
+                } catch (RuntimeException expected) {
+                  // a stream closed under its reader ends in the SDK's I/O error
+                }
+                reader.complete(null);
+              });
+      readerThread.setDaemon(true);
+      readerThread.start();
+
+      assertThat(firstDeltaRead.await(20, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(stream::close);
+
+      assertThat(catchThrowable(() -> closed.get(20, TimeUnit.SECONDS)))
+          .as("close() from another thread while the reader waits for the backend")
+          .isNull();
+      assertThat(catchThrowable(() -> reader.get(20, TimeUnit.SECONDS)))
+          .as("the reader returned once its stream was closed")
+          .isNull();
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.stream()).isTrue();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      assertThat(events).hasSize(1);
+    }
+  }
+
+  /**
+   * Answers one request with the first {@code head} of a stream {@code length} bytes long, then
+   * sends nothing more and waits up to a minute for the client to close the connection: true when
+   * it did.
+   */
+  private static boolean streamThenAwaitClose(ServerSocket server, String head, int length) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(60_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n"
+                  + head)
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -129,7 +130,23 @@ public final class SdkCalls {
    * already.
    */
   public Call newCallTellingTimeouts(Request request, @Nullable Timeouts timeouts) {
+    return newCallTellingTimeouts(request, timeouts, null);
+  }
+
+  /**
+   * As {@link #newCallTellingTimeouts(Request, Timeouts)}, following redirects as the SDK request
+   * asks ({@code followRedirects}: the SDK's per-request option, which anthropic-java sets to
+   * {@code false} for a request whose body holds a credential, such as its token requests), or as
+   * the client does when it asks nothing. A redirect not followed is the call's answer, as under
+   * the SDK's own OkHttp client.
+   */
+  public Call newCallTellingTimeouts(
+      Request request, @Nullable Timeouts timeouts, @Nullable Boolean followRedirects) {
     OkHttpClient runs = timeouts == null ? client : client(timeouts);
+    if (followRedirects != null && runs.followRedirects() != followRedirects) {
+      // rare (token requests): a client for this call alone, on the same pool and dispatcher
+      runs = runs.newBuilder().followRedirects(followRedirects).build();
+    }
     Request.Builder told = null;
     if (request.header(READ_TIMEOUT_HEADER) == null && runs.readTimeoutMillis() != 0) {
       told = request.newBuilder();
@@ -237,15 +254,17 @@ public final class SdkCalls {
   }
 
   /**
-   * Runs {@code call} on the calling thread and wraps its response for the SDK; an {@link
-   * IOException} becomes what {@code ioError} makes of it (the SDK's own I/O exception).
+   * Runs {@code call} on the calling thread and wraps its response for the SDK ({@code wrap} is
+   * given the response and the call, which an {@link SdkResponse} cancels when it is closed under a
+   * read); an {@link IOException} becomes what {@code ioError} makes of it (the SDK's own I/O
+   * exception).
    */
   public static <R> R execute(
       Call call,
-      Function<Response, R> wrap,
+      BiFunction<Response, Call, R> wrap,
       Function<IOException, ? extends RuntimeException> ioError) {
     try {
-      return wrap.apply(call.execute());
+      return wrap.apply(call.execute(), call);
     } catch (IOException e) {
       throw ioError.apply(e);
     }
@@ -258,7 +277,7 @@ public final class SdkCalls {
    */
   public static <R> CompletableFuture<R> executeAsync(
       Call call,
-      Function<Response, R> wrap,
+      BiFunction<Response, Call, R> wrap,
       Function<IOException, ? extends RuntimeException> ioError) {
     CompletableFuture<R> future = new CompletableFuture<>();
     future.whenComplete(
@@ -271,7 +290,7 @@ public final class SdkCalls {
         new Callback() {
           @Override
           public void onResponse(Call call, Response response) {
-            if (!future.complete(wrap.apply(response))) {
+            if (!future.complete(wrap.apply(response, call))) {
               response.close();
             }
           }

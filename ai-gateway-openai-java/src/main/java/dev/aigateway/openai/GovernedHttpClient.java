@@ -235,8 +235,8 @@ public final class GovernedHttpClient implements HttpClient {
   private static final class OkHttpResponse extends SdkResponse implements HttpResponse {
     private final Headers headers;
 
-    OkHttpResponse(Response response) {
-      super(response);
+    OkHttpResponse(Response response, Call call) {
+      super(response, call);
       Headers.Builder builder = Headers.builder();
       forEachHeader(builder::put);
       this.headers = builder.build();

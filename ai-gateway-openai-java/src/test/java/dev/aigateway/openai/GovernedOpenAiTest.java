@@ -4,11 +4,13 @@ import static dev.aigateway.testing.OpenAiBodies.completion;
 import static dev.aigateway.testing.OpenAiBodies.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.OpenAIClientAsync;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.ClientOptions;
+import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
@@ -301,6 +303,133 @@ class GovernedOpenAiTest {
     assertThat(event.stream()).isTrue();
     assertThat(event.outcome()).isIn(CallOutcome.SUCCESS, CallOutcome.CANCELLED);
     assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aStreamClosedFromAnotherThreadReleasesItsBlockedReader() throws Exception {
+    // An application stops a stream from another thread (a user pressing "stop") while its reader
+    // waits for the next chunk: the close cancels the call, so the reader returns at once; here the
+    // backend sends the first chunks, then nothing until the client closes the connection.
+    String body = stream(List.of("Hel", "lo", " there"), 9, 3);
+    String head = body.substring(0, body.indexOf("data:", body.indexOf("data:") + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      OpenAIClient client =
+          GovernedOpenAi.client(
+              gateway().build(),
+              options()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/v1")
+                  .timeout(Duration.ofMinutes(2)));
+      StreamResponse<ChatCompletionChunk> stream =
+          client.chat().completions().createStreaming(PARAMS);
+      CountDownLatch firstChunkRead = new CountDownLatch(1);
+      CompletableFuture<Void> reader = new CompletableFuture<>();
+      Thread readerThread =
+          new Thread(
+              () -> {
+                try {
+                  Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+                  while (chunks.hasNext()) {
+                    chunks.next();
+                    firstChunkRead.countDown();
+                  }
+                } catch (RuntimeException expected) {
+                  // a stream closed under its reader ends in the SDK's I/O error
+                }
+                reader.complete(null);
+              });
+      readerThread.setDaemon(true);
+      readerThread.start();
+
+      assertThat(firstChunkRead.await(20, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(stream::close);
+
+      assertThat(catchThrowable(() -> closed.get(20, TimeUnit.SECONDS)))
+          .as("close() from another thread while the reader waits for the backend")
+          .isNull();
+      assertThat(catchThrowable(() -> reader.get(20, TimeUnit.SECONDS)))
+          .as("the reader returned once its stream was closed")
+          .isNull();
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.stream()).isTrue();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      assertThat(events).hasSize(1);
+    }
+  }
+
+  @Test
+  void anAsyncStreamTheAppClosesWhileItWaitsForTheNextChunkEndsAtOnceInOneEvent() throws Exception {
+    // The async client reads a stream on the SDK's own threads; the application's close comes from
+    // another thread while that read waits for the backend.
+    String body = stream(List.of("Hel", "lo", " there"), 9, 3);
+    String head = body.substring(0, body.indexOf("data:", body.indexOf("data:") + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      OpenAIClientAsync client =
+          GovernedOpenAi.clientAsync(
+              gateway().build(),
+              options()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/v1")
+                  .timeout(Duration.ofMinutes(2)));
+      CountDownLatch firstChunkRead = new CountDownLatch(1);
+      AsyncStreamResponse<ChatCompletionChunk> stream =
+          client.chat().completions().createStreaming(PARAMS);
+      stream.subscribe(chunk -> firstChunkRead.countDown());
+
+      assertThat(firstChunkRead.await(20, TimeUnit.SECONDS)).isTrue();
+      stream.close();
+
+      assertThat(catchThrowable(() -> stream.onCompleteFuture().get(20, TimeUnit.SECONDS)))
+          .as("the stream's end once the application closed it")
+          .satisfiesAnyOf(
+              t -> assertThat(t).isNull(),
+              t -> assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class));
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      assertThat(events).hasSize(1);
+      client.close();
+    }
+  }
+
+  /**
+   * Answers one request with the first {@code head} of a stream {@code length} bytes long, then
+   * sends nothing more and waits up to a minute for the client to close the connection: true when
+   * it did.
+   */
+  private static boolean streamThenAwaitClose(ServerSocket server, String head, int length) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(60_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n"
+                  + head)
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
   }
 
   @Test
