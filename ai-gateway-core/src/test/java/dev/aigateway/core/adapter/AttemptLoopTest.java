@@ -475,6 +475,33 @@ class AttemptLoopTest {
   }
 
   @Test
+  void anUncheckedExceptionReadingAHeldStreamIsAFailedAttemptThatFailsOver() throws IOException {
+    sender
+        .on(
+            "a",
+            events(
+                new SequenceInputStream(
+                    text(": keep-alive\n\n"),
+                    new InputStream() {
+                      @Override
+                      public int read() {
+                        throw new IllegalStateException("the body's source broke");
+                      }
+                    })))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
+
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.errorType())
+        .containsExactly("a:java.lang.IllegalStateException", "b:null");
+  }
+
+  @Test
   void aCallCancelledWhileItsStreamIsHeldForItsFirstEventFailsWithOneCancelledEvent() {
     sender
         .on(
