@@ -657,7 +657,10 @@ final class CallRouting implements Route {
   /**
    * Repeats the current attempt once per call, with a fresh credential, when the backend refused
    * the one it was sent (401) and its provider can get another. The repeat does not count against
-   * the failover's attempts; the deadline still holds.
+   * the failover's attempts; the deadline still holds. When the fresh credential cannot be
+   * obtained, the repeat is recorded (the provider's exception, a credential retry) and the 401
+   * stands: it reaches the application, or the call fails over when the failover retries on 401;
+   * the failure never moves the call to another backend by itself.
    */
   private boolean retryWithFreshCredential(BackendState backend) {
     CredentialProvider provider = backend.backend().credential();
@@ -820,6 +823,9 @@ final class CallRouting implements Route {
             new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
         backend.breaker().onIgnored(selection.permit());
         backend.callEnded(); // counted in flight when selected
+        if (credentialRetry) {
+          return null; // the refused attempt's 401 stands (retryWithFreshCredential)
+        }
         tried.add(backend);
         selection =
             router.select(

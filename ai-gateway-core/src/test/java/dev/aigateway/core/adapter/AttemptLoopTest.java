@@ -294,6 +294,75 @@ class AttemptLoopTest {
     assertThat(onlyEvent().toString()).doesNotContain("SECRET");
   }
 
+  /** A token provider whose first token is refused and whose fresh token cannot be obtained. */
+  private static dev.aigateway.api.spi.CredentialProvider tokenThenNoFreshOne() {
+    return new dev.aigateway.api.spi.CredentialProvider() {
+      private boolean invalidated;
+
+      @Override
+      public dev.aigateway.api.spi.Credential credential() throws IOException {
+        if (invalidated) {
+          throw new IOException("the token endpoint is down");
+        }
+        return new dev.aigateway.api.spi.Credential(
+            dev.aigateway.api.spi.Credential.Kind.BEARER_TOKEN, "token-SECRET-1");
+      }
+
+      @Override
+      public boolean invalidate(dev.aigateway.api.spi.Credential refused) {
+        invalidated = true;
+        return true;
+      }
+    };
+  }
+
+  @Test
+  void aFreshTokenThatCannotBeObtainedLeavesThe401ToTheApplicationWithoutFailover()
+      throws IOException {
+    sender.on("a", status(401)).on("b", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(tokenThenNoFreshOne())
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .failover(Failover.disabled()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+
+    assertThat(sender.backendsTried()).as("backends sent to").containsExactly("a");
+    assertThat(answer.response().status).isEqualTo(401);
+    assertThat(answer.response().discarded).as("the 401 handed on").isFalse();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.status()).isEqualTo(401);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.status() + ":" + a.credentialRetry())
+        .containsExactly("a:401:false", "a:0:true");
+    assertThat(event.toString()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void aFreshTokenThatCannotBeObtainedFailsOverWhenTheFailoverRetriesOn401() throws IOException {
+    sender.on("a", status(401)).on("b", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(tokenThenNoFreshOne())
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .failover(Failover.builder().retryOn(s -> s == 401).build()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+    read(answer.body());
+
+    assertThat(sender.backendsTried()).containsExactly("a", "b");
+    assertThat(onlyEvent().status()).isEqualTo(200);
+  }
+
   @Test
   void aCancelledCallIsNeverRetried() {
     sender
