@@ -168,6 +168,12 @@ final class CallRouting implements Route {
   /** The backend whose attempt is being repeated with a fresh credential, while planning it. */
   private BackendState retryingCredentialOf;
 
+  /**
+   * The attempts recorded for backends skipped because their credential or signature could not be
+   * made: nothing was sent to them, so they do not count against the failover's maximum.
+   */
+  private int unsentAttempts;
+
   /** The last failure to obtain a backend's credential, or null. */
   private IOException credentialFailure;
 
@@ -702,9 +708,12 @@ final class CallRouting implements Route {
     return pendingPlan != null;
   }
 
-  /** The attempts that count against the failover's maximum: all but a credential retry. */
+  /**
+   * The attempts that count against the failover's maximum: all but a credential retry and the
+   * backends skipped unsent (no credential or signature).
+   */
   private int countedAttempts() {
-    return credentialRetried ? attempts.size() - 1 : attempts.size();
+    return (credentialRetried ? attempts.size() - 1 : attempts.size()) - unsentAttempts;
   }
 
   private boolean moveOn(String reason) {
@@ -826,6 +835,7 @@ final class CallRouting implements Route {
         if (credentialRetry) {
           return null; // the refused attempt's 401 stands (retryWithFreshCredential)
         }
+        unsentAttempts++;
         tried.add(backend);
         selection =
             router.select(

@@ -364,6 +364,34 @@ class AttemptLoopTest {
   }
 
   @Test
+  void aBackendWhoseCredentialCannotBeObtainedUsesUpNoAttempt() throws IOException {
+    sender.on("b", status(500)).on("c", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(
+                            () -> {
+                              throw new IOException("the token endpoint is down");
+                            })
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .backend(Backend.openAi("c", "http://c.test/").priority(3))
+                .failover(Failover.builder().maxAttempts(2).build()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+
+    assertThat(sender.backendsTried()).as("backends sent to").containsExactly("b", "c");
+    read(answer.body());
+    GatewayEvent event = onlyEvent();
+    assertThat(event.status()).isEqualTo(200);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.status())
+        .containsExactly("a:0", "b:500", "c:200");
+  }
+
+  @Test
   void aCancelledCallIsNeverRetried() {
     sender
         .on(
