@@ -18,8 +18,10 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  *
  * <p>The SDK's providers cache temporary credentials and refresh them before they expire, so asking
  * them on every attempt is cheap. A provider that cannot resolve credentials fails the attempt with
- * an {@link IOException} naming the provider and the SDK's reason (which never holds a secret); the
- * call then moves on to another backend, if any.
+ * an {@link IOException} naming the provider and the SDK's reason (which never holds a secret; the
+ * exception's class when the SDK gives none); so does one that gives anonymous credentials (the
+ * SDK's {@code AnonymousCredentialsProvider}: no access key, nothing to sign with). The call then
+ * moves on to another backend, if any.
  */
 public final class AwsSdkCredentials {
 
@@ -49,18 +51,33 @@ public final class AwsSdkCredentials {
               "the AWS SDK's "
                   + sdkProvider.getClass().getSimpleName()
                   + " found no credentials: "
-                  + e.getMessage(),
+                  + (e.getMessage() == null || e.getMessage().isBlank()
+                      ? e.getClass().getName()
+                      : e.getMessage()),
               e);
         }
+        String provider = sdkProvider.getClass().getSimpleName();
         if (resolved == null) {
+          throw new IOException("the AWS SDK's " + provider + " returned no credentials");
+        }
+        if (resolved.accessKeyId() == null || resolved.accessKeyId().isBlank()) {
+          // The SDK's AnonymousCredentialsProvider: for unsigned requests, which Bedrock refuses.
           throw new IOException(
               "the AWS SDK's "
-                  + sdkProvider.getClass().getSimpleName()
-                  + " returned no credentials");
+                  + provider
+                  + " gave anonymous credentials (no access key ID): a Bedrock call cannot be"
+                  + " signed with them");
         }
         String token =
             resolved instanceof AwsSessionCredentials session ? session.sessionToken() : null;
-        return new AwsCredentials(resolved.accessKeyId(), resolved.secretAccessKey(), token);
+        try {
+          return new AwsCredentials(resolved.accessKeyId(), resolved.secretAccessKey(), token);
+        } catch (IllegalArgumentException e) {
+          // A blank secret key: the message names the access key ID, never a secret.
+          throw new IOException(
+              "the AWS SDK's " + provider + " gave credentials that cannot sign: " + e.getMessage(),
+              e);
+        }
       }
 
       @Override

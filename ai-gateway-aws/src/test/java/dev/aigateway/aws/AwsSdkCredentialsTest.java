@@ -68,6 +68,32 @@ class AwsSdkCredentialsTest {
   }
 
   @Test
+  void anonymousCredentialsFailTheAttemptWithAnIoExceptionNamingTheProvider() {
+    AwsCredentialsProvider anonymous =
+        AwsSdkCredentials.from(
+            software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create());
+
+    assertThatThrownBy(anonymous::credentials)
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "the AWS SDK's AnonymousCredentialsProvider gave anonymous credentials (no access key"
+                + " ID): a Bedrock call cannot be signed with them");
+  }
+
+  @Test
+  void aProviderFailureWithoutAMessageIsNamedByItsClass() {
+    AwsCredentialsProvider failing =
+        AwsSdkCredentials.from(
+            () -> {
+              throw new IllegalStateException();
+            });
+
+    assertThatThrownBy(failing::credentials)
+        .isInstanceOf(IOException.class)
+        .hasMessageEndingWith("found no credentials: java.lang.IllegalStateException");
+  }
+
+  @Test
   void aSignerSignsWithTheSdksCredentials() throws IOException {
     AwsSigV4 signer =
         AwsSigV4.signer(

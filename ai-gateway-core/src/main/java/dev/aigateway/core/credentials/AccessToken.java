@@ -1,5 +1,6 @@
 package dev.aigateway.core.credentials;
 
+import dev.aigateway.core.wire.HeaderValues;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -13,18 +14,28 @@ public final class AccessToken {
   private final Instant expiresAt;
 
   /**
-   * A token and its expiry.
+   * A token and its expiry. Whitespace around the token (a trailing newline read from a token file
+   * or answered by an endpoint) is removed: it is no part of a bearer token, and no header could
+   * carry it.
    *
    * @param token the token itself, sent as {@code Authorization: Bearer}
    * @param expiresAt when the token stops being accepted
-   * @throws IllegalArgumentException when the token is blank
+   * @throws IllegalArgumentException when the token is blank, or holds (within it) a character a
+   *     header value may not hold; the message gives the character's index, never the token, and a
+   *     {@link RefreshingCredentials} refresh that meets it fails, so the next call fetches again
    */
   public AccessToken(String token, Instant expiresAt) {
     Objects.requireNonNull(token, "token");
-    if (token.isBlank()) {
+    String stripped = token.strip();
+    if (stripped.isEmpty()) {
       throw new IllegalArgumentException("an access token must be non-blank");
     }
-    this.token = token;
+    int bad = HeaderValues.notAllowedAt(stripped);
+    if (bad >= 0) {
+      throw new IllegalArgumentException(
+          "an access token holds a character not allowed in a header value, at index " + bad);
+    }
+    this.token = stripped;
     this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
   }
 

@@ -168,6 +168,12 @@ final class CallRouting implements Route {
   /** The backend whose attempt is being repeated with a fresh credential, while planning it. */
   private BackendState retryingCredentialOf;
 
+  /**
+   * The attempts recorded for backends skipped because their credential or signature could not be
+   * made: nothing was sent to them, so they do not count against the failover's maximum.
+   */
+  private int unsentAttempts;
+
   /** The last failure to obtain a backend's credential, or null. */
   private IOException credentialFailure;
 
@@ -657,7 +663,10 @@ final class CallRouting implements Route {
   /**
    * Repeats the current attempt once per call, with a fresh credential, when the backend refused
    * the one it was sent (401) and its provider can get another. The repeat does not count against
-   * the failover's attempts; the deadline still holds.
+   * the failover's attempts; the deadline still holds. When the fresh credential cannot be
+   * obtained, the repeat is recorded (the provider's exception, a credential retry) and the 401
+   * stands: it reaches the application, or the call fails over when the failover retries on 401;
+   * the failure never moves the call to another backend by itself.
    */
   private boolean retryWithFreshCredential(BackendState backend) {
     CredentialProvider provider = backend.backend().credential();
@@ -699,9 +708,12 @@ final class CallRouting implements Route {
     return pendingPlan != null;
   }
 
-  /** The attempts that count against the failover's maximum: all but a credential retry. */
+  /**
+   * The attempts that count against the failover's maximum: all but a credential retry and the
+   * backends skipped unsent (no credential or signature).
+   */
   private int countedAttempts() {
-    return credentialRetried ? attempts.size() - 1 : attempts.size();
+    return (credentialRetried ? attempts.size() - 1 : attempts.size()) - unsentAttempts;
   }
 
   private boolean moveOn(String reason) {
@@ -820,6 +832,10 @@ final class CallRouting implements Route {
             new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
         backend.breaker().onIgnored(selection.permit());
         backend.callEnded(); // counted in flight when selected
+        if (credentialRetry) {
+          return null; // the refused attempt's 401 stands (retryWithFreshCredential)
+        }
+        unsentAttempts++;
         tried.add(backend);
         selection =
             router.select(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.core.adapter.SendFailedException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -59,7 +60,8 @@ public final class HeldBody extends InputStream {
   /**
    * Reads {@code upstream} until its first event arrived whole, it ended or failed, or {@code
    * maxBytes} were read. Never throws: a failure is {@link #failure()}, thrown again by the first
-   * read that reaches it.
+   * read that reaches it; an unchecked exception from {@code upstream} is a failure too, a {@link
+   * SendFailedException} with it as its cause.
    */
   public static HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
     HeldBody body = new HeldBody(upstream);
@@ -114,6 +116,12 @@ public final class HeldBody extends InputStream {
     } catch (IOException e) {
       outcome = Held.FAILED;
       failure = e;
+      return -1;
+    } catch (RuntimeException e) {
+      // An unchecked exception from the body's source (a client's bug, a hostile answer) fails the
+      // attempt as a broken connection does: an IOException naming it, never the exception itself.
+      outcome = Held.FAILED;
+      failure = new SendFailedException(null, e);
       return -1;
     }
     if (n < 0) {

@@ -294,6 +294,103 @@ class AttemptLoopTest {
     assertThat(onlyEvent().toString()).doesNotContain("SECRET");
   }
 
+  /** A token provider whose first token is refused and whose fresh token cannot be obtained. */
+  private static dev.aigateway.api.spi.CredentialProvider tokenThenNoFreshOne() {
+    return new dev.aigateway.api.spi.CredentialProvider() {
+      private boolean invalidated;
+
+      @Override
+      public dev.aigateway.api.spi.Credential credential() throws IOException {
+        if (invalidated) {
+          throw new IOException("the token endpoint is down");
+        }
+        return new dev.aigateway.api.spi.Credential(
+            dev.aigateway.api.spi.Credential.Kind.BEARER_TOKEN, "token-SECRET-1");
+      }
+
+      @Override
+      public boolean invalidate(dev.aigateway.api.spi.Credential refused) {
+        invalidated = true;
+        return true;
+      }
+    };
+  }
+
+  @Test
+  void aFreshTokenThatCannotBeObtainedLeavesThe401ToTheApplicationWithoutFailover()
+      throws IOException {
+    sender.on("a", status(401)).on("b", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(tokenThenNoFreshOne())
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .failover(Failover.disabled()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+
+    assertThat(sender.backendsTried()).as("backends sent to").containsExactly("a");
+    assertThat(answer.response().status).isEqualTo(401);
+    assertThat(answer.response().discarded).as("the 401 handed on").isFalse();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.status()).isEqualTo(401);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.status() + ":" + a.credentialRetry())
+        .containsExactly("a:401:false", "a:0:true");
+    assertThat(event.toString()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void aFreshTokenThatCannotBeObtainedFailsOverWhenTheFailoverRetriesOn401() throws IOException {
+    sender.on("a", status(401)).on("b", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(tokenThenNoFreshOne())
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .failover(Failover.builder().retryOn(s -> s == 401).build()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+    read(answer.body());
+
+    assertThat(sender.backendsTried()).containsExactly("a", "b");
+    assertThat(onlyEvent().status()).isEqualTo(200);
+  }
+
+  @Test
+  void aBackendWhoseCredentialCannotBeObtainedUsesUpNoAttempt() throws IOException {
+    sender.on("b", status(500)).on("c", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(
+                            () -> {
+                              throw new IOException("the token endpoint is down");
+                            })
+                        .priority(1))
+                .backend(Backend.openAi("b", "http://b.test/").priority(2))
+                .backend(Backend.openAi("c", "http://c.test/").priority(3))
+                .failover(Failover.builder().maxAttempts(2).build()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+
+    assertThat(sender.backendsTried()).as("backends sent to").containsExactly("b", "c");
+    read(answer.body());
+    GatewayEvent event = onlyEvent();
+    assertThat(event.status()).isEqualTo(200);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.status())
+        .containsExactly("a:0", "b:500", "c:200");
+  }
+
   @Test
   void aCancelledCallIsNeverRetried() {
     sender
@@ -472,6 +569,33 @@ class AttemptLoopTest {
     assertThat(event.routing().attempts())
         .extracting(a -> a.backendId() + ":" + a.errorType())
         .containsExactly("a:java.io.IOException", "b:null");
+  }
+
+  @Test
+  void anUncheckedExceptionReadingAHeldStreamIsAFailedAttemptThatFailsOver() throws IOException {
+    sender
+        .on(
+            "a",
+            events(
+                new SequenceInputStream(
+                    text(": keep-alive\n\n"),
+                    new InputStream() {
+                      @Override
+                      public int read() {
+                        throw new IllegalStateException("the body's source broke");
+                      }
+                    })))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
+
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.errorType())
+        .containsExactly("a:java.lang.IllegalStateException", "b:null");
   }
 
   @Test

@@ -75,6 +75,43 @@ class RefreshingCredentialsTest {
   }
 
   @Test
+  void aTokenReadWithATrailingNewlineIsSentWithoutIt() throws Exception {
+    // as read from a token file, or as an endpoint answered it
+    RefreshingCredentials tokens =
+        credentials(
+                () ->
+                    new AccessToken(" access-token-SECRET-1\r\n", START.plus(Duration.ofHours(1))))
+            .build();
+
+    Credential credential = tokens.credential();
+
+    assertThat(credential.secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(dev.aigateway.core.wire.HeaderValues.notAllowedAt(credential.secret()))
+        .as("the index of a character no header value may hold")
+        .isEqualTo(-1);
+  }
+
+  @Test
+  void aTokenNoHeaderMayHoldFailsItsRefreshAndTheNextCallFetchesAgain() throws Exception {
+    AtomicInteger fetches = new AtomicInteger();
+    RefreshingCredentials tokens =
+        credentials(
+                () ->
+                    new AccessToken(
+                        fetches.incrementAndGet() == 1
+                            ? "access-token-SECRET-1\nX-Injected: 1"
+                            : "access-token-SECRET-2",
+                        clock.instant().plus(Duration.ofHours(1))))
+            .build();
+
+    assertThatThrownBy(tokens::credential)
+        .isInstanceOf(TokenRefreshException.class)
+        .hasMessageContaining("not allowed in a header value")
+        .hasMessageNotContaining("SECRET");
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+  }
+
+  @Test
   void theFirstCallFetchesATokenAndLaterCallsReuseIt() throws Exception {
     CountingSource source = new CountingSource();
     RefreshingCredentials tokens = credentials(source).build();
