@@ -352,6 +352,43 @@ class StreamingTest {
   }
 
   @Test
+  void anAnthropicStreamThatEndsInAnErrorEventIsAnErrorAnswer() throws Exception {
+    // Anthropic reports a failure mid-stream (overloaded) in an error event and ends the stream.
+    String stream =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+            + "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+            + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":null,\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"The answer\"}}\n\n"
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+            + "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    server.enqueue(sse(stream));
+    String request =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
+            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/messages").toString(),
+                    request,
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(stream);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2);
+  }
+
+  @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()
