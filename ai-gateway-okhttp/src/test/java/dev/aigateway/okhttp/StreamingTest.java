@@ -296,6 +296,98 @@ class StreamingTest {
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
   }
 
+  /** A chat stream whose first chunk carries text, then an error event, as OpenAI sends one. */
+  private static final String TEXT_THEN_ERROR =
+      "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+          + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+          + "\"assistant\",\"content\":\"The answer\"},\"finish_reason\":null}]}\n\n"
+          + "data: {\"error\":{\"message\":\"The server had an error while processing your"
+          + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
+
+  @Test
+  void aStreamThatEndsAfterItsErrorEventWithoutDoneIsAnErrorAnswer() throws Exception {
+    // The backend reports its failure in an error event and ends the stream there, no [DONE].
+    server.enqueue(sse(TEXT_THEN_ERROR));
+
+    assertThat(read(chatRequest("gpt-4o", "Hi", "\"stream\":true"))).isEqualTo(TEXT_THEN_ERROR);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    // charged the text it streamed before its error, estimated
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2);
+  }
+
+  @Test
+  void aStreamClosedByTheAppAtItsErrorEventIsAnErrorAnswerNotACancel() throws Exception {
+    // An SDK that meets an error event throws and closes the stream; the [DONE] the backend sends
+    // after it has not arrived yet.
+    String stream = TEXT_THEN_ERROR + "data: [DONE]\n\n";
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(stream)
+            .throttleBody(TEXT_THEN_ERROR.length(), 2, TimeUnit.SECONDS)
+            .build());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
+      BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).startsWith("data: {\"id\"");
+      assertThat(source.readUtf8Line()).isEmpty();
+      assertThat(source.readUtf8Line()).startsWith("data: {\"error\"");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2);
+  }
+
+  @Test
+  void anAnthropicStreamThatEndsInAnErrorEventIsAnErrorAnswer() throws Exception {
+    // Anthropic reports a failure mid-stream (overloaded) in an error event and ends the stream.
+    String stream =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+            + "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+            + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":null,\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"The answer\"}}\n\n"
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+            + "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    server.enqueue(sse(stream));
+    String request =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
+            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/messages").toString(),
+                    request,
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(stream);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2);
+  }
+
   @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(

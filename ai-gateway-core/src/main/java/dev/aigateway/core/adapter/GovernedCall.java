@@ -342,14 +342,22 @@ public final class GovernedCall {
 
           @Override
           public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
-            if (outcome == CallOutcome.SUCCESS && readout != null && readout.errorAnswer()) {
+            if (readout != null
+                && readout.errorAnswer()
+                && (outcome == CallOutcome.SUCCESS
+                    // the body's error reached the application, which closed it there (as an SDK
+                    // that throws on an error event does), or the stream ended cleanly after it
+                    // without its end marker: an error answer all the same
+                    || (failure == null
+                        && (outcome == CallOutcome.CANCELLED
+                            || outcome == CallOutcome.TRUNCATED)))) {
               exchange.route().errorAnswered(readout.errorAnswerStatus());
               end(CallOutcome.BACKEND_ERROR, readout, ERROR_ANSWER); // a 2xx that reported an error
               return;
             }
             if (readout != null && readout.errorAnswer()) {
-              // An error the body reported before it broke off is the same verdict as a whole
-              // error answer's; the call still ends as its body did.
+              // An error the body reported before its reading failed is the same verdict as a
+              // whole error answer's; the call still ends as its body did.
               exchange.route().errorAnswered(readout.errorAnswerStatus());
             }
             String errorType =

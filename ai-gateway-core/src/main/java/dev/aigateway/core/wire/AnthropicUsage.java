@@ -672,8 +672,10 @@ final class AnthropicUsage {
           }
         }
         case "message_stop" -> readout.markComplete();
+        // an error the backend reported mid-stream (overloaded): the body is an error answer
+        case "error" -> readout.noteErrorEvent(event.get("error"));
         default -> {
-          // ping, content_block_stop, error: nothing to learn
+          // ping, content_block_stop: nothing to learn
         }
       }
     }

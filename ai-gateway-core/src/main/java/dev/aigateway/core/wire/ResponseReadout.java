@@ -375,6 +375,17 @@ public final class ResponseReadout {
   }
 
   /** Notes the status the error object {@code error} stands for, unless one was noted before. */
+  /**
+   * Notes a stream's error event ({@link #errorAnswer}) whose {@code error} object is {@code
+   * error}, with the status it stands for; nothing when {@code error} is not an object.
+   */
+  void noteErrorEvent(JsonNode error) {
+    if (error != null && error.isObject()) {
+      errorAnswer = true;
+      noteErrorStatus(error);
+    }
+  }
+
   private void noteErrorStatus(JsonNode error) {
     if (errorAnswerStatus == 0 && error != null && error.isObject()) {
       errorAnswerStatus = HeldBody.errorStatus(error);
