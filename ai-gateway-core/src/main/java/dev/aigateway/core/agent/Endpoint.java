@@ -1,10 +1,10 @@
 package dev.aigateway.core.agent;
 
+import dev.aigateway.core.wire.SafeUrls;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -134,7 +134,9 @@ record Endpoint(String scheme, String host, int port, String path) {
     if (path == null || path.isEmpty()) {
       return "/";
     }
-    path = encodeNonAscii(path);
+    // non-ASCII characters as they go on the wire and as OkHttp gives a request's encoded path: a
+    // configured path may write them out (/werkzeuge/größe), which URI leaves so in its raw path
+    path = SafeUrls.percentEncodeNonAscii(path);
     if (path.indexOf('%') >= 0) {
       path = decodeUnreserved(path);
     }
@@ -148,36 +150,6 @@ record Endpoint(String scheme, String host, int port, String path) {
       path = path.replaceAll("/{2,}", "/"); // servers (Tomcat, nginx) merge them: the same path
     }
     return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-  }
-
-  /**
-   * Non-ASCII characters percent-encoded as UTF-8 (upper-case hex), as they go on the wire and as
-   * OkHttp gives a request's encoded path: a configured path may write them out ({@code
-   * /werkzeuge/größe}), which {@link java.net.URI} leaves so in its raw path.
-   */
-  private static String encodeNonAscii(String path) {
-    int i = 0;
-    while (i < path.length() && path.charAt(i) < 0x80) {
-      i++;
-    }
-    if (i == path.length()) {
-      return path;
-    }
-    StringBuilder out = new StringBuilder(path.length() + 16).append(path, 0, i);
-    while (i < path.length()) {
-      int c = path.codePointAt(i);
-      if (c < 0x80) {
-        out.append((char) c);
-      } else {
-        for (byte b : new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8)) {
-          out.append('%')
-              .append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xF, 16)))
-              .append(Character.toUpperCase(Character.forDigit(b & 0xF, 16)));
-        }
-      }
-      i += Character.charCount(c);
-    }
-    return out.toString();
   }
 
   private static String decodeUnreserved(String path) {

@@ -1,6 +1,7 @@
 package dev.aigateway.core.aws;
 
 import dev.aigateway.api.spi.RequestSigner;
+import dev.aigateway.core.wire.SafeUrls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -51,8 +52,6 @@ public final class AwsSigV4 implements RequestSigner {
   public static final String ALGORITHM = "AWS4-HMAC-SHA256";
 
   private static final HexFormat HEX = HexFormat.of();
-
-  private static final char[] HEX_UPPER = "0123456789ABCDEF".toCharArray();
 
   private final String region;
   private final String service;
@@ -245,7 +244,7 @@ public final class AwsSigV4 implements RequestSigner {
         }
         continue;
       }
-      resolved.add(percentEncodeNonAscii(segment));
+      resolved.add(SafeUrls.percentEncodeNonAscii(segment));
     }
     return "/" + String.join("/", resolved);
   }
@@ -259,30 +258,6 @@ public final class AwsSigV4 implements RequestSigner {
         || segment.equalsIgnoreCase("%2e.")
         || segment.equalsIgnoreCase(".%2e")
         || segment.equalsIgnoreCase("%2e%2e");
-  }
-
-  /** {@code text} with every character outside ASCII as {@code %XY} escapes of its UTF-8 bytes. */
-  private static String percentEncodeNonAscii(String text) {
-    int first = 0;
-    while (first < text.length() && text.charAt(first) < 0x80) {
-      first++;
-    }
-    if (first == text.length()) {
-      return text;
-    }
-    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
-    for (int i = first; i < text.length(); ) {
-      int point = text.codePointAt(i);
-      i += Character.charCount(point);
-      if (point < 0x80) {
-        out.append((char) point);
-        continue;
-      }
-      for (byte b : new String(Character.toChars(point)).getBytes(StandardCharsets.UTF_8)) {
-        out.append('%').append(HEX_UPPER[(b >> 4) & 0xf]).append(HEX_UPPER[b & 0xf]);
-      }
-    }
-    return out.toString();
   }
 
   /** The query's parameters, each name and value decoded, re-encoded and sorted by name, value. */

@@ -3,10 +3,16 @@ package dev.aigateway.core.wire;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** URLs as the gateway shows them in messages, inventories and {@code toString()}s. */
+/**
+ * URLs as the gateway shows them in messages, inventories and {@code toString()}s, and as it
+ * compares their paths with what goes on the wire.
+ */
 public final class SafeUrls {
+
+  private static final char[] HEX_UPPER = "0123456789ABCDEF".toCharArray();
 
   private SafeUrls() {}
 
@@ -68,5 +74,32 @@ public final class SafeUrls {
     } catch (UnknownHostException e) {
       return false;
     }
+  }
+
+  /**
+   * {@code text} with every character outside ASCII as {@code %XY} escapes (upper-case hex) of its
+   * UTF-8 bytes, as a URL's path goes on the wire; ASCII, escapes included, is left as it is.
+   */
+  public static String percentEncodeNonAscii(String text) {
+    int first = 0;
+    while (first < text.length() && text.charAt(first) < 0x80) {
+      first++;
+    }
+    if (first == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); ) {
+      int point = text.codePointAt(i);
+      i += Character.charCount(point);
+      if (point < 0x80) {
+        out.append((char) point);
+        continue;
+      }
+      for (byte b : new String(Character.toChars(point)).getBytes(StandardCharsets.UTF_8)) {
+        out.append('%').append(HEX_UPPER[(b >> 4) & 0xf]).append(HEX_UPPER[b & 0xf]);
+      }
+    }
+    return out.toString();
   }
 }
