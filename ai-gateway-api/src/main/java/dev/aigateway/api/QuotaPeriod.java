@@ -15,7 +15,8 @@ import java.util.function.UnaryOperator;
  * A calendar period for token quotas. Windows are fixed and aligned to the period's start in a
  * zone: an hourly quota resets on the hour (and where the zone's clock changes its offset in the
  * middle of an hour, there too), a daily one at midnight, a weekly one at Monday midnight (ISO
- * weeks), a monthly one on the 1st, a yearly one on January 1st.
+ * weeks), a monthly one on the 1st, a yearly one on January 1st. Where a clock reads a midnight
+ * twice (it fell back across it), the window starts at the first.
  */
 public enum QuotaPeriod {
   HOURLY(UnaryOperator.identity(), Period.ZERO) { // by the clock, not by the date
@@ -81,9 +82,20 @@ public enum QuotaPeriod {
     return next(truncate(now.atZone(zone))).toInstant();
   }
 
-  /** The start of the window that contains {@code time}: midnight of its period's first day. */
+  /**
+   * The start of the window that contains {@code time}: midnight of its period's first day, unless
+   * the next window has started already. That happens in the hour a clock falls back across
+   * midnight (America/St_Johns, America/Goose_Bay and America/Moncton changed at 00:01 until 2011,
+   * Antarctica/Casey at 02:00 in 2010): the clock reads the new day's midnight first, then the
+   * previous day's last hour again; that repeated hour belongs to the window that began at the
+   * first midnight, so that windows follow one another and a spent quota stays spent.
+   */
   ZonedDateTime truncate(ZonedDateTime time) {
-    return startOfDay(firstDay.apply(time.toLocalDate()), time.getZone());
+    ZonedDateTime start = startOfDay(firstDay.apply(time.toLocalDate()), time.getZone());
+    for (ZonedDateTime next = next(start); !next.isAfter(time); next = next(start)) {
+      start = next;
+    }
+    return start;
   }
 
   /** The start of the window after the one that starts at {@code start}. */
@@ -91,7 +103,8 @@ public enum QuotaPeriod {
     return startOfDay(start.toLocalDate().plus(length), start.getZone());
   }
 
-  // atStartOfDay handles zones whose midnight does not exist on a DST change day.
+  // atStartOfDay handles zones whose midnight does not exist on a DST change day, and takes the
+  // earlier offset where midnight is repeated: the first time the clock reads it.
   private static ZonedDateTime startOfDay(LocalDate date, ZoneId zone) {
     return date.atStartOfDay(zone);
   }

@@ -737,6 +737,30 @@ public abstract class TokenLimitStoreContract {
             "Europe/Berlin",
             "2025-03-30T12:00:00Z",
             "2025-03-30T22:00:00Z"), // a 23-hour day
+        // America/St_Johns fell back across midnight until 2011: on 2009-11-01 its clock read
+        // 00:00 (-02:30) at 02:30Z, 00:01 at 02:31Z, then 23:01 of October 31st (-03:30) again.
+        // A window starts when the clock first reads its midnight; the repeated hour belongs to
+        // the window that started then.
+        Arguments.of(
+            QuotaPeriod.DAILY,
+            "America/St_Johns",
+            "2009-10-31T20:00:00Z",
+            "2009-11-01T02:30:00Z"), // the first 00:00 of November 1st
+        Arguments.of(
+            QuotaPeriod.DAILY,
+            "America/St_Johns",
+            "2009-11-01T02:45:00Z", // 23:15 of October 31st, the second time round
+            "2009-11-02T03:30:00Z"),
+        Arguments.of(
+            QuotaPeriod.MONTHLY,
+            "America/Goose_Bay",
+            "2009-11-01T03:30:00Z", // 23:30 of October 31st (-04:00), after 00:00 (-03:00)
+            "2009-12-01T04:00:00Z"),
+        Arguments.of(
+            QuotaPeriod.DAILY,
+            "America/Moncton",
+            "2006-10-29T03:30:00Z", // 23:30 of October 28th (-04:00), after 00:00 (-03:00)
+            "2006-10-30T04:00:00Z"),
         Arguments.of(QuotaPeriod.HOURLY, "UTC", "2025-01-15T10:59:00Z", "2025-01-15T11:00:00Z"),
         Arguments.of(
             QuotaPeriod.YEARLY, "Europe/Berlin", "2025-06-01T00:00:00Z", "2025-12-31T23:00:00Z"));
@@ -820,6 +844,21 @@ public abstract class TokenLimitStoreContract {
 
     assertThat(result.admitted()).isFalse();
     assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  @NeedsTimeControl
+  void spentDailyQuotaStaysSpentWhenTheClockFallsBackAcrossMidnight() {
+    // America/St_Johns, 2009-11-01: 00:00 (-02:30) at 02:30Z, back to 23:01 (-03:30) at 02:31Z.
+    setTime(Instant.parse("2009-11-01T02:30:30Z")); // 00:00:30 of November 1st
+    LimitSpec limit = quota(100, QuotaPeriod.DAILY, ZoneId.of("America/St_Johns"));
+    reserve(charge(limit, "alice", 100));
+
+    setTime(Instant.parse("2009-11-01T03:00:00Z")); // 23:30 of October 31st, the second time
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofHours(24).plusMinutes(30));
   }
 
   @Test
