@@ -2,6 +2,7 @@ package dev.aigateway.core.adapter;
 
 import dev.aigateway.core.routing.Failover;
 import dev.aigateway.core.wire.HeldBody;
+import dev.aigateway.core.wire.SendFailedException;
 import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;

@@ -20,7 +20,7 @@ import java.time.Duration;
  *       application's bytes, which the adapter read before {@code begin}) and no backoff (the loop
  *       has waited it already). It returns once the response's status and headers arrived; a
  *       failure to get them is an {@link IOException}. An unchecked exception, or a null response,
- *       counts as a failed attempt too (see {@link SendFailedException}).
+ *       counts as a failed attempt too (see {@link dev.aigateway.core.wire.SendFailedException}).
  *   <li>{@link #status} and {@link #header} on that response, any number of times.
  *   <li>{@link #body} at most once per response: the body's bytes as they arrive. {@link
  *       #readDeadline} may bound reads of it for a while (a stream's first event).

@@ -19,6 +19,7 @@ import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.CircuitBreakerPolicy;
 import dev.aigateway.core.routing.Failover;
+import dev.aigateway.core.wire.SendFailedException;
 import dev.aigateway.testing.ManualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

@@ -1,4 +1,4 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.wire;
 
 import java.io.IOException;
 
@@ -10,6 +10,9 @@ import java.io.IOException;
  * it and the call fails over when it can. When it cannot, the application gets this exception, an
  * {@link IOException} as from any failed call, with the client's exception as its cause. Its
  * message names the backend, never a credential.
+ *
+ * <p>It lives with the wire readers, the lowest of the packages that throw it (the attempt loop,
+ * the routing, and {@link HeldBody} when the body's source throws while the first event is held).
  */
 public final class SendFailedException extends IOException {
 
