@@ -1,6 +1,7 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,32 +11,30 @@ import org.jspecify.annotations.Nullable;
  */
 final class RequestCounts {
 
+  private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
   private RequestCounts() {}
 
   /**
    * A count as a JSON tree holds it: a non-negative whole number ({@code 7} or {@code 7.0}), {@link
    * Long#MAX_VALUE} for a positive one beyond a long (a big integer or an exponent such as {@code
-   * 1e19}), or -1 for anything else (absent, null, negative, fractional, not a number).
+   * 1e19}), or -1 for anything else (absent, null, negative, fractional, not a number). An integer
+   * reads as {@link UsageCounts#of(JsonNode)} reads it; the decimal and exponent forms only here.
    */
   static long count(@Nullable JsonNode value) {
     if (value == null || !value.isNumber()) {
       return -1;
     }
     if (value.isIntegralNumber()) {
-      if (!value.canConvertToLong()) {
-        return value.bigIntegerValue().signum() > 0 ? Long.MAX_VALUE : -1;
-      }
-      long n = value.longValue();
-      return n >= 0 ? n : -1;
+      return UsageCounts.of(value); // a whole number reads as a reported usage count does
     }
+    // A request may write a count as 7.0 or 1e3, which a reported usage count may not.
     if (value.isBigDecimal()) {
-      java.math.BigDecimal d = value.decimalValue();
+      BigDecimal d = value.decimalValue();
       if (d.signum() < 0 || d.stripTrailingZeros().scale() > 0) {
         return -1;
       }
-      return d.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) >= 0
-          ? Long.MAX_VALUE
-          : d.longValueExact();
+      return d.compareTo(LONG_MAX) >= 0 ? Long.MAX_VALUE : d.longValueExact();
     }
     double d = value.doubleValue(); // infinite when beyond a double
     if (d >= Long.MAX_VALUE) {

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * that it is capped at {@link dev.aigateway.api.Usage#MAX_TOKENS} and the event flags it ({@code
  * usage().capped()}) as any count above the bound, instead of reading as absent and leaving the
  * call charged on its estimate; anything else (absent, negative, fractional, not a number) is -1.
- * The byte readers read the same ({@link ObjectMembers#count}).
+ * The byte readers read the same ({@link ObjectMembers#count}), and so do the request readers an
+ * integer ({@link RequestCounts#count}, which also takes {@code 7.0} and {@code 1e3}).
  */
 final class UsageCounts {
 
