@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,14 +105,19 @@ public final class UsageLedger implements GatewayListener {
   private final Object pruneLock = new Object();
   private final ReentrantLock flushLock = new ReentrantLock();
 
-  /** Runs once a call's record has read the cut-offs, before it adds its rows; tests only. */
-  Runnable afterCutoffsRead;
+  /**
+   * Runs once a call's record has read the cut-offs, before it adds its rows: null but where a test
+   * in this package set it on the builder ({@link Builder#afterCutoffsRead}) to interleave a prune
+   * there, which threads could reach only by chance.
+   */
+  private final @Nullable Runnable afterCutoffsRead;
 
   private UsageLedger(Builder b) {
     this.prices = b.prices;
     this.zone = b.zone == null ? ZoneOffset.UTC : b.zone;
     this.sink = b.sink;
     this.retain = Collections.unmodifiableMap(new EnumMap<>(b.retain));
+    this.afterCutoffsRead = b.afterCutoffsRead;
     this.unflushed = sink == null ? null : new ConcurrentHashMap<>();
     Map<QuotaPeriod, Instant> none = new EnumMap<>(QuotaPeriod.class);
     PERIODS.forEach(p -> none.put(p, Instant.MIN));
@@ -437,6 +443,7 @@ public final class UsageLedger implements GatewayListener {
     private PriceTable prices;
     private ZoneId zone;
     private LedgerSink sink;
+    private @Nullable Runnable afterCutoffsRead;
     private final Map<QuotaPeriod, Integer> retain = new EnumMap<>(QuotaPeriod.class);
 
     private Builder() {
@@ -488,6 +495,14 @@ public final class UsageLedger implements GatewayListener {
             period + " windows to retain must be >= 1 but was " + windows);
       }
       retain.put(period, windows);
+      return this;
+    }
+
+    /**
+     * Runs {@code hook} in each record between reading the cut-offs and adding rows; tests only.
+     */
+    Builder afterCutoffsRead(Runnable hook) {
+      this.afterCutoffsRead = Objects.requireNonNull(hook, "hook");
       return this;
     }
 

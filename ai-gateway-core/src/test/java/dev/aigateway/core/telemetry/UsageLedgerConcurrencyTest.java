@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The acceptance run: totals of a concurrent run equal the sums of the reported usage exactly. */
@@ -242,18 +243,29 @@ class UsageLedgerConcurrencyTest {
   /** Feeds every event from {@value #THREADS} threads while {@code alongside} runs in a loop. */
   @Test
   void aCallRecordedAsAnotherPrunesItsWindowLeavesNoRowOfThatWindow() {
-    UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.HOURLY, 2).build();
     Usage usage = new Usage(10, 5, 15, 0, 0);
     Instant tenOClock = Instant.parse("2025-03-14T10:00:00Z");
-    ledger.onEvent(LedgerEvents.reported("team-a", "gpt-4o", tenOClock.plusSeconds(60), usage));
     // The interleaving: a call of 10:45 has read the windows kept, then a call of 13:00 records and
     // drops the hourly window of 10:00 before the first call's rows are added.
-    ledger.afterCutoffsRead =
-        () -> {
-          ledger.afterCutoffsRead = null;
-          ledger.onEvent(
-              LedgerEvents.reported("team-b", "gpt-4o", tenOClock.plusSeconds(3 * 3_600), usage));
-        };
+    AtomicBoolean interleave = new AtomicBoolean();
+    AtomicReference<UsageLedger> built = new AtomicReference<>();
+    UsageLedger ledger =
+        UsageLedger.builder()
+            .retain(QuotaPeriod.HOURLY, 2)
+            .afterCutoffsRead(
+                () -> {
+                  if (interleave.getAndSet(false)) {
+                    built
+                        .get()
+                        .onEvent(
+                            LedgerEvents.reported(
+                                "team-b", "gpt-4o", tenOClock.plusSeconds(3 * 3_600), usage));
+                  }
+                })
+            .build();
+    built.set(ledger);
+    ledger.onEvent(LedgerEvents.reported("team-a", "gpt-4o", tenOClock.plusSeconds(60), usage));
+    interleave.set(true);
 
     ledger.onEvent(
         LedgerEvents.reported("team-a", "gpt-4o", tenOClock.plusSeconds(45 * 60), usage));
