@@ -2,6 +2,8 @@ package dev.aigateway.anthropic;
 
 import static dev.aigateway.testing.AnthropicBodies.message;
 import static dev.aigateway.testing.AnthropicBodies.stream;
+import static dev.aigateway.testing.SingleConnectionServer.answerOnceThenAwaitClose;
+import static dev.aigateway.testing.SingleConnectionServer.streamThenAwaitClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -33,13 +35,8 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.Waiting;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -258,7 +255,8 @@ class GovernedAnthropicTest {
     // its idle connections and stops its dispatcher when the SDK client is closed.
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<Boolean> closedByTheClient =
-          CompletableFuture.supplyAsync(() -> answerOnceThenAwaitClose(server));
+          CompletableFuture.supplyAsync(
+              () -> answerOnceThenAwaitClose(server, message("Hi", 7, 1)));
       AnthropicClient client =
           GovernedAnthropic.client(
               gateway().build(),
@@ -274,39 +272,6 @@ class GovernedAnthropicTest {
       assertThat(closedByTheClient.get(30, TimeUnit.SECONDS))
           .as("the pooled connection is closed when the SDK client is")
           .isTrue();
-    }
-  }
-
-  /**
-   * Answers one request on one connection, then waits up to 10 s for the client to close it: true
-   * when it did.
-   */
-  private static boolean answerOnceThenAwaitClose(ServerSocket server) {
-    try (Socket socket = server.accept()) {
-      socket.setSoTimeout(10_000);
-      InputStream in = socket.getInputStream();
-      int last = 0;
-      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
-        last = (last << 8 | b) & 0xFFFFFFFF;
-        if (last == 0x0D0A0D0A) {
-          break;
-        }
-      }
-      byte[] body = message("Hi", 7, 1).getBytes(StandardCharsets.UTF_8);
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                  + body.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.UTF_8));
-      out.write(body);
-      out.flush();
-      while (in.read() != -1) {
-        // the rest of the request body; then the end of the stream once the client closes it
-      }
-      return true;
-    } catch (IOException stillOpen) {
-      return false;
     }
   }
 
@@ -458,39 +423,6 @@ class GovernedAnthropicTest {
       assertThat(event.stream()).isTrue();
       assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
       assertThat(events).hasSize(1);
-    }
-  }
-
-  /**
-   * Answers one request with the first {@code head} of a stream {@code length} bytes long, then
-   * sends nothing more and waits up to a minute for the client to close the connection: true when
-   * it did.
-   */
-  private static boolean streamThenAwaitClose(ServerSocket server, String head, int length) {
-    try (Socket socket = server.accept()) {
-      socket.setSoTimeout(60_000);
-      InputStream in = socket.getInputStream();
-      int last = 0;
-      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
-        last = (last << 8 | b) & 0xFFFFFFFF;
-        if (last == 0x0D0A0D0A) {
-          break;
-        }
-      }
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
-                  + length
-                  + "\r\n\r\n"
-                  + head)
-              .getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      while (in.read() != -1) {
-        // the rest of the request body; then the end of the stream once the client closes it
-      }
-      return true;
-    } catch (IOException stillOpen) {
-      return false;
     }
   }
 
