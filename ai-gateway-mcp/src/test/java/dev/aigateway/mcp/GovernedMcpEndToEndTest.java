@@ -9,7 +9,6 @@ import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.ToolCallInfo.Outcome;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.agent.McpServer;
 import dev.aigateway.core.agent.ToolPolicy;
@@ -38,10 +37,7 @@ import java.util.function.UnaryOperator;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -512,27 +508,7 @@ class GovernedMcpEndToEndTest {
     // An interceptor in front of the gateway refuses "add" the way the gateway refuses LLM calls:
     // an HTTP error with the rejection header. The gateway itself denies "fail" locally.
     Interceptor httpRefusal =
-        chain -> {
-          Buffer body = new Buffer();
-          if (chain.request().body() != null) {
-            chain.request().body().writeTo(body);
-          }
-          if (!body.readUtf8().contains("\"name\":\"add\"")) {
-            return chain.proceed(chain.request());
-          }
-          return new Response.Builder()
-              .request(chain.request())
-              .protocol(Protocol.HTTP_1_1)
-              .code(429)
-              .message("Too Many Requests")
-              .header(Rejection.REJECTED_HEADER, "rate_limited")
-              .header(Rejection.RETRY_AFTER, "3")
-              .body(
-                  ResponseBody.create(
-                      "{\"error\":{\"message\":\"quota spent\"}}",
-                      MediaType.get("application/json")))
-              .build();
-        };
+        GatewayRefusal.of("\"name\":\"add\"", "3", "{\"error\":{\"message\":\"quota spent\"}}");
     McpSyncClient client =
         client(
             governed(

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Waiting;
 import io.modelcontextprotocol.client.McpClient;
@@ -25,11 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Interceptor;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -366,27 +362,10 @@ class GovernedMcpTest {
   void aGatewayRefusalOfAToolCallIsAnMcpErrorWithTheGatewaysMessage() {
     TestMcpServer server = server(TestMcpServer.stateful());
     Interceptor refuseToolCalls =
-        chain -> {
-          Buffer body = new Buffer();
-          if (chain.request().body() != null) {
-            chain.request().body().writeTo(body);
-          }
-          if (!body.readUtf8().contains("\"name\":\"add\"")) {
-            return chain.proceed(chain.request());
-          }
-          return new Response.Builder()
-              .request(chain.request())
-              .protocol(Protocol.HTTP_1_1)
-              .code(429)
-              .message("Too Many Requests")
-              .header(Rejection.REJECTED_HEADER, "rate_limited")
-              .header(Rejection.RETRY_AFTER, "7")
-              .body(
-                  ResponseBody.create(
-                      "{\"error\":{\"message\":\"tool add: 5 calls per minute spent\"}}",
-                      MediaType.get("application/json")))
-              .build();
-        };
+        GatewayRefusal.of(
+            "\"name\":\"add\"",
+            "7",
+            "{\"error\":{\"message\":\"tool add: 5 calls per minute spent\"}}");
     McpSyncClient client =
         client(GovernedMcp.builder(governedClient(refuseToolCalls), server.url()));
     client.initialize();
@@ -410,24 +389,7 @@ class GovernedMcpTest {
   @Test
   void withRejectionsLeftAsHttpErrorsTheSdkReportsTheStatus() {
     TestMcpServer server = server(TestMcpServer.stateful());
-    Interceptor refuseToolCalls =
-        chain -> {
-          Buffer body = new Buffer();
-          if (chain.request().body() != null) {
-            chain.request().body().writeTo(body);
-          }
-          if (!body.readUtf8().contains("\"tools/call\"")) {
-            return chain.proceed(chain.request());
-          }
-          return new Response.Builder()
-              .request(chain.request())
-              .protocol(Protocol.HTTP_1_1)
-              .code(429)
-              .message("Too Many Requests")
-              .header(Rejection.REJECTED_HEADER, "rate_limited")
-              .body(ResponseBody.create("{}", MediaType.get("application/json")))
-              .build();
-        };
+    Interceptor refuseToolCalls = GatewayRefusal.of("\"tools/call\"", null, "{}");
     McpSyncClient client =
         client(
             GovernedMcp.builder(governedClient(refuseToolCalls), server.url())
