@@ -438,7 +438,11 @@ public final class AiGateway {
     return name.trim().toLowerCase(Locale.ROOT);
   }
 
-  /** Request headers (lower case) the gateway removes before a governed call is sent. */
+  /**
+   * Request headers (lower case) that address only the gateway: a client adapter removes them from
+   * every request it sends, governed or passed through. Empty with {@code
+   * forwardGatewayHeaders(true)}.
+   */
   public Set<String> gatewayHeaders() {
     return gatewayHeaders;
   }
@@ -818,7 +822,8 @@ public final class AiGateway {
 
     /**
      * True: headers that address only the gateway (the consumer-id header, …) are sent on to the
-     * backend. False (default): they are removed.
+     * backend. False (default): they are removed from every request a client adapter sends, the
+     * calls it governs and those it passes through (files, models, …) alike.
      */
     public Builder forwardGatewayHeaders(boolean forward) {
       this.forwardGatewayHeaders = forward;

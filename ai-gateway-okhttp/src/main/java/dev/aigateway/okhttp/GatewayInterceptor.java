@@ -59,6 +59,15 @@ final class GatewayInterceptor implements Interceptor {
   private final String[] gatewayHeaders;
 
   /**
+   * The headers that address only the gateway ({@link AiGateway#gatewayHeaders()}), as an array:
+   * removed from every request the wrapped client sends, governed or not, so that a header the
+   * application sets on all its requests (an SDK's default headers: the consumer id, a tenant)
+   * never leaves the process, also on the calls the gateway does not govern (files, models, …).
+   * Empty when the gateway forwards them ({@code forwardGatewayHeaders(true)}).
+   */
+  private final String[] gatewayOnly;
+
+  /**
    * The encoded path of the last request looked at: the next request to the same path (the calls to
    * one endpoint follow each other) reads it from here instead of having OkHttp cut a new string
    * out of its URL, and the gateway, which remembers what the last path it saw is, then finds that
@@ -68,6 +77,7 @@ final class GatewayInterceptor implements Interceptor {
 
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
+    this.gatewayOnly = gateway.gatewayHeaders().toArray(new String[0]);
     List<String> leftOut = new ArrayList<>(gateway.gatewayHeaders());
     leftOut.add("Accept-Encoding");
     this.gatewayHeaders = leftOut.toArray(new String[0]);
@@ -95,16 +105,17 @@ final class GatewayInterceptor implements Interceptor {
       }
     }
     if (gateway.governsNothing()) {
-      return chain.proceed(request);
+      return chain.proceed(stripped(request));
     }
     OkHttpClientRequest clientRequest =
         new OkHttpClientRequest(request, encodedPath(request.url()));
     // The request serves as its own headers for the match: no function object per call.
     CallMatch match = gateway.match(request.method(), clientRequest.encodedPath(), clientRequest);
     if (match == null) {
+      Request passed = stripped(request);
       return gateway.backgroundResponses().size() == 0
-          ? chain.proceed(request)
-          : passedOn(chain, request, clientRequest.encodedPath());
+          ? chain.proceed(passed)
+          : passedOn(chain, passed, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
@@ -144,10 +155,28 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   /**
-   * A request the gateway does not govern, sent on as it is, while background calls wait for their
-   * usage: when it polls one of their responses and is answered 2xx, its body is read on its way to
-   * the application (a copy kept up to the gateway's {@code maxObservedBodyBytes}), and once read
-   * whole it may settle the call ({@link BackgroundResponses#polled}).
+   * A request the gateway does not govern as it is sent on: without the headers that address only
+   * the gateway, else unchanged (the request itself when it carries none of them).
+   */
+  private Request stripped(Request request) {
+    Request.Builder without = null;
+    for (String name : gatewayOnly) {
+      if (request.header(name) != null) {
+        if (without == null) {
+          without = request.newBuilder();
+        }
+        without.removeHeader(name);
+      }
+    }
+    return without == null ? request : without.build();
+  }
+
+  /**
+   * A request the gateway does not govern, sent on as it is (but for the headers that address only
+   * the gateway), while background calls wait for their usage: when it polls one of their responses
+   * and is answered 2xx, its body is read on its way to the application (a copy kept up to the
+   * gateway's {@code maxObservedBodyBytes}), and once read whole it may settle the call ({@link
+   * BackgroundResponses#polled}).
    */
   private Response passedOn(Chain chain, Request request, String encodedPath) throws IOException {
     BackgroundResponses background = gateway.backgroundResponses();

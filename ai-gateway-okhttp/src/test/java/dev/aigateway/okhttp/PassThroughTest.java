@@ -74,7 +74,60 @@ class PassThroughTest {
     }
     RecordedRequest sent = server.takeRequest();
     assertThat(sent.getBody().toByteArray()).isEqualTo(odd);
-    assertThat(sent.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test-123");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void headersThatAddressOnlyTheGatewayNeverLeaveOnCallsItDoesNotGovern() throws Exception {
+    // An SDK's default headers ride on every call it makes: its file uploads and model listings
+    // too, which the gateway passes through without governing them.
+    OkHttpClient ungoverning =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder().consumerKey(KeyResolvers.header("x-consumer-id")).build());
+    OkHttpClient forwarding =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .forwardGatewayHeaders(true)
+                .build());
+    for (int i = 0; i < 4; i++) {
+      server.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+    }
+    Request files =
+        new Request.Builder()
+            .url(server.url("/v1/files?purpose=batch"))
+            .header("x-consumer-id", "team-a")
+            .header("X-AI-Gateway-Cache-Control", "no-store")
+            .header("Authorization", "Bearer sk-test-123")
+            .header("X-Request-Id", "r-1")
+            .get()
+            .build();
+    Request chat =
+        post(
+            server.url("/v1/chat/completions").toString(),
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+            "x-consumer-id",
+            "team-a");
+
+    // Passed through by a gateway that governs calls (limits), and by one that governs nothing.
+    client.newCall(files).execute().close();
+    ungoverning.newCall(chat).execute().close();
+    forwarding.newCall(files).execute().close();
+
+    RecordedRequest passed = server.takeRequest();
+    assertThat(passed.getHeaders().get("x-consumer-id")).isNull();
+    assertThat(passed.getHeaders().get("x-ai-gateway-cache-control")).isNull();
+    assertThat(passed.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test-123");
+    assertThat(passed.getHeaders().get("X-Request-Id")).isEqualTo("r-1");
+    assertThat(passed.getTarget()).isEqualTo("/v1/files?purpose=batch");
+    assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isNull();
+    // forwardGatewayHeaders(true) sends them on, as on the calls the gateway governs.
+    RecordedRequest forwarded = server.takeRequest();
+    assertThat(forwarded.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+    assertThat(forwarded.getHeaders().get("x-ai-gateway-cache-control")).isEqualTo("no-store");
     assertThat(events.none()).isTrue();
   }
 
