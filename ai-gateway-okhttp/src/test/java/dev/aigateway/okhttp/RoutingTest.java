@@ -1437,6 +1437,57 @@ class RoutingTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("bad", BreakerState.OPEN));
   }
 
+  @Test
+  void okHttpsOwnRepeatOfA503WithRetryAfterZeroOrOfA408IsOneAttempt() throws Exception {
+    MockWebServer a = server();
+    a.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "0").body("{}").build());
+    a.enqueue(ok("a"));
+    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    a.enqueue(ok("a"));
+    a.enqueue(
+        new MockResponse.Builder().code(408).addHeader("Retry-After", "1").body("{}").build());
+    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(openAi("a", a))
+            .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+            .build();
+    OkHttpClient client = client(pool);
+
+    // OkHttp's RetryAndFollowUpInterceptor, below the gateway's interceptor, repeats the request
+    // on the same backend at once: the gateway sees the second answer only.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    assertThat(a.getRequestCount()).isEqualTo(4);
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::backendId, Attempt::status)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 200));
+    }
+    assertThat(transitions).isEmpty(); // the breaker never heard the 503
+
+    // A 408 that asks for a wait is not repeated: the gateway sees it.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 408");
+    assertThat(a.getRequestCount()).isEqualTo(5);
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 408));
+
+    // Without retryOnConnectionFailure, OkHttp repeats no 408: the gateway sees it.
+    OkHttpClient noRepeats =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().retryOnConnectionFailure(false).build(),
+            AiGateway.builder().clock(clock).backendPool(pool).listener(events).build());
+    assertThat(servedBy(noRepeats, chat("gpt-4o"))).isEqualTo("status 408");
+    assertThat(a.getRequestCount()).isEqualTo(6);
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 408));
+  }
+
   private GatewayEvent lastEvent() {
     return events.all.get(events.all.size() - 1);
   }
