@@ -1121,16 +1121,19 @@ class RoutingTest {
         .doesNotContain("SECRET");
   }
 
-  /** A pool of one backend that always fails with 500, retried after a backoff of 10 minutes. */
+  /**
+   * A pool of one backend that always fails with 500, retried once after a backoff as long as the
+   * deadline. The backoff is drawn at random below its ceiling (full jitter), so a ceiling of some
+   * minutes falls under a second in one call of a few hundred: the ceiling is two centuries, and
+   * the deadline is what bounds the backoff.
+   */
   private BackendPool failingWithLongBackoff(MockWebServer server, Duration deadline) {
     answerAlways(server, new MockResponse.Builder().code(500).body("{}").build());
+    Duration centuries = Duration.ofDays(365L * 200);
     return BackendPool.builder()
         .backend(openAi("a", server))
         .failover(
-            Failover.builder()
-                .maxAttempts(2)
-                .deadline(deadline)
-                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(10)))
+            Failover.builder().maxAttempts(2).deadline(deadline).backoff(centuries, centuries))
         .build();
   }
 

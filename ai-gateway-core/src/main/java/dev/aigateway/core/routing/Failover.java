@@ -37,10 +37,13 @@ public final class Failover {
   /** No new attempt starts after this long since the call started, unless set. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
 
-  /** The first backoff before retrying a backend already tried, unless set. */
+  /**
+   * The ceiling of the first backoff before retrying a backend already tried, unless set: the
+   * backoff is drawn at random below it ({@link #backoff(int, double)}).
+   */
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(200);
 
-  /** The largest backoff, unless set. */
+  /** The largest ceiling of a backoff, unless set. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
   /** How long a stream may take to send its first event before the call moves on, unless set. */
@@ -168,7 +171,12 @@ public final class Failover {
       return this;
     }
 
-    /** The first and the largest backoff before retrying a backend already tried. */
+    /**
+     * The backoff before retrying a backend already tried: its n-th retry waits a time drawn at
+     * random between zero and {@code min(max, first * 2^(n - 1))} (full jitter), so {@code first}
+     * and {@code max} are ceilings, not waits (a ceiling of ten minutes waits under a second once
+     * in some six hundred retries). No backoff lasts past the {@link Builder#deadline deadline}.
+     */
     public Builder backoff(Duration first, Duration max) {
       Objects.requireNonNull(first, "first");
       Objects.requireNonNull(max, "max");
