@@ -1383,9 +1383,23 @@ class RoutingTest {
                 .listener(events)
                 .build());
 
+    long started = System.nanoTime();
     CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
 
-    assertThat(ended.get(6, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    Object end = ended.get(6, TimeUnit.SECONDS);
+    long endedAfterMillis = (System.nanoTime() - started) / 1_000_000;
+    // Should the call ever end otherwise, the attempts and their durations tell why: a retry
+    // (a backoff cut short) or none (the call not moved on).
+    assertThat(end)
+        .as(
+            () ->
+                "the call's end after "
+                    + endedAfterMillis
+                    + " ms, "
+                    + a.getRequestCount()
+                    + " request(s) to the backend, events "
+                    + events.all)
+        .isInstanceOf(IOException.class);
     assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(a.getRequestCount()).isEqualTo(1);
   }
