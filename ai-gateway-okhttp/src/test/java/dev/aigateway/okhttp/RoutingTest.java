@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -1402,6 +1403,55 @@ class RoutingTest {
         .isInstanceOf(IOException.class);
     assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(a.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeadlineLongerThanNanosecondsCountIsNoDeadline() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    MockWebServer streaming = server();
+    answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(b, ok("b"));
+    answerAlways(streaming, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    Failover.Builder forever = Failover.builder().deadline(ChronoUnit.FOREVER.getDuration());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a).priority(1))
+                .backend(openAi("b", b).priority(2))
+                .failover(forever)
+                .build());
+    OkHttpClient streams =
+        client(
+            BackendPool.builder()
+                .backend(openAi("streaming", streaming))
+                .failover(forever)
+                .build());
+
+    // The call moves on from a's 500 to b; a stream is held for its first event.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("b");
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", 500),
+            org.assertj.core.groups.Tuple.tuple("b", 200));
+    try (Response response = streams.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    // So is a first-event timeout as long: the stream is held with no bound but the deadline.
+    OkHttpClient patient =
+        client(
+            BackendPool.builder()
+                .backend(openAi("streaming", streaming))
+                .failover(Failover.builder().firstEventTimeout(ChronoUnit.FOREVER.getDuration()))
+                .build());
+    try (Response response = patient.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
   @Test

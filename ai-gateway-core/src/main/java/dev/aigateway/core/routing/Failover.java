@@ -60,6 +60,15 @@ public final class Failover {
   private final Duration maxBackoff;
   private final Duration firstEventTimeout;
 
+  /**
+   * The deadline and the first-event timeout in nanoseconds, {@link Long#MAX_VALUE} for one longer
+   * than a long counts (292 years: {@code ChronoUnit.FOREVER.getDuration()}, a deadline meant as
+   * none), which a call compares with the time it has taken.
+   */
+  private final long deadlineNanos;
+
+  private final long firstEventTimeoutNanos;
+
   private Failover(Builder b) {
     this.maxAttempts = b.maxAttempts;
     this.deadline = b.deadline;
@@ -67,6 +76,8 @@ public final class Failover {
     this.backoff = b.backoff;
     this.maxBackoff = b.maxBackoff;
     this.firstEventTimeout = b.firstEventTimeout;
+    this.deadlineNanos = nanos(deadline);
+    this.firstEventTimeoutNanos = nanos(firstEventTimeout);
   }
 
   /**
@@ -100,12 +111,22 @@ public final class Failover {
     return deadline;
   }
 
+  /** {@link #deadline()} in nanoseconds, at most {@link Long#MAX_VALUE}. */
+  long deadlineNanos() {
+    return deadlineNanos;
+  }
+
   /**
    * How long a streamed answer may take, from its headers, to send its first event before the call
    * moves on to another attempt (while one could still follow).
    */
   public Duration firstEventTimeout() {
     return firstEventTimeout;
+  }
+
+  /** {@link #firstEventTimeout()} in nanoseconds, at most {@link Long#MAX_VALUE}. */
+  long firstEventTimeoutNanos() {
+    return firstEventTimeoutNanos;
   }
 
   /** Whether a response status moves the call to another attempt. */
@@ -155,7 +176,10 @@ public final class Failover {
       return this;
     }
 
-    /** No new attempt after this long since the call started. */
+    /**
+     * No new attempt after this long since the call started. One longer than 292 years (what a long
+     * holds in nanoseconds, such as {@code ChronoUnit.FOREVER.getDuration()}) is no deadline.
+     */
     public Builder deadline(Duration deadline) {
       Objects.requireNonNull(deadline, "deadline");
       if (deadline.isNegative() || deadline.isZero()) {
