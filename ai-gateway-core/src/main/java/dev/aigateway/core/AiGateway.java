@@ -440,8 +440,8 @@ public final class AiGateway {
 
   /**
    * Request headers (lower case) that address only the gateway: a client adapter removes them from
-   * every request it sends, governed or passed through. Empty with {@code
-   * forwardGatewayHeaders(true)}.
+   * the calls it governs, and from the requests it passes through to an origin the gateway sends
+   * LLM calls to. Empty with {@code forwardGatewayHeaders(true)}.
    */
   public Set<String> gatewayHeaders() {
     return gatewayHeaders;
@@ -822,8 +822,9 @@ public final class AiGateway {
 
     /**
      * True: headers that address only the gateway (the consumer-id header, …) are sent on to the
-     * backend. False (default): they are removed from every request a client adapter sends, the
-     * calls it governs and those it passes through (files, models, …) alike.
+     * backend. False (default): they are removed from the calls the gateway governs, and from the
+     * requests a client adapter passes through (files, models, …) to an origin the gateway sends
+     * LLM calls to (a pool backend's, or one the adapter has sent a governed call to).
      */
     public Builder forwardGatewayHeaders(boolean forward) {
       this.forwardGatewayHeaders = forward;

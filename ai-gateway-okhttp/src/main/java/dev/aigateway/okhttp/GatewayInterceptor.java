@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -60,12 +61,26 @@ final class GatewayInterceptor implements Interceptor {
 
   /**
    * The headers that address only the gateway ({@link AiGateway#gatewayHeaders()}), as an array:
-   * removed from every request the wrapped client sends, governed or not, so that a header the
-   * application sets on all its requests (an SDK's default headers: the consumer id, a tenant)
-   * never leaves the process, also on the calls the gateway does not govern (files, models, …).
+   * removed also from the requests the gateway passes through to an origin it sends LLM calls to
+   * ({@link #llmOrigins}), so that a header an SDK sets on all its requests (the consumer id, a
+   * tenant) does not reach the backend on the calls the gateway does not govern (files, models, …).
    * Empty when the gateway forwards them ({@code forwardGatewayHeaders(true)}).
    */
   private final String[] gatewayOnly;
+
+  /**
+   * The origins ({@code scheme://host:port}) the gateway sends LLM calls to: its pool's backends,
+   * and every origin it has governed a call to (at most {@link #LLM_ORIGINS_MAX}). A request passed
+   * through to one of them goes without the headers that address only the gateway; a request to any
+   * other origin (the application's own services, which the wrapped client may call too) is sent as
+   * it is.
+   */
+  private final Set<String> llmOrigins = ConcurrentHashMap.newKeySet();
+
+  private static final int LLM_ORIGINS_MAX = 256;
+
+  /** The URL of the last governed call whose origin was recorded (to skip recording it again). */
+  private volatile @Nullable HttpUrl recentOrigin;
 
   /**
    * The encoded path of the last request looked at: the next request to the same path (the calls to
@@ -78,6 +93,14 @@ final class GatewayInterceptor implements Interceptor {
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
     this.gatewayOnly = gateway.gatewayHeaders().toArray(new String[0]);
+    if (gateway.backendPool() != null && gatewayOnly.length > 0) {
+      for (dev.aigateway.core.routing.Backend backend : gateway.backendPool().backends()) {
+        HttpUrl url = HttpUrl.parse(backend.requestBaseUrl());
+        if (url != null) {
+          llmOrigins.add(origin(url));
+        }
+      }
+    }
     List<String> leftOut = new ArrayList<>(gateway.gatewayHeaders());
     leftOut.add("Accept-Encoding");
     this.gatewayHeaders = leftOut.toArray(new String[0]);
@@ -155,20 +178,48 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   /**
-   * A request the gateway does not govern as it is sent on: without the headers that address only
-   * the gateway, else unchanged (the request itself when it carries none of them).
+   * A request the gateway does not govern as it is sent on: to an origin it sends LLM calls to
+   * ({@link #llmOrigins}), without the headers that address only the gateway; else unchanged (the
+   * request itself).
    */
   private Request stripped(Request request) {
-    Request.Builder without = null;
+    boolean carries = false;
     for (String name : gatewayOnly) {
       if (request.header(name) != null) {
-        if (without == null) {
-          without = request.newBuilder();
-        }
-        without.removeHeader(name);
+        carries = true;
+        break;
       }
     }
-    return without == null ? request : without.build();
+    if (!carries || !llmOrigins.contains(origin(request.url()))) {
+      return request;
+    }
+    Request.Builder without = request.newBuilder();
+    for (String name : gatewayOnly) {
+      without.removeHeader(name);
+    }
+    return without.build();
+  }
+
+  /** Records the origin of a governed call's attempt as one the gateway sends LLM calls to. */
+  private void governedCallTo(HttpUrl url) {
+    if (gatewayOnly.length == 0) {
+      return;
+    }
+    HttpUrl recent = recentOrigin;
+    if (recent != null
+        && recent.port() == url.port()
+        && recent.host().equals(url.host())
+        && recent.scheme().equals(url.scheme())) {
+      return;
+    }
+    if (llmOrigins.size() < LLM_ORIGINS_MAX) {
+      llmOrigins.add(origin(url));
+    }
+    recentOrigin = url;
+  }
+
+  private static String origin(HttpUrl url) {
+    return url.scheme() + "://" + url.host() + ":" + url.port();
   }
 
   /**
@@ -299,7 +350,9 @@ final class GatewayInterceptor implements Interceptor {
 
     @Override
     public Response send(AttemptPlan plan) throws IOException {
-      return chain.proceed(attempt(request, body, bytes, plan));
+      Request sent = attempt(request, body, bytes, plan);
+      governedCallTo(sent.url());
+      return chain.proceed(sent);
     }
 
     @Override
