@@ -438,7 +438,11 @@ public final class AiGateway {
     return name.trim().toLowerCase(Locale.ROOT);
   }
 
-  /** Request headers (lower case) the gateway removes before a governed call is sent. */
+  /**
+   * Request headers (lower case) that address only the gateway: a client adapter removes them from
+   * the calls it governs, and from the requests it passes through to an origin the gateway sends
+   * LLM calls to. Empty with {@code forwardGatewayHeaders(true)}.
+   */
   public Set<String> gatewayHeaders() {
     return gatewayHeaders;
   }
@@ -818,7 +822,9 @@ public final class AiGateway {
 
     /**
      * True: headers that address only the gateway (the consumer-id header, …) are sent on to the
-     * backend. False (default): they are removed.
+     * backend. False (default): they are removed from the calls the gateway governs, and from the
+     * requests a client adapter passes through (files, models, …) to an origin the gateway sends
+     * LLM calls to (a pool backend's, or one the adapter has sent a governed call to).
      */
     public Builder forwardGatewayHeaders(boolean forward) {
       this.forwardGatewayHeaders = forward;

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -59,6 +60,29 @@ final class GatewayInterceptor implements Interceptor {
   private final String[] gatewayHeaders;
 
   /**
+   * The headers that address only the gateway ({@link AiGateway#gatewayHeaders()}), as an array:
+   * removed also from the requests the gateway passes through to an origin it sends LLM calls to
+   * ({@link #llmOrigins}), so that a header an SDK sets on all its requests (the consumer id, a
+   * tenant) does not reach the backend on the calls the gateway does not govern (files, models, …).
+   * Empty when the gateway forwards them ({@code forwardGatewayHeaders(true)}).
+   */
+  private final String[] gatewayOnly;
+
+  /**
+   * The origins ({@code scheme://host:port}) the gateway sends LLM calls to: its pool's backends,
+   * and every origin it has governed a call to (at most {@link #LLM_ORIGINS_MAX}). A request passed
+   * through to one of them goes without the headers that address only the gateway; a request to any
+   * other origin (the application's own services, which the wrapped client may call too) is sent as
+   * it is.
+   */
+  private final Set<String> llmOrigins = ConcurrentHashMap.newKeySet();
+
+  private static final int LLM_ORIGINS_MAX = 256;
+
+  /** The URL of the last governed call whose origin was recorded (to skip recording it again). */
+  private volatile @Nullable HttpUrl recentOrigin;
+
+  /**
    * The encoded path of the last request looked at: the next request to the same path (the calls to
    * one endpoint follow each other) reads it from here instead of having OkHttp cut a new string
    * out of its URL, and the gateway, which remembers what the last path it saw is, then finds that
@@ -68,6 +92,15 @@ final class GatewayInterceptor implements Interceptor {
 
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
+    this.gatewayOnly = gateway.gatewayHeaders().toArray(new String[0]);
+    if (gateway.backendPool() != null && gatewayOnly.length > 0) {
+      for (dev.aigateway.core.routing.Backend backend : gateway.backendPool().backends()) {
+        HttpUrl url = HttpUrl.parse(backend.requestBaseUrl());
+        if (url != null) {
+          llmOrigins.add(origin(url));
+        }
+      }
+    }
     List<String> leftOut = new ArrayList<>(gateway.gatewayHeaders());
     leftOut.add("Accept-Encoding");
     this.gatewayHeaders = leftOut.toArray(new String[0]);
@@ -95,16 +128,17 @@ final class GatewayInterceptor implements Interceptor {
       }
     }
     if (gateway.governsNothing()) {
-      return chain.proceed(request);
+      return chain.proceed(stripped(request));
     }
     OkHttpClientRequest clientRequest =
         new OkHttpClientRequest(request, encodedPath(request.url()));
     // The request serves as its own headers for the match: no function object per call.
     CallMatch match = gateway.match(request.method(), clientRequest.encodedPath(), clientRequest);
     if (match == null) {
+      Request passed = stripped(request);
       return gateway.backgroundResponses().size() == 0
-          ? chain.proceed(request)
-          : passedOn(chain, request, clientRequest.encodedPath());
+          ? chain.proceed(passed)
+          : passedOn(chain, passed, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
@@ -144,10 +178,56 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   /**
-   * A request the gateway does not govern, sent on as it is, while background calls wait for their
-   * usage: when it polls one of their responses and is answered 2xx, its body is read on its way to
-   * the application (a copy kept up to the gateway's {@code maxObservedBodyBytes}), and once read
-   * whole it may settle the call ({@link BackgroundResponses#polled}).
+   * A request the gateway does not govern as it is sent on: to an origin it sends LLM calls to
+   * ({@link #llmOrigins}), without the headers that address only the gateway; else unchanged (the
+   * request itself).
+   */
+  private Request stripped(Request request) {
+    boolean carries = false;
+    for (String name : gatewayOnly) {
+      if (request.header(name) != null) {
+        carries = true;
+        break;
+      }
+    }
+    if (!carries || !llmOrigins.contains(origin(request.url()))) {
+      return request;
+    }
+    Request.Builder without = request.newBuilder();
+    for (String name : gatewayOnly) {
+      without.removeHeader(name);
+    }
+    return without.build();
+  }
+
+  /** Records the origin of a governed call's attempt as one the gateway sends LLM calls to. */
+  private void governedCallTo(HttpUrl url) {
+    if (gatewayOnly.length == 0) {
+      return;
+    }
+    HttpUrl recent = recentOrigin;
+    if (recent != null
+        && recent.port() == url.port()
+        && recent.host().equals(url.host())
+        && recent.scheme().equals(url.scheme())) {
+      return;
+    }
+    if (llmOrigins.size() < LLM_ORIGINS_MAX) {
+      llmOrigins.add(origin(url));
+    }
+    recentOrigin = url;
+  }
+
+  private static String origin(HttpUrl url) {
+    return url.scheme() + "://" + url.host() + ":" + url.port();
+  }
+
+  /**
+   * A request the gateway does not govern, sent on as it is (but for the headers that address only
+   * the gateway), while background calls wait for their usage: when it polls one of their responses
+   * and is answered 2xx, its body is read on its way to the application (a copy kept up to the
+   * gateway's {@code maxObservedBodyBytes}), and once read whole it may settle the call ({@link
+   * BackgroundResponses#polled}).
    */
   private Response passedOn(Chain chain, Request request, String encodedPath) throws IOException {
     BackgroundResponses background = gateway.backgroundResponses();
@@ -270,7 +350,9 @@ final class GatewayInterceptor implements Interceptor {
 
     @Override
     public Response send(AttemptPlan plan) throws IOException {
-      return chain.proceed(attempt(request, body, bytes, plan));
+      Request sent = attempt(request, body, bytes, plan);
+      governedCallTo(sent.url());
+      return chain.proceed(sent);
     }
 
     @Override

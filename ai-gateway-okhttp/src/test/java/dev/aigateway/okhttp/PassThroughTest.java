@@ -12,6 +12,7 @@ import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.BackendPool;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -74,8 +75,92 @@ class PassThroughTest {
     }
     RecordedRequest sent = server.takeRequest();
     assertThat(sent.getBody().toByteArray()).isEqualTo(odd);
-    assertThat(sent.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test-123");
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void headersThatAddressOnlyTheGatewayDoNotReachABackendOnCallsItDoesNotGovern() throws Exception {
+    // An SDK's default headers ride on every call it makes: its file uploads and model listings
+    // too, which the gateway passes through without governing them.
+    MockWebServer other = new MockWebServer();
+    other.start();
+    MockWebServer pooled = new MockWebServer();
+    pooled.start();
+    try {
+      OkHttpClient forwarding =
+          OkHttpAiGateway.wrap(
+              new OkHttpClient(),
+              AiGateway.builder()
+                  .consumerKey(KeyResolvers.header("x-consumer-id"))
+                  .forwardGatewayHeaders(true)
+                  .build());
+      OkHttpClient routed =
+          OkHttpAiGateway.wrap(
+              new OkHttpClient(),
+              AiGateway.builder()
+                  .consumerKey(KeyResolvers.header("x-consumer-id"))
+                  .backendPool(
+                      BackendPool.builder()
+                          .backend(
+                              dev.aigateway.core.routing.Backend.openAiCompatible(
+                                  "pooled", pooled.url("/").toString()))
+                          .build())
+                  .build());
+      for (int i = 0; i < 4; i++) {
+        server.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+      }
+      other.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+      pooled.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+      Request chat =
+          post(
+              server.url("/v1/chat/completions").toString(),
+              "{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+              "x-consumer-id",
+              "team-a");
+
+      // A governed call to the backend, then the SDK's file listing there.
+      client.newCall(chat).execute().close();
+      client.newCall(files(server)).execute().close();
+      // The application's own service, called through the same client: sent as it is.
+      client.newCall(files(other)).execute().close();
+      // A pool's backend, before any call went there.
+      routed.newCall(files(pooled)).execute().close();
+      // forwardGatewayHeaders(true) sends them on, as on the calls the gateway governs.
+      forwarding.newCall(chat).execute().close();
+      forwarding.newCall(files(server)).execute().close();
+
+      assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isNull();
+      RecordedRequest passed = server.takeRequest();
+      assertThat(passed.getTarget()).isEqualTo("/v1/files?purpose=batch");
+      assertThat(passed.getHeaders().get("x-consumer-id")).isNull();
+      assertThat(passed.getHeaders().get("x-ai-gateway-cache-control")).isNull();
+      assertThat(passed.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test-123");
+      assertThat(passed.getHeaders().get("X-Request-Id")).isEqualTo("r-1");
+      RecordedRequest own = other.takeRequest();
+      assertThat(own.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+      assertThat(own.getHeaders().get("x-ai-gateway-cache-control")).isEqualTo("no-store");
+      assertThat(pooled.takeRequest().getHeaders().get("x-consumer-id")).isNull();
+      assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+      RecordedRequest forwarded = server.takeRequest();
+      assertThat(forwarded.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+      assertThat(forwarded.getHeaders().get("x-ai-gateway-cache-control")).isEqualTo("no-store");
+    } finally {
+      other.close();
+      pooled.close();
+    }
+  }
+
+  /** An SDK's file listing at {@code server}, with its default headers. */
+  private static Request files(MockWebServer server) {
+    return new Request.Builder()
+        .url(server.url("/v1/files?purpose=batch"))
+        .header("x-consumer-id", "team-a")
+        .header("X-AI-Gateway-Cache-Control", "no-store")
+        .header("Authorization", "Bearer sk-test-123")
+        .header("X-Request-Id", "r-1")
+        .get()
+        .build();
   }
 
   @Test

@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -1121,16 +1122,19 @@ class RoutingTest {
         .doesNotContain("SECRET");
   }
 
-  /** A pool of one backend that always fails with 500, retried after a backoff of 10 minutes. */
+  /**
+   * A pool of one backend that always fails with 500, retried once after a backoff as long as the
+   * deadline. The backoff is drawn at random below its ceiling (full jitter), so a ceiling of some
+   * minutes falls under a second in one call of a few hundred: the ceiling is two centuries, and
+   * the deadline is what bounds the backoff.
+   */
   private BackendPool failingWithLongBackoff(MockWebServer server, Duration deadline) {
     answerAlways(server, new MockResponse.Builder().code(500).body("{}").build());
+    Duration centuries = Duration.ofDays(365L * 200);
     return BackendPool.builder()
         .backend(openAi("a", server))
         .failover(
-            Failover.builder()
-                .maxAttempts(2)
-                .deadline(deadline)
-                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(10)))
+            Failover.builder().maxAttempts(2).deadline(deadline).backoff(centuries, centuries))
         .build();
   }
 
@@ -1380,11 +1384,74 @@ class RoutingTest {
                 .listener(events)
                 .build());
 
+    long started = System.nanoTime();
     CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
 
-    assertThat(ended.get(6, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    Object end = ended.get(6, TimeUnit.SECONDS);
+    long endedAfterMillis = (System.nanoTime() - started) / 1_000_000;
+    // Should the call ever end otherwise, the attempts and their durations tell why: a retry
+    // (a backoff cut short) or none (the call not moved on).
+    assertThat(end)
+        .as(
+            () ->
+                "the call's end after "
+                    + endedAfterMillis
+                    + " ms, "
+                    + a.getRequestCount()
+                    + " request(s) to the backend, events "
+                    + events.all)
+        .isInstanceOf(IOException.class);
     assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(a.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeadlineLongerThanNanosecondsCountIsNoDeadline() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    MockWebServer streaming = server();
+    answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(b, ok("b"));
+    answerAlways(streaming, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    Failover.Builder forever = Failover.builder().deadline(ChronoUnit.FOREVER.getDuration());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a).priority(1))
+                .backend(openAi("b", b).priority(2))
+                .failover(forever)
+                .build());
+    OkHttpClient streams =
+        client(
+            BackendPool.builder()
+                .backend(openAi("streaming", streaming))
+                .failover(forever)
+                .build());
+
+    // The call moves on from a's 500 to b; a stream is held for its first event.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("b");
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", 500),
+            org.assertj.core.groups.Tuple.tuple("b", 200));
+    try (Response response = streams.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    // So is a first-event timeout as long: the stream is held with no bound but the deadline.
+    OkHttpClient patient =
+        client(
+            BackendPool.builder()
+                .backend(openAi("streaming", streaming))
+                .failover(Failover.builder().firstEventTimeout(ChronoUnit.FOREVER.getDuration()))
+                .build());
+    try (Response response = patient.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
   @Test
@@ -1435,6 +1502,57 @@ class RoutingTest {
     assertThat(transitions)
         .extracting(BreakerTransition::backendId, BreakerTransition::to)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("bad", BreakerState.OPEN));
+  }
+
+  @Test
+  void okHttpsOwnRepeatOfA503WithRetryAfterZeroOrOfA408IsOneAttempt() throws Exception {
+    MockWebServer a = server();
+    a.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "0").body("{}").build());
+    a.enqueue(ok("a"));
+    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    a.enqueue(ok("a"));
+    a.enqueue(
+        new MockResponse.Builder().code(408).addHeader("Retry-After", "1").body("{}").build());
+    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(openAi("a", a))
+            .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+            .build();
+    OkHttpClient client = client(pool);
+
+    // OkHttp's RetryAndFollowUpInterceptor, below the gateway's interceptor, repeats the request
+    // on the same backend at once: the gateway sees the second answer only.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    assertThat(a.getRequestCount()).isEqualTo(4);
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::backendId, Attempt::status)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 200));
+    }
+    assertThat(transitions).isEmpty(); // the breaker never heard the 503
+
+    // A 408 that asks for a wait is not repeated: the gateway sees it.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 408");
+    assertThat(a.getRequestCount()).isEqualTo(5);
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 408));
+
+    // Without retryOnConnectionFailure, OkHttp repeats no 408: the gateway sees it.
+    OkHttpClient noRepeats =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().retryOnConnectionFailure(false).build(),
+            AiGateway.builder().clock(clock).backendPool(pool).listener(events).build());
+    assertThat(servedBy(noRepeats, chat("gpt-4o"))).isEqualTo("status 408");
+    assertThat(a.getRequestCount()).isEqualTo(6);
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 408));
   }
 
   private GatewayEvent lastEvent() {

@@ -548,13 +548,12 @@ final class CallRouting implements Route {
       unheldStream = true;
       return null;
     }
-    long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
+    long left = failover.deadlineNanos() - (System.nanoTime() - callStartNanos);
     if (left <= 0) {
       unheldStream = true;
       return null;
     }
-    Duration timeout = failover.firstEventTimeout();
-    return timeout.toNanos() < left ? timeout : Duration.ZERO;
+    return failover.firstEventTimeoutNanos() < left ? failover.firstEventTimeout() : Duration.ZERO;
   }
 
   /** The stream handed on unheld sent its first event: its attempt succeeded. */
@@ -673,7 +672,7 @@ final class CallRouting implements Route {
     if (credentialRetried || provider == null || currentCredential == null) {
       return false;
     }
-    if (System.nanoTime() - callStartNanos >= router.pool().failover().deadline().toNanos()) {
+    if (System.nanoTime() - callStartNanos >= router.pool().failover().deadlineNanos()) {
       return false;
     }
     boolean fresh;
@@ -718,7 +717,7 @@ final class CallRouting implements Route {
 
   private boolean moveOn(String reason) {
     Failover failover = router.pool().failover();
-    long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
+    long left = failover.deadlineNanos() - (System.nanoTime() - callStartNanos);
     if (countedAttempts() >= failover.maxAttempts() || left <= 0) {
       return false;
     }

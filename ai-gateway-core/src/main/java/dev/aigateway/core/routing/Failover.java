@@ -37,10 +37,13 @@ public final class Failover {
   /** No new attempt starts after this long since the call started, unless set. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
 
-  /** The first backoff before retrying a backend already tried, unless set. */
+  /**
+   * The ceiling of the first backoff before retrying a backend already tried, unless set: the
+   * backoff is drawn at random below it ({@link #backoff(int, double)}).
+   */
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(200);
 
-  /** The largest backoff, unless set. */
+  /** The largest ceiling of a backoff, unless set. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
   /** How long a stream may take to send its first event before the call moves on, unless set. */
@@ -57,6 +60,15 @@ public final class Failover {
   private final Duration maxBackoff;
   private final Duration firstEventTimeout;
 
+  /**
+   * The deadline and the first-event timeout in nanoseconds, {@link Long#MAX_VALUE} for one longer
+   * than a long counts (292 years: {@code ChronoUnit.FOREVER.getDuration()}, a deadline meant as
+   * none), which a call compares with the time it has taken.
+   */
+  private final long deadlineNanos;
+
+  private final long firstEventTimeoutNanos;
+
   private Failover(Builder b) {
     this.maxAttempts = b.maxAttempts;
     this.deadline = b.deadline;
@@ -64,6 +76,8 @@ public final class Failover {
     this.backoff = b.backoff;
     this.maxBackoff = b.maxBackoff;
     this.firstEventTimeout = b.firstEventTimeout;
+    this.deadlineNanos = nanos(deadline);
+    this.firstEventTimeoutNanos = nanos(firstEventTimeout);
   }
 
   /**
@@ -97,12 +111,22 @@ public final class Failover {
     return deadline;
   }
 
+  /** {@link #deadline()} in nanoseconds, at most {@link Long#MAX_VALUE}. */
+  long deadlineNanos() {
+    return deadlineNanos;
+  }
+
   /**
    * How long a streamed answer may take, from its headers, to send its first event before the call
    * moves on to another attempt (while one could still follow).
    */
   public Duration firstEventTimeout() {
     return firstEventTimeout;
+  }
+
+  /** {@link #firstEventTimeout()} in nanoseconds, at most {@link Long#MAX_VALUE}. */
+  long firstEventTimeoutNanos() {
+    return firstEventTimeoutNanos;
   }
 
   /** Whether a response status moves the call to another attempt. */
@@ -152,7 +176,10 @@ public final class Failover {
       return this;
     }
 
-    /** No new attempt after this long since the call started. */
+    /**
+     * No new attempt after this long since the call started. One longer than 292 years (what a long
+     * holds in nanoseconds, such as {@code ChronoUnit.FOREVER.getDuration()}) is no deadline.
+     */
     public Builder deadline(Duration deadline) {
       Objects.requireNonNull(deadline, "deadline");
       if (deadline.isNegative() || deadline.isZero()) {
@@ -168,7 +195,12 @@ public final class Failover {
       return this;
     }
 
-    /** The first and the largest backoff before retrying a backend already tried. */
+    /**
+     * The backoff before retrying a backend already tried: its n-th retry waits a time drawn at
+     * random between zero and {@code min(max, first * 2^(n - 1))} (full jitter), so {@code first}
+     * and {@code max} are ceilings, not waits (a ceiling of ten minutes waits under a second once
+     * in some six hundred retries). No backoff lasts past the {@link Builder#deadline deadline}.
+     */
     public Builder backoff(Duration first, Duration max) {
       Objects.requireNonNull(first, "first");
       Objects.requireNonNull(max, "max");
