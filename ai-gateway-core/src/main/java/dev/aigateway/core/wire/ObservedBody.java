@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * as they pass; this base class reports, exactly once, how the body ended: read to its end, closed
  * early by the application (cancelled), or failed while being read (truncated, or cancelled when
  * the application cancelled the call; a read failed by a timeout, the client's call timeout
- * included, is truncated).
+ * included, is truncated). The application gets only {@link IOException}s from it: an unchecked
+ * exception of the upstream's (a client's bug) reaches it wrapped in one, the body ended by it.
  */
 public abstract class ObservedBody extends InputStream {
 
@@ -121,7 +122,7 @@ public abstract class ObservedBody extends InputStream {
       // timeout, and the application cancelled nothing.
       boolean canceled = callCanceled.getAsBoolean() && !(e instanceof InterruptedIOException);
       end(canceled ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
-      throw e;
+      throw asIoException(e);
     }
     if (n > 0) {
       if (capture != null) {
@@ -133,6 +134,18 @@ public abstract class ObservedBody extends InputStream {
       }
     }
     return n;
+  }
+
+  /**
+   * The failure of a read from upstream as the application gets it: an {@link IOException} as it
+   * came; an unchecked one (a client's bug, a source read after it was closed) wrapped in one, so
+   * that the application gets only the exception a read declares. Its message names the unchecked
+   * exception's class only (its own message may say anything).
+   */
+  private static IOException asIoException(Exception e) {
+    return e instanceof IOException io
+        ? io
+        : new IOException("reading the response body failed: " + e.getClass().getName(), e);
   }
 
   /** A stream's event arrived: the first one is told to the listener. */
@@ -242,7 +255,11 @@ public abstract class ObservedBody extends InputStream {
 
   @Override
   public int available() throws IOException {
-    return upstream.available();
+    try {
+      return upstream.available();
+    } catch (RuntimeException e) {
+      throw asIoException(e);
+    }
   }
 
   @Override
@@ -267,6 +284,8 @@ public abstract class ObservedBody extends InputStream {
   public void close() throws IOException {
     try {
       upstream.close();
+    } catch (RuntimeException e) {
+      throw asIoException(e);
     } finally {
       if (heldEnd != null) {
         releaseEnd();
