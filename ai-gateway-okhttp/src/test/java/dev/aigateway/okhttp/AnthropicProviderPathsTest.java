@@ -206,6 +206,84 @@ class AnthropicProviderPathsTest {
     assertThat(event.usage().tokens()).isEqualTo(REPORTED);
   }
 
+  /**
+   * What a stream cut after its text, before {@code message_delta}, is charged: the input counts
+   * {@code message_start} reported (prompt-cache reads and writes included), and an estimate of the
+   * text that came as output.
+   */
+  private static void assertChargedItsStartsInputAndItsTextsEstimate(GatewayEvent event) {
+    long text =
+        dev.aigateway.core.tokens.TokenCounter.defaults()
+            .countText("claude-3-5-haiku-20241022", "Hello! How can I help?");
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().tokens())
+        .isEqualTo(new Usage(2_114, text, 2_114 + text, 2_000, 0, 100, 0, 0, 0));
+    assertThat(event.usage().inputSource()).isEqualTo(dev.aigateway.api.UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(dev.aigateway.api.UsageSource.ESTIMATED);
+    assertThat(event.limits().settledTokens()).isEqualTo(2_114 + text);
+  }
+
+  @Test
+  void aVertexStreamCutBeforeItsMessageDeltaIsChargedTheInputItsStartReported() throws Exception {
+    MockWebServer vertex = server();
+    String stream = vertexStream();
+    String cut = stream.substring(0, stream.indexOf("event: message_delta"));
+    vertex.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(cut)
+            .build());
+    OkHttpClient client = client(limited());
+    String body =
+        VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":streamRawPredict").toString(),
+                    body))
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(cut);
+    }
+
+    assertChargedItsStartsInputAndItsTextsEstimate(events.next());
+  }
+
+  @Test
+  void aClaudeInvokeStreamCutBeforeItsMessageDeltaIsChargedTheInputItsStartReported()
+      throws Exception {
+    MockWebServer bedrock = server();
+    ByteArrayOutputStream cut = new ByteArrayOutputStream();
+    for (int i = 0; i < EVENTS.length - 1; i++) { // up to the block's stop
+      String bytes = Base64.getEncoder().encodeToString(utf8(EVENTS[i]));
+      cut.writeBytes(
+          EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
+    }
+    bedrock.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", EVENT_STREAM)
+            .body(new Buffer().write(cut.toByteArray()))
+            .build());
+    OkHttpClient client = client(limited());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    bedrock
+                        .url("/model/" + BEDROCK_MODEL + "/invoke-with-response-stream")
+                        .toString(),
+                    BEDROCK_REQUEST))
+            .execute()) {
+      assertThat(response.body().bytes()).isEqualTo(cut.toByteArray());
+    }
+
+    assertChargedItsStartsInputAndItsTextsEstimate(events.next());
+  }
+
   @Test
   void aClaudeInvokeCallOverItsLimitIsRefusedInBedrocksShapeAndARepeatIsReplayed()
       throws Exception {

@@ -195,6 +195,32 @@ class BackgroundResponsesTest {
     assertThat(used(gateway)).isEqualTo(3 * allowance);
   }
 
+  /**
+   * A background call never polled, on a gateway that makes no other call after it (an application
+   * gone idle): once its time is up it is settled, with its event, by the gateway's timer, not left
+   * waiting for a next call that may never come.
+   */
+  @Test
+  void aBackgroundCallNeverPolledIsSettledWhenItsTimeIsUpWithoutAnotherCall() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .consumerKey(KeyResolvers.header(CONSUMER))
+            .tokenLimit(limit)
+            .backgroundResponses(10, 1 << 20, Duration.ofMillis(200))
+            .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    start(client, "resp_1");
+
+    GatewayEvent expired = events.next(); // no other call: the timer settles it
+
+    assertThat(expired.usage().tokens().outputTokens()).isEqualTo(300);
+    assertThat(expired.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(expired.limits().settledTokens())
+        .isEqualTo(expired.usage().tokens().inputTokens() + 300);
+    assertThat(gateway.backgroundResponses().size()).isZero();
+  }
+
   @Test
   void atShutdownEveryWaitingBackgroundCallIsSettledOnItsWholeAllowanceOnce() throws Exception {
     AiGateway gateway = gateway().build();

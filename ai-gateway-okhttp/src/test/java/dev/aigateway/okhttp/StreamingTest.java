@@ -446,4 +446,74 @@ class StreamingTest {
     assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
   }
+
+  @Test
+  void aClientsUncheckedFailureAfterTheFirstEventReachesTheAppAsAnIoException() throws Exception {
+    // A network interceptor of the application's client whose body fails with an unchecked
+    // exception once the first event was handed on (a decoder's bug, a closed source's
+    // IllegalStateException): the application gets an IOException, as from any failed read.
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    int firstEvent = stream.indexOf("\n\n") + 2;
+    OkHttpClient failing =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder()
+                .addNetworkInterceptor(
+                    chain -> {
+                      Response response = chain.proceed(chain.request());
+                      okhttp3.ResponseBody body = response.body();
+                      okio.Source failsAfterFirstEvent =
+                          new okio.ForwardingSource(body.source()) {
+                            private long passed;
+
+                            @Override
+                            public long read(okio.Buffer sink, long byteCount)
+                                throws java.io.IOException {
+                              if (passed >= firstEvent) {
+                                throw new IllegalStateException("decoder failed");
+                              }
+                              long n = super.read(sink, Math.min(byteCount, firstEvent - passed));
+                              passed += Math.max(n, 0);
+                              return n;
+                            }
+                          };
+                      return response
+                          .newBuilder()
+                          .body(
+                              okhttp3.ResponseBody.create(
+                                  okio.Okio.buffer(failsAfterFirstEvent), body.contentType(), -1))
+                          .build();
+                    })
+                .build(),
+            AiGateway.builder()
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+                .listener(events)
+                .build());
+    server.enqueue(sse(stream));
+
+    Throwable failure = null;
+    try (Response response =
+        failing
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
+      BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).startsWith("data: {"); // the first event was handed on
+      try {
+        source.readUtf8();
+      } catch (Throwable e) {
+        failure = e;
+      }
+    }
+
+    assertThat(failure)
+        .isInstanceOf(java.io.IOException.class)
+        .hasCauseInstanceOf(IllegalStateException.class);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(events.none()).isTrue();
+  }
 }

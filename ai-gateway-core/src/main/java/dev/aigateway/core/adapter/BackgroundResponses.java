@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -27,13 +30,14 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: at most {@code maxPending} calls wait (a background call answered when as many wait
  * is settled at once on its whole allowance, as if it were not kept), each for at most {@code
  * timeToLive}, after which it is settled on its whole allowance (prompt estimate plus output
- * allowance, {@code ESTIMATED}), with its event. Expired calls are settled by the gateway's next
- * governed call, or the next poll, after their time is up (checked at most once a second), on that
- * call's thread; {@link #settleAll()} settles every waiting call so at once (an application's
- * shutdown). Each call is settled exactly once, however many threads poll it at once. A waiting
- * call holds what its event needs, its request (body included) too: besides {@code maxPending}, the
- * bodies of the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would
- * go beyond it is settled at once on its whole allowance, as past {@code maxPending}).
+ * allowance, {@code ESTIMATED}), with its event: by a timer (one daemon thread for every gateway,
+ * made when the first call is kept) as its time is up, or by the gateway's next governed call, or
+ * the next poll, after it (checked at most once a second), on that call's thread, whichever comes
+ * first; {@link #settleAll()} settles every waiting call so at once (an application's shutdown).
+ * Each call is settled exactly once, however many threads poll it at once. A waiting call holds
+ * what its event needs, its request (body included) too: besides {@code maxPending}, the bodies of
+ * the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would go beyond
+ * it is settled at once on its whole allowance, as past {@code maxPending}).
  *
  * <p>Only polls through a client this gateway wraps are seen, and only a poll answered 2xx with the
  * whole JSON document (read to its end, or closed once whole); a streamed poll ({@code
@@ -74,7 +78,55 @@ public final class BackgroundResponses {
   private final Clock clock;
   private final AtomicLong nextSweep;
 
-  private record Waiting(GovernedCall call, long expiresAtMillis, long bodyBytes) {}
+  /** A call that waits, and the timer task that settles it when its time is up. */
+  private static final class Waiting {
+    final GovernedCall call;
+    final long expiresAtMillis;
+    final long bodyBytes;
+
+    /** The timer's task for this call ({@link Expiry}); null until scheduled. */
+    volatile @Nullable Future<?> timer;
+
+    Waiting(GovernedCall call, long expiresAtMillis, long bodyBytes) {
+      this.call = call;
+      this.expiresAtMillis = expiresAtMillis;
+      this.bodyBytes = bodyBytes;
+    }
+
+    /** The call no longer waits: its timer task, if any, is dropped. */
+    void stopTimer() {
+      Future<?> task = timer;
+      if (task != null) {
+        task.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * The one timer of every gateway's background calls: a daemon thread, made when the first call is
+   * kept, that settles each call whose time is up, so that an application that makes no other call
+   * after it still gets its event and its reservation settled. A task is dropped when its call is
+   * settled otherwise (a poll, {@link #settleAll}, a sweep).
+   */
+  private static final class Expiry {
+    static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    /** How long after a call's time is up its task runs, so that the gateway's clock agrees. */
+    static final long MARGIN_MILLIS = 20;
+
+    private static ScheduledThreadPoolExecutor timer() {
+      ScheduledThreadPoolExecutor timer =
+          new ScheduledThreadPoolExecutor(
+              1,
+              task -> {
+                Thread thread = new Thread(task, "ai-gateway-background-responses");
+                thread.setDaemon(true);
+                return thread;
+              });
+      timer.setRemoveOnCancelPolicy(true);
+      return timer;
+    }
+  }
 
   /**
    * @param maxPending the most calls that wait at once; 0 keeps none (every background call is
@@ -171,12 +223,35 @@ public final class BackgroundResponses {
       release(bodyBytes);
       return false;
     }
-    if (waiting.putIfAbsent(id, new Waiting(call, clock.millis() + timeToLiveMillis, bodyBytes))
-        != null) {
+    Waiting kept = new Waiting(call, clock.millis() + timeToLiveMillis, bodyBytes);
+    if (waiting.putIfAbsent(id, kept) != null) {
       release(bodyBytes);
       return false;
     }
+    try {
+      kept.timer =
+          Expiry.TIMER.schedule(
+              () -> expire(id, kept),
+              timeToLiveMillis + Expiry.MARGIN_MILLIS,
+              TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // no timer task: the call is settled by a poll, a sweep or settleAll, as ever
+    }
+    if (waiting.get(id) != kept) {
+      kept.stopTimer(); // settled meanwhile
+    }
     return true;
+  }
+
+  /**
+   * The timer's task of {@code kept}: settles it on its whole allowance when the gateway's clock
+   * says its time is up (a clock of the application's own that says otherwise leaves it to a
+   * sweep), unless it was settled otherwise.
+   */
+  private void expire(String id, Waiting kept) {
+    if (clock.millis() >= kept.expiresAtMillis) {
+      settleOnAllowance(id, kept);
+    }
   }
 
   /** Gives back one call's place and its body's bytes. */
@@ -208,6 +283,7 @@ public final class BackgroundResponses {
       if (kept == null) {
         return; // another poll settled it, or it was never kept
       }
+      kept.stopTimer();
       release(kept.bodyBytes);
       Usage usage = ResponseReadout.parseUsage(response.path("usage"));
       String model = response.path("model").textValue();
@@ -260,6 +336,7 @@ public final class BackgroundResponses {
     if (!waiting.remove(id, kept)) {
       return false;
     }
+    kept.stopTimer();
     release(kept.bodyBytes);
     try {
       kept.call.settleBackground(null, false, null);

@@ -12,6 +12,7 @@ import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Pipeline;
+import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.BodyListener;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseReadout;
@@ -455,6 +456,7 @@ public final class GovernedCall {
     closeAdmission(began); // admitted, and ended before any attempt was asked for
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
+    UsageSource inputSource = null;
     String responseModel = null;
     boolean charged =
         outcome == CallOutcome.SUCCESS
@@ -469,6 +471,24 @@ public final class GovernedCall {
       if (readout.usage() != null) {
         usage = readout.usage();
         source = UsageSource.REPORTED;
+      } else if (readout.startUsage() != null) {
+        // A stream cut after its start reported the input (Anthropic's message_start): the input
+        // as reported, the output estimated.
+        Usage start = readout.startUsage();
+        long output = estimatedOutput(readout, outcome);
+        usage =
+            new Usage(
+                start.inputTokens(),
+                output,
+                TokenCounts.sum(start.inputTokens(), output),
+                start.cachedInputTokens(),
+                0,
+                start.cacheWriteInputTokens(),
+                0,
+                0,
+                0);
+        source = UsageSource.ESTIMATED;
+        inputSource = UsageSource.REPORTED;
       } else {
         usage = Usage.of(exchange.promptTokens(), estimatedOutput(readout, outcome));
         source = UsageSource.ESTIMATED;
@@ -489,6 +509,9 @@ public final class GovernedCall {
         responseModel,
         rejection,
         errorType);
+    if (inputSource != null) {
+      exchange.inputSource(inputSource);
+    }
     if (readout != null && readout.answerPending() && outcome == CallOutcome.SUCCESS) {
       String id = readout.pendingId();
       if (id != null && pipeline.anyIn(CallStage.USAGE)) {

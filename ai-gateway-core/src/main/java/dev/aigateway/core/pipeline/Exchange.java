@@ -69,6 +69,10 @@ public final class Exchange {
   private int status;
   private Usage usage = Usage.ZERO;
   private UsageSource usageSource = UsageSource.NONE;
+
+  /** Where the input count came from, when not from where the output's did; else null. */
+  private UsageSource inputSource;
+
   private long settledTokens;
   private String responseModel;
   private RejectionReason rejection;
@@ -346,6 +350,7 @@ public final class Exchange {
     this.status = status;
     this.usage = usage;
     this.usageSource = source;
+    this.inputSource = null;
     this.settledTokens = settled;
     this.responseModel = responseModel;
     this.rejection = rejection;
@@ -365,8 +370,22 @@ public final class Exchange {
     return usage;
   }
 
+  /** Where the usage came from: its output count's, and its input count's unless told apart. */
   public UsageSource usageSource() {
     return usageSource;
+  }
+
+  /** Where the input count came from: {@link #usageSource} unless {@link #inputSource} told. */
+  public UsageSource inputSource() {
+    return inputSource != null ? inputSource : usageSource;
+  }
+
+  /**
+   * Tells where the input count came from when not from where the output's did (a stream cut after
+   * it reported its input), after {@link #ended}.
+   */
+  public void inputSource(UsageSource source) {
+    this.inputSource = source;
   }
 
   /** Whether reported counts above {@link Usage#MAX_TOKENS} were capped to it. */

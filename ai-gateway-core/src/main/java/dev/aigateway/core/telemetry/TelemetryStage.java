@@ -202,7 +202,7 @@ public final class TelemetryStage implements CallStage {
         .usage(
             new UsageInfo(
                 x.usage(),
-                x.usageSource(),
+                x.inputSource(),
                 x.usageSource(),
                 x.usageCapped(),
                 cost(x.responseModel(), x.usage())))

@@ -588,8 +588,8 @@ final class AnthropicUsage {
         return true; // the CRC failed: nothing learnt, the reading stopped
       }
       model = read;
-      if (counted) {
-        takeCounts(walkers.messageUsage, data);
+      if (counted && takeCounts(walkers.messageUsage, data)) {
+        readout.learnStartUsage(counts.usage()); // the input, should the stream be cut
       }
       readout.learnUsage(model, null);
       return true;
@@ -651,7 +651,9 @@ final class AnthropicUsage {
         case "message_start" -> {
           JsonNode message = event.path("message");
           model = message.path("model").textValue();
-          counts.read(message.get("usage"));
+          if (counts.read(message.get("usage"))) {
+            readout.learnStartUsage(counts.usage()); // the input, should the stream be cut
+          }
           readout.learnUsage(model, null);
         }
         case "content_block_start" -> appendBlock(readout, event.path("content_block"));

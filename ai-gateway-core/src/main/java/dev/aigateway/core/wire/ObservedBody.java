@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * as they pass; this base class reports, exactly once, how the body ended: read to its end, closed
  * early by the application (cancelled), or failed while being read (truncated, or cancelled when
  * the application cancelled the call; a read failed by a timeout, the client's call timeout
- * included, is truncated).
+ * included, is truncated). The application gets only {@link IOException}s from it: an unchecked
+ * exception of the upstream's (a client's bug) reaches it wrapped in one, the body ended by it.
  */
 public abstract class ObservedBody extends InputStream {
 
@@ -28,10 +29,29 @@ public abstract class ObservedBody extends InputStream {
 
   private static final VarHandle REPORTED;
 
+  /**
+   * Where the reading thread is, for a {@link #close} from another thread (an application that
+   * cancels a stream it reads on another thread): {@link #IDLE} (no read under way, or a read
+   * waiting on upstream), {@link #HANDLING} (a read handles the bytes upstream gave it, which it
+   * will hand on), or {@link #CLOSE_PENDING} (closed while it did: that read reports the close as
+   * it returns, so the call ends as what it handed on says, the end marker included).
+   */
+  private volatile int readState;
+
+  private static final int IDLE = 0;
+  private static final int HANDLING = 1;
+  private static final int CLOSE_PENDING = 2;
+
+  private static final VarHandle READ_STATE;
+
+  /** Whether {@link #close} was called: a read that upstream answers after it hands nothing on. */
+  private volatile boolean closed;
+
   static {
     try {
-      REPORTED =
-          MethodHandles.lookup().findVarHandle(ObservedBody.class, "reported", boolean.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      REPORTED = lookup.findVarHandle(ObservedBody.class, "reported", boolean.class);
+      READ_STATE = lookup.findVarHandle(ObservedBody.class, "readState", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -110,8 +130,17 @@ public abstract class ObservedBody extends InputStream {
     captured += n;
   }
 
-  /** Reads from upstream, reporting the first bytes and turning a failure into the body's end. */
+  /**
+   * Reads from upstream, reporting the first bytes and turning a failure into the body's end.
+   * Called within a read, which ends with {@link #readDone}: from its return until then the read is
+   * handling the bytes, and a {@link #close} from another thread is reported when it is done.
+   * Upstream's answer to a read that the body was closed during is not handed on: the read fails as
+   * a read of a closed body does, the body having ended as closed.
+   */
   protected final int readUpstream(byte[] buffer, int offset, int length) throws IOException {
+    if (readState != IDLE && !READ_STATE.compareAndSet(this, HANDLING, IDLE)) {
+      throw closedWhileHandling(); // closed while this read handled what upstream gave before
+    }
     int n;
     try {
       n = upstream.read(buffer, offset, length);
@@ -121,7 +150,16 @@ public abstract class ObservedBody extends InputStream {
       // timeout, and the application cancelled nothing.
       boolean canceled = callCanceled.getAsBoolean() && !(e instanceof InterruptedIOException);
       end(canceled ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
-      throw e;
+      throw asIoException(e);
+    }
+    readState = HANDLING;
+    if (closed) {
+      // Closed while upstream was read (the close has ended the body, or left it to this read):
+      // what upstream gave is not the application's.
+      if (!READ_STATE.compareAndSet(this, HANDLING, IDLE)) {
+        throw closedWhileHandling();
+      }
+      throw new IOException("the response body was closed");
     }
     if (n > 0) {
       if (capture != null) {
@@ -133,6 +171,36 @@ public abstract class ObservedBody extends InputStream {
       }
     }
     return n;
+  }
+
+  /**
+   * Ends a read: a {@link #close} from another thread while it handled upstream's bytes is reported
+   * now, as those bytes, handed on, say (a success when the end marker was among them).
+   */
+  protected final void readDone() {
+    if (readState != IDLE && !READ_STATE.compareAndSet(this, HANDLING, IDLE)) {
+      readState = IDLE;
+      closedNow();
+    }
+  }
+
+  /** Reports a close left to the read that handled bytes then; the failure that read throws. */
+  private IOException closedWhileHandling() {
+    readState = IDLE;
+    closedNow();
+    return new IOException("the response body was closed");
+  }
+
+  /**
+   * The failure of a read from upstream as the application gets it: an {@link IOException} as it
+   * came; an unchecked one (a client's bug, a source read after it was closed) wrapped in one, so
+   * that the application gets only the exception a read declares. Its message names the unchecked
+   * exception's class only (its own message may say anything).
+   */
+  private static IOException asIoException(Exception e) {
+    return e instanceof IOException io
+        ? io
+        : new IOException("reading the response body failed: " + e.getClass().getName(), e);
   }
 
   /** A stream's event arrived: the first one is told to the listener. */
@@ -202,15 +270,19 @@ public abstract class ObservedBody extends InputStream {
     if (len == 0) {
       return 0;
     }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      if (!ended()) {
-        upstreamEnded();
+    try {
+      int n = readUpstream(b, off, len);
+      if (n < 0) {
+        if (!ended()) {
+          upstreamEnded();
+        }
+      } else if (n > 0) {
+        passed(b, off, n, len);
       }
-    } else if (n > 0) {
-      passed(b, off, n, len);
+      return n;
+    } finally {
+      readDone();
     }
-    return n;
   }
 
   /**
@@ -242,7 +314,11 @@ public abstract class ObservedBody extends InputStream {
 
   @Override
   public int available() throws IOException {
-    return upstream.available();
+    try {
+      return upstream.available();
+    } catch (RuntimeException e) {
+      throw asIoException(e);
+    }
   }
 
   @Override
@@ -261,19 +337,39 @@ public abstract class ObservedBody extends InputStream {
    * Closes the body. A body closed after its end marker was read ({@code [DONE]}, {@code
    * response.completed}, or a complete JSON document) ended normally, even when the application
    * never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do; closed before
-   * that, the call was cancelled.
+   * that, the call was cancelled. Closed on another thread while a read handles the bytes upstream
+   * gave it, the body ends when that read returns, as what it handed on says (a success when the
+   * end marker was among them); while a read waits on upstream, at once, and that read hands
+   * nothing more on.
    */
   @Override
   public void close() throws IOException {
+    closed = true;
     try {
       upstream.close();
+    } catch (RuntimeException e) {
+      throw asIoException(e);
     } finally {
-      if (heldEnd != null) {
-        releaseEnd();
-      } else if (!ended()) {
-        closing();
-        report(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+      int state;
+      while ((state = readState) != CLOSE_PENDING) {
+        if (state == IDLE) {
+          closedNow();
+          break;
+        }
+        if (READ_STATE.compareAndSet(this, HANDLING, CLOSE_PENDING)) {
+          break; // the read under way reports it (readDone)
+        }
       }
+    }
+  }
+
+  /** Ends the body as closed now, unless it ended already. */
+  private void closedNow() {
+    if (heldEnd != null) {
+      releaseEnd();
+    } else if (!ended()) {
+      closing();
+      report(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
     }
   }
 

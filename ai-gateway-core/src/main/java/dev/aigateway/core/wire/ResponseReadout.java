@@ -83,6 +83,23 @@ public final class ResponseReadout {
   /** Whether the deferred chunks overflowed, so that every chunk is now read at once. */
   private boolean readsChunksAtOnce;
 
+  /**
+   * The usage a stream reported at its start, before the usage it ends with (Anthropic's {@code
+   * message_start}: the input counts, prompt-cache reads and writes included); null when none was.
+   * Its input counts stand for a stream cut before its final usage ({@link #usage()} null), whose
+   * output is then estimated.
+   */
+  public @Nullable Usage startUsage() {
+    return startUsage;
+  }
+
+  /** Keeps the usage a stream reported at its start ({@link #startUsage}). */
+  void learnStartUsage(Usage reported) {
+    startUsage = reported;
+  }
+
+  private @Nullable Usage startUsage;
+
   /** The usage the body reported, or null when it reported none. */
   public Usage usage() {
     if (later != null) {

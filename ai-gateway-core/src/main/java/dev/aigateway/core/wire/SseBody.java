@@ -295,6 +295,14 @@ public final class SseBody extends ObservedBody {
     if (len == 0) {
       return 0;
     }
+    try {
+      return readEvents(b, off, len, scratch);
+    } finally {
+      readDone();
+    }
+  }
+
+  private int readEvents(byte[] b, int off, int len, boolean scratch) throws IOException {
     if (!hideUsage) {
       int n = readUpstream(b, off, len);
       if (n < 0) {

@@ -159,7 +159,8 @@ class AnthropicMessagesCallTest {
   }
 
   @Test
-  void aStreamCutBeforeItsMessageDeltaIsSettledOnAnEstimateOfItsText() throws IOException {
+  void aStreamCutBeforeItsMessageDeltaIsSettledOnItsStartsInputAndAnEstimateOfItsText()
+      throws IOException {
     AiGateway gateway =
         gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000)).build();
     GovernedCall call = begin(gateway, STREAM_REQUEST);
@@ -171,6 +172,8 @@ class AnthropicMessagesCallTest {
 
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(25); // message_start's
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
     assertThat(event.usage().tokens().outputTokens())
         .isEqualTo(gateway.tokenCounter().countText("claude-sonnet-4-5", "Once upon a time."));

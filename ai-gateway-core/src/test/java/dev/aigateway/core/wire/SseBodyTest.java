@@ -920,6 +920,116 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
+  /** A short chat stream: one chunk, then the end marker (one read takes it all). */
+  private static final String ONE_CHUNK =
+      "data: "
+          + HEAD
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+          + "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+
+  /** Closes {@code body} on another thread, as an application cancelling a stream does. */
+  private static void closeOnAnotherThread(InputStream body) {
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                body.close();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    closer.start();
+    try {
+      closer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    assertThat(closer.isAlive()).as("the close returned").isFalse();
+  }
+
+  private static int readOnce(SseBody body, byte[] buffer, boolean scratch) throws IOException {
+    return scratch
+        ? body.readScratch(buffer, 0, buffer.length)
+        : body.read(buffer, 0, buffer.length);
+  }
+
+  /**
+   * The application closes the body on another thread while a read handles the bytes it just took
+   * from upstream, the end marker among them (the close comes at the first event, on the reading
+   * thread's hook): that read hands the whole stream on, so the call ends as the application saw
+   * it, a success, not cancelled.
+   */
+  @ParameterizedTest(name = "hideUsage={0}, scratch={1}")
+  @CsvSource({"true, false", "true, true", "false, false", "false, true"})
+  void aCloseWhileAReadHandlesTheEndMarkerEndsAsThatReadHandedOn(boolean hideUsage, boolean scratch)
+      throws IOException {
+    SseBody[] body = new SseBody[1];
+    BodyListener closesAtTheFirstEvent =
+        new BodyListener() {
+          @Override
+          public void firstBytes() {
+            listener.firstBytes();
+          }
+
+          @Override
+          public void firstEvent() {
+            closeOnAnotherThread(body[0]); // the read has the end marker, not handled yet
+          }
+
+          @Override
+          public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+            listener.bodyEnded(outcome, readout, failure);
+          }
+        };
+    body[0] =
+        new SseBody(
+            new ByteArrayInputStream(ONE_CHUNK.getBytes(UTF_8)),
+            closesAtTheFirstEvent,
+            () -> false,
+            false,
+            hideUsage);
+    byte[] buffer = new byte[8192];
+
+    int n = readOnce(body[0], buffer, scratch);
+
+    assertThat(new String(buffer, 0, n, UTF_8)).isEqualTo(ONE_CHUNK);
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  /**
+   * The application closes the body on another thread while a read waits on upstream, which then
+   * returns the stream's end: the body was closed, so that read hands nothing on (it fails as a
+   * read of a closed body does) and the call ends cancelled, as the application saw it.
+   */
+  @ParameterizedTest(name = "hideUsage={0}, scratch={1}")
+  @CsvSource({"true, false", "true, true", "false, false", "false, true"})
+  void aCloseWhileAReadWaitsOnUpstreamEndsCancelledAndThatReadHandsNothingOn(
+      boolean hideUsage, boolean scratch) throws IOException {
+    SseBody[] body = new SseBody[1];
+    InputStream upstream =
+        new ByteArrayInputStream(ONE_CHUNK.getBytes(UTF_8)) {
+          private boolean closedOnce;
+
+          @Override
+          public synchronized int read(byte[] b, int off, int len) {
+            if (!closedOnce) {
+              closedOnce = true;
+              closeOnAnotherThread(body[0]); // closed as the bytes arrive
+            }
+            return super.read(b, off, len);
+          }
+        };
+    body[0] = chat(upstream, hideUsage);
+    byte[] buffer = new byte[8192];
+
+    assertThatThrownBy(() -> readOnce(body[0], buffer, scratch))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("closed");
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.CANCELLED);
+  }
+
   @Test
   void closeBeforeAnyReadEndsCancelled() throws IOException {
     SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7), true);
