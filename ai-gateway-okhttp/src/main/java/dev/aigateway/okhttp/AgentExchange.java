@@ -41,7 +41,11 @@ final class AgentExchange {
           // answer as it came): the card passes so and is remembered inflated.
           InputStream observed =
               agents.observeCard(
-                  target, response.code(), response.header("Content-Encoding"), body.byteStream());
+                  target,
+                  response.code(),
+                  response.header("Content-Type"),
+                  response.header("Content-Encoding"),
+                  body.byteStream());
           return response
               .newBuilder()
               .body(
