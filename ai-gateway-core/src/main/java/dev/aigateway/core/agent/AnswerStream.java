@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES}; a
  * larger one fails there, unless the call lets it pass unread) and handed on at its end. A JSON
  * answer passed as it came that is closed once what arrived is a whole JSON value (as a JSON parser
- * reads it, never reading the stream's end) is read as ended there.
+ * reads it, never reading the stream's end) is read as ended there, once the application has read
+ * all of it.
  */
 final class AnswerStream extends TransformingInputStream {
 
@@ -271,8 +272,9 @@ final class AnswerStream extends TransformingInputStream {
 
   /**
    * Whether a JSON answer passed as it came has been read whole: what arrived is one complete JSON
-   * value. (A held answer reaches the application only at its end; an event stream's events are
-   * read as they end.)
+   * value, and the application has read all of it (an answer that arrived whole but was read only
+   * in part before the close was cancelled, as the LLM path's JSON body ends one). (A held answer
+   * reaches the application only at its end; an event stream's events are read as they end.)
    */
   private boolean readWhole() {
     return framer == null
@@ -280,6 +282,7 @@ final class AnswerStream extends TransformingInputStream {
         && !overflow
         && !refused
         && heldLen > 0
+        && available() == 0
         && Json.parseOrNull(held, 0, heldLen) != null;
   }
 }
