@@ -131,6 +131,7 @@ final class AgentExchange {
         call.answered(
             response.code(),
             response.header("Content-Type"),
+            response.header("Content-Encoding"), // one OkHttp did not inflate: not read
             response.header("Mcp-Session-Id"),
             raw);
     if (observed == raw) {

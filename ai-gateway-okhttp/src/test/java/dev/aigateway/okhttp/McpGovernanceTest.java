@@ -244,6 +244,89 @@ class McpGovernanceTest {
     assertThat(event.tool().sessionId()).isEqualTo("session-1");
   }
 
+  /** Answers every POST with {@code body} in {@code encoding}, as a server that compresses. */
+  private void answerEncoded(String encoding, byte[] body) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .addHeader("Content-Encoding", encoding)
+                .body(new okio.Buffer().write(body))
+                .build();
+          }
+        });
+  }
+
+  private static byte[] deflated(String text) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream deflater =
+        new java.util.zip.DeflaterOutputStream(out)) {
+      deflater.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void anAnswerInAnEncodingTheGatewayDoesNotReadIsNotPassedUnfiltered() throws Exception {
+    // OkHttp inflates only the gzip it asked for: an answer in another encoding (deflate, which
+    // a server may send unasked, or br, asked for by a network interceptor) reaches the gateway
+    // compressed. A tools/list answer to filter cannot pass so: the application's read fails and
+    // the request ends BLOCKED, as for an answer too large to be filtered.
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS + "}}";
+    OkHttpClient client = client(github());
+    for (String encoding : List.of("deflate", "br")) {
+      answerEncoded(encoding, deflated(list));
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+      IOException failure = null;
+      byte[] read = new byte[0];
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        read = response.body().bytes();
+      } catch (IOException e) {
+        failure = e;
+      }
+      assertThat(failure).as(encoding + ": passed " + read.length + " bytes").isNotNull();
+      assertThat(failure.getMessage())
+          .contains("github")
+          .contains("Content-Encoding '" + encoding + "'");
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(encoding).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+      assertThat(event.tool().errorCode()).isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+      assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(events.none()).isTrue();
+    }
+
+    // An answer nothing filters or checks passes as it came, for the application to inflate.
+    String result =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
+            + "\"text\":\"issue 7 is open\"}]}}";
+    byte[] compressed = deflated(result);
+    answerEncoded("deflate", compressed);
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.header("Content-Encoding")).isEqualTo("deflate");
+      assertThat(response.body().bytes()).isEqualTo(compressed);
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.none()).isTrue();
+  }
+
   @Test
   void aListenerThrowingAnErrorOnAToolCallsEventNeitherBreaksTheCallNorSilencesTheOthers()
       throws Exception {

@@ -53,6 +53,15 @@ final class AnswerStream extends TransformingInputStream {
     }
 
     /**
+     * The answer cannot be read at all ({@code what}: in a {@code Content-Encoding} the gateway
+     * does not inflate): null to pass it on unread, or the failure to end the answer with instead,
+     * asked before anything of it passes.
+     */
+    default @Nullable IOException unreadable(String what) {
+      return null;
+    }
+
+    /**
      * The reader itself failed on the answer (an unexpected exception, or a stack overflow in a
      * check): returns the failure that ends the answer, which {@link #ended} is then told of.
      */
@@ -84,11 +93,56 @@ final class AnswerStream extends TransformingInputStream {
   /** An event too large to read was passed on unread: so will any later one. */
   private boolean passUnread;
 
+  /**
+   * Why the answer cannot be read at all (its {@code Content-Encoding}), or null: such an answer is
+   * neither framed nor held, and passes unread unless the reader refuses it.
+   */
+  private final @Nullable String unreadable;
+
+  /** Whether the reader was asked about an {@link #unreadable} answer. */
+  private boolean askedUnreadable;
+
   AnswerStream(InputStream upstream, Reader reader, boolean sse, boolean hold) {
+    this(upstream, reader, sse, hold, null);
+  }
+
+  /**
+   * @param unreadable why the answer cannot be read at all (in a {@code Content-Encoding} the
+   *     gateway does not inflate), or null when it can
+   */
+  AnswerStream(
+      InputStream upstream, Reader reader, boolean sse, boolean hold, @Nullable String unreadable) {
     super(upstream);
     this.reader = reader;
-    this.hold = hold;
-    this.framer = sse ? new Framer() : null;
+    this.unreadable = unreadable;
+    this.hold = hold && unreadable == null;
+    this.framer = sse && unreadable == null ? new Framer() : null;
+    if (unreadable != null) {
+      overflow = true; // nothing of it is gathered: it ends as an answer too large to read
+      held = new byte[0];
+    }
+  }
+
+  /**
+   * Asks the reader, once, whether an unreadable answer may pass; returns false when it may not
+   * (the answer has then failed and ended).
+   */
+  private boolean unreadablePasses() {
+    if (unreadable == null) {
+      return true;
+    }
+    if (askedUnreadable) {
+      return !refused;
+    }
+    askedUnreadable = true;
+    IOException failure = reader.unreadable(unreadable);
+    if (failure != null) {
+      refused = true;
+      fail(failure);
+      end(false, failure);
+      return false;
+    }
+    return true;
   }
 
   @Override
@@ -112,6 +166,9 @@ final class AnswerStream extends TransformingInputStream {
   }
 
   private void transformGuarded(byte[] bytes, int from, int to) {
+    if (!unreadablePasses()) {
+      return;
+    }
     if (framer != null) {
       framer.append(bytes, from, to - from);
     } else if (hold) {
@@ -127,6 +184,9 @@ final class AnswerStream extends TransformingInputStream {
   @Override
   protected void upstreamEnded() {
     try {
+      if (!unreadablePasses()) {
+        return;
+      }
       if (framer != null) {
         framer.end();
       } else {
