@@ -137,10 +137,12 @@ final class AgentExchange {
     if (observed == raw) {
       return response;
     }
+    // An ObservedSource, as an LLM call's body: an answer the application drops unread and
+    // unclosed is closed when collected, so its requests still end and free their in-flight slots.
     return response
         .newBuilder()
         .removeHeader("Content-Length") // a filtered or checked answer may change its length
-        .body(ResponseBody.create(Okio.buffer(Okio.source(observed)), answer.contentType(), -1))
+        .body(new GovernedBody(new ObservedSource(observed), answer.contentType(), -1))
         .build();
   }
 

@@ -327,6 +327,41 @@ class McpGovernanceTest {
     assertThat(events.none()).isTrue();
   }
 
+  /** Runs the call and drops its answer unread and unclosed. */
+  private static void callAndDrop(OkHttpClient client, Request request) throws IOException {
+    Response response = client.newCall(request).execute();
+    assertThat(response.code()).isEqualTo(200);
+  }
+
+  @Test
+  void anAnswerDroppedUnclosedEndsItsRequestAndFreesItsSlotWhenCollected() throws Exception {
+    // An application that neither reads an answer to its end nor closes it (a leak of its own)
+    // must not hold the server's in-flight slot for ever: as an LLM call's body does, the answer
+    // is closed when the garbage collector finds it, its request ends CANCELLED and its slot is
+    // freed.
+    OkHttpClient client = client(github().maxInFlight(1));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(1, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    callAndDrop(client, request);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (events.all.isEmpty() && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(events.all).as("the dropped answer's event").hasSize(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+
+    // Its slot was freed: the next call goes to the server.
+    String answer = post(client, "alice", call(2, "get_issue", "{}"));
+    assertThat(answer).contains("issue 7 is open");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
   @Test
   void aListenerThrowingAnErrorOnAToolCallsEventNeitherBreaksTheCallNorSilencesTheOthers()
       throws Exception {
