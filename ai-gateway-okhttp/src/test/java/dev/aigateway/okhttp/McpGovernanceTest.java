@@ -901,6 +901,50 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aUtf8BodyWhoseContentTypeNamesAnotherCharsetIsNotSent() throws Exception {
+    // Servers differ in how they read a body's charset: many decode as its Content-Type says, but
+    // Go's encoding/json, Python's json.loads on bytes and fetch's Request.json() read JSON as
+    // UTF-8 (or the UTF-16/32 its first bytes show) whatever the header names. A UTF-8 call to a
+    // denied tool labelled UTF-16 reads as garbage in UTF-16, so it must not pass ungoverned to a
+    // server that reads it as UTF-8 and runs it.
+    OkHttpClient client = client(github());
+    byte[] utf8 = call(9, "delete_repo", "{}").getBytes(StandardCharsets.UTF_8);
+    for (String charset : List.of("utf-16", "utf-16le", "UTF-32BE")) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(utf8, MediaType.get("application/json; charset=" + charset)))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode error = JSON.readTree(response.body().string());
+        assertThat(error.path("error").path("code").asInt()).as(charset).isEqualTo(-32700);
+        assertThat(error.path("error").path("message").asText())
+            .as(charset)
+            .contains("github", "charset");
+      }
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(charset).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(backend.calls.get()).as(charset + ": calls that reached the server").isZero();
+    }
+
+    // A body that reads the same either way (ASCII labelled ISO-8859-1) is governed as usual.
+    Request latin1 =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(utf8, MediaType.get("application/json; charset=iso-8859-1")))
+            .build();
+    try (Response response = client.newCall(latin1).execute()) {
+      assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aSentToolCallsEventSaysWhichRequestAndInFlightCountersItWasChargedTo() throws Exception {
     OkHttpClient client =
         client(

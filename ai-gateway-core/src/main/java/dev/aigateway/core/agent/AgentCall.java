@@ -251,8 +251,23 @@ public final class AgentCall {
               + encoding.trim()
               + "', which the gateway does not read; send it uncompressed");
     }
-    byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
+    byte[] sent = request.body();
+    byte[] body = Rpc.utf8(sent, request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
+    byte[] asJson = Rpc.utf8(sent, null);
+    if (!java.util.Arrays.equals(body, asJson)
+        && (document != null || Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) != null)) {
+      // Servers read a body either way: in its Content-Type's charset (servlets, Express), or as
+      // JSON is read whatever the header says (Go's encoding/json, Python's json.loads on bytes,
+      // fetch's Request.json()). Read differently, what a server would run is not known: a UTF-8
+      // call labelled UTF-16 reads as no JSON-RPC at all here, and would otherwise pass ungoverned.
+      document = Rpc.UNREADABLE;
+      return unreadable(
+          sent.length,
+          "it reads differently in the charset its Content-Type names and as JSON is read (UTF-8,"
+              + " or the UTF-16 or UTF-32 its first bytes show), and servers read it either way;"
+              + " send it in UTF-8, or name the charset it is in");
+    }
     if (document == null) {
       return new Admission(null);
     }
