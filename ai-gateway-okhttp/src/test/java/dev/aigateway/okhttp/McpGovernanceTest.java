@@ -363,6 +363,49 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolListWhoseContentTypeNamesAnotherCharsetThanItsBytesIsNotPassedUnfiltered()
+      throws Exception {
+    // A UTF-8 answer labelled UTF-16 reads as garbage in UTF-16, and so was passed unfiltered,
+    // while clients that read JSON as UTF-8 whatever the header says (fetch's Response.json(),
+    // Go, Python) see every tool. What such a client reads cannot be filtered for sure: the
+    // answer does not pass, as one too large to filter.
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS + "}}";
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json; charset=utf-16")
+                .body(new okio.Buffer().writeUtf8(list))
+                .build();
+          }
+        });
+    OkHttpClient client = client(github());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(LIST, JSON_TYPE))
+            .build();
+    IOException failure = null;
+    byte[] read = new byte[0];
+    try (Response response = client.newCall(request).execute()) {
+      read = response.body().bytes();
+    } catch (IOException e) {
+      failure = e;
+    }
+    assertThat(new String(read, StandardCharsets.UTF_8)).doesNotContain("delete_repo");
+    assertThat(failure).isNotNull();
+    assertThat(failure.getMessage()).contains("github", "charset");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aListenerThrowingAnErrorOnAToolCallsEventNeitherBreaksTheCallNorSilencesTheOthers()
       throws Exception {
     AiGateway gateway =

@@ -862,6 +862,11 @@ public final class AgentCall {
     }
 
     @Override
+    public @Nullable IOException refuses(byte[] document) {
+      return onHeld(document);
+    }
+
+    @Override
     public IOException failed(Throwable failure) {
       return onFailed(failure);
     }
@@ -908,12 +913,19 @@ public final class AgentCall {
    * as {@link #onOversized}, passed on unread only when no request may have its answer rewritten.
    */
   private @Nullable IOException onUnreadable(String what) {
+    return onUnreadable(
+        what, "leave Accept-Encoding to the HTTP client, which asks for gzip and inflates it");
+  }
+
+  /** As {@link #onUnreadable(String)}, with the advice the application's exception ends with. */
+  private @Nullable IOException onUnreadable(String what, String advice) {
     return notReadable(
         "is sent with " + what,
         "it is sent with "
             + what
-            + ", so it could not be checked or filtered and is not passed on (leave"
-            + " Accept-Encoding to the HTTP client, which asks for gzip and inflates it)");
+            + ", so it could not be checked or filtered and is not passed on ("
+            + advice
+            + ")");
   }
 
   /**
@@ -992,6 +1004,26 @@ public final class AgentCall {
     }
     out.append('\n');
     return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A held JSON answer (one to filter or check) that reads differently in its {@code
+   * Content-Type}'s charset and as JSON is read, where either reading is JSON-RPC: clients read it
+   * either way (fetch's {@code Response.json()}, Go and Python as JSON is read), so what a client
+   * reads cannot be filtered or checked for sure, and it is not passed on.
+   */
+  private @Nullable IOException onHeld(byte[] doc) {
+    byte[] declared = Rpc.utf8(doc, answerType);
+    byte[] asJson = Rpc.utf8(doc, null);
+    if (java.util.Arrays.equals(declared, asJson)
+        || (Rpc.parse(declared, new Rpc.Span(0, declared.length)) == null
+            && Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) == null)) {
+      return null;
+    }
+    return onUnreadable(
+        "a charset in its Content-Type that its bytes do not read as (they read otherwise as JSON"
+            + " is read, as many clients read it)",
+        "the server is to send JSON in UTF-8, or name the charset it is in");
   }
 
   private synchronized byte[] onDocument(byte @Nullable [] doc) {

@@ -62,6 +62,14 @@ final class AnswerStream extends TransformingInputStream {
     }
 
     /**
+     * A held answer is whole: null to hand it to {@link #document}, or the failure to end the
+     * answer with instead (it cannot be read for sure), before anything of it passes.
+     */
+    default @Nullable IOException refuses(byte[] document) {
+      return null;
+    }
+
+    /**
      * The reader itself failed on the answer (an unexpected exception, or a stack overflow in a
      * check): returns the failure that ends the answer, which {@link #ended} is then told of.
      */
@@ -191,6 +199,15 @@ final class AnswerStream extends TransformingInputStream {
         framer.end();
       } else {
         byte[] document = overflow ? null : Arrays.copyOf(held, heldLen);
+        if (hold && document != null) {
+          IOException failure = reader.refuses(document);
+          if (failure != null) {
+            refused = true;
+            fail(failure);
+            end(false, failure);
+            return;
+          }
+        }
         byte[] pass = reader.document(document, hold && !overflow);
         if (hold && !overflow) {
           emit(pass, 0, pass.length);
