@@ -41,7 +41,11 @@ final class AgentExchange {
           // answer as it came): the card passes so and is remembered inflated.
           InputStream observed =
               agents.observeCard(
-                  target, response.code(), response.header("Content-Encoding"), body.byteStream());
+                  target,
+                  response.code(),
+                  response.header("Content-Type"),
+                  response.header("Content-Encoding"),
+                  body.byteStream());
           return response
               .newBuilder()
               .body(
@@ -127,15 +131,18 @@ final class AgentExchange {
         call.answered(
             response.code(),
             response.header("Content-Type"),
+            response.header("Content-Encoding"), // one OkHttp did not inflate: not read
             response.header("Mcp-Session-Id"),
             raw);
     if (observed == raw) {
       return response;
     }
+    // An ObservedSource, as an LLM call's body: an answer the application drops unread and
+    // unclosed is closed when collected, so its requests still end and free their in-flight slots.
     return response
         .newBuilder()
         .removeHeader("Content-Length") // a filtered or checked answer may change its length
-        .body(ResponseBody.create(Okio.buffer(Okio.source(observed)), answer.contentType(), -1))
+        .body(new GovernedBody(new ObservedSource(observed), answer.contentType(), -1))
         .build();
   }
 

@@ -494,6 +494,44 @@ class A2aGovernanceTest {
     assertThat(gateway.agents().agentCard("planner").get().version()).isEqualTo("3.0.0");
   }
 
+  @Test
+  void aCardInUtf16IsRememberedAsItsText() throws Exception {
+    // JSON may come in UTF-16 (its first bytes, or its Content-Type's charset, say so), as
+    // clients read it: the card remembered is its text, not its bytes read as UTF-8.
+    String card =
+        "{\"name\":\"Reiseplaner\",\"version\":\"4.0.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"description\":\"plant Reisen für Sie\",\"skills\":[]}";
+    for (String contentType :
+        new String[] {"application/json", "application/json; charset=utf-16le"}) {
+      byte[] bytes =
+          card.getBytes(
+              contentType.endsWith("le")
+                  ? StandardCharsets.UTF_16LE
+                  : StandardCharsets.UTF_16BE); // no byte-order mark: JSON's detection
+      server.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", contentType)
+              .body(new okio.Buffer().write(bytes))
+              .build());
+
+      try (Response response =
+          client
+              .newCall(
+                  new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+              .execute()) {
+        assertThat(response.body().bytes()).as(contentType).isEqualTo(bytes);
+      }
+      assertThat(gateway.agents().agentCard("planner")).as(contentType).isPresent();
+      assertThat(gateway.agents().agentCard("planner").get().name())
+          .as(contentType)
+          .isEqualTo("Reiseplaner");
+      assertThat(gateway.agents().agentCard("planner").get().card())
+          .as(contentType)
+          .isEqualTo(card);
+    }
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse.Builder()
         .addHeader("Content-Type", "application/json")

@@ -244,6 +244,167 @@ class McpGovernanceTest {
     assertThat(event.tool().sessionId()).isEqualTo("session-1");
   }
 
+  /** Answers every POST with {@code body} in {@code encoding}, as a server that compresses. */
+  private void answerEncoded(String encoding, byte[] body) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .addHeader("Content-Encoding", encoding)
+                .body(new okio.Buffer().write(body))
+                .build();
+          }
+        });
+  }
+
+  private static byte[] deflated(String text) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream deflater =
+        new java.util.zip.DeflaterOutputStream(out)) {
+      deflater.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void anAnswerInAnEncodingTheGatewayDoesNotReadIsNotPassedUnfiltered() throws Exception {
+    // OkHttp inflates only the gzip it asked for: an answer in another encoding (deflate, which
+    // a server may send unasked, or br, asked for by a network interceptor) reaches the gateway
+    // compressed. A tools/list answer to filter cannot pass so: the application's read fails and
+    // the request ends BLOCKED, as for an answer too large to be filtered.
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS + "}}";
+    OkHttpClient client = client(github());
+    for (String encoding : List.of("deflate", "br")) {
+      answerEncoded(encoding, deflated(list));
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+      IOException failure = null;
+      byte[] read = new byte[0];
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        read = response.body().bytes();
+      } catch (IOException e) {
+        failure = e;
+      }
+      assertThat(failure).as(encoding + ": passed " + read.length + " bytes").isNotNull();
+      assertThat(failure.getMessage())
+          .contains("github")
+          .contains("Content-Encoding '" + encoding + "'");
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(encoding).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+      assertThat(event.tool().errorCode()).isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+      assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(events.none()).isTrue();
+    }
+
+    // An answer nothing filters or checks passes as it came, for the application to inflate.
+    String result =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
+            + "\"text\":\"issue 7 is open\"}]}}";
+    byte[] compressed = deflated(result);
+    answerEncoded("deflate", compressed);
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.header("Content-Encoding")).isEqualTo("deflate");
+      assertThat(response.body().bytes()).isEqualTo(compressed);
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.none()).isTrue();
+  }
+
+  /** Runs the call and drops its answer unread and unclosed. */
+  private static void callAndDrop(OkHttpClient client, Request request) throws IOException {
+    Response response = client.newCall(request).execute();
+    assertThat(response.code()).isEqualTo(200);
+  }
+
+  @Test
+  void anAnswerDroppedUnclosedEndsItsRequestAndFreesItsSlotWhenCollected() throws Exception {
+    // An application that neither reads an answer to its end nor closes it (a leak of its own)
+    // must not hold the server's in-flight slot for ever: as an LLM call's body does, the answer
+    // is closed when the garbage collector finds it, its request ends CANCELLED and its slot is
+    // freed.
+    OkHttpClient client = client(github().maxInFlight(1));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(1, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    callAndDrop(client, request);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (events.all.isEmpty() && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(events.all).as("the dropped answer's event").hasSize(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+
+    // Its slot was freed: the next call goes to the server.
+    String answer = post(client, "alice", call(2, "get_issue", "{}"));
+    assertThat(answer).contains("issue 7 is open");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aToolListWhoseContentTypeNamesAnotherCharsetThanItsBytesIsNotPassedUnfiltered()
+      throws Exception {
+    // A UTF-8 answer labelled UTF-16 reads as garbage in UTF-16, and so was passed unfiltered,
+    // while clients that read JSON as UTF-8 whatever the header says (fetch's Response.json(),
+    // Go, Python) see every tool. What such a client reads cannot be filtered for sure: the
+    // answer does not pass, as one too large to filter.
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS + "}}";
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json; charset=utf-16")
+                .body(new okio.Buffer().writeUtf8(list))
+                .build();
+          }
+        });
+    OkHttpClient client = client(github());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(LIST, JSON_TYPE))
+            .build();
+    IOException failure = null;
+    byte[] read = new byte[0];
+    try (Response response = client.newCall(request).execute()) {
+      read = response.body().bytes();
+    } catch (IOException e) {
+      failure = e;
+    }
+    assertThat(new String(read, StandardCharsets.UTF_8)).doesNotContain("delete_repo");
+    assertThat(failure).isNotNull();
+    assertThat(failure.getMessage()).contains("github", "charset");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(events.none()).isTrue();
+  }
+
   @Test
   void aListenerThrowingAnErrorOnAToolCallsEventNeitherBreaksTheCallNorSilencesTheOthers()
       throws Exception {
@@ -779,6 +940,50 @@ class McpGovernanceTest {
       }
       assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
     }
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
+  void aUtf8BodyWhoseContentTypeNamesAnotherCharsetIsNotSent() throws Exception {
+    // Servers differ in how they read a body's charset: many decode as its Content-Type says, but
+    // Go's encoding/json, Python's json.loads on bytes and fetch's Request.json() read JSON as
+    // UTF-8 (or the UTF-16/32 its first bytes show) whatever the header names. A UTF-8 call to a
+    // denied tool labelled UTF-16 reads as garbage in UTF-16, so it must not pass ungoverned to a
+    // server that reads it as UTF-8 and runs it.
+    OkHttpClient client = client(github());
+    byte[] utf8 = call(9, "delete_repo", "{}").getBytes(StandardCharsets.UTF_8);
+    for (String charset : List.of("utf-16", "utf-16le", "UTF-32BE")) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(utf8, MediaType.get("application/json; charset=" + charset)))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode error = JSON.readTree(response.body().string());
+        assertThat(error.path("error").path("code").asInt()).as(charset).isEqualTo(-32700);
+        assertThat(error.path("error").path("message").asText())
+            .as(charset)
+            .contains("github", "charset");
+      }
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as(charset).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(backend.calls.get()).as(charset + ": calls that reached the server").isZero();
+    }
+
+    // A body that reads the same either way (ASCII labelled ISO-8859-1) is governed as usual.
+    Request latin1 =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(utf8, MediaType.get("application/json; charset=iso-8859-1")))
+            .build();
+    try (Response response = client.newCall(latin1).execute()) {
+      assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
     assertThat(backend.calls.get()).isZero();
   }
 

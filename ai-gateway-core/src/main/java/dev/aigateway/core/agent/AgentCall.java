@@ -251,8 +251,23 @@ public final class AgentCall {
               + encoding.trim()
               + "', which the gateway does not read; send it uncompressed");
     }
-    byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
+    byte[] sent = request.body();
+    byte[] body = Rpc.utf8(sent, request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
+    byte[] asJson = Rpc.utf8(sent, null);
+    if (!java.util.Arrays.equals(body, asJson)
+        && (document != null || Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) != null)) {
+      // Servers read a body either way: in its Content-Type's charset (servlets, Express), or as
+      // JSON is read whatever the header says (Go's encoding/json, Python's json.loads on bytes,
+      // fetch's Request.json()). Read differently, what a server would run is not known: a UTF-8
+      // call labelled UTF-16 reads as no JSON-RPC at all here, and would otherwise pass ungoverned.
+      document = Rpc.UNREADABLE;
+      return unreadable(
+          sent.length,
+          "it reads differently in the charset its Content-Type names and as JSON is read (UTF-8,"
+              + " or the UTF-16 or UTF-32 its first bytes show), and servers read it either way;"
+              + " send it in UTF-8, or name the charset it is in");
+    }
     if (document == null) {
       return new Admission(null);
     }
@@ -755,6 +770,28 @@ public final class AgentCall {
    */
   public InputStream answered(
       int status, @Nullable String contentType, @Nullable String sessionId, InputStream body) {
+    return answered(status, contentType, null, sessionId, body);
+  }
+
+  /**
+   * As {@link #answered(int, String, String, InputStream)}, for a body that may still be in a
+   * {@code Content-Encoding} (one the client did not inflate: {@code br} or {@code deflate}, say).
+   * Such a body is not read: when a request of the POST has an answer to filter or check, it cannot
+   * pass unfiltered or unchecked, so the application's first read throws an {@link IOException}
+   * naming the server or agent and the encoding, those requests end {@code BLOCKED} (rejection
+   * {@code content-check-unavailable}, call outcome {@code TRUNCATED}) and the others {@code
+   * TRANSPORT_ERROR}; else it passes as it came, and its requests end {@code OK} at its end without
+   * their codes or sizes, as for a JSON answer too large to read.
+   *
+   * @param contentEncoding the answer's {@code Content-Encoding}, or null when it has none
+   * @param sessionId the answer's {@code Mcp-Session-Id}, if any
+   */
+  public InputStream answered(
+      int status,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      @Nullable String sessionId,
+      InputStream body) {
     if (this.sessionId == null) {
       this.sessionId = sessionId;
     }
@@ -778,7 +815,14 @@ public final class AgentCall {
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
     }
-    return new AnswerStream(body, new Answer(), sse, rewrites);
+    String encoding = contentEncoding == null ? "" : contentEncoding.trim();
+    boolean encoded = !encoding.isEmpty() && !"identity".equalsIgnoreCase(encoding);
+    return new AnswerStream(
+        body,
+        new Answer(),
+        sse,
+        rewrites,
+        encoded ? "Content-Encoding '" + encoding + "', which the gateway does not read" : null);
   }
 
   /** Whether a request's answer may be changed: a filtered tool list, a checked result. */
@@ -810,6 +854,16 @@ public final class AgentCall {
     @Override
     public @Nullable IOException oversized(String what) {
       return onOversized(what);
+    }
+
+    @Override
+    public @Nullable IOException unreadable(String what) {
+      return onUnreadable(what);
+    }
+
+    @Override
+    public @Nullable IOException refuses(byte[] document) {
+      return onHeld(document);
     }
 
     @Override
@@ -848,7 +902,41 @@ public final class AgentCall {
    * answer rewritten; else those requests end {@code BLOCKED} (their answer could not be checked or
    * filtered) and the answer fails, its other requests ending as a failed read does.
    */
-  private synchronized @Nullable IOException onOversized(String what) {
+  private @Nullable IOException onOversized(String what) {
+    return notReadable(
+        "has " + what + ", which the gateway does not read",
+        "it has " + what + ", too large to be checked or filtered, so it is not passed on");
+  }
+
+  /**
+   * An answer the gateway cannot read at all (in a {@code Content-Encoding} it does not inflate):
+   * as {@link #onOversized}, passed on unread only when no request may have its answer rewritten.
+   */
+  private @Nullable IOException onUnreadable(String what) {
+    return onUnreadable(
+        what, "leave Accept-Encoding to the HTTP client, which asks for gzip and inflates it");
+  }
+
+  /** As {@link #onUnreadable(String)}, with the advice the application's exception ends with. */
+  private @Nullable IOException onUnreadable(String what, String advice) {
+    return notReadable(
+        "is sent with " + what,
+        "it is sent with "
+            + what
+            + ", so it could not be checked or filtered and is not passed on ("
+            + advice
+            + ")");
+  }
+
+  /**
+   * An answer, or part of one, the gateway cannot read: null to pass it on unread when no request
+   * left may have its answer rewritten; else those requests end {@code BLOCKED} and the failure to
+   * end the answer with is returned.
+   *
+   * @param why what the answer has, after "'s answer " in the events' error message
+   * @param cut why the answer was cut, after "was cut: " in the application's exception
+   */
+  private synchronized @Nullable IOException notReadable(String why, String cut) {
     boolean mustRead = false;
     for (Member m : members) {
       if (!m.ended && rewritesAnswer(m)) {
@@ -858,10 +946,7 @@ public final class AgentCall {
             ToolCallInfo.Outcome.BLOCKED,
             RejectionReason.CONTENT_CHECK_UNAVAILABLE,
             AgentGovernance.CONTENT_BLOCKED_CODE,
-            describe(m)
-                + "'s answer has "
-                + what
-                + ", which the gateway does not read, so it could not be checked",
+            describe(m) + "'s answer " + why + ", so it could not be checked",
             Map.of("reason", RejectionReason.CONTENT_CHECK_UNAVAILABLE.headerValue()));
         end(m, ToolCallInfo.Outcome.BLOCKED, CallOutcome.TRUNCATED, status);
       }
@@ -873,9 +958,8 @@ public final class AgentCall {
         "ai-gateway: the answer of "
             + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
             + peer.name
-            + "' was cut: it has "
-            + what
-            + ", too large to be checked or filtered, so it is not passed on");
+            + "' was cut: "
+            + cut);
   }
 
   private synchronized byte[] onEvent(byte[] event) {
@@ -920,6 +1004,26 @@ public final class AgentCall {
     }
     out.append('\n');
     return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A held JSON answer (one to filter or check) that reads differently in its {@code
+   * Content-Type}'s charset and as JSON is read, where either reading is JSON-RPC: clients read it
+   * either way (fetch's {@code Response.json()}, Go and Python as JSON is read), so what a client
+   * reads cannot be filtered or checked for sure, and it is not passed on.
+   */
+  private @Nullable IOException onHeld(byte[] doc) {
+    byte[] declared = Rpc.utf8(doc, answerType);
+    byte[] asJson = Rpc.utf8(doc, null);
+    if (java.util.Arrays.equals(declared, asJson)
+        || (Rpc.parse(declared, new Rpc.Span(0, declared.length)) == null
+            && Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) == null)) {
+      return null;
+    }
+    return onUnreadable(
+        "a charset in its Content-Type that its bytes do not read as (they read otherwise as JSON"
+            + " is read, as many clients read it)",
+        "the server is to send JSON in UTF-8, or name the charset it is in");
   }
 
   private synchronized byte[] onDocument(byte @Nullable [] doc) {

@@ -263,6 +263,24 @@ public final class AgentGovernance {
    */
   public InputStream observeCard(
       Target target, int status, @Nullable String contentEncoding, InputStream body) {
+    return observeCard(target, status, null, contentEncoding, body);
+  }
+
+  /**
+   * As {@link #observeCard(Target, int, String, InputStream)}, reading the card in the charset its
+   * {@code Content-Type} names, else as JSON is read (UTF-8, or the UTF-16 or UTF-32 its first
+   * bytes show): the card remembered is its text whatever encoding it came in.
+   *
+   * @param status the answer's status; only a 200 is remembered
+   * @param contentType the answer's {@code Content-Type}, or null when it has none
+   * @param contentEncoding the answer's {@code Content-Encoding}, or null when it has none
+   */
+  public InputStream observeCard(
+      Target target,
+      int status,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      InputStream body) {
     if (target.kind != Kind.AGENT_CARD || status != 200 || target.agent == null) {
       return body;
     }
@@ -329,6 +347,9 @@ public final class AgentGovernance {
           if (card == null) {
             return; // not gzip after all, or larger than a card may be
           }
+          // In UTF-16 or UTF-32 (named by its Content-Type, or shown by its first bytes, as JSON
+          // readers take it): remembered as its text, not its bytes read as UTF-8.
+          card = Rpc.utf8(card, contentType);
           A2aAgent agent = candidates.isEmpty() ? served : cardAgent(candidates, card);
           if (agent != null) {
             inventory.cardFetched(agent, card);

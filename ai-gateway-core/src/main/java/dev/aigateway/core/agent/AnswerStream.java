@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES}; a
  * larger one fails there, unless the call lets it pass unread) and handed on at its end. A JSON
  * answer passed as it came that is closed once what arrived is a whole JSON value (as a JSON parser
- * reads it, never reading the stream's end) is read as ended there.
+ * reads it, never reading the stream's end) is read as ended there, once the application has read
+ * all of it.
  */
 final class AnswerStream extends TransformingInputStream {
 
@@ -48,6 +49,23 @@ final class AnswerStream extends TransformingInputStream {
      * unread).
      */
     default @Nullable IOException oversized(String what) {
+      return null;
+    }
+
+    /**
+     * The answer cannot be read at all ({@code what}: in a {@code Content-Encoding} the gateway
+     * does not inflate): null to pass it on unread, or the failure to end the answer with instead,
+     * asked before anything of it passes.
+     */
+    default @Nullable IOException unreadable(String what) {
+      return null;
+    }
+
+    /**
+     * A held answer is whole: null to hand it to {@link #document}, or the failure to end the
+     * answer with instead (it cannot be read for sure), before anything of it passes.
+     */
+    default @Nullable IOException refuses(byte[] document) {
       return null;
     }
 
@@ -83,11 +101,56 @@ final class AnswerStream extends TransformingInputStream {
   /** An event too large to read was passed on unread: so will any later one. */
   private boolean passUnread;
 
+  /**
+   * Why the answer cannot be read at all (its {@code Content-Encoding}), or null: such an answer is
+   * neither framed nor held, and passes unread unless the reader refuses it.
+   */
+  private final @Nullable String unreadable;
+
+  /** Whether the reader was asked about an {@link #unreadable} answer. */
+  private boolean askedUnreadable;
+
   AnswerStream(InputStream upstream, Reader reader, boolean sse, boolean hold) {
+    this(upstream, reader, sse, hold, null);
+  }
+
+  /**
+   * @param unreadable why the answer cannot be read at all (in a {@code Content-Encoding} the
+   *     gateway does not inflate), or null when it can
+   */
+  AnswerStream(
+      InputStream upstream, Reader reader, boolean sse, boolean hold, @Nullable String unreadable) {
     super(upstream);
     this.reader = reader;
-    this.hold = hold;
-    this.framer = sse ? new Framer() : null;
+    this.unreadable = unreadable;
+    this.hold = hold && unreadable == null;
+    this.framer = sse && unreadable == null ? new Framer() : null;
+    if (unreadable != null) {
+      overflow = true; // nothing of it is gathered: it ends as an answer too large to read
+      held = new byte[0];
+    }
+  }
+
+  /**
+   * Asks the reader, once, whether an unreadable answer may pass; returns false when it may not
+   * (the answer has then failed and ended).
+   */
+  private boolean unreadablePasses() {
+    if (unreadable == null) {
+      return true;
+    }
+    if (askedUnreadable) {
+      return !refused;
+    }
+    askedUnreadable = true;
+    IOException failure = reader.unreadable(unreadable);
+    if (failure != null) {
+      refused = true;
+      fail(failure);
+      end(false, failure);
+      return false;
+    }
+    return true;
   }
 
   @Override
@@ -111,6 +174,9 @@ final class AnswerStream extends TransformingInputStream {
   }
 
   private void transformGuarded(byte[] bytes, int from, int to) {
+    if (!unreadablePasses()) {
+      return;
+    }
     if (framer != null) {
       framer.append(bytes, from, to - from);
     } else if (hold) {
@@ -126,10 +192,22 @@ final class AnswerStream extends TransformingInputStream {
   @Override
   protected void upstreamEnded() {
     try {
+      if (!unreadablePasses()) {
+        return;
+      }
       if (framer != null) {
         framer.end();
       } else {
         byte[] document = overflow ? null : Arrays.copyOf(held, heldLen);
+        if (hold && document != null) {
+          IOException failure = reader.refuses(document);
+          if (failure != null) {
+            refused = true;
+            fail(failure);
+            end(false, failure);
+            return;
+          }
+        }
         byte[] pass = reader.document(document, hold && !overflow);
         if (hold && !overflow) {
           emit(pass, 0, pass.length);
@@ -271,8 +349,9 @@ final class AnswerStream extends TransformingInputStream {
 
   /**
    * Whether a JSON answer passed as it came has been read whole: what arrived is one complete JSON
-   * value. (A held answer reaches the application only at its end; an event stream's events are
-   * read as they end.)
+   * value, and the application has read all of it (an answer that arrived whole but was read only
+   * in part before the close was cancelled, as the LLM path's JSON body ends one). (A held answer
+   * reaches the application only at its end; an event stream's events are read as they end.)
    */
   private boolean readWhole() {
     return framer == null
@@ -280,6 +359,7 @@ final class AnswerStream extends TransformingInputStream {
         && !overflow
         && !refused
         && heldLen > 0
+        && available() == 0
         && Json.parseOrNull(held, 0, heldLen) != null;
   }
 }

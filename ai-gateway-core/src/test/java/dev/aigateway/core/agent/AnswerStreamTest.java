@@ -134,6 +134,37 @@ class AnswerStreamTest {
   }
 
   @Test
+  void aJsonAnswerThatArrivedWholeButWasReadOnlyInPartEndsIncompleteWhenClosed()
+      throws IOException {
+    // The whole answer came in one read of the upstream, but the application took only its first
+    // bytes before closing: it did not read the answer, so the answer ends incomplete (cancelled),
+    // as the LLM path's JSON body ends one closed before its end was read.
+    byte[] json =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[]}}"
+            .getBytes(StandardCharsets.UTF_8);
+    Recorder recorder = new Recorder();
+    AnswerStream stream =
+        new AnswerStream(new java.io.ByteArrayInputStream(json), recorder, false, false);
+    assertThat(stream.read(new byte[10])).isEqualTo(10);
+    stream.close();
+
+    assertThat(recorder.ends).isEqualTo(1);
+    assertThat(recorder.complete).isFalse();
+    assertThat(recorder.document).isNull();
+
+    // Read to its last byte (a JSON parser stops there and closes): read whole.
+    Recorder whole = new Recorder();
+    AnswerStream read =
+        new AnswerStream(new java.io.ByteArrayInputStream(json), whole, false, false);
+    assertThat(read.read(new byte[json.length])).isEqualTo(json.length);
+    read.close();
+
+    assertThat(whole.ends).isEqualTo(1);
+    assertThat(whole.complete).isTrue();
+    assertThat(whole.document).isEqualTo(json);
+  }
+
+  @Test
   void closingBeforeTheEndReportsAnIncompleteAnswerOnce() throws IOException {
     Recorder recorder = new Recorder();
     AnswerStream stream =
