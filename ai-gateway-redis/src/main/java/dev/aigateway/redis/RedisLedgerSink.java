@@ -49,10 +49,13 @@ import org.jspecify.annotations.Nullable;
  * row whose usage had no price makes that total's cost null for good, as in {@link LedgerEntry}.
  *
  * <p><b>All or nothing.</b> A {@code write} runs one Lua script: every row or none. (Redis does not
- * roll a script back when a command in it fails, so the script first checks that each window's key
- * is a hash or absent: a key of another type, which something else wrote, fails the write with an
- * {@code IOException} naming it before any row is added. The only command left that could fail is
- * an increment overflowing a 64-bit total, which no real usage reaches.)
+ * roll a script back when a command in it fails, so the script first checks everything its
+ * increments could fail on, before any row is added: a window key of another type than hash, which
+ * something else wrote, fails the write with an {@code IOException} naming it; so does a total the
+ * write would take beyond 9&times;10<sup>18</sup>, which no real usage reaches. A field of a row
+ * the write adds to that does not hold a 64-bit integer, which only something else can have
+ * written, is replaced, its value counting as absent; {@link #totals} reads such a field as absent
+ * too.)
  *
  * <p><b>Exactly once, across a retry.</b> A write that times out may still have been applied, and
  * the ledger hands the same rows over again, merged with newer usage. So every write carries a
@@ -95,6 +98,7 @@ public final class RedisLedgerSink implements LedgerSink {
             return 0
           end
           local F = 1000000000000
+          local LIMIT = 9000000000000000000
           local n = tonumber(ARGV[2])
           for k = 2, n + 1 do
             local t = redis.call('TYPE', KEYS[k])['ok']
@@ -104,7 +108,51 @@ public final class RedisLedgerSink implements LedgerSink {
             end
           end
           local cols = {'calls', 'in', 'cin', 'out', 'tot', 'est'}
+          local replaced = {}
           local i = 3 + n
+          while i <= #ARGV do
+            local key = KEYS[tonumber(ARGV[i]) + 2]
+            local row = '|' .. ARGV[i + 1]
+            local fields, adds = {}, {}
+            for c = 1, 6 do
+              if ARGV[i + 1 + c] ~= '0' then
+                fields[#fields + 1] = cols[c] .. row
+                adds[#adds + 1] = math.abs(tonumber(ARGV[i + 1 + c]))
+              end
+            end
+            for c = 0, 1 do
+              local col = c == 0 and 'c' or 'e'
+              local at = i + 8 + 3 * c
+              if ARGV[at + 2] == '1' then
+                fields[#fields + 1] = col .. '.u' .. row
+                adds[#adds + 1] = math.abs(tonumber(ARGV[at])) + 1
+                fields[#fields + 1] = col .. '.f' .. row
+                adds[#adds + 1] = F
+              end
+            end
+            if #fields > 0 then
+              local values = redis.call('HMGET', key, unpack(fields))
+              for j = 1, #fields do
+                local v = values[j]
+                if v then
+                  local digits = string.match(v, '^%-?([1-9]%d*)$')
+                  if v ~= '0' and (not digits or #digits > 19
+                      or (#digits == 19 and digits > '9223372036854775807')) then
+                    replaced[#replaced + 1] = key
+                    replaced[#replaced + 1] = fields[j]
+                  elseif math.abs(tonumber(v)) + adds[j] > LIMIT then
+                    return redis.error_reply('ERR ledger total ' .. fields[j] .. ' in ' .. key
+                      .. ' would pass 9e18: nothing was written')
+                  end
+                end
+              end
+            end
+            i = i + 14
+          end
+          for j = 1, #replaced, 2 do
+            redis.call('HDEL', replaced[j], replaced[j + 1])
+          end
+          i = 3 + n
           while i <= #ARGV do
             local key = KEYS[tonumber(ARGV[i]) + 2]
             local row = '|' .. ARGV[i + 1]
@@ -403,18 +451,25 @@ public final class RedisLedgerSink implements LedgerSink {
     }
   }
 
+  /** A count; a value that is not an integer (something else wrote it) reads as absent. */
   private static long count(Map<String, String> columns, String column) {
     String value = columns.get(column);
-    return value == null ? 0 : Long.parseLong(value);
+    if (value == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException foreign) {
+      return 0;
+    }
   }
 
   private static @Nullable BigDecimal cost(Map<String, String> columns, String column) {
     if (columns.containsKey(column + ".x") || !columns.containsKey(column + ".p")) {
       return null;
     }
-    BigDecimal whole = new BigDecimal(columns.getOrDefault(column + ".u", "0"));
-    BigDecimal fraction =
-        new BigDecimal(columns.getOrDefault(column + ".f", "0")).movePointLeft(12);
+    BigDecimal whole = BigDecimal.valueOf(count(columns, column + ".u"));
+    BigDecimal fraction = BigDecimal.valueOf(count(columns, column + ".f")).movePointLeft(12);
     BigDecimal sum = whole.add(fraction).stripTrailingZeros();
     return sum.scale() < 0 ? sum.setScale(0) : sum;
   }

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Expiry and memory.</b> Every entry is written with {@code SET ... PX} the time to live, so
  * Redis drops it on its own; the expiry instant inside the value (on the store's {@linkplain
- * Builder#clock clock}) is checked on every read as well. Entries larger than {@link
+ * Builder#clock clock}) is checked on every read as well: it is the writing instance's clock, so
+ * the instances' clocks must agree to well within the time to live (an instance whose clock is
+ * behind writes answers the others serve that much less long). Entries larger than {@link
  * Builder#maximumEntryBytes} are not stored at all (counted in {@link #oversizedEntries()}). The
  * store keeps no bound of its own on the total: configure Redis with {@code maxmemory} and an
  * eviction policy such as {@code volatile-lru} or {@code allkeys-lru}, and Redis forgets the least

@@ -69,9 +69,13 @@ import org.slf4j.LoggerFactory;
  * applies them, and drops local entries that Redis no longer holds. After Redis lost its data
  * (detected by a random epoch mark stored beside the entries) the local index starts empty.
  *
- * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written, on
- * the store's {@linkplain Builder#clock clock} (each entry carries its expiry instant, checked on
- * every search) and in Redis. The store's shared keys (the indexes, the counter, the stream and the
+ * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written: in
+ * Redis on its own clock ({@code PEXPIRE}; the script that adds an entry drops the ones expired by
+ * Redis's {@code TIME}), and in each instance on its {@linkplain Builder#clock clock}, checked on
+ * every search: the writer counts the time to live from the write, every other instance counts what
+ * Redis says is left of it ({@code PTTL}) from when it read the entry. So instances whose clocks
+ * disagree, by more than the time to live even, keep an entry as long as Redis does, each within
+ * the time a read takes. The store's shared keys (the indexes, the counter, the stream and the
  * epoch mark) live in Redis as long as its newest entry: a store no longer written to leaves
  * nothing behind. Past {@link Builder#maximumEntries} entries the script evicts the oldest writes,
  * over all partitions, and announces the evictions like removals. {@link #size()} reads the count
@@ -114,6 +118,8 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       new LuaScript(
           """
           local out = {}
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
           local gone = function(d)
             redis.call('ZREM', KEYS[2], d)
             redis.call('DEL', ARGV[6] .. d)
@@ -122,7 +128,8 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
             out[#out + 1] = d
             out[#out + 1] = e
           end
-          local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[7], 'LIMIT', 0, 100)
+          local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf',
+            string.format('%.0f', now), 'LIMIT', 0, 100)
           for i = 1, #expired do
             redis.call('ZREM', KEYS[4], expired[i])
             gone(expired[i])
@@ -131,7 +138,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
           redis.call('HSET', KEYS[5], 's', s, 'v', ARGV[2])
           redis.call('PEXPIRE', KEYS[5], ARGV[3])
           redis.call('ZADD', KEYS[2], s, ARGV[1])
-          redis.call('ZADD', KEYS[4], ARGV[8], ARGV[1])
+          redis.call('ZADD', KEYS[4], string.format('%.0f', now + tonumber(ARGV[3])), ARGV[1])
           redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'o', 'a', 'd', ARGV[1], 's', s)
           local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
           if over > 0 then
@@ -288,20 +295,16 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     long expiresAt =
         now > Long.MAX_VALUE - timeToLiveNanos ? Long.MAX_VALUE : now + timeToLiveNanos;
     byte[] payload = encode(partition, id, text, expiresAt, vector);
-    long redisTtlMillis = redisTtlMillis();
-    long wallNow = System.currentTimeMillis();
     List<Object> result =
         ADD.run(
             commands(),
             keys(digest),
             bytes(digest),
             payload,
-            LuaScript.arg(redisTtlMillis),
+            LuaScript.arg(redisTtlMillis()),
             LuaScript.arg(maximumEntries),
             LuaScript.arg(streamLength),
-            bytes(entryPrefix),
-            LuaScript.arg(wallNow),
-            LuaScript.arg(wallNow + redisTtlMillis));
+            bytes(entryPrefix));
     Local l = local;
     l.applyAdd(digest, (Long) result.get(0), new Entry(partition, id, text, expiresAt, vector));
     for (int i = 1; i + 1 < result.size(); i += 2) {
@@ -495,16 +498,27 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     }
   }
 
-  /** The entries of {@code digests} still in Redis, read with pipelined {@code HMGET}s. */
+  /**
+   * The entries of {@code digests} still in Redis, read with pipelined {@code HMGET}s and {@code
+   * PTTL}s. Each expires here when its time to live left in Redis ends, counted on this store's
+   * clock from before the read: the expiry instant in the entry is on its writer's clock, which may
+   * be minutes (or hours) off this one's.
+   */
   private List<Stored> read(List<String> digests) {
     StatefulRedisConnection<byte[], byte[]> c = followerConnection;
     var async = Objects.requireNonNull(c).async();
+    long now = nanos(clock.instant());
     List<RedisFuture<List<KeyValue<byte[], byte[]>>>> futures = new ArrayList<>(digests.size());
+    List<RedisFuture<Long>> timesToLive = new ArrayList<>(digests.size());
     for (String digest : digests) {
-      futures.add(async.hmget(bytes(entryPrefix + digest), S, V));
+      byte[] key = bytes(entryPrefix + digest);
+      futures.add(async.hmget(key, S, V));
+      timesToLive.add(async.pttl(key));
     }
+    List<RedisFuture<?>> all = new ArrayList<>(futures);
+    all.addAll(timesToLive);
     if (!LettuceFutures.awaitAll(
-        redis.commandTimeout().multipliedBy(4), futures.toArray(new RedisFuture[0]))) {
+        redis.commandTimeout().multipliedBy(4), all.toArray(new RedisFuture[0]))) {
       throw new IllegalStateException("Redis did not answer in time");
     }
     List<Stored> stored = new ArrayList<>(digests.size());
@@ -515,7 +529,14 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       }
       try {
         long seq = Long.parseLong(string(values.get(0).getValue()));
-        stored.add(new Stored(digests.get(i), seq, decode(values.get(1).getValue())));
+        Entry entry = decode(values.get(1).getValue());
+        Long left = timesToLive.get(i).toCompletableFuture().join();
+        if (left != null && left >= 0) {
+          entry = entry.expiringAt(expiresAfter(now, Duration.ofMillis(left)));
+        } else if (left != null && left == -2) {
+          continue; // expired since
+        } // -1: kept in Redis without an expiry; the entry's own instant holds
+        stored.add(new Stored(digests.get(i), seq, entry));
       } catch (NumberFormatException | Wire.Malformed e) {
         LOG.debug("ai-gateway: unreadable vector entry skipped: {}", e.toString());
       }
@@ -605,7 +626,18 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   // ---------------------------------------------------------------- local state
 
   /** One entry as stored. */
-  record Entry(String partition, String id, String text, long expiresAt, float[] vector) {}
+  record Entry(String partition, String id, String text, long expiresAt, float[] vector) {
+    /** The same entry expiring at {@code expiresAt} (epoch nanoseconds). */
+    Entry expiringAt(long expiresAt) {
+      return new Entry(partition, id, text, expiresAt, vector);
+    }
+  }
+
+  /** {@code now} plus {@code timeToLive} in epoch nanoseconds, saturated at Long.MAX_VALUE. */
+  private static long expiresAfter(long now, Duration timeToLive) {
+    long ttl = timeToLive.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : timeToLive.toNanos();
+    return now > Long.MAX_VALUE - ttl ? Long.MAX_VALUE : now + ttl;
+  }
 
   private record Stored(String digest, long seq, Entry entry) {}
 
@@ -789,7 +821,10 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       return this;
     }
 
-    /** The clock expiry is computed and checked on (default: the system clock). */
+    /**
+     * The clock this instance counts each entry's time to live on (default: the system clock);
+     * Redis counts it on its own, and other instances on theirs.
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -38,7 +38,8 @@
 -- on those values in Lua; at the end each changed counter is written once (SET ... PX, or one DEL
 -- for all that emptied). Reservation ids are members of one sorted set per store: one ZMSCORE
 -- checks the settlements' ids (and the reservations' cancellation marks), one ZREM removes them,
--- one ZADD (and PEXPIRE) adds the new ones.
+-- one ZADD (and PEXPIRE) adds the new ones. (Each of those takes at most a chunk of its list at a
+-- time, see callChunked: a batch passing Lua's unpack limit is called in a few commands.)
 -- In-flight sets are counted and changed in place (ZCOUNT, ZADD; ZREM), and each set given leases
 -- is extended once per batch (PEXPIRE).
 
@@ -297,13 +298,13 @@ local function batch(keys, args)
       k = k + n
     end
     if #keys > 0 then
-      local values = redis.call('MGET', unpack(keys))
+      local values = callChunked('MGET', nil, keys)
       for i = 1, #keys do
         value[keys[i]] = values[i]
       end
     end
     if #ids > 0 then
-      local scores = redis.call('ZMSCORE', pendingKey, unpack(ids))
+      local scores = callChunked('ZMSCORE', pendingKey, ids)
       for i = 1, #ids do
         local id, score = ids[i], scores[i] and tonumber(scores[i])
         if string.sub(id, 1, 1) == '~' then
@@ -370,10 +371,10 @@ local function batch(keys, args)
     end
   end
   if #gone > 0 then
-    redis.call('DEL', unpack(gone))
+    callChunked('DEL', nil, gone)
   end
   if #settledIds > 0 then
-    redis.call('ZREM', pendingKey, unpack(settledIds))
+    callChunked('ZREM', pendingKey, settledIds)
   end
   local window = tonumber(ARGV[2])
   if upkeep then
@@ -394,7 +395,7 @@ local function batch(keys, args)
       members[#members + 1] = '~' .. cancelledIds[i]
     end
     if #members > 0 then
-      redis.call('ZADD', pendingKey, unpack(members))
+      callChunked('ZADD', pendingKey, members)
       -- the set outlives its newest entry; a JVM that stops leaves it to expire
       redis.call('PEXPIRE', pendingKey, ARGV[2])
     end

@@ -53,6 +53,31 @@ local function setClock(pinned)
   end
 end
 
+-- redis.call(command, head, list...) for a list of any length, in chunks: unpack refuses more
+-- values than Lua's C stack holds (LUAI_MAXCSTACK, 8000), which a batch of many calls with many
+-- counters each passes. The replies of the chunks, when tables, in one table. A chunk is even, so
+-- a list of pairs (ZADD's score, member) is never split inside a pair.
+local CHUNK = 1024
+local function callChunked(command, head, list)
+  local out = {}
+  local n = #list
+  for from = 1, n, CHUNK do
+    local to = math.min(from + CHUNK - 1, n)
+    local reply
+    if head then
+      reply = redis.call(command, head, unpack(list, from, to))
+    else
+      reply = redis.call(command, unpack(list, from, to))
+    end
+    if type(reply) == 'table' then
+      for i = 1, #reply do
+        out[#out + 1] = reply[i]
+      end
+    end
+  end
+  return out
+end
+
 -- An integer as the decimal text Redis expects (a Lua number would print in %.14g).
 local function n2s(x)
   return string.format('%.0f', x)

@@ -96,6 +96,48 @@ class RedisBatchingTest {
   }
 
   @Test
+  void aBatchOfMoreCountersThanLuaUnpacksAtOnceIsSettledExactly() throws Exception {
+    // Lua's unpack refuses some 8000 values: a batch whose counters together pass that (here 64
+    // settlements of 140 counters each, queued while Redis is frozen) must still run, not be
+    // refused and its settlements dropped.
+    int calls = LimitBatcher.MAX_OPERATIONS;
+    int countersEach = 140;
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      List<ReserveResult> held = new ArrayList<>();
+      for (int c = 0; c < calls; c++) {
+        List<LimitCharge> charges = new ArrayList<>();
+        for (int i = 0; i < countersEach; i++) {
+          charges.add(new LimitCharge(QUOTA, "consumer-" + c + "-" + i, 10));
+        }
+        ReserveResult result = store.reserve(charges);
+        assertThat(result.admitted()).isTrue();
+        held.add(result);
+      }
+      redis.pause();
+      try {
+        for (ReserveResult result : held) {
+          long[] actual = new long[countersEach];
+          java.util.Arrays.fill(actual, 3);
+          store.settle(result.reservation(), actual);
+        }
+      } finally {
+        redis.resume();
+      }
+      assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
+
+      assertThat(store.settlements().dropped()).isZero();
+      List<CounterId> sample = new ArrayList<>();
+      for (int c = 0; c < calls; c += 9) {
+        sample.add(new CounterId(QUOTA, "consumer-" + c + "-" + (countersEach - 1)));
+      }
+      assertThat(store.peek(sample)).extracting(CounterReading::used).containsOnly(3L);
+    }
+  }
+
+  @Test
   void aSettlementReturnsAtOnceWhileRedisIsFrozenAndIsAppliedWhenItRuns() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis);

@@ -325,6 +325,50 @@ class RedisLedgerSinkTest {
   }
 
   @Test
+  void aTotalAnotherWriterLeftNotAnIntegerIsReplacedAndEveryRowIsCountedOnce() throws Exception {
+    RedisLedgerSink sink = RedisLedgerSink.builder(redis).build();
+    LedgerEntry first = row("t", "a", 1, 10, 5, "0.25");
+    LedgerEntry second = row("t", "b", 2, 20, 10, "0.5");
+    String key = sink.windowKey(QuotaPeriod.DAILY, DAY);
+    // Something else wrote text into fields of the window the ledger owns.
+    server.command("HSET", key, "in|1:tb", "lots", "c.u|1:tb", "1.5", "c.f|1:tb", " 7");
+
+    // The foreign values read as absent, not as a failure of the whole read.
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.inputTokens()).isZero();
+              assertThat(e.cost()).isNull();
+            });
+
+    sink.write(List.of(first, second));
+    // The ledger hands the same rows over again only after a failed write; none failed.
+    sink.write(List.of(row("t", "a", 1, 1, 1, "0.25")));
+
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+        .containsExactly(row("t", "a", 2, 11, 6, "0.5"), second);
+  }
+
+  @Test
+  void aWriteThatWouldOverflowATotalWritesNoRowAndSaysWhich() throws Exception {
+    RedisLedgerSink sink = RedisLedgerSink.builder(redis).build();
+    LedgerEntry first = row("t", "a", 1, 10, 5, "0.25");
+    LedgerEntry second = row("t", "b", 2, 20, 10, "0.5");
+    String key = sink.windowKey(QuotaPeriod.DAILY, DAY);
+    server.command("HSET", key, "out|1:tb", Long.toString(Long.MAX_VALUE - 3));
+
+    assertThatThrownBy(() -> sink.write(List.of(first, second)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("out|1:tb")
+        .hasMessageContaining("nothing was written");
+    // All or nothing: the first row was not added either.
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+        .extracting(LedgerEntry::model, LedgerEntry::calls)
+        .containsExactly(tuple("b", 0L));
+  }
+
+  @Test
   void windowsExpireAfterTheirRetention() throws Exception {
     Instant hour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
     RedisLedgerSink sink =

@@ -89,12 +89,22 @@ class RedisVectorStoreTest extends VectorStoreContract {
 
   /** Another instance of the store under test, on a connection of its own. */
   private RedisVectorStore instance() {
+    return instance(clock);
+  }
+
+  /** Another instance of the store under test, on a connection and {@code clock} of its own. */
+  private RedisVectorStore instance(ManualClock clock) {
     RedisConnection own = connection();
     opened.add(own);
-    return open(own, TIME_TO_LIVE, 10_000);
+    return open(own, TIME_TO_LIVE, 10_000, clock);
   }
 
   private RedisVectorStore open(RedisConnection connection, Duration ttl, long max) {
+    return open(connection, ttl, max, clock);
+  }
+
+  private RedisVectorStore open(
+      RedisConnection connection, Duration ttl, long max, ManualClock clock) {
     RedisVectorStore store =
         RedisVectorStore.builder(connection)
             .name(name)
@@ -355,6 +365,29 @@ class RedisVectorStoreTest extends VectorStoreContract {
 
     assertThat(b.nearest("p", v, 5, -1.0)).isEmpty();
     assertThat(a.nearest("p", v, 5, -1.0)).isEmpty();
+  }
+
+  @Test
+  void anEntryFromAnInstanceWhoseClockIsBehindLivesItsTimeToLiveOnEveryInstance() throws Exception {
+    // Two instances whose clocks disagree by more than the time to live: the writer's is 20
+    // minutes behind the reader's. The entry lives 10 minutes in Redis, and so on each instance,
+    // counted on that instance's own clock from when it learned of the entry.
+    ManualClock behind = ManualClock.at("2026-11-24T09:40:00Z");
+    RedisVectorStore writer = instance(behind);
+    RedisVectorStore reader = instance(clock);
+    float[] v = atAngle(0);
+
+    writer.add("p", "x", v, "x");
+
+    await(() -> reader.localSize() == 1, Duration.ofSeconds(5));
+    assertThat(ids(reader.nearest("p", v, 5, -1.0))).as("live on the reader").containsExactly("x");
+    clock.advance(TIME_TO_LIVE.minusMinutes(1));
+    assertThat(ids(reader.nearest("p", v, 5, -1.0))).containsExactly("x");
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(reader.nearest("p", v, 5, -1.0)).as("expired on the reader").isEmpty();
+    assertThat(ids(writer.nearest("p", v, 5, -1.0)))
+        .as("the writer's own clock")
+        .containsExactly("x");
   }
 
   @Test
