@@ -251,6 +251,64 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aRedirectToAnotherOriginCarriesNoKey() throws Exception {
+    // OkHttp removes only Authorization from a request redirected to another origin; Anthropic's
+    // key travels in x-api-key, which must stay with the origin the application sent it to, on the
+    // sync and async clients, with a key of the options or of the SDK's AnthropicBackend. A
+    // redirect within the origin keeps it.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      String moved = elsewhere.url("/v1/messages").toString();
+      for (int i = 0; i < 3; i++) {
+        backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+        elsewhere.enqueue(json(message("Hi from elsewhere", 10, 2, 0, 0)));
+      }
+      backend.enqueue(
+          new MockResponse().setResponseCode(307).setHeader("Location", "/v1/messages?again"));
+      backend.enqueue(json(message("Hi from here", 10, 2, 0, 0)));
+      AiGateway gateway = gateway().build();
+
+      assertThat(GovernedAnthropic.client(gateway, options()).messages().create(PARAMS).content())
+          .hasSize(1);
+      assertThat(
+              GovernedAnthropic.clientAsync(gateway, options())
+                  .messages()
+                  .create(PARAMS)
+                  .get(20, TimeUnit.SECONDS)
+                  .content())
+          .hasSize(1);
+      AnthropicBackend keyed =
+          AnthropicBackend.builder()
+              .apiKey("sk-ant-backend-not-a-real-key")
+              .baseUrl(backend.url("/").toString())
+              .build();
+      assertThat(
+              GovernedAnthropic.client(
+                      gateway, keyed, ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+                  .messages()
+                  .create(PARAMS)
+                  .content())
+          .hasSize(1);
+      assertThat(GovernedAnthropic.client(gateway, options()).messages().create(PARAMS).content())
+          .hasSize(1);
+
+      for (int i = 0; i < 3; i++) {
+        RecordedRequest first = backend.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(first.getHeader("x-api-key") != null || first.getHeader("Authorization") != null)
+            .as("the key reaches the origin it was sent to")
+            .isTrue();
+        RecordedRequest redirected = elsewhere.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(redirected.getHeader("x-api-key")).as("x-api-key elsewhere").isNull();
+        assertThat(redirected.getHeader("Authorization")).as("Authorization elsewhere").isNull();
+      }
+      backend.takeRequest(5, TimeUnit.SECONDS);
+      assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("x-api-key"))
+          .as("a redirect within the origin keeps the key")
+          .isEqualTo("sk-ant-test-not-a-real-key");
+    }
+  }
+
+  @Test
   void closingAClientOnAnOkHttpClientItMadeReleasesItsConnectionsAsTheSdksOwnClientDoes()
       throws Exception {
     // GovernedAnthropic.client(gateway, ..) makes its own OkHttp client; the SDK's own client
