@@ -120,7 +120,9 @@ public final class GovernedHttpClient implements HttpClient {
    * Releases the OkHttp client when this HTTP client made it ({@code
    * GovernedAnthropic.client(gateway, ..)}), as the SDK's own OkHttp client does: calls under way
    * end, no new call is taken, idle connections are closed. An OkHttp client the application gave
-   * belongs to it and is left alone.
+   * belongs to it and is left alone, as is an {@code AnthropicBackend} it gave {@link
+   * GovernedAnthropic} (which this client never holds: its base URL and credentials are applied to
+   * the SDK's options).
    */
   @Override
   public void close() {

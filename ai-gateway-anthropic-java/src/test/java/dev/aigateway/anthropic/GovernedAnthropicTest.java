@@ -213,6 +213,38 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aBackendTheApplicationGaveIsLeftToItWhenTheClientCloses() throws Exception {
+    // The SDK's own client closes the backend it was built with; a governed client leaves an
+    // AnthropicBackend the application passed to the application, as every resource the
+    // application passes in: closing one client (which releases the OkHttp client it made) leaves
+    // the backend serving the next one, with its key.
+    backend.enqueue(json(message("Hi", 10, 2, 0, 0)));
+    backend.enqueue(json(message("Hi again", 10, 3, 0, 0)));
+    AnthropicBackend credentials =
+        AnthropicBackend.builder()
+            .apiKey("sk-ant-from-the-backend")
+            .baseUrl(backend.url("/").toString())
+            .build();
+    AiGateway gateway = gateway().build();
+    AnthropicClient first =
+        GovernedAnthropic.client(
+            gateway, credentials, ClientOptions.builder().putHeader("x-consumer-id", "team-a"));
+
+    assertThat(first.messages().create(PARAMS).content()).hasSize(1);
+    first.close();
+    AnthropicClient next =
+        GovernedAnthropic.client(
+            gateway, credentials, ClientOptions.builder().putHeader("x-consumer-id", "team-a"));
+
+    assertThat(next.messages().create(PARAMS).content().get(0).text().get().text())
+        .isEqualTo("Hi again");
+    backend.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("Authorization"))
+        .isEqualTo("Bearer sk-ant-from-the-backend");
+    next.close();
+  }
+
+  @Test
   void aRequestThatMustNotFollowRedirectsIsNotRedirectedAsUnderTheSdksOwnClient() throws Exception {
     // The SDK asks its HTTP client not to follow redirects for a request that must stay where it
     // was sent (RequestOptions.followRedirects(false): its token requests, whose body holds a
