@@ -3,6 +3,7 @@ package dev.aigateway.langchain4j;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.SdkCalls;
+import dev.aigateway.okhttp.SdkResponse;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.http.client.FormDataFile;
@@ -79,7 +80,7 @@ final class GovernedHttpClient implements HttpClient {
                 // Read on another of the dispatcher's threads: OkHttp counts an asynchronous call
                 // against its per-host and total limits until this callback returns, so a stream
                 // read here would hold back every call past those limits until it ends.
-                Runnable read = () -> read(response, parser, listener);
+                Runnable read = () -> read(call, response, parser, listener);
                 try {
                   client.dispatcher().executorService().execute(read);
                 } catch (RejectedExecutionException saturated) {
@@ -98,10 +99,21 @@ final class GovernedHttpClient implements HttpClient {
             });
   }
 
-  /** Reads a streamed response to its end (or the listener's cancel) and closes it. */
+  /**
+   * Reads a streamed response to its end (or the listener's cancel) and closes it. The parser reads
+   * the body through an {@link SdkResponse}: LangChain4j's {@code StreamingHandle.cancel()} closes
+   * the stream it parses from whatever thread calls it, and OkHttp's body takes no close during a
+   * read (the close fails, and the read waits for the backend's next bytes or the read timeout),
+   * whereas an {@link SdkResponse} closed under a read cancels the call, so the read ends at once
+   * and the call ends cancelled.
+   */
   private void read(
-      Response response, ServerSentEventParser parser, ServerSentEventListener listener) {
-    try (response) {
+      Call call,
+      Response response,
+      ServerSentEventParser parser,
+      ServerSentEventListener listener) {
+    StreamedResponse streamed = new StreamedResponse(response, call);
+    try {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) {
         String text = body == null ? "" : body.string();
@@ -116,12 +128,21 @@ final class GovernedHttpClient implements HttpClient {
               .build();
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
       if (body != null) {
-        parser.parse(body.byteStream(), listener); // chunk by chunk, as read
+        parser.parse(streamed.body(), listener); // chunk by chunk, as read
       }
       ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
     } catch (Exception e) {
       Exception error = e instanceof IOException io && timedOut(io) ? new TimeoutException(io) : e;
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
+    } finally {
+      streamed.close();
+    }
+  }
+
+  /** A streamed response whose body a close from another thread ends by cancelling its call. */
+  private static final class StreamedResponse extends SdkResponse {
+    StreamedResponse(Response response, Call call) {
+      super(response, call);
     }
   }
 
