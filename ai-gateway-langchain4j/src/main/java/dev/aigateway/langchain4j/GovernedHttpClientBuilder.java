@@ -120,9 +120,16 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
     return this;
   }
 
+  /**
+   * The HTTP client, on the wrapped client with this builder's timeouts and following no redirect,
+   * as LangChain4j's own HTTP client (the JDK's, which never follows by default): a 3xx is the
+   * answer, an error LangChain4j maps by its status. OkHttp would follow a redirect to another
+   * origin with every header but {@code Authorization}, so a model's {@code api-key} or {@code
+   * x-api-key} would go to wherever the redirect points.
+   */
   @Override
   public HttpClient build() {
-    OkHttpClient.Builder client = wrappedClient.newBuilder();
+    OkHttpClient.Builder client = wrappedClient.newBuilder().followRedirects(false);
     if (connectTimeout != null) {
       client.connectTimeout(connectTimeout);
     }

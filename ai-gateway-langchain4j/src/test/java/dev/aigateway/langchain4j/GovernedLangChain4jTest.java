@@ -278,6 +278,49 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void aRedirectIsNotFollowedAsUnderLangChain4jsOwnClientSoNoKeyGoesElsewhere() throws Exception {
+    // LangChain4j's own HTTP client (the JDK's, whose default is never to follow) answers a
+    // redirect with the redirect. OkHttp would follow it to another origin with every header but
+    // Authorization: a model's api-key or x-api-key (Azure-style and Anthropic-style keys, which
+    // LangChain4j models send) would go to wherever the redirect points.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      for (int i = 0; i < 2; i++) {
+        backend.enqueue(
+            new MockResponse()
+                .setResponseCode(307)
+                .setHeader("Location", elsewhere.url("/v1/chat/completions").toString()));
+        elsewhere.enqueue(json(completion("Hi from elsewhere", 9, 3)));
+      }
+      OpenAiChatModel.OpenAiChatModelBuilder model =
+          OpenAiChatModel.builder()
+              .baseUrl(backend.url("/v1").toString())
+              .apiKey("sk-test-not-a-real-key")
+              .modelName("gpt-4o")
+              .maxRetries(0)
+              .customHeaders(Map.of("x-consumer-id", "team-a", "api-key", "azure-key-not-real"));
+
+      Throwable underOwn = catchThrowable(() -> model.build().chat("Say hello"));
+      Throwable governed =
+          catchThrowable(
+              () ->
+                  model
+                      .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+                      .build()
+                      .chat("Say hello"));
+
+      assertThat(underOwn).as("under LangChain4j's own client").isNotNull();
+      assertThat(governed)
+          .as("the governed client answers the redirect as LangChain4j's own client does")
+          .isNotNull()
+          .hasSameClassAs(underOwn);
+      assertThat(elsewhere.getRequestCount()).as("requests sent to the redirect's target").isZero();
+      assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("api-key"))
+          .isEqualTo("azure-key-not-real");
+    }
+  }
+
+  @Test
   void aStreamCancelledFromAnotherThreadWhileItsReaderWaitsEndsAtOnce() throws Exception {
     // An application keeps the StreamingHandle and cancels from another thread (a "stop" button)
     // while the stream's reader waits for the backend's next chunk. LangChain4j's cancel() closes
