@@ -10,6 +10,8 @@ import dev.langchain4j.http.client.FormDataFile;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventListenerUtils;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
@@ -128,7 +130,7 @@ final class GovernedHttpClient implements HttpClient {
               .build();
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
       if (body != null) {
-        parser.parse(streamed.body(), listener); // chunk by chunk, as read
+        parser.parse(streamed.body(), streamed.unlessCancelled(listener)); // chunk by chunk
       }
       ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
     } catch (Exception e) {
@@ -139,10 +141,58 @@ final class GovernedHttpClient implements HttpClient {
     }
   }
 
-  /** A streamed response whose body a close from another thread ends by cancelling its call. */
+  /**
+   * A streamed response whose body a close from another thread ends by cancelling its call. Such a
+   * close is LangChain4j's {@code StreamingHandle.cancel()}: the read it ends then fails, and that
+   * failure, the cancel's own doing, is not reported to the listener as an error (a cancel from
+   * within the listener, on the reading thread, ends the parse without a read to fail).
+   */
   private static final class StreamedResponse extends SdkResponse {
+    private final Thread reader = Thread.currentThread();
+    private volatile boolean cancelled;
+
     StreamedResponse(Response response, Call call) {
       super(response, call);
+    }
+
+    @Override
+    public void close() {
+      if (Thread.currentThread() != reader) {
+        cancelled = true;
+      }
+      super.close();
+    }
+
+    /** {@code listener}, its {@code onError} dropped once the stream was cancelled. */
+    ServerSentEventListener unlessCancelled(ServerSentEventListener listener) {
+      return new ServerSentEventListener() {
+        @Override
+        public void onOpen(SuccessfulHttpResponse response) {
+          listener.onOpen(response);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+          listener.onEvent(event, context);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+          listener.onEvent(event);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          if (!cancelled) {
+            listener.onError(error);
+          }
+        }
+
+        @Override
+        public void onClose() {
+          listener.onClose();
+        }
+      };
     }
   }
 

@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * Streaming models ({@code OpenAiStreamingChatModel}) stream chunk by chunk, and the gateway
  * settles their calls on the usage the backend reports. A stream cancelled with its {@code
  * StreamingHandle}, also from another thread while its reader waits for the backend, ends at once:
- * its call is cancelled and ends in one {@code CANCELLED} event.
+ * its call is cancelled and ends in one {@code CANCELLED} event, and the handler gets neither a
+ * completion nor an error.
  *
  * <p><b>Rejections.</b> A gateway rejection that a retry can fix soon (a rate limit with capacity
  * back within {@link #maxRetryWait}, default 1 s) reaches LangChain4j as the HTTP error it maps to

@@ -341,6 +341,7 @@ class GovernedLangChain4jTest {
               .customHeaders(Map.of("x-consumer-id", "team-a"))
               .build();
       CompletableFuture<StreamingHandle> firstPartial = new CompletableFuture<>();
+      List<String> endings = new CopyOnWriteArrayList<>();
 
       model.chat(
           "Say hello",
@@ -351,10 +352,14 @@ class GovernedLangChain4jTest {
             }
 
             @Override
-            public void onCompleteResponse(ChatResponse response) {}
+            public void onCompleteResponse(ChatResponse response) {
+              endings.add("completed");
+            }
 
             @Override
-            public void onError(Throwable error) {}
+            public void onError(Throwable error) {
+              endings.add("error: " + error);
+            }
           });
       StreamingHandle handle = firstPartial.get(20, TimeUnit.SECONDS);
       CompletableFuture<Void> cancelled = CompletableFuture.runAsync(handle::cancel);
@@ -368,7 +373,11 @@ class GovernedLangChain4jTest {
       GatewayEvent event = awaitEvents(1).get(0);
       assertThat(event.stream()).isTrue();
       assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      Thread.sleep(300);
       assertThat(events).hasSize(1);
+      assertThat(endings)
+          .as("a cancelled stream neither completes nor fails: the application stopped it")
+          .isEmpty();
     }
   }
 
