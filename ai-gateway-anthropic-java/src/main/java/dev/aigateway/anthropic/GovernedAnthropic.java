@@ -40,6 +40,12 @@ import org.jspecify.annotations.Nullable;
  * ({@code messages().countTokens}) passes through the same client ungoverned: it is free and
  * produces nothing.
  *
+ * <p>What the application passes in stays the application's: closing a client releases only the
+ * OkHttp client this class made for it ({@code client(gateway, ..)}), never an OkHttp client the
+ * application gave, nor the {@link AnthropicBackend} it gave, which may serve further clients (the
+ * SDK's own client closes its backend; {@code AnthropicBackend.close()} releases nothing in 3.16,
+ * so closing it stays the application's choice).
+ *
  * <p>Unlike openai-java's, the SDK's own {@code AnthropicOkHttpClient} builder takes no OkHttp
  * client of the application's, so an SDK HTTP client of the gateway's is the way to govern it.
  */

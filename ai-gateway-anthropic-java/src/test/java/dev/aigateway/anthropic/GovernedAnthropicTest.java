@@ -210,6 +210,38 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aBackendTheApplicationGaveIsLeftToItWhenTheClientCloses() throws Exception {
+    // The SDK's own client closes the backend it was built with; a governed client leaves an
+    // AnthropicBackend the application passed to the application, as every resource the
+    // application passes in: closing one client (which releases the OkHttp client it made) leaves
+    // the backend serving the next one, with its key.
+    backend.enqueue(json(message("Hi", 10, 2, 0, 0)));
+    backend.enqueue(json(message("Hi again", 10, 3, 0, 0)));
+    AnthropicBackend credentials =
+        AnthropicBackend.builder()
+            .apiKey("sk-ant-from-the-backend")
+            .baseUrl(backend.url("/").toString())
+            .build();
+    AiGateway gateway = gateway().build();
+    AnthropicClient first =
+        GovernedAnthropic.client(
+            gateway, credentials, ClientOptions.builder().putHeader("x-consumer-id", "team-a"));
+
+    assertThat(first.messages().create(PARAMS).content()).hasSize(1);
+    first.close();
+    AnthropicClient next =
+        GovernedAnthropic.client(
+            gateway, credentials, ClientOptions.builder().putHeader("x-consumer-id", "team-a"));
+
+    assertThat(next.messages().create(PARAMS).content().get(0).text().get().text())
+        .isEqualTo("Hi again");
+    backend.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("Authorization"))
+        .isEqualTo("Bearer sk-ant-from-the-backend");
+    next.close();
+  }
+
+  @Test
   void aRequestThatMustNotFollowRedirectsIsNotRedirectedAsUnderTheSdksOwnClient() throws Exception {
     // The SDK asks its HTTP client not to follow redirects for a request that must stay where it
     // was sent (RequestOptions.followRedirects(false): its token requests, whose body holds a
@@ -244,6 +276,64 @@ class GovernedAnthropicTest {
       assertThat(elsewhere.getRequestCount())
           .as("requests re-sent to the redirect's target")
           .isZero();
+    }
+  }
+
+  @Test
+  void aRedirectToAnotherOriginCarriesNoKey() throws Exception {
+    // OkHttp removes only Authorization from a request redirected to another origin; Anthropic's
+    // key travels in x-api-key, which must stay with the origin the application sent it to, on the
+    // sync and async clients, with a key of the options or of the SDK's AnthropicBackend. A
+    // redirect within the origin keeps it.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      String moved = elsewhere.url("/v1/messages").toString();
+      for (int i = 0; i < 3; i++) {
+        backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+        elsewhere.enqueue(json(message("Hi from elsewhere", 10, 2, 0, 0)));
+      }
+      backend.enqueue(
+          new MockResponse().setResponseCode(307).setHeader("Location", "/v1/messages?again"));
+      backend.enqueue(json(message("Hi from here", 10, 2, 0, 0)));
+      AiGateway gateway = gateway().build();
+
+      assertThat(GovernedAnthropic.client(gateway, options()).messages().create(PARAMS).content())
+          .hasSize(1);
+      assertThat(
+              GovernedAnthropic.clientAsync(gateway, options())
+                  .messages()
+                  .create(PARAMS)
+                  .get(20, TimeUnit.SECONDS)
+                  .content())
+          .hasSize(1);
+      AnthropicBackend keyed =
+          AnthropicBackend.builder()
+              .apiKey("sk-ant-backend-not-a-real-key")
+              .baseUrl(backend.url("/").toString())
+              .build();
+      assertThat(
+              GovernedAnthropic.client(
+                      gateway, keyed, ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+                  .messages()
+                  .create(PARAMS)
+                  .content())
+          .hasSize(1);
+      assertThat(GovernedAnthropic.client(gateway, options()).messages().create(PARAMS).content())
+          .hasSize(1);
+
+      for (int i = 0; i < 3; i++) {
+        RecordedRequest first = backend.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(first.getHeader("x-api-key") != null || first.getHeader("Authorization") != null)
+            .as("the key reaches the origin it was sent to")
+            .isTrue();
+        RecordedRequest redirected = elsewhere.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(redirected.getHeader("x-api-key")).as("x-api-key elsewhere").isNull();
+        assertThat(redirected.getHeader("Authorization")).as("Authorization elsewhere").isNull();
+      }
+      backend.takeRequest(5, TimeUnit.SECONDS);
+      assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("x-api-key"))
+          .as("a redirect within the origin keeps the key")
+          .isEqualTo("sk-ant-test-not-a-real-key");
     }
   }
 

@@ -3,12 +3,15 @@ package dev.aigateway.langchain4j;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.SdkCalls;
+import dev.aigateway.okhttp.SdkResponse;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.http.client.FormDataFile;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventListenerUtils;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
@@ -79,7 +82,7 @@ final class GovernedHttpClient implements HttpClient {
                 // Read on another of the dispatcher's threads: OkHttp counts an asynchronous call
                 // against its per-host and total limits until this callback returns, so a stream
                 // read here would hold back every call past those limits until it ends.
-                Runnable read = () -> read(response, parser, listener);
+                Runnable read = () -> read(call, response, parser, listener);
                 try {
                   client.dispatcher().executorService().execute(read);
                 } catch (RejectedExecutionException saturated) {
@@ -98,10 +101,21 @@ final class GovernedHttpClient implements HttpClient {
             });
   }
 
-  /** Reads a streamed response to its end (or the listener's cancel) and closes it. */
+  /**
+   * Reads a streamed response to its end (or the listener's cancel) and closes it. The parser reads
+   * the body through an {@link SdkResponse}: LangChain4j's {@code StreamingHandle.cancel()} closes
+   * the stream it parses from whatever thread calls it, and OkHttp's body takes no close during a
+   * read (the close fails, and the read waits for the backend's next bytes or the read timeout),
+   * whereas an {@link SdkResponse} closed under a read cancels the call, so the read ends at once
+   * and the call ends cancelled.
+   */
   private void read(
-      Response response, ServerSentEventParser parser, ServerSentEventListener listener) {
-    try (response) {
+      Call call,
+      Response response,
+      ServerSentEventParser parser,
+      ServerSentEventListener listener) {
+    StreamedResponse streamed = new StreamedResponse(response, call);
+    try {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) {
         String text = body == null ? "" : body.string();
@@ -116,12 +130,69 @@ final class GovernedHttpClient implements HttpClient {
               .build();
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
       if (body != null) {
-        parser.parse(body.byteStream(), listener); // chunk by chunk, as read
+        parser.parse(streamed.body(), streamed.unlessCancelled(listener)); // chunk by chunk
       }
       ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
     } catch (Exception e) {
       Exception error = e instanceof IOException io && timedOut(io) ? new TimeoutException(io) : e;
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
+    } finally {
+      streamed.close();
+    }
+  }
+
+  /**
+   * A streamed response whose body a close from another thread ends by cancelling its call. Such a
+   * close is LangChain4j's {@code StreamingHandle.cancel()}: the read it ends then fails, and that
+   * failure, the cancel's own doing, is not reported to the listener as an error (a cancel from
+   * within the listener, on the reading thread, ends the parse without a read to fail).
+   */
+  private static final class StreamedResponse extends SdkResponse {
+    private final Thread reader = Thread.currentThread();
+    private volatile boolean cancelled;
+
+    StreamedResponse(Response response, Call call) {
+      super(response, call);
+    }
+
+    @Override
+    public void close() {
+      if (Thread.currentThread() != reader) {
+        cancelled = true;
+      }
+      super.close();
+    }
+
+    /** {@code listener}, its {@code onError} dropped once the stream was cancelled. */
+    ServerSentEventListener unlessCancelled(ServerSentEventListener listener) {
+      return new ServerSentEventListener() {
+        @Override
+        public void onOpen(SuccessfulHttpResponse response) {
+          listener.onOpen(response);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+          listener.onEvent(event, context);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+          listener.onEvent(event);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          if (!cancelled) {
+            listener.onError(error);
+          }
+        }
+
+        @Override
+        public void onClose() {
+          listener.onClose();
+        }
+      };
     }
   }
 

@@ -23,7 +23,10 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * Streaming models ({@code OpenAiStreamingChatModel}) stream chunk by chunk, and the gateway
- * settles their calls on the usage the backend reports.
+ * settles their calls on the usage the backend reports. A stream cancelled with its {@code
+ * StreamingHandle}, also from another thread while its reader waits for the backend, ends at once:
+ * its call is cancelled and ends in one {@code CANCELLED} event, and the handler gets neither a
+ * completion nor an error.
  *
  * <p><b>Rejections.</b> A gateway rejection that a retry can fix soon (a rate limit with capacity
  * back within {@link #maxRetryWait}, default 1 s) reaches LangChain4j as the HTTP error it maps to
@@ -118,9 +121,16 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
     return this;
   }
 
+  /**
+   * The HTTP client, on the wrapped client with this builder's timeouts and following no redirect,
+   * as LangChain4j's own HTTP client (the JDK's, which never follows by default): a 3xx is the
+   * answer, an error LangChain4j maps by its status. OkHttp would follow a redirect to another
+   * origin with every header but {@code Authorization}, so a model's {@code api-key} or {@code
+   * x-api-key} would go to wherever the redirect points.
+   */
   @Override
   public HttpClient build() {
-    OkHttpClient.Builder client = wrappedClient.newBuilder();
+    OkHttpClient.Builder client = wrappedClient.newBuilder().followRedirects(false);
     if (connectTimeout != null) {
       client.connectTimeout(connectTimeout);
     }

@@ -4,6 +4,7 @@ import static dev.aigateway.testing.OpenAiBodies.completion;
 import static dev.aigateway.testing.OpenAiBodies.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
@@ -23,8 +24,16 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,6 +275,143 @@ class GovernedLangChain4jTest {
     // would have reported at the end, and not nothing.
     assertThat(event.usage().tokens().outputTokens()).isPositive().isLessThan(200);
     assertThat(partials.size()).isLessThan(200);
+  }
+
+  @Test
+  void aRedirectIsNotFollowedAsUnderLangChain4jsOwnClientSoNoKeyGoesElsewhere() throws Exception {
+    // LangChain4j's own HTTP client (the JDK's, whose default is never to follow) answers a
+    // redirect with the redirect. OkHttp would follow it to another origin with every header but
+    // Authorization: a model's api-key or x-api-key (Azure-style and Anthropic-style keys, which
+    // LangChain4j models send) would go to wherever the redirect points.
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      for (int i = 0; i < 2; i++) {
+        backend.enqueue(
+            new MockResponse()
+                .setResponseCode(307)
+                .setHeader("Location", elsewhere.url("/v1/chat/completions").toString()));
+        elsewhere.enqueue(json(completion("Hi from elsewhere", 9, 3)));
+      }
+      OpenAiChatModel.OpenAiChatModelBuilder model =
+          OpenAiChatModel.builder()
+              .baseUrl(backend.url("/v1").toString())
+              .apiKey("sk-test-not-a-real-key")
+              .modelName("gpt-4o")
+              .maxRetries(0)
+              .customHeaders(Map.of("x-consumer-id", "team-a", "api-key", "azure-key-not-real"));
+
+      Throwable underOwn = catchThrowable(() -> model.build().chat("Say hello"));
+      Throwable governed =
+          catchThrowable(
+              () ->
+                  model
+                      .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+                      .build()
+                      .chat("Say hello"));
+
+      assertThat(underOwn).as("under LangChain4j's own client").isNotNull();
+      assertThat(governed)
+          .as("the governed client answers the redirect as LangChain4j's own client does")
+          .isNotNull()
+          .hasSameClassAs(underOwn);
+      assertThat(elsewhere.getRequestCount()).as("requests sent to the redirect's target").isZero();
+      assertThat(backend.takeRequest(5, TimeUnit.SECONDS).getHeader("api-key"))
+          .isEqualTo("azure-key-not-real");
+    }
+  }
+
+  @Test
+  void aStreamCancelledFromAnotherThreadWhileItsReaderWaitsEndsAtOnce() throws Exception {
+    // An application keeps the StreamingHandle and cancels from another thread (a "stop" button)
+    // while the stream's reader waits for the backend's next chunk. LangChain4j's cancel() closes
+    // the body's stream from that thread; the read must end then, not when the backend sends more
+    // or the read timeout (two minutes here) fires, and the call must end in one CANCELLED event.
+    String body = stream(List.of("Hel", "lo", " there"), 9, 3);
+    String head = body.substring(0, body.indexOf("data:", body.indexOf("data:") + 1));
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> connectionClosed =
+          CompletableFuture.supplyAsync(() -> streamThenAwaitClose(server, head, body.length()));
+      StreamingChatModel model =
+          OpenAiStreamingChatModel.builder()
+              .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+              .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/v1")
+              .apiKey("sk-test-not-a-real-key")
+              .modelName("gpt-4o")
+              .timeout(Duration.ofMinutes(2))
+              .customHeaders(Map.of("x-consumer-id", "team-a"))
+              .build();
+      CompletableFuture<StreamingHandle> firstPartial = new CompletableFuture<>();
+      List<String> endings = new CopyOnWriteArrayList<>();
+
+      model.chat(
+          "Say hello",
+          new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+              firstPartial.complete(context.streamingHandle());
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+              endings.add("completed");
+            }
+
+            @Override
+            public void onError(Throwable error) {
+              endings.add("error: " + error);
+            }
+          });
+      StreamingHandle handle = firstPartial.get(20, TimeUnit.SECONDS);
+      CompletableFuture<Void> cancelled = CompletableFuture.runAsync(handle::cancel);
+
+      assertThat(catchThrowable(() -> cancelled.get(20, TimeUnit.SECONDS)))
+          .as("cancel() from another thread while the reader waits for the backend")
+          .isNull();
+      assertThat(connectionClosed.get(30, TimeUnit.SECONDS))
+          .as("the connection is closed at the cancel, not at the read timeout")
+          .isTrue();
+      GatewayEvent event = awaitEvents(1).get(0);
+      assertThat(event.stream()).isTrue();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+      Thread.sleep(300);
+      assertThat(events).hasSize(1);
+      assertThat(endings)
+          .as("a cancelled stream neither completes nor fails: the application stopped it")
+          .isEmpty();
+    }
+  }
+
+  /**
+   * Answers one request with the first {@code head} of a stream {@code length} bytes long, then
+   * sends nothing more and waits up to a minute for the client to close the connection: true when
+   * it did.
+   */
+  private static boolean streamThenAwaitClose(ServerSocket server, String head, int length) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(60_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n"
+                  + head)
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
   }
 
   @Test

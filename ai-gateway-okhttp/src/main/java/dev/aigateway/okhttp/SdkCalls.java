@@ -13,6 +13,8 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -73,6 +75,74 @@ public final class SdkCalls {
         Objects.requireNonNull(wrappedClient, "wrappedClient").newBuilder();
     advised.interceptors().add(0, new SdkRetryAdvice(longestHonouredWait));
     this.client = advised.build();
+  }
+
+  /**
+   * {@code wrappedClient} with its key headers kept at their origin: a request that a redirect
+   * sends to another origin (scheme, host or port) leaves without any of {@code keyHeaders}, as the
+   * SDKs' own OkHttp clients remove theirs (OkHttp itself removes only {@code Authorization}). The
+   * origin is the one each attempt leaves the application's interceptors for, after the gateway's
+   * routing, so a redirect within the backend the gateway chose keeps the key. Redirects are
+   * followed within an attempt, so the origin is kept by call while the attempt runs; the request
+   * is sent as the interceptors passed it on, never copied to carry its origin.
+   *
+   * @param wrappedClient the client (normally one {@link OkHttpAiGateway#wrap} returned); its pool
+   *     and dispatcher are shared, not copied
+   * @param keyHeaders the headers that carry a credential, such as {@code x-api-key}
+   */
+  public static OkHttpClient keepingKeysAtTheirOrigin(
+      OkHttpClient wrappedClient, String... keyHeaders) {
+    SentTo sentTo = new SentTo(List.of(keyHeaders));
+    OkHttpClient.Builder guarded =
+        Objects.requireNonNull(wrappedClient, "wrappedClient").newBuilder();
+    guarded.interceptors().add(sentTo); // innermost: after the gateway's routing
+    guarded.networkInterceptors().add(sentTo::keysStayAtTheirOrigin);
+    return guarded.build();
+  }
+
+  /** The origin each call's attempt is sent to, and the removal of keys a redirect takes away. */
+  private static final class SentTo implements Interceptor {
+
+    private final Map<Call, HttpUrl> origins = new ConcurrentHashMap<>();
+    private final List<String> keyHeaders;
+
+    SentTo(List<String> keyHeaders) {
+      this.keyHeaders = keyHeaders;
+    }
+
+    /** Notes the origin each attempt leaves the application's interceptors for. */
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Request request = chain.request();
+      Call call = chain.call();
+      origins.put(call, request.url());
+      try {
+        return chain.proceed(request);
+      } finally {
+        origins.remove(call);
+      }
+    }
+
+    /**
+     * Removes the keys from a request that a redirect sends to another origin (a network
+     * interceptor).
+     */
+    Response keysStayAtTheirOrigin(Interceptor.Chain chain) throws IOException {
+      Request request = chain.request();
+      HttpUrl origin = origins.get(chain.call());
+      HttpUrl url = request.url();
+      if (origin == null
+          || (origin.scheme().equals(url.scheme())
+              && origin.host().equals(url.host())
+              && origin.port() == url.port())) {
+        return chain.proceed(request);
+      }
+      Request.Builder without = request.newBuilder();
+      for (String name : keyHeaders) {
+        without.removeHeader(name);
+      }
+      return chain.proceed(without.build());
+    }
   }
 
   /** The advised client, for a request without timeouts of its own. */

@@ -13,13 +13,9 @@ import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
-import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -71,53 +67,11 @@ public final class GovernedHttpClient implements HttpClient {
 
   private GovernedHttpClient(OkHttpClient client, boolean owns) {
     this.owned = owns ? client : null;
-    SentTo sentTo = new SentTo();
-    OkHttpClient.Builder guarded = client.newBuilder();
-    guarded.interceptors().add(sentTo); // innermost: after the gateway's routing
-    guarded.networkInterceptors().add(sentTo.keysStayAtTheirOrigin);
+    // no key leaves with a redirect to another origin, as under the SDK's own OkHttp client,
+    // which removes Authorization and api-key (Azure's key header) there
+    OkHttpClient guarded = SdkCalls.keepingKeysAtTheirOrigin(client, "Authorization", "api-key");
     // the SDK retry advice outside the gateway's interceptor
-    this.calls = new SdkCalls(guarded.build(), SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
-  }
-
-  /**
-   * The origin each call's attempt is sent to, once the gateway has routed it, so that a redirect
-   * to another origin carries no key: the SDK's own OkHttp client removes {@code Authorization} and
-   * {@code api-key} (Azure's key header) there, while OkHttp itself removes only {@code
-   * Authorization}. Kept by call while the attempt runs (redirects are followed within it), so the
-   * request is sent as the gateway passed it on, not copied to carry its origin.
-   */
-  private static final class SentTo implements Interceptor {
-
-    private final Map<Call, HttpUrl> origins = new ConcurrentHashMap<>();
-
-    /** Notes the origin each attempt leaves the application's interceptors for. */
-    @Override
-    public Response intercept(Chain chain) throws IOException {
-      Request request = chain.request();
-      Call call = chain.call();
-      origins.put(call, request.url());
-      try {
-        return chain.proceed(request);
-      } finally {
-        origins.remove(call);
-      }
-    }
-
-    /** Removes the keys from a request that a redirect sends to another origin. */
-    final Interceptor keysStayAtTheirOrigin =
-        chain -> {
-          Request request = chain.request();
-          HttpUrl origin = origins.get(chain.call());
-          HttpUrl url = request.url();
-          if (origin == null
-              || (origin.scheme().equals(url.scheme())
-                  && origin.host().equals(url.host())
-                  && origin.port() == url.port())) {
-            return chain.proceed(request);
-          }
-          return chain.proceed(
-              request.newBuilder().removeHeader("Authorization").removeHeader("api-key").build());
-        };
+    this.calls = new SdkCalls(guarded, SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
   }
 
   /**

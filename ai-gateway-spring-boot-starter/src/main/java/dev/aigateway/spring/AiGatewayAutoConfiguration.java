@@ -49,7 +49,11 @@ import org.springframework.context.annotation.Configuration;
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
  *       the gateway's interceptor to the OkHttp clients Spring AI builds, the gateway looked up
  *       once the singletons are made, so the gateway's own listeners, stores and customizers may
- *       use a Spring AI model (off with {@code ai-gateway.govern-spring-ai=false});
+ *       use a Spring AI model (off with {@code ai-gateway.govern-spring-ai=false}). Those
+ *       customizers take application interceptors only, so these clients cannot have {@code
+ *       OkHttpAiGateway.redirectGuard()} (a network interceptor): a redirect to another origin
+ *       keeps OkHttp's own handling, which removes only {@code Authorization} ({@code
+ *       docs/integrations.md});
  *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up once the
  *       singletons are made, so the gateway's own listeners and stores may use the client (off with
  *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
