@@ -66,24 +66,35 @@ interface AnthropicProtocol extends WireFormat {
 
   /**
    * Anthropic's error shape, {@code {"type":"error","error":{"type":...,"message":...}}}, with the
-   * error type Anthropic gives the same refusal: {@code rate_limit_error} for a token rate or a
-   * spent quota (both are usage limits; the status, 429 or 403, decides which SDK exception is
-   * thrown), {@code not_found_error} for a model no backend serves, {@code invalid_request_error}
-   * for a request at fault, {@code overloaded_error} when no backend is available (Anthropic's word
-   * for "no capacity now, retry"; the status stays 503 with its {@code Retry-After}, which
-   * Anthropic's SDKs retry as they retry 529), and {@code api_error} when the token store is
-   * unavailable.
+   * error type Anthropic gives the same refusal, for every refusal the gateway makes: {@code
+   * rate_limit_error} for a spent rate or quota of tokens or requests, an in-flight cap or a
+   * throttled consumer (all usage limits; the status, 429 or 403, decides which SDK exception is
+   * thrown), {@code permission_error} for a call the access rules deny or a blocked consumer,
+   * {@code authentication_error} for a refused bearer token, {@code not_found_error} for a model no
+   * backend serves, {@code invalid_request_error} for a request at fault (a prompt content safety
+   * blocks among them), {@code request_too_large} for tool arguments above their bound, {@code
+   * overloaded_error} when no backend is available (Anthropic's word for "no capacity now, retry";
+   * the status stays 503 with its {@code Retry-After}, which Anthropic's SDKs retry as they retry
+   * 529), and {@code api_error} when the token store or a content check is unavailable.
    */
   @Override
   default byte[] errorBody(LocalError error) {
     String type =
         switch (error.reason()) {
-          case TOKEN_RATE_LIMIT, TOKEN_QUOTA -> "rate_limit_error";
+          case TOKEN_RATE_LIMIT,
+              TOKEN_QUOTA,
+              REQUEST_RATE_LIMIT,
+              REQUEST_QUOTA,
+              IN_FLIGHT_LIMIT,
+              CONSUMER_THROTTLED ->
+              "rate_limit_error";
+          case ACCESS_DENIED, CONSUMER_BLOCKED -> "permission_error";
+          case INVALID_TOKEN -> "authentication_error";
           case MODEL_NOT_FOUND -> "not_found_error";
-          case INVALID_REQUEST -> "invalid_request_error";
+          case INVALID_REQUEST, CONTENT_BLOCKED, BATCH_MEMBER_REFUSED -> "invalid_request_error";
+          case TOOL_ARGUMENTS_TOO_LARGE -> "request_too_large";
           case NO_BACKEND_AVAILABLE -> "overloaded_error";
-          case TOKEN_STORE_UNAVAILABLE -> "api_error";
-          default -> throw new IllegalArgumentException("no error shape for " + error.reason());
+          case TOKEN_STORE_UNAVAILABLE, CONTENT_CHECK_UNAVAILABLE -> "api_error";
         };
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("type", type);
