@@ -1,13 +1,16 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.ContentText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -122,5 +125,38 @@ interface AnthropicProtocol extends WireFormat {
   @Override
   default AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;
+  }
+
+  /**
+   * The texts content safety checks: the {@code system} prompt and {@code messages[].content} (a
+   * string, text blocks, a {@code tool_result}'s content as a tool's), by {@link
+   * PromptTexts.Shape#ANTHROPIC}.
+   */
+  @Override
+  default List<ContentText> promptTexts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.of(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default List<List<String>> promptTextParts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.parts(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default boolean readsPromptTexts() {
+    return true;
+  }
+
+  @Override
+  default int messageCount(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? 0 : PromptTexts.messageCount(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
+    return PromptTexts.redact(request.rawBody(), PromptTexts.Shape.ANTHROPIC, redactor);
   }
 }

@@ -294,6 +294,107 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8()).isEqualTo(harmless);
   }
 
+  private Response post(OkHttpClient client, String path, String body) throws Exception {
+    return client
+        .newCall(
+            new Request.Builder()
+                .url(backend.url(path))
+                .post(RequestBody.create(body, MediaType.get("application/json")))
+                .build())
+        .execute();
+  }
+
+  private static final String ANTHROPIC_ANSWER =
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+          + "\"model\":\"claude-sonnet-4\",\"content\":[{\"type\":\"text\",\"text\":\"Done.\"}],"
+          + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":20,\"output_tokens\":2}}";
+
+  private static final String GEMINI_ANSWER =
+      "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Done.\"}]},"
+          + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":20,"
+          + "\"candidatesTokenCount\":2,\"totalTokenCount\":22}}";
+
+  @Test
+  void anthropicAndGeminiPromptsAreCheckedAsOpenAisAre() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    String messages = "/v1/messages";
+    String gemini = "/v1beta/models/gemini-2.5-flash:generateContent";
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return json(
+                request.getUrl().encodedPath().equals(messages) ? ANTHROPIC_ANSWER : GEMINI_ANSWER);
+          }
+        });
+
+    // Anthropic: a denied phrase in a system block, and one split between two text blocks.
+    for (String body :
+        List.of(
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"system\":[{\"type\":\"text\","
+                + "\"text\":\"Brief on Project Falcon.\"}],\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Go on.\"}]}",
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"about project\"},"
+                + "{\"type\":\"text\",\"text\":\"falcon plans\"}]}]}")) {
+      try (Response response = post(client, messages, body)) {
+        assertThat(response.code()).as(body).isEqualTo(400);
+        JsonNode error = tree(response.body().string());
+        assertThat(error.path("type").textValue()).isEqualTo("error");
+        assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
+      }
+      GatewayEvent event = event();
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+    // Gemini: a denied phrase in a part of contents.
+    try (Response response =
+        post(
+            client,
+            gemini,
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Tell me of project"
+                + " falcon\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(tree(response.body().string()).path("error").path("status").textValue())
+          .isEqualTo("INVALID_ARGUMENT");
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(backend.getRequestCount()).isZero();
+
+    // An e-mail in a tool result (Anthropic) and in the system instruction (Gemini) is masked
+    // before the backend sees it; every other byte is as the application wrote it.
+    String toolResult =
+        "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"temperature\":0.70,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+            + "\"tool_use_id\":\"t1\",\"content\":\"owner: jane@corp.example\"}]}]}";
+    try (Response response = post(client, messages, toolResult)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(toolResult.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    GatewayEvent redacted = event();
+    assertThat(redacted.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(redacted.safety().redactions()).isEqualTo(1);
+
+    String instruction =
+        "{\"systemInstruction\":{\"parts\":[{\"text\":\"Reply to jane@corp.example\"}]},"
+            + "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
+            + "\"generationConfig\":{\"temperature\":0.70}}";
+    try (Response response = post(client, gemini, instruction)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(instruction.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+  }
+
   @Test
   void aPromptTheGatewayCannotReadIsRefusedRatherThanSentUnchecked() throws Exception {
     // A body above maxParsedBodyBytes (here padded with white space after the messages) or one
