@@ -1,11 +1,13 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ContentText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,5 +160,42 @@ interface AnthropicProtocol extends WireFormat {
   @Override
   default byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
     return PromptTexts.redact(request.rawBody(), PromptTexts.Shape.ANTHROPIC, redactor);
+  }
+
+  /**
+   * A {@code content_block_delta} event's {@code text_delta} text: Anthropic streams one message,
+   * so every text is answer 0's (its text blocks are read as one text, as the model wrote them).
+   * Tool input and thinking deltas are not answer text.
+   */
+  @Override
+  default void eventText(byte[] data, int from, int to, EventTexts sink) {
+    JsonNode event = Json.parseOrNull(data, from, to - from);
+    if (event == null
+        || !event.isObject()
+        || !"content_block_delta".equals(event.path("type").textValue())) {
+      return;
+    }
+    JsonNode delta = event.path("delta");
+    JsonNode text = delta.path("text");
+    if ("text_delta".equals(delta.path("type").textValue()) && text.isTextual()) {
+      sink.text(0, text.textValue());
+    }
+  }
+
+  /**
+   * Anthropic's {@code error} event, as its API ends a stream that fails mid-way: {@code event:
+   * error} and the {@link #errorBody} ({@code {"type":"error","error":{"type","message"}}}), which
+   * Anthropic's SDKs raise as the error of its type.
+   */
+  @Override
+  default byte[] streamErrorEvent(LocalError error) {
+    byte[] body = errorBody(error);
+    byte[] head = "event: error\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    byte[] event = new byte[head.length + body.length + 2];
+    System.arraycopy(head, 0, event, 0, head.length);
+    System.arraycopy(body, 0, event, head.length, body.length);
+    event[event.length - 2] = '\n';
+    event[event.length - 1] = '\n';
+    return event;
   }
 }

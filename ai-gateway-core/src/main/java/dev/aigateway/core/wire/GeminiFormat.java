@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
@@ -783,5 +784,27 @@ final class GeminiFormat implements ModelInPath {
   @Override
   public @Nullable WireRequest withBody(WireRequest request, byte[] body) {
     return request instanceof GeminiRequest gemini ? gemini.withBody(body) : null;
+  }
+
+  /**
+   * The text of each part of a streamed response's {@code candidates[].content.parts[]}, for its
+   * candidate's {@code index} (a call asking for several, {@code candidateCount}, gets each its
+   * own); thought summaries ({@code "thought": true}) are not answer text.
+   */
+  @Override
+  public void eventText(byte[] data, int from, int to, EventTexts sink) {
+    JsonNode event = Json.parseOrNull(data, from, to - from);
+    JsonNode candidates = event == null ? null : event.get("candidates");
+    if (candidates == null || !candidates.isArray()) {
+      return;
+    }
+    for (JsonNode candidate : candidates) {
+      for (JsonNode part : candidate.path("content").path("parts")) {
+        JsonNode text = part.get("text");
+        if (text != null && text.isTextual() && !part.path("thought").asBoolean(false)) {
+          sink.text(candidate.path("index").asInt(0), text.textValue());
+        }
+      }
+    }
   }
 }

@@ -937,6 +937,98 @@ class ContentSafetyTest {
   }
 
   @Test
+  void anAnthropicStreamIsStoppedMidWayWithAnErrorEventInAnthropicsShape() throws Exception {
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    StringBuilder sse =
+        new StringBuilder(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+                + "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+                + "\"claude-sonnet-4\",\"content\":[],\"usage\":{\"input_tokens\":9,"
+                + "\"output_tokens\":1}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                + "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+    for (String piece :
+        List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail")) {
+      sse.append("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",")
+          .append("\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"")
+          .append(piece)
+          .append("\"}}\n\n");
+    }
+    sse.append("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
+        .append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":")
+        .append("{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\n")
+        .append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    backend.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse.toString())
+            .build());
+
+    String appSaw;
+    try (Response response =
+        post(
+            client,
+            "/v1/messages",
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Say it\"}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).contains("\"Hello\"").doesNotContain("idden").doesNotContain(" tail");
+    assertThat(appSaw).doesNotContain("message_stop");
+    String last = appSaw.substring(appSaw.lastIndexOf("event: "));
+    assertThat(last).startsWith("event: error\ndata: ").endsWith("\n\n");
+    JsonNode error = tree(last.substring(last.indexOf("data: ") + 6).trim());
+    assertThat(error.path("type").textValue()).isEqualTo("error");
+    assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().category()).isEqualTo("denied-word");
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+  }
+
+  @Test
+  void aGeminiStreamIsStoppedMidWay() throws Exception {
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    StringBuilder sse = new StringBuilder();
+    for (String piece :
+        List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail")) {
+      sse.append("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":")
+          .append("[{\"text\":\"")
+          .append(piece)
+          .append("\"}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9}}\r\n\r\n");
+    }
+    backend.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse.toString())
+            .build());
+
+    String appSaw;
+    try (Response response =
+        post(
+            client,
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).contains("\"Hello\"").doesNotContain("idden").doesNotContain(" tail");
+    String last = appSaw.substring(appSaw.lastIndexOf("data: "));
+    JsonNode error = tree(last.substring(6).trim()).path("error");
+    assertThat(error.path("status").textValue()).isEqualTo("INVALID_ARGUMENT");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+  }
+
+  @Test
   void aCleanStreamPassesUnchanged() throws Exception {
     OkHttpClient client =
         governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
