@@ -1029,6 +1029,46 @@ class ContentSafetyTest {
   }
 
   @Test
+  void aGeminiArrayStreamIsScreenedWholeAndWithheldAsAnArray() throws Exception {
+    // Without alt=sse Gemini streams one JSON array; it is held like a JSON answer, so its texts
+    // must be read (they were not: an array is not an object) and a withheld one stays an array.
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    String array =
+        "[{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hello"
+            + " forb\"}]},\"index\":0}]},\n{\"candidates\":[{\"content\":{\"role\":\"model\","
+            + "\"parts\":[{\"text\":\"idden now\"}]},\"finishReason\":\"STOP\",\"index\":0}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":4,"
+            + "\"totalTokenCount\":13},\"modelVersion\":\"gemini-2.5-flash\"}]";
+    backend.enqueue(json(array));
+    backend.enqueue(json(array.replace("forb", "cl").replace("idden", "ean")));
+    String path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
+
+    String appSaw;
+    try (Response response = post(client, path, request)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+    assertThat(appSaw).doesNotContain("forb").doesNotContain("idden");
+    JsonNode withheld = tree(appSaw);
+    assertThat(withheld.isArray()).as(appSaw).isTrue();
+    JsonNode last = withheld.get(withheld.size() - 1);
+    assertThat(last.path("candidates").path(0).path("finishReason").textValue())
+        .isEqualTo("SAFETY");
+    assertThat(last.path("usageMetadata").path("totalTokenCount").asInt()).isEqualTo(13);
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
+
+    try (Response response = post(client, path, request)) {
+      assertThat(response.body().string())
+          .isEqualTo(array.replace("forb", "cl").replace("idden", "ean"));
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
+  @Test
   void aCleanStreamPassesUnchanged() throws Exception {
     OkHttpClient client =
         governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
