@@ -393,6 +393,24 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(instruction.replace("jane@corp.example", "[REDACTED:EMAIL]"));
     assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+
+    // Claude on Vertex AI: the same Messages body, rewritten through its own request.
+    String vertex =
+        "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":50,"
+            + "\"system\":\"Reply to jane@corp.example\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    try (Response response =
+        post(
+            client,
+            "/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+                + "claude-sonnet-4@20250514:rawPredict",
+            vertex)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(vertex.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
   }
 
   @Test
