@@ -153,6 +153,35 @@ class JwtGatewayTest {
   }
 
   @Test
+  void anAnthropicCallWithAnExpiredTokenIsAnswered401InAnthropicsShape() throws Exception {
+    String expired = token(key, Instant.now().minus(Duration.ofHours(1)));
+    String body =
+        "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url("/v1/messages"))
+                    .header("Authorization", "Bearer " + expired)
+                    .post(RequestBody.create(body, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.header("x-ai-gateway-rejected")).isEqualTo("invalid-token");
+      String answer = response.body().string();
+      assertThat(answer)
+          .contains("\"type\":\"authentication_error\"")
+          .contains("expired")
+          .doesNotContain(expired.split("\\.")[1]);
+    }
+
+    assertThat(backend.getRequestCount()).isZero();
+    assertThat(events.get(0).rejection()).isEqualTo(RejectionReason.INVALID_TOKEN);
+  }
+
+  @Test
   void forgedTokenIsAnswered401() throws Exception {
     RSAKey forger = Issuer.rsaKey("k1");
 

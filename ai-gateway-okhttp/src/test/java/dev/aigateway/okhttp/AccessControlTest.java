@@ -124,6 +124,43 @@ class AccessControlTest {
   }
 
   @Test
+  void aDeniedAnthropicOrGeminiCallIsAnsweredInItsProvidersErrorShape() throws Exception {
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build());
+    String anthropic =
+        "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    try (Response response =
+        client
+            .newCall(post(server.url("/v1/messages").toString(), anthropic, "x-consumer-id", "u1"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(403);
+      assertThat(response.header("x-ai-gateway-rejected")).isEqualTo("access-denied");
+      JsonNode body = JSON.readTree(response.body().string());
+      assertThat(body.path("type").asText()).isEqualTo("error");
+      assertThat(body.path("error").path("type").asText()).isEqualTo("permission_error");
+      assertThat(body.path("error").path("message").asText()).contains("'u1'");
+    }
+    assertThat(events.next().rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+
+    String gemini = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}";
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1beta/models/gemini-2.5-flash:generateContent").toString(),
+                    gemini,
+                    "x-consumer-id",
+                    "u1"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(403);
+      JsonNode error = JSON.readTree(response.body().string()).path("error");
+      assertThat(error.path("status").asText()).isEqualTo("PERMISSION_DENIED");
+    }
+    assertThat(events.next().rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
   void allowedCallReachesTheBackendWithoutTheGatewayHeaders() throws Exception {
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build());
 

@@ -13,7 +13,6 @@ import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.PromptTexts;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.io.ByteArrayInputStream;
@@ -140,7 +139,7 @@ public final class SafetyStage implements CallStage {
         return split;
       }
       if (redact) {
-        byte[] body = PromptTexts.redact(request.rawBody(), this::redacted);
+        byte[] body = format.redactedBody(request, this::redacted);
         WireRequest rewritten = body == null ? null : format.withBody(request, body);
         if (rewritten == null) {
           // What was to be redacted cannot be: the format cannot rewrite its body. Never send it.
@@ -353,7 +352,7 @@ public final class SafetyStage implements CallStage {
     List<TextRule> rules = safety.rules();
     for (int r = 0; r < rules.size(); r++) {
       if (rules.get(r).action() == SafetyAction.REDACT) {
-        byte[] body = PromptTexts.redact(request.rawBody(), this::redacted);
+        byte[] body = request.format().redactedBody(request, this::redacted);
         WireRequest rewritten = body == null ? null : request.format().withBody(request, body);
         if (rewritten != null) {
           exchange.rewriteRequest(rewritten);

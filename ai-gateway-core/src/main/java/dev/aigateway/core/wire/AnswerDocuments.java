@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -38,6 +40,9 @@ public final class AnswerDocuments {
   static List<String> texts(Shape shape, byte[] document) {
     JsonNode doc = Json.parseOrNull(document, 0, document.length);
     List<String> texts = new ArrayList<>();
+    if (shape == Shape.GEMINI && doc != null && doc.isArray()) {
+      return geminiArrayTexts(doc);
+    }
     if (doc == null || !doc.isObject()) {
       return texts;
     }
@@ -92,6 +97,13 @@ public final class AnswerDocuments {
    */
   static byte[] withheld(Shape shape, byte @Nullable [] document, String category) {
     JsonNode parsed = document == null ? null : Json.parseOrNull(document, 0, document.length);
+    boolean geminiArray = shape == Shape.GEMINI && parsed instanceof ArrayNode;
+    if (geminiArray) {
+      // A Gemini array stream: withheld as an array of one response, the last one's (it carries
+      // the usage and the model version), so the client still reads the array it asked for.
+      JsonNode last = parsed.isEmpty() ? null : parsed.get(parsed.size() - 1);
+      parsed = last;
+    }
     ObjectNode doc = parsed instanceof ObjectNode object ? object : Json.MAPPER.createObjectNode();
     switch (shape) {
       case OPENAI_CHAT, OPENAI_COMPLETIONS -> {
@@ -145,10 +157,39 @@ public final class AnswerDocuments {
       }
     }
     try {
-      return Json.MAPPER.writeValueAsBytes(doc);
+      return Json.MAPPER.writeValueAsBytes(
+          geminiArray ? Json.MAPPER.createArrayNode().add(doc) : doc);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree could not be written", e);
     }
+  }
+
+  /**
+   * The texts of a Gemini array stream (a {@code streamGenerateContent} call without {@code
+   * alt=sse}): each candidate's text parts, across the array's responses, joined into one text per
+   * candidate index, since each response carries the next piece of the same answers.
+   */
+  private static List<String> geminiArrayTexts(JsonNode array) {
+    Map<Integer, StringBuilder> answers = new TreeMap<>();
+    for (JsonNode response : array) {
+      for (JsonNode candidate : response.path("candidates")) {
+        for (JsonNode part : candidate.path("content").path("parts")) {
+          JsonNode text = part.get("text");
+          if (text != null && text.isTextual() && !part.path("thought").asBoolean(false)) {
+            answers
+                .computeIfAbsent(candidate.path("index").asInt(0), i -> new StringBuilder())
+                .append(text.textValue());
+          }
+        }
+      }
+    }
+    List<String> texts = new ArrayList<>(answers.size());
+    for (StringBuilder answer : answers.values()) {
+      if (answer.length() > 0) {
+        texts.add(answer.toString());
+      }
+    }
+    return texts;
   }
 
   private static ArrayNode choices(ObjectNode doc, Shape shape) {

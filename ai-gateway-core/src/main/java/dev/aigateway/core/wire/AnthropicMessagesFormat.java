@@ -121,6 +121,13 @@ final class AnthropicMessagesFormat implements AnthropicProtocol {
   }
 
   @Override
+  public @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return request instanceof OpenAiRequest read && read.format() == this
+        ? read.withBody(body)
+        : null;
+  }
+
+  @Override
   public String toString() {
     return name();
   }

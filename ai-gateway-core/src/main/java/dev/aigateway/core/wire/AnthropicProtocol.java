@@ -1,13 +1,18 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.ContentText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,24 +71,35 @@ interface AnthropicProtocol extends WireFormat {
 
   /**
    * Anthropic's error shape, {@code {"type":"error","error":{"type":...,"message":...}}}, with the
-   * error type Anthropic gives the same refusal: {@code rate_limit_error} for a token rate or a
-   * spent quota (both are usage limits; the status, 429 or 403, decides which SDK exception is
-   * thrown), {@code not_found_error} for a model no backend serves, {@code invalid_request_error}
-   * for a request at fault, {@code overloaded_error} when no backend is available (Anthropic's word
-   * for "no capacity now, retry"; the status stays 503 with its {@code Retry-After}, which
-   * Anthropic's SDKs retry as they retry 529), and {@code api_error} when the token store is
-   * unavailable.
+   * error type Anthropic gives the same refusal, for every refusal the gateway makes: {@code
+   * rate_limit_error} for a spent rate or quota of tokens or requests, an in-flight cap or a
+   * throttled consumer (all usage limits; the status, 429 or 403, decides which SDK exception is
+   * thrown), {@code permission_error} for a call the access rules deny or a blocked consumer,
+   * {@code authentication_error} for a refused bearer token, {@code not_found_error} for a model no
+   * backend serves, {@code invalid_request_error} for a request at fault (a prompt content safety
+   * blocks among them), {@code request_too_large} for tool arguments above their bound, {@code
+   * overloaded_error} when no backend is available (Anthropic's word for "no capacity now, retry";
+   * the status stays 503 with its {@code Retry-After}, which Anthropic's SDKs retry as they retry
+   * 529), and {@code api_error} when the token store or a content check is unavailable.
    */
   @Override
   default byte[] errorBody(LocalError error) {
     String type =
         switch (error.reason()) {
-          case TOKEN_RATE_LIMIT, TOKEN_QUOTA -> "rate_limit_error";
+          case TOKEN_RATE_LIMIT,
+              TOKEN_QUOTA,
+              REQUEST_RATE_LIMIT,
+              REQUEST_QUOTA,
+              IN_FLIGHT_LIMIT,
+              CONSUMER_THROTTLED ->
+              "rate_limit_error";
+          case ACCESS_DENIED, CONSUMER_BLOCKED -> "permission_error";
+          case INVALID_TOKEN -> "authentication_error";
           case MODEL_NOT_FOUND -> "not_found_error";
-          case INVALID_REQUEST -> "invalid_request_error";
+          case INVALID_REQUEST, CONTENT_BLOCKED, BATCH_MEMBER_REFUSED -> "invalid_request_error";
+          case TOOL_ARGUMENTS_TOO_LARGE -> "request_too_large";
           case NO_BACKEND_AVAILABLE -> "overloaded_error";
-          case TOKEN_STORE_UNAVAILABLE -> "api_error";
-          default -> throw new IllegalArgumentException("no error shape for " + error.reason());
+          case TOKEN_STORE_UNAVAILABLE, CONTENT_CHECK_UNAVAILABLE -> "api_error";
         };
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("type", type);
@@ -111,5 +127,75 @@ interface AnthropicProtocol extends WireFormat {
   @Override
   default AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;
+  }
+
+  /**
+   * The texts content safety checks: the {@code system} prompt and {@code messages[].content} (a
+   * string, text blocks, a {@code tool_result}'s content as a tool's), by {@link
+   * PromptTexts.Shape#ANTHROPIC}.
+   */
+  @Override
+  default List<ContentText> promptTexts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.of(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default List<List<String>> promptTextParts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.parts(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default boolean readsPromptTexts() {
+    return true;
+  }
+
+  @Override
+  default int messageCount(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? 0 : PromptTexts.messageCount(body, PromptTexts.Shape.ANTHROPIC);
+  }
+
+  @Override
+  default byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
+    return PromptTexts.redact(request.rawBody(), PromptTexts.Shape.ANTHROPIC, redactor);
+  }
+
+  /**
+   * A {@code content_block_delta} event's {@code text_delta} text: Anthropic streams one message,
+   * so every text is answer 0's (its text blocks are read as one text, as the model wrote them).
+   * Tool input and thinking deltas are not answer text.
+   */
+  @Override
+  default void eventText(byte[] data, int from, int to, EventTexts sink) {
+    JsonNode event = Json.parseOrNull(data, from, to - from);
+    if (event == null
+        || !event.isObject()
+        || !"content_block_delta".equals(event.path("type").textValue())) {
+      return;
+    }
+    JsonNode delta = event.path("delta");
+    JsonNode text = delta.path("text");
+    if ("text_delta".equals(delta.path("type").textValue()) && text.isTextual()) {
+      sink.text(0, text.textValue());
+    }
+  }
+
+  /**
+   * Anthropic's {@code error} event, as its API ends a stream that fails mid-way: {@code event:
+   * error} and the {@link #errorBody} ({@code {"type":"error","error":{"type","message"}}}), which
+   * Anthropic's SDKs raise as the error of its type.
+   */
+  @Override
+  default byte[] streamErrorEvent(LocalError error) {
+    byte[] body = errorBody(error);
+    byte[] head = "event: error\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    byte[] event = new byte[head.length + body.length + 2];
+    System.arraycopy(head, 0, event, 0, head.length);
+    System.arraycopy(body, 0, event, head.length, body.length);
+    event[event.length - 2] = '\n';
+    event[event.length - 1] = '\n';
+    return event;
   }
 }

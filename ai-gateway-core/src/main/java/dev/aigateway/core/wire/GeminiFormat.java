@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
@@ -10,6 +11,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -744,5 +747,64 @@ final class GeminiFormat implements ModelInPath {
   @Override
   public AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.GEMINI;
+  }
+
+  /**
+   * The texts content safety checks: the {@code text} of the parts of {@code contents[]} and of the
+   * system instruction, by {@link PromptTexts.Shape#GEMINI}.
+   */
+  @Override
+  public List<ContentText> promptTexts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.of(body, PromptTexts.Shape.GEMINI);
+  }
+
+  @Override
+  public List<List<String>> promptTextParts(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.parts(body, PromptTexts.Shape.GEMINI);
+  }
+
+  @Override
+  public boolean readsPromptTexts() {
+    return true;
+  }
+
+  @Override
+  public int messageCount(WireRequest request) {
+    ObjectNode body = request.bodyUnderstood() ? request.body() : null;
+    return body == null ? 0 : PromptTexts.messageCount(body, PromptTexts.Shape.GEMINI);
+  }
+
+  @Override
+  public byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
+    return PromptTexts.redact(request.rawBody(), PromptTexts.Shape.GEMINI, redactor);
+  }
+
+  @Override
+  public @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return request instanceof GeminiRequest gemini ? gemini.withBody(body) : null;
+  }
+
+  /**
+   * The text of each part of a streamed response's {@code candidates[].content.parts[]}, for its
+   * candidate's {@code index} (a call asking for several, {@code candidateCount}, gets each its
+   * own); thought summaries ({@code "thought": true}) are not answer text.
+   */
+  @Override
+  public void eventText(byte[] data, int from, int to, EventTexts sink) {
+    JsonNode event = Json.parseOrNull(data, from, to - from);
+    JsonNode candidates = event == null ? null : event.get("candidates");
+    if (candidates == null || !candidates.isArray()) {
+      return;
+    }
+    for (JsonNode candidate : candidates) {
+      for (JsonNode part : candidate.path("content").path("parts")) {
+        JsonNode text = part.get("text");
+        if (text != null && text.isTextual() && !part.path("thought").asBoolean(false)) {
+          sink.text(candidate.path("index").asInt(0), text.textValue());
+        }
+      }
+    }
   }
 }

@@ -25,6 +25,11 @@ final class GeminiRequest extends TreeRequest {
     this.format = format;
   }
 
+  /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
+  GeminiRequest withBody(byte[] body) {
+    return new GeminiRequest(format, match, clientWith(body), maxParsedBodyBytes());
+  }
+
   /** {@code gcp.vertex_ai} for a path under a project and location, else {@code gcp.gemini}. */
   @Override
   public String provider() {

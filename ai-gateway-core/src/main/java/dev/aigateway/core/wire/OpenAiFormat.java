@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -344,6 +345,11 @@ abstract class OpenAiFormat implements WireFormat {
     return request.bodyUnderstood() && request.body() != null
         ? PromptTexts.messageCount(request.body())
         : 0;
+  }
+
+  @Override
+  public final byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
+    return PromptTexts.redact(request.rawBody(), PromptTexts.Shape.OPENAI, redactor);
   }
 
   @Override

@@ -142,55 +142,7 @@ public final class OpenAiRequest implements WireRequest {
 
   /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
   OpenAiRequest withBody(byte[] body) {
-    ClientRequest original = request;
-    ClientRequest replaced =
-        new ClientRequest() {
-          @Override
-          public String method() {
-            return original.method();
-          }
-
-          @Override
-          public String url() {
-            return original.url();
-          }
-
-          @Override
-          public String header(String name) {
-            return original.header(name);
-          }
-
-          @Override
-          public List<String> headers(String name) {
-            return original.headers(name);
-          }
-
-          @Override
-          public <T> T tag(Class<? extends T> type) {
-            return original.tag(type);
-          }
-
-          @Override
-          public byte[] body() {
-            return body;
-          }
-
-          @Override
-          public String host() {
-            return original.host();
-          }
-
-          @Override
-          public int port() {
-            return original.port();
-          }
-
-          @Override
-          public String encodedPath() {
-            return original.encodedPath();
-          }
-        };
-    return new OpenAiRequest(format, match, replaced, maxParsedBodyBytes);
+    return new OpenAiRequest(format, match, new ReplacedBody(request, body), maxParsedBodyBytes);
   }
 
   /** The body bytes exactly as the application sent them. */

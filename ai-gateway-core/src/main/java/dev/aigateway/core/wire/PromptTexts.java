@@ -9,105 +9,201 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The texts of an OpenAI-shaped request that a person or a tool wrote, for content safety: message
- * contents ({@code messages[].content}, a string or text parts), the Responses API's {@code input}
- * and {@code instructions} (and a tool's {@code output}), the completions {@code prompt}, the
- * embeddings {@code input}. Roles, types, names, tool definitions and arguments, numbers and images
- * are not texts.
+ * The texts of a request that a person or a tool wrote, for content safety, by the rule of the
+ * request's {@link Shape}. For OpenAI's shapes ({@link Shape#OPENAI}, the methods without a shape):
+ * message contents ({@code messages[].content}, a string or text parts), the Responses API's {@code
+ * input} and {@code instructions} (and a tool's {@code output}), the completions {@code prompt},
+ * the embeddings {@code input}. For Anthropic's Messages ({@link Shape#ANTHROPIC}): the {@code
+ * system} prompt (a string or text blocks) and {@code messages[].content} (a string, text blocks,
+ * and the contents of {@code tool_result} blocks, as a tool's). For Gemini ({@link Shape#GEMINI}):
+ * the {@code text} of the parts of {@code contents[]} and of the system instruction. Roles, types,
+ * names, tool definitions and arguments, numbers and images are not texts.
  *
  * <p>The rule, applied alike to the tree ({@link #of}) and to the bytes ({@link #redact}): a string
- * is a text when it lies under one of the top-level fields {@value #FIELDS_DOC} and is the value of
- * (or an element of an array under) a key in {@code content}, {@code text}, {@code output}, {@code
- * input}, {@code prompt}, {@code instructions}.
+ * is a text when it lies under one of the shape's top-level fields (OpenAI: {@value #FIELDS_DOC})
+ * and is the value of (or an element of an array under) one of its text keys (OpenAI: {@code
+ * content}, {@code text}, {@code output}, {@code input}, {@code prompt}, {@code instructions}).
  */
 public final class PromptTexts {
 
   static final String FIELDS_DOC = "messages, input, prompt, instructions";
-  private static final Set<String> TOP_FIELDS =
-      Set.of("messages", "input", "prompt", "instructions");
-  private static final Set<String> TEXT_KEYS =
-      Set.of("content", "text", "output", "input", "prompt", "instructions");
+
+  /**
+   * Where a request shape's texts are: the top-level fields they lie under, the keys whose string
+   * values (or arrays of strings) are texts, the role of a top-level field's texts when it implies
+   * one, the object types whose texts a tool wrote, the fields whose items are messages (counted,
+   * and read part by part) with the key of a message's parts, and the fields that are one message's
+   * parts themselves.
+   *
+   * @param topFields the top-level fields texts lie under
+   * @param textKeys the keys whose string values are texts
+   * @param fieldRoles the role of the texts of a top-level field that implies one
+   * @param toolTypes the {@code type}s of objects whose texts a tool wrote
+   * @param messageFields the fields whose items are messages
+   * @param partsKey the key of a message's array of parts
+   * @param partFields the top-level fields that are an array of one message's parts
+   * @param countedFields the fields counted as messages (an array by its items, a string as one)
+   */
+  record Shape(
+      Set<String> topFields,
+      Set<String> textKeys,
+      Map<String, String> fieldRoles,
+      Set<String> toolTypes,
+      List<String> messageFields,
+      String partsKey,
+      List<String> partFields,
+      List<String> countedFields) {
+
+    /** OpenAI's chat, Responses, completions and embeddings requests. */
+    static final Shape OPENAI =
+        new Shape(
+            Set.of("messages", "input", "prompt", "instructions"),
+            Set.of("content", "text", "output", "input", "prompt", "instructions"),
+            Map.of("instructions", "system"),
+            Set.of("function_call_output"),
+            List.of("messages", "input"),
+            "content",
+            List.of(),
+            List.of("messages", "input", "prompt"));
+
+    /** Anthropic's Messages requests: {@code system} and {@code messages}. */
+    static final Shape ANTHROPIC =
+        new Shape(
+            Set.of("system", "messages"),
+            Set.of("system", "content", "text"),
+            Map.of("system", "system"),
+            Set.of("tool_result"),
+            List.of("messages"),
+            "content",
+            List.of("system"),
+            List.of("messages"));
+
+    /**
+     * Gemini's requests: the parts of {@code contents} and of the system instruction (either
+     * spelling).
+     */
+    static final Shape GEMINI =
+        new Shape(
+            Set.of("contents", "systemInstruction", "system_instruction"),
+            Set.of("text"),
+            Map.of("systemInstruction", "system", "system_instruction", "system"),
+            Set.of(),
+            List.of("contents"),
+            "parts",
+            List.of(),
+            List.of("contents"));
+  }
 
   private PromptTexts() {}
 
-  /** The request's texts in document order, each with its message's role when it has one. */
+  /**
+   * The texts of an OpenAI-shaped request in document order, each with its message's role when it
+   * has one.
+   */
   public static List<ContentText> of(ObjectNode body) {
+    return of(body, Shape.OPENAI);
+  }
+
+  /** The request's texts by {@code shape}'s rule, in document order, each with its role. */
+  static List<ContentText> of(ObjectNode body, Shape shape) {
     List<ContentText> texts = new ArrayList<>();
     for (var field : body.properties()) {
-      if (TOP_FIELDS.contains(field.getKey())) {
-        String role = "instructions".equals(field.getKey()) ? "system" : null;
-        collect(field.getValue(), field.getKey(), role, texts);
+      if (shape.topFields().contains(field.getKey())) {
+        String role = shape.fieldRoles().get(field.getKey());
+        collect(field.getValue(), field.getKey(), role, shape, texts);
       }
     }
     return texts;
   }
 
-  private static void collect(JsonNode node, String key, String role, List<ContentText> out) {
+  private static void collect(
+      JsonNode node, String key, String role, Shape shape, List<ContentText> out) {
     if (node.isTextual()) {
-      if (TEXT_KEYS.contains(key)) {
+      if (shape.textKeys().contains(key)) {
         out.add(new ContentText(role, node.textValue()));
       }
     } else if (node.isArray()) {
       for (JsonNode element : node) {
-        collect(element, key, role, out);
+        collect(element, key, role, shape, out);
       }
     } else if (node.isObject()) {
       JsonNode r = node.get("role");
       String itemRole = r != null && r.isTextual() ? r.textValue() : role;
       JsonNode type = node.get("type");
-      if (type != null && "function_call_output".equals(type.textValue())) {
+      if (type != null && type.isTextual() && shape.toolTypes().contains(type.textValue())) {
         itemRole = "tool";
       }
       for (var member : node.properties()) {
-        collect(member.getValue(), member.getKey(), itemRole, out);
+        collect(member.getValue(), member.getKey(), itemRole, shape, out);
       }
     }
   }
 
   /**
-   * The text parts of each message (a chat message's or a Responses API input item's {@code
-   * content} array) that has two or more, in order: the texts a model reads as one. A part is a
-   * string element or an object's {@code text} string; other parts (images, files) are skipped.
+   * The text parts of each message of an OpenAI-shaped request (a chat message's or a Responses API
+   * input item's {@code content} array) that has two or more, in order: the texts a model reads as
+   * one. A part is a string element or an object's {@code text} string; other parts (images, files)
+   * are skipped.
    */
   public static List<List<String>> parts(ObjectNode body) {
-    List<List<String>> runs = List.of();
-    for (String field : List.of("messages", "input")) {
+    return parts(body, Shape.OPENAI);
+  }
+
+  /**
+   * The text parts of each message of a request of {@code shape} (the array under its parts key, or
+   * a top-level field that is one message's parts) that has two or more, in order.
+   */
+  static List<List<String>> parts(ObjectNode body, Shape shape) {
+    List<List<String>> runs = new ArrayList<>();
+    for (String field : shape.partFields()) {
+      addParts(body.get(field), runs);
+    }
+    for (String field : shape.messageFields()) {
       JsonNode items = body.get(field);
       if (items == null || !items.isArray()) {
         continue;
       }
       for (JsonNode item : items) {
-        JsonNode content = item.isObject() ? item.get("content") : null;
-        if (content == null || !content.isArray() || content.size() < 2) {
-          continue;
-        }
-        List<String> texts = new ArrayList<>(content.size());
-        for (JsonNode part : content) {
-          JsonNode text = part.isObject() ? part.get("text") : part;
-          if (text != null && text.isTextual()) {
-            texts.add(text.textValue());
-          }
-        }
-        if (texts.size() >= 2) {
-          runs = runs.isEmpty() ? new ArrayList<>() : runs;
-          runs.add(texts);
-        }
+        addParts(item.isObject() ? item.get(shape.partsKey()) : null, runs);
       }
     }
-    return runs;
+    return runs.isEmpty() ? List.of() : runs;
+  }
+
+  private static void addParts(@Nullable JsonNode content, List<List<String>> runs) {
+    if (content == null || !content.isArray() || content.size() < 2) {
+      return;
+    }
+    List<String> texts = new ArrayList<>(content.size());
+    for (JsonNode part : content) {
+      JsonNode text = part.isObject() ? part.get("text") : part;
+      if (text != null && text.isTextual()) {
+        texts.add(text.textValue());
+      }
+    }
+    if (texts.size() >= 2) {
+      runs.add(texts);
+    }
   }
 
   /**
-   * The number of messages (chat {@code messages}, or the items of an {@code input} array); 1 for a
-   * prompt or input given as one string, 0 when there are none.
+   * The number of messages of an OpenAI-shaped request (chat {@code messages}, or the items of an
+   * {@code input} array); 1 for a prompt or input given as one string, 0 when there are none.
    */
   public static int messageCount(ObjectNode body) {
+    return messageCount(body, Shape.OPENAI);
+  }
+
+  /** The number of messages of a request of {@code shape}. */
+  static int messageCount(ObjectNode body, Shape shape) {
     int count = 0;
-    for (String field : List.of("messages", "input", "prompt")) {
+    for (String field : shape.countedFields()) {
       JsonNode node = body.get(field);
       if (node != null) {
         count += node.isArray() ? node.size() : node.isTextual() ? 1 : 0;
@@ -123,6 +219,11 @@ public final class PromptTexts {
    * all) stays exactly as the application wrote it.
    */
   public static byte[] redact(byte[] body, UnaryOperator<String> redactor) {
+    return redact(body, Shape.OPENAI, redactor);
+  }
+
+  /** The body of a request of {@code shape} with every text rewritten, as {@link #redact}. */
+  static byte @Nullable [] redact(byte[] body, Shape shape, UnaryOperator<String> redactor) {
     ByteArrayOutputStream out = null;
     int copied = 0;
     try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
@@ -152,7 +253,10 @@ public final class PromptTexts {
           case VALUE_STRING -> {
             String key = p.getParsingContext().inArray() ? keys[depth - 1] : p.currentName();
             String top = depth == 1 ? p.currentName() : topField;
-            if (depth >= 1 && top != null && TOP_FIELDS.contains(top) && TEXT_KEYS.contains(key)) {
+            if (depth >= 1
+                && top != null
+                && shape.topFields().contains(top)
+                && shape.textKeys().contains(key)) {
               int start = (int) p.currentTokenLocation().getByteOffset();
               String text = p.getText();
               String redacted = redactor.apply(text);

@@ -83,6 +83,16 @@ abstract class TreeRequest implements WireRequest {
     return body() != null;
   }
 
+  /** The client's request with {@code body} in place of its own (a redacted prompt). */
+  final ClientRequest clientWith(byte[] body) {
+    return new ReplacedBody(request, body);
+  }
+
+  /** The gateway's bound on the bodies it parses, as this request was read with. */
+  final int maxParsedBodyBytes() {
+    return maxParsedBodyBytes;
+  }
+
   /** Whether the body's tree was built (by a stage that needed it). */
   final synchronized boolean treeBuilt() {
     return parsed;

@@ -133,4 +133,11 @@ final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
   public String toString() {
     return name;
   }
+
+  @Override
+  public @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return request instanceof VertexAnthropicRequest read && read.format() == this
+        ? read.withBody(body)
+        : null;
+  }
 }

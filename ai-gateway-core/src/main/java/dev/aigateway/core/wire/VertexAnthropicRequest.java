@@ -27,6 +27,11 @@ final class VertexAnthropicRequest extends TreeRequest {
     this.format = format;
   }
 
+  /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
+  VertexAnthropicRequest withBody(byte[] body) {
+    return new VertexAnthropicRequest(format, match, clientWith(body), maxParsedBodyBytes());
+  }
+
   /** {@code gcp.vertex_ai}, as the OpenTelemetry GenAI conventions name Vertex AI. */
   @Override
   public String provider() {

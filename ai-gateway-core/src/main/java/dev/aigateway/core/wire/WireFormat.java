@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -293,6 +294,16 @@ public interface WireFormat {
   /** How many messages (or input items) the request carries; 0 when not known. */
   default int messageCount(WireRequest request) {
     return 0;
+  }
+
+  /**
+   * The request's body with each of its {@link #promptTexts} rewritten by {@code redactor} (which
+   * returns its argument itself when it changes nothing), every other byte as the application wrote
+   * it (content safety's redaction); null when no text changed, the body is not JSON, or the format
+   * does not read its prompt texts.
+   */
+  default byte @Nullable [] redactedBody(WireRequest request, UnaryOperator<String> redactor) {
+    return null;
   }
 
   /**

@@ -75,4 +75,66 @@ class PromptTextsTest {
     assertThat(Json.parseOrNull(redacted, 0, redacted.length).path("prompt").textValue())
         .isEqualTo("say \"hi\"\n\\");
   }
+
+  @Test
+  void anthropicTextsAreTheSystemPromptAndMessageContentsWithToolResultsAsATools() {
+    String body =
+        "{\"model\":\"claude-sonnet-4\",\"max_tokens\":9,"
+            + "\"system\":[{\"type\":\"text\",\"text\":\"Be brief.\"},"
+            + "{\"type\":\"text\",\"text\":\"Be kind.\"}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi a@b.io\"},"
+            + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\","
+            + "\"name\":\"look\",\"input\":{\"q\":\"a@b.io\"}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"doc a@b.io\"}]}]}],"
+            + "\"metadata\":{\"user_id\":\"a@b.io\"}}";
+    ObjectNode tree = tree(body);
+    assertThat(PromptTexts.of(tree, PromptTexts.Shape.ANTHROPIC))
+        .extracting(ContentText::role, ContentText::text)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("system", "Be brief."),
+            org.assertj.core.groups.Tuple.tuple("system", "Be kind."),
+            org.assertj.core.groups.Tuple.tuple("user", "hi a@b.io"),
+            org.assertj.core.groups.Tuple.tuple("tool", "doc a@b.io"));
+    assertThat(PromptTexts.parts(tree, PromptTexts.Shape.ANTHROPIC))
+        .containsExactly(List.of("Be brief.", "Be kind."));
+    assertThat(PromptTexts.messageCount(tree, PromptTexts.Shape.ANTHROPIC)).isEqualTo(3);
+
+    byte[] redacted =
+        PromptTexts.redact(
+            body.getBytes(StandardCharsets.UTF_8),
+            PromptTexts.Shape.ANTHROPIC,
+            t -> t.replace("a@b.io", "[E]"));
+    // the texts masked; the tool's arguments and the metadata are not texts, and stay
+    assertThat(new String(redacted, StandardCharsets.UTF_8))
+        .isEqualTo(body.replace("hi a@b.io", "hi [E]").replace("doc a@b.io", "doc [E]"));
+  }
+
+  @Test
+  void geminiTextsAreThePartsOfContentsAndOfTheSystemInstruction() {
+    String body =
+        "{\"system_instruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},"
+            + "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"say the fo\"},"
+            + "{\"text\":\"rbidden word\"},{\"inlineData\":{\"mimeType\":\"image/png\","
+            + "\"data\":\"AAAA\"}}]},{\"role\":\"model\",\"parts\":[{\"text\":\"ok\"}]}],"
+            + "\"generationConfig\":{\"temperature\":0.70}}";
+    ObjectNode tree = tree(body);
+    assertThat(PromptTexts.of(tree, PromptTexts.Shape.GEMINI))
+        .extracting(ContentText::role, ContentText::text)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("system", "Be brief."),
+            org.assertj.core.groups.Tuple.tuple("user", "say the fo"),
+            org.assertj.core.groups.Tuple.tuple("user", "rbidden word"),
+            org.assertj.core.groups.Tuple.tuple("model", "ok"));
+    assertThat(PromptTexts.parts(tree, PromptTexts.Shape.GEMINI))
+        .containsExactly(List.of("say the fo", "rbidden word"));
+    assertThat(PromptTexts.messageCount(tree, PromptTexts.Shape.GEMINI)).isEqualTo(2);
+    byte[] redacted =
+        PromptTexts.redact(
+            body.getBytes(StandardCharsets.UTF_8),
+            PromptTexts.Shape.GEMINI,
+            t -> t.replace("brief", "short"));
+    assertThat(new String(redacted, StandardCharsets.UTF_8))
+        .isEqualTo(body.replace("Be brief.", "Be short."));
+  }
 }

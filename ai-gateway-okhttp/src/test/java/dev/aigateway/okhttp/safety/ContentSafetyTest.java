@@ -294,6 +294,125 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8()).isEqualTo(harmless);
   }
 
+  private Response post(OkHttpClient client, String path, String body) throws Exception {
+    return client
+        .newCall(
+            new Request.Builder()
+                .url(backend.url(path))
+                .post(RequestBody.create(body, MediaType.get("application/json")))
+                .build())
+        .execute();
+  }
+
+  private static final String ANTHROPIC_ANSWER =
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+          + "\"model\":\"claude-sonnet-4\",\"content\":[{\"type\":\"text\",\"text\":\"Done.\"}],"
+          + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":20,\"output_tokens\":2}}";
+
+  private static final String GEMINI_ANSWER =
+      "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Done.\"}]},"
+          + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":20,"
+          + "\"candidatesTokenCount\":2,\"totalTokenCount\":22}}";
+
+  @Test
+  void anthropicAndGeminiPromptsAreCheckedAsOpenAisAre() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    String messages = "/v1/messages";
+    String gemini = "/v1beta/models/gemini-2.5-flash:generateContent";
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return json(
+                request.getUrl().encodedPath().equals(messages) ? ANTHROPIC_ANSWER : GEMINI_ANSWER);
+          }
+        });
+
+    // Anthropic: a denied phrase in a system block, and one split between two text blocks.
+    for (String body :
+        List.of(
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"system\":[{\"type\":\"text\","
+                + "\"text\":\"Brief on Project Falcon.\"}],\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Go on.\"}]}",
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"about project\"},"
+                + "{\"type\":\"text\",\"text\":\"falcon plans\"}]}]}")) {
+      try (Response response = post(client, messages, body)) {
+        assertThat(response.code()).as(body).isEqualTo(400);
+        JsonNode error = tree(response.body().string());
+        assertThat(error.path("type").textValue()).isEqualTo("error");
+        assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
+      }
+      GatewayEvent event = event();
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+    // Gemini: a denied phrase in a part of contents.
+    try (Response response =
+        post(
+            client,
+            gemini,
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Tell me of project"
+                + " falcon\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(tree(response.body().string()).path("error").path("status").textValue())
+          .isEqualTo("INVALID_ARGUMENT");
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(backend.getRequestCount()).isZero();
+
+    // An e-mail in a tool result (Anthropic) and in the system instruction (Gemini) is masked
+    // before the backend sees it; every other byte is as the application wrote it.
+    String toolResult =
+        "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"temperature\":0.70,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+            + "\"tool_use_id\":\"t1\",\"content\":\"owner: jane@corp.example\"}]}]}";
+    try (Response response = post(client, messages, toolResult)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(toolResult.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    GatewayEvent redacted = event();
+    assertThat(redacted.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(redacted.safety().redactions()).isEqualTo(1);
+
+    String instruction =
+        "{\"systemInstruction\":{\"parts\":[{\"text\":\"Reply to jane@corp.example\"}]},"
+            + "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
+            + "\"generationConfig\":{\"temperature\":0.70}}";
+    try (Response response = post(client, gemini, instruction)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(instruction.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+
+    // Claude on Vertex AI: the same Messages body, rewritten through its own request.
+    String vertex =
+        "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":50,"
+            + "\"system\":\"Reply to jane@corp.example\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    try (Response response =
+        post(
+            client,
+            "/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+                + "claude-sonnet-4@20250514:rawPredict",
+            vertex)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(vertex.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+  }
+
   @Test
   void aPromptTheGatewayCannotReadIsRefusedRatherThanSentUnchecked() throws Exception {
     // A body above maxParsedBodyBytes (here padded with white space after the messages) or one
@@ -833,6 +952,138 @@ class ContentSafetyTest {
     assertThat(store.settled).containsExactly(tokens);
     Thread.sleep(100);
     assertThat(events).as("exactly one event").isEmpty();
+  }
+
+  @Test
+  void anAnthropicStreamIsStoppedMidWayWithAnErrorEventInAnthropicsShape() throws Exception {
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    StringBuilder sse =
+        new StringBuilder(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+                + "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+                + "\"claude-sonnet-4\",\"content\":[],\"usage\":{\"input_tokens\":9,"
+                + "\"output_tokens\":1}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                + "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+    for (String piece :
+        List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail")) {
+      sse.append("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",")
+          .append("\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"")
+          .append(piece)
+          .append("\"}}\n\n");
+    }
+    sse.append("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
+        .append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":")
+        .append("{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\n")
+        .append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    backend.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse.toString())
+            .build());
+
+    String appSaw;
+    try (Response response =
+        post(
+            client,
+            "/v1/messages",
+            "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Say it\"}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).contains("\"Hello\"").doesNotContain("idden").doesNotContain(" tail");
+    assertThat(appSaw).doesNotContain("message_stop");
+    String last = appSaw.substring(appSaw.lastIndexOf("event: "));
+    assertThat(last).startsWith("event: error\ndata: ").endsWith("\n\n");
+    JsonNode error = tree(last.substring(last.indexOf("data: ") + 6).trim());
+    assertThat(error.path("type").textValue()).isEqualTo("error");
+    assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().category()).isEqualTo("denied-word");
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+  }
+
+  @Test
+  void aGeminiStreamIsStoppedMidWay() throws Exception {
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    StringBuilder sse = new StringBuilder();
+    for (String piece :
+        List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail")) {
+      sse.append("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":")
+          .append("[{\"text\":\"")
+          .append(piece)
+          .append("\"}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9}}\r\n\r\n");
+    }
+    backend.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse.toString())
+            .build());
+
+    String appSaw;
+    try (Response response =
+        post(
+            client,
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).contains("\"Hello\"").doesNotContain("idden").doesNotContain(" tail");
+    String last = appSaw.substring(appSaw.lastIndexOf("data: "));
+    JsonNode error = tree(last.substring(6).trim()).path("error");
+    assertThat(error.path("status").textValue()).isEqualTo("INVALID_ARGUMENT");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+  }
+
+  @Test
+  void aGeminiArrayStreamIsScreenedWholeAndWithheldAsAnArray() throws Exception {
+    // Without alt=sse Gemini streams one JSON array; it is held like a JSON answer, so its texts
+    // must be read (they were not: an array is not an object) and a withheld one stays an array.
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    String array =
+        "[{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hello"
+            + " forb\"}]},\"index\":0}]},\n{\"candidates\":[{\"content\":{\"role\":\"model\","
+            + "\"parts\":[{\"text\":\"idden now\"}]},\"finishReason\":\"STOP\",\"index\":0}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":4,"
+            + "\"totalTokenCount\":13},\"modelVersion\":\"gemini-2.5-flash\"}]";
+    backend.enqueue(json(array));
+    backend.enqueue(json(array.replace("forb", "cl").replace("idden", "ean")));
+    String path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
+
+    String appSaw;
+    try (Response response = post(client, path, request)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+    assertThat(appSaw).doesNotContain("forb").doesNotContain("idden");
+    JsonNode withheld = tree(appSaw);
+    assertThat(withheld.isArray()).as(appSaw).isTrue();
+    JsonNode last = withheld.get(withheld.size() - 1);
+    assertThat(last.path("candidates").path(0).path("finishReason").textValue())
+        .isEqualTo("SAFETY");
+    assertThat(last.path("usageMetadata").path("totalTokenCount").asInt()).isEqualTo(13);
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
+
+    try (Response response = post(client, path, request)) {
+      assertThat(response.body().string())
+          .isEqualTo(array.replace("forb", "cl").replace("idden", "ean"));
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
 
   @Test
