@@ -13,6 +13,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.agent.A2aAgent;
 import dev.aigateway.core.agent.AgentGovernance;
+import dev.aigateway.testing.Closing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +88,7 @@ class A2aGovernanceTest {
 
   @AfterEach
   void stop() {
-    server.close();
+    Closing.inBackground(server); // a server holding a late answer back would wait for it
   }
 
   private static String rpc(String id, String method, String params) {

@@ -13,6 +13,7 @@ import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.testing.Closing;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -43,7 +44,7 @@ class DroppedResponseTest {
 
   @AfterEach
   void tearDown() {
-    server.close();
+    Closing.inBackground(server); // a server holding a late answer back would wait for it
   }
 
   private okhttp3.Request request() {

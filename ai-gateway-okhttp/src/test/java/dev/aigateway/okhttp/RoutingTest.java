@@ -28,6 +28,7 @@ import dev.aigateway.core.routing.LoadBalancing;
 import dev.aigateway.core.routing.TrafficSplit;
 import dev.aigateway.core.telemetry.LoggingListener;
 import dev.aigateway.core.wire.SendFailedException;
+import dev.aigateway.testing.Closing;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -74,8 +75,8 @@ class RoutingTest {
 
   @AfterEach
   void tearDown() {
-    servers.forEach(MockWebServer::close);
-    appTarget.close();
+    servers.add(appTarget);
+    Closing.inBackground(servers); // a server holding a late answer back would wait for it
   }
 
   /** A backend server answering every call with a chat completion (plus any queued answers). */

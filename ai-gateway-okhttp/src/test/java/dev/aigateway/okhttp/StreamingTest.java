@@ -14,6 +14,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.testing.Closing;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -44,7 +45,7 @@ class StreamingTest {
 
   @AfterEach
   void tearDown() {
-    server.close();
+    Closing.inBackground(server); // a server holding a late answer back would wait for it
   }
 
   private String read(String requestJson) throws Exception {

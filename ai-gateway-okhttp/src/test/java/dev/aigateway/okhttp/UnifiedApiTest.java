@@ -24,6 +24,7 @@ import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.telemetry.Price;
 import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.wire.EventStreamMessage;
+import dev.aigateway.testing.Closing;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -74,7 +75,7 @@ class UnifiedApiTest {
 
   @AfterEach
   void tearDown() {
-    servers.forEach(MockWebServer::close);
+    Closing.inBackground(servers); // a server holding a late answer back would wait for it
   }
 
   private MockWebServer server() throws Exception {

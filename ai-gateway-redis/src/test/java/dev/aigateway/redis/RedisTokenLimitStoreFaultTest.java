@@ -830,8 +830,11 @@ class RedisTokenLimitStoreFaultTest {
 
   @Test
   void aSettlementRefusedByAServerThatIsAReplicaForAWhileIsReplayedNotDropped() throws Exception {
-    try (RedisServer primary = RedisServer.start();
-        RedisServer standby = RedisServer.start();
+    // A full copy to a new replica starts at once, not after Redis's default five seconds of
+    // waiting for more replicas to join (repl-diskless-sync-delay).
+    List<String> copyAtOnce = List.of("--repl-diskless-sync-delay", "0");
+    try (RedisServer primary = RedisServer.start(copyAtOnce);
+        RedisServer standby = RedisServer.start(copyAtOnce);
         RedisConnection connection = connect(primary, primary.uri());
         RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
       Reservation held =

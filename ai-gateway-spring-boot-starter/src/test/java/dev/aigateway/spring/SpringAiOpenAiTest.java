@@ -14,6 +14,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.Closing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,7 @@ class SpringAiOpenAiTest {
     if (app != null) {
       app.close();
     }
-    backend.shutdown();
+    Closing.inBackground(backend); // a server holding a late answer back would wait for it
   }
 
   /** The application: nothing but auto-configuration, a listener and its own OkHttp client. */

@@ -22,6 +22,7 @@ import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.Closing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,8 +64,7 @@ class ContentSafetyTest {
 
   @AfterEach
   void tearDown() {
-    backend.close();
-    checks.close();
+    Closing.inBackground(backend, checks); // a server holding a late answer back would wait
   }
 
   private OkHttpClient governed(ContentSafety.Builder safety) {
