@@ -146,73 +146,38 @@ abstract class OpenAiFormat implements WireFormat {
    * rate_limit_exceeded} of type {@code tokens} for a token rate and of type {@code requests} for a
    * request rate, {@code in_flight_limit_exceeded} of type {@code requests} for an in-flight cap,
    * {@code invalid_request_error} for a request at fault, {@code server_error} when no backend or
-   * the token store is available. A content block is Azure OpenAI's answer to a prompt its content
+   * the token store is available. Every reason has its shape (no default: a new reason must be
+   * given one here to compile). A content block is Azure OpenAI's answer to a prompt its content
    * filter refuses: code {@code content_filter}, and an {@code innererror} with {@code
    * ResponsibleAIPolicyViolation} and the {@code content_filter_result} of each category found.
    */
   @Override
   public final byte[] errorBody(LocalError error) {
-    String type;
-    String code;
-    switch (error.reason()) {
-      case TOKEN_QUOTA, REQUEST_QUOTA -> {
-        type = "insufficient_quota";
-        code = "insufficient_quota";
-      }
-      case TOKEN_RATE_LIMIT -> {
-        type = "tokens";
-        code = "rate_limit_exceeded";
-      }
-      case REQUEST_RATE_LIMIT -> {
-        type = "requests";
-        code = "rate_limit_exceeded";
-      }
-      case IN_FLIGHT_LIMIT -> {
-        type = "requests";
-        code = "in_flight_limit_exceeded";
-      }
-      case MODEL_NOT_FOUND -> {
-        type = "invalid_request_error";
-        code = "model_not_found";
-      }
-      case INVALID_REQUEST -> {
-        type = "invalid_request_error";
-        code = "invalid_request";
-      }
-      case NO_BACKEND_AVAILABLE -> {
-        type = "server_error";
-        code = "no_backend_available";
-      }
-      case TOKEN_STORE_UNAVAILABLE -> {
-        type = "server_error";
-        code = "token_store_unavailable";
-      }
-      case CONSUMER_THROTTLED -> {
-        type = "requests";
-        code = "consumer_throttled";
-      }
-      case CONSUMER_BLOCKED -> {
-        type = "permission_error";
-        code = "consumer_blocked";
-      }
-      case CONTENT_BLOCKED -> {
-        type = "invalid_request_error";
-        code = "content_filter";
-      }
-      case CONTENT_CHECK_UNAVAILABLE -> {
-        type = "server_error";
-        code = "content_check_unavailable";
-      }
-      case ACCESS_DENIED -> {
-        type = "invalid_request_error";
-        code = "access_denied";
-      }
-      case INVALID_TOKEN -> {
-        type = "invalid_request_error";
-        code = "invalid_token";
-      }
-      default -> throw new IllegalArgumentException("no error shape for " + error.reason());
-    }
+    String[] typeAndCode =
+        switch (error.reason()) {
+          case TOKEN_QUOTA, REQUEST_QUOTA ->
+              new String[] {"insufficient_quota", "insufficient_quota"};
+          case TOKEN_RATE_LIMIT -> new String[] {"tokens", "rate_limit_exceeded"};
+          case REQUEST_RATE_LIMIT -> new String[] {"requests", "rate_limit_exceeded"};
+          case IN_FLIGHT_LIMIT -> new String[] {"requests", "in_flight_limit_exceeded"};
+          case MODEL_NOT_FOUND -> new String[] {"invalid_request_error", "model_not_found"};
+          case INVALID_REQUEST -> new String[] {"invalid_request_error", "invalid_request"};
+          case NO_BACKEND_AVAILABLE -> new String[] {"server_error", "no_backend_available"};
+          case TOKEN_STORE_UNAVAILABLE -> new String[] {"server_error", "token_store_unavailable"};
+          case CONSUMER_THROTTLED -> new String[] {"requests", "consumer_throttled"};
+          case CONSUMER_BLOCKED -> new String[] {"permission_error", "consumer_blocked"};
+          case CONTENT_BLOCKED -> new String[] {"invalid_request_error", "content_filter"};
+          case CONTENT_CHECK_UNAVAILABLE ->
+              new String[] {"server_error", "content_check_unavailable"};
+          case ACCESS_DENIED -> new String[] {"invalid_request_error", "access_denied"};
+          case INVALID_TOKEN -> new String[] {"invalid_request_error", "invalid_token"};
+          case TOOL_ARGUMENTS_TOO_LARGE ->
+              new String[] {"invalid_request_error", "tool_arguments_too_large"};
+          case BATCH_MEMBER_REFUSED ->
+              new String[] {"invalid_request_error", "batch_member_refused"};
+        };
+    String type = typeAndCode[0];
+    String code = typeAndCode[1];
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("message", error.message());
     body.put("type", type);

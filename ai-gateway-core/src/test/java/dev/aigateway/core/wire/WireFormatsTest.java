@@ -3,13 +3,17 @@ package dev.aigateway.core.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.tiny.TinyCall;
 import dev.aigateway.core.wire.tiny.TinyFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -23,6 +27,27 @@ class WireFormatsTest {
 
   private static ClientRequest posted(String path) {
     return PostedRequest.of("https://api.example.com" + path, "{}");
+  }
+
+  /**
+   * A refusal the gateway makes must reach the application in the provider's shape, whatever the
+   * reason and the format: a format without a shape for a reason turned that refusal into an
+   * exception inside the gateway (an IOException for the application instead of the status).
+   */
+  @Test
+  void everyFormatWritesEveryRefusalReasonAsAJsonBodyAndAStreamErrorEvent() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (WireFormat format : WireFormats.defaults().formats()) {
+      for (RejectionReason reason : RejectionReason.values()) {
+        LocalError error = new LocalError(reason, "refused: " + reason, null, null);
+        String what = format.name() + " / " + reason;
+        JsonNode body = json.readTree(format.errorBody(error));
+        assertThat(body.isContainerNode()).as(what).isTrue();
+        assertThat(body.toString()).as(what).contains("refused: " + reason);
+        String event = new String(format.streamErrorEvent(error), StandardCharsets.UTF_8);
+        assertThat(event).as(what).endsWith("\n\n").contains("refused: " + reason);
+      }
+    }
   }
 
   @Test
