@@ -1,36 +1,42 @@
 package dev.aigateway.langchain4j;
 
+import dev.aigateway.api.RejectionReason;
 import dev.langchain4j.exception.NonRetriableException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gateway refused a call that no retry can turn into an answer soon: a spent quota, a call that
- * can never fit a limit, or a wait longer than {@link GovernedHttpClientBuilder#maxRetryWait}. A
- * {@link NonRetriableException}, so LangChain4j's retry loop gives up at once instead of sending
- * the same call into the same rejection. Rejections that a retry can fix reach LangChain4j as its
- * own {@code RateLimitException} (retried).
+ * The gateway refused a call that no retry can turn into an answer soon: a spent quota (403, or 429
+ * when so configured), or a 429 or 503 whose wait is longer than {@link
+ * GovernedHttpClientBuilder#maxRetryWait}, unknown, or that can never fit a limit. A {@link
+ * NonRetriableException}, so LangChain4j's retry loop gives up at once instead of sending the same
+ * call into the same rejection. Refusals a retry can fix soon are {@link GatewayRateLimitException}
+ * and {@link GatewayUnavailableException} (retried); see {@link GatewayRejection} for every kind.
  */
-public final class GatewayRejectionException extends NonRetriableException {
+public final class GatewayRejectionException extends NonRetriableException
+    implements GatewayRejection {
 
   private static final long serialVersionUID = 1L;
 
-  private final int statusCode;
-  private final transient @Nullable Duration retryAfter;
+  private final RejectionDetails details;
 
-  GatewayRejectionException(int statusCode, @Nullable Duration retryAfter, String body) {
-    super("the gateway rejected the call with status " + statusCode + ": " + body);
-    this.statusCode = statusCode;
-    this.retryAfter = retryAfter;
+  GatewayRejectionException(RejectionDetails details, String body, @Nullable Throwable cause) {
+    super(details.message(body), cause);
+    this.details = details;
   }
 
-  /** The status of the gateway's answer: 429 for a rate limit, 403 for a spent quota. */
+  @Override
   public int statusCode() {
-    return statusCode;
+    return details.statusCode();
   }
 
-  /** How long until the call could be admitted, or null when it never can in this window. */
+  @Override
+  public @Nullable RejectionReason reason() {
+    return details.reason();
+  }
+
+  @Override
   public @Nullable Duration retryAfter() {
-    return retryAfter;
+    return details.retryAfter();
   }
 }

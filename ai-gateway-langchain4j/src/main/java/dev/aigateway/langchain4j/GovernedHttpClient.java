@@ -1,6 +1,7 @@
 package dev.aigateway.langchain4j;
 
 import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
@@ -215,29 +216,69 @@ final class GovernedHttpClient implements HttpClient {
         || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
   }
 
-  /** The error LangChain4j sees for a non-2xx answer; see {@link GovernedHttpClientBuilder}. */
+  /** The error LangChain4j sees for a non-2xx answer; see {@link GatewayRejection}. */
   private RuntimeException failure(Response response, String body) {
-    if (response.header(Rejection.REJECTED_HEADER) != null) {
-      Duration wait = Rejection.declaredWait(response::header);
-      boolean futile =
-          "false".equalsIgnoreCase(response.header(Rejection.SHOULD_RETRY))
-              || response.code() != 429
-              || wait == null
-              || wait.compareTo(maxRetryWait) > 0;
-      if (futile) {
-        return new GatewayRejectionException(response.code(), wait, body);
+    String rejected = response.header(Rejection.REJECTED_HEADER);
+    if (rejected == null) {
+      return new HttpException(response.code(), body); // the backend's own: LangChain4j maps it
+    }
+    RejectionReason reason = null;
+    for (RejectionReason known : RejectionReason.values()) {
+      if (known.headerValue().equalsIgnoreCase(rejected.trim())) {
+        reason = known;
       }
     }
-    return new HttpException(response.code(), body);
+    boolean neverFits = "false".equalsIgnoreCase(response.header(Rejection.SHOULD_RETRY));
+    return rejection(
+        response.code(), reason, Rejection.declaredWait(response::header), neverFits, body, null);
   }
 
   private RuntimeException thrownRejection(GatewayRejectedException rejected) {
-    Duration wait = rejected.retryAfter();
-    String body = String.valueOf(rejected.getMessage());
-    if (rejected.status() == 429 && wait != null && wait.compareTo(maxRetryWait) <= 0) {
-      return new HttpException(429, body);
+    return rejection(
+        rejected.status(),
+        rejected.reason(),
+        rejected.retryAfter(),
+        false,
+        String.valueOf(rejected.getMessage()),
+        rejected);
+  }
+
+  /**
+   * The {@link GatewayRejection} for a refusal: the LangChain4j exception its models throw for the
+   * same status from the provider, except that a 429 or 5xx is retriable only when its wait is
+   * within {@link #maxRetryWait}, and a spent quota never is. None has an {@link HttpException} as
+   * its cause, so LangChain4j's exception mapping passes it on as it is.
+   */
+  private RuntimeException rejection(
+      int status,
+      @Nullable RejectionReason reason,
+      @Nullable Duration wait,
+      boolean neverFits,
+      String body,
+      @Nullable Throwable cause) {
+    RejectionDetails details = new RejectionDetails(status, reason, wait);
+    if (status == 429 || status >= 500) {
+      boolean soon = !neverFits && wait != null && wait.compareTo(maxRetryWait) <= 0;
+      if (!soon) {
+        return new GatewayRejectionException(details, body, cause);
+      }
+      return status == 429
+          ? new GatewayRateLimitException(details, body, cause)
+          : new GatewayUnavailableException(details, body, cause);
     }
-    return new GatewayRejectionException(rejected.status(), wait, body);
+    if (reason == RejectionReason.TOKEN_QUOTA || reason == RejectionReason.REQUEST_QUOTA) {
+      return new GatewayRejectionException(details, body, cause);
+    }
+    if (reason == RejectionReason.CONTENT_BLOCKED) {
+      return new GatewayContentFilteredException(details, body, cause);
+    }
+    if (status == 401 || status == 403) {
+      return new GatewayAuthenticationException(details, body, cause);
+    }
+    if (status == 404) {
+      return new GatewayModelNotFoundException(details, body, cause);
+    }
+    return new GatewayInvalidRequestException(details, body, cause);
   }
 
   private static Map<String, List<String>> headers(Response response) {

@@ -28,14 +28,18 @@ import org.jspecify.annotations.Nullable;
  * its call is cancelled and ends in one {@code CANCELLED} event, and the handler gets neither a
  * completion nor an error.
  *
- * <p><b>Rejections.</b> A gateway rejection that a retry can fix soon (a rate limit with capacity
- * back within {@link #maxRetryWait}, default 1 s) reaches LangChain4j as the HTTP error it maps to
- * its own {@code RateLimitException}, which its retry loop retries. LangChain4j retries on its own
- * backoff (1 s, then 1.5 s, ... by default) and never reads the gateway's {@code Retry-After}, so
- * only a wait its first retry outlasts is one a retry can fix. One that no retry can fix soon (a
- * spent quota, a call that can never fit, a longer wait) is a {@link GatewayRejectionException}, a
- * {@code NonRetriableException}, so the model fails at once. Not thread-safe (a builder); the
- * clients it builds are.
+ * <p><b>Rejections.</b> A gateway refusal is the exception of LangChain4j's own hierarchy its
+ * models throw for the same status from the provider ({@code ContentFilteredException}, {@code
+ * AuthenticationException}, {@code ModelNotFoundException}, {@code RateLimitException}, {@code
+ * InternalServerException}, ...), from a chat call and in a stream's {@code onError} alike, and a
+ * {@link GatewayRejection} with the gateway's reason and wait; see there for every kind. A 429 or
+ * 503 that a retry can fix soon (capacity back within {@link #maxRetryWait}, default 1 s) is
+ * retried by LangChain4j's retry loop. LangChain4j retries on its own backoff (1 s, then 1.5 s, ...
+ * by default) and never reads the gateway's {@code Retry-After}, so only a wait its first retry
+ * outlasts is one a retry can fix. One that no retry can fix soon (a spent quota, a call that can
+ * never fit, a longer wait) is a {@link GatewayRejectionException}, a {@code
+ * NonRetriableException}, so the model fails at once. Not thread-safe (a builder); the clients it
+ * builds are.
  */
 public final class GovernedHttpClientBuilder implements HttpClientBuilder {
 
@@ -106,11 +110,11 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
   }
 
   /**
-   * The longest gateway wait that still reaches LangChain4j as a retryable rate limit (default 1 s,
-   * {@link #DEFAULT_MAX_RETRY_WAIT}); a rejection with a longer wait, or none, fails at once with
-   * {@link GatewayRejectionException}. LangChain4j's retry waits its own delay, not the gateway's,
-   * so set this to at most what the model's retries wait in all, or a rejection is retried before
-   * capacity is back.
+   * The longest gateway wait that still reaches LangChain4j as a retryable rate limit or 503
+   * (default 1 s, {@link #DEFAULT_MAX_RETRY_WAIT}); such a rejection with a longer wait, or none,
+   * fails at once with {@link GatewayRejectionException}. LangChain4j's retry waits its own delay,
+   * not the gateway's, so set this to at most what the model's retries wait in all, or a rejection
+   * is retried before capacity is back.
    */
   public GovernedHttpClientBuilder maxRetryWait(Duration wait) {
     Objects.requireNonNull(wait, "wait");

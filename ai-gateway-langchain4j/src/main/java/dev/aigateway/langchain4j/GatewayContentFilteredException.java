@@ -1,0 +1,41 @@
+package dev.aigateway.langchain4j;
+
+import dev.aigateway.api.RejectionReason;
+import dev.langchain4j.exception.ContentFilteredException;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The gateway's content check blocked the prompt (400, {@link RejectionReason#CONTENT_BLOCKED}):
+ * LangChain4j's {@link ContentFilteredException}, as its models throw for a prompt the provider's
+ * own content filter refuses; never retried. See {@link GatewayRejection} for every kind of
+ * refusal.
+ */
+public final class GatewayContentFilteredException extends ContentFilteredException
+    implements GatewayRejection {
+
+  private static final long serialVersionUID = 1L;
+
+  private final RejectionDetails details;
+
+  GatewayContentFilteredException(
+      RejectionDetails details, String body, @Nullable Throwable cause) {
+    super(details.message(body), cause);
+    this.details = details;
+  }
+
+  @Override
+  public int statusCode() {
+    return details.statusCode();
+  }
+
+  @Override
+  public @Nullable RejectionReason reason() {
+    return details.reason();
+  }
+
+  @Override
+  public @Nullable Duration retryAfter() {
+    return details.retryAfter();
+  }
+}
