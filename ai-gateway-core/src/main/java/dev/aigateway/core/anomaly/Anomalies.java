@@ -89,6 +89,9 @@ public final class Anomalies {
    */
   public List<ConsumerSnapshot> inventory() {
     long now = clock.millis();
+    // Every due restriction, not just once per bucket as calls sweep: a block that ended since the
+    // last read in the same bucket must not be listed as still in force.
+    reviewDue(now);
     sweep(now);
     TreeSet<String> ids = new TreeSet<>(profiles.asMap().keySet());
     ids.addAll(restrictions.keySet());
@@ -347,12 +350,17 @@ public final class Anomalies {
     if (now < due || !nextSweep.compareAndSet(due, now + widthMillis)) {
       return;
     }
+    reviewDue(now);
+    profiles.cleanUp();
+  }
+
+  /** Reviews every restriction that is due at {@code now}. */
+  private void reviewDue(long now) {
     for (Map.Entry<String, Restriction> entry : restrictions.entrySet()) {
       if (now >= entry.getValue().untilMillis()) {
         review(entry.getKey(), entry.getValue(), now);
       }
     }
-    profiles.cleanUp();
   }
 
   private void tell(@Nullable ConsumerTransition transition) {

@@ -486,6 +486,21 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void theInventoryReviewsABlockThatEndedSinceTheLastReadInTheSameBucket() {
+    Anomalies anomalies = start(detection());
+    anomalies.inventory(); // a dashboard polling it
+    anomalies.block("mallory", "testing", Duration.ofSeconds(1));
+
+    clock.advance(Duration.ofSeconds(2)); // the block is over; the bucket is not
+    List<ConsumerSnapshot> inventory = anomalies.inventory();
+
+    assertThat(inventory).isEmpty();
+    assertThat(transitions)
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.BLOCKED, ConsumerState.NORMAL);
+  }
+
+  @Test
   void aBlockActionRefusesEveryCallAndEscalatesAFlaggedConsumer() {
     Anomalies anomalies =
         start(
