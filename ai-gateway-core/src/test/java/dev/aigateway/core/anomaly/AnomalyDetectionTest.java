@@ -501,6 +501,17 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aClockFarFromTheEpochDoesNotBreakTheTrackingOfConsumers() {
+    clock.set(Instant.parse("3000-01-01T00:00:00Z")); // beyond 2262: epoch nanos overflow a long
+    Anomalies anomalies = start(detection());
+
+    int answered = status("alice");
+
+    assertThat(answered).isEqualTo(200);
+    assertThat(anomalies.consumer("alice")).isPresent();
+  }
+
+  @Test
   void aBlockActionRefusesEveryCallAndEscalatesAFlaggedConsumer() {
     Anomalies anomalies =
         start(
