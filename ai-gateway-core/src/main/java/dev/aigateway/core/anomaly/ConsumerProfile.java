@@ -38,9 +38,11 @@ final class ConsumerProfile {
   private long bucket = Long.MIN_VALUE;
   private long[] current = new long[COUNTERS];
   private long[] previous = new long[COUNTERS];
-  private int[] currentModels = new int[AnomalyDetection.MAX_TRACKED_MODELS];
+  // 64-bit hashes of the model names (String.hashCode collides on short names: "Aa", "BB"); not
+  // the names themselves, which a request may make large.
+  private long[] currentModels = new long[AnomalyDetection.MAX_TRACKED_MODELS];
   private int currentModelCount;
-  private int[] previousModels = new int[AnomalyDetection.MAX_TRACKED_MODELS];
+  private long[] previousModels = new long[AnomalyDetection.MAX_TRACKED_MODELS];
   private int previousModelCount;
   private int windowModelCount; // distinct models of the current and previous bucket together
   private boolean currentTainted; // the consumer was restricted during the current bucket
@@ -80,7 +82,7 @@ final class ConsumerProfile {
     current[CALLS]++;
     currentTainted |= restricted;
     if (model != null) {
-      addModel(model.hashCode());
+      addModel(hash64(model));
     }
     if (refused) {
       return;
@@ -222,7 +224,7 @@ final class ConsumerProfile {
     }
     if (target == bucket + 1) { // the current bucket becomes the previous one
       long[] spare = previous;
-      int[] spareModels = previousModels;
+      long[] spareModels = previousModels;
       previous = current;
       previousModels = currentModels;
       previousModelCount = currentModelCount;
@@ -265,7 +267,7 @@ final class ConsumerProfile {
     }
   }
 
-  private void addModel(int hash) {
+  private void addModel(long hash) {
     for (int i = 0; i < currentModelCount; i++) {
       if (currentModels[i] == hash) {
         return;
@@ -281,6 +283,21 @@ final class ConsumerProfile {
       }
     }
     windowModelCount++;
+  }
+
+  /** A model name's 64-bit hash: FNV-1a over its chars, then MurmurHash3's finalizer. */
+  static long hash64(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
   }
 
   private static long saturatedAdd(long a, long b) {

@@ -501,6 +501,18 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void modelNamesWithTheSameHashCodeAreCountedAsDifferentModels() {
+    Anomalies anomalies = start(detection().signals(AnomalySignal.DISTINCT_MODELS));
+    assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+
+    call("alice", "Aa");
+    call("alice", "BB");
+
+    assertThat(snapshot(anomalies, "alice").signals().get(AnomalySignal.DISTINCT_MODELS).recent())
+        .isEqualTo(2.0);
+  }
+
+  @Test
   void aClockFarFromTheEpochDoesNotBreakTheTrackingOfConsumers() {
     clock.set(Instant.parse("3000-01-01T00:00:00Z")); // beyond 2262: epoch nanos overflow a long
     Anomalies anomalies = start(detection());
