@@ -368,10 +368,15 @@ public final class Anomalies {
     return true;
   }
 
-  /** Reviews every due restriction, at most once per bucket (on a calling thread). */
+  /**
+   * Reviews every due restriction, at most once per bucket (on a calling thread). A next sweep more
+   * than a bucket away means the clock stepped back: the sweep runs then, rather than when the
+   * clock catches up again.
+   */
   private void sweep(long now) {
     long due = nextSweep.get();
-    if (now < due || !nextSweep.compareAndSet(due, now + widthMillis)) {
+    boolean early = now < due && due - now > 0 && due - now <= widthMillis; // > 0: no overflow
+    if (early || !nextSweep.compareAndSet(due, now + widthMillis)) {
       return;
     }
     reviewDue(now);

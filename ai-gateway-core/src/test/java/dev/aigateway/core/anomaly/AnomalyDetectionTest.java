@@ -524,6 +524,24 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aBlockEndsOnOtherConsumersCallsAfterTheClockSteppedBack() {
+    start(detection());
+    Instant start = clock.instant();
+    status("bob");
+    clock.advance(Duration.ofDays(1)); // a clock stepped forward by mistake
+    status("bob");
+    clock.set(start.plusSeconds(1)); // and back
+    gateway.anomalies().block("mallory", "testing", Duration.ofSeconds(20));
+
+    clock.set(start.plusSeconds(25));
+    status("bob");
+
+    assertThat(transitionsOf("mallory"))
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.BLOCKED, ConsumerState.NORMAL);
+  }
+
+  @Test
   void aBlockActionRefusesEveryCallAndEscalatesAFlaggedConsumer() {
     Anomalies anomalies =
         start(
