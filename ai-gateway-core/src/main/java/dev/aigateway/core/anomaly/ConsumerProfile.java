@@ -216,8 +216,21 @@ final class ConsumerProfile {
   /** Moves to the bucket of {@code now}, learning from the bucket that closes. */
   private void roll(long now) {
     long target = Math.floorDiv(now, widthMillis);
+    if (target < bucket - 1) {
+      // The clock stepped back by more than a bucket: the bucket it left would not close until the
+      // clock came back to it, piling every call into it. Its counts are dropped, not learnt (they
+      // span no known time), and counting starts again in the bucket of now.
+      Arrays.fill(previous, 0);
+      previousModelCount = 0;
+      Arrays.fill(current, 0);
+      currentModelCount = 0;
+      windowModelCount = 0;
+      currentTainted = false;
+      bucket = target;
+      return;
+    }
     if (target <= bucket) {
-      return; // same bucket (or a clock that stepped back: counted in the current one)
+      return; // same bucket (or a clock that stepped back a little: counted in the current one)
     }
     if (!currentTainted && current[CALLS] > 0) {
       learn(current, currentModelCount);

@@ -542,6 +542,25 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aConsumerAtItsUsualRateIsNotJudgedAfterTheClockSteppedBack() {
+    Anomalies anomalies = start(detection());
+    warmUp("alice");
+    Instant back = clock.instant();
+    clock.advance(Duration.ofMinutes(3)); // a clock stepped forward by mistake
+    assertThat(status("alice")).isEqualTo(200);
+    clock.set(back); // and back
+
+    int admitted = 0;
+    for (int bucket = 0; bucket < 10; bucket++) {
+      admitted += bucketOf("alice", 5); // its usual rate
+    }
+
+    assertThat(admitted).isEqualTo(50);
+    assertThat(transitionsOf("alice")).isEmpty();
+    assertThat(snapshot(anomalies, "alice").state()).isEqualTo(ConsumerState.NORMAL);
+  }
+
+  @Test
   void aBlockActionRefusesEveryCallAndEscalatesAFlaggedConsumer() {
     Anomalies anomalies =
         start(
