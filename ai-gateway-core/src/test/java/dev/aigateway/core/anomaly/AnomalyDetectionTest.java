@@ -297,6 +297,22 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aThrottleStillRefillsAfterTheClockSteppedBack() {
+    start(detection());
+    warmUp("alice");
+    bucketOf("alice", 100); // throttled
+    clock.advance(Duration.ofMinutes(-2)); // the clock steps back, within the throttle's time
+
+    int nextBucket = bucketOf("alice", 100);
+    int bucketAfter = bucketOf("alice", 100);
+
+    assertThat(transitionsOf("alice"))
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.THROTTLED);
+    assertThat(nextBucket + bucketAfter).isBetween(8, 12); // its baseline: 5 per 10 s
+  }
+
+  @Test
   void aConsumerThrottledOnItsTokenRateAloneKeepsItsUsualCallRate() {
     // Only tokens are judged; the throttle still holds the consumer to its usual 5 calls per
     // bucket (and 50 tokens), not to the one call per bucket a throttle allows at the least.
