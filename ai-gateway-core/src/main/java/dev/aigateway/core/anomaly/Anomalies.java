@@ -2,6 +2,7 @@ package dev.aigateway.core.anomaly;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.AnomalySignal;
 import dev.aigateway.api.ConsumerSnapshot;
 import dev.aigateway.api.ConsumerState;
@@ -72,10 +73,33 @@ public final class Anomalies {
         Caffeine.newBuilder()
             .maximumSize(config.maxConsumers())
             .expireAfterAccess(config.idleEviction())
-            .ticker(() -> Math.multiplyExact(clock.millis(), 1_000_000L))
+            .ticker(ticker(clock))
             .executor(Runnable::run) // evictions on the calling thread: no pool, deterministic
             .build();
     this.newProfile = consumer -> new ConsumerProfile(config, clock.millis());
+  }
+
+  /**
+   * Caffeine's ticker on the gateway's clock: nanoseconds since this detection was made, saturated
+   * at the bounds of a long, so that no clock, however far from the epoch or however it steps,
+   * makes the ticker throw.
+   */
+  private static Ticker ticker(Clock clock) {
+    long origin = clock.millis();
+    return () -> {
+      long now = clock.millis();
+      long elapsed = now - origin;
+      if (((now ^ origin) & (now ^ elapsed)) < 0) { // the difference overflows: far apart
+        return now > origin ? Long.MAX_VALUE : Long.MIN_VALUE;
+      }
+      if (elapsed > Long.MAX_VALUE / 1_000_000L) {
+        return Long.MAX_VALUE;
+      }
+      if (elapsed < Long.MIN_VALUE / 1_000_000L) {
+        return Long.MIN_VALUE;
+      }
+      return elapsed * 1_000_000L;
+    };
   }
 
   /** The configuration. */
@@ -89,6 +113,9 @@ public final class Anomalies {
    */
   public List<ConsumerSnapshot> inventory() {
     long now = clock.millis();
+    // Every due restriction, not just once per bucket as calls sweep: a block that ended since the
+    // last read in the same bucket must not be listed as still in force.
+    reviewDue(now);
     sweep(now);
     TreeSet<String> ids = new TreeSet<>(profiles.asMap().keySet());
     ids.addAll(restrictions.keySet());
@@ -341,18 +368,28 @@ public final class Anomalies {
     return true;
   }
 
-  /** Reviews every due restriction, at most once per bucket (on a calling thread). */
+  /**
+   * Reviews every due restriction, at most once per bucket (on a calling thread). A next sweep more
+   * than a bucket away means the clock stepped back: the sweep runs then, rather than when the
+   * clock catches up again.
+   */
   private void sweep(long now) {
     long due = nextSweep.get();
-    if (now < due || !nextSweep.compareAndSet(due, now + widthMillis)) {
+    boolean early = now < due && due - now > 0 && due - now <= widthMillis; // > 0: no overflow
+    if (early || !nextSweep.compareAndSet(due, now + widthMillis)) {
       return;
     }
+    reviewDue(now);
+    profiles.cleanUp();
+  }
+
+  /** Reviews every restriction that is due at {@code now}. */
+  private void reviewDue(long now) {
     for (Map.Entry<String, Restriction> entry : restrictions.entrySet()) {
       if (now >= entry.getValue().untilMillis()) {
         review(entry.getKey(), entry.getValue(), now);
       }
     }
-    profiles.cleanUp();
   }
 
   private void tell(@Nullable ConsumerTransition transition) {

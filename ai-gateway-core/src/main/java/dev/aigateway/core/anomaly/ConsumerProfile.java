@@ -38,9 +38,11 @@ final class ConsumerProfile {
   private long bucket = Long.MIN_VALUE;
   private long[] current = new long[COUNTERS];
   private long[] previous = new long[COUNTERS];
-  private int[] currentModels = new int[AnomalyDetection.MAX_TRACKED_MODELS];
+  // 64-bit hashes of the model names (String.hashCode collides on short names: "Aa", "BB"); not
+  // the names themselves, which a request may make large.
+  private long[] currentModels = new long[AnomalyDetection.MAX_TRACKED_MODELS];
   private int currentModelCount;
-  private int[] previousModels = new int[AnomalyDetection.MAX_TRACKED_MODELS];
+  private long[] previousModels = new long[AnomalyDetection.MAX_TRACKED_MODELS];
   private int previousModelCount;
   private int windowModelCount; // distinct models of the current and previous bucket together
   private boolean currentTainted; // the consumer was restricted during the current bucket
@@ -80,7 +82,7 @@ final class ConsumerProfile {
     current[CALLS]++;
     currentTainted |= restricted;
     if (model != null) {
-      addModel(model.hashCode());
+      addModel(hash64(model));
     }
     if (refused) {
       return;
@@ -214,15 +216,28 @@ final class ConsumerProfile {
   /** Moves to the bucket of {@code now}, learning from the bucket that closes. */
   private void roll(long now) {
     long target = Math.floorDiv(now, widthMillis);
+    if (target < bucket - 1) {
+      // The clock stepped back by more than a bucket: the bucket it left would not close until the
+      // clock came back to it, piling every call into it. Its counts are dropped, not learnt (they
+      // span no known time), and counting starts again in the bucket of now.
+      Arrays.fill(previous, 0);
+      previousModelCount = 0;
+      Arrays.fill(current, 0);
+      currentModelCount = 0;
+      windowModelCount = 0;
+      currentTainted = false;
+      bucket = target;
+      return;
+    }
     if (target <= bucket) {
-      return; // same bucket (or a clock that stepped back: counted in the current one)
+      return; // same bucket (or a clock that stepped back a little: counted in the current one)
     }
     if (!currentTainted && current[CALLS] > 0) {
       learn(current, currentModelCount);
     }
     if (target == bucket + 1) { // the current bucket becomes the previous one
       long[] spare = previous;
-      int[] spareModels = previousModels;
+      long[] spareModels = previousModels;
       previous = current;
       previousModels = currentModels;
       previousModelCount = currentModelCount;
@@ -265,7 +280,7 @@ final class ConsumerProfile {
     }
   }
 
-  private void addModel(int hash) {
+  private void addModel(long hash) {
     for (int i = 0; i < currentModelCount; i++) {
       if (currentModels[i] == hash) {
         return;
@@ -281,6 +296,21 @@ final class ConsumerProfile {
       }
     }
     windowModelCount++;
+  }
+
+  /** A model name's 64-bit hash: FNV-1a over its chars, then MurmurHash3's finalizer. */
+  static long hash64(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
   }
 
   private static long saturatedAdd(long a, long b) {

@@ -71,7 +71,11 @@ final class Throttle {
 
   private void refill(long now) {
     long elapsed = now - last;
-    if (elapsed <= 0) {
+    if (elapsed < 0) {
+      last = now; // the clock stepped back: refill from now on, not once it is back where it was
+      return;
+    }
+    if (elapsed == 0) {
       return;
     }
     last = now;

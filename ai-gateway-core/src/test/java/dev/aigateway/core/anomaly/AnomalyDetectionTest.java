@@ -297,6 +297,22 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aThrottleStillRefillsAfterTheClockSteppedBack() {
+    start(detection());
+    warmUp("alice");
+    bucketOf("alice", 100); // throttled
+    clock.advance(Duration.ofMinutes(-2)); // the clock steps back, within the throttle's time
+
+    int nextBucket = bucketOf("alice", 100);
+    int bucketAfter = bucketOf("alice", 100);
+
+    assertThat(transitionsOf("alice"))
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.THROTTLED);
+    assertThat(nextBucket + bucketAfter).isBetween(8, 12); // its baseline: 5 per 10 s
+  }
+
+  @Test
   void aConsumerThrottledOnItsTokenRateAloneKeepsItsUsualCallRate() {
     // Only tokens are judged; the throttle still holds the consumer to its usual 5 calls per
     // bucket (and 50 tokens), not to the one call per bucket a throttle allows at the least.
@@ -483,6 +499,81 @@ class AnomalyDetectionTest {
         .containsExactly(ConsumerState.BLOCKED, ConsumerState.NORMAL);
     assertThat(transitions.get(1).reason()).isEqualTo("the block's duration is up");
     assertThat(transitions.get(1).manual()).isFalse();
+  }
+
+  @Test
+  void theInventoryReviewsABlockThatEndedSinceTheLastReadInTheSameBucket() {
+    Anomalies anomalies = start(detection());
+    anomalies.inventory(); // a dashboard polling it
+    anomalies.block("mallory", "testing", Duration.ofSeconds(1));
+
+    clock.advance(Duration.ofSeconds(2)); // the block is over; the bucket is not
+    List<ConsumerSnapshot> inventory = anomalies.inventory();
+
+    assertThat(inventory).isEmpty();
+    assertThat(transitions)
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.BLOCKED, ConsumerState.NORMAL);
+  }
+
+  @Test
+  void modelNamesWithTheSameHashCodeAreCountedAsDifferentModels() {
+    Anomalies anomalies = start(detection().signals(AnomalySignal.DISTINCT_MODELS));
+    assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+
+    call("alice", "Aa");
+    call("alice", "BB");
+
+    assertThat(snapshot(anomalies, "alice").signals().get(AnomalySignal.DISTINCT_MODELS).recent())
+        .isEqualTo(2.0);
+  }
+
+  @Test
+  void aClockFarFromTheEpochDoesNotBreakTheTrackingOfConsumers() {
+    clock.set(Instant.parse("3000-01-01T00:00:00Z")); // beyond 2262: epoch nanos overflow a long
+    Anomalies anomalies = start(detection());
+
+    int answered = status("alice");
+
+    assertThat(answered).isEqualTo(200);
+    assertThat(anomalies.consumer("alice")).isPresent();
+  }
+
+  @Test
+  void aBlockEndsOnOtherConsumersCallsAfterTheClockSteppedBack() {
+    start(detection());
+    Instant start = clock.instant();
+    status("bob");
+    clock.advance(Duration.ofDays(1)); // a clock stepped forward by mistake
+    status("bob");
+    clock.set(start.plusSeconds(1)); // and back
+    gateway.anomalies().block("mallory", "testing", Duration.ofSeconds(20));
+
+    clock.set(start.plusSeconds(25));
+    status("bob");
+
+    assertThat(transitionsOf("mallory"))
+        .extracting(ConsumerTransition::to)
+        .containsExactly(ConsumerState.BLOCKED, ConsumerState.NORMAL);
+  }
+
+  @Test
+  void aConsumerAtItsUsualRateIsNotJudgedAfterTheClockSteppedBack() {
+    Anomalies anomalies = start(detection());
+    warmUp("alice");
+    Instant back = clock.instant();
+    clock.advance(Duration.ofMinutes(3)); // a clock stepped forward by mistake
+    assertThat(status("alice")).isEqualTo(200);
+    clock.set(back); // and back
+
+    int admitted = 0;
+    for (int bucket = 0; bucket < 10; bucket++) {
+      admitted += bucketOf("alice", 5); // its usual rate
+    }
+
+    assertThat(admitted).isEqualTo(50);
+    assertThat(transitionsOf("alice")).isEmpty();
+    assertThat(snapshot(anomalies, "alice").state()).isEqualTo(ConsumerState.NORMAL);
   }
 
   @Test
