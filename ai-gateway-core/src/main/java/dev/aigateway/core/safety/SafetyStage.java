@@ -50,6 +50,9 @@ public final class SafetyStage implements CallStage {
   /** How a message's text parts are joined to be read as one: directly, and by a line break. */
   private static final String[] PART_JOINS = {"", "\n"};
 
+  /** The document an answer too large to hold is withheld from when it is a JSON array. */
+  private static final byte[] EMPTY_ARRAY = {'[', ']'};
+
   private final Exchange exchange;
   private final ContentSafety safety;
   private final Spans spans = new Spans();
@@ -554,7 +557,10 @@ public final class SafetyStage implements CallStage {
     if (held > max) {
       if (safety.oversizedAnswer() == SafetyAction.BLOCK) {
         markAnswerBlocked("answer-size", "too-large");
-        withheldAnswer = format.withheldAnswer(null, "too-large");
+        // Only its start was held: withheld from a minimal document of the shape, an empty array
+        // when the answer is one (a Gemini array stream), so the client still reads an array.
+        withheldAnswer =
+            format.withheldAnswer(startsArray(buffer, held) ? EMPTY_ARRAY : null, "too-large");
       } else {
         note(SafetyOutcome.FLAGGED, "answer-size", "too-large");
       }
@@ -565,6 +571,17 @@ public final class SafetyStage implements CallStage {
       withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
     }
     return heldAnswer(document, held, null, null);
+  }
+
+  /** Whether the first byte of {@code held[0, length)} other than JSON white space is {@code [}. */
+  private static boolean startsArray(byte[] held, int length) {
+    for (int i = 0; i < length; i++) {
+      byte b = held[i];
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return b == '[';
+      }
+    }
+    return false;
   }
 
   /**

@@ -366,7 +366,8 @@ public interface WireFormat {
    * it, as the provider answers when its own content filter withholds an output (status 200; for
    * OpenAI's shapes {@code finish_reason: "content_filter"}, as Azure OpenAI answers), the rest of
    * the document (id, model, usage) kept; {@code document} is null when the answer was too large to
-   * hold. Called only when {@link #readsAnswers()}.
+   * hold ({@code []} when the part held began an array: a Gemini array stream, withheld as an
+   * array). Called only when {@link #readsAnswers()}.
    *
    * @param category what was found, where the shape has room to say it
    * @throws UnsupportedOperationException when the format names no {@link #answerShape()}

@@ -1087,6 +1087,42 @@ class ContentSafetyTest {
   }
 
   @Test
+  void aGeminiArrayStreamAboveTheHeldBoundIsWithheldAsAnArray() throws Exception {
+    // An array stream too large to hold, withheld by maxHeldAnswerBytes(.., BLOCK), must still be
+    // the array the client's parser expects, not a lone response object.
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("forbidden")
+                .screenAnswers(10, 6)
+                .maxHeldAnswerBytes(100, SafetyAction.BLOCK));
+    String array =
+        "[{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\""
+            + "z".repeat(300)
+            + "\"}]},\"finishReason\":\"STOP\",\"index\":0}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":4,"
+            + "\"totalTokenCount\":13}}]";
+    backend.enqueue(json(array));
+    String path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
+
+    String appSaw;
+    try (Response response = post(client, path, request)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+    assertThat(appSaw).doesNotContain("zzz");
+    JsonNode withheld = tree(appSaw);
+    assertThat(withheld.isArray()).as(appSaw).isTrue();
+    assertThat(withheld.path(0).path("candidates").path(0).path("finishReason").textValue())
+        .isEqualTo("SAFETY");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().check()).isEqualTo("answer-size");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
+  }
+
+  @Test
   void aCleanStreamPassesUnchanged() throws Exception {
     OkHttpClient client =
         governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
