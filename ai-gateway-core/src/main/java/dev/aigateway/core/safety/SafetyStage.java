@@ -108,6 +108,14 @@ public final class SafetyStage implements CallStage {
     if (format.readsPromptTexts() && !request.bodyUnderstood() && request.rawBody().length > 0) {
       return unreadable(request);
     }
+    if (!format.readsPromptTexts()
+        && (!safety.rules().isEmpty()
+            || !safety.promptChecks().isEmpty()
+            || safety.maxMessages() > 0)) {
+      // A format whose prompts are not read (Bedrock InvokeModel on a model other than Claude, its
+      // body the model's own): no text check saw the prompt, so the call is not said to pass them.
+      note(SafetyOutcome.FLAGGED, "unreadable-prompt", "format-not-read");
+    }
     if (!safety.rules().isEmpty()) {
       boolean redact = false;
       List<TextRule> rules = safety.rules();

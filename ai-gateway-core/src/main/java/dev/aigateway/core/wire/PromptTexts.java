@@ -98,6 +98,22 @@ public final class PromptTexts {
             "parts",
             List.of(),
             List.of("contents"));
+
+    /**
+     * Bedrock's Converse requests: the {@code text} of the content blocks of {@code system} and
+     * {@code messages} (a guard block's {@code guardContent.text.text} and a {@code toolResult}'s
+     * text blocks included).
+     */
+    static final Shape CONVERSE =
+        new Shape(
+            Set.of("system", "messages"),
+            Set.of("text"),
+            Map.of("system", "system"),
+            Set.of(),
+            List.of("messages"),
+            "content",
+            List.of("system"),
+            List.of("messages"));
   }
 
   private PromptTexts() {}

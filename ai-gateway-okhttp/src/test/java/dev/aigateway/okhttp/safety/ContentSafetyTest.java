@@ -315,6 +315,121 @@ class ContentSafetyTest {
           + "\"candidatesTokenCount\":2,\"totalTokenCount\":22}}";
 
   @Test
+  void bedrockPromptsAreCheckedAndAnUnreadOneIsNotCalledPassed() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    String converse = "/model/anthropic.claude-3-haiku-20240307-v1:0/converse";
+    String claude = "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke";
+    String titan = "/model/amazon.titan-text-express-v1/invoke";
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getUrl().encodedPath();
+            return json(
+                path.endsWith("/converse")
+                    ? "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":"
+                        + "[{\"text\":\"Done.\"}]}},\"stopReason\":\"end_turn\","
+                        + "\"usage\":{\"inputTokens\":9,\"outputTokens\":2,\"totalTokens\":11}}"
+                    : path.contains("claude")
+                        ? ANTHROPIC_ANSWER
+                        : "{\"inputTextTokenCount\":5,\"results\":[{\"tokenCount\":2,"
+                            + "\"outputText\":\"Done.\",\"completionReason\":\"FINISH\"}]}");
+          }
+        });
+
+    // Converse (a denied phrase in the system blocks, one split between two text blocks) and
+    // Claude on Bedrock (in a message): refused before any backend is called.
+    List<String[]> blocked =
+        List.of(
+            new String[] {
+              converse,
+              "{\"system\":[{\"text\":\"Brief on Project Falcon.\"}],\"messages\":[{\"role\":"
+                  + "\"user\",\"content\":[{\"text\":\"Go on.\"}]}]}"
+            },
+            new String[] {
+              converse,
+              "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"about project\"},"
+                  + "{\"text\":\"falcon plans\"}]}]}"
+            },
+            new String[] {
+              claude,
+              "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":50,\"messages\":"
+                  + "[{\"role\":\"user\",\"content\":\"Tell me of project falcon\"}]}"
+            });
+    for (String[] call : blocked) {
+      try (Response response = post(client, call[0], call[1])) {
+        assertThat(response.code()).as(call[1]).isEqualTo(400);
+        assertThat(tree(response.body().string()).path("message").textValue())
+            .contains("content safety");
+      }
+      GatewayEvent event = event();
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+    // Data to redact in a body the application signed (SigV4): rewriting it would break the
+    // signature, so the call is refused rather than sent unredacted.
+    String withMail =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"mail jane@corp.example\"}]}],"
+            + "\"inferenceConfig\":{\"temperature\":0.70}}";
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url(converse))
+                    .header(
+                        "Authorization",
+                        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/us-east-1/bedrock/"
+                            + "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
+                    .post(RequestBody.create(withMail, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).doesNotContain("jane");
+    }
+    GatewayEvent redaction = event();
+    assertThat(redaction.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(redaction.safety().check()).isEqualTo("redaction");
+    assertThat(backend.getRequestCount()).isZero();
+
+    // Unsigned by the application (the gateway's backend signs, or none is needed): masked, every
+    // other byte as written.
+    try (Response response = post(client, converse, withMail)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(withMail.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+
+    // A clean Converse prompt passes, checked.
+    try (Response response =
+        post(
+            client,
+            converse,
+            "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+
+    // InvokeModel on another model: its body is the model's own and is not read, so the event
+    // must not say the prompt passed its checks.
+    try (Response response = post(client, titan, "{\"inputText\":\"Tell me of project falcon\"}")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    GatewayEvent unread = event();
+    assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(unread.safety().category()).isEqualTo("format-not-read");
+  }
+
+  @Test
   void anthropicAndGeminiPromptsAreCheckedAsOpenAisAre() throws Exception {
     OkHttpClient client =
         governed(
