@@ -451,6 +451,12 @@ public final class SafetyStage implements CallStage {
     if (!safety.screensAnswers() || !exchange.eventStream()) {
       return body;
     }
+    if (!exchange.request().format().readsEventTexts()) {
+      // A stream whose texts are not read (Bedrock's binary event streams): passed untouched, as
+      // it comes, and not said to have passed a screening it did not get.
+      note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
+      return body;
+    }
     if (outcome == SafetyOutcome.NONE) {
       outcome = SafetyOutcome.PASSED;
     }

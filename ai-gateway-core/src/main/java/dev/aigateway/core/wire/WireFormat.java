@@ -323,6 +323,15 @@ public interface WireFormat {
    */
   default void eventText(byte[] data, int from, int to, EventTexts sink) {}
 
+  /**
+   * Whether this format's streams are server-sent events whose answer texts {@link #eventText}
+   * reads, so that content safety screens them; false (the default) for a format whose streams it
+   * does not read (Bedrock's binary event streams), which then pass untouched, as they come.
+   */
+  default boolean readsEventTexts() {
+    return false;
+  }
+
   /** Receives the answer texts of a stream event ({@link #eventText}). */
   @FunctionalInterface
   interface EventTexts {
