@@ -425,6 +425,22 @@ class ContentSafetyTest {
       response.body().string();
     }
     assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    backend.takeRequest();
+
+    // A Converse assistant turn's reasoning is the model's, signed by it: neither read nor
+    // rewritten (a rewritten one fails Bedrock's signature check); the user's text is masked.
+    String reasoning =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]},{\"role\":"
+            + "\"assistant\",\"content\":[{\"reasoningContent\":{\"reasoningText\":{\"text\":"
+            + "\"Ask ann@corp.example\",\"signature\":\"sig\"}}},{\"text\":\"Sure.\"}]},"
+            + "{\"role\":\"user\",\"content\":[{\"text\":\"cc bob@corp.example\"}]}]}";
+    try (Response response = post(client, converse, reasoning)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(reasoning.replace("bob@corp.example", "[REDACTED:EMAIL]"));
 
     // InvokeModel on another model: its body is the model's own and is not read, so the event
     // must not say the prompt passed its checks.
