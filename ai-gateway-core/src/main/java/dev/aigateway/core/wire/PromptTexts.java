@@ -50,7 +50,8 @@ public final class PromptTexts {
    * @param partFields the top-level fields that are an array of one message's parts
    * @param countedFields the fields counted as messages (an array by its items, a string as one)
    * @param skippedKeys the keys whose values hold no text of the caller's and are neither read nor
-   *     rewritten (Converse's {@code reasoningContent}: the model's own, signed by it)
+   *     rewritten (Converse's {@code reasoningContent}: the model's own, signed by it; its {@code
+   *     toolUse}: a tool call's arguments)
    */
   record Shape(
       Set<String> topFields,
@@ -109,7 +110,8 @@ public final class PromptTexts {
      * Bedrock's Converse requests: the {@code text} of the content blocks of {@code system} and
      * {@code messages} (a guard block's {@code guardContent.text.text} and a {@code toolResult}'s
      * text blocks included); not a {@code reasoningContent} block's, which the model wrote and
-     * signed (a rewritten one would fail Bedrock's signature check).
+     * signed (a rewritten one would fail Bedrock's signature check), nor a {@code toolUse} block's
+     * {@code input} (a tool call's arguments).
      */
     static final Shape CONVERSE =
         new Shape(
@@ -121,7 +123,7 @@ public final class PromptTexts {
             "content",
             List.of("system"),
             List.of("messages"),
-            Set.of("reasoningContent"));
+            Set.of("reasoningContent", "toolUse"));
   }
 
   private PromptTexts() {}

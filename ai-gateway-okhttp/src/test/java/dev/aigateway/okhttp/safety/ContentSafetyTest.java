@@ -432,7 +432,9 @@ class ContentSafetyTest {
     String reasoning =
         "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]},{\"role\":"
             + "\"assistant\",\"content\":[{\"reasoningContent\":{\"reasoningText\":{\"text\":"
-            + "\"Ask ann@corp.example\",\"signature\":\"sig\"}}},{\"text\":\"Sure.\"}]},"
+            + "\"Ask ann@corp.example\",\"signature\":\"sig\"}}},{\"text\":\"Sure.\"},"
+            + "{\"toolUse\":{\"toolUseId\":\"t1\",\"name\":\"mail\",\"input\":"
+            + "{\"text\":\"dan@corp.example\"}}}]},"
             + "{\"role\":\"user\",\"content\":[{\"text\":\"cc bob@corp.example\"}]}]}";
     try (Response response = post(client, converse, reasoning)) {
       assertThat(response.code()).isEqualTo(200);
