@@ -50,6 +50,9 @@ public final class SafetyStage implements CallStage {
   /** How a message's text parts are joined to be read as one: directly, and by a line break. */
   private static final String[] PART_JOINS = {"", "\n"};
 
+  /** The document an answer too large to hold is withheld from when it is a JSON array. */
+  private static final byte[] EMPTY_ARRAY = {'[', ']'};
+
   private final Exchange exchange;
   private final ContentSafety safety;
   private final Spans spans = new Spans();
@@ -104,6 +107,14 @@ public final class SafetyStage implements CallStage {
     WireFormat format = request.format();
     if (format.readsPromptTexts() && !request.bodyUnderstood() && request.rawBody().length > 0) {
       return unreadable(request);
+    }
+    if (!format.readsPromptTexts()
+        && (!safety.rules().isEmpty()
+            || !safety.promptChecks().isEmpty()
+            || safety.maxMessages() > 0)) {
+      // A format whose prompts are not read (Bedrock InvokeModel on a model other than Claude, its
+      // body the model's own): no text check saw the prompt, so the call is not said to pass them.
+      note(SafetyOutcome.FLAGGED, "unreadable-prompt", "format-not-read");
     }
     if (!safety.rules().isEmpty()) {
       boolean redact = false;
@@ -440,6 +451,12 @@ public final class SafetyStage implements CallStage {
     if (!safety.screensAnswers() || !exchange.eventStream()) {
       return body;
     }
+    if (!exchange.request().format().readsEventTexts()) {
+      // A stream whose texts are not read (Bedrock's binary event streams): passed untouched, as
+      // it comes, and not said to have passed a screening it did not get.
+      note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
+      return body;
+    }
     if (outcome == SafetyOutcome.NONE) {
       outcome = SafetyOutcome.PASSED;
     }
@@ -554,7 +571,10 @@ public final class SafetyStage implements CallStage {
     if (held > max) {
       if (safety.oversizedAnswer() == SafetyAction.BLOCK) {
         markAnswerBlocked("answer-size", "too-large");
-        withheldAnswer = format.withheldAnswer(null, "too-large");
+        // Only its start was held: withheld from a minimal document of the shape, an empty array
+        // when the answer is one (a Gemini array stream), so the client still reads an array.
+        withheldAnswer =
+            format.withheldAnswer(startsArray(buffer, held) ? EMPTY_ARRAY : null, "too-large");
       } else {
         note(SafetyOutcome.FLAGGED, "answer-size", "too-large");
       }
@@ -565,6 +585,17 @@ public final class SafetyStage implements CallStage {
       withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
     }
     return heldAnswer(document, held, null, null);
+  }
+
+  /** Whether the first byte of {@code held[0, length)} other than JSON white space is {@code [}. */
+  private static boolean startsArray(byte[] held, int length) {
+    for (int i = 0; i < length; i++) {
+      byte b = held[i];
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return b == '[';
+      }
+    }
+    return false;
   }
 
   /**

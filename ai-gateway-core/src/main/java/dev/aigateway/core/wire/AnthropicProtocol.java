@@ -168,6 +168,11 @@ interface AnthropicProtocol extends WireFormat {
    * Tool input and thinking deltas are not answer text.
    */
   @Override
+  default boolean readsEventTexts() {
+    return true;
+  }
+
+  @Override
   default void eventText(byte[] data, int from, int to, EventTexts sink) {
     JsonNode event = Json.parseOrNull(data, from, to - from);
     if (event == null

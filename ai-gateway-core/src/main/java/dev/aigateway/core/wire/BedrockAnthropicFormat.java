@@ -60,6 +60,12 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return AnthropicPrompt.estimate(counter, body);
   }
 
+  /** Anthropic's Messages request: {@code system} and {@code messages}, as on Anthropic's API. */
+  @Override
+  PromptTexts.Shape promptShape() {
+    return PromptTexts.Shape.ANTHROPIC;
+  }
+
   /**
    * The message read as Anthropic's (its usage, model and text); the token counts of Bedrock's
    * response headers stand when it reports no usage.

@@ -698,6 +698,12 @@ final class BedrockConverseFormat extends BedrockFormat {
     return new Replayed(body, stream ? EventStreamBody.CONTENT_TYPE : JSON_TYPE);
   }
 
+  /** Converse's content blocks of {@code system} and {@code messages}. */
+  @Override
+  PromptTexts.Shape promptShape() {
+    return PromptTexts.Shape.CONVERSE;
+  }
+
   @Override
   public AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.BEDROCK_CONVERSE;

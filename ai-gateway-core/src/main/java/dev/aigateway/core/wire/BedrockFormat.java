@@ -257,6 +257,79 @@ abstract class BedrockFormat implements ModelInPath {
   /** Reads this operation's JSON answer, once it is whole. */
   abstract JsonBody.DocumentReader documentReader();
 
+  /**
+   * Where content safety reads this format's prompt texts (Converse's content blocks, Claude on
+   * Bedrock's Messages request), or null when its body is the model's own and is not read.
+   */
+  PromptTexts.@Nullable Shape promptShape() {
+    return null;
+  }
+
+  /** The prompt texts content safety checks, by {@link #promptShape()}; none when it reads none. */
+  @Override
+  public final List<dev.aigateway.api.spi.ContentText> promptTexts(WireRequest request) {
+    PromptTexts.Shape shape = promptShape();
+    ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.of(body, shape);
+  }
+
+  @Override
+  public final List<List<String>> promptTextParts(WireRequest request) {
+    PromptTexts.Shape shape = promptShape();
+    ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
+    return body == null ? List.of() : PromptTexts.parts(body, shape);
+  }
+
+  @Override
+  public final boolean readsPromptTexts() {
+    return promptShape() != null;
+  }
+
+  /**
+   * The body with its prompt texts rewritten (content safety's redaction), unless the application
+   * signed it: a SigV4 signature of the application's ({@code Authorization: AWS4-HMAC-SHA256 ...}
+   * or a presigned URL's {@code X-Amz-Signature}) covers the body, and a rewritten body would be
+   * refused by AWS, so then null, and content safety refuses the call rather than send the data. An
+   * unsigned body is the gateway's to sign (a backend's {@code signer}, after this stage) or is
+   * sent with a key that does not cover it.
+   */
+  @Override
+  public final byte @Nullable [] redactedBody(
+      WireRequest request, java.util.function.UnaryOperator<String> redactor) {
+    PromptTexts.Shape shape = promptShape();
+    if (shape == null || signedByApplication(request)) {
+      return null;
+    }
+    return PromptTexts.redact(request.rawBody(), shape, redactor);
+  }
+
+  @Override
+  public final @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return request instanceof BedrockRequest bedrock && !signedByApplication(request)
+        ? bedrock.withBody(body)
+        : null;
+  }
+
+  /** Whether the application's request carries a SigV4 signature, which covers its body. */
+  static boolean signedByApplication(WireRequest request) {
+    for (String authorization : request.headers("Authorization")) {
+      if (authorization.regionMatches(true, 0, "AWS4-", 0, 5)) {
+        return true;
+      }
+    }
+    String url = request.url();
+    int query = url.indexOf('?');
+    return query >= 0
+        && url.substring(query).toLowerCase(java.util.Locale.ROOT).contains("x-amz-signature=");
+  }
+
+  @Override
+  public final int messageCount(WireRequest request) {
+    PromptTexts.Shape shape = promptShape();
+    ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
+    return body == null ? 0 : PromptTexts.messageCount(body, shape);
+  }
+
   @Override
   public final boolean asksForStreamUsage() {
     return false;

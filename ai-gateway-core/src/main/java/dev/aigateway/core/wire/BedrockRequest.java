@@ -22,6 +22,11 @@ final class BedrockRequest extends TreeRequest {
     this.format = format;
   }
 
+  /** The same request with {@code body} in place of the application's (content safety's). */
+  BedrockRequest withBody(byte[] body) {
+    return new BedrockRequest(format, match, clientWith(body), maxParsedBodyBytes());
+  }
+
   /** {@code aws.bedrock}, as the OpenTelemetry GenAI conventions name Amazon Bedrock. */
   @Override
   public String provider() {

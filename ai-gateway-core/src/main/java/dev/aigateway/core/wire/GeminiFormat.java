@@ -792,6 +792,11 @@ final class GeminiFormat implements ModelInPath {
    * own); thought summaries ({@code "thought": true}) are not answer text.
    */
   @Override
+  public boolean readsEventTexts() {
+    return true;
+  }
+
+  @Override
   public void eventText(byte[] data, int from, int to, EventTexts sink) {
     JsonNode event = Json.parseOrNull(data, from, to - from);
     JsonNode candidates = event == null ? null : event.get("candidates");

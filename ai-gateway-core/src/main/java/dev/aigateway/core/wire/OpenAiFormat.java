@@ -328,6 +328,11 @@ abstract class OpenAiFormat implements WireFormat {
    * {@code delta}.
    */
   @Override
+  public final boolean readsEventTexts() {
+    return true;
+  }
+
+  @Override
   public final void eventText(byte[] data, int from, int to, EventTexts sink) {
     JsonNode event = Json.parseOrNull(data, from, to - from);
     if (event == null || !event.isObject()) {

@@ -49,6 +49,9 @@ public final class PromptTexts {
    * @param partsKey the key of a message's array of parts
    * @param partFields the top-level fields that are an array of one message's parts
    * @param countedFields the fields counted as messages (an array by its items, a string as one)
+   * @param skippedKeys the keys whose values hold no text of the caller's and are neither read nor
+   *     rewritten (Converse's {@code reasoningContent}: the model's own, signed by it; its {@code
+   *     toolUse}: a tool call's arguments)
    */
   record Shape(
       Set<String> topFields,
@@ -58,7 +61,8 @@ public final class PromptTexts {
       List<String> messageFields,
       String partsKey,
       List<String> partFields,
-      List<String> countedFields) {
+      List<String> countedFields,
+      Set<String> skippedKeys) {
 
     /** OpenAI's chat, Responses, completions and embeddings requests. */
     static final Shape OPENAI =
@@ -70,7 +74,8 @@ public final class PromptTexts {
             List.of("messages", "input"),
             "content",
             List.of(),
-            List.of("messages", "input", "prompt"));
+            List.of("messages", "input", "prompt"),
+            Set.of());
 
     /** Anthropic's Messages requests: {@code system} and {@code messages}. */
     static final Shape ANTHROPIC =
@@ -82,7 +87,8 @@ public final class PromptTexts {
             List.of("messages"),
             "content",
             List.of("system"),
-            List.of("messages"));
+            List.of("messages"),
+            Set.of());
 
     /**
      * Gemini's requests: the parts of {@code contents} and of the system instruction (either
@@ -97,7 +103,27 @@ public final class PromptTexts {
             List.of("contents"),
             "parts",
             List.of(),
-            List.of("contents"));
+            List.of("contents"),
+            Set.of());
+
+    /**
+     * Bedrock's Converse requests: the {@code text} of the content blocks of {@code system} and
+     * {@code messages} (a guard block's {@code guardContent.text.text} and a {@code toolResult}'s
+     * text blocks included); not a {@code reasoningContent} block's, which the model wrote and
+     * signed (a rewritten one would fail Bedrock's signature check), nor a {@code toolUse} block's
+     * {@code input} (a tool call's arguments).
+     */
+    static final Shape CONVERSE =
+        new Shape(
+            Set.of("system", "messages"),
+            Set.of("text"),
+            Map.of("system", "system"),
+            Set.of(),
+            List.of("messages"),
+            "content",
+            List.of("system"),
+            List.of("messages"),
+            Set.of("reasoningContent", "toolUse"));
   }
 
   private PromptTexts() {}
@@ -140,7 +166,9 @@ public final class PromptTexts {
         itemRole = "tool";
       }
       for (var member : node.properties()) {
-        collect(member.getValue(), member.getKey(), itemRole, shape, out);
+        if (!shape.skippedKeys().contains(member.getKey())) {
+          collect(member.getValue(), member.getKey(), itemRole, shape, out);
+        }
       }
     }
   }
@@ -243,6 +271,10 @@ public final class PromptTexts {
                         : p.currentName();
             if (depth == 1) {
               topField = key;
+            }
+            if (key != null && shape.skippedKeys().contains(key)) {
+              p.skipChildren(); // its end token is consumed: the depth stays as it was
+              continue;
             }
             if (depth == keys.length) {
               keys = java.util.Arrays.copyOf(keys, depth * 2);

@@ -323,6 +323,15 @@ public interface WireFormat {
    */
   default void eventText(byte[] data, int from, int to, EventTexts sink) {}
 
+  /**
+   * Whether this format's streams are server-sent events whose answer texts {@link #eventText}
+   * reads, so that content safety screens them; false (the default) for a format whose streams it
+   * does not read (Bedrock's binary event streams), which then pass untouched, as they come.
+   */
+  default boolean readsEventTexts() {
+    return false;
+  }
+
   /** Receives the answer texts of a stream event ({@link #eventText}). */
   @FunctionalInterface
   interface EventTexts {
@@ -366,7 +375,8 @@ public interface WireFormat {
    * it, as the provider answers when its own content filter withholds an output (status 200; for
    * OpenAI's shapes {@code finish_reason: "content_filter"}, as Azure OpenAI answers), the rest of
    * the document (id, model, usage) kept; {@code document} is null when the answer was too large to
-   * hold. Called only when {@link #readsAnswers()}.
+   * hold ({@code []} when the part held began an array: a Gemini array stream, withheld as an
+   * array). Called only when {@link #readsAnswers()}.
    *
    * @param category what was found, where the shape has room to say it
    * @throws UnsupportedOperationException when the format names no {@link #answerShape()}

@@ -2,6 +2,7 @@ package dev.aigateway.okhttp.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
@@ -20,26 +21,34 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
+import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Closing;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.MediaType;
+import okhttp3.OkHttp;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSink;
+import okio.BufferedSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -313,6 +322,219 @@ class ContentSafetyTest {
       "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Done.\"}]},"
           + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":20,"
           + "\"candidatesTokenCount\":2,\"totalTokenCount\":22}}";
+
+  @Test
+  void bedrockPromptsAreCheckedAndAnUnreadOneIsNotCalledPassed() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    String converse = "/model/anthropic.claude-3-haiku-20240307-v1:0/converse";
+    String claude = "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke";
+    String titan = "/model/amazon.titan-text-express-v1/invoke";
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getUrl().encodedPath();
+            return json(
+                path.endsWith("/converse")
+                    ? "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":"
+                        + "[{\"text\":\"Done.\"}]}},\"stopReason\":\"end_turn\","
+                        + "\"usage\":{\"inputTokens\":9,\"outputTokens\":2,\"totalTokens\":11}}"
+                    : path.contains("claude")
+                        ? ANTHROPIC_ANSWER
+                        : "{\"inputTextTokenCount\":5,\"results\":[{\"tokenCount\":2,"
+                            + "\"outputText\":\"Done.\",\"completionReason\":\"FINISH\"}]}");
+          }
+        });
+
+    // Converse (a denied phrase in the system blocks, one split between two text blocks) and
+    // Claude on Bedrock (in a message): refused before any backend is called.
+    List<String[]> blocked =
+        List.of(
+            new String[] {
+              converse,
+              "{\"system\":[{\"text\":\"Brief on Project Falcon.\"}],\"messages\":[{\"role\":"
+                  + "\"user\",\"content\":[{\"text\":\"Go on.\"}]}]}"
+            },
+            new String[] {
+              converse,
+              "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"about project\"},"
+                  + "{\"text\":\"falcon plans\"}]}]}"
+            },
+            new String[] {
+              claude,
+              "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":50,\"messages\":"
+                  + "[{\"role\":\"user\",\"content\":\"Tell me of project falcon\"}]}"
+            });
+    for (String[] call : blocked) {
+      try (Response response = post(client, call[0], call[1])) {
+        assertThat(response.code()).as(call[1]).isEqualTo(400);
+        assertThat(tree(response.body().string()).path("message").textValue())
+            .contains("content safety");
+      }
+      GatewayEvent event = event();
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+    // Data to redact in a body the application signed (SigV4): rewriting it would break the
+    // signature, so the call is refused rather than sent unredacted.
+    String withMail =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"mail jane@corp.example\"}]}],"
+            + "\"inferenceConfig\":{\"temperature\":0.70}}";
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url(converse))
+                    .header(
+                        "Authorization",
+                        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/us-east-1/bedrock/"
+                            + "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
+                    .post(RequestBody.create(withMail, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).doesNotContain("jane");
+    }
+    GatewayEvent redaction = event();
+    assertThat(redaction.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(redaction.safety().check()).isEqualTo("redaction");
+    assertThat(backend.getRequestCount()).isZero();
+
+    // Unsigned by the application (the gateway's backend signs, or none is needed): masked, every
+    // other byte as written.
+    try (Response response = post(client, converse, withMail)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(withMail.replace("jane@corp.example", "[REDACTED:EMAIL]"));
+
+    // A clean Converse prompt passes, checked.
+    try (Response response =
+        post(
+            client,
+            converse,
+            "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    backend.takeRequest();
+
+    // A Converse assistant turn's reasoning is the model's, signed by it: neither read nor
+    // rewritten (a rewritten one fails Bedrock's signature check); the user's text is masked.
+    String reasoning =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]},{\"role\":"
+            + "\"assistant\",\"content\":[{\"reasoningContent\":{\"reasoningText\":{\"text\":"
+            + "\"Ask ann@corp.example\",\"signature\":\"sig\"}}},{\"text\":\"Sure.\"},"
+            + "{\"toolUse\":{\"toolUseId\":\"t1\",\"name\":\"mail\",\"input\":"
+            + "{\"text\":\"dan@corp.example\"}}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"text\":\"cc bob@corp.example\"}]}]}";
+    try (Response response = post(client, converse, reasoning)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(reasoning.replace("bob@corp.example", "[REDACTED:EMAIL]"));
+
+    // InvokeModel on another model: its body is the model's own and is not read, so the event
+    // must not say the prompt passed its checks.
+    try (Response response = post(client, titan, "{\"inputText\":\"Tell me of project falcon\"}")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    GatewayEvent unread = event();
+    assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(unread.safety().category()).isEqualTo("format-not-read");
+  }
+
+  @Test
+  void aBedrockEventStreamIsNotHeldAndNotSaidToHavePassedItsScreening() throws Exception {
+    // a body written from a callback needs OkHttp 5's MockWebServer
+    assumeTrue(OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
+    // Bedrock's binary event stream: its answer texts are not read, so it must pass as it comes
+    // (the backend sends its first messages, then waits until the application has read them) and
+    // the event must not say the answer passed a screening it did not get.
+    OkHttpClient client =
+        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+    ByteArrayOutputStream first = new ByteArrayOutputStream();
+    first.writeBytes(
+        EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode());
+    first.writeBytes(
+        EventStreamMessage.event(
+                "contentBlockDelta",
+                utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hello there\"}}"))
+            .encode());
+    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+    rest.writeBytes(
+        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
+    rest.writeBytes(
+        EventStreamMessage.event(
+                "metadata",
+                utf8(
+                    "{\"usage\":{\"inputTokens\":9,\"outputTokens\":2,\"totalTokens\":11},"
+                        + "\"metrics\":{\"latencyMs\":10}}"))
+            .encode());
+    byte[] head = first.toByteArray();
+    byte[] tail = rest.toByteArray();
+    CountDownLatch appReadTheStart = new CountDownLatch(1);
+    backend.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+            .body(
+                new MockResponseBody() {
+                  @Override
+                  public long getContentLength() {
+                    return head.length + tail.length;
+                  }
+
+                  @Override
+                  public void writeTo(BufferedSink sink) throws IOException {
+                    sink.write(head).flush();
+                    try {
+                      if (!appReadTheStart.await(5, TimeUnit.SECONDS)) {
+                        return; // the test fails below: the application never saw the start
+                      }
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                    sink.write(tail).flush();
+                  }
+                })
+            .build());
+
+    try (Response response =
+        post(
+            client,
+            "/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream",
+            "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      BufferedSource source = response.body().source();
+      assertThat(source.readByteArray(head.length)).isEqualTo(head);
+      appReadTheStart.countDown();
+      assertThat(source.readByteArray()).isEqualTo(tail);
+    }
+    GatewayEvent event = event();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(11);
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(event.safety().check()).isEqualTo("unreadable-answer");
+    assertThat(event.safety().category()).isEqualTo("format-not-read");
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
 
   @Test
   void anthropicAndGeminiPromptsAreCheckedAsOpenAisAre() throws Exception {
@@ -1084,6 +1306,42 @@ class ContentSafetyTest {
           .isEqualTo(array.replace("forb", "cl").replace("idden", "ean"));
     }
     assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
+  @Test
+  void aGeminiArrayStreamAboveTheHeldBoundIsWithheldAsAnArray() throws Exception {
+    // An array stream too large to hold, withheld by maxHeldAnswerBytes(.., BLOCK), must still be
+    // the array the client's parser expects, not a lone response object.
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("forbidden")
+                .screenAnswers(10, 6)
+                .maxHeldAnswerBytes(100, SafetyAction.BLOCK));
+    String array =
+        "[{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\""
+            + "z".repeat(300)
+            + "\"}]},\"finishReason\":\"STOP\",\"index\":0}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":4,"
+            + "\"totalTokenCount\":13}}]";
+    backend.enqueue(json(array));
+    String path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
+
+    String appSaw;
+    try (Response response = post(client, path, request)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+    assertThat(appSaw).doesNotContain("zzz");
+    JsonNode withheld = tree(appSaw);
+    assertThat(withheld.isArray()).as(appSaw).isTrue();
+    assertThat(withheld.path(0).path("candidates").path(0).path("finishReason").textValue())
+        .isEqualTo("SAFETY");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().check()).isEqualTo("answer-size");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
   }
 
   @Test
