@@ -757,6 +757,29 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aLocalRefusalEchoesTheRequestIdExactlyAsTheClientWroteIt() throws Exception {
+    // A client matches an answer to its request by the id it sent: a number beyond a double's
+    // range, or written with an exponent or trailing zeros, comes back as written, not as the
+    // parser's reading of it ("Infinity", 100.0).
+    OkHttpClient client = client(github());
+
+    for (String id : new String[] {"1e400", "-1E+400", "1E2", "1.50", "-0", "\"\\u0061\""}) {
+      String body =
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + id
+              + ",\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}";
+
+      String answer = post(client, "alice", body);
+
+      assertThat(answer).as(id).startsWith("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":");
+      assertThat(JSON.readTree(answer).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
     // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
     OkHttpClient client = client(github());
