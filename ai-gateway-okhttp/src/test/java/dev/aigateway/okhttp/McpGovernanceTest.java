@@ -1095,6 +1095,36 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolPolicyAppliesToItsToolNamedInAnotherCaseAsAccessPatternsDo() throws Exception {
+    // Access patterns ignore case, and a server may too: a tool's own limits are not escaped by
+    // naming it "GET_ISSUE".
+    OkHttpClient client =
+        client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(1)));
+
+    post(client, "alice", call(1, "get_issue", "{}"));
+    JsonNode refused = JSON.readTree(post(client, "alice", call(2, "GET_Issue", "{}")));
+
+    assertThat(refused.path("error").path("code").asInt()).isEqualTo(AgentGovernance.LIMITED_CODE);
+    assertThat(refused.path("error").path("data").path("limit").asText())
+        .isEqualTo("mcp:github/tool:get_issue/request-rate");
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.LIMITED);
+  }
+
+  @Test
+  void twoToolPoliciesWhoseNamesDifferOnlyInCaseAreRefusedAtBuildTime() {
+    McpServer.Builder server = github().tool("get_issue", ToolPolicy.builder().callsPerMinute(1));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> server.tool("Get_Issue", ToolPolicy.builder().callsPerMinute(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Get_Issue")
+        .hasMessageContaining("github")
+        .hasMessageContaining("get_issue");
+  }
+
+  @Test
   void argumentsAboveTheCapAreRefusedBeforeSending() throws Exception {
     OkHttpClient client = client(github().maxArgumentBytes(64));
 
