@@ -195,6 +195,31 @@ class BackgroundResponsesTest {
     assertThat(used(gateway)).isEqualTo(3 * allowance);
   }
 
+  @Test
+  void aTimeToLiveOfCenturiesOrForeverKeepsACallUntilItIsPolled() throws Exception {
+    // Longer than a long of milliseconds (ChronoUnit.FOREVER's), a time to live saturates: the
+    // call waits for its poll however long that takes, it is neither refused nor expired at once.
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE),
+            Duration.ofMillis(Long.MAX_VALUE))) {
+      AiGateway gateway = gateway().backgroundResponses(10, 1 << 20, forever).build();
+      OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+      start(client, "resp_1");
+      clock.advance(Duration.ofDays(3650));
+      start(client, "resp_2");
+
+      assertThat(events.none()).as("%s", forever).isTrue();
+      assertThat(gateway.backgroundResponses().size()).as("%s", forever).isEqualTo(2);
+      String completed = response("resp_1", "completed", usage(12, 42));
+      get(client, "/v1/responses/resp_1", completed);
+      assertThat(events.next().usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+      assertThat(gateway.settleBackgroundResponses()).isEqualTo(1); // resp_2
+      events.next();
+    }
+  }
+
   /**
    * A background call never polled, on a gateway that makes no other call after it (an application
    * gone idle): once its time is up it is settled, with its event, by the gateway's timer, not left

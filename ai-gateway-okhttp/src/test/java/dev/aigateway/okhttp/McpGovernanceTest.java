@@ -244,6 +244,39 @@ class McpGovernanceTest {
     assertThat(event.tool().sessionId()).isEqualTo("session-1");
   }
 
+  @Test
+  void aListedToolNamedAlsoInAnotherCaseIsLeftOutOfAFilteredList() throws Exception {
+    // Go's JSON decoder reads "Name" as the name too, the last one winning: a client decoding so
+    // would see delete_repo where the gateway read get_issue. Such an entry is left out unless
+    // the caller may call the tool by each of its names.
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .body(
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                        + "{\"name\":\"get_issue\",\"Name\":\"delete_repo\",\"inputSchema\":{}},"
+                        + "{\"NAME\":\"delete_repo\",\"name\":\"list_issues\",\"inputSchema\":{}},"
+                        + "{\"name\":\"get_comment\",\"inputSchema\":{}},"
+                        + "{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}")
+                .build();
+          }
+        });
+    OkHttpClient client = client(github());
+
+    String alice = post(client, "alice", LIST);
+    String bob = post(client, "bob", LIST);
+
+    assertThat(toolNames(alice)).containsExactly("get_comment");
+    assertThat(alice).doesNotContain("delete_repo");
+    assertThat(toolNames(bob)).hasSize(4); // bob may call every tool: nothing to hide
+    events.next();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
   /** Answers every POST with {@code body} in {@code encoding}, as a server that compresses. */
   private void answerEncoded(String encoding, byte[] body) {
     server.setDispatcher(
@@ -757,6 +790,29 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aLocalRefusalEchoesTheRequestIdExactlyAsTheClientWroteIt() throws Exception {
+    // A client matches an answer to its request by the id it sent: a number beyond a double's
+    // range, or written with an exponent or trailing zeros, comes back as written, not as the
+    // parser's reading of it ("Infinity", 100.0).
+    OkHttpClient client = client(github());
+
+    for (String id : new String[] {"1e400", "-1E+400", "1E2", "1.50", "-0", "\"\\u0061\""}) {
+      String body =
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + id
+              + ",\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}";
+
+      String answer = post(client, "alice", body);
+
+      assertThat(answer).as(id).startsWith("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":");
+      assertThat(JSON.readTree(answer).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
     // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
     OkHttpClient client = client(github());
@@ -1069,6 +1125,36 @@ class McpGovernanceTest {
             ToolCallInfo.Outcome.OK,
             ToolCallInfo.Outcome.OK,
             ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aToolPolicyAppliesToItsToolNamedInAnotherCaseAsAccessPatternsDo() throws Exception {
+    // Access patterns ignore case, and a server may too: a tool's own limits are not escaped by
+    // naming it "GET_ISSUE".
+    OkHttpClient client =
+        client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(1)));
+
+    post(client, "alice", call(1, "get_issue", "{}"));
+    JsonNode refused = JSON.readTree(post(client, "alice", call(2, "GET_Issue", "{}")));
+
+    assertThat(refused.path("error").path("code").asInt()).isEqualTo(AgentGovernance.LIMITED_CODE);
+    assertThat(refused.path("error").path("data").path("limit").asText())
+        .isEqualTo("mcp:github/tool:get_issue/request-rate");
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.LIMITED);
+  }
+
+  @Test
+  void twoToolPoliciesWhoseNamesDifferOnlyInCaseAreRefusedAtBuildTime() {
+    McpServer.Builder server = github().tool("get_issue", ToolPolicy.builder().callsPerMinute(1));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> server.tool("Get_Issue", ToolPolicy.builder().callsPerMinute(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Get_Issue")
+        .hasMessageContaining("github")
+        .hasMessageContaining("get_issue");
   }
 
   @Test

@@ -139,7 +139,15 @@ public final class BackgroundResponses {
     checkBounds(maxPending, maxBodyBytes, timeToLive);
     this.maxPending = maxPending;
     this.maxBodyBytes = maxBodyBytes;
-    this.timeToLiveMillis = timeToLive.toMillis();
+    // Saturated: a time to live beyond a long of milliseconds (ChronoUnit.FOREVER's) is "until
+    // polled, settled or shut down".
+    long millis;
+    try {
+      millis = timeToLive.toMillis();
+    } catch (ArithmeticException e) {
+      millis = Long.MAX_VALUE;
+    }
+    this.timeToLiveMillis = millis;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
   }
@@ -223,7 +231,7 @@ public final class BackgroundResponses {
       release(bodyBytes);
       return false;
     }
-    Waiting kept = new Waiting(call, clock.millis() + timeToLiveMillis, bodyBytes);
+    Waiting kept = new Waiting(call, saturatedAdd(clock.millis(), timeToLiveMillis), bodyBytes);
     if (waiting.putIfAbsent(id, kept) != null) {
       release(bodyBytes);
       return false;
@@ -232,7 +240,7 @@ public final class BackgroundResponses {
       kept.timer =
           Expiry.TIMER.schedule(
               () -> expire(id, kept),
-              timeToLiveMillis + Expiry.MARGIN_MILLIS,
+              saturatedAdd(timeToLiveMillis, Expiry.MARGIN_MILLIS),
               TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       // no timer task: the call is settled by a poll, a sweep or settleAll, as ever
@@ -252,6 +260,11 @@ public final class BackgroundResponses {
     if (clock.millis() >= kept.expiresAtMillis) {
       settleOnAllowance(id, kept);
     }
+  }
+
+  /** {@code a + b} for a non-negative {@code b}, {@link Long#MAX_VALUE} where that overflows. */
+  private static long saturatedAdd(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
   }
 
   /** Gives back one call's place and its body's bytes. */

@@ -1157,7 +1157,7 @@ public final class AgentCall {
         JsonNode tool =
             dev.aigateway.core.wire.Json.parseOrNull(json, element.start(), element.length());
         String name = tool == null ? null : tool.path("name").textValue();
-        if (name == null || !peer.access.check(consumer, roles, name).allowed()) {
+        if (name == null || !everyNameAllowed(tool)) {
           continue;
         }
         if (!first) {
@@ -1179,6 +1179,27 @@ public final class AgentCall {
     } catch (IOException e) {
       return null; // not readable after all: passed as it is
     }
+  }
+
+  /**
+   * Whether the caller may call the listed tool by each of its names: its {@code name} and any
+   * member named so in another case ({@code "Name"}), which Go's JSON decoder reads as the name
+   * (the last one winning), so a client decoding that way may see another tool than {@code name}.
+   * An entry with a name the caller may not call, or one that is not a string, is left out.
+   */
+  private boolean everyNameAllowed(JsonNode tool) {
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> members = tool.fields();
+        members.hasNext(); ) {
+      Map.Entry<String, JsonNode> member = members.next();
+      if (!member.getKey().equalsIgnoreCase("name")) {
+        continue;
+      }
+      String name = member.getValue().textValue();
+      if (name == null || !peer.access.check(consumer, roles, name).allowed()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private synchronized void onEnded(boolean complete, @Nullable IOException failure) {

@@ -133,18 +133,34 @@ public final class McpServer {
       return this;
     }
 
-    /** Adds the policy of one tool, by its exact name; a tool's policy is set once. */
+    /**
+     * Adds the policy of one tool, by its name; a tool's policy is set once. It applies to a call
+     * naming the tool in any case ({@code GET_ISSUE} for {@code get_issue}), as access patterns
+     * match names, so two names that differ only in case are refused.
+     */
     public Builder tool(String toolName, ToolPolicy toolPolicy) {
       if (toolName == null || toolName.isBlank()) {
         throw new IllegalArgumentException(
             "a tool name must be non-blank but was '" + toolName + "'");
       }
       Objects.requireNonNull(toolPolicy, "toolPolicy");
-      ToolPolicy earlier = tools.putIfAbsent(toolName, toolPolicy);
-      if (earlier != null) {
-        throw new IllegalArgumentException(
-            "tool '" + toolName + "' of MCP server '" + name + "' already has " + earlier);
+      for (Map.Entry<String, ToolPolicy> earlier : tools.entrySet()) {
+        if (earlier.getKey().equalsIgnoreCase(toolName)) {
+          throw new IllegalArgumentException(
+              "tool '"
+                  + toolName
+                  + "' of MCP server '"
+                  + name
+                  + "' already has "
+                  + earlier.getValue()
+                  + (earlier.getKey().equals(toolName)
+                      ? ""
+                      : " as '"
+                          + earlier.getKey()
+                          + "' (tool policies apply to a name in any case)"));
+        }
       }
+      tools.put(toolName, toolPolicy);
       return this;
     }
 

@@ -6,10 +6,11 @@ import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.safety.ContentSafety;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,15 +66,19 @@ final class Peer {
     this.name = name;
     this.access = access;
     this.policy = policy;
-    this.tools = tools;
+    // A tool's policy applies to its name in any case, as access patterns match it (a server may
+    // match names so too): the name a call gives is looked up ignoring case.
+    Map<String, ToolPolicy> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    byName.putAll(tools);
+    this.tools = Collections.unmodifiableMap(byName);
     this.perConsumer = perConsumer;
     this.filterToolsList = filterToolsList;
     String prefix = (kind == ToolCallInfo.Kind.MCP ? "mcp:" : "a2a:") + name;
     this.specs = specs(prefix, policy);
-    Map<String, List<LimitSpec>> byTool = new HashMap<>();
+    Map<String, List<LimitSpec>> byTool = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     tools.forEach(
         (tool, toolPolicy) -> byTool.put(tool, specs(prefix + "/tool:" + tool, toolPolicy)));
-    this.toolSpecs = Map.copyOf(byTool);
+    this.toolSpecs = Collections.unmodifiableMap(byTool);
   }
 
   private static List<LimitSpec> specs(String id, ToolPolicy policy) {
@@ -92,7 +97,7 @@ final class Peer {
     return List.copyOf(list);
   }
 
-  /** The tool's own policy, or null. */
+  /** The tool's own policy (its name compared ignoring case, as access patterns do), or null. */
   @Nullable ToolPolicy tool(@Nullable String tool) {
     return tool == null ? null : tools.get(tool);
   }

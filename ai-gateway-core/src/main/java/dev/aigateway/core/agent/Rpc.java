@@ -29,8 +29,16 @@ final class Rpc {
     }
   }
 
-  /** One JSON-RPC message of a document or batch. */
-  record Message(JsonNode node, Span span, Map<String, Span> members) {
+  /**
+   * One JSON-RPC message of a document or batch; {@code rawId} is its {@code id} member's JSON text
+   * as written in the bytes (null when it has none, or when the message was not read from bytes).
+   */
+  record Message(JsonNode node, Span span, Map<String, Span> members, @Nullable String rawId) {
+
+    /** A message not read from bytes: its id, if any, is written as its parsed tree has it. */
+    Message(JsonNode node, Span span, Map<String, Span> members) {
+      this(node, span, members, null);
+    }
 
     @Nullable String method() {
       JsonNode method = node.get("method");
@@ -39,11 +47,17 @@ final class Rpc {
 
     /**
      * The id as JSON text ({@code 7}, {@code "a"}, {@code null}), or null for a notification (a
-     * message without an id: JSON-RPC 2.0 makes a request with {@code "id": null} a request).
+     * message without an id: JSON-RPC 2.0 makes a request with {@code "id": null} a request). It is
+     * the text the client wrote ({@code 1e400}, {@code 1.50}, {@code "\u0061"}), not the parser's
+     * reading of it ({@code "Infinity"}, {@code 1.5}, {@code "a"}): a local answer echoes it, and
+     * the client matches that answer by it.
      */
     @Nullable String id() {
       JsonNode id = node.get("id");
-      return id == null ? null : id.toString();
+      if (id == null) {
+        return null;
+      }
+      return rawId != null ? rawId : id.toString();
     }
 
     /**
@@ -255,7 +269,12 @@ final class Rpc {
     if (node == null || !node.isObject()) {
       return null;
     }
-    return new Message(node, span, members);
+    Span id = members.get("id");
+    String rawId =
+        id == null
+            ? null
+            : new String(bytes, id.start(), id.length(), StandardCharsets.UTF_8).strip();
+    return new Message(node, span, members, rawId == null || rawId.isEmpty() ? null : rawId);
   }
 
   /** Reads the members of an object whose START_OBJECT is the current token, up to its end. */

@@ -85,7 +85,8 @@ final class TokenEndpoint implements TokenSource {
   public AccessToken fetchToken() throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(tokenUrl)
-            .timeout(timeout)
+            // at most 292 years: a longer timeout (ChronoUnit.FOREVER's) saturates
+            .timeout(Duration.ofNanos(RefreshingCredentials.saturatedNanos(timeout)))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json");
     if (secret != null && basic) {
@@ -96,7 +97,7 @@ final class TokenEndpoint implements TokenSource {
     }
     request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + RefreshingCredentials.saturatedNanos(timeout);
     HttpResponse<InputStream> response;
     try {
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());

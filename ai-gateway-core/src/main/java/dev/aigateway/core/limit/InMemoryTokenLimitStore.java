@@ -63,15 +63,30 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   /**
    * A store on the given clock (inject a controllable clock in tests).
    *
-   * @param sweepInterval how often idle counters are looked for and dropped
+   * @param sweepInterval how often idle counters are looked for and dropped; one beyond a long of
+   *     milliseconds ({@code ChronoUnit.FOREVER.getDuration()}) never sweeps
    */
   public InMemoryTokenLimitStore(Clock clock, Duration sweepInterval) {
     this.clock = Objects.requireNonNull(clock, "clock");
     if (sweepInterval.isNegative() || sweepInterval.isZero()) {
       throw new IllegalArgumentException("sweepInterval must be positive but was " + sweepInterval);
     }
-    this.sweepIntervalMillis = sweepInterval.toMillis();
-    this.nextSweepMillis = new AtomicLong(clock.millis() + sweepIntervalMillis);
+    // Saturated: an interval beyond a long of milliseconds (ChronoUnit.FOREVER's) never sweeps.
+    long interval;
+    try {
+      interval = sweepInterval.toMillis();
+    } catch (ArithmeticException e) {
+      interval = Long.MAX_VALUE;
+    }
+    this.sweepIntervalMillis = interval;
+    this.nextSweepMillis = new AtomicLong(afterInterval(clock.millis()));
+  }
+
+  /** One sweep interval after {@code millis}, {@link Long#MAX_VALUE} where that overflows. */
+  private long afterInterval(long millis) {
+    return millis > Long.MAX_VALUE - sweepIntervalMillis
+        ? Long.MAX_VALUE
+        : millis + sweepIntervalMillis;
   }
 
   /** The number of counters currently held (for monitoring and tests). */
@@ -416,7 +431,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private void sweepIfDue(long now) {
     long nowMillis = Math.floorDiv(now, 1_000_000L);
     long due = nextSweepMillis.get();
-    if (nowMillis < due || !nextSweepMillis.compareAndSet(due, nowMillis + sweepIntervalMillis)) {
+    if (nowMillis < due || !nextSweepMillis.compareAndSet(due, afterInterval(nowMillis))) {
       return;
     }
     for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {

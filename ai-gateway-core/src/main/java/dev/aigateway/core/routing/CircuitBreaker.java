@@ -91,13 +91,23 @@ public final class CircuitBreaker {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.transitions = Objects.requireNonNull(transitions, "transitions");
-    long intervalMillis = Math.max(1, policy.interval().toMillis());
+    // Saturated: an interval beyond what a long holds in milliseconds (ChronoUnit.FOREVER's) is a
+    // window that never forgets a failure.
+    long intervalMillis = Math.max(1, saturatedMillis(policy.interval()));
     int buckets = (int) Math.min(BUCKETS, intervalMillis);
-    this.bucketMillis = (intervalMillis + buckets - 1) / buckets;
+    this.bucketMillis = intervalMillis / buckets + (intervalMillis % buckets == 0 ? 0 : 1);
     this.bucketEpoch = new long[buckets];
     this.bucketCalls = new long[buckets];
     this.bucketFailures = new long[buckets];
     clearWindow();
+  }
+
+  private static long saturatedMillis(Duration d) {
+    try {
+      return d.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** The backend this breaker guards. */

@@ -168,6 +168,18 @@ public final class ContentSafety {
     return checkTimeout;
   }
 
+  /**
+   * {@link #checkTimeout()} in nanoseconds, saturated: one beyond a long of nanoseconds ({@code
+   * ChronoUnit.FOREVER.getDuration()}) waits as long as the check takes.
+   */
+  long checkTimeoutNanos() {
+    try {
+      return checkTimeout.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   boolean failClosed() {
     return failClosed;
   }
@@ -239,7 +251,7 @@ public final class ContentSafety {
       Future<ContentVerdict> future = null;
       try {
         future = CHECK_THREADS.submit(() -> external.check().check(where, contents));
-        verdict = future.get(checkTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        verdict = future.get(checkTimeoutNanos(), TimeUnit.NANOSECONDS);
         if (verdict == null) {
           failure = "no-verdict";
         }

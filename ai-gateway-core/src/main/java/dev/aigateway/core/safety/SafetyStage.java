@@ -323,7 +323,7 @@ public final class SafetyStage implements CallStage {
     Future<ContentVerdict> future = null;
     try {
       future = ContentSafety.CHECK_THREADS.submit(() -> contentCheck.check(where, texts));
-      ContentVerdict verdict = future.get(safety.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      ContentVerdict verdict = future.get(safety.checkTimeoutNanos(), TimeUnit.NANOSECONDS);
       if (verdict != null) {
         return verdict;
       }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -268,6 +269,24 @@ class OAuthClientCredentialsTest {
         .hasMessageNotContaining(CLIENT_SECRET)
         .cause()
         .isInstanceOfSatisfying(TokenEndpointException.class, e -> assertThat(e.status()).isZero());
+  }
+
+  @Test
+  void aRefreshTimeoutOfCenturiesOrForeverWaitsForTheTokenEndpoint() throws Exception {
+    // Longer than a long of nanoseconds (ChronoUnit.FOREVER's), the timeout saturates: the token
+    // request waits as long as the endpoint takes.
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE))) {
+      tokenEndpoint.enqueue(token("access-token-SECRET-1", 3600));
+      OAuthClientCredentials credentials =
+          oauth().clientSecret(CLIENT_SECRET).refreshTimeout(forever).build();
+
+      assertThat(credentials.credential().secret())
+          .as("%s", forever)
+          .isEqualTo("access-token-SECRET-1");
+    }
   }
 
   @Test

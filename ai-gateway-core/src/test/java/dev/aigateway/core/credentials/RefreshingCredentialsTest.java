@@ -92,6 +92,22 @@ class RefreshingCredentialsTest {
   }
 
   @Test
+  void aRefreshTimeoutOfCenturiesOrForeverWaitsForTheRefresh() throws Exception {
+    // Longer than a long of nanoseconds (ChronoUnit.FOREVER's), the timeout saturates: calls wait
+    // for the refresh as long as it takes.
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE))) {
+      CountingSource source = new CountingSource();
+      RefreshingCredentials tokens = credentials(source).refreshTimeout(forever).build();
+
+      assertThat(tokens.credential().secret()).as("%s", forever).isEqualTo("access-token-SECRET-1");
+      assertThat(source.fetches.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aTokenNoHeaderMayHoldFailsItsRefreshAndTheNextCallFetchesAgain() throws Exception {
     AtomicInteger fetches = new AtomicInteger();
     RefreshingCredentials tokens =

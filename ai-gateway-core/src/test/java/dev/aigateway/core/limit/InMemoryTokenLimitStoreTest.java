@@ -84,6 +84,26 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
+  void aSweepIntervalOfCenturiesOrForeverNeverSweeps() {
+    // Longer than a long of milliseconds (ChronoUnit.FOREVER's), the interval saturates: no sweep
+    // is ever due, rather than the store failing to build or sweeping on every call.
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE),
+            Duration.ofMillis(Long.MAX_VALUE))) {
+      store = new InMemoryTokenLimitStore(clock, forever);
+      LimitSpec limit = rate(1000, Duration.ofMinutes(1));
+      reserve(charge(limit, "alice", 500));
+
+      advance(Duration.ofDays(3650)); // the bucket refills completely: a sweep would drop it
+      triggerSweep();
+
+      assertThat(memory().size()).as("%s", forever).isEqualTo(2);
+    }
+  }
+
+  @Test
   void settlingTheEmptyReservationIsANoOp() {
     settle(Reservation.EMPTY);
 

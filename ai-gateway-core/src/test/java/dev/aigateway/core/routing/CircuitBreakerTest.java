@@ -727,4 +727,35 @@ class CircuitBreakerTest {
     assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
     assertThat(breaker.isAvailable()).isFalse();
   }
+
+  @Test
+  void anIntervalOfCenturiesOrForeverCountsEveryFailureAndTripsWithoutOverflow() {
+    // A window longer than a long holds in milliseconds (ChronoUnit.FOREVER's) saturates: every
+    // failure since the breaker's start counts, however long ago, and trip durations as long
+    // saturate too (the breaker stays open "forever").
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE),
+            Duration.ofMillis(Long.MAX_VALUE))) {
+      transitions.clear();
+      CircuitBreaker breaker =
+          breaker(
+              CircuitBreakerPolicy.builder()
+                  .failureCount(3, forever)
+                  .tripDuration(forever)
+                  .maxTripDuration(forever)
+                  .build());
+      failed(breaker, null);
+      clock.advance(Duration.ofDays(3650));
+      failed(breaker, null);
+      assertThat(breaker.state()).as("%s", forever).isEqualTo(BreakerState.CLOSED);
+      clock.advance(Duration.ofDays(3650));
+      failed(breaker, forever);
+
+      assertThat(breaker.state()).as("%s", forever).isEqualTo(BreakerState.OPEN);
+      clock.advance(Duration.ofDays(36500));
+      assertThat(acquire(breaker)).as("%s", forever).isFalse();
+    }
+  }
 }

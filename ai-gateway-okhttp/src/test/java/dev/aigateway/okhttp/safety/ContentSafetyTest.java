@@ -1028,6 +1028,41 @@ class ContentSafetyTest {
     assertThat(backend.getRequestCount()).isEqualTo(1);
   }
 
+  @Test
+  void aCheckTimeoutOfCenturiesOrForeverWaitsForTheVerdict() throws Exception {
+    // Longer than a long of nanoseconds (ChronoUnit.FOREVER's), the timeout saturates: the check
+    // runs and its verdict counts, the call is neither failed nor its check counted as failed.
+    for (Duration forever :
+        List.of(
+            java.time.temporal.ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE))) {
+      checksAnswer(
+          request ->
+              json(
+                  "{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{"
+                      + "\"flagged\":true,\"categories\":{\"violence\":true},"
+                      + "\"category_scores\":{\"violence\":0.91}}]}"));
+      OkHttpClient client =
+          governed(
+              ContentSafety.builder()
+                  .externalCheck(
+                      OpenAiModeration.builder(plain, "sk-moderation-SECRET")
+                          .baseUrl(checks.url("/").toString())
+                          .build(),
+                      SafetyAction.FLAG)
+                  .checkTimeout(forever)
+                  .failClosed(true));
+      backend.enqueue(json(ANSWER));
+
+      try (Response response = chat(client, userMessage("I will hurt them", ""))) {
+        assertThat(response.code()).as("%s", forever).isEqualTo(200);
+      }
+      GatewayEvent event = event();
+      assertThat(event.safety().outcome()).as(event.toString()).isEqualTo(SafetyOutcome.FLAGGED);
+      assertThat(event.safety().category()).isEqualTo("violence");
+    }
+  }
+
   private ContentSafety.Builder slowCheck(boolean failClosed) {
     checksAnswer(
         request ->
