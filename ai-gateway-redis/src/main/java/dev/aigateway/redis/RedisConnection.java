@@ -529,32 +529,22 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /**
-     * The longest any one command may take (default 50 ms); a command that takes longer fails, and
-     * the store then applies its failure outcome instead of holding the call.
+     * The longest any one command may take (default 50 ms, at most 1 hour); a command that takes
+     * longer fails, and the store then applies its failure outcome instead of holding the call.
      */
     public Builder commandTimeout(Duration commandTimeout) {
-      Objects.requireNonNull(commandTimeout, "commandTimeout");
-      if (commandTimeout.isNegative() || commandTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "commandTimeout must be positive but was " + commandTimeout);
-      }
-      this.commandTimeout = commandTimeout;
+      this.commandTimeout = Settings.timeout("commandTimeout", commandTimeout);
       return this;
     }
 
     /**
-     * The longest making a connection (TCP, TLS and the Redis handshake) may take (default 2 s,
-     * never less than the command timeout). A store call waiting on a connection is still bounded
-     * by the command timeout; this only keeps a slow start-up or reconnect from failing the
-     * connection itself.
+     * The longest making a connection (TCP, TLS and the Redis handshake) may take (default 2 s, at
+     * most 1 hour, never less than the command timeout). A store call waiting on a connection is
+     * still bounded by the command timeout; this only keeps a slow start-up or reconnect from
+     * failing the connection itself.
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      Objects.requireNonNull(connectTimeout, "connectTimeout");
-      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "connectTimeout must be positive but was " + connectTimeout);
-      }
-      this.connectTimeout = connectTimeout;
+      this.connectTimeout = Settings.timeout("connectTimeout", connectTimeout);
       return this;
     }
 

@@ -170,7 +170,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     new SecureRandom().nextBytes(random);
     this.idPrefix = Long.toUnsignedString(java.nio.ByteBuffer.wrap(random).getLong(), 36) + ".";
     this.callTimeoutNanos = connection.commandTimeout().toNanos();
-    this.closeTimeoutNanos = b.closeTimeout.toNanos();
+    this.closeTimeoutNanos = Settings.nanos(b.closeTimeout);
     this.batcher =
         new LimitBatcher(
             connection,
@@ -1183,7 +1183,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
     /**
      * How long {@link RedisTokenLimitStore#close} (and the JVM's shutdown) waits at most for the
-     * queued settlements to reach Redis (default 2 s).
+     * queued settlements to reach Redis (default 2 s); one longer than 292 years ({@code
+     * ChronoUnit.FOREVER}'s) waits without limit.
      */
     public Builder closeTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "closeTimeout");

@@ -266,7 +266,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private void start(Duration waitForLoad) {
     follower.start();
     try {
-      if (!loaded.await(waitForLoad.toNanos(), TimeUnit.NANOSECONDS)) {
+      if (!loaded.await(Settings.nanos(waitForLoad), TimeUnit.NANOSECONDS)) {
         LOG.warn(
             "ai-gateway: vector store '{}' could not load its entries from {} yet; it starts"
                 + " empty and loads them when Redis answers",
@@ -832,7 +832,8 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
 
     /**
      * How long {@link #build} waits for the first load of the stored entries (default 5 s); when
-     * Redis does not answer in time the store starts empty and loads them later.
+     * Redis does not answer in time the store starts empty and loads them later. One longer than
+     * 292 years ({@code ChronoUnit.FOREVER}'s) waits without limit.
      */
     public Builder waitForLoad(Duration wait) {
       Objects.requireNonNull(wait, "wait");

@@ -45,4 +45,32 @@ final class Settings {
     }
     return value;
   }
+
+  /** The longest command or connect timeout a connection takes: one hour. */
+  static final Duration LONGEST_TIMEOUT = Duration.ofHours(1);
+
+  /**
+   * {@code value}, if it is positive and at most {@link #LONGEST_TIMEOUT}: a Redis command or
+   * connection that may take longer would hold the governed calls waiting on it as long.
+   *
+   * @throws IllegalArgumentException naming the setting and the value otherwise
+   */
+  static Duration timeout(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero() || value.compareTo(LONGEST_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          name + " must be positive and at most " + LONGEST_TIMEOUT + " but was " + value);
+    }
+    return value;
+  }
+
+  /**
+   * {@code d} in nanoseconds, {@link Long#MAX_VALUE} for one longer than a long counts (292 years:
+   * {@code ChronoUnit.FOREVER}'s, a wait meant as no limit).
+   */
+  static long nanos(Duration d) {
+    return d.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : d.toNanos();
+  }
+
+  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 }

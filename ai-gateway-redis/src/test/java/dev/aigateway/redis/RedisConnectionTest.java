@@ -7,6 +7,7 @@ import dev.aigateway.testing.RedisServer;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,53 @@ class RedisConnectionTest {
     }
     assertThat(timeouts.getTimeout(new Command<>(CommandType.XREAD, null)))
         .isEqualTo(Duration.ofMillis(50).plus(RedisConnection.MAX_BLOCK).toNanos());
+  }
+
+  @Test
+  void aCommandOrConnectTimeoutBeyondAnHourIsRefusedAtBuildTimeNamingTheSetting() {
+    // ChronoUnit.FOREVER's duration once threw ArithmeticException from build() (nanoseconds
+    // beyond a long), and a timeout of days would hold every call waiting on Redis as long.
+    for (Duration tooLong :
+        List.of(
+            ChronoUnit.FOREVER.getDuration(),
+            Duration.ofSeconds(Long.MAX_VALUE),
+            Duration.ofHours(1).plusNanos(1))) {
+      assertThatThrownBy(() -> RedisConnection.builder().commandTimeout(tooLong))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("commandTimeout must be positive and at most PT1H");
+      assertThatThrownBy(() -> RedisConnection.builder().connectTimeout(tooLong))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("connectTimeout must be positive and at most PT1H");
+    }
+    assertThatThrownBy(() -> RedisConnection.builder().commandTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("commandTimeout");
+    RedisConnection.builder()
+        .uri("redis://127.0.0.1:6379")
+        .commandTimeout(Duration.ofHours(1))
+        .connectTimeout(Duration.ofHours(1))
+        .build()
+        .close(); // an hour is taken: nothing connects before a store uses it
+  }
+
+  @Test
+  void closeAndLoadWaitsOfForeverWaitWithoutLimit() throws Exception {
+    // Both once threw ArithmeticException (nanoseconds beyond a long): the vector store's from
+    // build(), the token store's from its builder's build().
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = RedisConnection.builder().uri(redis.uri()).build()) {
+      RedisTokenLimitStore store =
+          RedisTokenLimitStore.builder(connection)
+              .closeTimeout(ChronoUnit.FOREVER.getDuration())
+              .build();
+      store.close(); // nothing queued: returns at once
+      RedisVectorStore vectors =
+          RedisVectorStore.builder(connection)
+              .name("forever")
+              .waitForLoad(ChronoUnit.FOREVER.getDuration())
+              .build(); // Redis answers: the first load ends the wait
+      vectors.close();
+    }
   }
 
   @Test
