@@ -170,7 +170,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     new SecureRandom().nextBytes(random);
     this.idPrefix = Long.toUnsignedString(java.nio.ByteBuffer.wrap(random).getLong(), 36) + ".";
     this.callTimeoutNanos = connection.commandTimeout().toNanos();
-    this.closeTimeoutNanos = Settings.nanos(b.closeTimeout);
+    this.closeTimeoutNanos = TimeUnit.NANOSECONDS.convert(b.closeTimeout);
     this.batcher =
         new LimitBatcher(
             connection,

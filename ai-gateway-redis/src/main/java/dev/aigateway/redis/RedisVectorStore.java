@@ -112,7 +112,6 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private static final Duration BLOCK = Duration.ofSeconds(1);
   private static final int BATCH = 500;
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 
   private static final LuaScript ADD =
       new LuaScript(
@@ -228,8 +227,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     this.name = b.name;
     this.timeToLive = b.timeToLive;
     // saturated: a time to live of centuries and more (ChronoUnit.FOREVER's) never expires here
-    this.timeToLiveNanos =
-        b.timeToLive.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : b.timeToLive.toNanos();
+    this.timeToLiveNanos = TimeUnit.NANOSECONDS.convert(b.timeToLive);
     // Redis refuses an expiry near the end of its clock
     this.keptInRedis = Settings.keptInRedis(b.timeToLive);
     this.maximumEntries = b.maximumEntries;
@@ -266,7 +264,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private void start(Duration waitForLoad) {
     follower.start();
     try {
-      if (!loaded.await(Settings.nanos(waitForLoad), TimeUnit.NANOSECONDS)) {
+      if (!loaded.await(TimeUnit.NANOSECONDS.convert(waitForLoad), TimeUnit.NANOSECONDS)) {
         LOG.warn(
             "ai-gateway: vector store '{}' could not load its entries from {} yet; it starts"
                 + " empty and loads them when Redis answers",
@@ -635,7 +633,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
 
   /** {@code now} plus {@code timeToLive} in epoch nanoseconds, saturated at Long.MAX_VALUE. */
   private static long expiresAfter(long now, Duration timeToLive) {
-    long ttl = timeToLive.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : timeToLive.toNanos();
+    long ttl = TimeUnit.NANOSECONDS.convert(timeToLive);
     return now > Long.MAX_VALUE - ttl ? Long.MAX_VALUE : now + ttl;
   }
 

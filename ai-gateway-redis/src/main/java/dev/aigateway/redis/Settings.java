@@ -63,14 +63,4 @@ final class Settings {
     }
     return value;
   }
-
-  /**
-   * {@code d} in nanoseconds, {@link Long#MAX_VALUE} for one longer than a long counts (292 years:
-   * {@code ChronoUnit.FOREVER}'s, a wait meant as no limit).
-   */
-  static long nanos(Duration d) {
-    return d.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : d.toNanos();
-  }
-
-  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 }

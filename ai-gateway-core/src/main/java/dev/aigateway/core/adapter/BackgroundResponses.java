@@ -141,13 +141,7 @@ public final class BackgroundResponses {
     this.maxBodyBytes = maxBodyBytes;
     // Saturated: a time to live beyond a long of milliseconds (ChronoUnit.FOREVER's) is "until
     // polled, settled or shut down".
-    long millis;
-    try {
-      millis = timeToLive.toMillis();
-    } catch (ArithmeticException e) {
-      millis = Long.MAX_VALUE;
-    }
-    this.timeToLiveMillis = millis;
+    this.timeToLiveMillis = TimeUnit.MILLISECONDS.convert(timeToLive);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
   }

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -84,9 +85,8 @@ public final class InMemoryVectorStore implements VectorStore {
   public static final int DEFAULT_SEARCH_VISIT_LIMIT = 1_500;
 
   /** The longest time to live a long of nanoseconds holds (about 292 years). */
-  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
-
   private final Ticker ticker;
+
   private final long timeToLiveNanos;
   private final long maximumEntries;
   private final VectorStoreSettings settings;
@@ -105,10 +105,7 @@ public final class InMemoryVectorStore implements VectorStore {
   private InMemoryVectorStore(Builder builder) {
     this.ticker = builder.ticker;
     // saturated: a time to live of centuries and more (ChronoUnit.FOREVER's) never expires
-    this.timeToLiveNanos =
-        builder.timeToLive.compareTo(LONGEST_NANOS) >= 0
-            ? Long.MAX_VALUE
-            : builder.timeToLive.toNanos();
+    this.timeToLiveNanos = TimeUnit.NANOSECONDS.convert(builder.timeToLive);
     this.maximumEntries = builder.maximumEntries;
     this.settings =
         new VectorStoreSettings(

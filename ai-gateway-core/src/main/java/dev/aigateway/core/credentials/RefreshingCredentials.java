@@ -201,7 +201,8 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** Starts a refresh; the caller holds the lock. */
   private Refresh start() {
-    Refresh refresh = new Refresh(++refreshes, System.nanoTime() + saturatedNanos(refreshTimeout));
+    Refresh refresh =
+        new Refresh(++refreshes, System.nanoTime() + TimeUnit.NANOSECONDS.convert(refreshTimeout));
     inFlight = refresh;
     try {
       executor.execute(() -> run(refresh));
@@ -246,19 +247,6 @@ public final class RefreshingCredentials implements CredentialProvider {
     }
     if (failure instanceof VirtualMachineError error) {
       throw error;
-    }
-  }
-
-  /**
-   * {@code d} in nanoseconds, {@link Long#MAX_VALUE} beyond what a long holds (292 years: {@code
-   * ChronoUnit.FOREVER.getDuration()} is a timeout that never ends). Deadlines on {@link
-   * System#nanoTime()} are compared by difference, so one this far off wraps safely.
-   */
-  static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
     }
   }
 

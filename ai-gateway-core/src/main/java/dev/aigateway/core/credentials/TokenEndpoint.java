@@ -86,7 +86,7 @@ final class TokenEndpoint implements TokenSource {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(tokenUrl)
             // at most 292 years: a longer timeout (ChronoUnit.FOREVER's) saturates
-            .timeout(Duration.ofNanos(RefreshingCredentials.saturatedNanos(timeout)))
+            .timeout(Duration.ofNanos(TimeUnit.NANOSECONDS.convert(timeout)))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json");
     if (secret != null && basic) {
@@ -97,7 +97,7 @@ final class TokenEndpoint implements TokenSource {
     }
     request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
-    long deadline = System.nanoTime() + RefreshingCredentials.saturatedNanos(timeout);
+    long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
     HttpResponse<InputStream> response;
     try {
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import org.jspecify.annotations.Nullable;
@@ -72,13 +73,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       throw new IllegalArgumentException("sweepInterval must be positive but was " + sweepInterval);
     }
     // Saturated: an interval beyond a long of milliseconds (ChronoUnit.FOREVER's) never sweeps.
-    long interval;
-    try {
-      interval = sweepInterval.toMillis();
-    } catch (ArithmeticException e) {
-      interval = Long.MAX_VALUE;
-    }
-    this.sweepIntervalMillis = interval;
+    this.sweepIntervalMillis = TimeUnit.MILLISECONDS.convert(sweepInterval);
     this.nextSweepMillis = new AtomicLong(afterInterval(clock.millis()));
   }
 

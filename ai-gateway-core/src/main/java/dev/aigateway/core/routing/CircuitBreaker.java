@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -93,21 +94,13 @@ public final class CircuitBreaker {
     this.transitions = Objects.requireNonNull(transitions, "transitions");
     // Saturated: an interval beyond what a long holds in milliseconds (ChronoUnit.FOREVER's) is a
     // window that never forgets a failure.
-    long intervalMillis = Math.max(1, saturatedMillis(policy.interval()));
+    long intervalMillis = Math.max(1, TimeUnit.MILLISECONDS.convert(policy.interval()));
     int buckets = (int) Math.min(BUCKETS, intervalMillis);
     this.bucketMillis = intervalMillis / buckets + (intervalMillis % buckets == 0 ? 0 : 1);
     this.bucketEpoch = new long[buckets];
     this.bucketCalls = new long[buckets];
     this.bucketFailures = new long[buckets];
     clearWindow();
-  }
-
-  private static long saturatedMillis(Duration d) {
-    try {
-      return d.toMillis();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /** The backend this breaker guards. */

@@ -2,6 +2,7 @@ package dev.aigateway.core.routing;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
 /**
@@ -76,8 +77,8 @@ public final class Failover {
     this.backoff = b.backoff;
     this.maxBackoff = b.maxBackoff;
     this.firstEventTimeout = b.firstEventTimeout;
-    this.deadlineNanos = nanos(deadline);
-    this.firstEventTimeoutNanos = nanos(firstEventTimeout);
+    this.deadlineNanos = TimeUnit.NANOSECONDS.convert(deadline);
+    this.firstEventTimeoutNanos = TimeUnit.NANOSECONDS.convert(firstEventTimeout);
   }
 
   /**
@@ -139,21 +140,12 @@ public final class Failover {
    * * 2^(retry - 1))}, using {@code random} in [0, 1).
    */
   public Duration backoff(int retryOfSameBackend, double random) {
-    long max = nanos(maxBackoff);
+    long max = TimeUnit.NANOSECONDS.convert(maxBackoff);
     int doublings = Math.min(20, Math.max(0, retryOfSameBackend - 1));
-    long first = nanos(backoff);
+    long first = TimeUnit.NANOSECONDS.convert(backoff);
     // first * 2^doublings, or the maximum where that would pass it (or overflow)
     long ceiling = first > (max >> doublings) ? max : first << doublings;
     return Duration.ofNanos((long) (ceiling * random));
-  }
-
-  /** A duration in nanoseconds, {@link Long#MAX_VALUE} beyond what a long holds (292 years). */
-  private static long nanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /** Builds a {@link Failover}. */

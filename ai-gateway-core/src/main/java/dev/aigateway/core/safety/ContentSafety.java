@@ -173,11 +173,7 @@ public final class ContentSafety {
    * ChronoUnit.FOREVER.getDuration()}) waits as long as the check takes.
    */
   long checkTimeoutNanos() {
-    try {
-      return checkTimeout.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
+    return TimeUnit.NANOSECONDS.convert(checkTimeout);
   }
 
   boolean failClosed() {
