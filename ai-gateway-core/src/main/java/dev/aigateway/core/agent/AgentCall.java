@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -255,12 +256,8 @@ public final class AgentCall {
     byte[] body = Rpc.utf8(sent, request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     byte[] asJson = Rpc.utf8(sent, null);
-    if (!java.util.Arrays.equals(body, asJson)
-        && (document != null || Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) != null)) {
-      // Servers read a body either way: in its Content-Type's charset (servlets, Express), or as
-      // JSON is read whatever the header says (Go's encoding/json, Python's json.loads on bytes,
-      // fetch's Request.json()). Read differently, what a server would run is not known: a UTF-8
-      // call labelled UTF-16 reads as no JSON-RPC at all here, and would otherwise pass ungoverned.
+    if (readsTwoWays(body, document != null, asJson)) {
+      // A UTF-8 call labelled UTF-16 reads as no JSON-RPC at all here: it must not pass ungoverned.
       document = Rpc.UNREADABLE;
       return unreadable(
           sent.length,
@@ -1015,15 +1012,29 @@ public final class AgentCall {
   private @Nullable IOException onHeld(byte[] doc) {
     byte[] declared = Rpc.utf8(doc, answerType);
     byte[] asJson = Rpc.utf8(doc, null);
-    if (java.util.Arrays.equals(declared, asJson)
-        || (Rpc.parse(declared, new Rpc.Span(0, declared.length)) == null
-            && Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) == null)) {
+    if (Arrays.equals(declared, asJson)
+        || !readsTwoWays(
+            declared, Rpc.parse(declared, new Rpc.Span(0, declared.length)) != null, asJson)) {
       return null;
     }
     return onUnreadable(
         "a charset in its Content-Type that its bytes do not read as (they read otherwise as JSON"
             + " is read, as many clients read it)",
         "the server is to send JSON in UTF-8, or name the charset it is in");
+  }
+
+  /**
+   * Whether a JSON-RPC body reads differently in the charset its {@code Content-Type} names ({@code
+   * declared}) and as JSON is read whatever the header says ({@code asJson}: UTF-8, or the UTF-16
+   * or UTF-32 its first bytes show), where either reading is JSON-RPC: servers and clients read it
+   * either way (servlets and Express by the header; Go's encoding/json, Python's json.loads on
+   * bytes and fetch's json() as JSON), so what the other side reads is not known for sure.
+   *
+   * @param declaredIsRpc whether {@code declared} parses as JSON-RPC (the caller has parsed it)
+   */
+  private static boolean readsTwoWays(byte[] declared, boolean declaredIsRpc, byte[] asJson) {
+    return !Arrays.equals(declared, asJson)
+        && (declaredIsRpc || Rpc.parse(asJson, new Rpc.Span(0, asJson.length)) != null);
   }
 
   private synchronized byte[] onDocument(byte @Nullable [] doc) {
@@ -1188,9 +1199,7 @@ public final class AgentCall {
    * An entry with a name the caller may not call, or one that is not a string, is left out.
    */
   private boolean everyNameAllowed(JsonNode tool) {
-    for (java.util.Iterator<Map.Entry<String, JsonNode>> members = tool.fields();
-        members.hasNext(); ) {
-      Map.Entry<String, JsonNode> member = members.next();
+    for (Map.Entry<String, JsonNode> member : tool.properties()) {
       if (!member.getKey().equalsIgnoreCase("name")) {
         continue;
       }
