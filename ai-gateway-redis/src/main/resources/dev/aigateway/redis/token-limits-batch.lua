@@ -246,6 +246,30 @@ local function cancelOne(k, at, n, id)
   return settleOne(k, at, n, id)
 end
 
+-- The pending set's scores of ids (ZMSCORE, in chunks). A key of another type at the pending set
+-- (not written by this library: another application, an operator) holds no id: it is deleted, so
+-- that this batch's writes make the set anew, instead of WRONGTYPE refusing every batch of the
+-- store (every reservation failing, every settlement dropped) until the key expires, if ever.
+local function pendingScores(ids)
+  local first = redis.pcall('ZMSCORE', pendingKey, unpack(ids, 1, math.min(CHUNK, #ids)))
+  if first.err then
+    redis.call('DEL', pendingKey)
+    return {}
+  end
+  if #ids <= CHUNK then
+    return first
+  end
+  local rest = {}
+  for i = CHUNK + 1, #ids do
+    rest[#rest + 1] = ids[i]
+  end
+  local more = callChunked('ZMSCORE', pendingKey, rest)
+  for i = 1, #more do
+    first[#first + 1] = more[i]
+  end
+  return first
+end
+
 -- Runs one batch: the function called with FCALL.
 local function batch(keys, args)
   startCall(keys, args)
@@ -304,7 +328,7 @@ local function batch(keys, args)
       end
     end
     if #ids > 0 then
-      local scores = callChunked('ZMSCORE', pendingKey, ids)
+      local scores = pendingScores(ids)
       for i = 1, #ids do
         local id, score = ids[i], scores[i] and tonumber(scores[i])
         if string.sub(id, 1, 1) == '~' then
@@ -378,7 +402,7 @@ local function batch(keys, args)
   end
   local window = tonumber(ARGV[2])
   if upkeep then
-    redis.call('ZREMRANGEBYSCORE', pendingKey, '-inf', serverMsText)
+    redis.pcall('ZREMRANGEBYSCORE', pendingKey, '-inf', serverMsText) -- another type: no id
   end
   if #added > 0 or #cancelledIds > 0 then
     local members = {}

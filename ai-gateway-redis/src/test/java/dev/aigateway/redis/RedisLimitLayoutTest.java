@@ -156,6 +156,40 @@ class RedisLimitLayoutTest {
   }
 
   @Test
+  void aPendingSetKeyHoldingAnotherTypeHoldsNoIdAndIsReplacedNotFailingEveryCall() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      Reservation before = reserve(store, 100).reservation();
+      String pendingSet = pendingSetOf(before);
+      // Another writer put a string at the store's pending set: its ids are gone.
+      assertThat(redis.command("SET", pendingSet, "not a set")).isEqualTo("+OK");
+
+      ReserveResult during = reserve(store, 100);
+      assertThat(during.admitted()).isTrue();
+      assertThat(during.remaining()).containsExactly(800L, 800L);
+      assertThat(redis.command("TYPE", pendingSet)).isEqualTo("+zset");
+
+      // The settlement of a reservation whose id was lost changes nothing (as after an eviction);
+      // one made after it is applied; neither is refused and dropped.
+      store.settle(before, new long[] {40, 40});
+      store.settle(during.reservation(), new long[] {10, 10});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+      assertThat(reserve(store, 0).remaining()).containsExactly(890L, 890L);
+
+      // A hash there while settlements only are queued: they are applied, not dropped.
+      Reservation held = reserve(store, 50).reservation();
+      assertThat(redis.command("DEL", pendingSet)).isEqualTo(":1");
+      assertThat(redis.command("HSET", pendingSet, "f", "v")).isEqualTo(":1");
+      store.settle(held, new long[] {0, 0});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+      assertThat(reserve(store, 0).remaining()).containsExactly(840L, 840L);
+    }
+  }
+
+  @Test
   void aLibraryRedisLostIsLoadedAgainAndCountingGoesOn() {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis);
