@@ -4,9 +4,9 @@ import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
 import dev.aigateway.core.cache.InMemoryVectorStore;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
@@ -25,9 +25,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -113,9 +116,43 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private static final int BATCH = 500;
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * Lua defining {@code ours(seq, index, log, expiry, epoch)}: each shared key of the store that
+   * holds what the store did not write (another type; a write counter that is no integer {@code
+   * INCR} can raise) is deleted, for the script to make it anew; with the counter goes the epoch
+   * mark, so every instance starts afresh, as after Redis lost its data. Else one such key, an
+   * application's or an operator's, would fail every add and remove, and every instance's load, for
+   * as long as it stayed.
+   */
+  private static final String OURS =
+      """
+      local function typed(key, kind)
+        local t = redis.call('TYPE', key)['ok']
+        if t ~= kind and t ~= 'none' then
+          redis.call('DEL', key)
+        end
+      end
+      local function ours(seq, index, log, expiry, epoch)
+        typed(index, 'zset')
+        typed(log, 'stream')
+        typed(expiry, 'zset')
+        typed(epoch, 'string')
+        local t = redis.call('TYPE', seq)['ok']
+        if t ~= 'none' then
+          local s = t == 'string' and redis.call('GET', seq)
+          if not (s and string.match(s, '^%d+$') and #s < 19) then
+            redis.call('DEL', seq, epoch)
+          end
+        end
+      end
+      """;
+
   private static final LuaScript ADD =
       new LuaScript(
-          """
+          OURS
+              + """
+          ours(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6])
+          typed(KEYS[5], 'hash')
           local out = {}
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -161,7 +198,9 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
 
   private static final LuaScript REMOVE =
       new LuaScript(
-          """
+          OURS
+              + """
+          ours(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6])
           redis.call('ZREM', KEYS[4], ARGV[1])
           redis.call('DEL', KEYS[5])
           if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
@@ -176,10 +215,12 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   /** Where the stream ends now, the counter, and the epoch mark (set if missing). */
   private static final LuaScript POSITION =
       new LuaScript(
-          """
-          redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
-          local epoch = redis.call('GET', KEYS[3])
-          local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+          OURS
+              + """
+          ours(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+          redis.call('SET', KEYS[5], ARGV[1], 'NX', 'PX', ARGV[2])
+          local epoch = redis.call('GET', KEYS[5])
+          local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
           local id = '0-0'
           if #last > 0 then
             id = last[1][1]
@@ -515,13 +556,34 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     }
     List<RedisFuture<?>> all = new ArrayList<>(futures);
     all.addAll(timesToLive);
-    if (!LettuceFutures.awaitAll(
-        redis.commandTimeout().multipliedBy(4), all.toArray(new RedisFuture[0]))) {
-      throw new IllegalStateException("Redis did not answer in time");
+    // Every reply, an error of one entry's key included (Lettuce's awaitAll throws at the first
+    // error, so one foreign key would fail every load): each is looked at below.
+    long deadline = System.nanoTime() + redis.commandTimeout().multipliedBy(4).toNanos();
+    for (RedisFuture<?> f : all) {
+      try {
+        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException failed) {
+        // read per entry below
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("Redis did not answer in time");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while reading vector entries", e);
+      }
     }
     List<Stored> stored = new ArrayList<>(digests.size());
     for (int i = 0; i < digests.size(); i++) {
-      List<KeyValue<byte[], byte[]>> values = futures.get(i).toCompletableFuture().join();
+      List<KeyValue<byte[], byte[]>> values;
+      try {
+        values = futures.get(i).toCompletableFuture().join();
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof RedisCommandExecutionException refused)) {
+          throw e;
+        }
+        // a key of another type (not written by this store) under the entry's name
+        LOG.debug("ai-gateway: unreadable vector entry skipped: {}", refused.getMessage());
+        continue;
+      }
       if (values.size() != 2 || !values.get(0).hasValue() || !values.get(1).hasValue()) {
         continue; // removed or expired since
       }
@@ -547,7 +609,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     List<Object> position =
         POSITION.run(
             commands,
-            new byte[][] {seqKey, logKey, epochKey},
+            new byte[][] {seqKey, indexKey, logKey, expiryKey, epochKey},
             bytes(UUID.randomUUID().toString()),
             LuaScript.arg(redisTtlMillis()));
     String epoch = string((byte[]) position.get(0));

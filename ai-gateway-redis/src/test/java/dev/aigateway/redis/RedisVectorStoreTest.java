@@ -354,6 +354,42 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void keysOfAnotherTypeWhereTheStoreKeepsItsStateAreReplacedOrSkippedNotFailingEveryAddAndLoad()
+      throws Exception {
+    // Another writer left keys of other types where the store keeps its write counter, index,
+    // stream, expiry index and epoch mark.
+    String base = "aigw:{" + name + "}:";
+    server.command("HSET", base + "seq", "f", "v");
+    server.command("SET", base + "index", "not a sorted set");
+    server.command("SET", base + "log", "not a stream");
+    server.command("SET", base + "expiry", "not a sorted set");
+    server.command("HSET", base + "epoch", "f", "v");
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] x = atAngle(0);
+
+    a.add("p", "x", x, "x");
+    await(() -> finds(b, "p", x, "x"), Duration.ofSeconds(5));
+    assertThat(a.size()).isEqualTo(1);
+
+    // An entry of another type is skipped by a load, which goes on with the others.
+    server.command("SET", base + "e:" + Digests.of("p", "x"), "not a hash");
+    RedisVectorStore c = instance();
+    float[] y = atAngle(60);
+    a.add("p", "y", y, "y");
+    await(() -> finds(c, "p", y, "y"), Duration.ofSeconds(5));
+    assertThat(finds(c, "p", x, "x")).isFalse();
+
+    // A write counter that is no integer, or would overflow, begins again; the others reload.
+    for (String counter : List.of("not a number", Long.toString(Long.MAX_VALUE))) {
+      server.command("SET", base + "seq", counter);
+      float[] z = atAngle(counter.length() * 2);
+      a.add("p", "z" + counter, z, "z");
+      await(() -> finds(b, "p", z, "z" + counter), Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void expiryIsOnTheStoresClockOnEveryInstance() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();
