@@ -96,14 +96,21 @@ final class LimitScript {
                   try {
                     // Pipelined: the load, then the call again. Batches answered "not found" are
                     // sent again in the order of their answers, so their order holds.
-                    redis.functionLoad(library, true);
+                    CompletableFuture<String> load =
+                        redis.functionLoad(library, true).toCompletableFuture();
                     call(redis, keys, args)
                         .whenComplete(
                             (again, failedAgain) -> {
                               if (failedAgain == null) {
                                 reply.complete(again);
                               } else {
-                                reply.completeExceptionally(failedAgain);
+                                // answered after the load (one connection, in order): when the
+                                // load was refused (NOPERM, say), its error says why, not the
+                                // call's "Function not found"
+                                reply.completeExceptionally(
+                                    load.isCompletedExceptionally()
+                                        ? load.handle((loaded, refused) -> refused).join()
+                                        : failedAgain);
                               }
                             });
                   } catch (RuntimeException e) {

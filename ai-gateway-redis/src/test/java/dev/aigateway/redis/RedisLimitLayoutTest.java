@@ -1,6 +1,7 @@
 package dev.aigateway.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.CounterId;
@@ -205,6 +206,43 @@ class RedisLimitLayoutTest {
       assertThat(next.admitted()).isTrue();
       assertThat(next.remaining()).containsExactly(870L, 870L);
       assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+    }
+  }
+
+  @Test
+  void aLibraryTheRedisUserMayNotLoadFailsTheCallNamingWhyNotThatTheFunctionIsMissing() {
+    try (RedisServer redis = RedisServer.start()) {
+      // An ACL user who may call functions but not load them, on a Redis without the library.
+      assertThat(
+              redis.command(
+                  "ACL",
+                  "SETUSER",
+                  "limited",
+                  "on",
+                  ">s3cret-pw",
+                  "~*",
+                  "&*",
+                  "+@all",
+                  "-function"))
+          .isEqualTo("+OK");
+      for (boolean onCallerThread : List.of(true, false)) {
+        try (RedisConnection connection =
+                RedisConnection.builder()
+                    .uri("redis://limited:s3cret-pw@127.0.0.1:" + redis.port())
+                    .commandTimeout(Duration.ofSeconds(5))
+                    .build();
+            RedisTokenLimitStore store =
+                RedisTokenLimitStore.builder(connection)
+                    .reserveOnCallerThread(onCallerThread)
+                    .build()) {
+          assertThatThrownBy(() -> reserve(store, 1))
+              .as("on the caller's thread: %s", onCallerThread)
+              .isInstanceOf(RedisStoreException.class)
+              .hasMessageContaining("NOPERM")
+              .hasMessageContaining("function")
+              .hasMessageNotContaining("s3cret-pw");
+        }
+      }
     }
   }
 
