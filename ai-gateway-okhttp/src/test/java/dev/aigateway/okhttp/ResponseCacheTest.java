@@ -771,6 +771,75 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAnthropicAnswerItsClassifierRefusedIsNeverStored() throws Exception {
+    // Claude's streaming classifiers stop an answer mid-way under the 200 it began with: the
+    // message ends in stop_reason "refusal", its text partial. Asked again, the call may well be
+    // answered whole, so the cut answer is no answer to give again.
+    String url = server.url("/v1/messages").toString();
+    String refused =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"The first step is\"}],\"stop_reason\":\"refusal\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":8,\"output_tokens\":4}}";
+    String answer =
+        "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"Hello\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":8,\"output_tokens\":2}}";
+    String refusedStream =
+        anthropicEvent(
+                "message_start",
+                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\","
+                    + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
+                    + "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
+                    + "{\"input_tokens\":8,\"output_tokens\":1}}}")
+            + anthropicEvent(
+                "content_block_start",
+                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+                    + "\"text\",\"text\":\"\"}}")
+            + anthropicEvent(
+                "content_block_delta",
+                "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+                    + "\"text_delta\",\"text\":\"The first\"}}")
+            + anthropicEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+            + anthropicEvent(
+                "message_delta",
+                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"refusal\","
+                    + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}")
+            + anthropicEvent("message_stop", "{\"type\":\"message_stop\"}");
+    String answerStream = refusedStream.replace("\"refusal\"", "\"end_turn\"");
+    server.enqueue(json(refused));
+    server.enqueue(json(answer));
+    server.enqueue(sse(refusedStream));
+    server.enqueue(sse(answerStream));
+    String request =
+        "{\"model\":\"claude-sonnet-4-20250514\",\"max_tokens\":64,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"How do I do it?\"}]}";
+    String streamed =
+        request
+            .replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
+            .replace("do it?", "do it again?");
+
+    for (String[] c :
+        new String[][] {{request, refused, answer}, {streamed, refusedStream, answerStream}}) {
+      try (Response first = client.newCall(post(url, c[0])).execute()) {
+        assertThat(first.body().string()).isEqualTo(c[1]);
+      }
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      try (Response second = client.newCall(post(url, c[0])).execute()) {
+        assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+        assertThat(second.body().string()).isEqualTo(c[2]);
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  private static String anthropicEvent(String type, String data) {
+    return "event: " + type + "\ndata: " + data + "\n\n";
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));

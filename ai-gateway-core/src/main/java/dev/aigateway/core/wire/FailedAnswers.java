@@ -2,8 +2,10 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds what makes a 200 answer that ended complete no answer to keep, beyond an error the body
@@ -16,6 +18,8 @@ import java.util.Set;
  *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
  *       {@code incomplete_details.reason: "content_filter"}).
  *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
+ *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
+ *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
  * </ul>
  */
 final class FailedAnswers {
@@ -103,6 +107,67 @@ final class FailedAnswers {
       }
     }
     return false;
+  }
+
+  private static final byte[] REFUSAL = "\"refusal\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether an Anthropic Messages answer (a message document, or its server-sent events when {@code
+   * stream}) ended in {@code stop_reason: "refusal"}: Claude's classifiers stopped it, its text
+   * partial or none (the translators read the same stop reason as OpenAI's {@code content_filter}).
+   */
+  static boolean anthropicRefused(byte[] body, boolean stream) {
+    if (!contains(body, REFUSAL)) {
+      return false; // nearly every answer
+    }
+    if (!stream) {
+      return refused(Json.parseOrNull(body, 0, body.length));
+    }
+    for (byte[] data : GeminiReplay.eventData(body)) {
+      if (refused(Json.parseOrNull(data, 0, data.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether Claude on Bedrock's InvokeModel answer ended in {@code stop_reason: "refusal"}: a
+   * message document, or (when {@code stream}) an event stream whose chunks carry Anthropic's
+   * events base64-encoded.
+   */
+  static boolean bedrockAnthropicRefused(byte[] body, boolean stream) {
+    if (!stream) {
+      return anthropicRefused(body, false);
+    }
+    Base64.Decoder base64 = Base64.getDecoder();
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      JsonNode chunk = Json.parseOrNull(message.payload(), 0, message.payload().length);
+      String bytes = chunk == null ? null : chunk.path("bytes").textValue();
+      if (bytes == null) {
+        continue;
+      }
+      byte[] event;
+      try {
+        event = base64.decode(bytes);
+      } catch (IllegalArgumentException e) {
+        continue; // not base64: no event to read
+      }
+      if (contains(event, REFUSAL) && refused(Json.parseOrNull(event, 0, event.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A message, or an event of one ({@code message_start}, {@code message_delta}), refused. */
+  private static boolean refused(@Nullable JsonNode document) {
+    if (document == null || !document.isObject()) {
+      return false;
+    }
+    return "refusal".equals(document.path("stop_reason").textValue())
+        || "refusal".equals(document.at("/delta/stop_reason").textValue())
+        || "refusal".equals(document.at("/message/stop_reason").textValue());
   }
 
   private static int firstByte(byte[] body) {
