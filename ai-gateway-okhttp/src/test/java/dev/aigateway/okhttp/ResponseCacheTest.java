@@ -1157,6 +1157,37 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aResponsesCallInAConversationTheServerKeepsIsNeitherAnsweredFromNorStoredInTheCache()
+      throws Exception {
+    // A Responses API call naming a conversation is answered with that conversation's items as
+    // they are now, and its turn is added to them: the same body a turn later asks something else,
+    // and an answer from the cache would add nothing to the conversation.
+    String first =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"model\":"
+            + "\"gpt-4.1\",\"output\":[{\"type\":\"message\",\"role\":\"assistant\",\"content\":"
+            + "[{\"type\":\"output_text\",\"text\":\"Step one.\"}]}],\"usage\":{\"input_tokens\":"
+            + "5,\"output_tokens\":3,\"total_tokens\":8}}";
+    String second = first.replace("resp_1", "resp_2").replace("Step one.", "Step two.");
+    server.enqueue(json(first));
+    server.enqueue(json(second));
+    String responses = server.url("/v1/responses").toString();
+    String request =
+        "{\"model\":\"gpt-4.1\",\"conversation\":\"conv_689667905b048191b4740501625afd94\","
+            + "\"input\":\"Go on.\"}";
+
+    try (Response response = client.newCall(post(responses, request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(first);
+    }
+    try (Response response = client.newCall(post(responses, request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(second);
+      assertThat(response.header("x-ai-gateway-cache")).isNull();
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.NONE);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.NONE);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aFailedResponsesStreamIsNeverStored() throws Exception {
     String failed =
         "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
