@@ -115,6 +115,10 @@ class BedrockTest {
   }
 
   private static byte[] converseStream(long input, long output) {
+    return converseStream(input, output, "end_turn");
+  }
+
+  private static byte[] converseStream(long input, long output, String stopReason) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(
         EventStreamMessage.event("messageStart", utf8("{\"p\":\"ab\",\"role\":\"assistant\"}"))
@@ -129,7 +133,8 @@ class BedrockTest {
     out.writeBytes(
         EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}")).encode());
     out.writeBytes(
-        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
+        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"" + stopReason + "\"}"))
+            .encode());
     out.writeBytes(
         EventStreamMessage.event(
                 "metadata",
@@ -706,6 +711,41 @@ class BedrockTest {
           EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
     }
     return stream.toByteArray();
+  }
+
+  @Test
+  void aConverseAnswerTheContentFilterCutIsNeverStored() throws Exception {
+    // Converse ends an answer its content filter cut off with stopReason "content_filtered", the
+    // text partial or none: asked again, the call may well be answered whole.
+    MockWebServer bedrock = server();
+    String filtered = CONVERSE_ANSWER.replace("\"end_turn\"", "\"content_filtered\"");
+    bedrock.enqueue(json(filtered));
+    bedrock.enqueue(json(CONVERSE_ANSWER));
+    bedrock.enqueue(eventStream(converseStream(14, 3, "content_filtered")));
+    bedrock.enqueue(eventStream(converseStream(14, 3)));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String url = bedrock.url("/model/" + MODEL + "/converse").toString();
+    String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
+    String other = CONVERSE_REQUEST.replace("primary colour", "secondary colour");
+
+    try (Response first = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
+      assertThat(first.body().string()).isEqualTo(filtered);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
+      assertThat(second.body().string()).isEqualTo(CONVERSE_ANSWER);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    try (Response first = client.newCall(post(streamUrl, other)).execute()) {
+      assertThat(first.body().bytes()).isEqualTo(converseStream(14, 3, "content_filtered"));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(streamUrl, other)).execute()) {
+      assertThat(second.body().bytes()).isEqualTo(converseStream(14, 3));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
 
   @Test

@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
  *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
  *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
+ *   <li>Bedrock Converse's ({@link #converseFiltered}): an answer its content filter cut off,
+ *       {@code stopReason: "content_filtered"}.
  * </ul>
  */
 final class FailedAnswers {
@@ -158,6 +160,36 @@ final class FailedAnswers {
       }
     }
     return false;
+  }
+
+  private static final byte[] CONTENT_FILTERED =
+      "\"content_filtered\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether a Converse answer (a document, or a ConverseStream's event stream when {@code stream})
+   * ended in {@code stopReason: "content_filtered"}: the content filter cut it off, its text
+   * partial or none (the translators read it as OpenAI's {@code content_filter}). A guardrail's
+   * intervention ({@code guardrail_intervened}) is the guardrail's answer, given again to the same
+   * call under the same guardrail, and is kept.
+   */
+  static boolean converseFiltered(byte[] body, boolean stream) {
+    if (!stream) {
+      return contains(body, CONTENT_FILTERED)
+          && filteredStop(Json.parseOrNull(body, 0, body.length));
+    }
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      byte[] payload = message.payload();
+      if ("messageStop".equals(message.eventType())
+          && contains(payload, CONTENT_FILTERED)
+          && filteredStop(Json.parseOrNull(payload, 0, payload.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean filteredStop(@Nullable JsonNode document) {
+    return document != null && "content_filtered".equals(document.path("stopReason").textValue());
   }
 
   /** A message, or an event of one ({@code message_start}, {@code message_delta}), refused. */
