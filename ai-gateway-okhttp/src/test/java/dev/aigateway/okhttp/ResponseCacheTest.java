@@ -840,6 +840,36 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aGeminiAnswerToAPromptItsFiltersBlockedIsNeverStored() throws Exception {
+    // Gemini answers a prompt its safety filters blocked with a 200 that holds no candidate,
+    // only promptFeedback.blockReason: no answer to give again (another turn of the filters may
+    // well let the same prompt through), as a candidate they stopped is none.
+    String url = server.url("/v1beta/models/gemini-2.0-flash:generateContent").toString();
+    String blocked =
+        "{\"promptFeedback\":{\"blockReason\":\"SAFETY\",\"safetyRatings\":[{\"category\":"
+            + "\"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\":\"HIGH\"}]},"
+            + "\"usageMetadata\":{\"promptTokenCount\":6,\"totalTokenCount\":6}}";
+    String answer =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello\"}],\"role\":"
+            + "\"model\"},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":6,"
+            + "\"candidatesTokenCount\":1,\"totalTokenCount\":7}}";
+    server.enqueue(json(blocked));
+    server.enqueue(json(answer));
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"How to?\"}]}]}";
+
+    try (Response first = client.newCall(post(url, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(blocked);
+    }
+    try (Response second = client.newCall(post(url, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(answer);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));

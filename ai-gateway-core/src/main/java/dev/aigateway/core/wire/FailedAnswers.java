@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  *       OpenAI's and OpenAI's output filter ends a choice with {@code finish_reason:
  *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
  *       {@code incomplete_details.reason: "content_filter"}).
- *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
+ *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped, or a prompt they
+ *       blocked.
  *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
  *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
  *   <li>Bedrock Converse's ({@link #converseFiltered}): an answer its content filter cut off,
@@ -73,6 +74,8 @@ final class FailedAnswers {
   private static final Set<String> GEMINI_FILTERED =
       Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII");
 
+  private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
+
   private static final List<byte[]> GEMINI_FILTERED_BYTES =
       GEMINI_FILTERED.stream()
           .map(reason -> ('"' + reason + '"').getBytes(StandardCharsets.US_ASCII))
@@ -82,10 +85,11 @@ final class FailedAnswers {
    * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
    * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
    * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
-   * SPII}, the text partial or none.
+   * SPII}, the text partial or none; or whose prompt they blocked ({@code
+   * promptFeedback.blockReason}), answered with no candidate at all.
    */
   static boolean geminiFiltered(byte[] body, boolean stream) {
-    boolean named = false;
+    boolean named = contains(body, BLOCK_REASON);
     for (int i = 0; i < GEMINI_FILTERED_BYTES.size() && !named; i++) {
       named = contains(body, GEMINI_FILTERED_BYTES.get(i));
     }
@@ -100,6 +104,9 @@ final class FailedAnswers {
       JsonNode document = Json.parseOrNull(response, 0, response.length);
       if (document == null) {
         continue;
+      }
+      if (document.at("/promptFeedback/blockReason").isTextual()) {
+        return true; // the prompt was blocked: no candidate at all
       }
       for (JsonNode candidate : document.path("candidates")) {
         String reason = candidate.path("finishReason").textValue();
