@@ -2,7 +2,10 @@ package dev.aigateway.api;
 
 /** What the response cache did for one governed call, as recorded on its {@link GatewayEvent}. */
 public enum CacheOutcome {
-  /** No cache is configured, or the call's operation is not one the cache serves. */
+  /**
+   * No cache is configured, or the call is not one the cache serves (its operation; a Responses API
+   * call in a {@code conversation} the server keeps).
+   */
   NONE("none"),
   /** The application opted out for this call ({@code Cache-Control: no-cache}); not looked up. */
   BYPASSED("bypassed"),

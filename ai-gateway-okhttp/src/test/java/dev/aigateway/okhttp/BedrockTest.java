@@ -115,6 +115,10 @@ class BedrockTest {
   }
 
   private static byte[] converseStream(long input, long output) {
+    return converseStream(input, output, "end_turn");
+  }
+
+  private static byte[] converseStream(long input, long output, String stopReason) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(
         EventStreamMessage.event("messageStart", utf8("{\"p\":\"ab\",\"role\":\"assistant\"}"))
@@ -129,7 +133,8 @@ class BedrockTest {
     out.writeBytes(
         EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}")).encode());
     out.writeBytes(
-        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
+        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"" + stopReason + "\"}"))
+            .encode());
     out.writeBytes(
         EventStreamMessage.event(
                 "metadata",
@@ -642,6 +647,105 @@ class BedrockTest {
     }
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
     assertThat(bedrock.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aClaudeAnswerItsClassifierRefusedIsNeverStored() throws Exception {
+    // Claude's classifiers stop an answer mid-way under the 200 it began with (stop_reason
+    // "refusal", the text partial): asked again, the call may well be answered whole.
+    MockWebServer bedrock = server();
+    String refused =
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"The first step\"}],"
+            + "\"stop_reason\":\"refusal\",\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
+    String answer = refused.replace("\"refusal\"", "\"end_turn\"");
+    bedrock.enqueue(json(refused));
+    bedrock.enqueue(json(answer));
+    bedrock.enqueue(eventStream(claudeStream("refusal")));
+    bedrock.enqueue(eventStream(claudeStream("end_turn")));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String body =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"How is it done?\"}]}";
+    String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
+    String streamUrl = bedrock.url("/model/" + MODEL + "/invoke-with-response-stream").toString();
+
+    try (Response first = client.newCall(post(url, body)).execute()) {
+      assertThat(first.body().string()).isEqualTo(refused);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(url, body)).execute()) {
+      assertThat(second.body().string()).isEqualTo(answer);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    try (Response first = client.newCall(post(streamUrl, body)).execute()) {
+      assertThat(first.body().bytes()).isEqualTo(claudeStream("refusal"));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(streamUrl, body)).execute()) {
+      assertThat(second.body().bytes()).isEqualTo(claudeStream("end_turn"));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
+  }
+
+  /** Claude's events on InvokeModel's stream, each a chunk, ending in {@code stopReason}. */
+  private static byte[] claudeStream(String stopReason) {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (String chunk :
+        List.of(
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_02\",\"type\":\"message\","
+                + "\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,"
+                + "\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"The first\"}}",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\""
+                + stopReason
+                + "\"},\"usage\":{\"output_tokens\":2}}",
+            "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":"
+                + "{\"inputTokenCount\":9,\"outputTokenCount\":2,\"invocationLatency\":90,"
+                + "\"firstByteLatency\":40}}")) {
+      String bytes = Base64.getEncoder().encodeToString(utf8(chunk));
+      stream.writeBytes(
+          EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
+    }
+    return stream.toByteArray();
+  }
+
+  @Test
+  void aConverseAnswerTheContentFilterCutIsNeverStored() throws Exception {
+    // Converse ends an answer its content filter cut off with stopReason "content_filtered", the
+    // text partial or none: asked again, the call may well be answered whole.
+    MockWebServer bedrock = server();
+    String filtered = CONVERSE_ANSWER.replace("\"end_turn\"", "\"content_filtered\"");
+    bedrock.enqueue(json(filtered));
+    bedrock.enqueue(json(CONVERSE_ANSWER));
+    bedrock.enqueue(eventStream(converseStream(14, 3, "content_filtered")));
+    bedrock.enqueue(eventStream(converseStream(14, 3)));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String url = bedrock.url("/model/" + MODEL + "/converse").toString();
+    String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
+    String other = CONVERSE_REQUEST.replace("primary colour", "secondary colour");
+
+    try (Response first = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
+      assertThat(first.body().string()).isEqualTo(filtered);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
+      assertThat(second.body().string()).isEqualTo(CONVERSE_ANSWER);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    try (Response first = client.newCall(post(streamUrl, other)).execute()) {
+      assertThat(first.body().bytes()).isEqualTo(converseStream(14, 3, "content_filtered"));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    try (Response second = client.newCall(post(streamUrl, other)).execute()) {
+      assertThat(second.body().bytes()).isEqualTo(converseStream(14, 3));
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
 
   @Test

@@ -771,6 +771,105 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAnthropicAnswerItsClassifierRefusedIsNeverStored() throws Exception {
+    // Claude's streaming classifiers stop an answer mid-way under the 200 it began with: the
+    // message ends in stop_reason "refusal", its text partial. Asked again, the call may well be
+    // answered whole, so the cut answer is no answer to give again.
+    String url = server.url("/v1/messages").toString();
+    String refused =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"The first step is\"}],\"stop_reason\":\"refusal\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":8,\"output_tokens\":4}}";
+    String answer =
+        "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"Hello\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":8,\"output_tokens\":2}}";
+    String refusedStream =
+        anthropicEvent(
+                "message_start",
+                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\","
+                    + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
+                    + "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
+                    + "{\"input_tokens\":8,\"output_tokens\":1}}}")
+            + anthropicEvent(
+                "content_block_start",
+                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+                    + "\"text\",\"text\":\"\"}}")
+            + anthropicEvent(
+                "content_block_delta",
+                "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+                    + "\"text_delta\",\"text\":\"The first\"}}")
+            + anthropicEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+            + anthropicEvent(
+                "message_delta",
+                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"refusal\","
+                    + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}")
+            + anthropicEvent("message_stop", "{\"type\":\"message_stop\"}");
+    String answerStream = refusedStream.replace("\"refusal\"", "\"end_turn\"");
+    server.enqueue(json(refused));
+    server.enqueue(json(answer));
+    server.enqueue(sse(refusedStream));
+    server.enqueue(sse(answerStream));
+    String request =
+        "{\"model\":\"claude-sonnet-4-20250514\",\"max_tokens\":64,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"How do I do it?\"}]}";
+    String streamed =
+        request
+            .replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
+            .replace("do it?", "do it again?");
+
+    for (String[] c :
+        new String[][] {{request, refused, answer}, {streamed, refusedStream, answerStream}}) {
+      try (Response first = client.newCall(post(url, c[0])).execute()) {
+        assertThat(first.body().string()).isEqualTo(c[1]);
+      }
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      try (Response second = client.newCall(post(url, c[0])).execute()) {
+        assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+        assertThat(second.body().string()).isEqualTo(c[2]);
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  private static String anthropicEvent(String type, String data) {
+    return "event: " + type + "\ndata: " + data + "\n\n";
+  }
+
+  @Test
+  void aGeminiAnswerToAPromptItsFiltersBlockedIsNeverStored() throws Exception {
+    // Gemini answers a prompt its safety filters blocked with a 200 that holds no candidate,
+    // only promptFeedback.blockReason: no answer to give again (another turn of the filters may
+    // well let the same prompt through), as a candidate they stopped is none.
+    String url = server.url("/v1beta/models/gemini-2.0-flash:generateContent").toString();
+    String blocked =
+        "{\"promptFeedback\":{\"blockReason\":\"SAFETY\",\"safetyRatings\":[{\"category\":"
+            + "\"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\":\"HIGH\"}]},"
+            + "\"usageMetadata\":{\"promptTokenCount\":6,\"totalTokenCount\":6}}";
+    String answer =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello\"}],\"role\":"
+            + "\"model\"},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":6,"
+            + "\"candidatesTokenCount\":1,\"totalTokenCount\":7}}";
+    server.enqueue(json(blocked));
+    server.enqueue(json(answer));
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"How to?\"}]}]}";
+
+    try (Response first = client.newCall(post(url, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(blocked);
+    }
+    try (Response second = client.newCall(post(url, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(answer);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
@@ -1085,6 +1184,37 @@ class ResponseCacheTest {
     assertThat(firstEvent.cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(firstEvent.usage().tokens().outputTokens()).isEqualTo(40);
     assertThat(secondEvent.usage().tokens().outputTokens()).isEqualTo(40);
+  }
+
+  @Test
+  void aResponsesCallInAConversationTheServerKeepsIsNeitherAnsweredFromNorStoredInTheCache()
+      throws Exception {
+    // A Responses API call naming a conversation is answered with that conversation's items as
+    // they are now, and its turn is added to them: the same body a turn later asks something else,
+    // and an answer from the cache would add nothing to the conversation.
+    String first =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"model\":"
+            + "\"gpt-4.1\",\"output\":[{\"type\":\"message\",\"role\":\"assistant\",\"content\":"
+            + "[{\"type\":\"output_text\",\"text\":\"Step one.\"}]}],\"usage\":{\"input_tokens\":"
+            + "5,\"output_tokens\":3,\"total_tokens\":8}}";
+    String second = first.replace("resp_1", "resp_2").replace("Step one.", "Step two.");
+    server.enqueue(json(first));
+    server.enqueue(json(second));
+    String responses = server.url("/v1/responses").toString();
+    String request =
+        "{\"model\":\"gpt-4.1\",\"conversation\":\"conv_689667905b048191b4740501625afd94\","
+            + "\"input\":\"Go on.\"}";
+
+    try (Response response = client.newCall(post(responses, request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(first);
+    }
+    try (Response response = client.newCall(post(responses, request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(second);
+      assertThat(response.header("x-ai-gateway-cache")).isNull();
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.NONE);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.NONE);
+    assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test

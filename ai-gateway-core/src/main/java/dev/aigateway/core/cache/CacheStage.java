@@ -40,7 +40,8 @@ public final class CacheStage implements CallStage {
 
   @Override
   public @Nullable Admission admit() {
-    if (!CallCache.serves(exchange.request().operation())) {
+    if (!CallCache.serves(exchange.request().operation())
+        || CallCache.answeredFromServerState(exchange.request())) {
       return null;
     }
     String partition;

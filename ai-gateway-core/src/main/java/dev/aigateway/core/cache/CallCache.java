@@ -1,5 +1,6 @@
 package dev.aigateway.core.cache;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CacheControl;
 import dev.aigateway.api.CacheInfo;
@@ -511,6 +512,23 @@ public final class CallCache {
   /** The value of the outcome response header. */
   public String headerValue() {
     return outcome.label();
+  }
+
+  /**
+   * Whether the call is answered from state the server keeps and changes with every call, so that
+   * the cache takes no part in it (no lookup, no store): a Responses API call naming a {@code
+   * conversation}, whose items the server puts before the call's input and adds its turn to. The
+   * same body a turn later asks about a longer conversation, and an answer from the cache would
+   * leave the conversation without its turn. ({@code previous_response_id} names a response, which
+   * does not change: such calls are cached as any other.)
+   */
+  public static boolean answeredFromServerState(WireRequest request) {
+    if (request.operation() != Operation.RESPONSES || !request.bodyUnderstood()) {
+      return false;
+    }
+    ObjectNode body = request.body();
+    JsonNode conversation = body == null ? null : body.get("conversation");
+    return conversation != null && !conversation.isNull();
   }
 
   /** Whether the operation is one the cache serves at all. */

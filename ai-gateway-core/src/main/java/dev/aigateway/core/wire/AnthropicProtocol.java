@@ -124,6 +124,15 @@ interface AnthropicProtocol extends WireFormat {
     return AnthropicReplay.replay(cached, stream);
   }
 
+  /**
+   * A message Claude's classifiers stopped ({@code stop_reason: "refusal"}): its text is partial or
+   * none, so the response cache does not keep it.
+   */
+  @Override
+  default boolean failedAnswer(byte[] body, boolean stream) {
+    return FailedAnswers.anthropicRefused(body, stream);
+  }
+
   @Override
   default AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;

@@ -128,6 +128,15 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return BedrockInvokeFormat.replayAsStored(cached, stream);
   }
 
+  /**
+   * A message Claude's classifiers stopped ({@code stop_reason: "refusal"}), in a document or a
+   * stream's chunks: its text is partial or none, so the response cache does not keep it.
+   */
+  @Override
+  public boolean failedAnswer(byte[] body, boolean stream) {
+    return FailedAnswers.bedrockAnthropicRefused(body, stream);
+  }
+
   @Override
   public AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;

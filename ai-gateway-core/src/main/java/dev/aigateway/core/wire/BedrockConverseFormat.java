@@ -698,6 +698,16 @@ final class BedrockConverseFormat extends BedrockFormat {
     return new Replayed(body, stream ? EventStreamBody.CONTENT_TYPE : JSON_TYPE);
   }
 
+  /**
+   * An answer Converse's content filter cut off ({@code stopReason: "content_filtered"}), in a
+   * document or a stream's {@code messageStop}: its text is partial or none, so the response cache
+   * does not keep it.
+   */
+  @Override
+  public boolean failedAnswer(byte[] body, boolean stream) {
+    return FailedAnswers.converseFiltered(body, stream);
+  }
+
   /** Converse's content blocks of {@code system} and {@code messages}. */
   @Override
   PromptTexts.Shape promptShape() {

@@ -2,8 +2,10 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds what makes a 200 answer that ended complete no answer to keep, beyond an error the body
@@ -15,7 +17,12 @@ import java.util.Set;
  *       OpenAI's and OpenAI's output filter ends a choice with {@code finish_reason:
  *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
  *       {@code incomplete_details.reason: "content_filter"}).
- *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
+ *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped, or a prompt they
+ *       blocked.
+ *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
+ *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
+ *   <li>Bedrock Converse's ({@link #converseFiltered}): an answer its content filter cut off,
+ *       {@code stopReason: "content_filtered"}.
  * </ul>
  */
 final class FailedAnswers {
@@ -67,6 +74,8 @@ final class FailedAnswers {
   private static final Set<String> GEMINI_FILTERED =
       Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII");
 
+  private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
+
   private static final List<byte[]> GEMINI_FILTERED_BYTES =
       GEMINI_FILTERED.stream()
           .map(reason -> ('"' + reason + '"').getBytes(StandardCharsets.US_ASCII))
@@ -76,10 +85,11 @@ final class FailedAnswers {
    * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
    * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
    * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
-   * SPII}, the text partial or none.
+   * SPII}, the text partial or none; or whose prompt they blocked ({@code
+   * promptFeedback.blockReason}), answered with no candidate at all.
    */
   static boolean geminiFiltered(byte[] body, boolean stream) {
-    boolean named = false;
+    boolean named = contains(body, BLOCK_REASON);
     for (int i = 0; i < GEMINI_FILTERED_BYTES.size() && !named; i++) {
       named = contains(body, GEMINI_FILTERED_BYTES.get(i));
     }
@@ -95,6 +105,9 @@ final class FailedAnswers {
       if (document == null) {
         continue;
       }
+      if (document.at("/promptFeedback/blockReason").isTextual()) {
+        return true; // the prompt was blocked: no candidate at all
+      }
       for (JsonNode candidate : document.path("candidates")) {
         String reason = candidate.path("finishReason").textValue();
         if (reason != null && GEMINI_FILTERED.contains(reason)) {
@@ -103,6 +116,97 @@ final class FailedAnswers {
       }
     }
     return false;
+  }
+
+  private static final byte[] REFUSAL = "\"refusal\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether an Anthropic Messages answer (a message document, or its server-sent events when {@code
+   * stream}) ended in {@code stop_reason: "refusal"}: Claude's classifiers stopped it, its text
+   * partial or none (the translators read the same stop reason as OpenAI's {@code content_filter}).
+   */
+  static boolean anthropicRefused(byte[] body, boolean stream) {
+    if (!contains(body, REFUSAL)) {
+      return false; // nearly every answer
+    }
+    if (!stream) {
+      return refused(Json.parseOrNull(body, 0, body.length));
+    }
+    for (byte[] data : GeminiReplay.eventData(body)) {
+      if (refused(Json.parseOrNull(data, 0, data.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether Claude on Bedrock's InvokeModel answer ended in {@code stop_reason: "refusal"}: a
+   * message document, or (when {@code stream}) an event stream whose chunks carry Anthropic's
+   * events base64-encoded.
+   */
+  static boolean bedrockAnthropicRefused(byte[] body, boolean stream) {
+    if (!stream) {
+      return anthropicRefused(body, false);
+    }
+    Base64.Decoder base64 = Base64.getDecoder();
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      JsonNode chunk = Json.parseOrNull(message.payload(), 0, message.payload().length);
+      String bytes = chunk == null ? null : chunk.path("bytes").textValue();
+      if (bytes == null) {
+        continue;
+      }
+      byte[] event;
+      try {
+        event = base64.decode(bytes);
+      } catch (IllegalArgumentException e) {
+        continue; // not base64: no event to read
+      }
+      if (contains(event, REFUSAL) && refused(Json.parseOrNull(event, 0, event.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final byte[] CONTENT_FILTERED =
+      "\"content_filtered\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether a Converse answer (a document, or a ConverseStream's event stream when {@code stream})
+   * ended in {@code stopReason: "content_filtered"}: the content filter cut it off, its text
+   * partial or none (the translators read it as OpenAI's {@code content_filter}). A guardrail's
+   * intervention ({@code guardrail_intervened}) is the guardrail's answer, given again to the same
+   * call under the same guardrail, and is kept.
+   */
+  static boolean converseFiltered(byte[] body, boolean stream) {
+    if (!stream) {
+      return contains(body, CONTENT_FILTERED)
+          && filteredStop(Json.parseOrNull(body, 0, body.length));
+    }
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      byte[] payload = message.payload();
+      if ("messageStop".equals(message.eventType())
+          && contains(payload, CONTENT_FILTERED)
+          && filteredStop(Json.parseOrNull(payload, 0, payload.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean filteredStop(@Nullable JsonNode document) {
+    return document != null && "content_filtered".equals(document.path("stopReason").textValue());
+  }
+
+  /** A message, or an event of one ({@code message_start}, {@code message_delta}), refused. */
+  private static boolean refused(@Nullable JsonNode document) {
+    if (document == null || !document.isObject()) {
+      return false;
+    }
+    return "refusal".equals(document.path("stop_reason").textValue())
+        || "refusal".equals(document.at("/delta/stop_reason").textValue())
+        || "refusal".equals(document.at("/message/stop_reason").textValue());
   }
 
   private static int firstByte(byte[] body) {

@@ -695,7 +695,8 @@ final class GeminiFormat implements ModelInPath {
 
   /**
    * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
-   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none.
+   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; or a
+   * prompt they blocked ({@code promptFeedback.blockReason}), answered with no candidate.
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {

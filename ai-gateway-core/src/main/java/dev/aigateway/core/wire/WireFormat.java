@@ -204,9 +204,11 @@ public interface WireFormat {
    * Whether a 200 answer that ended complete was cut off by the provider's content filter all the
    * same, so that the response cache does not keep it: an OpenAI format's choice finished {@code
    * content_filter} (a Responses API response incomplete for that reason), a Gemini candidate its
-   * filters stopped ({@code finishReason} {@code SAFETY} and the like); false by default. (An error
-   * the body reports is noted as the body passes: {@link ResponseReadout#errorAnswer}.) Called only
-   * when an answer is about to be stored.
+   * filters stopped ({@code finishReason} {@code SAFETY} and the like), a Claude message its
+   * classifiers stopped ({@code stop_reason: "refusal"}), a Converse answer its content filter cut
+   * off ({@code stopReason: "content_filtered"}); false by default. (An error the body reports is
+   * noted as the body passes: {@link ResponseReadout#errorAnswer}.) Called only when an answer is
+   * about to be stored.
    *
    * @param body the backend's bytes, whole
    * @param stream whether {@code body} is an event stream
