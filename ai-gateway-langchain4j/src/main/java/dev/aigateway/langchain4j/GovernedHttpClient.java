@@ -233,12 +233,28 @@ final class GovernedHttpClient implements HttpClient {
         response.code(), reason, Rejection.declaredWait(response::header), neverFits, body, null);
   }
 
+  /**
+   * The {@link GatewayRejection} for a refusal the gateway threw: read as its answer would be, so a
+   * call that can never fit (its recorded answer says {@code x-should-retry: false}, though it
+   * declares a wait) is not retried either.
+   */
   private RuntimeException thrownRejection(GatewayRejectedException rejected) {
+    boolean neverFits =
+        rejected
+            .response()
+            .map(
+                answer ->
+                    answer.headers().entrySet().stream()
+                        .anyMatch(
+                            header ->
+                                header.getKey().equalsIgnoreCase(Rejection.SHOULD_RETRY)
+                                    && "false".equalsIgnoreCase(header.getValue())))
+            .orElse(false);
     return rejection(
         rejected.status(),
         rejected.reason(),
         rejected.retryAfter(),
-        false,
+        neverFits,
         String.valueOf(rejected.getMessage()),
         rejected);
   }

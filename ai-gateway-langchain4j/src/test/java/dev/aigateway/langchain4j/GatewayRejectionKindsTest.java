@@ -239,6 +239,23 @@ class GatewayRejectionKindsTest {
   }
 
   @Test
+  void aCallThatCanNeverFitIsNotRetriedEvenWhenTheGatewayThrowsItsRefusal() throws Exception {
+    // max_tokens 50 is above the limit's whole capacity of 40: no wait lets the call fit, though
+    // the refusal declares a wait (the limit's 1 s period) within maxRetryWait
+    AiGateway.Builder gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(40, Duration.ofSeconds(1)));
+
+    for (Throwable error : refusals(gateway, "Say hello", "gpt-4o")) {
+      assertRejection(error, NonRetriableException.class, 429, RejectionReason.TOKEN_RATE_LIMIT);
+      assertThat(error).isInstanceOf(GatewayRejectionException.class);
+    }
+    AiGateway throwing = gateway.throwOnRejection(true).build();
+    events.clear();
+    catchThrowable(() -> chatModel(throwing, "gpt-4o", 2).chat("Say hello"));
+    assertThat(events).hasSize(1); // refused once, not retried into the same refusal
+  }
+
+  @Test
   void aSpentQuotaIsANonRetriableGatewayRejection() throws Exception {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =
