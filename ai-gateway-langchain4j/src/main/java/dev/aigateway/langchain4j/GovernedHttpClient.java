@@ -273,6 +273,10 @@ final class GovernedHttpClient implements HttpClient {
       String body,
       @Nullable Throwable cause) {
     RejectionDetails details = new RejectionDetails(status, reason, wait);
+    if (reason == RejectionReason.TOKEN_QUOTA || reason == RejectionReason.REQUEST_QUOTA) {
+      // whatever its status (403, or 429 as OpenAI answers) and however near its window's end
+      return new GatewayRejectionException(details, body, cause);
+    }
     if (status == 429 || status >= 500) {
       boolean soon = !neverFits && wait != null && wait.compareTo(maxRetryWait) <= 0;
       if (!soon) {
@@ -281,9 +285,6 @@ final class GovernedHttpClient implements HttpClient {
       return status == 429
           ? new GatewayRateLimitException(details, body, cause)
           : new GatewayUnavailableException(details, body, cause);
-    }
-    if (reason == RejectionReason.TOKEN_QUOTA || reason == RejectionReason.REQUEST_QUOTA) {
-      return new GatewayRejectionException(details, body, cause);
     }
     if (reason == RejectionReason.CONTENT_BLOCKED) {
       return new GatewayContentFilteredException(details, body, cause);

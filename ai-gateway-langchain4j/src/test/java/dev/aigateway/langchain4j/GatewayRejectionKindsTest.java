@@ -27,7 +27,10 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -270,6 +273,31 @@ class GatewayRejectionKindsTest {
     for (Throwable error : List.of(sync, streamed)) {
       assertRejection(error, NonRetriableException.class, 403, RejectionReason.TOKEN_QUOTA);
       assertThat(error).isInstanceOf(GatewayRejectionException.class);
+    }
+  }
+
+  @Test
+  void aSpentQuotaAnsweredAs429IsNonRetriableEvenWhenItsWindowEndsWithinMaxRetryWait()
+      throws Exception {
+    // half a second before the day's end: the quota's declared wait is within maxRetryWait (1 s)
+    Clock beforeMidnight = Clock.fixed(Instant.parse("2026-03-09T23:59:59.500Z"), ZoneOffset.UTC);
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .clock(beforeMidnight)
+            .quotaRejectionStatus(429)
+            .tokenLimit(TokenLimit.perConsumer().quota(60, dev.aigateway.api.QuotaPeriod.DAILY))
+            .build();
+    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
+
+    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 0).chat("Say hello"));
+    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
+
+    for (Throwable error : List.of(sync, streamed)) {
+      // the same kind as the quota's default 403: a spent quota is never LangChain4j-retried
+      assertRejection(error, NonRetriableException.class, 429, RejectionReason.TOKEN_QUOTA);
+      assertThat(error).isInstanceOf(GatewayRejectionException.class);
+      assertThat(((GatewayRejection) error).retryAfter()).isEqualTo(Duration.ofMillis(500));
     }
   }
 
