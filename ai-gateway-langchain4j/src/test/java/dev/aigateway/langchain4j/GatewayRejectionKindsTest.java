@@ -260,17 +260,12 @@ class GatewayRejectionKindsTest {
 
   @Test
   void aSpentQuotaIsANonRetriableGatewayRejection() throws Exception {
-    backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =
         gateway()
             .tokenLimit(TokenLimit.perConsumer().quota(60, dev.aigateway.api.QuotaPeriod.MONTHLY))
             .build();
-    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
 
-    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 2).chat("Say hello"));
-    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
-
-    for (Throwable error : List.of(sync, streamed)) {
+    for (Throwable error : quotaRefusals(gateway)) {
       assertRejection(error, NonRetriableException.class, 403, RejectionReason.TOKEN_QUOTA);
       assertThat(error).isInstanceOf(GatewayRejectionException.class);
     }
@@ -281,24 +276,29 @@ class GatewayRejectionKindsTest {
       throws Exception {
     // half a second before the day's end: the quota's declared wait is within maxRetryWait (1 s)
     Clock beforeMidnight = Clock.fixed(Instant.parse("2026-03-09T23:59:59.500Z"), ZoneOffset.UTC);
-    backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =
         gateway()
             .clock(beforeMidnight)
             .quotaRejectionStatus(429)
             .tokenLimit(TokenLimit.perConsumer().quota(60, dev.aigateway.api.QuotaPeriod.DAILY))
             .build();
-    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
 
-    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 0).chat("Say hello"));
-    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
-
-    for (Throwable error : List.of(sync, streamed)) {
+    for (Throwable error : quotaRefusals(gateway)) {
       // the same kind as the quota's default 403: a spent quota is never LangChain4j-retried
       assertRejection(error, NonRetriableException.class, 429, RejectionReason.TOKEN_QUOTA);
       assertThat(error).isInstanceOf(GatewayRejectionException.class);
       assertThat(((GatewayRejection) error).retryAfter()).isEqualTo(Duration.ofMillis(500));
     }
+  }
+
+  /** One answered call that spends the gateway's 60-token quota, then a sync and a streamed one. */
+  private List<Throwable> quotaRefusals(AiGateway gateway) throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
+    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 2).chat("Say hello"));
+    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    return List.of(sync, streamed);
   }
 
   private static MockResponse json(String body) {
