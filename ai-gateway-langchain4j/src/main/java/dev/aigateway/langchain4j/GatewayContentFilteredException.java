@@ -2,7 +2,6 @@ package dev.aigateway.langchain4j;
 
 import dev.aigateway.api.RejectionReason;
 import dev.langchain4j.exception.ContentFilteredException;
-import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,26 +15,12 @@ public final class GatewayContentFilteredException extends ContentFilteredExcept
 
   private static final long serialVersionUID = 1L;
 
-  private final RejectionDetails details;
+  /** What {@link GatewayRejection}'s accessors answer. */
+  final RejectionDetails details;
 
   GatewayContentFilteredException(
       RejectionDetails details, String body, @Nullable Throwable cause) {
     super(details.message(body), cause);
     this.details = details;
-  }
-
-  @Override
-  public int statusCode() {
-    return details.statusCode();
-  }
-
-  @Override
-  public @Nullable RejectionReason reason() {
-    return details.reason();
-  }
-
-  @Override
-  public @Nullable Duration retryAfter() {
-    return details.retryAfter();
   }
 }

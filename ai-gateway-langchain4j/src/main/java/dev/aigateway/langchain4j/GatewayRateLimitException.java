@@ -1,8 +1,6 @@
 package dev.aigateway.langchain4j;
 
-import dev.aigateway.api.RejectionReason;
 import dev.langchain4j.exception.RateLimitException;
-import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,25 +15,11 @@ public final class GatewayRateLimitException extends RateLimitException
 
   private static final long serialVersionUID = 1L;
 
-  private final RejectionDetails details;
+  /** What {@link GatewayRejection}'s accessors answer. */
+  final RejectionDetails details;
 
   GatewayRateLimitException(RejectionDetails details, String body, @Nullable Throwable cause) {
     super(details.message(body), cause);
     this.details = details;
-  }
-
-  @Override
-  public int statusCode() {
-    return details.statusCode();
-  }
-
-  @Override
-  public @Nullable RejectionReason reason() {
-    return details.reason();
-  }
-
-  @Override
-  public @Nullable Duration retryAfter() {
-    return details.retryAfter();
   }
 }

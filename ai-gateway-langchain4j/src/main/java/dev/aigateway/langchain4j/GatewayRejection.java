@@ -43,17 +43,23 @@ public sealed interface GatewayRejection
         GatewayRejectionException {
 
   /** The status of the gateway's answer (400, 401, 403, 404, 429, 503, ...). */
-  int statusCode();
+  default int statusCode() {
+    return RejectionDetails.of(this).statusCode();
+  }
 
   /**
    * Why the gateway refused the call, from its {@code x-ai-gateway-rejected} header or its thrown
    * rejection; null for a reason this version of the library does not know.
    */
-  @Nullable RejectionReason reason();
+  default @Nullable RejectionReason reason() {
+    return RejectionDetails.of(this).reason();
+  }
 
   /**
    * How long until the call could be admitted, as the gateway declared it ({@code retry-after-ms}
    * or {@code Retry-After}); null when it declared no wait.
    */
-  @Nullable Duration retryAfter();
+  default @Nullable Duration retryAfter() {
+    return RejectionDetails.of(this).retryAfter();
+  }
 }

@@ -233,12 +233,28 @@ final class GovernedHttpClient implements HttpClient {
         response.code(), reason, Rejection.declaredWait(response::header), neverFits, body, null);
   }
 
+  /**
+   * The {@link GatewayRejection} for a refusal the gateway threw: read as its answer would be, so a
+   * call that can never fit (its recorded answer says {@code x-should-retry: false}, though it
+   * declares a wait) is not retried either.
+   */
   private RuntimeException thrownRejection(GatewayRejectedException rejected) {
+    boolean neverFits =
+        rejected
+            .response()
+            .map(
+                answer ->
+                    answer.headers().entrySet().stream()
+                        .anyMatch(
+                            header ->
+                                header.getKey().equalsIgnoreCase(Rejection.SHOULD_RETRY)
+                                    && "false".equalsIgnoreCase(header.getValue())))
+            .orElse(false);
     return rejection(
         rejected.status(),
         rejected.reason(),
         rejected.retryAfter(),
-        false,
+        neverFits,
         String.valueOf(rejected.getMessage()),
         rejected);
   }
@@ -257,6 +273,10 @@ final class GovernedHttpClient implements HttpClient {
       String body,
       @Nullable Throwable cause) {
     RejectionDetails details = new RejectionDetails(status, reason, wait);
+    if (reason == RejectionReason.TOKEN_QUOTA || reason == RejectionReason.REQUEST_QUOTA) {
+      // whatever its status (403, or 429 as OpenAI answers) and however near its window's end
+      return new GatewayRejectionException(details, body, cause);
+    }
     if (status == 429 || status >= 500) {
       boolean soon = !neverFits && wait != null && wait.compareTo(maxRetryWait) <= 0;
       if (!soon) {
@@ -265,9 +285,6 @@ final class GovernedHttpClient implements HttpClient {
       return status == 429
           ? new GatewayRateLimitException(details, body, cause)
           : new GatewayUnavailableException(details, body, cause);
-    }
-    if (reason == RejectionReason.TOKEN_QUOTA || reason == RejectionReason.REQUEST_QUOTA) {
-      return new GatewayRejectionException(details, body, cause);
     }
     if (reason == RejectionReason.CONTENT_BLOCKED) {
       return new GatewayContentFilteredException(details, body, cause);

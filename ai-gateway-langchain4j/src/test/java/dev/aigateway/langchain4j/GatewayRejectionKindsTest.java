@@ -27,7 +27,10 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -239,21 +242,63 @@ class GatewayRejectionKindsTest {
   }
 
   @Test
+  void aCallThatCanNeverFitIsNotRetriedEvenWhenTheGatewayThrowsItsRefusal() throws Exception {
+    // max_tokens 50 is above the limit's whole capacity of 40: no wait lets the call fit, though
+    // the refusal declares a wait (the limit's 1 s period) within maxRetryWait
+    AiGateway.Builder gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(40, Duration.ofSeconds(1)));
+
+    for (Throwable error : refusals(gateway, "Say hello", "gpt-4o")) {
+      assertRejection(error, NonRetriableException.class, 429, RejectionReason.TOKEN_RATE_LIMIT);
+      assertThat(error).isInstanceOf(GatewayRejectionException.class);
+    }
+    AiGateway throwing = gateway.throwOnRejection(true).build();
+    events.clear();
+    catchThrowable(() -> chatModel(throwing, "gpt-4o", 2).chat("Say hello"));
+    assertThat(events).hasSize(1); // refused once, not retried into the same refusal
+  }
+
+  @Test
   void aSpentQuotaIsANonRetriableGatewayRejection() throws Exception {
-    backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =
         gateway()
             .tokenLimit(TokenLimit.perConsumer().quota(60, dev.aigateway.api.QuotaPeriod.MONTHLY))
             .build();
-    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
 
-    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 2).chat("Say hello"));
-    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
-
-    for (Throwable error : List.of(sync, streamed)) {
+    for (Throwable error : quotaRefusals(gateway)) {
       assertRejection(error, NonRetriableException.class, 403, RejectionReason.TOKEN_QUOTA);
       assertThat(error).isInstanceOf(GatewayRejectionException.class);
     }
+  }
+
+  @Test
+  void aSpentQuotaAnsweredAs429IsNonRetriableEvenWhenItsWindowEndsWithinMaxRetryWait()
+      throws Exception {
+    // half a second before the day's end: the quota's declared wait is within maxRetryWait (1 s)
+    Clock beforeMidnight = Clock.fixed(Instant.parse("2026-03-09T23:59:59.500Z"), ZoneOffset.UTC);
+    AiGateway gateway =
+        gateway()
+            .clock(beforeMidnight)
+            .quotaRejectionStatus(429)
+            .tokenLimit(TokenLimit.perConsumer().quota(60, dev.aigateway.api.QuotaPeriod.DAILY))
+            .build();
+
+    for (Throwable error : quotaRefusals(gateway)) {
+      // the same kind as the quota's default 403: a spent quota is never LangChain4j-retried
+      assertRejection(error, NonRetriableException.class, 429, RejectionReason.TOKEN_QUOTA);
+      assertThat(error).isInstanceOf(GatewayRejectionException.class);
+      assertThat(((GatewayRejection) error).retryAfter()).isEqualTo(Duration.ofMillis(500));
+    }
+  }
+
+  /** One answered call that spends the gateway's 60-token quota, then a sync and a streamed one. */
+  private List<Throwable> quotaRefusals(AiGateway gateway) throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    chatModel(gateway, "gpt-4o", 0).chat("Say hello");
+    Throwable sync = catchThrowable(() -> chatModel(gateway, "gpt-4o", 2).chat("Say hello"));
+    Throwable streamed = streamError(streamingModel(gateway, "gpt-4o"), "Say hello");
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    return List.of(sync, streamed);
   }
 
   private static MockResponse json(String body) {
