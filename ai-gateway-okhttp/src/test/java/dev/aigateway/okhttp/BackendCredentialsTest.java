@@ -16,10 +16,12 @@ import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.Failover;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,13 +65,16 @@ class BackendCredentialsTest {
 
   private ExecutorService callers;
 
+  /** Ends every token endpoint's delay at once, at the end of a test. */
+  private final CountDownLatch tokensReleased = new CountDownLatch(1);
+
   @BeforeEach
   void setUp() throws Exception {
     tokenEndpoint.setDispatcher(
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-            Thread.sleep(tokenDelayMillis);
+            tokensReleased.await(tokenDelayMillis, TimeUnit.MILLISECONDS);
             int n = tokensIssued.incrementAndGet();
             return new MockResponse.Builder()
                 .code(200)
@@ -105,6 +110,7 @@ class BackendCredentialsTest {
 
   @AfterEach
   void tearDown() {
+    tokensReleased.countDown();
     callers.shutdownNow();
     tokenEndpoint.close();
     backend.close();
@@ -398,5 +404,59 @@ class BackendCredentialsTest {
     assertThat(statuses).containsOnly(200);
     assertThat(tokensIssued).hasValue(2);
     assertThat(bearersSeen).filteredOn("Bearer access-token-SECRET-2"::equals).hasSize(CALLS);
+  }
+
+  /**
+   * A call whose timeout passes while it waits for a backend's token ends at its timeout, as a call
+   * waiting in a failover's backoff does, not when the refresh gives up (10 s by default): the
+   * client's cancel does not interrupt the waiting thread.
+   */
+  @Test
+  void aCallWaitingForATokenEndsAtItsTimeoutNotTheRefreshTimeout() throws Exception {
+    tokenDelayMillis = 20_000; // the token endpoint hangs past the call's timeout
+    OkHttpClient client =
+        client(oauthBackend("a")).newBuilder().callTimeout(Duration.ofMillis(300)).build();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> status(client, chat()))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasMessage("timeout");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo("java.io.InterruptedIOException");
+    assertThat(event.routing().attempts()).isEmpty();
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /** A call the application cancels while it waits for a token ends then, cancelled. */
+  @Test
+  void aCallCancelledWhileWaitingForATokenEndsCancelled() throws Exception {
+    tokenDelayMillis = 20_000;
+    OkHttpClient client = client(oauthBackend("a"));
+    okhttp3.Call call = client.newCall(chat());
+    Future<?> cancel =
+        callers.submit(
+            () -> {
+              Thread.sleep(300);
+              call.cancel();
+              return null;
+            });
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> call.execute().close())
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    cancel.get(5, TimeUnit.SECONDS);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
   }
 }
