@@ -459,4 +459,95 @@ class BackendCredentialsTest {
     assertThat(bearersSeen).isEmpty();
     assertThat(events.none()).isTrue();
   }
+
+  /**
+   * A provider that throws an {@link Error} (a class of an optional dependency missing, a recursion
+   * overflowing its stack) is a backend without a credential, as one that throws an unchecked
+   * exception: the call goes to the next backend, and the error never reaches the application.
+   */
+  @Test
+  void aProviderThatThrowsAnErrorIsSkippedAndTheCallGoesToTheNextBackend() throws Exception {
+    MockWebServer other = new MockWebServer();
+    other.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            bearersSeen.add(request.getHeaders().get("Authorization"));
+            return Backend.json(chatCompletion("gpt-4o", 5, 5));
+          }
+        });
+    other.start();
+    try {
+      OkHttpClient client =
+          client(
+              BackendPool.builder()
+                  .backend(
+                      dev.aigateway.core.routing.Backend.openAiCompatible(
+                              "broken", backend.url("/").toString())
+                          .priority(1)
+                          .credential(
+                              () -> {
+                                throw new NoClassDefFoundError("com/example/MissingIdentityClass");
+                              }))
+                  .backend(
+                      dev.aigateway.core.routing.Backend.openAiCompatible(
+                              "keyed", other.url("/").toString())
+                          .priority(2)
+                          .credential(Credentials.apiKey("sk-backend-a-SECRET")))
+                  .build());
+
+      assertThat(status(client, chat())).isEqualTo(200);
+
+      GatewayEvent event = events.next();
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("broken", 0, "java.lang.NoClassDefFoundError"),
+              org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
+      assertThat(bearersSeen).containsExactly("Bearer sk-backend-a-SECRET");
+      assertThat(events.none()).isTrue();
+    } finally {
+      other.close();
+    }
+  }
+
+  /**
+   * With no other backend, a provider's {@link Error} fails the call with an {@link IOException}
+   * caused by it, reported by one event; the backend is released (its breaker's permit and its
+   * in-flight slot), so that the next call is routed to it again.
+   */
+  @Test
+  void aProviderErrorWithNoBackendLeftFailsTheCallWithAnIoExceptionAndOneEvent() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.openAiCompatible(
+                            "broken", backend.url("/").toString())
+                        .credential(
+                            () -> {
+                              asked.incrementAndGet();
+                              throw new StackOverflowError();
+                            }))
+                .circuitBreaker(
+                    dev.aigateway.core.routing.CircuitBreakerPolicy.builder()
+                        .failureCount(1, Duration.ofMinutes(1))
+                        .build())
+                .build());
+
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> status(client, chat()))
+          .isInstanceOf(IOException.class)
+          .hasRootCauseInstanceOf(StackOverflowError.class);
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::status, Attempt::errorType)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "java.lang.StackOverflowError"));
+    }
+    assertThat(asked).hasValue(2);
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
 }

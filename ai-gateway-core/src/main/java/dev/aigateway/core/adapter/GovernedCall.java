@@ -192,7 +192,13 @@ public final class GovernedCall {
     long began = admissionOpen ? exchange.startNanos() : System.nanoTime();
     admissionOpen = false;
     exchange.route().endedWhen(ended);
-    AttemptPlan plan = exchange.route().next();
+    AttemptPlan plan;
+    try {
+      plan = exchange.route().next();
+    } catch (VirtualMachineError e) {
+      failed(e); // the call ends with its event, as when sending fails so
+      throw e;
+    }
     exchange.addGatewayNanos(System.nanoTime() - began);
     if (plan == null && !exchange.route().endedWhilePlanning()) {
       IOException unsent = exchange.route().unsentFailure();

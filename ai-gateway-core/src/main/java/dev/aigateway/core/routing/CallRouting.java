@@ -840,7 +840,13 @@ final class CallRouting implements Route {
           set.putAll(signed);
           remove = translator != null ? TRANSLATED_REMOVED : SIGNATURE_HEADERS;
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError error && !(e instanceof StackOverflowError)) {
+          // Out of memory, or the JVM broken: released, and the call ends failed (nextAttempt).
+          backend.breaker().onIgnored(selection.permit());
+          backend.callEnded(); // counted in flight when selected
+          throw error;
+        }
         if (e instanceof InterruptedIOException && callEnded.getAsBoolean()) {
           // The call ended while the credential was awaited: nobody waits for an attempt, so none
           // is recorded and no other backend is tried; the backend is released without a verdict.
@@ -849,7 +855,8 @@ final class CallRouting implements Route {
           endedWhilePlanning = true;
           return null;
         }
-        // The class name only: a provider's or signer's message is not ours to vouch for.
+        // The class name only: a provider's or signer's message is not ours to vouch for. An
+        // error (a class of a missing dependency, a stack overflowed) is a failure like any other.
         log.warn(
             "ai-gateway: no credential or signature for backend {} on call {}: {}",
             config.id(),
