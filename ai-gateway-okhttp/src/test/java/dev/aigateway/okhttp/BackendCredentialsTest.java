@@ -550,4 +550,38 @@ class BackendCredentialsTest {
     assertThat(bearersSeen).isEmpty();
     assertThat(events.none()).isTrue();
   }
+
+  /**
+   * A provider whose {@code invalidate} throws an {@link Error} after a 401 leaves the 401
+   * standing, as one that throws an unchecked exception: the application gets the answer, not the
+   * error.
+   */
+  @Test
+  void aProviderWhoseInvalidateThrowsAnErrorLeavesThe401Standing() throws Exception {
+    acceptedToken = null; // the backend answers 401 to every call
+    dev.aigateway.api.spi.CredentialProvider provider =
+        new dev.aigateway.api.spi.CredentialProvider() {
+          @Override
+          public dev.aigateway.api.spi.Credential credential() {
+            return new dev.aigateway.api.spi.Credential(
+                dev.aigateway.api.spi.Credential.Kind.BEARER_TOKEN, "access-token-SECRET-x");
+          }
+
+          @Override
+          public boolean invalidate(dev.aigateway.api.spi.Credential refused) {
+            throw new NoClassDefFoundError("com/example/MissingIdentityClass");
+          }
+        };
+    OkHttpClient client =
+        client(
+            dev.aigateway.core.routing.Backend.openAiCompatible("a", backend.url("/").toString())
+                .credential(provider));
+
+    assertThat(status(client, chat())).isEqualTo(401);
+
+    GatewayEvent event = events.next();
+    assertThat(event.routing().attempts()).extracting(Attempt::status).containsExactly(401);
+    assertThat(bearersSeen).containsExactly("Bearer access-token-SECRET-x");
+    assertThat(events.none()).isTrue();
+  }
 }

@@ -700,7 +700,7 @@ final class CallRouting implements Route {
     boolean fresh;
     try {
       fresh = provider.invalidate(currentCredential);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
       log.warn(
           "ai-gateway: the credential provider of backend {} failed to invalidate a refused"
               + " credential on call {}: {}",
