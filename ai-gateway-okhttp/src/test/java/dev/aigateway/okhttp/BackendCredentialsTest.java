@@ -16,10 +16,12 @@ import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.Failover;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,13 +65,16 @@ class BackendCredentialsTest {
 
   private ExecutorService callers;
 
+  /** Ends every token endpoint's delay at once, at the end of a test. */
+  private final CountDownLatch tokensReleased = new CountDownLatch(1);
+
   @BeforeEach
   void setUp() throws Exception {
     tokenEndpoint.setDispatcher(
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-            Thread.sleep(tokenDelayMillis);
+            tokensReleased.await(tokenDelayMillis, TimeUnit.MILLISECONDS);
             int n = tokensIssued.incrementAndGet();
             return new MockResponse.Builder()
                 .code(200)
@@ -105,6 +110,7 @@ class BackendCredentialsTest {
 
   @AfterEach
   void tearDown() {
+    tokensReleased.countDown();
     callers.shutdownNow();
     tokenEndpoint.close();
     backend.close();
@@ -398,5 +404,184 @@ class BackendCredentialsTest {
     assertThat(statuses).containsOnly(200);
     assertThat(tokensIssued).hasValue(2);
     assertThat(bearersSeen).filteredOn("Bearer access-token-SECRET-2"::equals).hasSize(CALLS);
+  }
+
+  /**
+   * A call whose timeout passes while it waits for a backend's token ends at its timeout, as a call
+   * waiting in a failover's backoff does, not when the refresh gives up (10 s by default): the
+   * client's cancel does not interrupt the waiting thread.
+   */
+  @Test
+  void aCallWaitingForATokenEndsAtItsTimeoutNotTheRefreshTimeout() throws Exception {
+    tokenDelayMillis = 20_000; // the token endpoint hangs past the call's timeout
+    OkHttpClient client =
+        client(oauthBackend("a")).newBuilder().callTimeout(Duration.ofMillis(300)).build();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> status(client, chat()))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasMessage("timeout");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo("java.io.InterruptedIOException");
+    assertThat(event.routing().attempts()).isEmpty();
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /** A call the application cancels while it waits for a token ends then, cancelled. */
+  @Test
+  void aCallCancelledWhileWaitingForATokenEndsCancelled() throws Exception {
+    tokenDelayMillis = 20_000;
+    OkHttpClient client = client(oauthBackend("a"));
+    okhttp3.Call call = client.newCall(chat());
+    Future<?> cancel =
+        callers.submit(
+            () -> {
+              Thread.sleep(300);
+              call.cancel();
+              return null;
+            });
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> call.execute().close())
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    cancel.get(5, TimeUnit.SECONDS);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /**
+   * A provider that throws an {@link Error} (a class of an optional dependency missing, a recursion
+   * overflowing its stack) is a backend without a credential, as one that throws an unchecked
+   * exception: the call goes to the next backend, and the error never reaches the application.
+   */
+  @Test
+  void aProviderThatThrowsAnErrorIsSkippedAndTheCallGoesToTheNextBackend() throws Exception {
+    MockWebServer other = new MockWebServer();
+    other.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            bearersSeen.add(request.getHeaders().get("Authorization"));
+            return Backend.json(chatCompletion("gpt-4o", 5, 5));
+          }
+        });
+    other.start();
+    try {
+      OkHttpClient client =
+          client(
+              BackendPool.builder()
+                  .backend(
+                      dev.aigateway.core.routing.Backend.openAiCompatible(
+                              "broken", backend.url("/").toString())
+                          .priority(1)
+                          .credential(
+                              () -> {
+                                throw new NoClassDefFoundError("com/example/MissingIdentityClass");
+                              }))
+                  .backend(
+                      dev.aigateway.core.routing.Backend.openAiCompatible(
+                              "keyed", other.url("/").toString())
+                          .priority(2)
+                          .credential(Credentials.apiKey("sk-backend-a-SECRET")))
+                  .build());
+
+      assertThat(status(client, chat())).isEqualTo(200);
+
+      GatewayEvent event = events.next();
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("broken", 0, "java.lang.NoClassDefFoundError"),
+              org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
+      assertThat(bearersSeen).containsExactly("Bearer sk-backend-a-SECRET");
+      assertThat(events.none()).isTrue();
+    } finally {
+      other.close();
+    }
+  }
+
+  /**
+   * With no other backend, a provider's {@link Error} fails the call with an {@link IOException}
+   * caused by it, reported by one event; the backend is released (its breaker's permit and its
+   * in-flight slot), so that the next call is routed to it again.
+   */
+  @Test
+  void aProviderErrorWithNoBackendLeftFailsTheCallWithAnIoExceptionAndOneEvent() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.openAiCompatible(
+                            "broken", backend.url("/").toString())
+                        .credential(
+                            () -> {
+                              asked.incrementAndGet();
+                              throw new StackOverflowError();
+                            }))
+                .circuitBreaker(
+                    dev.aigateway.core.routing.CircuitBreakerPolicy.builder()
+                        .failureCount(1, Duration.ofMinutes(1))
+                        .build())
+                .build());
+
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> status(client, chat()))
+          .isInstanceOf(IOException.class)
+          .hasRootCauseInstanceOf(StackOverflowError.class);
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(event.routing().attempts())
+          .extracting(Attempt::status, Attempt::errorType)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "java.lang.StackOverflowError"));
+    }
+    assertThat(asked).hasValue(2);
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /**
+   * A provider whose {@code invalidate} throws an {@link Error} after a 401 leaves the 401
+   * standing, as one that throws an unchecked exception: the application gets the answer, not the
+   * error.
+   */
+  @Test
+  void aProviderWhoseInvalidateThrowsAnErrorLeavesThe401Standing() throws Exception {
+    acceptedToken = null; // the backend answers 401 to every call
+    dev.aigateway.api.spi.CredentialProvider provider =
+        new dev.aigateway.api.spi.CredentialProvider() {
+          @Override
+          public dev.aigateway.api.spi.Credential credential() {
+            return new dev.aigateway.api.spi.Credential(
+                dev.aigateway.api.spi.Credential.Kind.BEARER_TOKEN, "access-token-SECRET-x");
+          }
+
+          @Override
+          public boolean invalidate(dev.aigateway.api.spi.Credential refused) {
+            throw new NoClassDefFoundError("com/example/MissingIdentityClass");
+          }
+        };
+    OkHttpClient client =
+        client(
+            dev.aigateway.core.routing.Backend.openAiCompatible("a", backend.url("/").toString())
+                .credential(provider));
+
+    assertThat(status(client, chat())).isEqualTo(401);
+
+    GatewayEvent event = events.next();
+    assertThat(event.routing().attempts()).extracting(Attempt::status).containsExactly(401);
+    assertThat(bearersSeen).containsExactly("Bearer access-token-SECRET-x");
+    assertThat(events.none()).isTrue();
   }
 }

@@ -1,6 +1,7 @@
 package dev.aigateway.api.spi;
 
 import java.io.IOException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Supplies the credential for each call to one backend. Static keys return the same value every
@@ -26,6 +27,24 @@ public interface CredentialProvider {
    *     backend; when no backend is left, the application gets this exception)
    */
   Credential credential() throws IOException;
+
+  /**
+   * The credential to send now, for a call that may end while this waits: once {@code abandoned}
+   * says true (the application cancelled the call, or its client's call timeout passed), a provider
+   * that waits (for a token being fetched) should stop waiting and throw, since nobody waits for
+   * the credential any more. The gateway asks this one.
+   *
+   * <p>The default ignores {@code abandoned} and returns {@link #credential()}: right for a
+   * provider that never waits, such as a static key.
+   *
+   * @param abandoned whether the call the credential is for has ended; cheap to ask, and asked from
+   *     the thread that called this
+   * @throws IOException when none can be obtained, as {@link #credential()}; an {@link
+   *     java.io.InterruptedIOException} when the wait was given up because the call ended
+   */
+  default Credential credentialForCall(BooleanSupplier abandoned) throws IOException {
+    return credential();
+  }
 
   /**
    * The backend refused {@code refused} (it answered 401). A provider that can obtain a different

@@ -144,8 +144,11 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
       if (!backoff.isZero()) {
         backOff(backoff);
       }
-      AttemptPlan plan = call.nextAttempt();
+      AttemptPlan plan = call.nextAttempt(sender::canceled);
       if (plan == null) {
+        if (call.endedWhilePlanning()) {
+          throw endedWhilePlanning();
+        }
         return Answer.rejected(call.unroutable());
       }
       Answer<R> answer = attempt(plan);
@@ -360,6 +363,22 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     call.abandonPendingAttempt();
     call.failed(failure);
     throw failure;
+  }
+
+  /**
+   * Ends a call that the application cancelled, or whose client's call timeout passed, while its
+   * attempt waited for a backend's credential (a token being fetched): nothing was sent, and the
+   * application gets the failure its client gives a cancelled call ({@code IOException: Canceled})
+   * or a timeout ({@code InterruptedIOException: timeout}).
+   */
+  private IOException endedWhilePlanning() {
+    if (!sender.timedOut()) {
+      call.canceled(); // the application's cancel: the call ends cancelled, not failed
+      return new IOException("Canceled");
+    }
+    IOException failure = new InterruptedIOException("timeout");
+    call.failed(failure);
+    return failure;
   }
 
   /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */

@@ -176,13 +176,31 @@ public final class GovernedCall {
    *     provider failed); the call has then ended, failed with it
    */
   public AttemptPlan nextAttempt() throws IOException {
+    return nextAttempt(() -> false);
+  }
+
+  /**
+   * As {@link #nextAttempt()}, for a call that may end while its attempt is planned: {@code ended}
+   * tells whether the application cancelled it or its client's call timeout passed, and a backend's
+   * credential provider waiting for a token stops waiting then. A call that ended so gets null and
+   * {@link #endedWhilePlanning()} true, and is not ended here: the adapter ends it cancelled or
+   * timed out, as the client reports it.
+   */
+  public AttemptPlan nextAttempt(BooleanSupplier ended) throws IOException {
     // The first attempt is asked for right after admission, by the adapter: timed with it, from
     // when the call began.
     long began = admissionOpen ? exchange.startNanos() : System.nanoTime();
     admissionOpen = false;
-    AttemptPlan plan = exchange.route().next();
+    exchange.route().endedWhen(ended);
+    AttemptPlan plan;
+    try {
+      plan = exchange.route().next();
+    } catch (VirtualMachineError e) {
+      failed(e); // the call ends with its event, as when sending fails so
+      throw e;
+    }
     exchange.addGatewayNanos(System.nanoTime() - began);
-    if (plan == null) {
+    if (plan == null && !exchange.route().endedWhilePlanning()) {
       IOException unsent = exchange.route().unsentFailure();
       if (unsent != null) {
         failed(unsent);
@@ -228,6 +246,14 @@ public final class GovernedCall {
    */
   void abandonPendingAttempt() {
     exchange.route().abandonPending();
+  }
+
+  /**
+   * Whether {@link #nextAttempt(BooleanSupplier)} found no attempt because the call ended while it
+   * waited for a backend's credential.
+   */
+  public boolean endedWhilePlanning() {
+    return exchange.route().endedWhilePlanning();
   }
 
   /** The 503 answer when {@link #nextAttempt()} found no backend. */

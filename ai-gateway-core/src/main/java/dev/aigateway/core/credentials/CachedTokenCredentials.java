@@ -4,6 +4,7 @@ import dev.aigateway.api.spi.Credential;
 import dev.aigateway.api.spi.CredentialProvider;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * A credential provider whose tokens come from one {@link TokenSource} and are cached and refreshed
@@ -35,6 +36,15 @@ public abstract class CachedTokenCredentials implements CredentialProvider {
   @Override
   public final Credential credential() throws IOException {
     return tokens.credential();
+  }
+
+  /**
+   * The cached token as a bearer credential, for a call that may end while it waits; see {@link
+   * RefreshingCredentials#credentialForCall(BooleanSupplier)}.
+   */
+  @Override
+  public final Credential credentialForCall(BooleanSupplier abandoned) throws IOException {
+    return tokens.credentialForCall(abandoned);
   }
 
   /** Drops a token a backend refused; see {@link RefreshingCredentials#invalidate}. */

@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,12 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** How long after a failed background refresh (the token still valid) the next is tried. */
   public static final Duration BACKGROUND_RETRY = Duration.ofSeconds(5);
+
+  /** How often a call waiting for a refresh looks whether it has ended: every 20 ms. */
+  private static final long ABANDON_CHECK_NANOS = Duration.ofMillis(20).toNanos();
+
+  /** The check of a call that cannot end while it waits. */
+  private static final BooleanSupplier NEVER_ABANDONED = () -> false;
 
   private static final Logger log = LoggerFactory.getLogger(RefreshingCredentials.class);
 
@@ -124,6 +131,21 @@ public final class RefreshingCredentials implements CredentialProvider {
    */
   @Override
   public Credential credential() throws IOException {
+    return credentialForCall(NEVER_ABANDONED);
+  }
+
+  /**
+   * As {@link #credential()}, for a call that may end while it waits for a refresh: the wait looks
+   * every 20 ms whether {@code abandoned} says the call has ended (cancelled, or its client's call
+   * timeout passed; a client's cancel does not interrupt the waiting thread), and then gives up.
+   * The refresh goes on for the calls still waiting and the next ones.
+   *
+   * @throws InterruptedIOException when the call ended, or the thread was interrupted, while
+   *     waiting
+   */
+  @Override
+  public Credential credentialForCall(BooleanSupplier abandoned) throws IOException {
+    Objects.requireNonNull(abandoned, "abandoned");
     Cached current = cached;
     Instant now = clock.instant();
     if (current != null && now.isBefore(current.refreshAt)) {
@@ -133,7 +155,7 @@ public final class RefreshingCredentials implements CredentialProvider {
       refreshInBackground(now);
       return current.credential;
     }
-    return await(refresh(now));
+    return await(refresh(now), abandoned);
   }
 
   /**
@@ -250,10 +272,24 @@ public final class RefreshingCredentials implements CredentialProvider {
     }
   }
 
-  private Credential await(Refresh refresh) throws IOException {
-    long wait = refresh.deadlineNanos - System.nanoTime();
+  private Credential await(Refresh refresh, BooleanSupplier abandoned) throws IOException {
     try {
-      return refresh.result.get(Math.max(0, wait), TimeUnit.NANOSECONDS).credential;
+      while (true) {
+        long wait = refresh.deadlineNanos - System.nanoTime();
+        long slice = abandoned == NEVER_ABANDONED ? wait : Math.min(wait, ABANDON_CHECK_NANOS);
+        try {
+          return refresh.result.get(Math.max(0, slice), TimeUnit.NANOSECONDS).credential;
+        } catch (TimeoutException e) {
+          if (slice >= wait) {
+            throw e;
+          }
+        }
+        if (abandoned.getAsBoolean()) {
+          throw new InterruptedIOException(
+              description
+                  + ": the call ended (cancelled or timed out) while it waited for a token");
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted =

@@ -4,6 +4,7 @@ import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.Rejection;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -44,6 +45,24 @@ public interface Route {
    * no attempt is recorded for it. Nothing by default.
    */
   default void abandonPending() {}
+
+  /**
+   * How to tell that the call has ended (the application cancelled it, or its client's call timeout
+   * passed) while an attempt is planned: a backend's credential provider waiting for a token stops
+   * waiting then ({@link
+   * dev.aigateway.api.spi.CredentialProvider#credentialForCall(BooleanSupplier)}). Set before
+   * {@link #next()}; nothing by default.
+   */
+  default void endedWhen(BooleanSupplier ended) {}
+
+  /**
+   * Whether {@link #next()} found nothing because the call ended while it waited for a backend's
+   * credential ({@link #endedWhen}): no attempt was recorded, and the call ends cancelled or timed
+   * out rather than failed or rejected. False by default.
+   */
+  default boolean endedWhilePlanning() {
+    return false;
+  }
 
   /** The 503 answer when {@link #next()} found nothing; only a pool can find nothing. */
   Rejection unroutable();

@@ -20,6 +20,7 @@ import dev.aigateway.core.wire.SendFailedException;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Clock;
@@ -30,8 +31,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -155,6 +158,12 @@ final class CallRouting implements Route {
   private Selection pendingSelection;
 
   private String failoverReason;
+
+  /** Whether the call has ended (cancelled, timed out): a credential's wait stops then. */
+  private BooleanSupplier callEnded = () -> false;
+
+  /** Whether planning found the call ended while it waited for a credential. */
+  private boolean endedWhilePlanning;
 
   /** The credential the current attempt presented, or null (the backend has no provider). */
   private Credential currentCredential;
@@ -386,6 +395,16 @@ final class CallRouting implements Route {
         router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, null, allowed));
   }
 
+  @Override
+  public void endedWhen(BooleanSupplier ended) {
+    this.callEnded = Objects.requireNonNull(ended, "ended");
+  }
+
+  @Override
+  public boolean endedWhilePlanning() {
+    return endedWhilePlanning;
+  }
+
   /** The backoff before the attempt {@link #next()} plans now; zero unless a backend is retried. */
   @Override
   public Duration pendingBackoff() {
@@ -460,6 +479,9 @@ final class CallRouting implements Route {
     }
     if (status == 401 && retryWithFreshCredential(backend)) {
       return true;
+    }
+    if (endedWhilePlanning) {
+      return false; // the call ended while the retry's fresh credential was awaited
     }
     if (!router.pool().failover().retriesOn(status)) {
       return false;
@@ -678,7 +700,7 @@ final class CallRouting implements Route {
     boolean fresh;
     try {
       fresh = provider.invalidate(currentCredential);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
       log.warn(
           "ai-gateway: the credential provider of backend {} failed to invalidate a refused"
               + " credential on call {}: {}",
@@ -800,7 +822,7 @@ final class CallRouting implements Route {
                       config.flavor(), config.requestBaseUrl(), config.apiVersion(), target));
         }
         if (config.credential() != null) {
-          credential = config.credential().credential();
+          credential = config.credential().credentialForCall(callEnded);
           if (credential == null) {
             throw new IllegalStateException(
                 "the credential provider of backend '" + config.id() + "' returned null");
@@ -818,8 +840,23 @@ final class CallRouting implements Route {
           set.putAll(signed);
           remove = translator != null ? TRANSLATED_REMOVED : SIGNATURE_HEADERS;
         }
-      } catch (IOException | RuntimeException e) {
-        // The class name only: a provider's or signer's message is not ours to vouch for.
+      } catch (IOException | RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError error && !(e instanceof StackOverflowError)) {
+          // Out of memory, or the JVM broken: released, and the call ends failed (nextAttempt).
+          backend.breaker().onIgnored(selection.permit());
+          backend.callEnded(); // counted in flight when selected
+          throw error;
+        }
+        if (e instanceof InterruptedIOException && callEnded.getAsBoolean()) {
+          // The call ended while the credential was awaited: nobody waits for an attempt, so none
+          // is recorded and no other backend is tried; the backend is released without a verdict.
+          backend.breaker().onIgnored(selection.permit());
+          backend.callEnded(); // counted in flight when selected
+          endedWhilePlanning = true;
+          return null;
+        }
+        // The class name only: a provider's or signer's message is not ours to vouch for. An
+        // error (a class of a missing dependency, a stack overflowed) is a failure like any other.
         log.warn(
             "ai-gateway: no credential or signature for backend {} on call {}: {}",
             config.id(),

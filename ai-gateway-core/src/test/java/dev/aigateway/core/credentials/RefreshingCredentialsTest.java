@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -451,6 +453,44 @@ class RefreshingCredentialsTest {
         .hasMessage("refreshTimeout must be positive, was PT0S");
     assertThatThrownBy(() -> new AccessToken(" ", START))
         .hasMessage("an access token must be non-blank");
+  }
+
+  @Test
+  void aCallThatEndsWhileWaitingForATokenStopsWaitingAndTheRefreshServesTheNextCall()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    TokenSource slow =
+        () -> {
+          fetches.incrementAndGet();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new IOException("interrupted");
+          }
+          return new AccessToken("access-token-SECRET-1", clock.instant().plusSeconds(3600));
+        };
+    RefreshingCredentials tokens =
+        RefreshingCredentials.builder(slow)
+            .clock(clock)
+            .refreshTimeout(Duration.ofMinutes(5))
+            .description("slow tokens")
+            .build();
+    AtomicBoolean ended = new AtomicBoolean();
+    Future<Credential> call =
+        Executors.newSingleThreadExecutor(daemon())
+            .submit(() -> tokens.credentialForCall(ended::get));
+
+    ended.set(true); // the call is cancelled, or its timeout passes, while the token is awaited
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(InterruptedIOException.class)
+        .cause()
+        .hasMessage(
+            "slow tokens: the call ended (cancelled or timed out) while it waited for a token");
+    release.countDown(); // the refresh goes on, and the next call gets its token, fetched once
+    assertThat(tokens.credentialForCall(() -> false).secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(fetches).hasValue(1);
   }
 
   private static Credential waitFor(RefreshingCredentials tokens, HeldExecutor executor)
