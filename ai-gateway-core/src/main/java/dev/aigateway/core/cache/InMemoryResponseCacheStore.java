@@ -121,6 +121,8 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
      * overhead and its key. Beyond it Caffeine's W-TinyLFU policy evicts the entries it expects to
      * be asked for least, which is not simply the least recently used, and may refuse a new entry
      * when keeping it would evict a more popular one.
+     *
+     * @throws IllegalArgumentException when not positive
      */
     public Builder maximumBytes(long bytes) {
       if (bytes <= 0) {
@@ -130,7 +132,7 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
       return this;
     }
 
-    /** How long an entry lives after it was written (default one hour). */
+    /** How long an entry lives after it was written (default one hour); positive. */
     public Builder timeToLive(Duration timeToLive) {
       Objects.requireNonNull(timeToLive, "timeToLive");
       if (timeToLive.isNegative() || timeToLive.isZero()) {

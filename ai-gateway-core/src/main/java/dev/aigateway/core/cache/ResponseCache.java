@@ -305,7 +305,7 @@ public final class ResponseCache {
       return this;
     }
 
-    /** The largest answer body stored (default 1 MiB); larger ones pass, uncached. */
+    /** The largest answer body stored (default 1 MiB, positive); larger ones pass, uncached. */
     public Builder maximumEntryBytes(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maximumEntryBytes must be positive: " + bytes);
