@@ -668,6 +668,8 @@ public final class AiGateway {
      * (default {@link AiGateway#DEFAULT_STORE_TIMEOUT}, 1 s). Keep it well below the client's call
      * timeout. A reservation that arrives later is refunded. The in-memory store is not bounded: it
      * answers without I/O.
+     *
+     * @throws IllegalArgumentException when not positive, or longer than one day
      */
     public Builder storeTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
@@ -846,6 +848,8 @@ public final class AiGateway {
     /**
      * Request bodies larger than this are sent on without being parsed (default 16 MiB); their
      * calls reserve only the output allowance and are settled on the reported usage.
+     *
+     * @throws IllegalArgumentException when negative
      */
     public Builder maxParsedBodyBytes(int bytes) {
       if (bytes < 0) {
@@ -858,6 +862,8 @@ public final class AiGateway {
     /**
      * Non-streamed response bodies larger than this are passed on without reading their usage
      * (default 16 MiB); their calls are settled on an estimate.
+     *
+     * @throws IllegalArgumentException when negative
      */
     public Builder maxObservedBodyBytes(int bytes) {
       if (bytes < 0) {

@@ -132,6 +132,79 @@ class BadInputTest {
   }
 
   @Test
+  void aKeyResolverThatThrowsAnErrorIsLoggedAndIgnoredLikeOneThatThrowsAnException()
+      throws Exception {
+    // README: "A listener or key resolver that throws is logged and ignored." An application's
+    // resolver may throw an Error (an assert, a class that failed to load) as well as an exception;
+    // the call goes on as the anonymous consumer, uncached by a vary-by that failed, as for an
+    // exception, instead of the Error reaching the application with no event.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .tokenLimitStore(store)
+                .tokenLimit(WIDE)
+                .listener(events)
+                .consumerKey(
+                    request -> {
+                      throw new AssertionError("consumer header checked by an assert");
+                    })
+                .responseCache(
+                    dev.aigateway.core.cache.ResponseCache.builder()
+                        .varyBy(
+                            request -> {
+                              throw new NoClassDefFoundError("com/example/TenantDirectory");
+                            }))
+                .build());
+    server.enqueue(json(Backend.chatCompletion("gpt-4o", 8, 2)));
+
+    try (Response response = client.newCall(chat("")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.consumer()).isEqualTo(AiGateway.ANONYMOUS);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aStageThatThrowsAnErrorEndsTheCallAsFailedWithAnIOExceptionAndOneEvent() throws Exception {
+    // README: should any stage still fail while a call is admitted, the call ends FAILED with one
+    // event and the application gets an IOException. A role resolver of the application's that
+    // throws an AssertionError (not an exception) got the Error itself, and no event.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .tokenLimitStore(store)
+                .tokenLimit(WIDE)
+                .listener(events)
+                .roleResolver(
+                    request -> {
+                      throw new AssertionError("roles checked by an assert");
+                    })
+                .accessPolicy(dev.aigateway.core.access.AccessPolicy.allowByDefault())
+                .build());
+    long before = wideTokensLeft();
+
+    assertThatThrownBy(() -> client.newCall(chat("")).execute())
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("could not be admitted")
+        .hasCauseInstanceOf(AssertionError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(AssertionError.class.getName());
+    assertThat(events.none()).isTrue();
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(wideTokensLeft()).isEqualTo(before);
+  }
+
+  @Test
   void maxTokensAboveTheBoundIsAnswered400NamingTheFieldAndTheBound() throws Exception {
     JsonNode error = error(chat("\"max_tokens\":9223372036854775807"));
 

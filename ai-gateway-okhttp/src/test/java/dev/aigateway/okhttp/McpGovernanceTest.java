@@ -1195,6 +1195,65 @@ class McpGovernanceTest {
   }
 
   @Test
+  void anErrorWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent() throws Exception {
+    // A caller resolver of the application's that throws an AssertionError (not an exception):
+    // the tool call fails as an LLM call does, with an IOException, one FAILED event and nothing
+    // sent, instead of the Error itself reaching the application with no event.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .callerResolver(
+                    request -> {
+                      throw new AssertionError("caller checked by an assert");
+                    })
+                .listener(events)
+                .mcpServer(github().maxInFlight(1))
+                .build());
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> post(client, "alice", call(3, "get_issue", "{}")))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not be admitted")
+        .hasRootCauseInstanceOf(AssertionError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(AssertionError.class.getName());
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
+  void aConsumerKeyResolverThatThrowsAnErrorIsLoggedAndIgnored() throws Exception {
+    // README: a key resolver that throws is logged and ignored; an Error too. The call has no
+    // consumer then, so the access rules (alice and bob only) refuse it, with its event.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .consumerKey(
+                    request -> {
+                      throw new AssertionError("consumer checked by an assert");
+                    })
+                .listener(events)
+                .mcpServer(github())
+                .build());
+
+    JsonNode answer = JSON.readTree(post(client, "alice", call(4, "get_issue", "{}")));
+
+    assertThat(answer.get("id").asInt()).isEqualTo(4);
+    assertThat(answer.has("error")).isTrue();
+    assertThat(events.next().tool().outcome()).isNotEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aCheckThatFailsWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent()
       throws Exception {
     // An application's deny pattern that recurses on every repeated character overflows the stack

@@ -19,6 +19,7 @@ import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.cache.InMemoryVectorStore;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.limit.TokenLimit;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -287,6 +288,51 @@ class SemanticCacheTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void anEmbeddingModelThatThrowsAnErrorIsAMissAndItsCallsEndAndFreeTheirSlots() throws Exception {
+    // docs/caching.md: every cache failure makes the call a miss and the call goes on. A model
+    // whose
+    // runtime could not load throws an Error (NoClassDefFoundError, UnsatisfiedLinkError), not an
+    // exception: it must not reach the application, leave the call without its event, or keep the
+    // call's reservation and in-flight slot for ever.
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000).maxInFlight(1))
+            .responseCache(
+                ResponseCache.builder()
+                    .semantic(
+                        SemanticCache.builder(new ThrowsError()).guard(SemanticHitGuard.NONE)))
+            .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));
+
+    assertThat(body(chat("First question", ""))).contains("Hello there");
+    assertThat(body(chat("Second question", ""))).contains("Hello there");
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+      assertThat(event.limits().settledTokens()).isPositive();
+    }
+  }
+
+  /** An embedding model whose runtime could not be loaded. */
+  private static final class ThrowsError implements EmbeddingModel {
+    @Override
+    public float[] embed(String text) {
+      throw new NoClassDefFoundError("ai/onnxruntime/OrtEnvironment");
+    }
+
+    @Override
+    public String name() {
+      return "throws-error";
+    }
   }
 
   @Test

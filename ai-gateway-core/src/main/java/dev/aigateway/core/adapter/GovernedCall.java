@@ -120,9 +120,10 @@ public final class GovernedCall {
    * an adapter does right away through {@link AttemptLoop}), so that the clock is read once for
    * both.
    *
-   * @throws UncheckedIOException when a stage failed with an unexpected exception (a defect, or a
-   *     part the application plugged in that threw where nothing guards it) or overflowed its stack
-   *     (a regular expression of the application's that recurses on a long prompt, such as {@code
+   * @throws UncheckedIOException when a stage failed with an unexpected exception or error (a
+   *     defect, or a part the application plugged in that threw where nothing guards it, an {@code
+   *     AssertionError} or a {@code NoClassDefFoundError} included) or overflowed its stack (a
+   *     regular expression of the application's that recurses on a long prompt, such as {@code
    *     (a|b)*}): the call has then ended {@link CallOutcome#FAILED}, with its one event naming
    *     that exception's type, and nothing was sent. An adapter throws the {@link IOException} it
    *     holds (whose cause is the stage's exception), so that only an {@code IOException} reaches
@@ -145,10 +146,16 @@ public final class GovernedCall {
               : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
         }
       }
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | Error e) {
       // The stages admitted before it end as for a failed call (the telemetry stage sends the
       // event); the one that threw admitted nothing to end. A stack overflow is a pattern of the
-      // application's (a deny pattern, a custom detector) that recursed on a long prompt.
+      // application's (a deny pattern, a custom detector) that recursed on a long prompt; another
+      // error (an AssertionError, a LinkageError such as NoClassDefFoundError from a part the
+      // application plugged in) ends the call alike, so its reservations and in-flight slots are
+      // given back. Only the JVM's own failures (out of memory, an internal error) go on up.
+      if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+        throw fatal;
+      }
       admissionOpen = true;
       failed(e);
       throw new UncheckedIOException(

@@ -194,7 +194,12 @@ public final class AgentCall {
     long began = System.nanoTime();
     try {
       return admitTimed();
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | Error e) {
+      // As for an LLM call: any error but the JVM's own (an AssertionError or NoClassDefFoundError
+      // of a part the application plugged in) ends the call with its event and an IOException.
+      if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+        throw fatal;
+      }
       gatewayNanos += System.nanoTime() - began;
       began = System.nanoTime();
       notAdmitted(e);
@@ -420,7 +425,10 @@ public final class AgentCall {
       if (key != null && !key.isBlank()) {
         consumer = key;
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
       AgentGovernance.log.warn(
           "ai-gateway: consumer key resolver failed on a call to {} ({})",
           peer.name,

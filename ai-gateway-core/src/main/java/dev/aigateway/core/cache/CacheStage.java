@@ -50,7 +50,10 @@ public final class CacheStage implements CallStage {
     } else {
       try {
         partition = config.varyBy().resolve(exchange.request());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError fatal) {
+          throw fatal;
+        }
         // No partition is known: sharing the one of calls without a value could serve one tenant
         // another's answer, so the cache takes no part in the call. The exception's class only: a
         // resolver that parses a token may quote it in its message.

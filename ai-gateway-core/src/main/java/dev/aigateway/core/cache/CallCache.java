@@ -134,7 +134,8 @@ public final class CallCache {
           semantic
               .vectorStore()
               .nearest(semanticPartition, vector, semantic.candidates(), ANY_SIMILARITY);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      rethrowIfFatal(e);
       log.warn(
           "ai-gateway: vector store failed on call {}; treating it as a miss: {}",
           callId,
@@ -184,7 +185,8 @@ public final class CallCache {
     try {
       Optional<String> objection = guard.objection(cached, incoming, similarity);
       return objection == null ? Optional.empty() : objection;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      rethrowIfFatal(e);
       log.warn(
           "ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
           guard,
@@ -225,7 +227,8 @@ public final class CallCache {
         return false;
       }
       raw = semantic.embeddingModel().embed(prompt.text());
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      rethrowIfFatal(e);
       log.warn(
           "ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
           semantic.embeddingModel().name(),
@@ -272,7 +275,8 @@ public final class CallCache {
     readFailed = false;
     try {
       return config.store().get(partition, entryKey).orElse(null);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      rethrowIfFatal(e);
       readFailed = true;
       log.warn(
           "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
@@ -301,7 +305,8 @@ public final class CallCache {
       if (again != null) {
         semantic.vectorStore().add(semanticPartition, match.id(), again, match.text());
       }
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      rethrowIfFatal(e);
       log.warn(
           "ai-gateway: could not put back the prompt of an answer stored meanwhile on call {}: {}",
           callId,
@@ -538,5 +543,17 @@ public final class CallCache {
         || operation == Operation.EMBEDDINGS
         || operation == Operation.RESPONSES
         || operation == Operation.MESSAGES;
+  }
+
+  /**
+   * Lets the JVM's own failures (out of memory, an internal error) go on up; any other error of a
+   * part the application plugged in (an {@code AssertionError}, a {@code NoClassDefFoundError} of
+   * an embedding model whose runtime could not load) is a cache failure like an exception: a miss,
+   * logged, and the call goes on.
+   */
+  private static void rethrowIfFatal(Throwable e) {
+    if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+      throw fatal;
+    }
   }
 }

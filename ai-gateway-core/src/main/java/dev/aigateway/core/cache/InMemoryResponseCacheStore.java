@@ -116,7 +116,14 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
 
     private Builder() {}
 
-    /** The most bytes the cached bodies may hold; the least recently used go first. */
+    /**
+     * The most bytes the cached entries may weigh (default 64 MiB): each its body plus a fixed
+     * overhead and its key. Beyond it Caffeine's W-TinyLFU policy evicts the entries it expects to
+     * be asked for least, which is not simply the least recently used, and may refuse a new entry
+     * when keeping it would evict a more popular one.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
     public Builder maximumBytes(long bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maximumBytes must be positive: " + bytes);
@@ -125,7 +132,7 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
       return this;
     }
 
-    /** How long an entry lives after it was written. */
+    /** How long an entry lives after it was written (default one hour); positive. */
     public Builder timeToLive(Duration timeToLive) {
       Objects.requireNonNull(timeToLive, "timeToLive");
       if (timeToLive.isNegative() || timeToLive.isZero()) {

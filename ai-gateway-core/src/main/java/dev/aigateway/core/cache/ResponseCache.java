@@ -57,7 +57,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Per call.</b> A {@link dev.aigateway.api.CacheControl} tag or the {@value
  * #DEFAULT_CONTROL_HEADER} request header ({@code no-cache}, {@code no-store}) opts a call out; the
- * header never leaves the process.
+ * header is removed before the call is sent, as every gateway-only header is, unless the gateway is
+ * built with {@code forwardGatewayHeaders(true)}.
  */
 public final class ResponseCache {
 
@@ -284,19 +285,27 @@ public final class ResponseCache {
       return this;
     }
 
-    /** The response header telling the outcome; null adds none. */
+    /**
+     * The response header telling the outcome (default {@value
+     * ResponseCache#DEFAULT_OUTCOME_HEADER}); null adds none.
+     */
     public Builder outcomeHeader(@Nullable String name) {
       this.outcomeHeader = headerName(name, "outcomeHeader");
       return this;
     }
 
-    /** The request header with per-call directives; null reads tags only. */
+    /**
+     * The request header with per-call directives (default {@value
+     * ResponseCache#DEFAULT_CONTROL_HEADER}); null reads tags only. It is removed before the call
+     * is sent unless the gateway forwards its gateway-only headers ({@code
+     * AiGateway.Builder.forwardGatewayHeaders(true)}).
+     */
     public Builder controlHeader(@Nullable String name) {
       this.controlHeader = headerName(name, "controlHeader");
       return this;
     }
 
-    /** The largest answer body stored (default 1 MiB); larger ones pass, uncached. */
+    /** The largest answer body stored (default 1 MiB, positive); larger ones pass, uncached. */
     public Builder maximumEntryBytes(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maximumEntryBytes must be positive: " + bytes);

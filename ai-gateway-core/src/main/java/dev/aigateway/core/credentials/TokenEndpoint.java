@@ -36,8 +36,13 @@ final class TokenEndpoint implements TokenSource {
   /** The longest lifetime a token is kept for, whatever its {@code expires_in} says. */
   static final Duration MAX_LIFETIME = Duration.ofDays(100L * 365);
 
-  /** A numeric {@code expires_in} string: digits, a sign and a fraction allowed. */
-  private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d*)?");
+  /**
+   * A numeric {@code expires_in} string, as a number may be spelt: a sign, digits with or without a
+   * fraction (or a fraction alone), an exponent, blanks around it; what {@link Double#parseDouble}
+   * reads, less its hex and named forms.
+   */
+  private static final Pattern NUMERIC =
+      Pattern.compile("\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?\\s*");
 
   /** The most of a token response read; real ones are a few kilobytes. */
   static final int MAX_RESPONSE_BYTES = 64 * 1024;
@@ -203,8 +208,9 @@ final class TokenEndpoint implements TokenSource {
 
   /**
    * {@code expires_in}: seconds, as a JSON number or a numeric string, in any size or form ({@code
-   * 3600}, {@code "3599"}, {@code 3.6e3}, a number beyond a long): a fraction is dropped, a
-   * negative value is 0, and a lifetime is kept at most {@link #MAX_LIFETIME}. Absent: the default.
+   * 3600}, {@code "3599"}, {@code 3.6e3}, {@code "3.6e3"}, {@code " 3600 "}, a number beyond a
+   * long): a fraction is dropped, a negative value is 0, and a lifetime is kept at most {@link
+   * #MAX_LIFETIME}. Absent: the default.
    */
   private Duration lifetime(JsonNode expiresIn) throws TokenEndpointException {
     if (expiresIn.isMissingNode() || expiresIn.isNull()) {

@@ -164,8 +164,12 @@ public final class Exchange {
     try {
       String value = resolver.resolve(request);
       return value == null || value.isBlank() ? null : value;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
       // The exception's class only: a resolver that parses a token may quote it in its message.
+      // An error (an AssertionError, a NoClassDefFoundError) is ignored alike: logged, no key.
       log.warn(
           "ai-gateway: key resolver {} failed on call {}: {}",
           resolver,

@@ -245,6 +245,9 @@ public final class CircuitBreakerPolicy {
     /**
      * Count mode (the default, 5 in 10 s): trip when {@code failures} failures happened within
      * {@code interval}, whatever the number of successes.
+     *
+     * @throws IllegalArgumentException when {@code failures} is below 1 or {@code interval} is
+     *     shorter than a millisecond
      */
     public Builder failureCount(int failures, Duration interval) {
       if (failures < 1) {
@@ -263,6 +266,8 @@ public final class CircuitBreakerPolicy {
      * once there were at least {@code minimumCalls} calls within it.
      *
      * @param percent in (0, 100]; for example 50 for half of the calls
+     * @throws IllegalArgumentException when {@code percent} is outside (0, 100], {@code
+     *     minimumCalls} below 1 or {@code interval} shorter than a millisecond
      */
     public Builder failureRate(double percent, int minimumCalls, Duration interval) {
       if (!(percent > 0 && percent <= 100)) {
@@ -280,7 +285,7 @@ public final class CircuitBreakerPolicy {
       return this;
     }
 
-    /** How long a trip lasts when the backend does not say how long (default 30 s). */
+    /** How long a trip lasts when the backend does not say how long (default 30 s); positive. */
     public Builder tripDuration(Duration duration) {
       this.tripDuration = requirePositive(duration, "trip duration");
       return this;
@@ -296,7 +301,10 @@ public final class CircuitBreakerPolicy {
       return this;
     }
 
-    /** The longest trip, or 429 cool-down, a backend's retry-after may ask for (default 1 h). */
+    /**
+     * The longest trip, or 429 cool-down, a backend's retry-after may ask for (default 1 h);
+     * positive.
+     */
     public Builder maxTripDuration(Duration max) {
       this.maxTripDuration = requirePositive(max, "max trip duration");
       return this;

@@ -396,6 +396,50 @@ class OAuthClientCredentialsTest {
   }
 
   @Test
+  void aNumericStringInExponentFormOrPaddedWithBlanksIsSecondsToo() throws Exception {
+    // docs/security.md: expires_in is "a number or a numeric string of any size or form". A
+    // string in exponent form, a fraction without leading digits, or a number padded with blanks
+    // (as a server that formats its numbers may write them) is that many seconds, not a refusal
+    // that leaves the backend without a token.
+    tokenEndpoint.enqueue(token("access-token-SECRET-1", "3.6e3"));
+    tokenEndpoint.enqueue(token("access-token-SECRET-2", " 3600 "));
+    tokenEndpoint.enqueue(token("access-token-SECRET-3", "36E+2"));
+    tokenEndpoint.enqueue(token("access-token-SECRET-4", ".5"));
+
+    OAuthClientCredentials first =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(first.credential().secret()).isEqualTo("access-token-SECRET-1");
+    OAuthClientCredentials second =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(second.credential().secret()).isEqualTo("access-token-SECRET-2");
+    OAuthClientCredentials third =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(third.credential().secret()).isEqualTo("access-token-SECRET-3");
+    OAuthClientCredentials fourth =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(fourth.credential().secret()).isEqualTo("access-token-SECRET-4");
+
+    clock.advance(Duration.ofSeconds(3599));
+    assertThat(first.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(second.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(third.credential().secret()).isEqualTo("access-token-SECRET-3");
+    assertThat(tokenEndpoint.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
+  void anExpiresInThatIsNoNumberIsStillRefused() {
+    tokenEndpoint.enqueue(token("access-token-SECRET-1", "soon"));
+    tokenEndpoint.enqueue(token("access-token-SECRET-2", "1e"));
+    OAuthClientCredentials credentials = oauth().clientSecret(CLIENT_SECRET).build();
+
+    assertThatThrownBy(credentials::credential)
+        .hasMessageEndingWith("answered an expires_in that is not a number of seconds")
+        .hasMessageNotContaining("access-token-SECRET");
+    assertThatThrownBy(credentials::credential)
+        .hasMessageEndingWith("answered an expires_in that is not a number of seconds");
+  }
+
+  @Test
   void aNullTokenTypeOrExpiresInCountsAsAbsent() throws Exception {
     // A server that writes every field of its answer, set or not, as many JSON mappers do.
     tokenEndpoint.enqueue(
