@@ -18,7 +18,8 @@ public interface InventorySection {
 
   /**
    * The section's value, read now: records, maps, lists, strings, numbers, booleans, enums,
-   * instants, durations or null, nested as deep as needed. Never secrets.
+   * instants, durations or null, nested up to 64 levels and never inside itself (a value that
+   * cannot be written fails this section alone). Never secrets.
    *
    * @param options what the caller asked for (for example how many consumers at most)
    */

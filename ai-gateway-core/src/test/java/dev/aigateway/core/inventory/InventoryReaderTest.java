@@ -11,7 +11,12 @@ import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class InventoryReaderTest {
@@ -67,5 +72,80 @@ class InventoryReaderTest {
                 + "\"listed\":0,\"usage\":\"INCLUDED\",\"usageProblem\":null,\"entries\":[]},"
                 + "\"access\":null,\"anomalies\":null,\"caches\":null,\"contentSafety\":null,"
                 + "\"mcpServers\":[],\"agents\":[]}");
+  }
+
+  /** A section with the given key (read on every call) and value. */
+  private static InventorySection section(
+      java.util.function.Supplier<String> key, @Nullable Object value) {
+    return new InventorySection() {
+      @Override
+      public String key() {
+        return key.get();
+      }
+
+      @Override
+      public @Nullable Object read(InventoryOptions options) {
+        return value;
+      }
+
+      @Override
+      public String toString() {
+        return "TestSection";
+      }
+    };
+  }
+
+  @Test
+  void aSectionValueThatHoldsItselfOrNestsWithoutEndFailsThatSectionAlone() throws Exception {
+    Map<String, Object> selfish = new HashMap<>();
+    selfish.put("me", selfish);
+    List<Object> outer = new ArrayList<>();
+    List<Object> inner = new ArrayList<>();
+    outer.add(inner);
+    inner.add(Map.of("back", outer));
+    record Node(String name, List<Object> children) {}
+    List<Object> children = new ArrayList<>();
+    Node node = new Node("root", children);
+    children.add(node);
+    Object deep = "leaf";
+    for (int i = 0; i < 10_000; i++) {
+      deep = List.of(deep);
+    }
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(new ManualClock(Instant.parse("2026-06-01T10:00:00Z")))
+            .inventorySection(section(() -> "map", selfish))
+            .inventorySection(section(() -> "lists", outer))
+            .inventorySection(section(() -> "record", node))
+            .inventorySection(section(() -> "deep", deep))
+            .inventorySection(section(() -> "fine", Map.of("same", List.of(1, 1), "again", "x")))
+            .build();
+
+    // Read where an application may read it: on a thread with a modest stack (-Xss256k, or deep in
+    // a web framework's frames).
+    AtomicReference<Object> read = new AtomicReference<>();
+    Thread reader =
+        new Thread(
+            null,
+            () -> {
+              try {
+                read.set(gateway.inventory());
+              } catch (Throwable t) {
+                read.set(t);
+              }
+            },
+            "inventory-reader",
+            256 * 1024);
+    reader.start();
+    reader.join();
+
+    assertThat(read.get()).isInstanceOf(GatewayInventory.class);
+    GatewayInventory inventory = (GatewayInventory) read.get();
+    for (String key : List.of("map", "lists", "record", "deep")) {
+      assertThat(inventory.sections().get(key))
+          .as(key)
+          .isEqualTo(new GatewayInventory.SectionError("java.lang.IllegalArgumentException"));
+    }
+    assertThat(inventory.toJson()).contains("\"fine\":{");
   }
 }
