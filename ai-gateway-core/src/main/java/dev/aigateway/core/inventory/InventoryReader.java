@@ -331,22 +331,31 @@ final class InventoryReader {
     return safety == null ? null : safety.safety().summary();
   }
 
+  /**
+   * The contributed sections, each under its key; a section that cannot take its key (the key is
+   * null, fails, is built-in or taken by an earlier section) is reported as failed under its type's
+   * name instead, so that one bad section hides no other.
+   */
   private Map<String, @Nullable Object> sections() {
     Map<String, @Nullable Object> sections = new LinkedHashMap<>();
     sections.put(GatewayInventory.MCP_SERVERS, List.of());
     sections.put(GatewayInventory.AGENTS, List.of());
     Map<String, InventorySection> byKey = new HashMap<>();
     for (InventorySection section : contributed) {
-      String key = section.key();
-      if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
-        throw new IllegalStateException(
-            "inventory section " + section + " takes the built-in key '" + key + "'");
+      String key;
+      try {
+        key = ownKey(section, byKey);
+      } catch (RuntimeException e) {
+        String failed = failedKey(section, sections);
+        LOG.warn(
+            "ai-gateway: inventory section {} has no usable key; it is listed as failed under '{}'",
+            section,
+            failed,
+            e);
+        sections.put(failed, new GatewayInventory.SectionError(e.getClass().getName()));
+        continue;
       }
-      InventorySection earlier = byKey.putIfAbsent(key, section);
-      if (earlier != null) {
-        throw new IllegalStateException(
-            "inventory sections " + earlier + " and " + section + " both take key '" + key + "'");
-      }
+      byKey.put(key, section);
       Object value;
       try {
         value = InventoryJson.checked(section.read(options));
@@ -357,5 +366,33 @@ final class InventoryReader {
       sections.put(key, value);
     }
     return sections;
+  }
+
+  /** The section's key, read once: non-null, not built-in, not taken by an earlier section. */
+  private static String ownKey(InventorySection section, Map<String, InventorySection> byKey) {
+    String key = section.key();
+    if (key == null) {
+      throw new NullPointerException("inventory section " + section + " returned a null key");
+    }
+    if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
+      throw new IllegalArgumentException(
+          "inventory section " + section + " takes the built-in key '" + key + "'");
+    }
+    InventorySection earlier = byKey.get(key);
+    if (earlier != null) {
+      throw new IllegalArgumentException(
+          "inventory sections " + earlier + " and " + section + " both take key '" + key + "'");
+    }
+    return key;
+  }
+
+  /** Where a section without a usable key is listed: its type's name, numbered if taken. */
+  private static String failedKey(InventorySection section, Map<String, ?> taken) {
+    String name = section.getClass().getName();
+    String key = name;
+    for (int n = 2; taken.containsKey(key) || GatewayInventory.BUILT_IN_KEYS.contains(key); n++) {
+      key = name + "#" + n;
+    }
+    return key;
   }
 }

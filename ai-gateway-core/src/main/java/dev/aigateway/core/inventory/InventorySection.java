@@ -12,7 +12,9 @@ public interface InventorySection {
 
   /**
    * The section's top-level key in the document, for example {@link GatewayInventory#MCP_SERVERS};
-   * not one of the built-in keys ({@link GatewayInventory#BUILT_IN_KEYS}).
+   * not one of the built-in keys ({@link GatewayInventory#BUILT_IN_KEYS}). Read when the section is
+   * added and again for each document; should it then be null, fail, be built-in or be taken by an
+   * earlier section, the section is listed as failed under its type's name.
    */
   String key();
 

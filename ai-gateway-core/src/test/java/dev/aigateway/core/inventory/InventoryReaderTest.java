@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,49 @@ class InventoryReaderTest {
         return "TestSection";
       }
     };
+  }
+
+  /** A key that is valid when registered and fails on later reads, as a reloaded one may. */
+  private static java.util.function.Supplier<String> validOnce(
+      String key, java.util.function.Supplier<String> later) {
+    AtomicInteger reads = new AtomicInteger();
+    return () -> reads.getAndIncrement() == 0 ? key : later.get();
+  }
+
+  @Test
+  void aSectionWhoseKeyIsNullOrFailsIsReportedAsFailedAndHidesNoOtherSection() {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(new ManualClock(Instant.parse("2026-06-01T10:00:00Z")))
+            .inventorySection(section(() -> "before", List.of("kept")))
+            .inventorySection(section(validOnce("nulled", () -> null), List.of("lost")))
+            .inventorySection(
+                section(
+                    validOnce(
+                        "failing",
+                        () -> {
+                          throw new IllegalStateException("configuration reloading");
+                        }),
+                    List.of("lost")))
+            .inventorySection(section(validOnce("builtIn", () -> "pools"), List.of("lost")))
+            .inventorySection(section(() -> "after", List.of("kept")))
+            .build();
+
+    GatewayInventory inventory = gateway.inventory();
+
+    assertThat(inventory.sections()).containsEntry("before", List.of("kept"));
+    assertThat(inventory.sections()).containsEntry("after", List.of("kept"));
+    assertThat(inventory.sections().values())
+        .filteredOn(v -> v instanceof GatewayInventory.SectionError)
+        .extracting(v -> ((GatewayInventory.SectionError) v).error())
+        .containsExactly(
+            "java.lang.NullPointerException",
+            "java.lang.IllegalStateException",
+            "java.lang.IllegalArgumentException");
+    String type = section(() -> "any", null).getClass().getName(); // the failed ones' type
+    assertThat(inventory.sections().keySet())
+        .containsExactly("mcpServers", "agents", "before", type, type + "#2", type + "#3", "after");
+    assertThat(inventory.toJson()).doesNotContain("lost").doesNotContain("configuration reloading");
   }
 
   @Test
