@@ -1,6 +1,7 @@
 package dev.aigateway.core.inventory;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.aigateway.api.ConsumerSnapshot;
 import dev.aigateway.api.SignalReading;
 import dev.aigateway.api.spi.CounterReading;
@@ -93,9 +94,9 @@ final class InventoryJson {
     anomalies(json, inventory.anomalies());
     caches(json, inventory.caches());
     contentSafety(json, inventory.contentSafety());
-    for (Map.Entry<String, @Nullable Object> section : inventory.sections().entrySet()) {
+    for (Map.Entry<String, TokenBuffer> section : inventory.writtenSections().entrySet()) {
       json.writeFieldName(section.getKey());
-      value(json, section.getValue());
+      section.getValue().serialize(json);
     }
     json.writeEndObject();
   }
@@ -390,19 +391,22 @@ final class InventoryJson {
   static final int MAX_SECTION_DEPTH = 64;
 
   /**
-   * Checks that a contributed section's value is made only of what {@link #value} writes, holds no
-   * container inside itself and nests at most {@link #MAX_SECTION_DEPTH} deep, so a section that
+   * A contributed section's value written now, into tokens the document replays: the check that it
+   * is made only of what {@link #value} writes, holds no container inside itself and nests at most
+   * {@link #MAX_SECTION_DEPTH} deep, and the document's copy of it, so that the document is the
+   * section as read (not as its live state is when the document is written) and a section that
    * cannot be written fails when it is read, not half-way through a document.
    *
    * @throws IllegalArgumentException when it cannot be written
    */
-  static @Nullable Object checked(@Nullable Object value) {
+  static TokenBuffer written(@Nullable Object value) {
+    TokenBuffer tokens = new TokenBuffer(Json.MAPPER, false);
     try {
-      value(Json.MAPPER.getFactory().createGenerator(java.io.Writer.nullWriter()), value);
+      value(tokens, value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return value;
+    return tokens;
   }
 
   /** A contributed section's value: records, maps, collections, arrays of objects and scalars. */

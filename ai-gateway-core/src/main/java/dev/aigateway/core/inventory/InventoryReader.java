@@ -1,5 +1,6 @@
 package dev.aigateway.core.inventory;
 
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.ConsumerSnapshot;
 import dev.aigateway.api.spi.CounterId;
@@ -63,6 +64,7 @@ final class InventoryReader {
   private LimitStage.@Nullable LimitsFactory limiting;
   private SafetyStage.@Nullable SafetyFactory safety;
   private final List<InventorySection> contributed = new ArrayList<>();
+  private final Map<String, TokenBuffer> writtenSections = new LinkedHashMap<>();
 
   InventoryReader(
       AiGateway gateway,
@@ -107,7 +109,8 @@ final class InventoryReader {
         anomalies(),
         caches(),
         contentSafety(),
-        sections());
+        sections(),
+        writtenSections);
   }
 
   // ---------------------------------------------------------------- pools and models
@@ -338,8 +341,8 @@ final class InventoryReader {
    */
   private Map<String, @Nullable Object> sections() {
     Map<String, @Nullable Object> sections = new LinkedHashMap<>();
-    sections.put(GatewayInventory.MCP_SERVERS, List.of());
-    sections.put(GatewayInventory.AGENTS, List.of());
+    put(sections, GatewayInventory.MCP_SERVERS, List.of());
+    put(sections, GatewayInventory.AGENTS, List.of());
     Map<String, InventorySection> byKey = new HashMap<>();
     for (InventorySection section : contributed) {
       String key;
@@ -352,20 +355,29 @@ final class InventoryReader {
             section,
             failed,
             e);
-        sections.put(failed, new GatewayInventory.SectionError(e.getClass().getName()));
+        put(sections, failed, new GatewayInventory.SectionError(e.getClass().getName()));
         continue;
       }
       byKey.put(key, section);
       Object value;
+      TokenBuffer written;
       try {
-        value = InventoryJson.checked(section.read(options));
+        value = section.read(options);
+        written = InventoryJson.written(value);
       } catch (RuntimeException e) {
         LOG.warn("ai-gateway: inventory section '{}' ({}) could not be read", key, section, e);
         value = new GatewayInventory.SectionError(e.getClass().getName());
+        written = InventoryJson.written(value);
       }
       sections.put(key, value);
+      writtenSections.put(key, written);
     }
     return sections;
+  }
+
+  private void put(Map<String, @Nullable Object> sections, String key, Object value) {
+    sections.put(key, value);
+    writtenSections.put(key, InventoryJson.written(value));
   }
 
   /** The section's key, read once: non-null, not built-in, not taken by an earlier section. */

@@ -192,4 +192,22 @@ class InventoryReaderTest {
     }
     assertThat(inventory.toJson()).contains("\"fine\":{");
   }
+
+  @Test
+  void theDocumentIsTheSectionsAsReadNotAsTheyAreLater() {
+    List<Object> live = new ArrayList<>(List.of("tool-a"));
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(new ManualClock(Instant.parse("2026-06-01T10:00:00Z")))
+            .inventorySection(section(() -> "tools", live))
+            .build();
+    GatewayInventory inventory = gateway.inventory();
+    String json = inventory.toJson();
+
+    live.add("tool-b"); // the section's own state moves on
+    live.add(new Object()); // even to something that could not be written
+
+    assertThat(inventory.toJson()).isEqualTo(json).contains("\"tools\":[\"tool-a\"]");
+    assertThat(inventory.toPrettyJson()).contains("\"tool-a\"").doesNotContain("tool-b");
+  }
 }
