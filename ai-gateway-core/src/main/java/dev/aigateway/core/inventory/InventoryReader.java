@@ -340,25 +340,38 @@ final class InventoryReader {
    * name instead, so that one bad section hides no other.
    */
   private Map<String, @Nullable Object> sections() {
+    // The keys first, each read once, so that a failed section's name never takes a usable key.
+    Map<String, InventorySection> byKey = new HashMap<>();
+    List<@Nullable String> keys = new ArrayList<>(contributed.size());
+    List<@Nullable RuntimeException> problems = new ArrayList<>(contributed.size());
+    for (InventorySection section : contributed) {
+      try {
+        String key = ownKey(section, byKey);
+        byKey.put(key, section);
+        keys.add(key);
+        problems.add(null);
+      } catch (RuntimeException e) {
+        keys.add(null);
+        problems.add(e);
+      }
+    }
     Map<String, @Nullable Object> sections = new LinkedHashMap<>();
     put(sections, GatewayInventory.MCP_SERVERS, List.of());
     put(sections, GatewayInventory.AGENTS, List.of());
-    Map<String, InventorySection> byKey = new HashMap<>();
-    for (InventorySection section : contributed) {
-      String key;
-      try {
-        key = ownKey(section, byKey);
-      } catch (RuntimeException e) {
-        String failed = failedKey(section, sections);
+    for (int i = 0; i < contributed.size(); i++) {
+      InventorySection section = contributed.get(i);
+      String key = keys.get(i);
+      RuntimeException problem = problems.get(i);
+      if (key == null || problem != null) {
+        String failed = failedKey(section, sections, byKey);
         LOG.warn(
             "ai-gateway: inventory section {} has no usable key; it is listed as failed under '{}'",
             section,
             failed,
-            e);
-        put(sections, failed, new GatewayInventory.SectionError(e.getClass().getName()));
+            problem);
+        put(sections, failed, new GatewayInventory.SectionError(problem.getClass().getName()));
         continue;
       }
-      byKey.put(key, section);
       Object value;
       TokenBuffer written;
       try {
@@ -398,11 +411,19 @@ final class InventoryReader {
     return key;
   }
 
-  /** Where a section without a usable key is listed: its type's name, numbered if taken. */
-  private static String failedKey(InventorySection section, Map<String, ?> taken) {
+  /**
+   * Where a section without a usable key is listed: its type's name, numbered if that is taken (by
+   * a section listed already, a usable key or a built-in one).
+   */
+  private static String failedKey(
+      InventorySection section, Map<String, ?> listed, Map<String, ?> usable) {
     String name = section.getClass().getName();
     String key = name;
-    for (int n = 2; taken.containsKey(key) || GatewayInventory.BUILT_IN_KEYS.contains(key); n++) {
+    for (int n = 2;
+        listed.containsKey(key)
+            || usable.containsKey(key)
+            || GatewayInventory.BUILT_IN_KEYS.contains(key);
+        n++) {
       key = name + "#" + n;
     }
     return key;

@@ -105,6 +105,7 @@ class InventoryReaderTest {
 
   @Test
   void aSectionWhoseKeyIsNullOrFailsIsReportedAsFailedAndHidesNoOtherSection() {
+    String type = section(() -> "any", null).getClass().getName(); // the failed ones' type
     AiGateway gateway =
         AiGateway.builder()
             .clock(new ManualClock(Instant.parse("2026-06-01T10:00:00Z")))
@@ -120,6 +121,7 @@ class InventoryReaderTest {
                     List.of("lost")))
             .inventorySection(section(validOnce("builtIn", () -> "pools"), List.of("lost")))
             .inventorySection(section(() -> "after", List.of("kept")))
+            .inventorySection(section(() -> type + "#2", List.of("kept too")))
             .build();
 
     GatewayInventory inventory = gateway.inventory();
@@ -133,9 +135,10 @@ class InventoryReaderTest {
             "java.lang.NullPointerException",
             "java.lang.IllegalStateException",
             "java.lang.IllegalArgumentException");
-    String type = section(() -> "any", null).getClass().getName(); // the failed ones' type
-    assertThat(inventory.sections().keySet())
-        .containsExactly("mcpServers", "agents", "before", type, type + "#2", type + "#3", "after");
+    assertThat(inventory.sections().keySet()) // a usable key is never taken by a failed section
+        .containsExactly(
+            "mcpServers", "agents", "before", type, type + "#3", type + "#4", "after", type + "#2");
+    assertThat(inventory.sections()).containsEntry(type + "#2", List.of("kept too"));
     assertThat(inventory.toJson()).doesNotContain("lost").doesNotContain("configuration reloading");
   }
 
