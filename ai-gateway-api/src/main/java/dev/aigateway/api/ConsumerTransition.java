@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * One state change of a consumer under anomaly detection, delivered to {@link
  * GatewayListener#onConsumerTransition}: flagged, throttled or blocked (automatically or by an
- * operator), escalated, or released.
+ * operator), escalated, released, or an operator's block put in place of a block in force (from
+ * {@link ConsumerState#BLOCKED} to {@link ConsumerState#BLOCKED}, {@code manual}, with the new
+ * {@code until} and reason).
  *
  * <pre>{@code
  * public void onConsumerTransition(ConsumerTransition t) {
@@ -19,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param consumer the consumer's id
  * @param from the state before
- * @param to the state after; never equal to {@code from}
+ * @param to the state after; equal to {@code from} only for an operator's block that replaces a
+ *     block in force ({@code manual}, both {@link ConsumerState#BLOCKED})
  * @param at when the change happened, per the gateway's clock
  * @param until when the consumer is due for release when {@code to} is not {@link
  *     ConsumerState#NORMAL}, otherwise null
@@ -39,14 +42,19 @@ public record ConsumerTransition(
     boolean manual,
     String reason) {
 
-  /** Validates the transition; {@code until} is required exactly when leaving normal. */
+  /**
+   * Validates the transition: it changes state (but for an operator's block replacing a block);
+   * {@code until} is required exactly when the consumer is restricted after it.
+   */
   public ConsumerTransition {
     Objects.requireNonNull(consumer, "consumer");
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(reason, "reason");
-    Transitions.requireChange(from, to);
+    if (!(manual && from == ConsumerState.BLOCKED && to == ConsumerState.BLOCKED)) {
+      Transitions.requireChange(from, to); // an operator may replace a block with one of theirs
+    }
     Transitions.requireWhen(
         "until", until, to != ConsumerState.NORMAL, "the consumer is restricted", to);
     if (until != null && until.isBefore(at)) {

@@ -87,6 +87,34 @@ class ConsumerTransitionTest {
   }
 
   @Test
+  void onlyAnOperatorsBlockMayReplaceABlock() {
+    ConsumerTransition replaced =
+        new ConsumerTransition(
+            "alice",
+            ConsumerState.BLOCKED,
+            ConsumerState.BLOCKED,
+            AT,
+            AT.plusSeconds(3600),
+            null,
+            true,
+            "confirmed: key leaked");
+
+    assertThat(replaced.manual()).isTrue();
+    assertThatThrownBy(
+            () ->
+                new ConsumerTransition(
+                    "alice",
+                    ConsumerState.BLOCKED,
+                    ConsumerState.BLOCKED,
+                    AT,
+                    AT.plusSeconds(600),
+                    FINDING,
+                    false,
+                    "x"))
+        .hasMessage("a transition must change state but went from BLOCKED to BLOCKED");
+  }
+
+  @Test
   void snapshotsCopyTheirSignals() {
     java.util.Map<AnomalySignal, SignalReading> signals = new java.util.HashMap<>();
     signals.put(AnomalySignal.TOKEN_RATE, new SignalReading(10, 5, 1, 3));

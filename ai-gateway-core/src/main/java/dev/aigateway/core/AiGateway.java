@@ -230,14 +230,11 @@ public final class AiGateway {
     List<InventorySection> sections = new ArrayList<>(b.inventorySections);
     if (agentGovernance != null) {
       for (InventorySection own : agentGovernance.inventorySections()) {
-        for (InventorySection added : b.inventorySections) {
-          if (added.key().equals(own.key())) {
-            throw new IllegalArgumentException(
-                "inventory section key '"
-                    + own.key()
-                    + "' is this gateway's own (it governs MCP servers or agents): "
-                    + added);
-          }
+        if (b.inventorySectionKeys.contains(own.key())) {
+          throw new IllegalArgumentException(
+              "inventory section key '"
+                  + own.key()
+                  + "' is this gateway's own (it governs MCP servers or agents)");
         }
         sections.add(own);
       }
@@ -1065,6 +1062,8 @@ public final class AiGateway {
     // -------------------------------------------------------------- inventory
 
     private final List<InventorySection> inventorySections = new ArrayList<>();
+    // Each section's key as read when it was added: a key read again may have changed.
+    private final Set<String> inventorySectionKeys = new HashSet<>();
 
     /**
      * Adds a section to the gateway's {@linkplain AiGateway#inventory() inventory}, under its own
@@ -1083,11 +1082,9 @@ public final class AiGateway {
                 + "' is a built-in one: "
                 + GatewayInventory.BUILT_IN_KEYS);
       }
-      for (InventorySection earlier : inventorySections) {
-        if (earlier.key().equals(key)) {
-          throw new IllegalArgumentException(
-              "an inventory section with key '" + key + "' was already added: " + earlier);
-        }
+      if (!inventorySectionKeys.add(key)) {
+        throw new IllegalArgumentException(
+            "an inventory section with key '" + key + "' was already added");
       }
       inventorySections.add(section);
       return this;

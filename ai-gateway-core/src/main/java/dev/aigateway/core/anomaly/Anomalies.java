@@ -143,8 +143,9 @@ public final class Anomalies {
 
   /**
    * Blocks a consumer's calls (403 {@code consumer_blocked}) for {@code duration}, whatever its
-   * state; a block already in place is replaced. It ends when the duration is up, or through {@link
-   * #release}.
+   * state; a block already in place (the detector's or an operator's) is replaced. It ends when the
+   * duration is up, or through {@link #release}. Listeners are told once, a replaced block included
+   * (a transition from {@link ConsumerState#BLOCKED} to {@link ConsumerState#BLOCKED}).
    *
    * @param reason why, for people; goes into the transition and the inventory, never into the
    *     response the consumer gets
@@ -168,19 +169,18 @@ public final class Anomalies {
           Restriction block =
               Restriction.of(
                   ConsumerState.BLOCKED, now, now + duration.toMillis(), null, reason, true, null);
-          ConsumerState from = old == null ? ConsumerState.NORMAL : old.state();
-          if (from != ConsumerState.BLOCKED) {
-            made[0] =
-                new ConsumerTransition(
-                    id,
-                    from,
-                    ConsumerState.BLOCKED,
-                    block.since(),
-                    block.until(),
-                    null,
-                    true,
-                    reason);
-          }
+          // A block in force (the detector's or an operator's) is replaced, which is a change the
+          // listeners are told of too: its end, its reason and who holds it are new.
+          made[0] =
+              new ConsumerTransition(
+                  id,
+                  old == null ? ConsumerState.NORMAL : old.state(),
+                  ConsumerState.BLOCKED,
+                  block.since(),
+                  block.until(),
+                  null,
+                  true,
+                  reason);
           return block;
         });
     ConsumerProfile profile = profiles.getIfPresent(consumer);

@@ -1,5 +1,6 @@
 package dev.aigateway.core.inventory;
 
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.ConsumerSnapshot;
@@ -320,6 +321,9 @@ public final class GatewayInventory {
   private final @Nullable Caches caches;
   private final ContentSafety.@Nullable Summary contentSafety;
   private final Map<String, @Nullable Object> sections;
+  // Each section as written when it was read: what the document holds, whatever the values do
+  // later.
+  private final Map<String, TokenBuffer> writtenSections;
 
   GatewayInventory(
       Instant generatedAt,
@@ -332,7 +336,8 @@ public final class GatewayInventory {
       @Nullable List<ConsumerSnapshot> anomalies,
       @Nullable Caches caches,
       ContentSafety.@Nullable Summary contentSafety,
-      Map<String, @Nullable Object> sections) {
+      Map<String, @Nullable Object> sections,
+      Map<String, TokenBuffer> writtenSections) {
     this.generatedAt = generatedAt;
     this.tokenStore = tokenStore;
     this.pools = List.copyOf(pools);
@@ -344,6 +349,7 @@ public final class GatewayInventory {
     this.caches = caches;
     this.contentSafety = contentSafety;
     this.sections = Collections.unmodifiableMap(new LinkedHashMap<>(sections));
+    this.writtenSections = Collections.unmodifiableMap(new LinkedHashMap<>(writtenSections));
   }
 
   /**
@@ -421,10 +427,16 @@ public final class GatewayInventory {
 
   /**
    * The contributed sections by key, as read ({@link SectionError} where reading failed); always
-   * holds {@link #MCP_SERVERS} and {@link #AGENTS} (empty lists until contributed).
+   * holds {@link #MCP_SERVERS} and {@link #AGENTS} (empty lists until contributed). These are the
+   * sections' own objects; the JSON documents hold them as they were written when read.
    */
   public Map<String, @Nullable Object> sections() {
     return sections;
+  }
+
+  /** The sections as written when they were read, in the order of {@link #sections()}. */
+  Map<String, TokenBuffer> writtenSections() {
+    return writtenSections;
   }
 
   /** The inventory as one compact JSON document (keys in {@code docs/inventory.md}). */

@@ -1,6 +1,7 @@
 package dev.aigateway.core.inventory;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.aigateway.api.ConsumerSnapshot;
 import dev.aigateway.api.SignalReading;
 import dev.aigateway.api.spi.CounterReading;
@@ -29,7 +30,10 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
@@ -90,9 +94,9 @@ final class InventoryJson {
     anomalies(json, inventory.anomalies());
     caches(json, inventory.caches());
     contentSafety(json, inventory.contentSafety());
-    for (Map.Entry<String, @Nullable Object> section : inventory.sections().entrySet()) {
+    for (Map.Entry<String, TokenBuffer> section : inventory.writtenSections().entrySet()) {
       json.writeFieldName(section.getKey());
-      value(json, section.getValue());
+      section.getValue().serialize(json);
     }
     json.writeEndObject();
   }
@@ -381,20 +385,41 @@ final class InventoryJson {
   }
 
   /**
-   * Checks that a contributed section's value is made only of what {@link #value} writes, so a
-   * section that cannot be written fails when it is read, not half-way through a document.
+   * How deep a contributed section's value may nest (records, maps, lists, arrays): far more than
+   * any catalogue needs, few enough that writing it never runs a thread out of stack.
    */
-  static @Nullable Object checked(@Nullable Object value) {
+  static final int MAX_SECTION_DEPTH = 64;
+
+  /**
+   * A contributed section's value written now, into tokens the document replays: the check that it
+   * is made only of what {@link #value} writes, holds no container inside itself and nests at most
+   * {@link #MAX_SECTION_DEPTH} deep, and the document's copy of it, so that the document is the
+   * section as read (not as its live state is when the document is written) and a section that
+   * cannot be written fails when it is read, not half-way through a document.
+   *
+   * @throws IllegalArgumentException when it cannot be written
+   */
+  static TokenBuffer written(@Nullable Object value) {
+    TokenBuffer tokens = new TokenBuffer(Json.MAPPER, false);
     try {
-      value(Json.MAPPER.getFactory().createGenerator(java.io.Writer.nullWriter()), value);
+      value(tokens, value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return value;
+    return tokens;
   }
 
   /** A contributed section's value: records, maps, collections, arrays of objects and scalars. */
   private static void value(JsonGenerator json, @Nullable Object value) throws IOException {
+    value(json, value, Collections.newSetFromMap(new IdentityHashMap<>()));
+  }
+
+  /**
+   * Writes {@code value}; {@code enclosing} holds the containers it is nested in, so that one
+   * holding itself (directly or through others) is refused rather than written without end.
+   */
+  private static void value(JsonGenerator json, @Nullable Object value, Set<Object> enclosing)
+      throws IOException {
     if (value == null) {
       json.writeNull();
     } else if (value instanceof CharSequence s) {
@@ -421,38 +446,68 @@ final class InventoryJson {
       json.writeString(e.name());
     } else if (value instanceof Instant || value instanceof Duration) {
       json.writeString(value.toString());
-    } else if (value instanceof Map<?, ?> map) {
-      json.writeStartObject();
-      for (Map.Entry<?, ?> entry : map.entrySet()) {
-        json.writeFieldName(String.valueOf(entry.getKey()));
-        value(json, entry.getValue());
-      }
-      json.writeEndObject();
-    } else if (value instanceof Iterable<?> items) {
-      json.writeStartArray();
-      for (Object item : items) {
-        value(json, item);
-      }
-      json.writeEndArray();
-    } else if (value instanceof Object[] items) {
-      json.writeStartArray();
-      for (Object item : items) {
-        value(json, item);
-      }
-      json.writeEndArray();
-    } else if (value instanceof Record record) {
-      json.writeStartObject();
-      for (RecordComponent component : record.getClass().getRecordComponents()) {
-        json.writeFieldName(component.getName());
-        value(json, component(record, component));
-      }
-      json.writeEndObject();
+    } else if (value instanceof Map<?, ?>
+        || value instanceof Iterable<?>
+        || value instanceof Object[]
+        || value instanceof Record) {
+      enter(enclosing, value);
+      container(json, value, enclosing);
+      enclosing.remove(value);
     } else {
       throw new IllegalArgumentException(
           "an inventory section holds a "
               + value.getClass().getName()
               + ", which it cannot write; give records, maps, lists, strings, numbers, booleans,"
               + " enums, instants or durations");
+    }
+  }
+
+  private static void enter(Set<Object> enclosing, Object container) {
+    if (enclosing.size() >= MAX_SECTION_DEPTH) {
+      throw new IllegalArgumentException(
+          "an inventory section nests deeper than "
+              + MAX_SECTION_DEPTH
+              + " levels (at a "
+              + container.getClass().getName()
+              + ")");
+    }
+    if (!enclosing.add(container)) {
+      throw new IllegalArgumentException(
+          "an inventory section holds a "
+              + container.getClass().getName()
+              + " inside itself, which it cannot write");
+    }
+  }
+
+  private static void container(JsonGenerator json, Object value, Set<Object> enclosing)
+      throws IOException {
+    if (value instanceof Map<?, ?> map) {
+      json.writeStartObject();
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        json.writeFieldName(String.valueOf(entry.getKey()));
+        value(json, entry.getValue(), enclosing);
+      }
+      json.writeEndObject();
+    } else if (value instanceof Iterable<?> items) {
+      json.writeStartArray();
+      for (Object item : items) {
+        value(json, item, enclosing);
+      }
+      json.writeEndArray();
+    } else if (value instanceof Object[] items) {
+      json.writeStartArray();
+      for (Object item : items) {
+        value(json, item, enclosing);
+      }
+      json.writeEndArray();
+    } else {
+      Record record = (Record) value;
+      json.writeStartObject();
+      for (RecordComponent component : record.getClass().getRecordComponents()) {
+        json.writeFieldName(component.getName());
+        value(json, component(record, component), enclosing);
+      }
+      json.writeEndObject();
     }
   }
 

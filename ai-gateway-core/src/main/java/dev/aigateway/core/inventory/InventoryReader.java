@@ -1,5 +1,6 @@
 package dev.aigateway.core.inventory;
 
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.ConsumerSnapshot;
 import dev.aigateway.api.spi.CounterId;
@@ -63,6 +64,7 @@ final class InventoryReader {
   private LimitStage.@Nullable LimitsFactory limiting;
   private SafetyStage.@Nullable SafetyFactory safety;
   private final List<InventorySection> contributed = new ArrayList<>();
+  private final Map<String, TokenBuffer> writtenSections = new LinkedHashMap<>();
 
   InventoryReader(
       AiGateway gateway,
@@ -107,7 +109,8 @@ final class InventoryReader {
         anomalies(),
         caches(),
         contentSafety(),
-        sections());
+        sections(),
+        writtenSections);
   }
 
   // ---------------------------------------------------------------- pools and models
@@ -331,31 +334,98 @@ final class InventoryReader {
     return safety == null ? null : safety.safety().summary();
   }
 
+  /**
+   * The contributed sections, each under its key; a section that cannot take its key (the key is
+   * null, fails, is built-in or taken by an earlier section) is reported as failed under its type's
+   * name instead, so that one bad section hides no other.
+   */
   private Map<String, @Nullable Object> sections() {
-    Map<String, @Nullable Object> sections = new LinkedHashMap<>();
-    sections.put(GatewayInventory.MCP_SERVERS, List.of());
-    sections.put(GatewayInventory.AGENTS, List.of());
+    // The keys first, each read once, so that a failed section's name never takes a usable key.
     Map<String, InventorySection> byKey = new HashMap<>();
+    List<@Nullable String> keys = new ArrayList<>(contributed.size());
+    List<@Nullable RuntimeException> problems = new ArrayList<>(contributed.size());
     for (InventorySection section : contributed) {
-      String key = section.key();
-      if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
-        throw new IllegalStateException(
-            "inventory section " + section + " takes the built-in key '" + key + "'");
+      try {
+        String key = ownKey(section, byKey);
+        byKey.put(key, section);
+        keys.add(key);
+        problems.add(null);
+      } catch (RuntimeException e) {
+        keys.add(null);
+        problems.add(e);
       }
-      InventorySection earlier = byKey.putIfAbsent(key, section);
-      if (earlier != null) {
-        throw new IllegalStateException(
-            "inventory sections " + earlier + " and " + section + " both take key '" + key + "'");
+    }
+    Map<String, @Nullable Object> sections = new LinkedHashMap<>();
+    put(sections, GatewayInventory.MCP_SERVERS, List.of());
+    put(sections, GatewayInventory.AGENTS, List.of());
+    for (int i = 0; i < contributed.size(); i++) {
+      InventorySection section = contributed.get(i);
+      String key = keys.get(i);
+      RuntimeException problem = problems.get(i);
+      if (key == null || problem != null) {
+        String failed = failedKey(section, sections, byKey);
+        LOG.warn(
+            "ai-gateway: inventory section {} has no usable key; it is listed as failed under '{}'",
+            section,
+            failed,
+            problem);
+        put(sections, failed, new GatewayInventory.SectionError(problem.getClass().getName()));
+        continue;
       }
       Object value;
+      TokenBuffer written;
       try {
-        value = InventoryJson.checked(section.read(options));
+        value = section.read(options);
+        written = InventoryJson.written(value);
       } catch (RuntimeException e) {
         LOG.warn("ai-gateway: inventory section '{}' ({}) could not be read", key, section, e);
         value = new GatewayInventory.SectionError(e.getClass().getName());
+        written = InventoryJson.written(value);
       }
       sections.put(key, value);
+      writtenSections.put(key, written);
     }
     return sections;
+  }
+
+  private void put(Map<String, @Nullable Object> sections, String key, Object value) {
+    sections.put(key, value);
+    writtenSections.put(key, InventoryJson.written(value));
+  }
+
+  /** The section's key, read once: non-null, not built-in, not taken by an earlier section. */
+  private static String ownKey(InventorySection section, Map<String, InventorySection> byKey) {
+    String key = section.key();
+    if (key == null) {
+      throw new NullPointerException("inventory section " + section + " returned a null key");
+    }
+    if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
+      throw new IllegalArgumentException(
+          "inventory section " + section + " takes the built-in key '" + key + "'");
+    }
+    InventorySection earlier = byKey.get(key);
+    if (earlier != null) {
+      throw new IllegalArgumentException(
+          "inventory sections " + earlier + " and " + section + " both take key '" + key + "'");
+    }
+    return key;
+  }
+
+  /**
+   * Where a section without a usable key is listed: its type's name, numbered if that is taken (by
+   * a section listed already, a usable key or a built-in one).
+   */
+  private static String failedKey(
+      InventorySection section, Map<String, ?> listed, Map<String, ?> usable) {
+    String name = section.getClass().getName();
+    String key = name;
+    for (int n = 2;
+        listed.containsKey(key)
+            || usable.containsKey(key)
+            || GatewayInventory.BUILT_IN_KEYS.contains(key);
+        n++) {
+      key = name + "#" + n;
+    }
+    return key;
   }
 }

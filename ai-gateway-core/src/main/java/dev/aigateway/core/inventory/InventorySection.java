@@ -12,13 +12,16 @@ public interface InventorySection {
 
   /**
    * The section's top-level key in the document, for example {@link GatewayInventory#MCP_SERVERS};
-   * not one of the built-in keys ({@link GatewayInventory#BUILT_IN_KEYS}).
+   * not one of the built-in keys ({@link GatewayInventory#BUILT_IN_KEYS}). Read when the section is
+   * added and again for each document; should it then be null, fail, be built-in or be taken by an
+   * earlier section, the section is listed as failed under its type's name.
    */
   String key();
 
   /**
    * The section's value, read now: records, maps, lists, strings, numbers, booleans, enums,
-   * instants, durations or null, nested as deep as needed. Never secrets.
+   * instants, durations or null, nested up to 64 levels and never inside itself (a value that
+   * cannot be written fails this section alone). Never secrets.
    *
    * @param options what the caller asked for (for example how many consumers at most)
    */

@@ -34,7 +34,10 @@
  * always has them, as empty arrays until a section contributes them. A section's value is written
  * as JSON from records (their component names become keys), maps, lists, strings, numbers,
  * booleans, enums (their names), {@link java.time.Instant}s and {@link java.time.Duration}s (ISO
- * 8601) and null; anything else fails that section only, which the document then marks.
+ * 8601) and null, nested up to 64 levels and never inside itself; anything else fails that section
+ * only, which the document then marks. So does a section whose key, read for each document, is
+ * null, fails, is built-in or is taken by an earlier section: it is marked failed under its type's
+ * name.
  *
  * <h2>What "snapshot" means</h2>
  *

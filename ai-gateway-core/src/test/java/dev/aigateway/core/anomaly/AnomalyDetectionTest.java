@@ -486,6 +486,56 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void anOperatorsBlockOfAnAutomaticallyBlockedConsumerAndEachLaterChangeAreToldOnce() {
+    Anomalies anomalies = start(detection().action(AnomalyAction.BLOCK)); // 10 min blocks
+    warmUp("alice");
+    bucketOf("alice", 50); // blocked on its request rate
+    Instant autoUntil = transitions.get(0).until();
+
+    Instant takenOver = clock.instant();
+    anomalies.block("alice", "confirmed: key leaked", Duration.ofHours(1));
+    clock.set(autoUntil.plusSeconds(1)); // the detector's block would have ended here
+    List<ConsumerSnapshot> stillBlocked = anomalies.inventory();
+    anomalies.block("alice", "rotating the key takes longer", Duration.ofHours(2));
+    boolean released = anomalies.release("alice");
+    boolean releasedAgain = anomalies.release("alice");
+    anomalies.block("alice", "one more minute", Duration.ofMinutes(1));
+    clock.advance(Duration.ofMinutes(2));
+    anomalies.inventory();
+
+    assertThat(stillBlocked).singleElement().satisfies(c -> assertThat(c.manual()).isTrue());
+    assertThat(released).isTrue();
+    assertThat(releasedAgain).isFalse();
+    assertThat(transitions)
+        .extracting(
+            ConsumerTransition::from,
+            ConsumerTransition::to,
+            ConsumerTransition::manual,
+            ConsumerTransition::reason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.NORMAL,
+                ConsumerState.BLOCKED,
+                false,
+                transitions.get(0).finding().describe()),
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.BLOCKED, ConsumerState.BLOCKED, true, "confirmed: key leaked"),
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.BLOCKED,
+                ConsumerState.BLOCKED,
+                true,
+                "rotating the key takes longer"),
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.BLOCKED, ConsumerState.NORMAL, true, "released by the operator"),
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.NORMAL, ConsumerState.BLOCKED, true, "one more minute"),
+            org.assertj.core.groups.Tuple.tuple(
+                ConsumerState.BLOCKED, ConsumerState.NORMAL, false, "the block's duration is up"));
+    assertThat(transitions.get(1).until()).isEqualTo(takenOver.plus(Duration.ofHours(1)));
+    assertThat(transitions.get(1).finding()).isNull();
+  }
+
+  @Test
   void aManualBlockEndsWhenItsDurationIsUpEvenWithoutCalls() {
     Anomalies anomalies = start(detection());
     anomalies.block("mallory", "testing", Duration.ofSeconds(20));
