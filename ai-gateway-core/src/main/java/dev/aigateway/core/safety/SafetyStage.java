@@ -452,8 +452,8 @@ public final class SafetyStage implements CallStage {
       return body;
     }
     if (!exchange.request().format().readsEventTexts()) {
-      // A stream whose texts are not read (Bedrock's binary event streams): passed untouched, as
-      // it comes, and not said to have passed a screening it did not get.
+      // A stream whose texts are not read (Bedrock InvokeModel on a model other than Claude):
+      // passed untouched, as it comes, and not said to have passed a screening it did not get.
       note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
       return body;
     }

@@ -398,6 +398,31 @@ abstract class BedrockFormat implements ModelInPath {
     messageReader().read(readout, EventStreamFrame.of(message));
   }
 
+  /** Bedrock's streams are AWS event streams, cut into messages. */
+  @Override
+  public final boolean framesEventStream() {
+    return true;
+  }
+
+  /**
+   * An exception message, as Bedrock ends a stream that fails mid-way: {@code :message-type} {@code
+   * exception}, {@code :exception-type} {@code validationException} (a modelled exception of both
+   * ConverseStream and InvokeModelWithResponseStream, which the AWS SDKs raise as {@code
+   * ValidationException}), {@code :content-type} {@code application/json}, and the {@link
+   * #errorBody} ({@code {"message":"..."}}) as its payload, with both CRCs.
+   */
+  @Override
+  public final byte[] streamErrorEvent(LocalError error) {
+    Map<String, Object> headers = new java.util.LinkedHashMap<>();
+    headers.put(":message-type", "exception");
+    headers.put(":exception-type", STREAM_ERROR_TYPE);
+    headers.put(":content-type", JSON_TYPE);
+    return new EventStreamMessage(headers, errorBody(error)).encode();
+  }
+
+  /** The exception a stream the gateway stops ends with ({@link #streamErrorEvent}). */
+  static final String STREAM_ERROR_TYPE = "validationException";
+
   /**
    * Bedrock's error shape: {@code {"message":"..."}}, the error's name in {@code x-amzn-ErrorType}
    * ({@link #errorHeaders}), as the AWS SDKs read it.
