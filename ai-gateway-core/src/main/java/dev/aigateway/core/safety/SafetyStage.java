@@ -105,15 +105,16 @@ public final class SafetyStage implements CallStage {
     outcome = SafetyOutcome.PASSED;
     WireRequest request = exchange.request();
     WireFormat format = request.format();
-    if (format.readsPromptTexts() && !request.bodyUnderstood() && request.rawBody().length > 0) {
+    boolean reads = format.readsPromptTexts(request);
+    if (reads && !request.bodyUnderstood() && request.rawBody().length > 0) {
       return unreadable(request);
     }
-    if (!format.readsPromptTexts()
+    if (!reads
         && (!safety.rules().isEmpty()
             || !safety.promptChecks().isEmpty()
             || safety.maxMessages() > 0)) {
-      // A format whose prompts are not read (Bedrock InvokeModel on a model other than Claude, its
-      // body the model's own): no text check saw the prompt, so the call is not said to pass them.
+      // A prompt that is not read (Bedrock InvokeModel on a model whose body's shape is not known):
+      // no text check saw the prompt, so the call is not said to pass them.
       note(SafetyOutcome.FLAGGED, "unreadable-prompt", "format-not-read");
     }
     if (!safety.rules().isEmpty()) {

@@ -265,17 +265,25 @@ abstract class BedrockFormat implements ModelInPath {
     return null;
   }
 
-  /** The prompt texts content safety checks, by {@link #promptShape()}; none when it reads none. */
+  /**
+   * Where content safety reads the prompt texts of {@code request}: {@link #promptShape()} by
+   * default; InvokeModel on a model other than Claude picks the shape of the model's body.
+   */
+  PromptTexts.@Nullable Shape promptShape(WireRequest request) {
+    return promptShape();
+  }
+
+  /** The prompt texts content safety checks, by {@link #promptShape(WireRequest)}. */
   @Override
   public final List<dev.aigateway.api.spi.ContentText> promptTexts(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? List.of() : PromptTexts.of(body, shape);
   }
 
   @Override
   public final List<List<String>> promptTextParts(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? List.of() : PromptTexts.parts(body, shape);
   }
@@ -283,6 +291,11 @@ abstract class BedrockFormat implements ModelInPath {
   @Override
   public final boolean readsPromptTexts() {
     return promptShape() != null;
+  }
+
+  @Override
+  public final boolean readsPromptTexts(WireRequest request) {
+    return promptShape(request) != null;
   }
 
   /**
@@ -296,7 +309,7 @@ abstract class BedrockFormat implements ModelInPath {
   @Override
   public final byte @Nullable [] redactedBody(
       WireRequest request, java.util.function.UnaryOperator<String> redactor) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     if (shape == null || signedByApplication(request)) {
       return null;
     }
@@ -325,7 +338,7 @@ abstract class BedrockFormat implements ModelInPath {
 
   @Override
   public final int messageCount(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? 0 : PromptTexts.messageCount(body, shape);
   }

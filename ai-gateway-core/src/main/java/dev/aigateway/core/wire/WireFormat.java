@@ -279,6 +279,15 @@ public interface WireFormat {
   }
 
   /**
+   * Whether {@link #promptTexts} reads the prompt of {@code request}: {@link #readsPromptTexts()}
+   * by default; a format whose bodies are shaped by the model called (Bedrock InvokeModel) reads
+   * those of the models whose shapes it knows.
+   */
+  default boolean readsPromptTexts(WireRequest request) {
+    return readsPromptTexts();
+  }
+
+  /**
    * The request's body as the semantic cache reads it: OpenAI's chat shape for a conversation (a
    * {@code messages} array of {@code role} and {@code content}), every other member kept as the
    * context two calls must share. By default the body itself (OpenAI's formats, and Anthropic's

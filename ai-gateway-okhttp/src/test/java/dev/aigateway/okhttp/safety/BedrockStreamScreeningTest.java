@@ -318,4 +318,33 @@ class BedrockStreamScreeningTest {
     assertThat(event.usage().tokens().outputTokens()).isEqualTo(900);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
+
+  @Test
+  void anInvokeStreamOfAModelWhoseChunksAreNotReadPassesAndIsNotSaidToPass() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        frame(
+            "chunk",
+            "{\"bytes\":\""
+                + Base64.getEncoder()
+                    .encodeToString(
+                        utf8(
+                            "{\"outputText\":\"a forbidden word\",\"index\":0,"
+                                + "\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":5,"
+                                + "\"outputTokenCount\":3}}"))
+                + "\"}"));
+    byte[] stream = out.toByteArray();
+    backend.enqueue(eventStream(stream));
+    try (Response response =
+        post(
+            governed(),
+            "/model/amazon.titan-text-express-v1/invoke-with-response-stream",
+            "{\"inputText\":\"Hi\"}")) {
+      assertThat(response.body().bytes()).isEqualTo(stream);
+    }
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(event.safety().check()).isEqualTo("unreadable-answer");
+    assertThat(event.safety().category()).isEqualTo("format-not-read");
+  }
 }

@@ -323,7 +323,7 @@ class ContentSafetyTest {
                 .pii(PiiDetector.email(), SafetyAction.REDACT));
     String converse = "/model/anthropic.claude-3-haiku-20240307-v1:0/converse";
     String claude = "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke";
-    String titan = "/model/amazon.titan-text-express-v1/invoke";
+    String unknown = "/model/stability.stable-diffusion-xl-v1/invoke";
     backend.setDispatcher(
         new Dispatcher() {
           @Override
@@ -435,9 +435,10 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(reasoning.replace("bob@corp.example", "[REDACTED:EMAIL]"));
 
-    // InvokeModel on another model: its body is the model's own and is not read, so the event
+    // InvokeModel on a model whose body's shape is not known: its body is not read, so the event
     // must not say the prompt passed its checks.
-    try (Response response = post(client, titan, "{\"inputText\":\"Tell me of project falcon\"}")) {
+    try (Response response =
+        post(client, unknown, "{\"text_prompts\":[{\"text\":\"Draw project falcon\"}]}")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
@@ -445,6 +446,98 @@ class ContentSafetyTest {
     assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
     assertThat(unread.safety().category()).isEqualTo("format-not-read");
+  }
+
+  /** InvokeModel bodies of models other than Claude, each with {@code %s} where a text goes. */
+  private static final List<String[]> INVOKE_BODIES =
+      List.of(
+          new String[] {
+            "amazon.titan-text-express-v1", "{\"inputText\":\"%s\",\"textGenerationConfig\":{}}"
+          },
+          new String[] {
+            "us.amazon.nova-lite-v1:0",
+            "{\"system\":[{\"text\":\"Be brief.\"}],\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"text\":\"%s\"}]}],\"inferenceConfig\":{\"maxTokens\":50}}"
+          },
+          new String[] {"amazon.nova-pro-v1:0", "{\"system\":[{\"text\":\"%s\"}],\"messages\":[]}"},
+          new String[] {"meta.llama3-8b-instruct-v1:0", "{\"prompt\":\"%s\",\"max_gen_len\":50}"},
+          new String[] {
+            "mistral.mistral-7b-instruct-v0:2", "{\"prompt\":\"<s>[INST] %s [/INST]\"}"
+          },
+          new String[] {
+            "mistral.mistral-large-2407-v1:0",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],\"max_tokens\":50}"
+          },
+          new String[] {
+            "cohere.command-r-plus-v1:0",
+            "{\"message\":\"Hi\",\"chat_history\":[{\"role\":\"USER\",\"message\":\"%s\"}]}"
+          },
+          new String[] {"cohere.command-r-v1:0", "{\"message\":\"%s\",\"preamble\":\"Brief.\"}"},
+          new String[] {"cohere.command-text-v14", "{\"prompt\":\"%s\",\"max_tokens\":50}"},
+          new String[] {
+            "ai21.jamba-1-5-mini-v1:0", "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}"
+          },
+          new String[] {"us.deepseek.r1-v1:0", "{\"prompt\":\"%s\",\"max_tokens\":50}"});
+
+  @Test
+  void theCommonInvokeModelBodiesOfOtherModelsAreCheckedAndRedacted() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return json("{\"outputText\":\"Done.\"}");
+          }
+        });
+    for (String[] model : INVOKE_BODIES) {
+      String path = "/model/" + model[0] + "/invoke";
+      // a denied phrase: refused, nothing sent
+      try (Response response =
+          post(client, path, String.format(model[1], "Tell me of project falcon"))) {
+        assertThat(response.code()).as(model[0]).isEqualTo(400);
+      }
+      GatewayEvent blocked = event();
+      assertThat(blocked.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(blocked.safety().check()).as(model[0]).isEqualTo("deny-words");
+
+      // an address: masked, every other byte as written
+      String body = String.format(model[1], "Write to ann@corp.example");
+      try (Response response = post(client, path, body)) {
+        assertThat(response.code()).as(model[0]).isEqualTo(200);
+        response.body().string();
+      }
+      GatewayEvent redacted = event();
+      assertThat(redacted.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.REDACTED);
+      assertThat(backend.takeRequest().getBody().utf8())
+          .as(model[0])
+          .isEqualTo(body.replace("ann@corp.example", "[REDACTED:EMAIL]"));
+
+      // a clean prompt passes, said to
+      try (Response response = post(client, path, String.format(model[1], "Hello"))) {
+        assertThat(response.code()).as(model[0]).isEqualTo(200);
+        response.body().string();
+      }
+      assertThat(event().safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.PASSED);
+      backend.takeRequest();
+    }
+    assertThat(backend.getRequestCount()).isEqualTo(2 * INVOKE_BODIES.size());
+
+    // A known model's body written in a shape its model is not known by is not read: not PASSED.
+    try (Response response =
+        post(
+            client,
+            "/model/meta.llama3-8b-instruct-v1:0/invoke",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"project falcon\"}]}")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    GatewayEvent unread = event();
+    assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
   }
 
   private static byte[] utf8(String text) {
