@@ -455,21 +455,29 @@ abstract class BedrockFormat implements ModelInPath {
   }
 
   /**
-   * The exception Bedrock names for the same refusal: {@code ThrottlingException} for a busy rate,
+   * The exception Bedrock names for the same refusal, which the AWS SDKs raise: {@code
+   * ThrottlingException} for a busy rate (tokens, requests, calls in flight, a throttled consumer),
    * {@code ServiceQuotaExceededException} for a spent quota, {@code ValidationException} for a
-   * request at fault, {@code ResourceNotFoundException} for a model no backend serves, {@code
-   * ServiceUnavailableException} when no backend or the token store is available.
+   * request at fault (a bound, a prompt content safety blocked, tool arguments too large), {@code
+   * AccessDeniedException} for a caller refused (a blocked consumer, access denied, a bad token),
+   * {@code ResourceNotFoundException} for a model no backend serves, {@code ConflictException} for
+   * a batch member refused, {@code ServiceUnavailableException} when no backend, the token store or
+   * a content check is available. No refusal of the gateway's reads as a server fault ({@code
+   * InternalServerException}).
    */
   @Override
   public final Map<String, String> errorHeaders(LocalError error) {
     String type =
         switch (error.reason()) {
-          case TOKEN_RATE_LIMIT -> "ThrottlingException";
-          case TOKEN_QUOTA -> "ServiceQuotaExceededException";
-          case INVALID_REQUEST -> "ValidationException";
+          case TOKEN_RATE_LIMIT, REQUEST_RATE_LIMIT, IN_FLIGHT_LIMIT, CONSUMER_THROTTLED ->
+              "ThrottlingException";
+          case TOKEN_QUOTA, REQUEST_QUOTA -> "ServiceQuotaExceededException";
+          case INVALID_REQUEST, CONTENT_BLOCKED, TOOL_ARGUMENTS_TOO_LARGE -> "ValidationException";
+          case CONSUMER_BLOCKED, ACCESS_DENIED, INVALID_TOKEN -> "AccessDeniedException";
           case MODEL_NOT_FOUND -> "ResourceNotFoundException";
-          case NO_BACKEND_AVAILABLE, TOKEN_STORE_UNAVAILABLE -> "ServiceUnavailableException";
-          default -> "InternalServerException";
+          case BATCH_MEMBER_REFUSED -> "ConflictException";
+          case NO_BACKEND_AVAILABLE, TOKEN_STORE_UNAVAILABLE, CONTENT_CHECK_UNAVAILABLE ->
+              "ServiceUnavailableException";
         };
     return Map.of(ERROR_TYPE_HEADER, type);
   }
