@@ -281,6 +281,46 @@ class BedrockTest {
   }
 
   @Test
+  void aLlamaPromptIsRedactedThenSignedByThePoolsSigner() throws Exception {
+    MockWebServer east = server();
+    String answer = "{\"generation\":\"Done.\",\"stop_reason\":\"stop\"}";
+    east.enqueue(json(answer));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(BackendPool.builder().backend(bedrock("east", east, "us-east-1")))
+                .contentSafety(
+                    dev.aigateway.core.safety.ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.email(),
+                            dev.aigateway.core.safety.SafetyAction.REDACT)));
+    String body =
+        "{\"prompt\":\"Write to ann@corp.example today\",\"max_gen_len\":64,"
+            + "\"temperature\":0.50}";
+    String llama = "meta.llama3-8b-instruct-v1:0";
+
+    // The application's request carries no signature: the pool's signer signs the masked body.
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    "https://bedrock-runtime.us-east-1.amazonaws.com/model/" + llama + "/invoke",
+                    body))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    RecordedRequest sent = east.takeRequest();
+    assertThat(sent.getBody().utf8())
+        .isEqualTo(body.replace("ann@corp.example", "[REDACTED:EMAIL]"));
+    assertSignedFor(sent, "us-east-1");
+    GatewayEvent event = events.next();
+    assertThat(event.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.REDACTED);
+    assertThat(event.safety().redactions()).isEqualTo(1);
+  }
+
+  @Test
   void anEndpointWrittenWithCapitalsIsSignedForTheHostTheClientSends() throws Exception {
     MockWebServer east = server();
     east.enqueue(json(CONVERSE_ANSWER));

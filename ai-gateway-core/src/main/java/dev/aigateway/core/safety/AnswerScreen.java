@@ -1,5 +1,7 @@
 package dev.aigateway.core.safety;
 
+import dev.aigateway.core.wire.EventStreamFrame;
+import dev.aigateway.core.wire.EventStreamFramer;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.SseEventFramer;
 import dev.aigateway.core.wire.TransformingInputStream;
@@ -22,7 +24,12 @@ import java.util.Arrays;
  * checks, so memory is bounded by the windows (one per answer, at most {@value #MAX_ANSWERS}) and
  * the event in flight (an event above {@value #MAX_EVENT_BYTES} bytes is passed on unread, as the
  * observed body treats it). Events are framed by an {@link SseEventFramer}; a last event the stream
- * ended without its blank line is screened as any other.
+ * ended without its blank line is screened as any other. An AWS event stream (Bedrock's: {@link
+ * WireFormat#framesEventStream}) is cut into its messages by an {@link EventStreamFramer} instead,
+ * each message an event whose texts {@link WireFormat#frameText} reads, passed whole as it came;
+ * what is not a message read (one above the decoder's bound, the rest after a corrupt frame, a
+ * message the stream ended inside) passes as it came, and the error event is the format's exception
+ * message.
  *
  * <p>A window that ends inside a word (its last character a letter or digit) is not judged yet: the
  * event that filled it is held back, with what follows it, until the next event comes (or the
@@ -49,7 +56,11 @@ final class AnswerScreen extends TransformingInputStream {
   private final ObservedBody observed;
   private final int window;
   private final int overlap;
-  private final Framer framer = new Framer();
+
+  /** The stream's framing: server-sent events, or an AWS event stream's messages. */
+  private final SseEventFramer framer;
+
+  private final EventStreamFramer frames;
 
   /** The answers the stream carried text for, in the order their first text came. */
   private Answer[] answers = {new Answer(0)};
@@ -78,18 +89,28 @@ final class AnswerScreen extends TransformingInputStream {
     this.observed = observed;
     this.window = window;
     this.overlap = overlap;
+    this.frames = format.framesEventStream() ? new Frames() : null;
+    this.framer = frames == null ? new Framer() : null;
     observed.holdEnd(); // released once the last text was checked (upstreamEnded)
   }
 
   @Override
   protected void transform(byte[] bytes, int from, int to) {
-    framer.append(bytes, from, to - from);
+    if (frames != null) {
+      frames.append(bytes, from, to - from);
+    } else {
+      framer.append(bytes, from, to - from);
+    }
   }
 
   @Override
   protected void upstreamEnded() {
     try {
-      framer.end(); // a last event without its blank line is checked before it passes
+      if (frames != null) {
+        frames.end(); // the bytes of a message the stream ended inside, unread
+      } else {
+        framer.end(); // a last event without its blank line is checked before it passes
+      }
       for (int i = 0; i < answerCount && !blocked; i++) {
         answers[i].cut = false;
         if (answers[i].unchecked > 0) {
@@ -105,10 +126,7 @@ final class AnswerScreen extends TransformingInputStream {
   }
 
   /** Events are screened; what is not one passes as it came, until the stream is stopped. */
-  private final class Framer extends SseEventFramer implements WireFormat.EventTexts {
-
-    /** Whether the event being read carried text. */
-    private boolean textCame;
+  private final class Framer extends SseEventFramer {
 
     @Override
     protected void event(
@@ -123,59 +141,18 @@ final class AnswerScreen extends TransformingInputStream {
         SseEventFramer.Data data = SseEventFramer.dataOf(buffer, start, end);
         readText(data.bytes(), data.from(), data.to());
       }
-      // With text, the answers whose window it filled are checked (all of them at the last event:
-      // the stream ended, nothing comes after it); without, the first event with none after some
-      // (a finishing event) waits until the rest of every answer's text was checked.
-      // A window left waiting because it ended inside a word is judged now, with this event's
-      // text; a window this event fills that ends inside a word waits for the next event.
-      boolean last = textCame && finished();
-      boolean hold = false;
-      for (int i = 0; i < answerCount; i++) {
-        Answer answer = answers[i];
-        if (answer.unchecked > 0
-            && (answer.cut || !textCame || last || answer.unchecked >= window)) {
-          if (!answer.cut && textCame && !last && held == null && endsInsideWord(answer.text)) {
-            answer.cut = true;
-            hold = true;
-            continue;
-          }
-          answer.cut = false;
-          if (check(answer)) {
-            return; // what was held back is dropped with the rest
-          }
-        }
-      }
-      if (hold) {
-        holdBack(buffer, start, end);
-      } else {
-        releaseHeld();
-        emit(buffer, start, end);
-      }
+      screened(buffer, start, end);
     }
 
     private void readText(byte[] bytes, int from, int to) {
       if (!Arrays.equals(bytes, from, to, DONE, 0, DONE.length)) {
-        format.eventText(bytes, from, to, this);
+        format.eventText(bytes, from, to, texts);
       }
-    }
-
-    @Override
-    public void text(int choice, String delta) {
-      if (delta.isEmpty()) {
-        return;
-      }
-      Answer answer = answer(choice);
-      answer.text.append(delta);
-      answer.unchecked += delta.length();
-      textCame = true;
     }
 
     @Override
     protected void oversized(byte[] buffer, int from, int to) {
-      if (!blocked && judgeCut()) {
-        releaseHeld();
-        emit(buffer, from, to);
-      }
+      passedUnread(buffer, from, to);
     }
 
     @Override
@@ -189,6 +166,87 @@ final class AnswerScreen extends TransformingInputStream {
         emit(buffer, from, to);
       }
     }
+  }
+
+  /**
+   * An AWS event stream's messages are screened as events are (Bedrock's streams, whose texts the
+   * format reads off each message's frame: {@link WireFormat#frameText}); what is not a message
+   * read (one above the bound, the rest after a frame that failed its checks) passes as it came.
+   */
+  private final class Frames extends EventStreamFramer {
+
+    @Override
+    protected void message(byte[] bytes, int from, int to, EventStreamFrame frame) {
+      if (blocked) {
+        return;
+      }
+      textCame = false;
+      format.frameText(frame, texts);
+      screened(bytes, from, to);
+    }
+
+    @Override
+    protected void unread(byte[] bytes, int from, int to) {
+      passedUnread(bytes, from, to);
+    }
+  }
+
+  /** Whether the event being read carried text. */
+  private boolean textCame;
+
+  /** Where the format hands the answer texts of the event being read. */
+  private final WireFormat.EventTexts texts = this::text;
+
+  /**
+   * Passes {@code event[start, end)}, whose texts were read, on, holds it back, or stops the stream
+   * before it, as the windows' checks decide.
+   */
+  private void screened(byte[] event, int start, int end) {
+    // With text, the answers whose window it filled are checked (all of them at the last event:
+    // the stream ended, nothing comes after it); without, the first event with none after some
+    // (a finishing event) waits until the rest of every answer's text was checked.
+    // A window left waiting because it ended inside a word is judged now, with this event's
+    // text; a window this event fills that ends inside a word waits for the next event.
+    boolean last = textCame && finished();
+    boolean hold = false;
+    for (int i = 0; i < answerCount; i++) {
+      Answer answer = answers[i];
+      if (answer.unchecked > 0 && (answer.cut || !textCame || last || answer.unchecked >= window)) {
+        if (!answer.cut && textCame && !last && held == null && endsInsideWord(answer.text)) {
+          answer.cut = true;
+          hold = true;
+          continue;
+        }
+        answer.cut = false;
+        if (check(answer)) {
+          return; // what was held back is dropped with the rest
+        }
+      }
+    }
+    if (hold) {
+      holdBack(event, start, end);
+    } else {
+      releaseHeld();
+      emit(event, start, end);
+    }
+  }
+
+  /** Bytes passed on unread (an event above the bound): the windows waiting are judged first. */
+  private void passedUnread(byte[] bytes, int from, int to) {
+    if (!blocked && judgeCut()) {
+      releaseHeld();
+      emit(bytes, from, to);
+    }
+  }
+
+  private void text(int choice, String delta) {
+    if (delta.isEmpty()) {
+      return;
+    }
+    Answer answer = answer(choice);
+    answer.text.append(delta);
+    answer.unchecked += delta.length();
+    textCame = true;
   }
 
   /** Whether {@code text} ends inside a word: its last character is a letter or a digit. */

@@ -105,15 +105,16 @@ public final class SafetyStage implements CallStage {
     outcome = SafetyOutcome.PASSED;
     WireRequest request = exchange.request();
     WireFormat format = request.format();
-    if (format.readsPromptTexts() && !request.bodyUnderstood() && request.rawBody().length > 0) {
+    boolean reads = format.readsPromptTexts(request);
+    if (reads && !request.bodyUnderstood() && request.rawBody().length > 0) {
       return unreadable(request);
     }
-    if (!format.readsPromptTexts()
+    if (!reads
         && (!safety.rules().isEmpty()
             || !safety.promptChecks().isEmpty()
             || safety.maxMessages() > 0)) {
-      // A format whose prompts are not read (Bedrock InvokeModel on a model other than Claude, its
-      // body the model's own): no text check saw the prompt, so the call is not said to pass them.
+      // A prompt that is not read (Bedrock InvokeModel on a model whose body's shape is not known):
+      // no text check saw the prompt, so the call is not said to pass them.
       note(SafetyOutcome.FLAGGED, "unreadable-prompt", "format-not-read");
     }
     if (!safety.rules().isEmpty()) {
@@ -452,8 +453,8 @@ public final class SafetyStage implements CallStage {
       return body;
     }
     if (!exchange.request().format().readsEventTexts()) {
-      // A stream whose texts are not read (Bedrock's binary event streams): passed untouched, as
-      // it comes, and not said to have passed a screening it did not get.
+      // A stream whose texts are not read (Bedrock InvokeModel on a model other than Claude):
+      // passed untouched, as it comes, and not said to have passed a screening it did not get.
       note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
       return body;
     }

@@ -183,6 +183,15 @@ interface AnthropicProtocol extends WireFormat {
 
   @Override
   default void eventText(byte[] data, int from, int to, EventTexts sink) {
+    deltaText(data, from, to, sink);
+  }
+
+  /**
+   * Hands {@code sink} the text of Anthropic's stream event {@code data[from, to)} when it is a
+   * {@code content_block_delta} with a {@code text_delta}, as answer 0's (its own API's and Claude
+   * on Bedrock's chunks).
+   */
+  static void deltaText(byte[] data, int from, int to, EventTexts sink) {
     JsonNode event = Json.parseOrNull(data, from, to - from);
     if (event == null
         || !event.isObject()

@@ -123,6 +123,37 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     }
   }
 
+  /**
+   * The text of a {@code chunk} whose base64 {@code bytes} decode to Anthropic's {@code
+   * content_block_delta} event with a {@code text_delta}, as Anthropic's own streams are read
+   * ({@link AnthropicProtocol#eventText}): every text is answer 0's.
+   */
+  @Override
+  public boolean readsEventTexts() {
+    return true;
+  }
+
+  @Override
+  public void frameText(EventStreamFrame frame, EventTexts sink) {
+    if (!"chunk".equals(frame.eventType())) {
+      return;
+    }
+    JsonNode chunk =
+        Json.parseOrNull(
+            frame.bytes(), frame.payloadFrom(), frame.payloadTo() - frame.payloadFrom());
+    JsonNode bytes = chunk == null ? null : chunk.get("bytes");
+    if (bytes == null || !bytes.isTextual()) {
+      return;
+    }
+    byte[] event;
+    try {
+      event = java.util.Base64.getDecoder().decode(bytes.textValue());
+    } catch (IllegalArgumentException e) {
+      return; // not base64: no event to read
+    }
+    AnthropicProtocol.deltaText(event, 0, event.length, sink);
+  }
+
   @Override
   public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
     return BedrockInvokeFormat.replayAsStored(cached, stream);

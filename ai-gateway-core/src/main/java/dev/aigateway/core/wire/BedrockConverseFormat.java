@@ -708,6 +708,30 @@ final class BedrockConverseFormat extends BedrockFormat {
     return FailedAnswers.converseFiltered(body, stream);
   }
 
+  /**
+   * A {@code contentBlockDelta} event's {@code delta.text}: ConverseStream streams one message, so
+   * every text is answer 0's (its text blocks read as one text, as the model wrote them). Tool
+   * input and reasoning deltas are not answer text.
+   */
+  @Override
+  public boolean readsEventTexts() {
+    return true;
+  }
+
+  @Override
+  public void frameText(EventStreamFrame frame, EventTexts sink) {
+    if (!"contentBlockDelta".equals(frame.eventType())) {
+      return;
+    }
+    JsonNode event =
+        Json.parseOrNull(
+            frame.bytes(), frame.payloadFrom(), frame.payloadTo() - frame.payloadFrom());
+    JsonNode text = event == null ? null : event.path("delta").get("text");
+    if (text != null && text.isTextual()) {
+      sink.text(0, text.textValue());
+    }
+  }
+
   /** Converse's content blocks of {@code system} and {@code messages}. */
   @Override
   PromptTexts.Shape promptShape() {

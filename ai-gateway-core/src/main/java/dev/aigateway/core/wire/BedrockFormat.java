@@ -265,17 +265,25 @@ abstract class BedrockFormat implements ModelInPath {
     return null;
   }
 
-  /** The prompt texts content safety checks, by {@link #promptShape()}; none when it reads none. */
+  /**
+   * Where content safety reads the prompt texts of {@code request}: {@link #promptShape()} by
+   * default; InvokeModel on a model other than Claude picks the shape of the model's body.
+   */
+  PromptTexts.@Nullable Shape promptShape(WireRequest request) {
+    return promptShape();
+  }
+
+  /** The prompt texts content safety checks, by {@link #promptShape(WireRequest)}. */
   @Override
   public final List<dev.aigateway.api.spi.ContentText> promptTexts(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? List.of() : PromptTexts.of(body, shape);
   }
 
   @Override
   public final List<List<String>> promptTextParts(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? List.of() : PromptTexts.parts(body, shape);
   }
@@ -283,6 +291,11 @@ abstract class BedrockFormat implements ModelInPath {
   @Override
   public final boolean readsPromptTexts() {
     return promptShape() != null;
+  }
+
+  @Override
+  public final boolean readsPromptTexts(WireRequest request) {
+    return promptShape(request) != null;
   }
 
   /**
@@ -296,7 +309,7 @@ abstract class BedrockFormat implements ModelInPath {
   @Override
   public final byte @Nullable [] redactedBody(
       WireRequest request, java.util.function.UnaryOperator<String> redactor) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     if (shape == null || signedByApplication(request)) {
       return null;
     }
@@ -325,7 +338,7 @@ abstract class BedrockFormat implements ModelInPath {
 
   @Override
   public final int messageCount(WireRequest request) {
-    PromptTexts.Shape shape = promptShape();
+    PromptTexts.Shape shape = promptShape(request);
     ObjectNode body = shape != null && request.bodyUnderstood() ? request.body() : null;
     return body == null ? 0 : PromptTexts.messageCount(body, shape);
   }
@@ -398,6 +411,31 @@ abstract class BedrockFormat implements ModelInPath {
     messageReader().read(readout, EventStreamFrame.of(message));
   }
 
+  /** Bedrock's streams are AWS event streams, cut into messages. */
+  @Override
+  public final boolean framesEventStream() {
+    return true;
+  }
+
+  /**
+   * An exception message, as Bedrock ends a stream that fails mid-way: {@code :message-type} {@code
+   * exception}, {@code :exception-type} {@code validationException} (a modelled exception of both
+   * ConverseStream and InvokeModelWithResponseStream, which the AWS SDKs raise as {@code
+   * ValidationException}), {@code :content-type} {@code application/json}, and the {@link
+   * #errorBody} ({@code {"message":"..."}}) as its payload, with both CRCs.
+   */
+  @Override
+  public final byte[] streamErrorEvent(LocalError error) {
+    Map<String, Object> headers = new java.util.LinkedHashMap<>();
+    headers.put(":message-type", "exception");
+    headers.put(":exception-type", STREAM_ERROR_TYPE);
+    headers.put(":content-type", JSON_TYPE);
+    return new EventStreamMessage(headers, errorBody(error)).encode();
+  }
+
+  /** The exception a stream the gateway stops ends with ({@link #streamErrorEvent}). */
+  static final String STREAM_ERROR_TYPE = "validationException";
+
   /**
    * Bedrock's error shape: {@code {"message":"..."}}, the error's name in {@code x-amzn-ErrorType}
    * ({@link #errorHeaders}), as the AWS SDKs read it.
@@ -417,21 +455,29 @@ abstract class BedrockFormat implements ModelInPath {
   }
 
   /**
-   * The exception Bedrock names for the same refusal: {@code ThrottlingException} for a busy rate,
+   * The exception Bedrock names for the same refusal, which the AWS SDKs raise: {@code
+   * ThrottlingException} for a busy rate (tokens, requests, calls in flight, a throttled consumer),
    * {@code ServiceQuotaExceededException} for a spent quota, {@code ValidationException} for a
-   * request at fault, {@code ResourceNotFoundException} for a model no backend serves, {@code
-   * ServiceUnavailableException} when no backend or the token store is available.
+   * request at fault (a bound, a prompt content safety blocked, tool arguments too large), {@code
+   * AccessDeniedException} for a caller refused (a blocked consumer, access denied, a bad token),
+   * {@code ResourceNotFoundException} for a model no backend serves, {@code ConflictException} for
+   * a batch member refused, {@code ServiceUnavailableException} when no backend, the token store or
+   * a content check is available. No refusal of the gateway's reads as a server fault ({@code
+   * InternalServerException}).
    */
   @Override
   public final Map<String, String> errorHeaders(LocalError error) {
     String type =
         switch (error.reason()) {
-          case TOKEN_RATE_LIMIT -> "ThrottlingException";
-          case TOKEN_QUOTA -> "ServiceQuotaExceededException";
-          case INVALID_REQUEST -> "ValidationException";
+          case TOKEN_RATE_LIMIT, REQUEST_RATE_LIMIT, IN_FLIGHT_LIMIT, CONSUMER_THROTTLED ->
+              "ThrottlingException";
+          case TOKEN_QUOTA, REQUEST_QUOTA -> "ServiceQuotaExceededException";
+          case INVALID_REQUEST, CONTENT_BLOCKED, TOOL_ARGUMENTS_TOO_LARGE -> "ValidationException";
+          case CONSUMER_BLOCKED, ACCESS_DENIED, INVALID_TOKEN -> "AccessDeniedException";
           case MODEL_NOT_FOUND -> "ResourceNotFoundException";
-          case NO_BACKEND_AVAILABLE, TOKEN_STORE_UNAVAILABLE -> "ServiceUnavailableException";
-          default -> "InternalServerException";
+          case BATCH_MEMBER_REFUSED -> "ConflictException";
+          case NO_BACKEND_AVAILABLE, TOKEN_STORE_UNAVAILABLE, CONTENT_CHECK_UNAVAILABLE ->
+              "ServiceUnavailableException";
         };
     return Map.of(ERROR_TYPE_HEADER, type);
   }

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * Amazon Bedrock's InvokeModel ({@code POST /model/{modelId}/invoke}) and
  * InvokeModelWithResponseStream ({@code /invoke-with-response-stream}): the body is the model
  * provider's own (Anthropic Messages, Amazon Titan and Nova, Meta Llama, Mistral, Cohere, ...), so
- * this format reads it generically and leaves every provider's own shape alone.
+ * this format reads it generically and leaves every provider's own shape alone, except for content
+ * safety, which reads the prompt texts of the common models' bodies ({@link #modelShape}).
  *
  * <ul>
  *   <li>Allowance: the first of {@code max_tokens}, {@code max_tokens_to_sample}, {@code
@@ -102,6 +103,70 @@ final class BedrockInvokeFormat extends BedrockFormat {
       }
     }
   }
+
+  /**
+   * The shape of the model's body, by the model ID of the path (a foundation model's, or an
+   * inference profile's or ARN naming it), for the models whose bodies content safety reads: Amazon
+   * Titan text ({@code inputText}), Amazon Nova's understanding models (Converse's content blocks),
+   * Meta Llama, DeepSeek, Cohere Command and AI21 Jurassic ({@code prompt}), Mistral and AI21 Jamba
+   * ({@code prompt} or chat {@code messages}), Cohere Command R ({@code message}, {@code preamble},
+   * {@code chat_history}, {@code documents}). Null (the prompt not read) for any other model, and
+   * for a body that holds none of its shape's fields (written for another shape than the one its
+   * model is known by): a prompt is never said to have passed checks that did not read it.
+   */
+  @Override
+  PromptTexts.@Nullable Shape promptShape(WireRequest request) {
+    PromptTexts.Shape shape = modelShape(request.model());
+    if (shape == null || !request.bodyUnderstood()) {
+      return shape; // a body the gateway could not read is refused or flagged as unreadable
+    }
+    ObjectNode body = request.body();
+    if (body == null) {
+      return null;
+    }
+    for (String field : shape.topFields()) {
+      if (body.has(field)) {
+        return shape;
+      }
+    }
+    return null;
+  }
+
+  /** The body shape of calls to {@code model}, or null when it is not known. */
+  static PromptTexts.@Nullable Shape modelShape(@Nullable String model) {
+    if (model == null) {
+      return null;
+    }
+    String id = model.toLowerCase(java.util.Locale.ROOT);
+    if (id.contains("amazon.titan-text")
+        || id.contains("amazon.titan-tg1")
+        || id.contains("amazon.titan-embed-text")) {
+      return PromptTexts.Shape.TITAN_TEXT;
+    }
+    for (String nova : NOVA_TEXT_MODELS) {
+      if (id.contains(nova)) {
+        return PromptTexts.Shape.CONVERSE;
+      }
+    }
+    if (id.contains("meta.llama")
+        || id.contains("deepseek.")
+        || id.contains("cohere.command-text")
+        || id.contains("cohere.command-light")
+        || id.contains("ai21.j2")) {
+      return PromptTexts.Shape.PROMPT;
+    }
+    if (id.contains("mistral.") || id.contains("ai21.jamba")) {
+      return PromptTexts.Shape.CHAT_MESSAGES;
+    }
+    if (id.contains("cohere.command-r")) {
+      return PromptTexts.Shape.COHERE_CHAT;
+    }
+    return null;
+  }
+
+  /** Amazon Nova's understanding models, whose bodies are Converse's messages. */
+  private static final List<String> NOVA_TEXT_MODELS =
+      List.of("amazon.nova-micro", "amazon.nova-lite", "amazon.nova-pro", "amazon.nova-premier");
 
   @Override
   JsonBody.DocumentReader documentReader() {

@@ -121,6 +121,12 @@ public final class EventStreamDecoder {
   private int oversized;
   private long read;
 
+  /** How many bytes were fed before the piece being read. */
+  private long fedBefore;
+
+  /** Where in the stream the message being handed on ends ({@link #messageEnd}). */
+  private long messageEnd;
+
   /** A decoder handing each whole, valid message to {@code messages}, in order. */
   public EventStreamDecoder(Consumer<EventStreamMessage> messages) {
     this(messages, MAX_MESSAGE_BYTES);
@@ -175,6 +181,7 @@ public final class EventStreamDecoder {
         }
         if (end - at >= total) {
           int message = total;
+          messageEnd = fedBefore + (at - from) + message;
           readMessage(bytes, at);
           at += message;
           continue;
@@ -194,12 +201,30 @@ public final class EventStreamDecoder {
           held = 0; // oversized: skipped from here
         }
       } else {
+        messageEnd = fedBefore + (at - from);
         readMessage(buffer, 0);
         if (buffer != null && buffer.length > 64 * 1024) {
           buffer = NO_BYTES; // a large message passed: do not keep its room
         }
       }
     }
+    fedBefore += length;
+  }
+
+  /**
+   * Where in the stream (counted in bytes fed) the message being handed on ends: valid only while
+   * its frame or message is being read.
+   */
+  long messageEnd() {
+    return messageEnd;
+  }
+
+  /**
+   * How many bytes of a message not yet whole are held: the last bytes fed, which a later piece
+   * completes (or the stream ends without).
+   */
+  int heldBytes() {
+    return held;
   }
 
   /**

@@ -83,6 +83,11 @@ public final class EventStreamFrame {
     return !failed;
   }
 
+  /** The length of the whole message (prelude, headers, payload and CRC). */
+  int messageLength() {
+    return messageLength;
+  }
+
   /** Whether the message's CRC is not checked yet ({@link #checked}). */
   boolean unchecked() {
     return uncheckedBy != null;

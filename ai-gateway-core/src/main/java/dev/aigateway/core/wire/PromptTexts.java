@@ -124,6 +124,63 @@ public final class PromptTexts {
             List.of("system"),
             List.of("messages"),
             Set.of("reasoningContent", "toolUse"));
+
+    /** InvokeModel on Amazon Titan text (and Titan's text embeddings): {@code inputText}. */
+    static final Shape TITAN_TEXT = topLevel(Set.of("inputText"), Map.of());
+
+    /**
+     * InvokeModel on a model whose body is one {@code prompt} string (Meta Llama, DeepSeek, Cohere
+     * Command and AI21 Jurassic's text models, Mistral's text completion).
+     */
+    static final Shape PROMPT = topLevel(Set.of("prompt"), Map.of());
+
+    /**
+     * InvokeModel on Mistral's and AI21 Jamba's chat bodies: a {@code prompt} string, or {@code
+     * messages} whose {@code content} is a string or text parts ({@code text}); not a tool call's
+     * arguments.
+     */
+    static final Shape CHAT_MESSAGES =
+        new Shape(
+            Set.of("prompt", "messages"),
+            Set.of("prompt", "content", "text"),
+            Map.of(),
+            Set.of(),
+            List.of("messages"),
+            "content",
+            List.of(),
+            List.of("prompt", "messages"),
+            Set.of("tool_calls"));
+
+    /**
+     * InvokeModel on Cohere Command R: the {@code message}, the {@code preamble} (the system
+     * prompt), each {@code chat_history} turn's {@code message}, and the {@code snippet} and {@code
+     * text} of the {@code documents}; a {@code prompt} string (Cohere Command's text models).
+     */
+    static final Shape COHERE_CHAT =
+        new Shape(
+            Set.of("message", "preamble", "chat_history", "documents", "prompt"),
+            Set.of("message", "preamble", "snippet", "text", "prompt"),
+            Map.of("preamble", "system", "message", "user"),
+            Set.of(),
+            List.of(),
+            "content",
+            List.of(),
+            List.of("chat_history", "message", "prompt"),
+            Set.of("tool_calls", "tool_results"));
+
+    /** A shape whose texts are top-level strings of {@code fields}, each one message. */
+    private static Shape topLevel(Set<String> fields, Map<String, String> roles) {
+      return new Shape(
+          fields,
+          fields,
+          roles,
+          Set.of(),
+          List.of(),
+          "content",
+          List.of(),
+          List.copyOf(fields),
+          Set.of());
+    }
   }
 
   private PromptTexts() {}

@@ -281,6 +281,15 @@ public interface WireFormat {
   }
 
   /**
+   * Whether {@link #promptTexts} reads the prompt of {@code request}: {@link #readsPromptTexts()}
+   * by default; a format whose bodies are shaped by the model called (Bedrock InvokeModel) reads
+   * those of the models whose shapes it knows.
+   */
+  default boolean readsPromptTexts(WireRequest request) {
+    return readsPromptTexts();
+  }
+
+  /**
    * The request's body as the semantic cache reads it: OpenAI's chat shape for a conversation (a
    * {@code messages} array of {@code role} and {@code content}), every other member kept as the
    * context two calls must share. By default the body itself (OpenAI's formats, and Anthropic's
@@ -326,13 +335,30 @@ public interface WireFormat {
   default void eventText(byte[] data, int from, int to, EventTexts sink) {}
 
   /**
-   * Whether this format's streams are server-sent events whose answer texts {@link #eventText}
-   * reads, so that content safety screens them; false (the default) for a format whose streams it
-   * does not read (Bedrock's binary event streams), which then pass untouched, as they come.
+   * Whether content safety reads the answer texts of this format's streams, so that it screens
+   * them: server-sent events by {@link #eventText}, AWS event stream messages by {@link #frameText}
+   * ({@link #framesEventStream}); false (the default) for a format whose streams it does not read
+   * (Bedrock InvokeModel on a model other than Claude), which then pass untouched, as they come.
    */
   default boolean readsEventTexts() {
     return false;
   }
+
+  /**
+   * Whether this format's streams are AWS binary event streams (Bedrock's), cut into messages
+   * rather than server-sent events; false by default.
+   */
+  default boolean framesEventStream() {
+    return false;
+  }
+
+  /**
+   * Hands {@code sink} the answer text one AWS event stream message carries ({@link
+   * #framesEventStream}: Bedrock's), as {@link #eventText} does for a server-sent event; nothing
+   * when the message carries none or the format does not say. Called only when content safety
+   * screens streamed answers.
+   */
+  default void frameText(EventStreamFrame frame, EventTexts sink) {}
 
   /** Receives the answer texts of a stream event ({@link #eventText}). */
   @FunctionalInterface

@@ -366,6 +366,31 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void everyLocalRefusalIsNamedAsTheBedrockExceptionOfItsStatus() {
+    // An AWS SDK raises the exception x-amzn-ErrorType names: a client's refusal must never read
+    // as a server fault (InternalServerException), nor a throttle as anything but a throttle.
+    for (RejectionReason reason : RejectionReason.values()) {
+      String type =
+          BedrockConverseFormat.CONVERSE
+              .errorHeaders(new LocalError(reason, "No.", null, null))
+              .get("x-amzn-ErrorType");
+      int status = reason.status();
+      if (status == 429) {
+        assertThat(type).as(reason.name()).isEqualTo("ThrottlingException");
+      } else if (status == 400 || status == 413) {
+        assertThat(type).as(reason.name()).isEqualTo("ValidationException");
+      } else if (status == 401 || (status == 403 && !reason.name().endsWith("QUOTA"))) {
+        assertThat(type).as(reason.name()).isEqualTo("AccessDeniedException");
+      } else if (status == 503) {
+        assertThat(type).as(reason.name()).isEqualTo("ServiceUnavailableException");
+      }
+      if (status < 500) {
+        assertThat(type).as(reason.name()).isNotEqualTo("InternalServerException");
+      }
+    }
+  }
+
+  @Test
   void aStoredAnswerReplaysAsJsonAndAsValidStreamFramesThatDecodeBack() {
     CachedResponse json =
         new CachedResponse(

@@ -2,7 +2,6 @@ package dev.aigateway.okhttp.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
@@ -21,34 +20,26 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
-import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Closing;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.MediaType;
-import okhttp3.OkHttp;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSink;
-import okio.BufferedSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -332,7 +323,7 @@ class ContentSafetyTest {
                 .pii(PiiDetector.email(), SafetyAction.REDACT));
     String converse = "/model/anthropic.claude-3-haiku-20240307-v1:0/converse";
     String claude = "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke";
-    String titan = "/model/amazon.titan-text-express-v1/invoke";
+    String unknown = "/model/stability.stable-diffusion-xl-v1/invoke";
     backend.setDispatcher(
         new Dispatcher() {
           @Override
@@ -444,9 +435,10 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(reasoning.replace("bob@corp.example", "[REDACTED:EMAIL]"));
 
-    // InvokeModel on another model: its body is the model's own and is not read, so the event
+    // InvokeModel on a model whose body's shape is not known: its body is not read, so the event
     // must not say the prompt passed its checks.
-    try (Response response = post(client, titan, "{\"inputText\":\"Tell me of project falcon\"}")) {
+    try (Response response =
+        post(client, unknown, "{\"text_prompts\":[{\"text\":\"Draw project falcon\"}]}")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
@@ -456,80 +448,96 @@ class ContentSafetyTest {
     assertThat(unread.safety().category()).isEqualTo("format-not-read");
   }
 
+  /** InvokeModel bodies of models other than Claude, each with {@code %s} where a text goes. */
+  private static final List<String[]> INVOKE_BODIES =
+      List.of(
+          new String[] {
+            "amazon.titan-text-express-v1", "{\"inputText\":\"%s\",\"textGenerationConfig\":{}}"
+          },
+          new String[] {
+            "us.amazon.nova-lite-v1:0",
+            "{\"system\":[{\"text\":\"Be brief.\"}],\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"text\":\"%s\"}]}],\"inferenceConfig\":{\"maxTokens\":50}}"
+          },
+          new String[] {"amazon.nova-pro-v1:0", "{\"system\":[{\"text\":\"%s\"}],\"messages\":[]}"},
+          new String[] {"meta.llama3-8b-instruct-v1:0", "{\"prompt\":\"%s\",\"max_gen_len\":50}"},
+          new String[] {
+            "mistral.mistral-7b-instruct-v0:2", "{\"prompt\":\"<s>[INST] %s [/INST]\"}"
+          },
+          new String[] {
+            "mistral.mistral-large-2407-v1:0",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],\"max_tokens\":50}"
+          },
+          new String[] {
+            "cohere.command-r-plus-v1:0",
+            "{\"message\":\"Hi\",\"chat_history\":[{\"role\":\"USER\",\"message\":\"%s\"}]}"
+          },
+          new String[] {"cohere.command-r-v1:0", "{\"message\":\"%s\",\"preamble\":\"Brief.\"}"},
+          new String[] {"cohere.command-text-v14", "{\"prompt\":\"%s\",\"max_tokens\":50}"},
+          new String[] {
+            "ai21.jamba-1-5-mini-v1:0", "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}"
+          },
+          new String[] {"us.deepseek.r1-v1:0", "{\"prompt\":\"%s\",\"max_tokens\":50}"});
+
   @Test
-  void aBedrockEventStreamIsNotHeldAndNotSaidToHavePassedItsScreening() throws Exception {
-    // a body written from a callback needs OkHttp 5's MockWebServer
-    assumeTrue(OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
-    // Bedrock's binary event stream: its answer texts are not read, so it must pass as it comes
-    // (the backend sends its first messages, then waits until the application has read them) and
-    // the event must not say the answer passed a screening it did not get.
+  void theCommonInvokeModelBodiesOfOtherModelsAreCheckedAndRedacted() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
-    ByteArrayOutputStream first = new ByteArrayOutputStream();
-    first.writeBytes(
-        EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode());
-    first.writeBytes(
-        EventStreamMessage.event(
-                "contentBlockDelta",
-                utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hello there\"}}"))
-            .encode());
-    ByteArrayOutputStream rest = new ByteArrayOutputStream();
-    rest.writeBytes(
-        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
-    rest.writeBytes(
-        EventStreamMessage.event(
-                "metadata",
-                utf8(
-                    "{\"usage\":{\"inputTokens\":9,\"outputTokens\":2,\"totalTokens\":11},"
-                        + "\"metrics\":{\"latencyMs\":10}}"))
-            .encode());
-    byte[] head = first.toByteArray();
-    byte[] tail = rest.toByteArray();
-    CountDownLatch appReadTheStart = new CountDownLatch(1);
-    backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/vnd.amazon.eventstream")
-            .body(
-                new MockResponseBody() {
-                  @Override
-                  public long getContentLength() {
-                    return head.length + tail.length;
-                  }
+        governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return json("{\"outputText\":\"Done.\"}");
+          }
+        });
+    for (String[] model : INVOKE_BODIES) {
+      String path = "/model/" + model[0] + "/invoke";
+      // a denied phrase: refused, nothing sent
+      try (Response response =
+          post(client, path, String.format(model[1], "Tell me of project falcon"))) {
+        assertThat(response.code()).as(model[0]).isEqualTo(400);
+      }
+      GatewayEvent blocked = event();
+      assertThat(blocked.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(blocked.safety().check()).as(model[0]).isEqualTo("deny-words");
 
-                  @Override
-                  public void writeTo(BufferedSink sink) throws IOException {
-                    sink.write(head).flush();
-                    try {
-                      if (!appReadTheStart.await(5, TimeUnit.SECONDS)) {
-                        return; // the test fails below: the application never saw the start
-                      }
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                      return;
-                    }
-                    sink.write(tail).flush();
-                  }
-                })
-            .build());
+      // an address: masked, every other byte as written
+      String body = String.format(model[1], "Write to ann@corp.example");
+      try (Response response = post(client, path, body)) {
+        assertThat(response.code()).as(model[0]).isEqualTo(200);
+        response.body().string();
+      }
+      GatewayEvent redacted = event();
+      assertThat(redacted.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.REDACTED);
+      assertThat(backend.takeRequest().getBody().utf8())
+          .as(model[0])
+          .isEqualTo(body.replace("ann@corp.example", "[REDACTED:EMAIL]"));
 
+      // a clean prompt passes, said to
+      try (Response response = post(client, path, String.format(model[1], "Hello"))) {
+        assertThat(response.code()).as(model[0]).isEqualTo(200);
+        response.body().string();
+      }
+      assertThat(event().safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.PASSED);
+      backend.takeRequest();
+    }
+    assertThat(backend.getRequestCount()).isEqualTo(2 * INVOKE_BODIES.size());
+
+    // A known model's body written in a shape its model is not known by is not read: not PASSED.
     try (Response response =
         post(
             client,
-            "/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream",
-            "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}")) {
+            "/model/meta.llama3-8b-instruct-v1:0/invoke",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"project falcon\"}]}")) {
       assertThat(response.code()).isEqualTo(200);
-      BufferedSource source = response.body().source();
-      assertThat(source.readByteArray(head.length)).isEqualTo(head);
-      appReadTheStart.countDown();
-      assertThat(source.readByteArray()).isEqualTo(tail);
+      response.body().string();
     }
-    GatewayEvent event = event();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.usage().tokens().totalTokens()).isEqualTo(11);
-    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
-    assertThat(event.safety().check()).isEqualTo("unreadable-answer");
-    assertThat(event.safety().category()).isEqualTo("format-not-read");
+    GatewayEvent unread = event();
+    assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
   }
 
   private static byte[] utf8(String text) {
