@@ -121,11 +121,7 @@ class AnthropicProviderPathsTest {
   }
 
   private static MockResponse json(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return Backend.json(body);
   }
 
   private static byte[] bedrockStream() {
@@ -228,12 +224,7 @@ class AnthropicProviderPathsTest {
     MockWebServer vertex = server();
     String stream = vertexStream();
     String cut = stream.substring(0, stream.indexOf("event: message_delta"));
-    vertex.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(cut)
-            .build());
+    vertex.enqueue(Backend.sse(cut));
     OkHttpClient client = client(limited());
     String body =
         VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
@@ -341,12 +332,7 @@ class AnthropicProviderPathsTest {
   void aVertexStreamPassesByteForByteAndIsChargedItsEventsUsage() throws Exception {
     MockWebServer vertex = server();
     String stream = vertexStream();
-    vertex.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
-            .build());
+    vertex.enqueue(Backend.sse(stream));
     OkHttpClient client = client(limited());
     String body =
         VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");

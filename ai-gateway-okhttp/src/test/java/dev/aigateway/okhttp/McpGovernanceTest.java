@@ -298,16 +298,12 @@ class McpGovernanceTest {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/json")
-                .body(
-                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
-                        + "{\"name\":\"get_issue\",\"Name\":\"delete_repo\",\"inputSchema\":{}},"
-                        + "{\"NAME\":\"delete_repo\",\"name\":\"list_issues\",\"inputSchema\":{}},"
-                        + "{\"name\":\"get_comment\",\"inputSchema\":{}},"
-                        + "{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}")
-                .build();
+            return Backend.json(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                    + "{\"name\":\"get_issue\",\"Name\":\"delete_repo\",\"inputSchema\":{}},"
+                    + "{\"NAME\":\"delete_repo\",\"name\":\"list_issues\",\"inputSchema\":{}},"
+                    + "{\"name\":\"get_comment\",\"inputSchema\":{}},"
+                    + "{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}");
           }
         });
     OkHttpClient client = client(github());

@@ -194,10 +194,7 @@ class StreamingTest {
   @Test
   void streamCancelledByTheAppIsSettledOnWhatItRead() throws Exception {
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
 
@@ -232,10 +229,7 @@ class StreamingTest {
                 .listener(charged)
                 .build());
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
 
@@ -262,10 +256,7 @@ class StreamingTest {
     OkHttpClient timed = client.newBuilder().callTimeout(java.time.Duration.ofSeconds(2)).build();
     String stream = chatStream("gpt-4o", true, 11, 9, true);
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
+        Backend.sseBuilder(stream)
             // the first event at once, the next one after the call timeout
             .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
             .build());
@@ -326,10 +317,7 @@ class StreamingTest {
     // after it has not arrived yet.
     String stream = TEXT_THEN_ERROR + "data: [DONE]\n\n";
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
+        Backend.sseBuilder(stream)
             .throttleBody(TEXT_THEN_ERROR.length(), 2, TimeUnit.SECONDS)
             .build());
 
@@ -392,10 +380,7 @@ class StreamingTest {
   @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(200, 300, TimeUnit.MILLISECONDS)
             .build());
 
