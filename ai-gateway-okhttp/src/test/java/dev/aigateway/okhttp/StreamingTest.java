@@ -15,6 +15,7 @@ import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.Closing;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -46,6 +47,18 @@ class StreamingTest {
   @AfterEach
   void tearDown() {
     Closing.inBackground(server); // a server holding a late answer back would wait for it
+  }
+
+  /**
+   * Sends a streamed chat call ("Hi" to gpt-4o) through the wrapped client; the caller closes it.
+   */
+  private Response streamChat() throws IOException {
+    return client
+        .newCall(
+            post(
+                server.url("/v1/chat/completions").toString(),
+                chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+        .execute();
   }
 
   private String read(String requestJson) throws Exception {
@@ -97,13 +110,7 @@ class StreamingTest {
     server.enqueue(new MockResponse.Builder().code(200).body(backendStream).build());
 
     String expected = chatStream("gpt-4o", false, 0, 0, true);
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       assertThat(response.header("Content-Length")).isNull(); // the backend's counted the usage
       assertThat(response.body().contentLength()).isEqualTo(-1);
       assertThat(response.body().string()).isEqualTo(expected);
@@ -198,13 +205,7 @@ class StreamingTest {
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       String first = source.readUtf8Line();
       assertThat(first).startsWith("data: {");
@@ -321,13 +322,7 @@ class StreamingTest {
             .throttleBody(TEXT_THEN_ERROR.length(), 2, TimeUnit.SECONDS)
             .build());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).startsWith("data: {\"id\"");
       assertThat(source.readUtf8Line()).isEmpty();
@@ -385,13 +380,7 @@ class StreamingTest {
             .build());
 
     long start = System.nanoTime();
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).startsWith("data: {");
       long firstChunkMillis = (System.nanoTime() - start) / 1_000_000;
