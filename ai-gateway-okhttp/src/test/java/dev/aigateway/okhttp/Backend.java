@@ -36,6 +36,11 @@ public final class Backend {
         + "}";
   }
 
+  /** A 200 answer of {@code contentType}, its body still to be given. */
+  private static MockResponse.Builder ok(String contentType) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", contentType);
+  }
+
   /** A 200 answer of the JSON document {@code body}. */
   public static MockResponse json(String body) {
     return jsonBuilder(body).build();
@@ -43,19 +48,12 @@ public final class Backend {
 
   /** A 200 answer of the JSON document {@code body}, for a test to add to (a delay, a header). */
   public static MockResponse.Builder jsonBuilder(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body);
+    return ok("application/json").body(body);
   }
 
   /** A 200 answer of a JSON document the test's {@code body} writes (at its own pace). */
   public static MockResponse json(MockResponseBody body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return ok("application/json").body(body).build();
   }
 
   /** A 200 answer of the server-sent events {@code body}. */
@@ -68,10 +66,7 @@ public final class Backend {
    * header).
    */
   public static MockResponse.Builder sseBuilder(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "text/event-stream")
-        .body(body);
+    return ok("text/event-stream").body(body);
   }
 
   static String chatCompletion(String model, long prompt, long completion) {
