@@ -1,6 +1,6 @@
 package dev.aigateway.okhttp;
 
-import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.wire.ClientRequest;
 import java.util.List;
 import java.util.function.Function;
 import okhttp3.Headers;

@@ -16,6 +16,7 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.wire.EventStreamMessage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -59,6 +60,10 @@ class AnthropicProviderPathsTest {
       "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":512,"
           + "\"system\":\"You are a scientist\","
           + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}";
+
+  /** {@link #VERTEX_REQUEST}, streamed. */
+  private static final String VERTEX_STREAM_REQUEST =
+      VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
 
   /** Anthropic's estimate of the request (16) plus its {@code max_tokens} (512). */
   private static final long RESERVED = 16 + 512;
@@ -120,12 +125,19 @@ class AnthropicProviderPathsTest {
     return new Request.Builder().url(url).post(RequestBody.create(body, JSON)).build();
   }
 
+  /**
+   * Sends {@code body} through {@code client} to the Vertex model's {@code method} on {@code
+   * vertex}.
+   */
+  private static Response vertex(
+      OkHttpClient client, MockWebServer vertex, String method, String body) throws IOException {
+    return client
+        .newCall(post(vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":" + method).toString(), body))
+        .execute();
+  }
+
   private static MockResponse json(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return Backend.json(body);
   }
 
   private static byte[] bedrockStream() {
@@ -228,23 +240,10 @@ class AnthropicProviderPathsTest {
     MockWebServer vertex = server();
     String stream = vertexStream();
     String cut = stream.substring(0, stream.indexOf("event: message_delta"));
-    vertex.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(cut)
-            .build());
+    vertex.enqueue(Backend.sse(cut));
     OkHttpClient client = client(limited());
-    String body =
-        VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":streamRawPredict").toString(),
-                    body))
-            .execute()) {
+    try (Response response = vertex(client, vertex, "streamRawPredict", VERTEX_STREAM_REQUEST)) {
       assertThat(response.body().string()).isEqualTo(cut);
     }
 
@@ -320,13 +319,7 @@ class AnthropicProviderPathsTest {
     vertex.enqueue(json(MESSAGE));
     OkHttpClient client = client(limited());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":rawPredict").toString(),
-                    VERTEX_REQUEST))
-            .execute()) {
+    try (Response response = vertex(client, vertex, "rawPredict", VERTEX_REQUEST)) {
       assertThat(response.body().string()).isEqualTo(MESSAGE);
     }
 
@@ -341,23 +334,10 @@ class AnthropicProviderPathsTest {
   void aVertexStreamPassesByteForByteAndIsChargedItsEventsUsage() throws Exception {
     MockWebServer vertex = server();
     String stream = vertexStream();
-    vertex.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
-            .build());
+    vertex.enqueue(Backend.sse(stream));
     OkHttpClient client = client(limited());
-    String body =
-        VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":streamRawPredict").toString(),
-                    body))
-            .execute()) {
+    try (Response response = vertex(client, vertex, "streamRawPredict", VERTEX_STREAM_REQUEST)) {
       assertThat(response.body().string()).isEqualTo(stream);
     }
 
@@ -373,13 +353,7 @@ class AnthropicProviderPathsTest {
     OkHttpClient client =
         client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100)));
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":rawPredict").toString(),
-                    VERTEX_REQUEST))
-            .execute()) {
+    try (Response response = vertex(client, vertex, "rawPredict", VERTEX_REQUEST)) {
       assertThat(response.code()).isEqualTo(429);
       JsonNode body = MAPPER.readTree(response.body().string());
       assertThat(body.get("type").asText()).isEqualTo("error");
@@ -395,27 +369,13 @@ class AnthropicProviderPathsTest {
     MockWebServer vertex = server();
     vertex.enqueue(json(MESSAGE));
     OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
-    try (Response first =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":rawPredict").toString(),
-                    VERTEX_REQUEST))
-            .execute()) {
+    try (Response first = vertex(client, vertex, "rawPredict", VERTEX_REQUEST)) {
       first.body().string();
     }
     events.next();
 
     String replayed;
-    String streaming =
-        VERTEX_REQUEST.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,");
-    try (Response second =
-        client
-            .newCall(
-                post(
-                    vertex.url(VERTEX_PREFIX + VERTEX_MODEL + ":streamRawPredict").toString(),
-                    streaming))
-            .execute()) {
+    try (Response second = vertex(client, vertex, "streamRawPredict", VERTEX_STREAM_REQUEST)) {
       assertThat(second.header("Content-Type")).startsWith("text/event-stream");
       replayed = second.body().string();
     }

@@ -3,12 +3,16 @@ package dev.aigateway.okhttp;
 import java.util.ArrayList;
 import java.util.List;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 
-/** Canned OpenAI-shaped requests and responses for MockWebServer tests. */
-final class Backend {
+/**
+ * Canned OpenAI-shaped requests and responses for MockWebServer tests (public for the tests of the
+ * adapter's subpackages).
+ */
+public final class Backend {
 
   static final MediaType JSON = MediaType.get("application/json");
 
@@ -32,20 +36,37 @@ final class Backend {
         + "}";
   }
 
-  static MockResponse json(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+  /** A 200 answer of {@code contentType}, its body still to be given. */
+  private static MockResponse.Builder ok(String contentType) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", contentType);
   }
 
-  static MockResponse sse(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "text/event-stream")
-        .body(body)
-        .build();
+  /** A 200 answer of the JSON document {@code body}. */
+  public static MockResponse json(String body) {
+    return jsonBuilder(body).build();
+  }
+
+  /** A 200 answer of the JSON document {@code body}, for a test to add to (a delay, a header). */
+  public static MockResponse.Builder jsonBuilder(String body) {
+    return ok("application/json").body(body);
+  }
+
+  /** A 200 answer of a JSON document the test's {@code body} writes (at its own pace). */
+  public static MockResponse json(MockResponseBody body) {
+    return ok("application/json").body(body).build();
+  }
+
+  /** A 200 answer of the server-sent events {@code body}. */
+  public static MockResponse sse(String body) {
+    return sseBuilder(body).build();
+  }
+
+  /**
+   * A 200 answer of the server-sent events {@code body}, for a test to add to (a throttled body, a
+   * header).
+   */
+  public static MockResponse.Builder sseBuilder(String body) {
+    return ok("text/event-stream").body(body);
   }
 
   static String chatCompletion(String model, long prompt, long completion) {

@@ -76,14 +76,10 @@ class BackendCredentialsTest {
           public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
             tokensReleased.await(tokenDelayMillis, TimeUnit.MILLISECONDS);
             int n = tokensIssued.incrementAndGet();
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/json")
-                .body(
-                    "{\"access_token\":\"access-token-SECRET-"
-                        + n
-                        + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")
-                .build();
+            return Backend.json(
+                "{\"access_token\":\"access-token-SECRET-"
+                    + n
+                    + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
           }
         });
     backend.setDispatcher(

@@ -15,7 +15,6 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.Closing;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
@@ -109,10 +108,7 @@ class DroppedResponseTest {
 
   private void enqueueSlowStream() {
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
   }

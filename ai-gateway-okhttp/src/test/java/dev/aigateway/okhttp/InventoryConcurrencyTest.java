@@ -2,6 +2,7 @@ package dev.aigateway.okhttp;
 
 import static dev.aigateway.okhttp.Backend.chatCompletion;
 import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,11 +53,7 @@ class InventoryConcurrencyTest {
           new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-              return new MockResponse.Builder()
-                  .code(200)
-                  .addHeader("Content-Type", "application/json")
-                  .body(chatCompletion("gpt-4o", 6, 4))
-                  .build();
+              return json(chatCompletion("gpt-4o", 6, 4));
             }
           });
       backend.start();

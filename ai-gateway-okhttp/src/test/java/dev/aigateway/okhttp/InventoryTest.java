@@ -89,10 +89,7 @@ class InventoryTest {
   }
 
   private static MockResponse ok() {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(chatCompletion("gpt-4o-2024-11-20", 7, 3)) // 10 tokens a call
+    return Backend.jsonBuilder(chatCompletion("gpt-4o-2024-11-20", 7, 3)) // 10 tokens a call
         .build();
   }
 

@@ -37,11 +37,13 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,16 +193,59 @@ class McpGovernanceTest {
 
   private String post(OkHttpClient client, String consumer, String body) throws IOException {
     Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", consumer)
+        rpc(server.url("/mcp"), consumer, body)
             .header("Accept", "application/json, text/event-stream")
-            .post(RequestBody.create(body, JSON_TYPE))
             .build();
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(200);
       return response.body().string();
     }
+  }
+
+  /**
+   * A POST of the JSON-RPC {@code body} ({@code application/json}) to {@code url} from {@code
+   * consumer} (the {@code x-consumer-id} header the gateway resolves); callers add headers.
+   */
+  private static Request.Builder rpc(HttpUrl url, String consumer, String body) {
+    return new Request.Builder()
+        .url(url)
+        .header("x-consumer-id", consumer)
+        .post(RequestBody.create(body, JSON_TYPE));
+  }
+
+  /** {@link #rpc(HttpUrl, String, String)} with a body of bytes, sent as they are. */
+  private static Request.Builder rpc(HttpUrl url, String consumer, byte[] body) {
+    return new Request.Builder()
+        .url(url)
+        .header("x-consumer-id", consumer)
+        .post(RequestBody.create(body, JSON_TYPE));
+  }
+
+  /** {@link #rpc(HttpUrl, String, String)} to a URL given as text. */
+  private static Request.Builder rpc(String url, String consumer, String body) {
+    return rpc(HttpUrl.get(url), consumer, body);
+  }
+
+  /** What the application read of an answer, as text, and the exception that ended it, if any. */
+  private record ReadUntilFailure(String text, @Nullable IOException failure) {}
+
+  /**
+   * Reads the answer to {@code request} (which must be 200) as text until its end or the {@link
+   * IOException} that ends it.
+   */
+  private static ReadUntilFailure readUntilFailure(OkHttpClient client, Request request) {
+    StringBuilder read = new StringBuilder();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      java.io.Reader body = response.body().charStream();
+      char[] chunk = new char[8192];
+      for (int n; (n = body.read(chunk)) >= 0; ) {
+        read.append(chunk, 0, n);
+      }
+    } catch (IOException e) {
+      return new ReadUntilFailure(read.toString(), e);
+    }
+    return new ReadUntilFailure(read.toString(), null);
   }
 
   private static String call(int id, String tool, String arguments) {
@@ -253,16 +298,12 @@ class McpGovernanceTest {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/json")
-                .body(
-                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
-                        + "{\"name\":\"get_issue\",\"Name\":\"delete_repo\",\"inputSchema\":{}},"
-                        + "{\"NAME\":\"delete_repo\",\"name\":\"list_issues\",\"inputSchema\":{}},"
-                        + "{\"name\":\"get_comment\",\"inputSchema\":{}},"
-                        + "{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}")
-                .build();
+            return Backend.json(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                    + "{\"name\":\"get_issue\",\"Name\":\"delete_repo\",\"inputSchema\":{}},"
+                    + "{\"NAME\":\"delete_repo\",\"name\":\"list_issues\",\"inputSchema\":{}},"
+                    + "{\"name\":\"get_comment\",\"inputSchema\":{}},"
+                    + "{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}");
           }
         });
     OkHttpClient client = client(github());
@@ -312,12 +353,7 @@ class McpGovernanceTest {
     OkHttpClient client = client(github());
     for (String encoding : List.of("deflate", "br")) {
       answerEncoded(encoding, deflated(list));
-      Request request =
-          new Request.Builder()
-              .url(server.url("/mcp"))
-              .header("x-consumer-id", "alice")
-              .post(RequestBody.create(LIST, JSON_TYPE))
-              .build();
+      Request request = rpc(server.url("/mcp"), "alice", LIST).build();
       IOException failure = null;
       byte[] read = new byte[0];
       try (Response response = client.newCall(request).execute()) {
@@ -344,12 +380,7 @@ class McpGovernanceTest {
             + "\"text\":\"issue 7 is open\"}]}}";
     byte[] compressed = deflated(result);
     answerEncoded("deflate", compressed);
-    Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
-            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
-            .build();
+    Request request = rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}")).build();
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.header("Content-Encoding")).isEqualTo("deflate");
       assertThat(response.body().bytes()).isEqualTo(compressed);
@@ -373,12 +404,7 @@ class McpGovernanceTest {
     // is closed when the garbage collector finds it, its request ends CANCELLED and its slot is
     // freed.
     OkHttpClient client = client(github().maxInFlight(1));
-    Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
-            .post(RequestBody.create(call(1, "get_issue", "{}"), JSON_TYPE))
-            .build();
+    Request request = rpc(server.url("/mcp"), "alice", call(1, "get_issue", "{}")).build();
     callAndDrop(client, request);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -415,12 +441,7 @@ class McpGovernanceTest {
           }
         });
     OkHttpClient client = client(github());
-    Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
-            .post(RequestBody.create(LIST, JSON_TYPE))
-            .build();
+    Request request = rpc(server.url("/mcp"), "alice", LIST).build();
     IOException failure = null;
     byte[] read = new byte[0];
     try (Response response = client.newCall(request).execute()) {
@@ -538,12 +559,9 @@ class McpGovernanceTest {
               McpServer.builder("github", compressing.url("/mcp").toString())
                   .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
       Request request =
-          new Request.Builder()
-              .url(compressing.url("/mcp"))
-              .header("x-consumer-id", "alice")
+          rpc(compressing.url("/mcp"), "alice", LIST)
               .header("Accept", "application/json, text/event-stream")
               .header("Accept-Encoding", "gzip")
-              .post(RequestBody.create(LIST, JSON_TYPE))
               .build();
 
       String answer;
@@ -588,12 +606,7 @@ class McpGovernanceTest {
           client(
               McpServer.builder("github", utf16.url("/mcp").toString())
                   .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
-      Request request =
-          new Request.Builder()
-              .url(utf16.url("/mcp"))
-              .header("x-consumer-id", "alice")
-              .post(RequestBody.create(LIST, JSON_TYPE))
-              .build();
+      Request request = rpc(utf16.url("/mcp"), "alice", LIST).build();
 
       String answer;
       try (Response response = client.newCall(request).execute()) {
@@ -617,11 +630,8 @@ class McpGovernanceTest {
       sink.writeUtf8(call(9, "delete_repo", "{}"));
     }
     Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
+        rpc(server.url("/mcp"), "alice", gzipped.readByteArray())
             .header("Content-Encoding", "gzip")
-            .post(RequestBody.create(gzipped.readByteArray(), JSON_TYPE))
             .build();
 
     try (Response response = client.newCall(request).execute()) {
@@ -979,14 +989,10 @@ class McpGovernanceTest {
     // JSON parsers tell UTF-16 and UTF-32 from the first bytes, with or without a charset.
     for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "UTF-16")) {
       Request request =
-          new Request.Builder()
-              .url(server.url("/mcp"))
-              .header("x-consumer-id", "alice")
-              .post(
-                  RequestBody.create(
-                      call(9, "delete_repo", "{}")
-                          .getBytes(java.nio.charset.Charset.forName(charset)),
-                      JSON_TYPE))
+          rpc(
+                  server.url("/mcp"),
+                  "alice",
+                  call(9, "delete_repo", "{}").getBytes(java.nio.charset.Charset.forName(charset)))
               .build();
       try (Response response = client.newCall(request).execute()) {
         JsonNode error = JSON.readTree(response.body().string());
@@ -1270,12 +1276,10 @@ class McpGovernanceTest {
                             java.util.regex.Pattern.compile("(a|b)*c"),
                             dev.aigateway.core.safety.SafetyAction.BLOCK)));
     Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
-            .post(
-                RequestBody.create(
-                    call(3, "get_issue", "{\"q\":\"" + "a".repeat(200_000) + "\"}"), JSON_TYPE))
+        rpc(
+                server.url("/mcp"),
+                "alice",
+                call(3, "get_issue", "{\"q\":\"" + "a".repeat(200_000) + "\"}"))
             .build();
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newCall(request).execute())
@@ -1319,11 +1323,8 @@ class McpGovernanceTest {
       backend.result =
           "{\"content\":[{\"type\":\"text\",\"text\":\"" + "a".repeat(200_000) + "\"}]}";
       Request request =
-          new Request.Builder()
-              .url(server.url("/mcp"))
-              .header("x-consumer-id", "alice")
+          rpc(server.url("/mcp"), "alice", call(5, "get_issue", "{}"))
               .header("Accept", "application/json, text/event-stream")
-              .post(RequestBody.create(call(5, "get_issue", "{}"), JSON_TYPE))
               .build();
 
       try (Response response = client.newCall(request).execute()) {
@@ -1382,28 +1383,14 @@ class McpGovernanceTest {
     OkHttpClient checked =
         client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
     Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
+        rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}"))
             .header("Accept", "application/json, text/event-stream")
-            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
             .build();
-    StringBuilder read = new StringBuilder();
-    IOException failure = null;
-    try (Response response = checked.newCall(request).execute()) {
-      assertThat(response.code()).isEqualTo(200);
-      java.io.Reader body = response.body().charStream();
-      char[] chunk = new char[8192];
-      for (int n; (n = body.read(chunk)) >= 0; ) {
-        read.append(chunk, 0, n);
-      }
-    } catch (IOException e) {
-      failure = e;
-    }
-    assertThat(failure).isNotNull();
-    assertThat(failure.getMessage()).contains("github").contains("too large to be checked");
-    assertThat(read.toString()).doesNotContain("project falcon");
-    assertThat(read.toString()).contains("notifications/progress");
+    ReadUntilFailure read = readUntilFailure(checked, request);
+    assertThat(read.failure()).isNotNull();
+    assertThat(read.failure().getMessage()).contains("github").contains("too large to be checked");
+    assertThat(read.text()).doesNotContain("project falcon");
+    assertThat(read.text()).contains("notifications/progress");
     GatewayEvent event = events.next();
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
     assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
@@ -1422,27 +1409,13 @@ class McpGovernanceTest {
     OkHttpClient checked =
         client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
     Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
+        rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}"))
             .header("Accept", "application/json, text/event-stream")
-            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
             .build();
-    StringBuilder read = new StringBuilder();
-    IOException failure = null;
-    try (Response response = checked.newCall(request).execute()) {
-      assertThat(response.code()).isEqualTo(200);
-      java.io.Reader body = response.body().charStream();
-      char[] chunk = new char[8192];
-      for (int n; (n = body.read(chunk)) >= 0; ) {
-        read.append(chunk, 0, n);
-      }
-    } catch (IOException e) {
-      failure = e;
-    }
-    assertThat(failure).isNotNull();
-    assertThat(failure.getMessage()).contains("github").contains("too large to be checked");
-    assertThat(read.toString()).doesNotContain("project falcon");
+    ReadUntilFailure read = readUntilFailure(checked, request);
+    assertThat(read.failure()).isNotNull();
+    assertThat(read.failure().getMessage()).contains("github").contains("too large to be checked");
+    assertThat(read.text()).doesNotContain("project falcon");
     GatewayEvent event = events.next();
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
     assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
@@ -1606,12 +1579,7 @@ class McpGovernanceTest {
     // answer was read whole, so its request ends OK with its sizes, not cancelled.
     OkHttpClient client = client(github());
     for (String body : List.of(call(1, "get_issue", "{}"), LIST)) {
-      Request request =
-          new Request.Builder()
-              .url(server.url("/mcp"))
-              .header("x-consumer-id", "alice")
-              .post(RequestBody.create(body, JSON_TYPE))
-              .build();
+      Request request = rpc(server.url("/mcp"), "alice", body).build();
       JsonNode answer;
       try (Response response = client.newCall(request).execute()) {
         answer = JSON.readTree(response.body().byteStream());
@@ -1624,12 +1592,7 @@ class McpGovernanceTest {
     // Closed before the answer's end arrived: cancelled, as before.
     backend.result =
         "{\"content\":[{\"type\":\"text\",\"text\":\"" + "x".repeat(512 * 1024) + "\"}]}";
-    Request request =
-        new Request.Builder()
-            .url(server.url("/mcp"))
-            .header("x-consumer-id", "alice")
-            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
-            .build();
+    Request request = rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}")).build();
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.body().byteStream().read(new byte[10])).isPositive();
     }
@@ -1779,12 +1742,7 @@ class McpGovernanceTest {
     OkHttpClient client = client(github());
     String root = server.url("/").toString();
     for (String path : List.of("%6Dcp", "%6dcp", "mcp;x=1", "mcp;", "m%63p/")) {
-      Request request =
-          new Request.Builder()
-              .url(root + path)
-              .header("x-consumer-id", "alice")
-              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
-              .build();
+      Request request = rpc(root + path, "alice", call(1, "delete_repo", "{}")).build();
       try (Response response = client.newCall(request).execute()) {
         JsonNode answer = JSON.readTree(response.body().string());
         assertThat(answer.path("error").path("code").asInt())
@@ -1809,12 +1767,7 @@ class McpGovernanceTest {
             client(
                 McpServer.builder("local", "http://" + host + ":" + v6.getPort() + "/mcp")
                     .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*")));
-        Request request =
-            new Request.Builder()
-                .url(v6.url("/mcp"))
-                .header("x-consumer-id", "alice")
-                .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
-                .build();
+        Request request = rpc(v6.url("/mcp"), "alice", call(1, "delete_repo", "{}")).build();
         try (Response response = client.newCall(request).execute()) {
           assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
               .as(host)
@@ -1839,10 +1792,7 @@ class McpGovernanceTest {
                 .build());
     okhttp3.HttpUrl url = server.url("/mcp");
     Request request =
-        new Request.Builder()
-            .url(url.newBuilder().host(url.host() + ".").build())
-            .header("x-consumer-id", "alice")
-            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+        rpc(url.newBuilder().host(url.host() + ".").build(), "alice", call(1, "delete_repo", "{}"))
             .build();
     try (Response response = dotted.newCall(request).execute()) {
       assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
@@ -1863,12 +1813,7 @@ class McpGovernanceTest {
     String root = server.url("/").toString();
     for (String path :
         List.of("werkzeuge/größe", "werkzeuge/gr%C3%B6%C3%9Fe", "werkzeuge/gr%c3%b6%c3%9fe")) {
-      Request request =
-          new Request.Builder()
-              .url(root + path)
-              .header("x-consumer-id", "alice")
-              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
-              .build();
+      Request request = rpc(root + path, "alice", call(1, "delete_repo", "{}")).build();
       try (Response response = client.newCall(request).execute()) {
         JsonNode answer = JSON.readTree(response.body().string());
         assertThat(answer.path("error").path("code").asInt())
@@ -1884,11 +1829,7 @@ class McpGovernanceTest {
   void aPathThatOnlyEncodesAReservedCharacterIsAnotherPath() throws Exception {
     OkHttpClient client = client(github());
     Request request =
-        new Request.Builder()
-            .url(server.url("/").toString() + "mcp%2Fx")
-            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
-            .header("x-consumer-id", "alice")
-            .build();
+        rpc(server.url("/").toString() + "mcp%2Fx", "alice", call(1, "delete_repo", "{}")).build();
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.body().string()).contains("\"result\"");
     }
@@ -1898,12 +1839,7 @@ class McpGovernanceTest {
   @Test
   void callsToOtherUrlsAreNotGoverned() throws Exception {
     OkHttpClient client = client(github());
-    Request request =
-        new Request.Builder()
-            .url(server.url("/other"))
-            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
-            .header("x-consumer-id", "alice")
-            .build();
+    Request request = rpc(server.url("/other"), "alice", call(1, "delete_repo", "{}")).build();
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.body().string()).contains("\"result\"");
     }

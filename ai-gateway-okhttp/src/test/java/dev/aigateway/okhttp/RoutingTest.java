@@ -734,13 +734,9 @@ class RoutingTest {
     MockWebServer failing = server();
     answerAlways(
         failing,
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"error\":{\"message\":\"The server had an error while processing your"
-                    + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
-            .build());
+        Backend.json(
+            "{\"error\":{\"message\":\"The server had an error while processing your"
+                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -776,13 +772,9 @@ class RoutingTest {
     MockWebServer refusing = server();
     answerAlways(
         refusing,
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"error\":{\"message\":\"bad temperature\","
-                    + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}")
-            .build());
+        Backend.json(
+            "{\"error\":{\"message\":\"bad temperature\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"));
     OkHttpClient client = client(lastAttemptPool(refusing));
 
     for (int i = 0; i < 2; i++) {

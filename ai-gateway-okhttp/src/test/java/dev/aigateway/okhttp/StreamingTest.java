@@ -15,6 +15,7 @@ import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.Closing;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -46,6 +47,18 @@ class StreamingTest {
   @AfterEach
   void tearDown() {
     Closing.inBackground(server); // a server holding a late answer back would wait for it
+  }
+
+  /**
+   * Sends a streamed chat call ("Hi" to gpt-4o) through the wrapped client; the caller closes it.
+   */
+  private Response streamChat() throws IOException {
+    return client
+        .newCall(
+            post(
+                server.url("/v1/chat/completions").toString(),
+                chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+        .execute();
   }
 
   private String read(String requestJson) throws Exception {
@@ -97,13 +110,7 @@ class StreamingTest {
     server.enqueue(new MockResponse.Builder().code(200).body(backendStream).build());
 
     String expected = chatStream("gpt-4o", false, 0, 0, true);
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       assertThat(response.header("Content-Length")).isNull(); // the backend's counted the usage
       assertThat(response.body().contentLength()).isEqualTo(-1);
       assertThat(response.body().string()).isEqualTo(expected);
@@ -194,20 +201,11 @@ class StreamingTest {
   @Test
   void streamCancelledByTheAppIsSettledOnWhatItRead() throws Exception {
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       String first = source.readUtf8Line();
       assertThat(first).startsWith("data: {");
@@ -232,10 +230,7 @@ class StreamingTest {
                 .listener(charged)
                 .build());
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
 
@@ -262,10 +257,7 @@ class StreamingTest {
     OkHttpClient timed = client.newBuilder().callTimeout(java.time.Duration.ofSeconds(2)).build();
     String stream = chatStream("gpt-4o", true, 11, 9, true);
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
+        Backend.sseBuilder(stream)
             // the first event at once, the next one after the call timeout
             .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
             .build());
@@ -326,20 +318,11 @@ class StreamingTest {
     // after it has not arrived yet.
     String stream = TEXT_THEN_ERROR + "data: [DONE]\n\n";
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
+        Backend.sseBuilder(stream)
             .throttleBody(TEXT_THEN_ERROR.length(), 2, TimeUnit.SECONDS)
             .build());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).startsWith("data: {\"id\"");
       assertThat(source.readUtf8Line()).isEmpty();
@@ -392,21 +375,12 @@ class StreamingTest {
   @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(chatStream("gpt-4o", true, 11, 9, true))
+        Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
             .throttleBody(200, 300, TimeUnit.MILLISECONDS)
             .build());
 
     long start = System.nanoTime();
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).startsWith("data: {");
       long firstChunkMillis = (System.nanoTime() - start) / 1_000_000;

@@ -254,12 +254,7 @@ class UnifiedApiTest {
     String stream = anthropicStream();
     // About 1.6 s for the whole stream: 100 bytes every 100 ms.
     claude.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream)
-            .throttleBody(100, 100, TimeUnit.MILLISECONDS)
-            .build());
+        Backend.sseBuilder(stream).throttleBody(100, 100, TimeUnit.MILLISECONDS).build());
     OkHttpClient client =
         client(
             BackendPool.builder().backend(openAi(openai)).backend(anthropic(claude)),

@@ -14,6 +14,7 @@ import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Pipeline;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.BodyListener;
+import dev.aigateway.core.wire.ClientRequest;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireFormat;

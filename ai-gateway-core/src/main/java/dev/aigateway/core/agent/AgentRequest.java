@@ -2,7 +2,7 @@ package dev.aigateway.core.agent;
 
 import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.wire.ClientRequest;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 

@@ -4,7 +4,6 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.util.List;
 import java.util.function.Function;

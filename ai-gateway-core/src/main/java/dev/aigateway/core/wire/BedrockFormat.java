@@ -6,7 +6,6 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.ByteArrayOutputStream;

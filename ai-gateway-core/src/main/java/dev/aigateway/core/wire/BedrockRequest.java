@@ -1,7 +1,6 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 

@@ -12,7 +12,6 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ContentText;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;

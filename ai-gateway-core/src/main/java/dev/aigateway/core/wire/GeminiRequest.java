@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;

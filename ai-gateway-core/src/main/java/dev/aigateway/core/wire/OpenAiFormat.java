@@ -8,7 +8,6 @@ import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ContentText;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.IOException;
 import java.io.InputStream;

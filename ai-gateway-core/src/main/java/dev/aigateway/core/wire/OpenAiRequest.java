@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package dev.aigateway.core.wire;
 
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
 
 /**

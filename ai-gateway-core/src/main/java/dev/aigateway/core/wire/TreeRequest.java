@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;

@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
 
 /**

@@ -6,7 +6,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ContentText;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
 import java.util.List;

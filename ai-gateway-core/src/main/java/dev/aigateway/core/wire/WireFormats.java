@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.ClientRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

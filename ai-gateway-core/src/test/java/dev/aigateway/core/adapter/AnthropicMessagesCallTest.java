@@ -21,6 +21,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.wire.ClientRequest;
 import dev.aigateway.testing.AnthropicBodies;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

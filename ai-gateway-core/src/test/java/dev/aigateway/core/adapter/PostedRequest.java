@@ -1,5 +1,6 @@
 package dev.aigateway.core.adapter;
 
+import dev.aigateway.core.wire.ClientRequest;
 import java.nio.charset.StandardCharsets;
 
 /** A POST with no headers or tags, as a test hands it to the core in place of an adapter. */

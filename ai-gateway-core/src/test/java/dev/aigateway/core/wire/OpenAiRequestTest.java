@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.PostedRequest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;

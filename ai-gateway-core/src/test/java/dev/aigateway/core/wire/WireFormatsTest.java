@@ -9,7 +9,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
-import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.tiny.TinyCall;
 import dev.aigateway.core.wire.tiny.TinyFormat;

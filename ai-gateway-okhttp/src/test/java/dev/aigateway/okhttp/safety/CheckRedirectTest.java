@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentText;
+import dev.aigateway.okhttp.Backend;
 import java.io.IOException;
 import java.util.List;
 import mockwebserver3.MockResponse;
@@ -46,11 +47,8 @@ class CheckRedirectTest {
             .addHeader("Location", elsewhere.url("/moved").toString())
             .build());
     elsewhere.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body("{\"userPromptAnalysis\":{\"attackDetected\":false},\"documentsAnalysis\":[]}")
-            .build());
+        Backend.json(
+            "{\"userPromptAnalysis\":{\"attackDetected\":false},\"documentsAnalysis\":[]}"));
   }
 
   private static final List<ContentText> TEXTS = List.of(new ContentText("user", "Hello"));

@@ -21,6 +21,7 @@ import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.okhttp.Backend;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Closing;
 import java.nio.charset.StandardCharsets;
@@ -101,11 +102,7 @@ class ContentSafetyTest {
   }
 
   private static MockResponse json(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return Backend.json(body);
   }
 
   private static final String ANSWER =
@@ -1176,10 +1173,7 @@ class ContentSafetyTest {
     List<String> pieces =
         List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail");
     backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(stream(pieces))
+        Backend.sseBuilder(stream(pieces))
             .throttleBody(200, 5, TimeUnit.MILLISECONDS) // as a backend streams: a bit at a time
             .build());
 
@@ -1242,12 +1236,7 @@ class ContentSafetyTest {
         .append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":")
         .append("{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\n")
         .append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
-    backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(sse.toString())
-            .build());
+    backend.enqueue(Backend.sse(sse.toString()));
 
     String appSaw;
     try (Response response =
@@ -1285,12 +1274,7 @@ class ContentSafetyTest {
           .append(piece)
           .append("\"}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":9}}\r\n\r\n");
     }
-    backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(sse.toString())
-            .build());
+    backend.enqueue(Backend.sse(sse.toString()));
 
     String appSaw;
     try (Response response =
@@ -1392,12 +1376,7 @@ class ContentSafetyTest {
     OkHttpClient client =
         governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
     String backendStream = stream(List.of("Hello", " there", ",", " friend"));
-    backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(backendStream)
-            .build());
+    backend.enqueue(Backend.sse(backendStream));
 
     String appSaw;
     try (Response response =

@@ -22,6 +22,7 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.okhttp.Backend;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -99,11 +100,7 @@ class JsonAnswerScreeningTest {
   }
 
   private static MockResponse json(String body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return Backend.json(body);
   }
 
   private static JsonNode tree(String json) {
@@ -266,31 +263,27 @@ class JsonAnswerScreeningTest {
     String answer = chatAnswer("All fine here.");
     CountDownLatch appReadTheStart = new CountDownLatch(1);
     backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                new MockResponseBody() {
-                  @Override
-                  public long getContentLength() {
-                    return answer.length();
-                  }
+        Backend.json(
+            new MockResponseBody() {
+              @Override
+              public long getContentLength() {
+                return answer.length();
+              }
 
-                  @Override
-                  public void writeTo(BufferedSink sink) throws IOException {
-                    sink.writeUtf8(answer.substring(0, 32)).flush();
-                    try {
-                      if (!appReadTheStart.await(5, TimeUnit.SECONDS)) {
-                        return; // the test fails below: the application never saw the start
-                      }
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                      return;
-                    }
-                    sink.writeUtf8(answer.substring(32)).flush();
+              @Override
+              public void writeTo(BufferedSink sink) throws IOException {
+                sink.writeUtf8(answer.substring(0, 32)).flush();
+                try {
+                  if (!appReadTheStart.await(5, TimeUnit.SECONDS)) {
+                    return; // the test fails below: the application never saw the start
                   }
-                })
-            .build());
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                sink.writeUtf8(answer.substring(32)).flush();
+              }
+            }));
 
     try (Response response = post(client, "/v1/chat/completions", CHAT)) {
       BufferedSource source = response.body().source();
@@ -317,29 +310,25 @@ class JsonAnswerScreeningTest {
     String answer = chatAnswer("All fine here.");
     CountDownLatch sentAll = new CountDownLatch(1);
     backend.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                new MockResponseBody() {
-                  @Override
-                  public long getContentLength() {
-                    return answer.length();
-                  }
+        Backend.json(
+            new MockResponseBody() {
+              @Override
+              public long getContentLength() {
+                return answer.length();
+              }
 
-                  @Override
-                  public void writeTo(BufferedSink sink) throws IOException {
-                    sink.writeUtf8(answer.substring(0, 32)).flush();
-                    try {
-                      Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                    sentAll.countDown();
-                    sink.writeUtf8(answer.substring(32)).flush();
-                  }
-                })
-            .build());
+              @Override
+              public void writeTo(BufferedSink sink) throws IOException {
+                sink.writeUtf8(answer.substring(0, 32)).flush();
+                try {
+                  Thread.sleep(300);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                sentAll.countDown();
+                sink.writeUtf8(answer.substring(32)).flush();
+              }
+            }));
 
     try (Response response = post(client, "/v1/chat/completions", CHAT)) {
       assertThat(sentAll.getCount()).as("the whole answer was sent first").isZero();

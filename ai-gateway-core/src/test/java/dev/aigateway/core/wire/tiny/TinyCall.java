@@ -1,6 +1,6 @@
 package dev.aigateway.core.wire.tiny;
 
-import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.wire.ClientRequest;
 import java.nio.charset.StandardCharsets;
 
 /** A POST as a tiny client sends it: its body and, when not null, the tiny version header. */

@@ -1,7 +1,8 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.core.adapter.PostedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,12 +1,13 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.wire;
 
-import dev.aigateway.core.AiGateway;
 import java.util.List;
 
 /**
  * The request of one matched call, as an HTTP client adapter hands it to {@link
- * AiGateway#begin(dev.aigateway.api.CallMatch, ClientRequest)}. Adapters implement it over their
- * client's request type; applications never need to.
+ * dev.aigateway.core.AiGateway#begin(dev.aigateway.api.CallMatch, ClientRequest)}. Adapters
+ * implement it over their client's request type; applications never need to. It lives with the wire
+ * formats, which read it (recognition, the request's fields, the path), so that {@code core.wire}
+ * depends on no package of the gateway's pipeline or adapter protocol.
  */
 public interface ClientRequest {
 

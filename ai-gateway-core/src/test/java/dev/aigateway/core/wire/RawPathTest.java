@@ -1,7 +1,8 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.core.adapter.PostedRequest;
 import java.net.URI;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
