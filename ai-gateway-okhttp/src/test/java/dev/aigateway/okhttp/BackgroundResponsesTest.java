@@ -14,7 +14,6 @@ import dev.aigateway.api.spi.CounterId;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.ManualClock;
-import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -245,50 +244,6 @@ class BackgroundResponsesTest {
     assertThat(expired.limits().settledTokens())
         .isEqualTo(expired.usage().tokens().inputTokens() + 300);
     assertThat(gateway.backgroundResponses().size()).isZero();
-  }
-
-  /**
-   * Builds a gateway whose one background call waits (an hour, the default), and drops every
-   * reference the test holds to it but the weak one returned.
-   */
-  private WeakReference<AiGateway> gatewayWithAWaitingCall(boolean settleAtShutdown)
-      throws Exception {
-    AiGateway gateway = gateway().build();
-    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
-    start(client, "resp_1");
-    assertThat(gateway.backgroundResponses().size()).isEqualTo(1);
-    if (settleAtShutdown) {
-      assertThat(gateway.settleBackgroundResponses()).isEqualTo(1);
-    }
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    return new WeakReference<>(gateway);
-  }
-
-  private static boolean collected(WeakReference<?> reference) throws InterruptedException {
-    for (int i = 0; i < 100 && reference.get() != null; i++) {
-      System.gc();
-      Thread.sleep(20);
-    }
-    return reference.get() == null;
-  }
-
-  @Test
-  void aGatewayDroppedWhileACallWaitsIsNotKeptAliveByTheTimer() throws Exception {
-    WeakReference<AiGateway> dropped = gatewayWithAWaitingCall(false);
-
-    assertThat(collected(dropped))
-        .as("a dropped gateway whose call waits an hour is collected, not held by the timer")
-        .isTrue();
-    assertThat(events.none()).isTrue(); // dropped unsettled: its waiting call ends with it
-  }
-
-  @Test
-  void aGatewaySettledAtShutdownAndDroppedIsCollected() throws Exception {
-    WeakReference<AiGateway> dropped = gatewayWithAWaitingCall(true);
-
-    assertThat(events.next().usage().tokens().outputTokens()).isEqualTo(300);
-    assertThat(collected(dropped)).as("a gateway settled at shutdown is collected").isTrue();
   }
 
   @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.core.wire.ResponseReadout;
-import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -35,12 +34,10 @@ import org.slf4j.LoggerFactory;
  * made when the first call is kept) as its time is up, or by the gateway's next governed call, or
  * the next poll, after it (checked at most once a second), on that call's thread, whichever comes
  * first; {@link #settleAll()} settles every waiting call so at once (an application's shutdown).
- * The timer holds no strong reference to a gateway: one the application drops without {@link
- * #settleAll()} can be collected at once, and its waiting calls end with it, unsettled and without
- * their events. Each call is settled exactly once, however many threads poll it at once. A waiting
- * call holds what its event needs, its request (body included) too: besides {@code maxPending}, the
- * bodies of the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would
- * go beyond it is settled at once on its whole allowance, as past {@code maxPending}).
+ * Each call is settled exactly once, however many threads poll it at once. A waiting call holds
+ * what its event needs, its request (body included) too: besides {@code maxPending}, the bodies of
+ * the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would go beyond
+ * it is settled at once on its whole allowance, as past {@code maxPending}).
  *
  * <p>Only polls through a client this gateway wraps are seen, and only a poll answered 2xx with the
  * whole JSON document (read to its end, or closed once whole); a streamed poll ({@code
@@ -106,39 +103,13 @@ public final class BackgroundResponses {
   }
 
   /**
-   * The timer's task for one waiting call, and the one timer of every gateway's background calls: a
-   * daemon thread, made when the first call is kept, that settles each call whose time is up, so
-   * that an application that makes no other call after it still gets its event and its reservation
-   * settled. A task is dropped when its call is settled otherwise (a poll, {@link #settleAll}, a
-   * sweep).
-   *
-   * <p>A task holds its registry and its call weakly: the timer is process-wide and a call may wait
-   * an hour or more, so a strong reference would keep a gateway the application dropped (its
-   * stages, stores and the waiting requests) alive until the call's time is up. While the gateway
-   * is in use, its registry holds each waiting call; once the gateway is unreachable the task finds
-   * nothing and does nothing.
+   * The one timer of every gateway's background calls: a daemon thread, made when the first call is
+   * kept, that settles each call whose time is up, so that an application that makes no other call
+   * after it still gets its event and its reservation settled. A task is dropped when its call is
+   * settled otherwise (a poll, {@link #settleAll}, a sweep).
    */
-  private static final class Expiry implements Runnable {
+  private static final class Expiry {
     static final ScheduledThreadPoolExecutor TIMER = timer();
-
-    private final WeakReference<BackgroundResponses> registry;
-    private final String id;
-    private final WeakReference<Waiting> kept;
-
-    Expiry(BackgroundResponses registry, String id, Waiting kept) {
-      this.registry = new WeakReference<>(registry);
-      this.id = id;
-      this.kept = new WeakReference<>(kept);
-    }
-
-    @Override
-    public void run() {
-      BackgroundResponses owner = registry.get();
-      Waiting call = kept.get();
-      if (owner != null && call != null) {
-        owner.expire(id, call);
-      }
-    }
 
     /** How long after a call's time is up its task runs, so that the gateway's clock agrees. */
     static final long MARGIN_MILLIS = 20;
@@ -262,7 +233,7 @@ public final class BackgroundResponses {
     try {
       kept.timer =
           Expiry.TIMER.schedule(
-              new Expiry(this, id, kept),
+              () -> expire(id, kept),
               saturatedAdd(timeToLiveMillis, Expiry.MARGIN_MILLIS),
               TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
