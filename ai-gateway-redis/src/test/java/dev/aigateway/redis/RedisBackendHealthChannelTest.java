@@ -162,6 +162,8 @@ class RedisBackendHealthChannelTest {
                 });
       }
       assertThat(threads).containsOnly("ai-gateway-redis-health");
+      // counted once PUBLISH has returned, which can be after a subscriber already has it
+      await("publish counted", Duration.ofSeconds(5), () -> a.published() >= 1);
       assertThat(a.published()).isEqualTo(1);
       assertThat(b.received()).isEqualTo(3);
       assertThat(a.malformed()).isEqualTo(2);
@@ -209,6 +211,8 @@ class RedisBackendHealthChannelTest {
         // the longest pause the wire carries, aged by a moment
         assertThat(s.remaining()).isGreaterThan(Duration.ofMillis(Long.MAX_VALUE).minusDays(1));
       }
+      // counted once PUBLISH has returned, which can be after a subscriber already has it
+      await("publish counted", Duration.ofSeconds(5), () -> a.published() >= 2);
       assertThat(a.published()).isEqualTo(2);
       assertThat(a.publishFailures()).isZero();
       assertThat(a.dropped()).isZero();
