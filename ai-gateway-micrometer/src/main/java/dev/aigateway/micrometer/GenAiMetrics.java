@@ -81,6 +81,12 @@ public final class GenAiMetrics implements GatewayListener {
   /** The default limit of distinct values per dimension. */
   public static final int DEFAULT_MAX_VALUES_PER_DIMENSION = 100;
 
+  /**
+   * The longest value, in characters, a tag takes from a call (a custom dimension, a model, a tool
+   * name, ...); a longer value is recorded as {@code other}.
+   */
+  public static final int MAX_VALUE_LENGTH = 256;
+
   private static final Operation[] OPERATIONS = Operation.values();
   private static final CallOutcome[] OUTCOMES = CallOutcome.values();
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
