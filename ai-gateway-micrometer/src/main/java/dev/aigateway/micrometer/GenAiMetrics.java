@@ -162,6 +162,7 @@ public final class GenAiMetrics implements GatewayListener {
   public void onEvent(GatewayEvent event) {
     if (event.tool().kind() != ToolCallInfo.Kind.NONE) {
       tools.record(event); // MCP and A2A calls have meters of their own, no tokens
+      recordSafety(event.safety()); // content checks of arguments and results count as any
       return;
     }
     CallMeters meters = callMeters(event);
