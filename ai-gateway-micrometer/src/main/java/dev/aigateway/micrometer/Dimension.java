@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A custom metric dimension: a value taken from each call's {@link GatewayEvent}, added as a tag to
  * the per-call meters. A null or empty value is recorded as {@code none}. Values beyond {@link
- * GenAiMetrics.Builder#maxValuesPerDimension(int) the limit of distinct values} are recorded as
- * {@code other}.
+ * GenAiMetrics.Builder#maxValuesPerDimension(int) the limit of distinct values}, and values longer
+ * than {@link GenAiMetrics#MAX_VALUE_LENGTH} characters, are recorded as {@code other}.
  *
  * <pre>{@code
  * GenAiMetrics.builder(registry)

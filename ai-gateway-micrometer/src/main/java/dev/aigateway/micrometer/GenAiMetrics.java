@@ -81,6 +81,12 @@ public final class GenAiMetrics implements GatewayListener {
   /** The default limit of distinct values per dimension. */
   public static final int DEFAULT_MAX_VALUES_PER_DIMENSION = 100;
 
+  /**
+   * The longest value, in characters, a tag takes from a call (a custom dimension, a model, a tool
+   * name, ...); a longer value is recorded as {@code other}.
+   */
+  public static final int MAX_VALUE_LENGTH = 256;
+
   private static final Operation[] OPERATIONS = Operation.values();
   private static final CallOutcome[] OUTCOMES = CallOutcome.values();
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
@@ -156,6 +162,7 @@ public final class GenAiMetrics implements GatewayListener {
   public void onEvent(GatewayEvent event) {
     if (event.tool().kind() != ToolCallInfo.Kind.NONE) {
       tools.record(event); // MCP and A2A calls have meters of their own, no tokens
+      recordSafety(event.safety()); // content checks of arguments and results count as any
       return;
     }
     CallMeters meters = callMeters(event);

@@ -8,7 +8,11 @@ import org.slf4j.Logger;
 
 /**
  * Admits up to {@code max} distinct values of one attribute; later values fold into {@link
- * GenAiMetricNames#OTHER}, with one warning. Lock-free: a known value costs one map read.
+ * GenAiMetricNames#OTHER}, with one warning. A value longer than {@link
+ * GenAiMetrics#MAX_VALUE_LENGTH} is recorded as {@code other} too (with a warning of its own) and
+ * takes no slot: models and counter keys come from requests, and a tag value is held by the
+ * registry for good and written on every line of its series. Lock-free: a known value costs one map
+ * read.
  */
 final class ValueLimit {
 
@@ -18,6 +22,7 @@ final class ValueLimit {
   private final ConcurrentHashMap<String, Boolean> known = new ConcurrentHashMap<>();
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicBoolean warned = new AtomicBoolean();
+  private final AtomicBoolean warnedOfLength = new AtomicBoolean();
 
   ValueLimit(String attribute, int max, Logger log) {
     this.attribute = attribute;
@@ -25,10 +30,25 @@ final class ValueLimit {
     this.log = log;
   }
 
-  /** The value itself while it fits, else {@code other}; null and empty become {@code none}. */
+  /**
+   * The value itself while it fits, else {@code other}; null and empty become {@code none}, a value
+   * longer than {@link GenAiMetrics#MAX_VALUE_LENGTH} {@code other}.
+   */
   String admit(@Nullable String value) {
     if (value == null || value.isEmpty()) {
       return GenAiMetricNames.NONE;
+    }
+    if (value.length() > GenAiMetrics.MAX_VALUE_LENGTH) {
+      if (!warnedOfLength.getAndSet(true)) {
+        log.warn(
+            "ai-gateway metrics: '{}' had a value of {} characters, longer than the {} a tag value"
+                + " may have; such values are recorded as '{}'",
+            attribute,
+            value.length(),
+            GenAiMetrics.MAX_VALUE_LENGTH,
+            GenAiMetricNames.OTHER);
+      }
+      return GenAiMetricNames.OTHER;
     }
     if (known.containsKey(value)) {
       return value;

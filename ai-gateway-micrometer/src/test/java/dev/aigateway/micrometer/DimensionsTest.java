@@ -224,6 +224,46 @@ class DimensionsTest {
   }
 
   @Test
+  void aValueTooLongForATagIsRecordedAsOtherAndTakesNoSlot() {
+    // A model name comes from the request body and a counter key from a header: a client that
+    // sends a value of a megabyte must not make every series of the call carry it (held by the
+    // registry for good, and written on every line of each scrape).
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("team", Dimension.consumer())
+            .maxValuesPerDimension(2)
+            .logger(log)
+            .build();
+    String huge = "m".repeat(1 << 20);
+
+    metrics.onEvent(Events.chat().requestedModel(huge).responseModel(huge).consumer(huge).build());
+    metrics.onEvent(Events.chat().requestedModel("gpt-4o").consumer("team-a").build());
+
+    int longest =
+        registry.getMeters().stream()
+            .flatMap(meter -> meter.getId().getTags().stream())
+            .mapToInt(tag -> tag.getValue().length())
+            .max()
+            .orElse(0);
+    assertThat(longest)
+        .as("the longest tag value")
+        .isLessThanOrEqualTo(GenAiMetrics.MAX_VALUE_LENGTH);
+    assertThat(abbreviated(inputTokenValues("gen_ai.request.model")))
+        .containsExactlyInAnyOrder("other", "gpt-4o");
+    assertThat(abbreviated(inputTokenValues("team"))).containsExactlyInAnyOrder("other", "team-a");
+    assertThat(log.warnings())
+        .anySatisfy(w -> assertThat(w).contains("'team'", "longer than", "'other'"))
+        .allSatisfy(w -> assertThat(w.length()).isLessThan(1_000));
+  }
+
+  /** Tag values with the long ones shortened, so that a failure message stays readable. */
+  private static Set<String> abbreviated(Set<String> values) {
+    return values.stream()
+        .map(v -> v.length() > 40 ? v.substring(0, 10) + "...(" + v.length() + " chars)" : v)
+        .collect(Collectors.toSet());
+  }
+
+  @Test
   void aDimensionThatThrowsIsRecordedAsNoneAndLoggedOnce() {
     GenAiMetrics metrics =
         GenAiMetrics.builder(registry)

@@ -41,6 +41,59 @@ class ToolMetersTest {
   }
 
   @Test
+  void aToolCallContentSafetyBlockedIsCountedInTheSafetyActions() {
+    ToolCallInfo tool =
+        new ToolCallInfo(
+            ToolCallInfo.Kind.MCP,
+            "github",
+            null,
+            "tools/call",
+            "get_issue",
+            "5",
+            "s1",
+            ToolCallInfo.Outcome.BLOCKED,
+            -32093,
+            40,
+            0);
+    metrics.onEvent(
+        GatewayEvent.builder()
+            .callId(1)
+            .operation(Operation.EXECUTE_TOOL)
+            .consumer("alice")
+            .requestedModel("github")
+            .status(200)
+            .outcome(CallOutcome.REJECTED)
+            .rejection(dev.aigateway.api.RejectionReason.CONTENT_BLOCKED)
+            .safety(
+                new dev.aigateway.api.SafetyInfo(
+                    dev.aigateway.api.SafetyOutcome.BLOCKED,
+                    "deny-words",
+                    "denied-word",
+                    0,
+                    Duration.ofMillis(3)))
+            .timing(
+                new TimingInfo(
+                    Instant.parse("2026-01-01T00:00:00Z"),
+                    Duration.ofMillis(5),
+                    null,
+                    Duration.ofNanos(1000)))
+            .tool(tool)
+            .build());
+
+    assertThat(
+            registry
+                .get(Metric.SAFETY_ACTIONS.meterName())
+                .tag(Attribute.CHECK.key(), "deny-words")
+                .tag(Attribute.CATEGORY.key(), "denied-word")
+                .tag(Attribute.ACTION.key(), "blocked")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get(Metric.SAFETY_CHECK_DURATION.meterName()).timer().count()).isEqualTo(1);
+    assertThat(registry.find(Metric.OPERATION_DURATION.meterName()).timers()).isEmpty();
+  }
+
+  @Test
   void aToolCallIsTimedUnderTheMcpClientMetricWithTheToolAndMethod() {
     metrics.onEvent(
         event(

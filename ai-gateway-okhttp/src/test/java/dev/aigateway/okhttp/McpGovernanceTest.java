@@ -1260,6 +1260,31 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBlockedToolCallsEventSaysWhatContentSafetyFound() throws Exception {
+    // Every call's event says what content safety found (event.safety()), so that listeners and
+    // the safety meters see tool calls' blocks as they see LLM calls'.
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+
+    post(client, "alice", call(1, "get_issue", "{\"q\":\"about Project Falcon\"}"));
+    GatewayEvent arguments = events.next();
+    backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"see project falcon\"}]}";
+    post(client, "alice", call(2, "get_issue", "{}"));
+    GatewayEvent result = events.next();
+    backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"all clear\"}]}";
+    post(client, "alice", call(3, "get_issue", "{}"));
+    GatewayEvent passed = events.next();
+
+    assertThat(arguments.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.BLOCKED);
+    assertThat(arguments.safety().check()).isEqualTo("deny-words");
+    assertThat(arguments.safety().category()).isEqualTo("denied-word");
+    assertThat(result.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(result.safety().check()).isEqualTo("deny-words");
+    assertThat(passed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(passed.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.PASSED);
+  }
+
+  @Test
   void aCheckThatFailsWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent()
       throws Exception {
     // An application's deny pattern that recurses on every repeated character overflows the stack

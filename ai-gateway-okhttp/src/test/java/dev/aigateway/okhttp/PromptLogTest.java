@@ -391,6 +391,49 @@ class PromptLogTest {
   }
 
   @Test
+  void bedrockInvokeModelCallsOfTitanAndCohereAreLoggedWithTheirContent() throws Exception {
+    // InvokeModel takes each model family's own body: Titan's prompt is inputText, Cohere
+    // Command's is message with chat_history. The log's request held {} for them.
+    server.enqueue(
+        json(
+            "{\"inputTextTokenCount\":5,\"results\":[{\"tokenCount\":2,\"outputText\":\"Hi"
+                + " team\",\"completionReason\":\"FINISH\"}]}"));
+    server.enqueue(json("{\"text\":\"Hi all\",\"finish_reason\":\"COMPLETE\"}"));
+    String[][] calls = {
+      {
+        "/model/amazon.titan-text-express-v1/invoke",
+        "{\"inputText\":\"Greet the team\",\"textGenerationConfig\":{\"maxTokenCount\":50}}"
+      },
+      {
+        "/model/cohere.command-r-v1:0/invoke",
+        "{\"message\":\"Greet everyone\",\"chat_history\":[{\"role\":\"USER\","
+            + "\"message\":\"Be terse.\"}],\"max_tokens\":50}"
+      }
+    };
+    for (String[] call : calls) {
+      try (Response response =
+          client
+              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
+              .execute()) {
+        response.body().string();
+      }
+    }
+
+    assertThat(logger.lines(Level.INFO)).hasSize(2);
+    JsonNode titan = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(MAPPER.readTree(titan.get("request").asText()))
+        .isEqualTo(MAPPER.readTree("{\"inputText\":\"Greet the team\"}"));
+    assertThat(titan.get("completion").asText()).isEqualTo("Hi team");
+    JsonNode cohere = MAPPER.readTree(logger.lines(Level.INFO).get(1));
+    assertThat(MAPPER.readTree(cohere.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree(
+                "{\"message\":\"Greet everyone\",\"chat_history\":[{\"role\":\"USER\","
+                    + "\"message\":\"Be terse.\"}]}"));
+    assertThat(cohere.get("completion").asText()).isEqualTo("Hi all");
+  }
+
+  @Test
   void consumersNotSelectedAreNotLogged() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
 

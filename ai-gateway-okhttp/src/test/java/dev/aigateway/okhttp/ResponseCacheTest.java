@@ -394,6 +394,35 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aReplayedStreamHasATimeToFirstChunkAndAJsonHitNone() throws Exception {
+    // TimingInfo: time to first chunk is null "for anything but a stream that got bytes". A
+    // streamed hit is a stream whose bytes were all there when it was answered, so its first
+    // chunk came then; without it the time-to-first-chunk histogram counted no hit while the
+    // duration histogram counted them all.
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
+    String streamed = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+    String plain = chatRequest("gpt-4o", "Hello", "");
+    body(streamed);
+    events.next();
+    body(plain);
+    events.next();
+
+    body(streamed);
+    GatewayEvent streamedHit = events.next();
+    body(plain);
+    GatewayEvent jsonHit = events.next();
+
+    assertThat(streamedHit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(streamedHit.timing().timeToFirstChunk())
+        .isNotNull()
+        .isPositive()
+        .isLessThanOrEqualTo(streamedHit.timing().latency());
+    assertThat(jsonHit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(jsonHit.timing().timeToFirstChunk()).isNull();
+  }
+
+  @Test
   void aStoredStreamKeepsItsUsageChunkForAppsThatAskForIt() throws Exception {
     String backend = chatStream("gpt-4o", true, 11, 9, true);
     server.enqueue(sse(backend));

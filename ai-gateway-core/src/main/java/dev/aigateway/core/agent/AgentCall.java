@@ -9,6 +9,8 @@ import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.SafetyInfo;
+import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.spi.ContentCheck;
@@ -50,6 +52,10 @@ import org.jspecify.annotations.Nullable;
 public final class AgentCall {
 
   /** JSON-RPC's code of a request that is not readable JSON. */
+  /** The event's safety of a call whose checked arguments and result passed every check. */
+  private static final SafetyInfo PASSED =
+      new SafetyInfo(SafetyOutcome.PASSED, null, null, 0, null);
+
   private static final int PARSE_ERROR_CODE = -32700;
 
   private static final int INVALID_REQUEST_CODE = -32600;
@@ -134,6 +140,10 @@ public final class AgentCall {
     @Nullable RejectionReason rejection;
     AccessInfo access = AccessInfo.NONE;
     @Nullable String rejectedLimit;
+
+    /** What content safety found in the arguments and the result, for the event. */
+    SafetyInfo safety = SafetyInfo.NONE;
+
     long resultBytes;
     long latencyNanos = -1;
     boolean ended;
@@ -536,15 +546,25 @@ public final class AgentCall {
       for (ContentSafety safety : checks) {
         ContentSafety.Finding finding = safety.screen(ContentCheck.Where.PROMPT, texts);
         if (finding != null) {
-          blocked(m, what + "'s arguments", finding);
+          blocked(m, what + "'s arguments", finding, false);
           return true;
         }
       }
+      m.safety = PASSED;
     }
     return false;
   }
 
-  private void blocked(Member m, String what, ContentSafety.Finding finding) {
+  private void blocked(Member m, String what, ContentSafety.Finding finding, boolean result) {
+    m.safety =
+        new SafetyInfo(
+            finding.unavailable()
+                ? SafetyOutcome.CHECK_FAILED_CLOSED
+                : result ? SafetyOutcome.ANSWER_BLOCKED : SafetyOutcome.BLOCKED,
+            finding.check(),
+            finding.category(),
+            0,
+            null);
     refuse(
         m,
         ToolCallInfo.Outcome.BLOCKED,
@@ -1146,11 +1166,14 @@ public final class AgentCall {
         ContentSafety.Finding finding =
             safety.screen(ContentCheck.Where.ANSWER, Rpc.strings(node.get("result")));
         if (finding != null) {
-          blocked(m, describe(m) + "'s result", finding);
+          blocked(m, describe(m) + "'s result", finding, true);
           m.outcome = ToolCallInfo.Outcome.BLOCKED;
           replacement = m.localError;
           break;
         }
+      }
+      if (!checks.isEmpty() && replacement != m.localError) {
+        m.safety = PASSED; // the arguments, if checked, passed too: the call was sent
       }
       m.resultBytes += replacement == null ? result.length() : replacement.length;
     }
@@ -1268,6 +1291,7 @@ public final class AgentCall {
                     ? m.errorType
                     : outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
+            .safety(m.safety)
             .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
                 new TimingInfo(

@@ -78,6 +78,11 @@ public final class CacheStage implements CallStage {
     // No backend answers a hit and it costs no tokens, unless hits are charged. The prompt log
     // gets no completion for it: the event's cache outcome says where the answer came from.
     long settled = config.chargeHits() ? hit.cached().usage().capped().totalTokens() : 0;
+    if (exchange.stream()) {
+      // A replayed stream's bytes are all there as it is answered: its first chunk comes now, so
+      // the event's time to first chunk is set for it as for a backend's stream.
+      exchange.firstChunkNanos(System.nanoTime());
+    }
     exchange.ended(
         CallOutcome.SUCCESS,
         200,

@@ -23,11 +23,20 @@ import java.util.Objects;
  * @param cachedInput price of one million input tokens read from the prompt cache
  * @param output price of one million output tokens (reasoning tokens are output tokens)
  * @param cacheWrite price of one million input tokens written to the prompt cache
+ * @throws IllegalArgumentException when a price is negative, is 10^18 or more, or has more than 64
+ *     decimal places (trailing zeros aside): none of these is a price, and their costs could not be
+ *     computed in reasonable time
  */
 public record Price(
     BigDecimal input, BigDecimal cachedInput, BigDecimal output, BigDecimal cacheWrite) {
 
   private static final int PER_MILLION_DIGITS = 6;
+
+  /** Prices per million tokens are below 10^18 ... */
+  private static final int MAX_WHOLE_DIGITS = 18;
+
+  /** ... and have at most 64 decimal places (trailing zeros aside). */
+  private static final int MAX_DECIMAL_PLACES = 64;
 
   public Price {
     requirePrice(input, "input");
@@ -51,7 +60,8 @@ public record Price(
    * This price with input tokens written to the provider's prompt cache ({@link
    * Usage#cacheWriteInputTokens()}) at {@code perMillion}, a decimal string.
    *
-   * @throws IllegalArgumentException when the price is not a decimal number or is negative
+   * @throws IllegalArgumentException when the price is not a decimal number, is negative, is 10^18
+   *     or more, or has more than 64 decimal places
    */
   public Price withCacheWrite(String perMillion) {
     return new Price(input, cachedInput, output, parse(perMillion, "cache write"));
@@ -61,7 +71,8 @@ public record Price(
    * Prices per million tokens, given as decimal strings so they stay exact: {@code
    * Price.perMillion("0.15", "0.075", "0.60")}.
    *
-   * @throws IllegalArgumentException when a price is not a decimal number or is negative
+   * @throws IllegalArgumentException when a price is not a decimal number, is negative, is 10^18 or
+   *     more, or has more than 64 decimal places
    */
   public static Price perMillion(String input, String cachedInput, String output) {
     return new Price(
@@ -133,6 +144,28 @@ public record Price(
     if (price.signum() < 0) {
       throw new IllegalArgumentException(
           what + " price per million tokens must be >= 0 but was " + price.toPlainString());
+    }
+    // Every call's cost is computed and written out whole as the call ends: a price of millions
+    // of digits (1E+20000000) would hold the calling thread for minutes, and one whose scale is
+    // near Integer.MAX_VALUE overflows when moved by six places. Neither is a price.
+    BigDecimal stripped = price.stripTrailingZeros();
+    long wholeDigits = (long) stripped.precision() - stripped.scale();
+    if (wholeDigits > MAX_WHOLE_DIGITS) {
+      throw new IllegalArgumentException(
+          what
+              + " price per million tokens must be below 1E+"
+              + MAX_WHOLE_DIGITS
+              + " but has "
+              + wholeDigits
+              + " digits before the decimal point");
+    }
+    if (stripped.scale() > MAX_DECIMAL_PLACES) {
+      throw new IllegalArgumentException(
+          what
+              + " price per million tokens may have at most "
+              + MAX_DECIMAL_PLACES
+              + " decimal places but has "
+              + stripped.scale());
     }
   }
 }

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#queueCapacity} calls holding at most {@link Builder#maxQueuedBytes} of text), and
  * one writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes.
  * When the queue is full the call is dropped and counted in {@link #dropped()}; the writer then
- * logs one WARN, at most once a minute. Thread-safe.
+ * logs one WARN after the call it is writing, at most once a minute. Thread-safe.
  */
 public final class PromptLog implements AutoCloseable {
 
@@ -331,8 +331,11 @@ public final class PromptLog implements AutoCloseable {
         } finally {
           queuedBytes.addAndGet(-entry.bytes);
         }
+        // After each call, not only once the queue is empty: a logger slower than the calls
+        // keeps the queue from ever emptying while calls are being dropped.
+        warnOfDrops();
       }
-      warnOfDrops();
+      warnOfDrops(); // drops of calls that were never queued (too much text) since the last
       draining.set(false);
       synchronized (idle) {
         idle.notifyAll();
@@ -356,10 +359,12 @@ public final class PromptLog implements AutoCloseable {
   private void warnOfDrops() {
     try {
       long total = dropped.sum();
+      if (total == reportedDrops) {
+        return; // the common case: one sum, no clock read
+      }
       long now = clock.millis();
-      if (total == reportedDrops
-          || (lastDropWarningMillis != Long.MIN_VALUE
-              && now - lastDropWarningMillis < DROP_WARNING_INTERVAL.toMillis())) {
+      if ((lastDropWarningMillis != Long.MIN_VALUE
+          && now - lastDropWarningMillis < DROP_WARNING_INTERVAL.toMillis())) {
         return;
       }
       lastDropWarningMillis = now;

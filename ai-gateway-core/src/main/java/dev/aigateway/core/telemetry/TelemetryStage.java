@@ -45,7 +45,13 @@ public final class TelemetryStage implements CallStage {
           "input",
           "prompt",
           "tools",
-          "toolConfig");
+          "toolConfig",
+          // Bedrock InvokeModel takes each model family's own body: Titan's prompt, Cohere
+          // Command's message and history, Cohere Embed's texts.
+          "inputText",
+          "message",
+          "chat_history",
+          "texts");
 
   // The gateway's listeners, prompt log and prices are the factory's: a call's stage holds only
   // what is its own (one object per call, kept small).

@@ -186,6 +186,32 @@ class PriceTableTest {
   }
 
   @Test
+  void pricesOfAbsurdMagnitudeAreRejectedWhenBuilt() {
+    // The cost of every call is computed on the calling thread as it ends: 1E+20000000 would take
+    // minutes to write out in whole digits there, and 1E-2147483647 overflows BigDecimal's scale
+    // when moved by six places (an ArithmeticException in place of the call's event).
+    assertThatThrownBy(() -> Price.perMillion("1E+20000000", "0", "0"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "input price per million tokens must be below 1E+18 but has 20000001 digits"
+                + " before the decimal point");
+    assertThatThrownBy(() -> Price.perMillion("1", "1E-2147483647", "1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "cached input price per million tokens may have at most 64 decimal places but has"
+                + " 2147483647");
+    assertThatThrownBy(() -> Price.perMillion("1", "1").withCacheWrite("1e19"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("cache write price per million tokens must be below 1E+18");
+    // The extremes still allowed cost what they should.
+    Price largest = Price.perMillion("999999999999999999", "0." + "0".repeat(63) + "1", "0");
+    assertThat(largest.cost(new Usage(2_000_000, 0, 2_000_000, 1_000_000, 0)))
+        .isEqualTo(new BigDecimal("999999999999999999." + "0".repeat(63) + "1"));
+    assertThat(Price.perMillion("0E+40", "0E-90", "1.5" + "0".repeat(100)).cost(Usage.of(2, 2)))
+        .isEqualTo(new BigDecimal("0.000003"));
+  }
+
+  @Test
   void pricesThatAreNotNumbersAreRejectedWithTheValue() {
     assertThatThrownBy(() -> Price.perMillion("$2.50", "1", "1"))
         .isInstanceOf(IllegalArgumentException.class)

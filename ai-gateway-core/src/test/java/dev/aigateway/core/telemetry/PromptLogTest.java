@@ -555,6 +555,34 @@ class PromptLogTest {
   }
 
   @Test
+  void dropsAreWarnedWhileASlowLoggerKeepsTheQueueFromEmptying() {
+    // A logger slower than the calls: each time the writer takes a call, another is queued in its
+    // place and one more is dropped, so the queue never empties. The drops must be warned of
+    // while they happen, not only once the queue is empty, which may never come.
+    ManualExecutor writer = new ManualExecutor();
+    PromptLog log = syncLog().executor(writer).queueCapacity(1).build();
+    java.util.concurrent.atomic.AtomicLong nextId = new java.util.concurrent.atomic.AtomicLong(2);
+    List<Integer> warningsSeenByRecord = new ArrayList<>();
+    logger.onInfo =
+        () -> {
+          warningsSeenByRecord.add(logger.lines(Level.WARN).size());
+          if (warningsSeenByRecord.size() < 5) {
+            log.log(event(nextId.getAndIncrement()), "q", "a"); // takes the place just freed
+            log.log(event(nextId.getAndIncrement()), "q", "a"); // finds the queue full
+          }
+        };
+
+    log.log(event(1), "q", "a");
+    writer.runAll();
+
+    assertThat(log.dropped()).isEqualTo(4);
+    assertThat(logger.lines(Level.INFO)).hasSize(5);
+    // The first record's drop is warned of before the second record is written.
+    assertThat(warningsSeenByRecord).containsExactly(0, 1, 1, 1, 1);
+    assertThat(logger.lines(Level.WARN).get(0)).contains("dropped 1 call(s) (1 in all)");
+  }
+
+  @Test
   void aThrowingLoggerNeverReachesTheCaller() {
     logger.onInfo =
         () -> {
