@@ -375,7 +375,12 @@ final class ChatRequest {
       String at = "messages[" + i + "]";
       String role = message.path("role").asText("");
       switch (role) {
-        case "system", "developer" -> system.add(text(message.get("content"), at + ".content"));
+        case "system", "developer" -> {
+          String text = text(message.get("content"), at + ".content");
+          if (carries(text, target)) {
+            system.add(text);
+          }
+        }
         case "user" -> add("user", parts(message.get("content"), at + ".content", target));
         case "assistant" -> {
           List<Part> parts = new ArrayList<>();
@@ -501,9 +506,7 @@ final class ChatRequest {
       return parts;
     }
     if (content.isTextual()) {
-      if (!content.asText().isEmpty()) {
-        parts.add(new Text(content.asText()));
-      }
+      addText(parts, content.asText(), target);
       return parts;
     }
     if (!content.isArray()) {
@@ -514,8 +517,8 @@ final class ChatRequest {
       String at = where + "[" + i + "]";
       String type = part.path("type").asText("");
       switch (type) {
-        case "text" -> addText(parts, part.path("text").asText(""));
-        case "refusal" -> addText(parts, part.path("refusal").asText(""));
+        case "text" -> addText(parts, part.path("text").asText(""), target);
+        case "refusal" -> addText(parts, part.path("refusal").asText(""), target);
         case "image_url" ->
             parts.add(image(part.path("image_url").path("url").asText(""), at, target));
         default ->
@@ -532,13 +535,23 @@ final class ChatRequest {
   }
 
   /**
-   * Adds a text part unless it is empty: no target takes an empty text block, and a turn of nothing
-   * but empty text would go out without content, which every target refuses.
+   * Adds a text part unless it carries nothing the target takes ({@link #carries}): no target takes
+   * an empty text block, and a turn of nothing but such text would go out without content, which
+   * every target refuses.
    */
-  private static void addText(List<Part> parts, String text) {
-    if (!text.isEmpty()) {
+  private static void addText(List<Part> parts, String text, Target target) {
+    if (carries(text, target)) {
       parts.add(new Text(text));
     }
+  }
+
+  /**
+   * Whether {@code text} goes out as a text block: not when it is empty, nor, for a target that
+   * refuses such blocks ({@link Target#blankText}), when it is nothing but white space (an
+   * assistant's {@code "\n\n"} before its tool calls), which says nothing to the model.
+   */
+  private static boolean carries(String text, Target target) {
+    return !text.isEmpty() && (target.blankText || !text.isBlank());
   }
 
   private static Image image(String url, String at, Target target) {

@@ -238,6 +238,39 @@ class RequestTranslationTest {
     }
   }
 
+  /**
+   * Anthropic ("text content blocks must contain non-whitespace text") and Bedrock Converse ("The
+   * text field in the ContentBlock object ... is blank") refuse a text block of nothing but white
+   * space: an assistant turn that answered "\n\n" before its tool call, replayed as history, must
+   * not fail every later call of the conversation.
+   */
+  @Test
+  void textOfNothingButWhiteSpaceIsNotSentAsABlockToTargetsThatRefuseIt() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\" \"},"
+            + "{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"content\":\"\\n\\n\",\"tool_calls\":[{\"id\":\"call_1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"4 degrees\"},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Thanks.\"},"
+            + "{\"type\":\"text\",\"text\":\" \\t\"}]}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\"}}]}";
+
+    for (Target target : new Target[] {Target.ANTHROPIC, Target.BEDROCK}) {
+      JsonNode body = body(translate(target, request));
+      assertThat(body.has("system")).as(target.label).isFalse();
+      JsonNode assistant = body.at("/messages/1/content");
+      assertThat(assistant.size()).as(target.label).isEqualTo(1);
+      assertThat(assistant.path(0).has("text")).as(target.label).isFalse();
+      JsonNode user = body.at("/messages/2/content");
+      assertThat(user.size()).as(target.label).isEqualTo(2); // the tool result, "Thanks."
+      assertThat(user.path(1).path("text").asText()).as(target.label).isEqualTo("Thanks.");
+    }
+    // Gemini takes such text: it goes out as the application wrote it.
+    JsonNode gemini = body(translate(Target.GEMINI, request));
+    assertThat(gemini.at("/contents/1/parts/0/text").asText()).isEqualTo("\n\n");
+  }
+
   @Test
   void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
     String request =
