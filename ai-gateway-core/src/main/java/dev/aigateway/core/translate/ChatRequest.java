@@ -334,7 +334,9 @@ final class ChatRequest {
         tools.add(
             new Tool(
                 name,
-                description != null && description.isTextual() ? description.asText() : null,
+                description != null && description.isTextual() && !description.asText().isEmpty()
+                    ? description.asText()
+                    : null,
                 parameters != null && parameters.isObject()
                     ? parameters
                     : Json.MAPPER.createObjectNode().put("type", "object")));

@@ -272,6 +272,28 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aToolWithAnEmptyDescriptionGoesOutWithoutOne() {
+    // Bedrock Converse refuses an empty toolSpec.description (its minimum length is 1).
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"now\","
+            + "\"description\":\"\",\"parameters\":{\"type\":\"object\"}}}]}";
+
+    assertThat(
+            body(translate(Target.BEDROCK, request))
+                .at("/toolConfig/tools/0/toolSpec")
+                .has("description"))
+        .isFalse();
+    assertThat(body(translate(Target.ANTHROPIC, request)).at("/tools/0").has("description"))
+        .isFalse();
+    assertThat(
+            body(translate(Target.GEMINI, request))
+                .at("/tools/0/functionDeclarations/0")
+                .has("description"))
+        .isFalse();
+  }
+
+  @Test
   void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
     String request =
         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
