@@ -239,6 +239,12 @@ final class ChatRequest {
         throw refused("seed", "must be an integer");
       }
       seed = seedNode.asLong();
+      if (target.penaltiesAndSeed && (seed < Integer.MIN_VALUE || seed > Integer.MAX_VALUE)) {
+        // Gemini's seed is a 32-bit integer: a larger one would be its 400, not a seed
+        throw refused(
+            "seed",
+            "must fit a 32-bit integer for " + target.label + " backends, whose seed is one");
+      }
     }
     if (!target.penaltiesAndSeed) {
       refuseNonZero("presence_penalty", presencePenalty, target);

@@ -420,6 +420,33 @@ class RequestTranslationTest {
     assertRefused(Target.BEDROCK, request, "presence_penalty");
   }
 
+  @Test
+  void aSeedBeyondGeminisThirtyTwoBitsIsRefusedRatherThanSentForGeminiToRefuse() {
+    // OpenAI takes a 64-bit seed; Gemini's generationConfig.seed is an int32, and answers a larger
+    // one with a 400 of its own, after a failover that should not have gone to it.
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"seed\":";
+
+    assertRefused(Target.GEMINI, request + "4294967296}", "seed");
+    assertRefused(Target.GEMINI, request + "-2147483649}", "seed");
+    assertThatThrownBy(
+            () ->
+                translator(Target.GEMINI)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request + "1234567890123}"))))
+        .isInstanceOf(TranslationRefusedException.class)
+        .hasMessageContaining("32-bit");
+    assertThat(
+            body(translate(Target.GEMINI, request + "-2147483648}"))
+                .at("/generationConfig/seed")
+                .asLong())
+        .isEqualTo(Integer.MIN_VALUE);
+    assertThat(
+            body(translate(Target.GEMINI, request + "2147483647}"))
+                .at("/generationConfig/seed")
+                .asLong())
+        .isEqualTo(Integer.MAX_VALUE);
+  }
+
   @ParameterizedTest(name = "{0}: {2}")
   @CsvSource(
       delimiter = '|',
