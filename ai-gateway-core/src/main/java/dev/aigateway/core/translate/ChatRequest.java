@@ -173,6 +173,47 @@ final class ChatRequest {
     }
   }
 
+  /** The longest tool use id Bedrock Converse takes. */
+  static final int MAX_TOOL_USE_ID = 64;
+
+  /**
+   * A tool call's id as Anthropic ({@code tool_use.id}, {@code tool_use_id}) and Bedrock Converse
+   * ({@code toolUseId}) take it: letters, digits, {@code _} and {@code -}, at most {@link
+   * #MAX_TOOL_USE_ID}. An id that is one already goes out as it is; another (an OpenAI-compatible
+   * server's {@code functions.get_weather:0}) goes out with every other character as {@code _},
+   * followed by a hash of the whole id, so that a call and its result, written with the same id,
+   * still match, and distinct calls stay distinct.
+   */
+  static String toolUseId(String id) {
+    boolean taken = !id.isEmpty() && id.length() <= MAX_TOOL_USE_ID;
+    for (int i = 0; taken && i < id.length(); i++) {
+      taken = idChar(id.charAt(i));
+    }
+    if (taken) {
+      return id;
+    }
+    long hash = 0xcbf29ce484222325L; // FNV-1a, 64 bits: stable across runs and JVMs
+    for (int i = 0; i < id.length(); i++) {
+      hash = (hash ^ id.charAt(i)) * 0x100000001b3L;
+    }
+    String suffix = "_" + Long.toHexString(hash);
+    int keep = Math.min(id.length(), MAX_TOOL_USE_ID - suffix.length());
+    StringBuilder wire = new StringBuilder(keep + suffix.length());
+    for (int i = 0; i < keep; i++) {
+      char c = id.charAt(i);
+      wire.append(idChar(c) ? c : '_');
+    }
+    return wire.append(suffix).toString();
+  }
+
+  private static boolean idChar(char c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '_'
+        || c == '-';
+  }
+
   /** The JSON {@code text} as a tree, numbers as written ({@link #EXACT}); null when not JSON. */
   static @Nullable JsonNode exactTreeOrNull(String text) {
     try {

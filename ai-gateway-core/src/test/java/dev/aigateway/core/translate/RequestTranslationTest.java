@@ -293,6 +293,54 @@ class RequestTranslationTest {
         .isFalse();
   }
 
+  /**
+   * Anthropic and Bedrock Converse take a tool use id of letters, digits, "_" and "-" only (Bedrock
+   * up to 64 of them), where OpenAI-compatible servers give ids such as Kimi's
+   * "functions.get_weather:0": a conversation that holds one must still reach them, each call and
+   * its result under one id they take, distinct calls under distinct ids.
+   */
+  @Test
+  void toolCallIdsTheTargetWouldRefuseGoOutInItsAlphabetEachCallStillMatchedToItsResult() {
+    String long100 = "x".repeat(100);
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":["
+            + "{\"id\":\"functions.weather:0\",\"type\":\"function\",\"function\":{\"name\":"
+            + "\"weather\",\"arguments\":\"{}\"}},"
+            + "{\"id\":\"functions.weather:1\",\"type\":\"function\",\"function\":{\"name\":"
+            + "\"weather\",\"arguments\":\"{}\"}},"
+            + "{\"id\":\""
+            + long100
+            + "\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"functions.weather:1\",\"content\":\"b\"},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"functions.weather:0\",\"content\":\"a\"},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\""
+            + long100
+            + "\",\"content\":\"c\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\"}}]}";
+
+    JsonNode anthropic = body(translate(Target.ANTHROPIC, request)).path("messages");
+    JsonNode bedrock = body(translate(Target.BEDROCK, request)).path("messages");
+    String[] anthropicCalls = new String[3];
+    String[] bedrockCalls = new String[3];
+    for (int i = 0; i < 3; i++) {
+      anthropicCalls[i] = anthropic.at("/1/content/" + i + "/id").asText();
+      bedrockCalls[i] = bedrock.at("/1/content/" + i + "/toolUse/toolUseId").asText();
+      assertThat(anthropicCalls[i]).matches("[a-zA-Z0-9_-]{1,64}");
+      assertThat(bedrockCalls[i]).matches("[a-zA-Z0-9_-]{1,64}");
+    }
+    assertThat(anthropicCalls).doesNotHaveDuplicates();
+    assertThat(bedrockCalls).doesNotHaveDuplicates();
+    // The results, in the order the application gave them: call 1, call 0, call 2.
+    int[] answered = {1, 0, 2};
+    for (int i = 0; i < 3; i++) {
+      assertThat(anthropic.at("/2/content/" + i + "/tool_use_id").asText())
+          .isEqualTo(anthropicCalls[answered[i]]);
+      assertThat(bedrock.at("/2/content/" + i + "/toolResult/toolUseId").asText())
+          .isEqualTo(bedrockCalls[answered[i]]);
+    }
+  }
+
   @Test
   void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
     String request =
