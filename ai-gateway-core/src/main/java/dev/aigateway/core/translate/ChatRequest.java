@@ -269,6 +269,16 @@ final class ChatRequest {
     stream = body.path("stream").asBoolean(false);
     includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
     temperature = number(body, "temperature");
+    if (temperature != null && temperature > target.maxTemperature) {
+      // sent as it is, it would be the backend's 400 (after a failover that should not go there)
+      throw refused(
+          "temperature",
+          "must be from 0 to "
+              + (int) target.maxTemperature
+              + " for "
+              + target.label
+              + " backends, whose range ends there");
+    }
     topP = number(body, "top_p");
     Long max = whole(body, "max_completion_tokens");
     maxTokens = max != null ? max : whole(body, "max_tokens");

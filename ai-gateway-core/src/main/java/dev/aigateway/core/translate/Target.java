@@ -5,9 +5,9 @@ package dev.aigateway.core.translate;
  * has an equivalent of. What a target lacks is refused when the request uses it.
  */
 enum Target {
-  ANTHROPIC("Anthropic Messages", true, false, false, true, true, false, false),
-  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false, true, false),
-  GEMINI("Google Gemini", false, true, true, false, true, true, true);
+  ANTHROPIC("Anthropic Messages", true, false, false, true, true, false, false, 1),
+  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false, true, false, 1),
+  GEMINI("Google Gemini", false, true, true, false, true, true, true, 2);
 
   final String label;
 
@@ -36,6 +36,9 @@ enum Target {
    */
   final boolean blankText;
 
+  /** The highest {@code temperature} the target takes (OpenAI's is 2). */
+  final double maxTemperature;
+
   Target(
       String label,
       boolean imageUrls,
@@ -44,7 +47,8 @@ enum Target {
       boolean serialToolCalls,
       boolean toolChoiceNone,
       boolean whitespaceStops,
-      boolean blankText) {
+      boolean blankText,
+      double maxTemperature) {
     this.label = label;
     this.imageUrls = imageUrls;
     this.penaltiesAndSeed = penaltiesAndSeed;
@@ -53,5 +57,6 @@ enum Target {
     this.toolChoiceNone = toolChoiceNone;
     this.whitespaceStops = whitespaceStops;
     this.blankText = blankText;
+    this.maxTemperature = maxTemperature;
   }
 }

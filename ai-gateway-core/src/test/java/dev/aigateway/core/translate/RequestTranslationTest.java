@@ -469,6 +469,36 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aTemperatureAboveOneIsRefusedForAnthropicAndBedrockWhoseRangeEndsThere() {
+    // OpenAI takes 0 to 2; Anthropic Messages and Bedrock Converse take 0 to 1 and answer more with
+    // a 400 of their own, after a failover that should not have gone to them.
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"temperature\":";
+
+    assertRefused(Target.ANTHROPIC, request + "1.5}", "temperature");
+    assertRefused(Target.BEDROCK, request + "1.01}", "temperature");
+    assertThatThrownBy(
+            () ->
+                translator(Target.ANTHROPIC)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request + "2}"))))
+        .isInstanceOf(TranslationRefusedException.class)
+        .hasMessageContaining("from 0 to 1");
+    assertThat(body(translate(Target.ANTHROPIC, request + "1}")).path("temperature").asDouble())
+        .isEqualTo(1.0);
+    assertThat(
+            body(translate(Target.BEDROCK, request + "0.7}"))
+                .at("/inferenceConfig/temperature")
+                .asDouble())
+        .isEqualTo(0.7);
+    assertThat(
+            body(translate(Target.GEMINI, request + "1.5}"))
+                .at("/generationConfig/temperature")
+                .asDouble())
+        .isEqualTo(1.5);
+  }
+
+  @Test
   void aSeedBeyondGeminisThirtyTwoBitsIsRefusedRatherThanSentForGeminiToRefuse() {
     // OpenAI takes a 64-bit seed; Gemini's generationConfig.seed is an int32, and answers a larger
     // one with a 400 of its own, after a failover that should not have gone to it.
