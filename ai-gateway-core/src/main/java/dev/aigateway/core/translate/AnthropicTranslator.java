@@ -109,14 +109,14 @@ final class AnthropicTranslator extends Translator {
       content
           .addObject()
           .put("type", "tool_use")
-          .put("id", call.id())
+          .put("id", ChatRequest.toolUseId(call.id()))
           .put("name", call.name())
           .set("input", call.arguments());
     } else if (part instanceof ChatRequest.ToolResult result) {
       content
           .addObject()
           .put("type", "tool_result")
-          .put("tool_use_id", result.callId())
+          .put("tool_use_id", ChatRequest.toolUseId(result.callId()))
           .put("content", result.content());
     }
   }

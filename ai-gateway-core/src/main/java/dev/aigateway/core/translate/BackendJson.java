@@ -191,8 +191,10 @@ final class BackendJson {
   }
 
   /**
-   * The current value as a token count ({@code Translator.count}): a number that fits a long,
-   * truncated, never below 0; 0 for anything else.
+   * The current value as a token count: a number that fits a long, truncated, never below 0; one
+   * beyond a long {@link Long#MAX_VALUE} when positive (saturated, as the native formats' usage
+   * readers read it, so that the call is charged the cap and its event flags it, not charged
+   * nothing); 0 for anything else.
    */
   long count() throws IOException {
     if (skipContainer()) {
@@ -202,13 +204,16 @@ final class BackendJson {
     if (token == JsonToken.VALUE_NUMBER_INT) {
       if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
         BigInteger big = parser.getBigIntegerValue();
-        return big.bitLength() < 64 ? Math.max(0, big.longValue()) : 0;
+        if (big.bitLength() < 64) {
+          return Math.max(0, big.longValue());
+        }
+        return big.signum() > 0 ? Long.MAX_VALUE : 0;
       }
       return Math.max(0, parser.getLongValue());
     }
     if (token == JsonToken.VALUE_NUMBER_FLOAT) {
       double d = parser.getDoubleValue();
-      return d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? Math.max(0, (long) d) : 0;
+      return d >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, (long) d);
     }
     return 0;
   }

@@ -135,12 +135,12 @@ final class BedrockTranslator extends Translator {
       content
           .addObject()
           .putObject("toolUse")
-          .put("toolUseId", call.id())
+          .put("toolUseId", ChatRequest.toolUseId(call.id()))
           .put("name", call.name())
           .set("input", call.arguments());
     } else if (part instanceof ChatRequest.ToolResult result) {
       ObjectNode r = content.addObject().putObject("toolResult");
-      r.put("toolUseId", result.callId());
+      r.put("toolUseId", ChatRequest.toolUseId(result.callId()));
       r.putArray("content").addObject().put("text", result.content());
     }
   }

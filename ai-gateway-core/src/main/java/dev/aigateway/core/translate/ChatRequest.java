@@ -173,6 +173,47 @@ final class ChatRequest {
     }
   }
 
+  /** The longest tool use id Bedrock Converse takes. */
+  static final int MAX_TOOL_USE_ID = 64;
+
+  /**
+   * A tool call's id as Anthropic ({@code tool_use.id}, {@code tool_use_id}) and Bedrock Converse
+   * ({@code toolUseId}) take it: letters, digits, {@code _} and {@code -}, at most {@link
+   * #MAX_TOOL_USE_ID}. An id that is one already goes out as it is; another (an OpenAI-compatible
+   * server's {@code functions.get_weather:0}) goes out with every other character as {@code _},
+   * followed by a hash of the whole id, so that a call and its result, written with the same id,
+   * still match, and distinct calls stay distinct.
+   */
+  static String toolUseId(String id) {
+    boolean taken = !id.isEmpty() && id.length() <= MAX_TOOL_USE_ID;
+    for (int i = 0; taken && i < id.length(); i++) {
+      taken = idChar(id.charAt(i));
+    }
+    if (taken) {
+      return id;
+    }
+    long hash = 0xcbf29ce484222325L; // FNV-1a, 64 bits: stable across runs and JVMs
+    for (int i = 0; i < id.length(); i++) {
+      hash = (hash ^ id.charAt(i)) * 0x100000001b3L;
+    }
+    String suffix = "_" + Long.toHexString(hash);
+    int keep = Math.min(id.length(), MAX_TOOL_USE_ID - suffix.length());
+    StringBuilder wire = new StringBuilder(keep + suffix.length());
+    for (int i = 0; i < keep; i++) {
+      char c = id.charAt(i);
+      wire.append(idChar(c) ? c : '_');
+    }
+    return wire.append(suffix).toString();
+  }
+
+  private static boolean idChar(char c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '_'
+        || c == '-';
+  }
+
   /** The JSON {@code text} as a tree, numbers as written ({@link #EXACT}); null when not JSON. */
   static @Nullable JsonNode exactTreeOrNull(String text) {
     try {
@@ -228,6 +269,16 @@ final class ChatRequest {
     stream = body.path("stream").asBoolean(false);
     includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
     temperature = number(body, "temperature");
+    if (temperature != null && temperature > target.maxTemperature) {
+      // sent as it is, it would be the backend's 400 (after a failover that should not go there)
+      throw refused(
+          "temperature",
+          "must be from 0 to "
+              + (int) target.maxTemperature
+              + " for "
+              + target.label
+              + " backends, whose range ends there");
+    }
     topP = number(body, "top_p");
     Long max = whole(body, "max_completion_tokens");
     maxTokens = max != null ? max : whole(body, "max_tokens");
@@ -239,6 +290,12 @@ final class ChatRequest {
         throw refused("seed", "must be an integer");
       }
       seed = seedNode.asLong();
+      if (target.penaltiesAndSeed && (seed < Integer.MIN_VALUE || seed > Integer.MAX_VALUE)) {
+        // Gemini's seed is a 32-bit integer: a larger one would be its 400, not a seed
+        throw refused(
+            "seed",
+            "must fit a 32-bit integer for " + target.label + " backends, whose seed is one");
+      }
     }
     if (!target.penaltiesAndSeed) {
       refuseNonZero("presence_penalty", presencePenalty, target);
@@ -334,7 +391,9 @@ final class ChatRequest {
         tools.add(
             new Tool(
                 name,
-                description != null && description.isTextual() ? description.asText() : null,
+                description != null && description.isTextual() && !description.asText().isEmpty()
+                    ? description.asText()
+                    : null,
                 parameters != null && parameters.isObject()
                     ? parameters
                     : Json.MAPPER.createObjectNode().put("type", "object")));
@@ -375,7 +434,12 @@ final class ChatRequest {
       String at = "messages[" + i + "]";
       String role = message.path("role").asText("");
       switch (role) {
-        case "system", "developer" -> system.add(text(message.get("content"), at + ".content"));
+        case "system", "developer" -> {
+          String text = text(message.get("content"), at + ".content");
+          if (carries(text, target)) {
+            system.add(text);
+          }
+        }
         case "user" -> add("user", parts(message.get("content"), at + ".content", target));
         case "assistant" -> {
           List<Part> parts = new ArrayList<>();
@@ -501,9 +565,7 @@ final class ChatRequest {
       return parts;
     }
     if (content.isTextual()) {
-      if (!content.asText().isEmpty()) {
-        parts.add(new Text(content.asText()));
-      }
+      addText(parts, content.asText(), target);
       return parts;
     }
     if (!content.isArray()) {
@@ -514,8 +576,8 @@ final class ChatRequest {
       String at = where + "[" + i + "]";
       String type = part.path("type").asText("");
       switch (type) {
-        case "text" -> addText(parts, part.path("text").asText(""));
-        case "refusal" -> addText(parts, part.path("refusal").asText(""));
+        case "text" -> addText(parts, part.path("text").asText(""), target);
+        case "refusal" -> addText(parts, part.path("refusal").asText(""), target);
         case "image_url" ->
             parts.add(image(part.path("image_url").path("url").asText(""), at, target));
         default ->
@@ -532,13 +594,23 @@ final class ChatRequest {
   }
 
   /**
-   * Adds a text part unless it is empty: no target takes an empty text block, and a turn of nothing
-   * but empty text would go out without content, which every target refuses.
+   * Adds a text part unless it carries nothing the target takes ({@link #carries}): no target takes
+   * an empty text block, and a turn of nothing but such text would go out without content, which
+   * every target refuses.
    */
-  private static void addText(List<Part> parts, String text) {
-    if (!text.isEmpty()) {
+  private static void addText(List<Part> parts, String text, Target target) {
+    if (carries(text, target)) {
       parts.add(new Text(text));
     }
+  }
+
+  /**
+   * Whether {@code text} goes out as a text block: not when it is empty, nor, for a target that
+   * refuses such blocks ({@link Target#blankText}), when it is nothing but white space (an
+   * assistant's {@code "\n\n"} before its tool calls), which says nothing to the model.
+   */
+  private static boolean carries(String text, Target target) {
+    return !text.isEmpty() && (target.blankText || !text.isBlank());
   }
 
   private static Image image(String url, String at, Target target) {

@@ -5,9 +5,9 @@ package dev.aigateway.core.translate;
  * has an equivalent of. What a target lacks is refused when the request uses it.
  */
 enum Target {
-  ANTHROPIC("Anthropic Messages", true, false, false, true, true, false),
-  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false, true),
-  GEMINI("Google Gemini", false, true, true, false, true, true);
+  ANTHROPIC("Anthropic Messages", true, false, false, true, true, false, false, 1),
+  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false, true, false, 1),
+  GEMINI("Google Gemini", false, true, true, false, true, true, true, 2);
 
   final String label;
 
@@ -29,6 +29,16 @@ enum Target {
   /** Stop sequences of nothing but white space ({@code "\n"}): Anthropic refuses them. */
   final boolean whitespaceStops;
 
+  /**
+   * Text blocks of nothing but white space ({@code "\n\n"}): Anthropic refuses them ("text content
+   * blocks must contain non-whitespace text"), Bedrock Converse too ("the text field ... is
+   * blank").
+   */
+  final boolean blankText;
+
+  /** The highest {@code temperature} the target takes (OpenAI's is 2). */
+  final double maxTemperature;
+
   Target(
       String label,
       boolean imageUrls,
@@ -36,7 +46,9 @@ enum Target {
       boolean jsonObject,
       boolean serialToolCalls,
       boolean toolChoiceNone,
-      boolean whitespaceStops) {
+      boolean whitespaceStops,
+      boolean blankText,
+      double maxTemperature) {
     this.label = label;
     this.imageUrls = imageUrls;
     this.penaltiesAndSeed = penaltiesAndSeed;
@@ -44,5 +56,7 @@ enum Target {
     this.serialToolCalls = serialToolCalls;
     this.toolChoiceNone = toolChoiceNone;
     this.whitespaceStops = whitespaceStops;
+    this.blankText = blankText;
+    this.maxTemperature = maxTemperature;
   }
 }

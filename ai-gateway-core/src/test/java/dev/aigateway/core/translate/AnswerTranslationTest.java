@@ -781,4 +781,51 @@ class AnswerTranslationTest {
     assertThat(read.outputTokens()).isEqualTo(5);
     assertThat(read.totalTokens()).isEqualTo(Long.MAX_VALUE);
   }
+
+  /**
+   * A count beyond a {@code long} is read as the native formats read it ({@code UsageCounts}):
+   * saturated, so the call is charged the cap and its event flags it, not charged nothing.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ANTHROPIC|{\"id\":\"m\",\"model\":\"c\",\"content\":[],\"usage\":{"
+            + "\"input_tokens\":99999999999999999999,\"output_tokens\":5}}",
+        "BEDROCK|{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[]}},"
+            + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":99999999999999999999,"
+            + "\"outputTokens\":5}}",
+        "GEMINI|{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":99999999999999999999,\"candidatesTokenCount\":5}}"
+      })
+  void countsBeyondALongSaturateAsTheNativeFormatsReadThemInsteadOfReadingAsZero(
+      Target target, String backend) {
+    JsonNode usage = tree(answer(translate(target, JSON_CALL), utf8(backend))).path("usage");
+
+    Usage read = readBack(usage);
+    assertThat(read).isNotNull();
+    assertThat(read.inputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(read.outputTokens()).isEqualTo(5);
+  }
+
+  @Test
+  void aStreamedCountBeyondALongSaturatesInsteadOfReadingAsZero() {
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":123456789012345678901234567890,\"output_tokens\":1}}}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"output_tokens\":7}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    Usage read = readBack(tree(utf8(data.get(data.size() - 2))).path("usage"));
+    assertThat(read.inputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(read.outputTokens()).isEqualTo(7);
+  }
 }

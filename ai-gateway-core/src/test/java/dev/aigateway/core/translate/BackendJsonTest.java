@@ -60,7 +60,10 @@ class BackendJsonTest {
       assertThat(text).as(value).isEqualTo(tree.isContainerNode() ? "" : tree.asText("fallback"));
       assertThat(count)
           .as(value)
-          .isEqualTo(tree.canConvertToLong() ? Math.max(0, tree.asLong()) : 0);
+          .isEqualTo(
+              tree.canConvertToLong()
+                  ? Math.max(0, tree.asLong())
+                  : tree.isNumber() && tree.decimalValue().signum() > 0 ? Long.MAX_VALUE : 0);
       assertThat(integer).as(value).isEqualTo(tree.asInt(500));
       assertThat(bool).as(value).isEqualTo(tree.asBoolean(false));
       assertThat(compact)

@@ -238,6 +238,109 @@ class RequestTranslationTest {
     }
   }
 
+  /**
+   * Anthropic ("text content blocks must contain non-whitespace text") and Bedrock Converse ("The
+   * text field in the ContentBlock object ... is blank") refuse a text block of nothing but white
+   * space: an assistant turn that answered "\n\n" before its tool call, replayed as history, must
+   * not fail every later call of the conversation.
+   */
+  @Test
+  void textOfNothingButWhiteSpaceIsNotSentAsABlockToTargetsThatRefuseIt() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\" \"},"
+            + "{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"content\":\"\\n\\n\",\"tool_calls\":[{\"id\":\"call_1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"4 degrees\"},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Thanks.\"},"
+            + "{\"type\":\"text\",\"text\":\" \\t\"}]}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\"}}]}";
+
+    for (Target target : new Target[] {Target.ANTHROPIC, Target.BEDROCK}) {
+      JsonNode body = body(translate(target, request));
+      assertThat(body.has("system")).as(target.label).isFalse();
+      JsonNode assistant = body.at("/messages/1/content");
+      assertThat(assistant.size()).as(target.label).isEqualTo(1);
+      assertThat(assistant.path(0).has("text")).as(target.label).isFalse();
+      JsonNode user = body.at("/messages/2/content");
+      assertThat(user.size()).as(target.label).isEqualTo(2); // the tool result, "Thanks."
+      assertThat(user.path(1).path("text").asText()).as(target.label).isEqualTo("Thanks.");
+    }
+    // Gemini takes such text: it goes out as the application wrote it.
+    JsonNode gemini = body(translate(Target.GEMINI, request));
+    assertThat(gemini.at("/contents/1/parts/0/text").asText()).isEqualTo("\n\n");
+  }
+
+  @Test
+  void aToolWithAnEmptyDescriptionGoesOutWithoutOne() {
+    // Bedrock Converse refuses an empty toolSpec.description (its minimum length is 1).
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"now\","
+            + "\"description\":\"\",\"parameters\":{\"type\":\"object\"}}}]}";
+
+    assertThat(
+            body(translate(Target.BEDROCK, request))
+                .at("/toolConfig/tools/0/toolSpec")
+                .has("description"))
+        .isFalse();
+    assertThat(body(translate(Target.ANTHROPIC, request)).at("/tools/0").has("description"))
+        .isFalse();
+    assertThat(
+            body(translate(Target.GEMINI, request))
+                .at("/tools/0/functionDeclarations/0")
+                .has("description"))
+        .isFalse();
+  }
+
+  /**
+   * Anthropic and Bedrock Converse take a tool use id of letters, digits, "_" and "-" only (Bedrock
+   * up to 64 of them), where OpenAI-compatible servers give ids such as Kimi's
+   * "functions.get_weather:0": a conversation that holds one must still reach them, each call and
+   * its result under one id they take, distinct calls under distinct ids.
+   */
+  @Test
+  void toolCallIdsTheTargetWouldRefuseGoOutInItsAlphabetEachCallStillMatchedToItsResult() {
+    String long100 = "x".repeat(100);
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":["
+            + "{\"id\":\"functions.weather:0\",\"type\":\"function\",\"function\":{\"name\":"
+            + "\"weather\",\"arguments\":\"{}\"}},"
+            + "{\"id\":\"functions.weather:1\",\"type\":\"function\",\"function\":{\"name\":"
+            + "\"weather\",\"arguments\":\"{}\"}},"
+            + "{\"id\":\""
+            + long100
+            + "\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"functions.weather:1\",\"content\":\"b\"},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"functions.weather:0\",\"content\":\"a\"},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\""
+            + long100
+            + "\",\"content\":\"c\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\"}}]}";
+
+    JsonNode anthropic = body(translate(Target.ANTHROPIC, request)).path("messages");
+    JsonNode bedrock = body(translate(Target.BEDROCK, request)).path("messages");
+    String[] anthropicCalls = new String[3];
+    String[] bedrockCalls = new String[3];
+    for (int i = 0; i < 3; i++) {
+      anthropicCalls[i] = anthropic.at("/1/content/" + i + "/id").asText();
+      bedrockCalls[i] = bedrock.at("/1/content/" + i + "/toolUse/toolUseId").asText();
+      assertThat(anthropicCalls[i]).matches("[a-zA-Z0-9_-]{1,64}");
+      assertThat(bedrockCalls[i]).matches("[a-zA-Z0-9_-]{1,64}");
+    }
+    assertThat(anthropicCalls).doesNotHaveDuplicates();
+    assertThat(bedrockCalls).doesNotHaveDuplicates();
+    // The results, in the order the application gave them: call 1, call 0, call 2.
+    int[] answered = {1, 0, 2};
+    for (int i = 0; i < 3; i++) {
+      assertThat(anthropic.at("/2/content/" + i + "/tool_use_id").asText())
+          .isEqualTo(anthropicCalls[answered[i]]);
+      assertThat(bedrock.at("/2/content/" + i + "/toolResult/toolUseId").asText())
+          .isEqualTo(bedrockCalls[answered[i]]);
+    }
+  }
+
   @Test
   void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
     String request =
@@ -363,6 +466,63 @@ class RequestTranslationTest {
     assertThat(config.path("responseMimeType").asText()).isEqualTo("application/json");
     assertRefused(Target.ANTHROPIC, request, "presence_penalty");
     assertRefused(Target.BEDROCK, request, "presence_penalty");
+  }
+
+  @Test
+  void aTemperatureAboveOneIsRefusedForAnthropicAndBedrockWhoseRangeEndsThere() {
+    // OpenAI takes 0 to 2; Anthropic Messages and Bedrock Converse take 0 to 1 and answer more with
+    // a 400 of their own, after a failover that should not have gone to them.
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"temperature\":";
+
+    assertRefused(Target.ANTHROPIC, request + "1.5}", "temperature");
+    assertRefused(Target.BEDROCK, request + "1.01}", "temperature");
+    assertThatThrownBy(
+            () ->
+                translator(Target.ANTHROPIC)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request + "2}"))))
+        .isInstanceOf(TranslationRefusedException.class)
+        .hasMessageContaining("from 0 to 1");
+    assertThat(body(translate(Target.ANTHROPIC, request + "1}")).path("temperature").asDouble())
+        .isEqualTo(1.0);
+    assertThat(
+            body(translate(Target.BEDROCK, request + "0.7}"))
+                .at("/inferenceConfig/temperature")
+                .asDouble())
+        .isEqualTo(0.7);
+    assertThat(
+            body(translate(Target.GEMINI, request + "1.5}"))
+                .at("/generationConfig/temperature")
+                .asDouble())
+        .isEqualTo(1.5);
+  }
+
+  @Test
+  void aSeedBeyondGeminisThirtyTwoBitsIsRefusedRatherThanSentForGeminiToRefuse() {
+    // OpenAI takes a 64-bit seed; Gemini's generationConfig.seed is an int32, and answers a larger
+    // one with a 400 of its own, after a failover that should not have gone to it.
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"seed\":";
+
+    assertRefused(Target.GEMINI, request + "4294967296}", "seed");
+    assertRefused(Target.GEMINI, request + "-2147483649}", "seed");
+    assertThatThrownBy(
+            () ->
+                translator(Target.GEMINI)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request + "1234567890123}"))))
+        .isInstanceOf(TranslationRefusedException.class)
+        .hasMessageContaining("32-bit");
+    assertThat(
+            body(translate(Target.GEMINI, request + "-2147483648}"))
+                .at("/generationConfig/seed")
+                .asLong())
+        .isEqualTo(Integer.MIN_VALUE);
+    assertThat(
+            body(translate(Target.GEMINI, request + "2147483647}"))
+                .at("/generationConfig/seed")
+                .asLong())
+        .isEqualTo(Integer.MAX_VALUE);
   }
 
   @ParameterizedTest(name = "{0}: {2}")
