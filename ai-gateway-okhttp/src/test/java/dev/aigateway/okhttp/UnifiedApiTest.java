@@ -1054,6 +1054,92 @@ class UnifiedApiTest {
     assertThat(event.usage().cost()).isEqualByComparingTo(CACHE_COST);
   }
 
+  private static AiGateway.Builder screening() {
+    return AiGateway.builder()
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000))
+        .contentSafety(
+            dev.aigateway.core.safety.ContentSafety.builder()
+                .denyWords("forbidden")
+                .screenAnswers(10, 6));
+  }
+
+  @Test
+  void aBedrockAnswerTranslatedForAnOpenAiCallIsWithheldInOpenAisShape() throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    aws.enqueue(
+        json(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
+                + "\"Here is a forbidden word.\"}]}},\"stopReason\":\"end_turn\","
+                + "\"usage\":{\"inputTokens\":14,\"outputTokens\":3,\"totalTokens\":17}}"));
+    OkHttpClient client = client(BackendPool.builder().backend(bedrock(aws)), screening());
+
+    String appSaw;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).doesNotContain("forbidden");
+    JsonNode answer = MAPPER.readTree(appSaw);
+    assertThat(answer.at("/object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("content_filter");
+    assertThat(answer.at("/choices/0/message/content").isNull()).isTrue();
+    GatewayEvent event = events.next();
+    assertThat(event.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(17);
+    Thread.sleep(100);
+    assertThat(events.none()).as("exactly one event").isTrue();
+  }
+
+  @Test
+  void aBedrockStreamTranslatedForAnOpenAiCallIsStoppedWithAnOpenAiErrorEvent() throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    stream.writeBytes(message("messageStart", "{\"role\":\"assistant\"}"));
+    for (String piece : List.of("Hello", " forb", "idden", " now", " ok", " a", " long tail")) {
+      stream.writeBytes(
+          message(
+              "contentBlockDelta",
+              "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + piece + "\"}}"));
+    }
+    stream.writeBytes(message("contentBlockStop", "{\"contentBlockIndex\":0}"));
+    stream.writeBytes(message("messageStop", "{\"stopReason\":\"end_turn\"}"));
+    stream.writeBytes(
+        message(
+            "metadata",
+            "{\"usage\":{\"inputTokens\":20,\"outputTokens\":900,\"totalTokens\":920},"
+                + "\"metrics\":{\"latencyMs\":300}}"));
+    aws.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+            .body(new Buffer().write(stream.toByteArray()))
+            .throttleBody(64, 5, TimeUnit.MILLISECONDS)
+            .build());
+    OkHttpClient client = client(BackendPool.builder().backend(bedrock(aws)), screening());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(String.join("\n", data)).doesNotContain("idden").doesNotContain("tail");
+    assertThat(text(data.subList(0, data.size() - 1))).startsWith("Hello");
+    JsonNode error = MAPPER.readTree(data.get(data.size() - 1));
+    assertThat(error.at("/error/code").asText()).as("the last event: %s", data).isNotEmpty();
+    assertThat(error.at("/error/message").asText()).contains("content safety");
+    GatewayEvent event = events.next();
+    assertThat(event.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+    Thread.sleep(100);
+    assertThat(events.none()).as("exactly one event").isTrue();
+  }
+
   private static byte[] message(String type, String json) {
     return EventStreamMessage.event(type, json.getBytes(StandardCharsets.UTF_8)).encode();
   }

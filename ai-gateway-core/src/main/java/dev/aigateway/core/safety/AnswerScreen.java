@@ -6,6 +6,7 @@ import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.SseEventFramer;
 import dev.aigateway.core.wire.TransformingInputStream;
 import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -53,6 +54,10 @@ final class AnswerScreen extends TransformingInputStream {
 
   private final SafetyStage stage;
   private final WireFormat format;
+
+  /** The call whose answer is screened (its model names the shape of Bedrock InvokeModel's). */
+  private final WireRequest request;
+
   private final ObservedBody observed;
   private final int window;
   private final int overlap;
@@ -78,14 +83,15 @@ final class AnswerScreen extends TransformingInputStream {
 
   AnswerScreen(
       SafetyStage stage,
-      WireFormat format,
+      WireRequest request,
       ObservedBody observed,
       InputStream source,
       int window,
       int overlap) {
     super(source);
     this.stage = stage;
-    this.format = format;
+    this.request = request;
+    this.format = request.format();
     this.observed = observed;
     this.window = window;
     this.overlap = overlap;
@@ -181,7 +187,7 @@ final class AnswerScreen extends TransformingInputStream {
         return;
       }
       textCame = false;
-      format.frameText(frame, texts);
+      format.frameText(request, frame, texts);
       screened(bytes, from, to);
     }
 

@@ -452,9 +452,10 @@ public final class SafetyStage implements CallStage {
     if (!safety.screensAnswers() || !exchange.eventStream()) {
       return body;
     }
-    if (!exchange.request().format().readsEventTexts()) {
-      // A stream whose texts are not read (Bedrock InvokeModel on a model other than Claude):
-      // passed untouched, as it comes, and not said to have passed a screening it did not get.
+    if (!exchange.request().format().readsEventTexts(exchange.request())) {
+      // A stream whose texts are not read (Bedrock InvokeModel on a model whose answers' shape is
+      // not known): passed untouched, as it comes, and not said to have passed a screening it did
+      // not get.
       note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
       return body;
     }
@@ -462,12 +463,7 @@ public final class SafetyStage implements CallStage {
       outcome = SafetyOutcome.PASSED;
     }
     return new AnswerScreen(
-        this,
-        exchange.request().format(),
-        observed,
-        body,
-        safety.answerWindow(),
-        safety.answerOverlap());
+        this, exchange.request(), observed, body, safety.answerWindow(), safety.answerOverlap());
   }
 
   /**
@@ -544,9 +540,18 @@ public final class SafetyStage implements CallStage {
    */
   @Override
   public InputStream hold(InputStream body) {
-    WireFormat format = exchange.request().format();
-    if (!safety.screensAnswers() || !format.readsAnswers()) {
+    WireRequest request = exchange.request();
+    WireFormat format = request.format();
+    if (!safety.screensAnswers()) {
       return body; // nothing held, nothing read
+    }
+    if (!format.readsAnswers(request)) {
+      if (format.framesEventStream()) {
+        // A Bedrock answer whose texts are not read (InvokeModel on a model whose answers' shape
+        // is not known): passed untouched, and not said to have passed a screening it did not get.
+        note(SafetyOutcome.FLAGGED, "unreadable-answer", "format-not-read");
+      }
+      return body;
     }
     if (outcome == SafetyOutcome.NONE) {
       outcome = SafetyOutcome.PASSED;
@@ -575,15 +580,16 @@ public final class SafetyStage implements CallStage {
         // Only its start was held: withheld from a minimal document of the shape, an empty array
         // when the answer is one (a Gemini array stream), so the client still reads an array.
         withheldAnswer =
-            format.withheldAnswer(startsArray(buffer, held) ? EMPTY_ARRAY : null, "too-large");
+            format.withheldAnswer(
+                request, startsArray(buffer, held) ? EMPTY_ARRAY : null, "too-large");
       } else {
         note(SafetyOutcome.FLAGGED, "answer-size", "too-large");
       }
       return heldAnswer(buffer, held, body, null);
     }
     byte[] document = Arrays.copyOf(buffer, held);
-    if (answerBlocked(format.answerTexts(document), 0)) {
-      withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
+    if (answerBlocked(format.answerTexts(request, document), 0)) {
+      withheldAnswer = format.withheldAnswer(request, document, String.valueOf(category));
     }
     return heldAnswer(document, held, null, null);
   }

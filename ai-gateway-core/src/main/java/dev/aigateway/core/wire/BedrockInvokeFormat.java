@@ -14,7 +14,9 @@ import org.jspecify.annotations.Nullable;
  * InvokeModelWithResponseStream ({@code /invoke-with-response-stream}): the body is the model
  * provider's own (Anthropic Messages, Amazon Titan and Nova, Meta Llama, Mistral, Cohere, ...), so
  * this format reads it generically and leaves every provider's own shape alone, except for content
- * safety, which reads the prompt texts of the common models' bodies ({@link #modelShape}).
+ * safety, which reads the prompt texts of the common models' bodies ({@link #modelShape}) and the
+ * texts of their answers, JSON or streamed, withholding a blocked JSON answer in the model's shape
+ * ({@link InvokeAnswers}).
  *
  * <ul>
  *   <li>Allowance: the first of {@code max_tokens}, {@code max_tokens_to_sample}, {@code
@@ -167,6 +169,62 @@ final class BedrockInvokeFormat extends BedrockFormat {
   /** Amazon Nova's understanding models, whose bodies are Converse's messages. */
   private static final List<String> NOVA_TEXT_MODELS =
       List.of("amazon.nova-micro", "amazon.nova-lite", "amazon.nova-pro", "amazon.nova-premier");
+
+  /**
+   * Content safety reads the streamed answers of the models whose answers it knows ({@link
+   * InvokeAnswers#family}): each {@code chunk}'s base64 {@code bytes}, decoded, read as the model
+   * streams its text.
+   */
+  @Override
+  public boolean readsEventTexts(WireRequest request) {
+    return InvokeAnswers.family(request.model()) != null;
+  }
+
+  @Override
+  public void frameText(WireRequest request, EventStreamFrame frame, EventTexts sink) {
+    if (InvokeAnswers.family(request.model()) == null || !"chunk".equals(frame.eventType())) {
+      return;
+    }
+    JsonNode chunk =
+        Json.parseOrNull(
+            frame.bytes(), frame.payloadFrom(), frame.payloadTo() - frame.payloadFrom());
+    JsonNode bytes = chunk == null ? null : chunk.get("bytes");
+    if (bytes == null || !bytes.isTextual()) {
+      return;
+    }
+    byte[] json;
+    try {
+      json = java.util.Base64.getDecoder().decode(bytes.textValue());
+    } catch (IllegalArgumentException e) {
+      return; // not base64: no text to read
+    }
+    JsonNode modelJson = Json.parseOrNull(json, 0, json.length);
+    if (modelJson != null) {
+      InvokeAnswers.chunkTexts(modelJson, sink);
+    }
+  }
+
+  /** Content safety reads and withholds the JSON answers of the models whose answers it knows. */
+  @Override
+  public boolean readsAnswers(WireRequest request) {
+    return InvokeAnswers.family(request.model()) != null;
+  }
+
+  @Override
+  public List<String> answerTexts(WireRequest request, byte[] document) {
+    return InvokeAnswers.family(request.model()) == null
+        ? List.of()
+        : InvokeAnswers.texts(document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(WireRequest request, byte @Nullable [] document, String category) {
+    InvokeAnswers.Family family = InvokeAnswers.family(request.model());
+    if (family == null) {
+      throw new UnsupportedOperationException(name() + " does not withhold this model's answers");
+    }
+    return InvokeAnswers.withheld(family, document);
+  }
 
   @Override
   JsonBody.DocumentReader documentReader() {

@@ -359,6 +359,24 @@ public interface WireFormat {
    */
   default void frameText(EventStreamFrame frame, EventTexts sink) {}
 
+  /**
+   * Whether content safety reads the answer texts of {@code request}'s streams: {@link
+   * #readsEventTexts()} by default; a format whose answers are shaped by the model called (Bedrock
+   * InvokeModel) reads those of the models whose shapes it knows.
+   */
+  default boolean readsEventTexts(WireRequest request) {
+    return readsEventTexts();
+  }
+
+  /**
+   * Hands {@code sink} the answer text one message of {@code request}'s AWS event stream carries:
+   * {@link #frameText(EventStreamFrame, EventTexts)} by default, read as the model called answers
+   * where the format's answers are the model's own (Bedrock InvokeModel).
+   */
+  default void frameText(WireRequest request, EventStreamFrame frame, EventTexts sink) {
+    frameText(frame, sink);
+  }
+
   /** Receives the answer texts of a stream event ({@link #eventText}). */
   @FunctionalInterface
   interface EventTexts {
@@ -414,6 +432,32 @@ public interface WireFormat {
       throw new UnsupportedOperationException(name() + " does not withhold answers");
     }
     return AnswerDocuments.withheld(shape, document, category);
+  }
+
+  /**
+   * Whether content safety reads and can withhold {@code request}'s JSON answers: {@link
+   * #readsAnswers()} by default; a format whose answers are shaped by the model called (Bedrock
+   * InvokeModel) reads those of the models whose shapes it knows.
+   */
+  default boolean readsAnswers(WireRequest request) {
+    return readsAnswers();
+  }
+
+  /**
+   * The answer texts of {@code request}'s JSON answer {@code document}: {@link
+   * #answerTexts(byte[])} by default. Called only when {@link #readsAnswers(WireRequest)}.
+   */
+  default List<String> answerTexts(WireRequest request, byte[] document) {
+    return answerTexts(document);
+  }
+
+  /**
+   * The JSON answer the application gets in place of {@code request}'s answer {@code document} when
+   * content safety withholds it: {@link #withheldAnswer(byte[], String)} by default. Called only
+   * when {@link #readsAnswers(WireRequest)}.
+   */
+  default byte[] withheldAnswer(WireRequest request, byte @Nullable [] document, String category) {
+    return withheldAnswer(document, category);
   }
 
   /**

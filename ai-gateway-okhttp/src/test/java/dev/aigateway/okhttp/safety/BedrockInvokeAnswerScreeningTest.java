@@ -1,0 +1,375 @@
+package dev.aigateway.okhttp.safety;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.SafetyOutcome;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.core.wire.EventStreamDecoder;
+import dev.aigateway.core.wire.EventStreamMessage;
+import dev.aigateway.core.wire.Json;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.Closing;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Content safety's answer screen on Bedrock InvokeModel and InvokeModelWithResponseStream for the
+ * models other than Claude whose bodies it reads (Titan text, Nova, Llama, Mistral, Cohere, AI21,
+ * DeepSeek), in the answer shapes of AWS's Bedrock model parameter pages, end to end: OkHttp
+ * through the gateway to a MockWebServer serving the model's JSON answer, or real AWS event stream
+ * frames whose {@code chunk}s carry the model's JSON base64-encoded.
+ */
+class BedrockInvokeAnswerScreeningTest {
+
+  private final MockWebServer backend = new MockWebServer();
+  private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    backend.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    Closing.inBackground(backend);
+  }
+
+  private OkHttpClient governed() {
+    return OkHttpAiGateway.wrap(
+        new OkHttpClient(),
+        AiGateway.builder()
+            .contentSafety(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6))
+            .listener(events::add)
+            .build());
+  }
+
+  private Response post(String path, String body) throws IOException {
+    return governed()
+        .newCall(
+            new Request.Builder()
+                .url(backend.url(path))
+                .post(RequestBody.create(body, MediaType.get("application/json")))
+                .build())
+        .execute();
+  }
+
+  private GatewayEvent event() throws InterruptedException {
+    GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
+    assertThat(event).as("an event within 5 s").isNotNull();
+    return event;
+  }
+
+  private void exactlyOneEvent() throws InterruptedException {
+    Thread.sleep(100);
+    assertThat(events).as("exactly one event").isEmpty();
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A chunk message: the model's JSON, base64-encoded in {@code bytes}, as Bedrock frames it. */
+  private static byte[] chunk(String modelJson) {
+    String bytes = Base64.getEncoder().encodeToString(utf8(modelJson));
+    return EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\",\"p\":\"ab\"}"))
+        .encode();
+  }
+
+  private static String json(String text) {
+    return Json.MAPPER.getNodeFactory().textNode(text).toString();
+  }
+
+  /**
+   * Each model: its model ID, a prompt body of its shape, its stream chunk for a piece of text
+   * ({@code %s} the JSON string), and its JSON answer holding a text.
+   */
+  static Stream<Arguments> models() {
+    return Stream.of(
+        Arguments.of(
+            "amazon.titan-text-express-v1",
+            "{\"inputText\":\"Say it\"}",
+            "{\"outputText\":%s,\"index\":0,\"totalOutputTextTokenCount\":1,"
+                + "\"completionReason\":null,\"inputTextTokenCount\":3}",
+            "{\"inputTextTokenCount\":3,\"results\":[{\"tokenCount\":4,\"outputText\":%s,"
+                + "\"completionReason\":\"FINISH\"}]}"),
+        Arguments.of(
+            "us.amazon.nova-lite-v1:0",
+            "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Say it\"}]}]}",
+            "{\"contentBlockDelta\":{\"delta\":{\"text\":%s},\"contentBlockIndex\":0}}",
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":%s}]}},"
+                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+                + "\"totalTokens\":7}}"),
+        Arguments.of(
+            "meta.llama3-70b-instruct-v1:0",
+            "{\"prompt\":\"Say it\",\"max_gen_len\":50}",
+            "{\"generation\":%s,\"prompt_token_count\":null,\"generation_token_count\":1,"
+                + "\"stop_reason\":null}",
+            "{\"generation\":%s,\"prompt_token_count\":3,\"generation_token_count\":4,"
+                + "\"stop_reason\":\"stop\"}"),
+        Arguments.of(
+            "mistral.mistral-7b-instruct-v0:2",
+            "{\"prompt\":\"<s>[INST] Say it [/INST]\",\"max_tokens\":50}",
+            "{\"outputs\":[{\"text\":%s,\"stop_reason\":null}]}",
+            "{\"outputs\":[{\"text\":%s,\"stop_reason\":\"stop\"}]}"),
+        Arguments.of(
+            "mistral.mistral-large-2407-v1:0",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"Say it\"}],\"max_tokens\":50}",
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":%s},"
+                + "\"stop_reason\":null}]}",
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":%s},"
+                + "\"stop_reason\":\"stop\"}]}"),
+        Arguments.of(
+            "cohere.command-text-v14",
+            "{\"prompt\":\"Say it\",\"max_tokens\":50}",
+            "{\"text\":%s,\"is_finished\":false}",
+            "{\"generations\":[{\"finish_reason\":\"COMPLETE\",\"id\":\"g1\",\"text\":%s}],"
+                + "\"id\":\"r1\",\"prompt\":\"Say it\"}"),
+        Arguments.of(
+            "cohere.command-r-plus-v1:0",
+            "{\"message\":\"Say it\"}",
+            "{\"event_type\":\"text-generation\",\"text\":%s,\"is_finished\":false}",
+            "{\"response_id\":\"r1\",\"text\":%s,\"generation_id\":\"g1\","
+                + "\"finish_reason\":\"COMPLETE\"}"),
+        Arguments.of(
+            "ai21.jamba-1-5-mini-v1:0",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"Say it\"}],\"max_tokens\":50}",
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},"
+                + "\"finish_reason\":null}]}",
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":%s},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
+                + "\"completion_tokens\":4,\"total_tokens\":7}}"),
+        Arguments.of(
+            "deepseek.r1-v1:0",
+            "{\"prompt\":\"Say it\",\"max_tokens\":50}",
+            "{\"choices\":[{\"text\":%s,\"stop_reason\":null}]}",
+            "{\"choices\":[{\"text\":%s,\"stop_reason\":\"stop\"}]}"));
+  }
+
+  /** AI21 Jurassic answers JSON only (no streaming). */
+  static Stream<Arguments> jsonOnlyModels() {
+    return Stream.concat(
+        models().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[3])),
+        Stream.of(
+            Arguments.of(
+                "ai21.j2-ultra-v1",
+                "{\"prompt\":\"Say it\",\"maxTokens\":50}",
+                "{\"id\":1,\"prompt\":{\"text\":\"Say it\"},\"completions\":[{\"data\":"
+                    + "{\"text\":%s,\"tokens\":[]},\"finishReason\":{\"reason\":\"endoftext\"}}]}")));
+  }
+
+  private static byte[] stream(String chunkTemplate, List<String> pieces) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String piece : pieces) {
+      out.writeBytes(chunk(String.format(chunkTemplate, json(piece))));
+    }
+    out.writeBytes(
+        chunk(
+            "{\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":3,"
+                + "\"outputTokenCount\":900}}"));
+    return out.toByteArray();
+  }
+
+  private static MockResponse eventStream(byte[] body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+        .body(new Buffer().write(body))
+        .throttleBody(64, 5, TimeUnit.MILLISECONDS)
+        .build();
+  }
+
+  private static MockResponse jsonAnswer(String body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .addHeader("X-Amzn-Bedrock-Input-Token-Count", "3")
+        .addHeader("X-Amzn-Bedrock-Output-Token-Count", "4")
+        .body(body)
+        .build();
+  }
+
+  private static List<EventStreamMessage> messages(byte[] stream) {
+    List<EventStreamMessage> read = new ArrayList<>();
+    EventStreamDecoder decoder = new EventStreamDecoder(read::add);
+    decoder.feed(stream, 0, stream.length);
+    assertThat(decoder.corrupt()).as("every frame valid: %s", decoder.corruption()).isFalse();
+    assertThat(decoder.midMessage()).as("no frame cut short").isFalse();
+    return read;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void aStreamOfAReadModelIsStoppedMidWayWithAnExceptionFrame(
+      String model, String prompt, String chunk, String answer) throws Exception {
+    backend.enqueue(
+        eventStream(
+            stream(chunk, List.of("Hello", " forb", "idden", " now", " ok", " a", " long tail"))));
+    byte[] appSaw;
+    try (Response response = post("/model/" + model + "/invoke-with-response-stream", prompt)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().bytes();
+    }
+    List<EventStreamMessage> frames = messages(appSaw);
+    StringBuilder decoded = new StringBuilder();
+    for (EventStreamMessage frame : frames.subList(0, frames.size() - 1)) {
+      assertThat(frame.eventType()).isEqualTo("chunk");
+      JsonNode payload = Json.parseOrNull(frame.payload(), 0, frame.payload().length);
+      decoded.append(
+          new String(
+              Base64.getDecoder().decode(payload.path("bytes").textValue()),
+              StandardCharsets.UTF_8));
+    }
+    assertThat(decoded.toString()).contains("Hello").doesNotContain("idden").doesNotContain("tail");
+    EventStreamMessage last = frames.get(frames.size() - 1);
+    assertThat(last.messageType()).as("the last frame").isEqualTo("exception");
+    assertThat(last.exceptionType()).isEqualTo("validationException");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().check()).isEqualTo("deny-words");
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo("content_blocked");
+    exactlyOneEvent();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void aCleanStreamOfAReadModelPassesByteForByteAndIsSaidToPass(
+      String model, String prompt, String chunk, String answer) throws Exception {
+    byte[] stream = stream(chunk, List.of("Hello", " there", ", all", " fine"));
+    backend.enqueue(eventStream(stream));
+    try (Response response = post("/model/" + model + "/invoke-with-response-stream", prompt)) {
+      assertThat(response.body().bytes()).isEqualTo(stream);
+    }
+    GatewayEvent event = event();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    exactlyOneEvent();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jsonOnlyModels")
+  void aJsonAnswerOfAReadModelIsWithheldInItsModelsShape(String model, String prompt, String answer)
+      throws Exception {
+    backend.enqueue(jsonAnswer(String.format(answer, json("Here is a forbidden word."))));
+    String appSaw;
+    try (Response response = post("/model/" + model + "/invoke", prompt)) {
+      assertThat(response.code()).isEqualTo(200);
+      appSaw = response.body().string();
+    }
+    assertThat(appSaw).doesNotContain("forbidden");
+    JsonNode withheld = Json.parseOrNull(utf8(appSaw), 0, utf8(appSaw).length);
+    assertThat(withheld).as("a JSON answer: %s", appSaw).isNotNull();
+    assertThat(appSaw).containsAnyOf("CONTENT_FILTERED", "content_filter", "ERROR_TOXIC");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().check()).isEqualTo("deny-words");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(7);
+    exactlyOneEvent();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jsonOnlyModels")
+  void aCleanJsonAnswerOfAReadModelPassesUnchangedAndIsSaidToPass(
+      String model, String prompt, String answer) throws Exception {
+    String body = String.format(answer, json("All fine here."));
+    backend.enqueue(jsonAnswer(body));
+    try (Response response = post("/model/" + model + "/invoke", prompt)) {
+      assertThat(response.body().string()).isEqualTo(body);
+    }
+    GatewayEvent event = event();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    exactlyOneEvent();
+  }
+
+  @Test
+  void aLlamaAnswerAboveTheHeldBoundIsWithheldAsAnEmptyLlamaAnswerWhenSetToBlock()
+      throws Exception {
+    backend.enqueue(jsonAnswer("{\"generation\":\"" + "x ".repeat(600) + "\"}"));
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .contentSafety(
+                    ContentSafety.builder()
+                        .denyWords("forbidden")
+                        .screenAnswers(10, 6)
+                        .maxHeldAnswerBytes(256, dev.aigateway.core.safety.SafetyAction.BLOCK))
+                .listener(events::add)
+                .build());
+    String appSaw;
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url("/model/meta.llama3-70b-instruct-v1:0/invoke"))
+                    .post(
+                        RequestBody.create(
+                            "{\"prompt\":\"Say it\"}", MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      appSaw = response.body().string();
+    }
+    JsonNode withheld = Json.parseOrNull(utf8(appSaw), 0, utf8(appSaw).length);
+    assertThat(withheld.path("generation").textValue()).as(appSaw).isEmpty();
+    assertThat(withheld.path("stop_reason").textValue()).isEqualTo("content_filtered");
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(event.safety().check()).isEqualTo("answer-size");
+    exactlyOneEvent();
+  }
+
+  @Test
+  void aTitanEmbeddingWhosePromptWasReadIsSaidToPass() throws Exception {
+    String body = "{\"embedding\":[0.1,-0.2],\"inputTextTokenCount\":3}";
+    backend.enqueue(jsonAnswer(body));
+    try (Response response =
+        post("/model/amazon.titan-embed-text-v2:0/invoke", "{\"inputText\":\"Say it\"}")) {
+      assertThat(response.body().string()).isEqualTo(body);
+    }
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED); // no answer text
+    exactlyOneEvent();
+  }
+
+  @Test
+  void aJsonAnswerOfAModelWhoseAnswersAreNotReadPassesAndIsNotSaidToPass() throws Exception {
+    String body = "{\"artifacts\":[{\"text\":\"a forbidden word\"}]}";
+    backend.enqueue(jsonAnswer(body));
+    try (Response response =
+        post("/model/stability.sd3-large-v1:0/invoke", "{\"prompt\":\"a cat\"}")) {
+      assertThat(response.body().string()).isEqualTo(body);
+    }
+    GatewayEvent event = event();
+    // the prompt, read by no check either, is the first said so
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(event.safety().check()).isIn("unreadable-prompt", "unreadable-answer");
+    assertThat(event.safety().category()).isEqualTo("format-not-read");
+    exactlyOneEvent();
+  }
+}
