@@ -158,6 +158,19 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       return j == 0 || !Character.isLetterOrDigit(read(t.codePointBefore(j)));
     }
 
+    /**
+     * Whether {@code text} ends on a letter or digit as a word reads it (a letter beyond the BMP,
+     * or one with diacritics laid over it, included), so that a word there may go on in text still
+     * to come.
+     */
+    static boolean endsOnLetter(CharSequence text) {
+      int end = text.length();
+      while (end > 0 && diacritic(text.charAt(end - 1))) {
+        end--;
+      }
+      return end > 0 && Character.isLetterOrDigit(read(Character.codePointBefore(text, end)));
+    }
+
     /** Whether a word may end at {@code i}: the text ends there, or no letter or digit follows. */
     private static boolean endsWord(String t, int i) {
       return i >= t.length() || !Character.isLetterOrDigit(read(t.codePointAt(i)));
