@@ -250,7 +250,7 @@ public final class JwtCallerResolver implements CallerResolver {
       } else if (value instanceof Collection<?> list) {
         for (Object role : list) {
           if (role instanceof String s && !s.isBlank()) {
-            roles = add(roles, s);
+            roles = add(roles, s.strip()); // as a string claim's roles, split at white space
           }
         }
       }

@@ -60,14 +60,20 @@ public final class AccessRule {
     this.maxOutputTokens = b.maxOutputTokens;
   }
 
-  /** A rule for one consumer (its consumer id, as the gateway's consumer key resolves it). */
+  /**
+   * A rule for one consumer (its consumer id, as the gateway's consumer key resolves it: trimmed,
+   * as {@code KeyResolvers.header} reads it, so {@code "batch "} is the rule of {@code batch}).
+   */
   public static Builder forConsumer(String consumerId) {
-    return new Builder(Subject.CONSUMER, requireText(consumerId, "consumer id"));
+    return new Builder(Subject.CONSUMER, requireText(consumerId, "consumer id").strip());
   }
 
-  /** A rule for every caller with the role (as the gateway's role resolver resolves it). */
+  /**
+   * A rule for every caller with the role (as the gateway's role resolver resolves it: trimmed, as
+   * {@code RoleResolver.header} splits roles at white space).
+   */
   public static Builder forRole(String role) {
-    return new Builder(Subject.ROLE, requireText(role, "role"));
+    return new Builder(Subject.ROLE, requireText(role, "role").strip());
   }
 
   /** The rule's name, which a denial and the event report; {@code consumer:<id>} by default. */

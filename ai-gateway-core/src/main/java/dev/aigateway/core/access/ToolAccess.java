@@ -128,11 +128,12 @@ public final class ToolAccess {
     Entry(boolean allow, AccessRule.Subject subject, String subjectId, String... patterns) {
       this.allow = allow;
       this.subject = subject;
-      this.subjectId = AccessRule.requireText(subjectId, "consumer id or role");
+      // Trimmed, as the resolvers give consumer ids and roles (and AccessRule reads them).
+      this.subjectId = AccessRule.requireText(subjectId, "consumer id or role").strip();
       this.name =
           (allow ? "allow:" : "deny:")
               + (subject == AccessRule.Subject.CONSUMER ? "consumer:" : "role:")
-              + subjectId;
+              + this.subjectId;
       Objects.requireNonNull(patterns, "patterns");
       if (patterns.length == 0) {
         throw new IllegalArgumentException(

@@ -32,13 +32,13 @@ import java.util.Arrays;
  * message the stream ended inside) passes as it came, and the error event is the format's exception
  * message.
  *
- * <p>A window that ends inside a word (its last character a letter or digit) is not judged yet: the
- * event that filled it is held back, with what follows it, until the next event comes (or the
- * stream ends), and the window is judged then with that event's text, so a word the window cut
- * ({@code ass|ignment}) is judged whole, and a cut word that is whole after all never reaches the
- * application before the error event. Each window waits so at most once, and only when no event is
- * held back already: an answer in a script without spaces holds one event back at a time, never
- * more.
+ * <p>A window that ends inside a word (on a letter or digit, diacritics over it and letters beyond
+ * the BMP included) is not judged yet: the event that filled it is held back, with what follows it,
+ * until the next event comes (or the stream ends), and the window is judged then with that event's
+ * text, so a word the window cut ({@code ass|ignment}) is judged whole, and a cut word that is
+ * whole after all never reaches the application before the error event. Each window waits so at
+ * most once, and only when no event is held back already: an answer in a script without spaces
+ * holds one event back at a time, never more.
  */
 final class AnswerScreen extends TransformingInputStream {
 
@@ -255,9 +255,12 @@ final class AnswerScreen extends TransformingInputStream {
     textCame = true;
   }
 
-  /** Whether {@code text} ends inside a word: its last character is a letter or a digit. */
+  /**
+   * Whether {@code text} ends inside a word: it ends on a letter or a digit, as the deny lists read
+   * one (a mathematical letter, a letter under diacritics included).
+   */
   private static boolean endsInsideWord(StringBuilder text) {
-    return text.length() > 0 && PiiScan.alnum(text.charAt(text.length() - 1));
+    return TextRule.WordList.endsOnLetter(text);
   }
 
   /** Keeps {@code bytes[from, to)} back until the window waiting for the next event is judged. */

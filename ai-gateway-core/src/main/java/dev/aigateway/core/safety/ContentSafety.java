@@ -407,9 +407,10 @@ public final class ContentSafety {
     /**
      * A deny list of words or phrases, matched case-insensitively at word boundaries ({@code "ass"}
      * is not found in {@code "class"}); a phrase's words may be separated by any run of white space
-     * in the text (a line break, a tab, a no-break space). Full-width letters match their ASCII
-     * forms, and invisible format characters inside a word (zero-width spaces and joiners, soft
-     * hyphens) are read past.
+     * in the text (a line break, a tab, a no-break space). Full-width and mathematical letters
+     * match their ASCII forms, case is folded as {@link String#equalsIgnoreCase} folds it, and
+     * invisible format characters inside a word (zero-width spaces and joiners, soft hyphens) and
+     * generic combining diacritics over its letters (strike-through, accents) are read past.
      *
      * @param category what events and metrics call a match, and the placeholder's kind when
      *     redacted

@@ -51,28 +51,29 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
   /**
    * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary;
    * the white space between a phrase's words matches any run of white space (line breaks, tabs,
-   * no-break spaces). Full-width letters match their ASCII forms, and invisible format characters
-   * inside a word (zero-width spaces and joiners, soft hyphens) are read past, as a model reads
-   * them. Candidates are looked up by their first character, so a text is scanned once whatever the
-   * number of words.
+   * no-break spaces). A letter is read as a model reads it: full-width letters and the mathematical
+   * letters (U+1D400 to U+1D6A3, bold, italic, script...) as their ASCII forms, case folded as
+   * {@link String#equalsIgnoreCase} folds it (the Kelvin sign is a {@code k}, the long s an {@code
+   * s}) at a word's start as inside it; invisible format characters inside a word (zero-width
+   * spaces and joiners, soft hyphens) and the generic combining diacritics laid over its letters
+   * (strike-through, accents written as separate marks) are read past. Candidates are looked up by
+   * their first letter, so a text is scanned once whatever the number of words.
    */
   static final class WordList {
     private final String name;
-    private final Map<Character, String[]> byFirst;
+    private final Map<Integer, String[]> byFirst;
 
     WordList(String name, List<String> words) {
       this.name = name;
-      Map<Character, List<String>> grouped = new HashMap<>();
+      Map<Integer, List<String>> grouped = new HashMap<>();
       for (String word : words) {
         String w = word.strip();
         if (w.isEmpty()) {
           throw new IllegalArgumentException("a deny-list word must not be blank");
         }
-        char first = fold(w.charAt(0));
-        grouped.computeIfAbsent(Character.toLowerCase(first), k -> new ArrayList<>()).add(w);
-        grouped.computeIfAbsent(Character.toUpperCase(first), k -> new ArrayList<>()).add(w);
+        grouped.computeIfAbsent(key(w.codePointAt(0)), k -> new ArrayList<>()).add(w);
       }
-      Map<Character, String[]> copy = new HashMap<>();
+      Map<Integer, String[]> copy = new HashMap<>();
       grouped.forEach((k, v) -> copy.put(k, v.stream().distinct().toArray(String[]::new)));
       this.byFirst = Map.copyOf(copy);
     }
@@ -80,16 +81,16 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
     void find(String t, Spans out) {
       int n = t.length();
       for (int i = 0; i < n; i++) {
-        if (!PiiScan.startsToken(t, i)) {
+        if (!startsWord(t, i)) {
           continue;
         }
-        String[] candidates = byFirst.get(fold(t.charAt(i)));
+        String[] candidates = byFirst.get(key(t.codePointAt(i)));
         if (candidates == null) {
           continue;
         }
         for (String w : candidates) {
           int end = matchAt(t, i, w);
-          if (end >= 0 && PiiScan.endsToken(t, end)) {
+          if (end >= 0 && endsWord(t, end)) {
             out.add(i, end, name);
             i = end - 1;
             break;
@@ -99,11 +100,11 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
     }
 
     /**
-     * Where {@code w} found at {@code i} of {@code t} ends, or -1 when it is not there: case
-     * ignored, full-width letters read as their ASCII forms, invisible format characters of {@code
-     * t} (zero-width spaces and joiners, soft hyphens, word joiners) skipped after its first
-     * character, and each run of white space in {@code w} matching a run of white space in {@code
-     * t}.
+     * Where {@code w} found at {@code i} of {@code t} ends, or -1 when it is not there: letters
+     * compared as {@link #sameLetter} compares them; invisible format characters and generic
+     * combining diacritics of {@code t} skipped after its first letter (diacritics after its last
+     * one taken in, so that a redaction masks them with the word); each run of white space in
+     * {@code w} matching a run of white space in {@code t}.
      */
     private static int matchAt(String t, int i, String w) {
       int n = t.length();
@@ -111,9 +112,9 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       int k = i;
       int j = 0;
       while (j < m) {
-        char c = w.charAt(j);
+        int c = w.codePointAt(j);
         if (j > 0) {
-          while (k < n && invisible(t.charAt(k))) {
+          while (k < n && (invisible(t.charAt(k)) || (diacritic(t.charAt(k)) && !diacritic(c)))) {
             k++;
           }
         }
@@ -128,40 +129,104 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
             j++;
           }
         } else {
-          if (k >= n || !sameLetter(t.charAt(k), c)) {
+          if (k >= n) {
             return -1;
           }
-          k++;
-          j++;
+          int tc = t.codePointAt(k);
+          if (!sameLetter(tc, c)) {
+            return -1;
+          }
+          k += Character.charCount(tc);
+          j += Character.charCount(c);
         }
+      }
+      while (k < n && diacritic(t.charAt(k))) {
+        k++;
       }
       return k;
     }
 
-    private static boolean space(char c) {
+    /**
+     * Whether a word may start at {@code i}: the text starts there, or what comes before (past any
+     * diacritics laid over it) is no letter or digit.
+     */
+    private static boolean startsWord(String t, int i) {
+      int j = i;
+      while (j > 0 && diacritic(t.charAt(j - 1))) {
+        j--;
+      }
+      return j == 0 || !Character.isLetterOrDigit(read(t.codePointBefore(j)));
+    }
+
+    /**
+     * Whether {@code text} ends on a letter or digit as a word reads it (a letter beyond the BMP,
+     * or one with diacritics laid over it, included), so that a word there may go on in text still
+     * to come.
+     */
+    static boolean endsOnLetter(CharSequence text) {
+      int end = text.length();
+      while (end > 0 && diacritic(text.charAt(end - 1))) {
+        end--;
+      }
+      return end > 0 && Character.isLetterOrDigit(read(Character.codePointBefore(text, end)));
+    }
+
+    /** Whether a word may end at {@code i}: the text ends there, or no letter or digit follows. */
+    private static boolean endsWord(String t, int i) {
+      return i >= t.length() || !Character.isLetterOrDigit(read(t.codePointAt(i)));
+    }
+
+    private static boolean space(int c) {
       return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
-    /** Whether two characters are one letter: case ignored, full-width forms read as ASCII. */
-    private static boolean sameLetter(char a, char b) {
-      a = fold(a);
-      b = fold(b);
-      if (a == b) {
-        return true;
-      }
-      char ua = Character.toUpperCase(a);
-      char ub = Character.toUpperCase(b);
-      return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
+    /** Whether two code points are one letter, as {@link #key} tells it. */
+    private static boolean sameLetter(int a, int b) {
+      return a == b || key(a) == key(b);
     }
 
-    /** A full-width ASCII form (U+FF01 to U+FF5E) as its ASCII character; others unchanged. */
-    private static char fold(char c) {
-      return c >= '\uFF01' && c <= '\uFF5E' ? (char) (c - 0xFEE0) : c;
+    /**
+     * The letter a code point is read as, case folded: its {@link #read} form, upper-cased, then
+     * lower-cased (so the Kelvin sign and {@code K} are {@code k}, as {@link
+     * String#equalsIgnoreCase} has them equal).
+     */
+    private static int key(int c) {
+      return Character.toLowerCase(Character.toUpperCase(read(c)));
+    }
+
+    /**
+     * The character a model reads a code point as: a full-width ASCII form (U+FF01 to U+FF5E) as
+     * its ASCII character, a mathematical letter or digit beyond the BMP as its ASCII one ({@link
+     * PiiScan#readsAs(int)}); others unchanged.
+     */
+    private static int read(int c) {
+      if (c >= '\uFF01' && c <= '\uFF5E') {
+        return c - 0xFEE0;
+      }
+      if (c > 0xFFFF) {
+        int as = PiiScan.readsAs(c);
+        return as >= 0 ? as : c;
+      }
+      return c;
     }
 
     /** An invisible format character: a model reads the text as if it were not there. */
     private static boolean invisible(char c) {
       return Character.getType(c) == Character.FORMAT;
+    }
+
+    /**
+     * A generic combining diacritic (U+0300 to U+036F, U+1AB0 to U+1AFF, U+1DC0 to U+1DFF, U+20D0
+     * to U+20FF, U+FE20 to U+FE2F), which draws over the letter before it (an accent, a
+     * strike-through) and leaves the word a model reads. A script's own combining signs (the vowel
+     * signs of Devanagari, say) are letters of its words and are not read past.
+     */
+    private static boolean diacritic(int c) {
+      return (c >= 0x0300 && c <= 0x036F)
+          || (c >= 0x1AB0 && c <= 0x1AFF)
+          || (c >= 0x1DC0 && c <= 0x1DFF)
+          || (c >= 0x20D0 && c <= 0x20FF)
+          || (c >= 0xFE20 && c <= 0xFE2F);
     }
   }
 }

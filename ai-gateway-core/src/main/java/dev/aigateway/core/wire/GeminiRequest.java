@@ -71,24 +71,25 @@ final class GeminiRequest extends TreeRequest {
   }
 
   /**
-   * {@code generationConfig.maxOutputTokens} when it is a whole, non-negative number ({@link
-   * Long#MAX_VALUE} when beyond a long, so that it is refused); a negative, fractional or
-   * non-numeric one reads as absent (the default allowance), as other formats read theirs.
+   * {@code generationConfig.maxOutputTokens} when it is a whole, non-negative number, or a string
+   * of digits as Gemini reads one ({@link #protoCount}; {@link Long#MAX_VALUE} when beyond a long,
+   * so that it is refused); a negative, fractional or non-numeric one reads as absent (the default
+   * allowance), as other formats read theirs.
    */
   @Override
   public OptionalLong maxOutputTokens() {
-    long max = RequestCounts.count(present(member(MAX_OUTPUT_TOKENS_POINTER)));
+    long max = protoCount(present(member(MAX_OUTPUT_TOKENS_POINTER)));
     return max >= 0 ? OptionalLong.of(max) : OptionalLong.empty();
   }
 
   /**
-   * {@code generationConfig.candidateCount}: 1 when absent or not a positive whole number, {@link
-   * Integer#MAX_VALUE} when beyond an int (so that the allowance it multiplies is refused, not read
-   * as one candidate's).
+   * {@code generationConfig.candidateCount} (a string of digits as Gemini reads one, {@link
+   * #protoCount}): 1 when absent or not a positive whole number, {@link Integer#MAX_VALUE} when
+   * beyond an int (so that the allowance it multiplies is refused, not read as one candidate's).
    */
   @Override
   public int choices() {
-    return RequestCounts.choices(RequestCounts.count(present(member(CANDIDATE_COUNT_POINTER))));
+    return RequestCounts.choices(protoCount(present(member(CANDIDATE_COUNT_POINTER))));
   }
 
   /** Gemini names the choices {@code generationConfig.candidateCount}. */
@@ -101,6 +102,32 @@ final class GeminiRequest extends TreeRequest {
   @Override
   @Nullable String settingsMember() {
     return "generationConfig";
+  }
+
+  /**
+   * A count as Gemini reads it: by the proto3 JSON mapping, an int32 may be written as a number or
+   * as a string of one ({@code "8"}), which Gemini takes as that number; so a string of digits
+   * counts as the number it spells ({@link Long#MAX_VALUE} beyond a long), and other text as
+   * absent, as {@link RequestCounts#count} reads anything that is not a number.
+   */
+  private static long protoCount(@Nullable JsonNode value) {
+    if (value == null || !value.isTextual()) {
+      return RequestCounts.count(value);
+    }
+    String text = value.textValue();
+    if (text.isEmpty()) {
+      return -1;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException beyondALong) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static @Nullable JsonNode present(@Nullable JsonNode value) {

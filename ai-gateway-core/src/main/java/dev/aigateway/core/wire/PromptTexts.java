@@ -47,7 +47,8 @@ public final class PromptTexts {
    * @param toolTypes the {@code type}s of objects whose texts a tool wrote
    * @param messageFields the fields whose items are messages
    * @param partsKey the key of a message's array of parts
-   * @param partFields the top-level fields that are an array of one message's parts
+   * @param partFields the top-level fields that are one message's parts: an array of them, or an
+   *     object holding them under {@code partsKey}
    * @param countedFields the fields counted as messages (an array by its items, a string as one)
    * @param skippedKeys the keys whose values hold no text of the caller's and are neither read nor
    *     rewritten (Converse's {@code reasoningContent}: the model's own, signed by it; its {@code
@@ -102,7 +103,7 @@ public final class PromptTexts {
             Set.of(),
             List.of("contents"),
             "parts",
-            List.of(),
+            List.of("systemInstruction", "system_instruction"),
             List.of("contents"),
             Set.of());
 
@@ -247,7 +248,11 @@ public final class PromptTexts {
   static List<List<String>> parts(ObjectNode body, Shape shape) {
     List<List<String>> runs = new ArrayList<>();
     for (String field : shape.partFields()) {
-      addParts(body.get(field), runs);
+      JsonNode parts = body.get(field);
+      // An array of parts (Anthropic's, Converse's system), or one message holding them (Gemini's
+      // system instruction, {"parts": [...]}).
+      addParts(
+          parts != null && parts.isObject() ? parts.get(shape.partsKey()) : parts, shape, runs);
     }
     for (String field : shape.messageFields()) {
       JsonNode items = body.get(field);
@@ -255,14 +260,28 @@ public final class PromptTexts {
         continue;
       }
       for (JsonNode item : items) {
-        addParts(item.isObject() ? item.get(shape.partsKey()) : null, runs);
+        addParts(item.isObject() ? item.get(shape.partsKey()) : null, shape, runs);
       }
     }
     return runs.isEmpty() ? List.of() : runs;
   }
 
-  private static void addParts(@Nullable JsonNode content, List<List<String>> runs) {
-    if (content == null || !content.isArray() || content.size() < 2) {
+  /**
+   * Adds the text parts of {@code content} as one run when it holds two or more, and the runs of
+   * the parts a part holds itself: a tool result's text blocks (Anthropic's {@code tool_result}
+   * {@code content}, Converse's {@code toolResult.content}) are one text the model reads, as a
+   * message's parts are.
+   */
+  private static void addParts(@Nullable JsonNode content, Shape shape, List<List<String>> runs) {
+    if (content == null || !content.isArray()) {
+      return;
+    }
+    for (JsonNode part : content) {
+      if (part.isObject()) {
+        nestedParts(part, shape, runs, 0);
+      }
+    }
+    if (content.size() < 2) {
       return;
     }
     List<String> texts = new ArrayList<>(content.size());
@@ -274,6 +293,27 @@ public final class PromptTexts {
     }
     if (texts.size() >= 2) {
       runs.add(texts);
+    }
+  }
+
+  /** How deep in a part its own parts are looked for (Converse's lie two objects down). */
+  private static final int NESTED_PARTS_DEPTH = 3;
+
+  /**
+   * Adds the runs of the arrays of parts under {@code part}'s {@code content} keys (at any of its
+   * first {@link #NESTED_PARTS_DEPTH} object levels), skipping the shape's skipped keys.
+   */
+  private static void nestedParts(JsonNode part, Shape shape, List<List<String>> runs, int depth) {
+    for (var member : part.properties()) {
+      JsonNode value = member.getValue();
+      if (shape.skippedKeys().contains(member.getKey())) {
+        continue;
+      }
+      if (value.isArray() && member.getKey().equals("content")) {
+        addParts(value, shape, runs);
+      } else if (value.isObject() && depth + 1 < NESTED_PARTS_DEPTH) {
+        nestedParts(value, shape, runs, depth + 1);
+      }
     }
   }
 

@@ -138,6 +138,35 @@ class AccessPolicyTest {
   }
 
   @Test
+  void aConsumerIdOrRoleWrittenWithSurroundingSpaceIsTheOneTheResolversGive() {
+    // The header resolvers trim what they read ("batch", never "batch "), as models(..) trims its
+    // patterns: a rule written "batch " (a properties file keeps a trailing space) must still be
+    // batch's, or under allowByDefault() batch would be allowed everything the rule restricts.
+    AiGateway gateway =
+        gateway(
+            AccessPolicy.allowByDefault()
+                .consumer("batch ", r -> r.models("text-embedding-3-*"))
+                .role(" analyst", r -> r.models("gpt-4o-mini*")));
+
+    assertDenied(
+        chatCall(gateway, "batch", null, chat("gpt-4o", false, 10)),
+        "consumer:batch",
+        AccessCheck.MODEL);
+    assertDenied(
+        chatCall(gateway, "u1", "analyst", chat("gpt-4o", false, 10)),
+        "role:analyst",
+        AccessCheck.MODEL);
+
+    ToolAccess tools =
+        ToolAccess.allowByDefault()
+            .denyConsumer("bot ", "delete_*")
+            .denyRole("intern\t", "*")
+            .build();
+    assertThat(tools.check("bot", Set.of(), "delete_repo").allowed()).isFalse();
+    assertThat(tools.check("u1", Set.of("intern"), "list_repos").allowed()).isFalse();
+  }
+
+  @Test
   void operationNotAllowedIsDenied() {
     AiGateway gateway =
         gateway(

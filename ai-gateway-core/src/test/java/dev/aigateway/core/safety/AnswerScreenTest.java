@@ -271,6 +271,38 @@ class AnswerScreenTest {
     assertBlockedAtTheEnd(events.get(0));
   }
 
+  @Test
+  void aWordInMathematicalLettersOrUnderDiacriticsTheWindowCutsIsJudgedWhole() throws IOException {
+    // The deny list reads these spellings as the word; a window ending inside such a word (on a
+    // letter beyond the BMP, or on a diacritic over a letter) waits for the text that completes it,
+    // as one ending on an ASCII letter does, and is not blocked for a word that is not there.
+    AiGateway gateway = gateway(ContentSafety.builder().denyWords("ass").screenAnswers(10, 3));
+    String bold = "\uD835\uDC1A\uD835\uDC2C\uD835\uDC2C"; // ass
+    String struck = "a\u0336s\u0336s\u0336";
+    for (String[] cut :
+        List.of(
+            new String[] {bold, "\uD835\uDC22\uD835\uDC20\uD835\uDC27ment is due"},
+            new String[] {struck, "i\u0336gnment is due"})) {
+      events.clear();
+      String stream = chunk("your next " + cut[0]) + chunk(cut[1]) + FINISH + "data: [DONE]\n\n";
+      String appSaw =
+          read(
+              chatStream(gateway)
+                  .observeResponse(200, "text/event-stream", bytes(stream), () -> false));
+      assertThat(appSaw).as(cut[1]).isEqualTo(stream);
+      assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+
+      events.clear();
+      String whole = chunk("your next " + cut[0]) + chunk(" is due") + FINISH + "data: [DONE]\n\n";
+      String blocked =
+          read(
+              chatStream(gateway)
+                  .observeResponse(200, "text/event-stream", bytes(whole), () -> false));
+      assertThat(blocked).doesNotContain("next").contains("content_filter");
+      assertBlockedAtTheEnd(events.get(0));
+    }
+  }
+
   private static String chunk(String text) {
     return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
   }

@@ -69,6 +69,40 @@ class TextRuleTest {
   }
 
   @Test
+  void aWordIsFoundInTheLettersAModelReadsAsItsOwn() {
+    // Mathematical letters (NFKC maps them to ASCII, as the personal-data detectors read them),
+    // letters whose case folds to an ASCII one (the Kelvin sign, the long s) at the start of a
+    // word as inside it, and combining marks laid over its letters (strike-through, accents): a
+    // model reads each as the word.
+    TextRule rule = TextRule.words("secret", List.of("project falcon"), SafetyAction.BLOCK);
+    for (String text :
+        List.of(
+            "about \uD835\uDC29\uD835\uDC2B\uD835\uDC28\uD835\uDC23\uD835\uDC1E\uD835\uDC1C"
+                + "\uD835\uDC2D \uD835\uDC1F\uD835\uDC1A\uD835\uDC25\uD835\uDC1C\uD835\uDC28"
+                + "\uD835\uDC27 today",
+            "about project f\u0336a\u0336l\u0336c\u0336o\u0336n\u0336 today",
+            "about pro\u0301ject falco\u0303n today")) {
+      Spans spans = new Spans();
+      rule.finder().find(text, spans);
+      assertThat(spans.size()).as(text).isEqualTo(1);
+      assertThat(spans.start(0)).as(text).isEqualTo(6);
+      assertThat(spans.end(0))
+          .as("the span covers the word whole, for redaction")
+          .isEqualTo(text.indexOf(" today"));
+    }
+    TextRule secret = TextRule.words("secret", List.of("secret", "kill"), SafetyAction.BLOCK);
+    assertThat(matches(secret, "a \u017Fecret")).as("long s first").isEqualTo(1);
+    assertThat(matches(secret, "a \u212Aill")).as("Kelvin sign first").isEqualTo(1);
+    assertThat(matches(secret, "a s\u0336ecretary")).isZero();
+    assertThat(
+            matches(
+                secret,
+                "a \uD835\uDC2C\uD835\uDC1E\uD835\uDC1C\uD835\uDC2B\uD835\uDC1E"
+                    + "\uD835\uDC2D\uD835\uDC1A\uD835\uDC2B\uD835\uDC32"))
+        .isZero(); // secretary
+  }
+
+  @Test
   void patternsFindEveryMatchUnderTheirCategory() {
     TextRule rule = TextRule.pattern("ticket", Pattern.compile("JIRA-\\d++"), SafetyAction.FLAG);
     Spans spans = new Spans();

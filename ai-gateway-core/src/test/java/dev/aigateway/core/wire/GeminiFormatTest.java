@@ -227,6 +227,34 @@ class GeminiFormatTest {
   }
 
   @Test
+  void anAllowanceOrCandidateCountWrittenAsAStringCountsAsGeminiReadsIt() {
+    // Gemini reads its int32 fields by the proto3 JSON mapping, which takes "8" as 8: eight
+    // candidates of 300 tokens each, which an access rule's output bound and the token limits must
+    // see, not one candidate and the default allowance.
+    String body =
+        GeminiBodies.REQUEST
+            .replace("\"maxOutputTokens\":200", "\"maxOutputTokens\":\"300\"")
+            .replace("\"temperature\"", "\"candidateCount\":\"8\",\"temperature\"");
+    assertThat(body).contains("\"maxOutputTokens\":\"300\"");
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, body);
+
+    assertThat(request.maxOutputTokens()).hasValue(300);
+    assertThat(request.maxOutputTokensField()).isEqualTo("generationConfig.maxOutputTokens");
+    assertThat(request.choices()).isEqualTo(8);
+
+    // Beyond a long: above every bound, as a number that large is.
+    String huge =
+        GeminiBodies.REQUEST.replace(
+            "\"maxOutputTokens\":200", "\"maxOutputTokens\":\"99999999999999999999\"");
+    assertThat(read(API + GeminiBodies.GENERATE_PATH, huge).maxOutputTokens())
+        .hasValue(Long.MAX_VALUE);
+    // Text that is no whole number reads as absent, as Gemini refuses it.
+    String words =
+        GeminiBodies.REQUEST.replace("\"maxOutputTokens\":200", "\"maxOutputTokens\":\"many\"");
+    assertThat(read(API + GeminiBodies.GENERATE_PATH, words).maxOutputTokens()).isEmpty();
+  }
+
+  @Test
   void aBodyWithoutAllowanceOrThatIsNotJsonReadsAsAbsentValues() {
     WireRequest bare = read(API + GeminiBodies.GENERATE_PATH, "{\"contents\":[]}");
     WireRequest broken = read(API + GeminiBodies.GENERATE_PATH, "{not json");

@@ -291,6 +291,63 @@ class ContentSafetyTest {
     assertThat(backend.takeRequest().getBody().utf8()).isEqualTo(harmless);
   }
 
+  @Test
+  void textPartsOfASystemInstructionOrAToolResultAreReadAsOneText() throws Exception {
+    // Gemini's system instruction is one message's parts, as Anthropic's and Converse's system
+    // blocks are; a tool result's text blocks (Anthropic's tool_result, Converse's toolResult)
+    // are one text the model reads, as a message's parts are.
+    OkHttpClient client = governed(ContentSafety.builder().denyWords("project falcon"));
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getUrl().encodedPath();
+            return json(
+                path.startsWith("/v1beta")
+                    ? GEMINI_ANSWER
+                    : path.startsWith("/v1/") ? ANTHROPIC_ANSWER : "{}");
+          }
+        });
+    String user = "{\"role\":\"user\",\"content\":";
+    List<String[]> calls =
+        List.of(
+            new String[] {
+              "/v1beta/models/gemini-2.0-flash:generateContent",
+              "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+                  + "\"systemInstruction\":{\"parts\":[{\"text\":\"about project fal\"},"
+                  + "{\"text\":\"con\"}]}}"
+            },
+            new String[] {
+              "/v1beta/models/gemini-2.0-flash:generateContent",
+              "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+                  + "\"system_instruction\":{\"parts\":[{\"text\":\"about project\"},"
+                  + "{\"text\":\"falcon\"}]}}"
+            },
+            new String[] {
+              "/v1/messages",
+              "{\"model\":\"claude-sonnet-4\",\"max_tokens\":5,\"messages\":["
+                  + user
+                  + "[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":["
+                  + "{\"type\":\"text\",\"text\":\"about project fal\"},"
+                  + "{\"type\":\"text\",\"text\":\"con\"}]}]}]}"
+            },
+            new String[] {
+              "/model/anthropic.claude-3-haiku-20240307-v1:0/converse",
+              "{\"messages\":[{\"role\":\"user\",\"content\":[{\"toolResult\":{"
+                  + "\"toolUseId\":\"t1\",\"content\":[{\"text\":\"about project fal\"},"
+                  + "{\"text\":\"con\"}]}}]}]}"
+            });
+    for (String[] call : calls) {
+      try (Response response = post(client, call[0], call[1])) {
+        assertThat(response.code()).as(call[1]).isEqualTo(400);
+      }
+      GatewayEvent event = event();
+      assertThat(event.safety().outcome()).as(call[1]).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+    assertThat(backend.getRequestCount()).isZero();
+  }
+
   private Response post(OkHttpClient client, String path, String body) throws Exception {
     return client
         .newCall(
