@@ -703,6 +703,18 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
+   * An event whose data is not JSON, or an array stream that is not JSON read whole ({@link
+   * FailedAnswers}).
+   */
+  @Override
+  public boolean malformedStream(byte[] body, boolean eventStream) {
+    if (eventStream) {
+      return FailedAnswers.malformedEvents(body);
+    }
+    return framing == Framing.ARRAY && FailedAnswers.malformedArray(body);
+  }
+
+  /**
    * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
    * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
    * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its

@@ -216,6 +216,23 @@ public interface WireFormat {
   }
 
   /**
+   * Whether a stream that ended complete (its end marker read) holds an event, element or frame
+   * that is not well-formed, so that the response cache does not keep it: the application got a
+   * mangled answer (a backend's or a proxy's fault, or bytes corrupted on the way), and the same
+   * call asked again may well be answered whole, where a stored copy would repeat the damage for
+   * its whole time to live. The library's formats check their framing (server-sent events whose
+   * data is JSON, Gemini's JSON array, Bedrock's binary frames); false by default. Called only when
+   * an answer is about to be stored.
+   *
+   * @param body the backend's bytes, whole
+   * @param eventStream whether {@code body} was read as an event stream ({@link #isStream}); a
+   *     Gemini array stream is not one
+   */
+  default boolean malformedStream(byte[] body, boolean eventStream) {
+    return false;
+  }
+
+  /**
    * The URL a call goes to on a backend of a pool.
    *
    * @param flavor how the backend is addressed (OpenAI, Azure OpenAI, ...)
