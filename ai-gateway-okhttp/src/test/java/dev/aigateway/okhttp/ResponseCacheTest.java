@@ -1283,6 +1283,33 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aGeminiDocumentWithBytesThatAreNotJsonIsNotStored() throws Exception {
+    String whole =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1,"
+            + "\"totalTokenCount\":4},\"modelVersion\":\"gemini-2.0-flash\"}";
+    // bytes that are not UTF-8 inside a count: the braces still match
+    java.io.ByteArrayOutputStream mangled = new java.io.ByteArrayOutputStream();
+    int at = whole.indexOf(":3,") + 2;
+    mangled.writeBytes(whole.substring(0, at).getBytes(UTF_8));
+    mangled.writeBytes(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF});
+    mangled.writeBytes(whole.substring(at).getBytes(UTF_8));
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}";
+
+    assertThat(
+            askedAgainAfterAMangledStream(
+                "/v1beta/models/gemini-2.0-flash:generateContent",
+                request,
+                new MockResponse.Builder()
+                    .code(200)
+                    .addHeader("Content-Type", "application/json")
+                    .body(new okio.Buffer().write(mangled.toByteArray()))
+                    .build(),
+                json(whole)))
+        .isEqualTo(whole.getBytes(UTF_8));
+  }
+
+  @Test
   void aBedrockStreamWithAFrameWhosePayloadIsNotJsonIsNotStored() throws Exception {
     java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
     java.io.ByteArrayOutputStream mangled = new java.io.ByteArrayOutputStream();

@@ -456,7 +456,7 @@ public final class CallCache {
       if (request.format().failedAnswer(body, stream)) {
         log.debug(
             "ai-gateway: call {} answered 200 cut off by a content filter; not storing", callId);
-      } else if (request.format().malformedStream(body, stream)) {
+      } else if (request.format().malformedAnswer(body, stream)) {
         log.debug(
             "ai-gateway: call {} answered a stream with an event that is not well-formed; not"
                 + " storing",

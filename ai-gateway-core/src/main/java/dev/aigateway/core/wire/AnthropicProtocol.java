@@ -28,7 +28,7 @@ interface AnthropicProtocol extends WireFormat {
 
   /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
   @Override
-  default boolean malformedStream(byte[] body, boolean eventStream) {
+  default boolean malformedAnswer(byte[] body, boolean eventStream) {
     return eventStream && FailedAnswers.malformedEvents(body);
   }
 

@@ -41,7 +41,7 @@ abstract class BedrockFormat implements ModelInPath {
    * FailedAnswers#malformedFrames}).
    */
   @Override
-  public boolean malformedStream(byte[] body, boolean eventStream) {
+  public boolean malformedAnswer(byte[] body, boolean eventStream) {
     return eventStream && FailedAnswers.malformedFrames(body);
   }
 

@@ -16,7 +16,7 @@ import java.util.Set;
  *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
  *       {@code incomplete_details.reason: "content_filter"}).
  *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
- *   <li>Every stream's ({@link #malformedEvents}, {@link #malformedArray}, {@link
+ *   <li>Every stream's ({@link #malformedEvents}, {@link #malformedDocument}, {@link
  *       #malformedFrames}): an event, element or frame that is not well-formed.
  * </ul>
  */
@@ -80,8 +80,11 @@ final class FailedAnswers {
     return false;
   }
 
-  /** Whether a JSON array stream (Gemini's without {@code alt=sse}) is not JSON read whole. */
-  static boolean malformedArray(byte[] body) {
+  /**
+   * Whether a JSON document, or a JSON array stream (Gemini's without {@code alt=sse}), is not JSON
+   * read whole.
+   */
+  static boolean malformedDocument(byte[] body) {
     return !Json.wellFormed(body, 0, body.length);
   }
 

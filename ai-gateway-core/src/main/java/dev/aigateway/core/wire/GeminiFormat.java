@@ -703,15 +703,15 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
-   * An event whose data is not JSON, or an array stream that is not JSON read whole ({@link
-   * FailedAnswers}).
+   * An event whose data is not JSON, or a document or array stream that is not JSON read whole
+   * ({@link FailedAnswers}): their bounds are found by a scan that does not read them whole, so a
+   * document whose braces match ends complete even when bytes inside it are not JSON.
    */
   @Override
-  public boolean malformedStream(byte[] body, boolean eventStream) {
-    if (eventStream) {
-      return FailedAnswers.malformedEvents(body);
-    }
-    return framing == Framing.ARRAY && FailedAnswers.malformedArray(body);
+  public boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return eventStream
+        ? FailedAnswers.malformedEvents(body)
+        : FailedAnswers.malformedDocument(body);
   }
 
   /**

@@ -217,7 +217,7 @@ abstract class OpenAiFormat implements WireFormat {
 
   /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
   @Override
-  public final boolean malformedStream(byte[] body, boolean eventStream) {
+  public final boolean malformedAnswer(byte[] body, boolean eventStream) {
     return eventStream && FailedAnswers.malformedEvents(body);
   }
 
