@@ -215,16 +215,16 @@ final class HostileTraffic {
   }
 
   /** A request count: a number, often out of range, or a value of the wrong type. */
-  private String count() {
+  String count() {
     return random.nextInt(4) == 0 ? pick(WRONG_TYPES) : pick(NUMBERS);
   }
 
-  private String number() {
+  String number() {
     return pick(NUMBERS);
   }
 
   /** Any JSON value, at most {@code depth} levels deep. */
-  private String value(int depth) {
+  String value(int depth) {
     int kind = random.nextInt(depth <= 0 ? 4 : 6);
     return switch (kind) {
       case 0 -> number();
@@ -237,7 +237,7 @@ final class HostileTraffic {
   }
 
   /** A text, now and then a huge one (whitespace-free, or whitespace only). */
-  private String text() {
+  String text() {
     int kind = random.nextInt(500);
     if (kind == 0) {
       return longText(1 + random.nextInt(200_000));
@@ -266,7 +266,7 @@ final class HostileTraffic {
   }
 
   /** Nested arrays and objects, {@code depth} levels deep. */
-  private static String deep(int depth) {
+  static String deep(int depth) {
     StringBuilder json = new StringBuilder(depth * 8);
     for (int i = 0; i < depth; i++) {
       json.append(i % 2 == 0 ? "[" : "{\"messages\":");
@@ -379,7 +379,7 @@ final class HostileTraffic {
   }
 
   /** A usage count: mostly plausible, often absurd, now and then of the wrong type. */
-  private String usageCount() {
+  String usageCount() {
     int kind = random.nextInt(10);
     if (kind < 4) {
       return String.valueOf(random.nextInt(5000));
@@ -432,7 +432,7 @@ final class HostileTraffic {
    * The chunk with one character replaced, inserted or removed: chunks that differ from the one
    * before in a single place, as the gateway compares them on bytes.
    */
-  private String edit(String chunk) {
+  String edit(String chunk) {
     int at = random.nextInt(chunk.length());
     String with = String.valueOf(EDITS.charAt(random.nextInt(EDITS.length())));
     return switch (random.nextInt(3)) {
@@ -471,7 +471,7 @@ final class HostileTraffic {
     return body.toString();
   }
 
-  private String garbageEvent(String end) {
+  String garbageEvent(String end) {
     return pick(
         new String[] {
           "data: {" + end + end,
@@ -517,7 +517,7 @@ final class HostileTraffic {
     return out.toByteArray();
   }
 
-  private byte[] randomBytes(int n) {
+  byte[] randomBytes(int n) {
     byte[] bytes = new byte[n];
     random.nextBytes(bytes);
     return bytes;
@@ -529,20 +529,20 @@ final class HostileTraffic {
     }
   }
 
-  private String pick(String[] values) {
+  String pick(String[] values) {
     return values[random.nextInt(values.length)];
   }
 
-  private int pick(int[] values) {
+  int pick(int[] values) {
     return values[random.nextInt(values.length)];
   }
 
   /** A JSON string of {@code text}, whose escapes (already JSON) are kept as written. */
-  private static String quoted(String text) {
+  static String quoted(String text) {
     return "\"" + text + "\"";
   }
 
-  private static byte[] utf8(String text) {
+  static byte[] utf8(String text) {
     return text.getBytes(UTF_8);
   }
 }

@@ -311,7 +311,7 @@ class HostileTrafficTest {
     }
   }
 
-  private static String preview(byte[] bytes) {
+  static String preview(byte[] bytes) {
     String text =
         new String(bytes, 0, Math.min(bytes.length, 160), StandardCharsets.UTF_8)
             .replace("\n", "\\n")
@@ -324,7 +324,7 @@ class HostileTrafficTest {
    * several small writes, and with Nagle's algorithm each call waits some 40 ms for the client's
    * delayed acknowledgement.
    */
-  private static final class NoDelayServerSockets extends javax.net.ServerSocketFactory {
+  static final class NoDelayServerSockets extends javax.net.ServerSocketFactory {
     @Override
     public java.net.ServerSocket createServerSocket() throws IOException {
       return new java.net.ServerSocket() {
@@ -355,7 +355,7 @@ class HostileTrafficTest {
   }
 
   /** Client sockets that send at once: OkHttp writes a large body in several writes. */
-  private static final class NoDelaySockets extends javax.net.SocketFactory {
+  static final class NoDelaySockets extends javax.net.SocketFactory {
     @Override
     public java.net.Socket createSocket() throws IOException {
       java.net.Socket socket = new java.net.Socket();
@@ -390,7 +390,7 @@ class HostileTrafficTest {
    * The answer the current case chose, given by MockWebServer over the network, or in process by an
    * application interceptor placed after the gateway's (which plays the network).
    */
-  private static final class Answers implements Interceptor {
+  static final class Answers implements Interceptor {
     volatile HostileTraffic.Answer next;
 
     @Override
@@ -447,7 +447,7 @@ class HostileTrafficTest {
    * A body that arrives at most {@code readSize} bytes a read (0: any number), and whose connection
    * breaks after {@code cutAt} bytes.
    */
-  private static final class Pieces extends ForwardingSource {
+  static final class Pieces extends ForwardingSource {
     private final long readSize;
     private long left;
 
@@ -473,7 +473,7 @@ class HostileTrafficTest {
   }
 
   /** Counts events per call id. */
-  private static final class EventsPerCall implements GatewayListener {
+  static final class EventsPerCall implements GatewayListener {
     private final Map<Long, Integer> perCall = new ConcurrentHashMap<>();
     private volatile GatewayEvent last;
     private int total;
@@ -509,7 +509,7 @@ class HostileTrafficTest {
    * A store that records every reservation and settlement made through it, to check them against
    * the events and against the counters.
    */
-  private static final class AccountingStore implements TokenLimitStore {
+  static final class AccountingStore implements TokenLimitStore {
     private final InMemoryTokenLimitStore store;
 
     /** Reservations not settled yet. */
@@ -519,6 +519,10 @@ class HostileTrafficTest {
     private final Map<String, Long> settledPerCounter = new LinkedHashMap<>();
 
     private final Map<String, LimitCharge> counters = new LinkedHashMap<>();
+
+    /** Reservations of calls and in-flight slots (agent calls) not released yet. */
+    private final Map<Reservation, Boolean> slots = new IdentityHashMap<>();
+
     private final List<String> misuse = new ArrayList<>();
     private Reservation caseReservation;
     private long caseSettled = -1;
@@ -531,6 +535,13 @@ class HostileTrafficTest {
     @Override
     public synchronized ReserveResult reserve(List<LimitCharge> charges) {
       ReserveResult result = store.reserve(charges);
+      if (charges.stream().anyMatch(c -> !countsTokens(c.limit()))) {
+        // an MCP or A2A call's request and in-flight counters: released, not settled to tokens
+        if (result.admitted()) {
+          slots.put(result.reservation(), Boolean.TRUE);
+        }
+        return result;
+      }
       if (result.admitted() && !result.reservation().charges().isEmpty()) {
         open.put(result.reservation(), Boolean.TRUE);
         caseReservation = result.reservation();
@@ -540,6 +551,10 @@ class HostileTrafficTest {
 
     @Override
     public synchronized void settle(Reservation reservation, long[] actual) {
+      if (slots.remove(reservation) != null) {
+        store.settle(reservation, actual);
+        return;
+      }
       if (open.remove(reservation) == null) {
         misuse.add("settled a reservation that was not open: " + reservation);
         return;
@@ -608,11 +623,18 @@ class HostileTrafficTest {
       return null;
     }
 
+    private static boolean countsTokens(LimitSpec spec) {
+      return spec.kind() != LimitSpec.Kind.IN_FLIGHT && spec.unit() == LimitSpec.Unit.TOKENS;
+    }
+
     /** Per counter, whether it holds its capacity minus every settlement on it. */
     synchronized List<String> checkCounters() {
       List<String> wrong = new ArrayList<>();
       if (!open.isEmpty()) {
         wrong.add(open.size() + " reservations never settled");
+      }
+      if (!slots.isEmpty()) {
+        wrong.add(slots.size() + " call or in-flight reservations never released: " + slots);
       }
       settledPerCounter.forEach(
           (counter, settled) -> {

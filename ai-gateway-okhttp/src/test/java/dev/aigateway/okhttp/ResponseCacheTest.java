@@ -6,6 +6,7 @@ import static dev.aigateway.okhttp.Backend.chatStream;
 import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static dev.aigateway.okhttp.Backend.sse;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -1373,5 +1374,138 @@ class ResponseCacheTest {
     assertThat(events.all).hasSize(401);
     assertThat(events.all.stream().filter(e -> e.cache().outcome() == CacheOutcome.EXACT_HIT))
         .hasSize(400);
+  }
+
+  /**
+   * Asks {@code request} on {@code path} twice, the backend answering {@code mangled} first and
+   * {@code whole} second, and returns what the second call got: a mangled answer, ended with its
+   * end marker, must not be kept to be given again.
+   */
+  private byte[] askedAgainAfterAMangledStream(
+      String path, String request, MockResponse mangled, MockResponse whole) throws Exception {
+    server.enqueue(mangled);
+    server.enqueue(whole);
+    try (Response first = client.newCall(post(server.url(path).toString(), request)).execute()) {
+      first.body().bytes();
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    byte[] second;
+    try (Response again = client.newCall(post(server.url(path).toString(), request)).execute()) {
+      second = again.body().bytes();
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    return second;
+  }
+
+  @Test
+  void anAnthropicStreamWithAMangledEventIsNotStored() throws Exception {
+    String whole =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+            + "\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello there\"}}\n\n"
+            + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+            + "{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":3}}\n\n"
+            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    // the delta's bytes mangled on the way (a stray line end cuts its JSON), the stream still
+    // ending with message_stop
+    String mangled = whole.replace("Hello there", "Hel\rlo there");
+    String request =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}";
+
+    assertThat(askedAgainAfterAMangledStream("/v1/messages", request, sse(mangled), sse(whole)))
+        .isEqualTo(whole.getBytes(UTF_8));
+  }
+
+  @Test
+  void aGeminiArrayStreamWithAMangledElementIsNotStored() throws Exception {
+    String element =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1,"
+            + "\"totalTokenCount\":4},\"modelVersion\":\"gemini-2.0-flash\"}";
+    String whole = "[" + element + ",\r\n" + element + "]";
+    String mangled = "[" + element + ",\r\n" + element.replace("{\"parts\"", "{9pa") + "]";
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}";
+
+    assertThat(
+            askedAgainAfterAMangledStream(
+                "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+                request,
+                json(mangled),
+                json(whole)))
+        .isEqualTo(whole.getBytes(UTF_8));
+  }
+
+  @Test
+  void aGeminiDocumentWithBytesThatAreNotJsonIsNotStored() throws Exception {
+    String whole =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}}],"
+            + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1,"
+            + "\"totalTokenCount\":4},\"modelVersion\":\"gemini-2.0-flash\"}";
+    // bytes that are not UTF-8 inside a count: the braces still match
+    java.io.ByteArrayOutputStream mangled = new java.io.ByteArrayOutputStream();
+    int at = whole.indexOf(":3,") + 2;
+    mangled.writeBytes(whole.substring(0, at).getBytes(UTF_8));
+    mangled.writeBytes(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF});
+    mangled.writeBytes(whole.substring(at).getBytes(UTF_8));
+    String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}";
+
+    assertThat(
+            askedAgainAfterAMangledStream(
+                "/v1beta/models/gemini-2.0-flash:generateContent",
+                request,
+                new MockResponse.Builder()
+                    .code(200)
+                    .addHeader("Content-Type", "application/json")
+                    .body(new okio.Buffer().write(mangled.toByteArray()))
+                    .build(),
+                json(whole)))
+        .isEqualTo(whole.getBytes(UTF_8));
+  }
+
+  @Test
+  void aBedrockStreamWithAFrameWhosePayloadIsNotJsonIsNotStored() throws Exception {
+    java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream mangled = new java.io.ByteArrayOutputStream();
+    String[][] frames = {
+      {"messageStart", "{\"role\":\"assistant\"}"},
+      {"contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Red.\"}}"},
+      {"messageStop", "{\"stopReason\":\"end_turn\"}"},
+      {"metadata", "{\"usage\":{\"inputTokens\":9,\"outputTokens\":2,\"totalTokens\":11}}"}
+    };
+    for (String[] frame : frames) {
+      whole.writeBytes(
+          dev.aigateway.core.wire.EventStreamMessage.event(frame[0], frame[1].getBytes(UTF_8))
+              .encode());
+      // the delta's payload mangled before it was framed: its checksums fit, its JSON does not
+      String payload = frame[0].equals("contentBlockDelta") ? frame[1].substring(3) : frame[1];
+      mangled.writeBytes(
+          dev.aigateway.core.wire.EventStreamMessage.event(frame[0], payload.getBytes(UTF_8))
+              .encode());
+    }
+    String request =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Name a colour.\"}]}]}";
+
+    byte[] second =
+        askedAgainAfterAMangledStream(
+            "/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream",
+            request,
+            eventStream(mangled.toByteArray()),
+            eventStream(whole.toByteArray()));
+
+    assertThat(second).isEqualTo(whole.toByteArray());
+  }
+
+  private static MockResponse eventStream(byte[] body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+        .body(new okio.Buffer().write(body))
+        .build();
   }
 }

@@ -453,14 +453,23 @@ public final class CallCache {
     }
   }
 
-  /** Whether the format finds the answer cut off; a check that throws counts as one. */
+  /**
+   * Whether the format finds the answer cut off, or a stream's event, element or frame not
+   * well-formed; a check that throws counts as one.
+   */
   private boolean failedAnswer(boolean stream, byte[] body) {
     try {
-      if (!request.format().failedAnswer(body, stream)) {
+      if (request.format().failedAnswer(body, stream)) {
+        log.debug(
+            "ai-gateway: call {} answered 200 cut off by a content filter; not storing", callId);
+      } else if (request.format().malformedAnswer(body, stream)) {
+        log.debug(
+            "ai-gateway: call {} answered a stream with an event that is not well-formed; not"
+                + " storing",
+            callId);
+      } else {
         return false;
       }
-      log.debug(
-          "ai-gateway: call {} answered 200 cut off by a content filter; not storing", callId);
     } catch (RuntimeException e) {
       log.warn(
           "ai-gateway: reading call {}'s answer before storing failed; not storing: {}",

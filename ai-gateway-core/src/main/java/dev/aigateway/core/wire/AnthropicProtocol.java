@@ -26,6 +26,12 @@ import org.jspecify.annotations.Nullable;
  */
 interface AnthropicProtocol extends WireFormat {
 
+  /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
+  @Override
+  default boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return eventStream && FailedAnswers.malformedEvents(body);
+  }
+
   /** The {@code Content-Type} of Anthropic's errors. */
   String ERROR_CONTENT_TYPE = "application/json";
 

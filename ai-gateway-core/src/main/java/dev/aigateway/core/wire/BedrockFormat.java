@@ -35,6 +35,15 @@ import org.jspecify.annotations.Nullable;
  */
 abstract class BedrockFormat implements ModelInPath {
 
+  /**
+   * A frame that does not decode or is cut off, or whose payload is not JSON ({@link
+   * FailedAnswers#malformedFrames}).
+   */
+  @Override
+  public boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return eventStream && FailedAnswers.malformedFrames(body);
+  }
+
   /** The error type header Bedrock (and every AWS JSON protocol) names an error in. */
   static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
 

@@ -703,6 +703,18 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
+   * An event whose data is not JSON, or a document or array stream that is not JSON read whole
+   * ({@link FailedAnswers}): their bounds are found by a scan that does not read them whole, so a
+   * document whose braces match ends complete even when bytes inside it are not JSON.
+   */
+  @Override
+  public boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return eventStream
+        ? FailedAnswers.malformedEvents(body)
+        : FailedAnswers.malformedDocument(body);
+  }
+
+  /**
    * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
    * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
    * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its

@@ -48,6 +48,22 @@ public final class Json {
     }
   }
 
+  /**
+   * Whether {@code bytes[offset, offset + length)} is JSON read whole: one or more values, each
+   * well-formed and ended (white space between them), as Jackson reads them.
+   */
+  static boolean wellFormed(byte[] bytes, int offset, int length) {
+    try (JsonParser p = MAPPER.getFactory().createParser(bytes, offset, length)) {
+      boolean any = false;
+      while (p.nextToken() != null) {
+        any = true;
+      }
+      return any;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Parses JSON, returning null instead of throwing on malformed input. */
   public static JsonNode parseOrNull(byte[] bytes, int offset, int length) {
     if (length == 0) {

@@ -214,6 +214,12 @@ abstract class OpenAiFormat implements WireFormat {
     return FailedAnswers.failed(body, stream);
   }
 
+  /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
+  @Override
+  public final boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return eventStream && FailedAnswers.malformedEvents(body);
+  }
+
   @Override
   public final @Nullable Replayed replay(
       CachedResponse cached, boolean stream, boolean includeUsage) {

@@ -217,6 +217,24 @@ public interface WireFormat {
   }
 
   /**
+   * Whether an answer that ended complete (a stream's end marker read, a document's last brace)
+   * holds an event, element, frame or bytes that are not well-formed, so that the response cache
+   * does not keep it: the application got a mangled answer (a backend's or a proxy's fault, or
+   * bytes corrupted on the way), and the same call asked again may well be answered whole, where a
+   * stored copy would repeat the damage for its whole time to live. The library's formats check
+   * their framing (server-sent events whose data is JSON, Gemini's documents and JSON array
+   * streams, whose bounds are found without reading them whole, Bedrock's binary frames); false by
+   * default. Called only when an answer is about to be stored.
+   *
+   * @param body the backend's bytes, whole
+   * @param eventStream whether {@code body} was read as an event stream ({@link #isStream}); a
+   *     Gemini array stream is not one
+   */
+  default boolean malformedAnswer(byte[] body, boolean eventStream) {
+    return false;
+  }
+
+  /**
    * The URL a call goes to on a backend of a pool.
    *
    * @param flavor how the backend is addressed (OpenAI, Azure OpenAI, ...)
