@@ -258,6 +258,54 @@ class RequestLimitCallTest {
   }
 
   @Test
+  void aClientThatWaitsTheAnsweredRetryAfterIsAdmittedWhenTheWaitHasAPartOfAMillisecond()
+      throws IOException {
+    // One request every 1.5 ms: the second call right after the first waits 1.5 ms.
+    AiGateway gateway =
+        gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_500_000)));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    // A client honouring retry-after-ms (the OpenAI SDKs do) waits that long and is admitted.
+    long waitMillis = Long.parseLong(rejection.headers().get("retry-after-ms"));
+    clock.advance(Duration.ofMillis(waitMillis));
+    assertThat(begin(gateway).admit().admitted())
+        .as("a call after retry-after-ms: %s ms", waitMillis)
+        .isTrue();
+    // Retry-After in whole seconds, rounded up from the same wait.
+    assertThat(rejection.headers())
+        .containsEntry("retry-after-ms", "2")
+        .containsEntry("retry-after", "1");
+  }
+
+  @Test
+  void aRetryAfterJustOverWholeSecondsRoundsUpToTheNextSecond() throws IOException {
+    // One request every 1.0005 s: Retry-After 1 would send the client back 0.5 ms early.
+    AiGateway gateway =
+        gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_000_500_000)));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    long waitSeconds = Long.parseLong(rejection.headers().get("retry-after"));
+    clock.advance(Duration.ofSeconds(waitSeconds));
+    assertThat(begin(gateway).admit().admitted())
+        .as("a call after Retry-After: %s s", waitSeconds)
+        .isTrue();
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "2")
+        .containsEntry("retry-after-ms", "1001");
+  }
+
+  @Test
   void aSpentRequestQuotaIs403ByDefault() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestQuota(1, QuotaPeriod.HOURLY));
     sender.on(null, json(ANSWER));
