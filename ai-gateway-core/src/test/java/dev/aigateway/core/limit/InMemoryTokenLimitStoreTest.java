@@ -631,6 +631,52 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
   // ---------------------------------------------------------------- saturating arithmetic
 
+  // ---------------------------------------------------------------- a limit configured anew
+
+  /*
+   * Gateways that share this store count a limit under its id and counter key, as every store
+   * does, whatever its capacity: a gateway built again with a changed capacity (a configuration
+   * reload) keeps what the old one counted.
+   */
+
+  @Test
+  void aQuotaWhoseCapacityIsRaisedKeepsWhatWasUsed() {
+    LimitSpec before =
+        LimitSpec.quota("team/quota/monthly", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    LimitSpec after =
+        LimitSpec.quota("team/quota/monthly", 1500, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    settle(admitted(charge(before, "a", 900)), 800);
+
+    assertRejected(reserve(charge(after, "a", 800)), 700);
+    assertAdmitted(reserve(charge(after, "a", 700)), 0);
+  }
+
+  @Test
+  void aRateWhoseCapacityIsLoweredKeepsWhatWasUsedAndNeverHoldsMoreThanItsCapacity() {
+    LimitSpec before = LimitSpec.rate("team/rate", 1000, SLOW);
+    LimitSpec after = LimitSpec.rate("team/rate", 500, SLOW);
+    settle(admitted(charge(before, "a", 300)), 300);
+
+    assertRejected(reserve(charge(after, "a", 201)), 200);
+    assertAdmitted(reserve(charge(after, "a", 200)), 0);
+    // Back to the old capacity: what is used stays used.
+    assertThat(remaining(before, "a")).isEqualTo(500);
+  }
+
+  @Test
+  void anInFlightLimitWhoseCapacityIsLoweredCountsTheSlotsTakenBefore() {
+    LimitSpec before = LimitSpec.inFlight("team/in-flight", 4);
+    LimitSpec after = LimitSpec.inFlight("team/in-flight", 2);
+    Reservation first = admitted(charge(before, "a", 1));
+    Reservation second = admitted(charge(before, "a", 1));
+
+    assertRejected(reserve(charge(after, "a", 1)), 0);
+    settle(first, 0);
+    settle(second, 0);
+    assertThat(remaining(after, "a")).isEqualTo(2);
+    assertThat(memory().size()).isEqualTo(1);
+  }
+
   @Test
   void saturatedAddStopsAtTheEndsOfALong() {
     assertThat(InMemoryTokenLimitStore.saturatedAdd(Long.MAX_VALUE - 1, 5))
