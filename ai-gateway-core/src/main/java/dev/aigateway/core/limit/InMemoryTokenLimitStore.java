@@ -115,6 +115,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     Counter[] locked = lockAll(taken);
     try {
       LimitCharge rejectedBy = null;
+      Duration rejectedWait = null;
       Duration retryAfter = null;
       for (int i = 0; i < taken.size(); i++) {
         LimitCharge charge = taken.get(i);
@@ -124,9 +125,19 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         long together = amountOnCounter(taken, locked, i);
         long required = together == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together);
         boolean fits = together != BEYOND_LONG && left >= required;
-        if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
+        if (fits) {
+          continue;
+        }
+        // The call fits once every counter that refuses it does: the longest of their waits.
+        Duration wait = counter.waitFor(required, now);
+        if (rejectedBy == null
+            || precedence(charge) > precedence(rejectedBy)
+            || (precedence(charge) == precedence(rejectedBy) && wait.compareTo(rejectedWait) > 0)) {
           rejectedBy = charge;
-          retryAfter = counter.waitFor(required, now);
+          rejectedWait = wait;
+        }
+        if (retryAfter == null || wait.compareTo(retryAfter) > 0) {
+          retryAfter = wait;
         }
       }
       // What each counter holds is read again for the result, at the same instant: a counter read
@@ -160,7 +171,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   /**
    * Which rejection a call hears about when several limits reject it: a spent quota (403, waiting
    * for the window) before a busy rate (429 with an exact wait) before a full in-flight limit (free
-   * whenever a call ends); among equals, the first.
+   * whenever a call ends); among equals, the one with the longest wait, else the first. The wait
+   * the call is answered with is the longest of every refusing counter's: before it, retrying is
+   * refused again.
    */
   private static int precedence(LimitCharge charge) {
     return switch (charge.limit().kind()) {

@@ -223,8 +223,11 @@ class RequestLimitCallTest {
     assertThat(byTokens.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
 
     readWhole(send(first).body()); // settles the first call to its 10 tokens
-    // The rejected call took no request: the second of two still fits, a third does not.
-    assertThat(begin(gateway).admit().admitted()).isTrue();
+    // The rejected call took no request: the second of two still fits, a third does not (its
+    // tokens fit once the second is settled to its 10 as well).
+    GovernedCall second = begin(gateway);
+    assertThat(second.admit().admitted()).isTrue();
+    readWhole(send(second).body());
     Rejection byRequests = begin(gateway).admit().rejection();
     assertThat(byRequests.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
     assertThat(lastEvent().limits().rejectedLimit()).isEqualTo("rpm");
@@ -281,6 +284,30 @@ class RequestLimitCallTest {
     assertThat(rejection.headers())
         .containsEntry("retry-after-ms", "2")
         .containsEntry("retry-after", "1");
+  }
+
+  @Test
+  void twoBusyRatesAnswerTheWaitUntilBothAdmitTheCall() throws IOException {
+    // The consumer's rate frees a request in 1 s, the global one in 60 s: the call fits in 60 s.
+    AiGateway gateway =
+        gateway(
+            TokenLimit.perConsumer().requestsPerSecond(1),
+            TokenLimit.global().name("all-rpm").requestsPerMinute(1));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "60")
+        .containsEntry("retry-after-ms", "60000");
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(begin(gateway).admit().admitted()).isFalse();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(begin(gateway).admit().admitted()).isTrue();
   }
 
   @Test
