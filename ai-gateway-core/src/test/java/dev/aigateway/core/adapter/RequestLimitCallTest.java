@@ -454,6 +454,46 @@ class RequestLimitCallTest {
   }
 
   @Test
+  void anInFlightSlotIsFreedAndTheCallReportedWhenTheCacheStoreFailsWithAnError()
+      throws IOException {
+    // A store of the application's that fails with an Error (not a RuntimeException) as the
+    // answer is stored, at the call's end.
+    dev.aigateway.api.spi.ResponseCacheStore failing =
+        new dev.aigateway.api.spi.ResponseCacheStore() {
+          @Override
+          public java.util.Optional<dev.aigateway.api.spi.CachedResponse> get(
+              String partition, String key) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public void put(
+              String partition, String key, dev.aigateway.api.spi.CachedResponse response) {
+            throw new AssertionError("the store's own defect");
+          }
+
+          @Override
+          public void remove(String partition, String key) {}
+        };
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().maxInFlight(1))
+            .responseCache(ResponseCache.builder().store(failing))
+            .build();
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+
+    readWhole(send(first).body());
+
+    assertThat(events).hasSize(1);
+    assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(begin(gateway).admit().admitted()).as("the slot was freed").isTrue();
+  }
+
+  @Test
   void anInFlightSlotIsFreedWhenRoutingRefusesTheCallAfterTheLimits() throws IOException {
     AiGateway gateway =
         AiGateway.builder()
