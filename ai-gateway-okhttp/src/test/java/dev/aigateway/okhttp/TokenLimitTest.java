@@ -22,6 +22,7 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.ManualClock;
@@ -185,6 +186,49 @@ class TokenLimitTest {
         Response b = client.newCall(chat("team-b", "\"max_tokens\":5")).execute()) {
       assertThat(a.code()).isEqualTo(429);
       assertThat(b.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aGatewayBuiltAgainWithARaisedQuotaOnTheSameStoreKeepsWhatTheConsumerSpent()
+      throws Exception {
+    InMemoryTokenLimitStore store = new InMemoryTokenLimitStore(clock, Duration.ofMinutes(1));
+    OkHttpClient before =
+        client(
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header(CONSUMER))
+                .tokenLimitStore(store)
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .quota(1000, QuotaPeriod.MONTHLY)
+                        .estimatePromptTokens(false)));
+    server.enqueue(json(chatCompletion("gpt-4o", 600, 400)));
+    try (Response r = before.newCall(chat("team-a", "")).execute()) {
+      r.body().string();
+    }
+    events.next();
+    // The configuration is reloaded: a new gateway on the same store, the quota raised by 500.
+    OkHttpClient after =
+        client(
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header(CONSUMER))
+                .tokenLimitStore(store)
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .quota(1500, QuotaPeriod.MONTHLY)
+                        .remainingQuotaHeader("x-remaining-quota")
+                        .estimatePromptTokens(false)));
+    server.enqueue(json(chatCompletion("gpt-4o", 300, 300)));
+    try (Response r = after.newCall(chat("team-a", "")).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(r.header("x-remaining-quota")).isEqualTo("500");
+      r.body().string();
+    }
+    events.next();
+
+    try (Response spent = after.newCall(chat("team-a", "")).execute()) {
+      assertThat(spent.code()).isEqualTo(403);
+      assertThat(spent.header("x-ai-gateway-rejected")).isEqualTo("token-quota");
     }
   }
 

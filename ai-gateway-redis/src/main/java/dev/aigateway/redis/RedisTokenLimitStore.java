@@ -538,6 +538,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     long[] windowStarts = new long[n];
     long[] windowEnds = new long[n];
     LimitCharge rejectedBy = null;
+    Duration rejectedWait = null;
     Duration retryAfter = null;
     for (int i = 0; i < n; i++) {
       LimitCharge charge = taken.get(i);
@@ -558,15 +559,25 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       remaining.add(left);
       long required = sum == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, sum);
       boolean fits = sum != BEYOND_LONG && left >= required;
-      if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
+      if (fits) {
+        continue;
+      }
+      Duration wait =
+          switch (spec.kind()) {
+            case RATE -> terms(spec).waitFor(spec, used, aux, required);
+            case QUOTA ->
+                Duration.ofMillis(Math.max(0, windowEnds[i] - Math.floorDiv(nowMicros, 1000)));
+            case IN_FLIGHT -> Duration.ZERO;
+          };
+      // As in memory: by precedence, then the longest wait; the call waits for every refusal.
+      if (rejectedBy == null
+          || precedence(charge) > precedence(rejectedBy)
+          || (precedence(charge) == precedence(rejectedBy) && wait.compareTo(rejectedWait) > 0)) {
         rejectedBy = charge;
-        retryAfter =
-            switch (spec.kind()) {
-              case RATE -> terms(spec).waitFor(spec, used, aux, required);
-              case QUOTA ->
-                  Duration.ofMillis(Math.max(0, windowEnds[i] - Math.floorDiv(nowMicros, 1000)));
-              case IN_FLIGHT -> Duration.ZERO;
-            };
+        rejectedWait = wait;
+      }
+      if (retryAfter == null || wait.compareTo(retryAfter) > 0) {
+        retryAfter = wait;
       }
     }
     if (admitted) {
@@ -583,7 +594,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     return ReserveResult.rejected(rejectedBy, retryAfter, remaining);
   }
 
-  /** A spent quota (403) before a busy rate (429) before a full in-flight limit, as in memory. */
+  /**
+   * A spent quota (403) before a busy rate (429) before a full in-flight limit, as in memory; among
+   * equals, the longest wait, else the first. The call is answered with the longest wait of all.
+   */
   private static int precedence(LimitCharge charge) {
     return switch (charge.limit().kind()) {
       case QUOTA -> 2;

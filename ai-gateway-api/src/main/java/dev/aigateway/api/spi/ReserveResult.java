@@ -12,8 +12,11 @@ import org.jspecify.annotations.Nullable;
  *     (nothing was taken)
  * @param rejectedBy the charge whose limit rejected the call; null when admitted
  * @param retryAfter when rejected, how long until the rejecting limit can admit the charge ({@link
- *     Duration#ZERO} for an in-flight limit, which frees a slot whenever a call ends); null when
- *     admitted
+ *     Duration#ZERO} for an in-flight limit, which frees a slot whenever a call ends); when several
+ *     limits reject the call, the longest of their waits (the call fits only once every one admits
+ *     it), so a client retrying after it is not refused again by a limit it was not told of. The
+ *     built-in stores name the limit by precedence (a spent quota, a busy rate, a full in-flight
+ *     limit) and among equals the one with the longest wait. Null when admitted
  * @param remaining per charge, the units the counter has left after the decision (may be negative
  *     when earlier calls overdrew it); for an in-flight limit, its free slots
  */

@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One governed call, driven by a client adapter through its life, and the orchestrator of the
@@ -60,6 +62,8 @@ public final class GovernedCall {
 
   /** The admission of a call with no headers to add: immutable, so one for every such call. */
   private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
+
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
   /** {@link #ended}, set once (compare-and-set): the call ends exactly once, on any thread. */
   private static final VarHandle ENDED;
@@ -569,7 +573,7 @@ public final class GovernedCall {
     for (int i = admitted - 1; i >= 0; i--) {
       int phases = pipeline.phases(i);
       if ((phases & CallStage.END) != 0 && (phases & CallStage.USAGE) == 0) {
-        stages[i].end();
+        endStage(i);
       }
     }
     if (!exchange.gateway().backgroundResponses().keep(id, this)) {
@@ -615,7 +619,7 @@ public final class GovernedCall {
     for (int i = admitted - 1; i >= 0; i--) {
       int phases = pipeline.phases(i);
       if ((phases & CallStage.END) != 0 && (phases & CallStage.USAGE) != 0) {
-        stages[i].end();
+        endStage(i);
       }
     }
   }
@@ -632,9 +636,38 @@ public final class GovernedCall {
         exchange.endNanos(now); // the call's end for its event: the clock read once for both
       }
       if ((pipeline.phases(i) & CallStage.END) != 0) {
-        stages[i].end();
+        endStage(i);
       }
     }
+  }
+
+  /**
+   * Runs stage {@code i}'s end. A stage's end does not throw; should one still fail (a part the
+   * application plugged in that fails with an {@link Error}, such as a response cache store's), the
+   * failure's type is logged and the other stages still end: the limits settle (an in-flight slot
+   * is freed) and the call's one event is sent. Only a {@link VirtualMachineError} other than a
+   * stack overflow is thrown on.
+   */
+  private void endStage(int i) {
+    try {
+      stages[i].end();
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      endFailed(i, e);
+    } catch (Throwable e) {
+      endFailed(i, e);
+    }
+  }
+
+  private void endFailed(int i, Throwable e) {
+    // The type only: a failure's message may quote what the stage held (a prompt, a key).
+    log.warn(
+        "ai-gateway: stage {} failed to end call {}: {}",
+        pipeline.factories().get(i).getClass().getName(),
+        exchange.callId(),
+        e.getClass().getName());
   }
 
   private long estimatedOutput(ResponseReadout readout, CallOutcome outcome) {

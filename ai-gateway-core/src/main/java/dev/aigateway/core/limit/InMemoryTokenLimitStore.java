@@ -39,6 +39,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Counters saturate at {@link Long#MIN_VALUE} and {@link Long#MAX_VALUE} instead of wrapping
  * around, so a bogus usage report overdraws a counter as far as a {@code long} goes and never turns
  * it into a full one.
+ *
+ * <p>A counter belongs to its limit's id, kind and unit and a counter key, as in every store (see
+ * {@link LimitSpec}): gateways that share this store and configure a limit of one id differently (a
+ * gateway built again with a raised quota, say) count on the same counter. A reservation under a
+ * changed setting keeps what the counter has used: a rate or quota takes its new capacity (a rate
+ * also its new period; the part of a unit refilled so far is dropped), an in-flight limit its new
+ * cap over the slots taken, a quota's window ends where it did and the next ones align in the new
+ * zone.
  */
 public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
@@ -50,8 +58,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   private final Clock clock;
   private final long sweepIntervalMillis;
-  // Limit first, then counter key: no key string is built per call.
+  // Limit first, then counter key: no key string is built per call. Each spec (as configured) is
+  // looked up as it is; specs of one id, kind and unit share the counters of their family.
   private final ConcurrentHashMap<LimitSpec, ConcurrentHashMap<String, Counter>> counters =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Family, ConcurrentHashMap<String, Counter>> families =
       new ConcurrentHashMap<>();
   private final AtomicLong counterSequence = new AtomicLong();
   private final AtomicLong nextSweepMillis;
@@ -87,7 +98,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   /** The number of counters currently held (for monitoring and tests). */
   public int size() {
     int size = 0;
-    for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
+    for (ConcurrentHashMap<String, Counter> byKey : families.values()) {
       size += byKey.size();
     }
     return size;
@@ -104,17 +115,29 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     Counter[] locked = lockAll(taken);
     try {
       LimitCharge rejectedBy = null;
+      Duration rejectedWait = null;
       Duration retryAfter = null;
       for (int i = 0; i < taken.size(); i++) {
         LimitCharge charge = taken.get(i);
         Counter counter = locked[i];
+        counter.use(charge.limit(), now);
         long left = counter.remaining(now);
         long together = amountOnCounter(taken, locked, i);
         long required = together == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together);
         boolean fits = together != BEYOND_LONG && left >= required;
-        if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
+        if (fits) {
+          continue;
+        }
+        // The call fits once every counter that refuses it does: the longest of their waits.
+        Duration wait = counter.waitFor(required, now);
+        if (rejectedBy == null
+            || precedence(charge) > precedence(rejectedBy)
+            || (precedence(charge) == precedence(rejectedBy) && wait.compareTo(rejectedWait) > 0)) {
           rejectedBy = charge;
-          retryAfter = counter.waitFor(required, now);
+          rejectedWait = wait;
+        }
+        if (retryAfter == null || wait.compareTo(retryAfter) > 0) {
+          retryAfter = wait;
         }
       }
       // What each counter holds is read again for the result, at the same instant: a counter read
@@ -148,7 +171,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   /**
    * Which rejection a call hears about when several limits reject it: a spent quota (403, waiting
    * for the window) before a busy rate (429 with an exact wait) before a full in-flight limit (free
-   * whenever a call ends); among equals, the first.
+   * whenever a call ends); among equals, the one with the longest wait, else the first. The wait
+   * the call is answered with is the longest of every refusing counter's: before it, retrying is
+   * refused again.
    */
   private static int precedence(LimitCharge charge) {
     return switch (charge.limit().kind()) {
@@ -221,6 +246,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     List<CounterReading> readings = new ArrayList<>(ids.size());
     for (CounterId id : ids) {
       ConcurrentHashMap<String, Counter> byKey = counters.get(id.limit());
+      if (byKey == null) {
+        byKey = families.get(Family.of(id.limit())); // configured otherwise where it was counted
+      }
       Counter counter = byKey == null ? null : byKey.get(id.counterKey());
       CounterReading reading = null;
       if (counter != null) {
@@ -408,7 +436,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private Counter counter(LimitSpec spec, String key) {
     ConcurrentHashMap<String, Counter> byKey = counters.get(spec);
     if (byKey == null) {
-      byKey = counters.computeIfAbsent(spec, s -> new ConcurrentHashMap<>());
+      byKey =
+          counters.computeIfAbsent(
+              spec, s -> families.computeIfAbsent(Family.of(s), f -> new ConcurrentHashMap<>()));
     }
     Counter counter = byKey.get(key);
     return counter != null ? counter : byKey.computeIfAbsent(key, k -> newCounter(k, spec));
@@ -429,7 +459,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     if (nowMillis < due || !nextSweepMillis.compareAndSet(due, afterInterval(nowMillis))) {
       return;
     }
-    for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
+    for (ConcurrentHashMap<String, Counter> byKey : families.values()) {
       for (Counter counter : byKey.values()) {
         if (counter.tryLock()) {
           try {
@@ -457,6 +487,17 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     return ((a ^ b) & (a ^ difference)) < 0
         ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE)
         : difference;
+  }
+
+  /**
+   * What a counter belongs to besides its key: a limit's id, kind and unit. Its other settings
+   * (capacity, period, zone) may differ between gateways sharing the store; the counter follows the
+   * reservation's.
+   */
+  private record Family(String id, LimitSpec.Kind kind, LimitSpec.Unit unit) {
+    static Family of(LimitSpec spec) {
+      return new Family(spec.id(), spec.kind(), spec.unit());
+    }
   }
 
   /**
@@ -541,7 +582,10 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   @SuppressWarnings("serial") // never serialized
   private abstract static class Counter extends AbstractQueuedSynchronizer {
     final String key;
-    final LimitSpec spec;
+
+    /** The settings the counter counts by: its latest reservation's (read under its lock). */
+    LimitSpec spec;
+
     final long sequence;
     boolean dropped;
 
@@ -550,6 +594,23 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       this.spec = spec;
       this.sequence = sequence;
     }
+
+    /**
+     * Counts by {@code charged} from now on when a reservation names settings other than the
+     * counter's (a limit of its id configured otherwise); called under the counter's lock.
+     */
+    final void use(LimitSpec charged, long now) {
+      if (charged != spec && !charged.equals(spec)) {
+        reconfigure(charged, now);
+        spec = charged;
+      }
+    }
+
+    /**
+     * Takes {@code next}'s settings, keeping what the counter has used. By default nothing to do: a
+     * quota and an in-flight limit read their capacity from {@link #spec}.
+     */
+    void reconfigure(LimitSpec next, long now) {}
 
     /** Locks the counter, waiting as long as another thread holds it. */
     final void lock() {
@@ -607,8 +668,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private static final class RateCounter extends Counter {
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
-    private final long capacity;
-    private final long periodNanos;
+    private long capacity;
+    private long periodNanos;
     private long available;
     private long progress; // in [0, periodNanos)
     private long refilledAt = Long.MIN_VALUE;
@@ -660,6 +721,21 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     long remaining(long now) {
       refill(now);
       return available;
+    }
+
+    /**
+     * The used part of the bucket stays used under the new capacity (a raised one adds to what is
+     * left, a lowered one takes from it), at the new refill speed from now on; the part of a unit
+     * refilled so far is dropped.
+     */
+    @Override
+    void reconfigure(LimitSpec next, long now) {
+      refill(now);
+      long used = saturatedSubtract(capacity, available);
+      capacity = next.capacity();
+      periodNanos = next.refillPeriod().toNanos();
+      progress = 0;
+      available = saturatedSubtract(capacity, used);
     }
 
     @Override

@@ -448,29 +448,35 @@ public final class Rejections {
   }
 
   /**
-   * The wait's whole milliseconds in seconds, rounded up, at least 1: what {@code Retry-After}
-   * carries. A wait beyond what a long holds in milliseconds (a store's "never") is its seconds, up
-   * to {@link Long#MAX_VALUE}, instead of an {@link ArithmeticException}.
+   * The wait in seconds, rounded up, at least 1: what {@code Retry-After} carries. Any part of a
+   * second rounds up (also one under a millisecond): a client that waits what it is told is never
+   * back before the call fits. A wait beyond what a long holds in milliseconds (a store's "never")
+   * is its seconds, up to {@link Long#MAX_VALUE}, instead of an {@link ArithmeticException}.
    */
   private static long seconds(Duration wait) {
     if (wait.isNegative()) {
       return 1;
     }
     long seconds = wait.getSeconds();
-    // The wait's whole milliseconds rounded up: less than a millisecond over adds no second.
-    boolean part = wait.getNano() >= 1_000_000;
+    boolean part = wait.getNano() > 0;
     return Math.max(1, part && seconds < Long.MAX_VALUE ? seconds + 1 : seconds);
   }
 
   /**
-   * Milliseconds, at least 1, saturated at {@link Long#MAX_VALUE}: what {@code retry-after-ms}
-   * carries.
+   * The wait in milliseconds, rounded up (a part of a millisecond is one more), at least 1,
+   * saturated at {@link Long#MAX_VALUE}: what {@code retry-after-ms} carries, so that a client that
+   * waits it (the OpenAI SDKs do) is not back before the call fits.
    */
   private static long millis(Duration wait) {
+    if (wait.isNegative()) {
+      return 1;
+    }
     try {
-      return Math.max(1, wait.toMillis());
+      long millis = wait.toMillis();
+      boolean part = wait.getNano() % 1_000_000 != 0;
+      return Math.max(1, part && millis < Long.MAX_VALUE ? millis + 1 : millis);
     } catch (ArithmeticException beyond) {
-      return wait.isNegative() ? 1 : Long.MAX_VALUE;
+      return Long.MAX_VALUE;
     }
   }
 }

@@ -223,8 +223,11 @@ class RequestLimitCallTest {
     assertThat(byTokens.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
 
     readWhole(send(first).body()); // settles the first call to its 10 tokens
-    // The rejected call took no request: the second of two still fits, a third does not.
-    assertThat(begin(gateway).admit().admitted()).isTrue();
+    // The rejected call took no request: the second of two still fits, a third does not (its
+    // tokens fit once the second is settled to its 10 as well).
+    GovernedCall second = begin(gateway);
+    assertThat(second.admit().admitted()).isTrue();
+    readWhole(send(second).body());
     Rejection byRequests = begin(gateway).admit().rejection();
     assertThat(byRequests.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
     assertThat(lastEvent().limits().rejectedLimit()).isEqualTo("rpm");
@@ -255,6 +258,78 @@ class RequestLimitCallTest {
         .contains("Request quota 'consumer' (1 requests daily) is spent for 'anonymous'");
     clock.advance(Duration.ofHours(14));
     assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void aClientThatWaitsTheAnsweredRetryAfterIsAdmittedWhenTheWaitHasAPartOfAMillisecond()
+      throws IOException {
+    // One request every 1.5 ms: the second call right after the first waits 1.5 ms.
+    AiGateway gateway =
+        gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_500_000)));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    // A client honouring retry-after-ms (the OpenAI SDKs do) waits that long and is admitted.
+    long waitMillis = Long.parseLong(rejection.headers().get("retry-after-ms"));
+    clock.advance(Duration.ofMillis(waitMillis));
+    assertThat(begin(gateway).admit().admitted())
+        .as("a call after retry-after-ms: %s ms", waitMillis)
+        .isTrue();
+    // Retry-After in whole seconds, rounded up from the same wait.
+    assertThat(rejection.headers())
+        .containsEntry("retry-after-ms", "2")
+        .containsEntry("retry-after", "1");
+  }
+
+  @Test
+  void twoBusyRatesAnswerTheWaitUntilBothAdmitTheCall() throws IOException {
+    // The consumer's rate frees a request in 1 s, the global one in 60 s: the call fits in 60 s.
+    AiGateway gateway =
+        gateway(
+            TokenLimit.perConsumer().requestsPerSecond(1),
+            TokenLimit.global().name("all-rpm").requestsPerMinute(1));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "60")
+        .containsEntry("retry-after-ms", "60000");
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(begin(gateway).admit().admitted()).isFalse();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void aRetryAfterJustOverWholeSecondsRoundsUpToTheNextSecond() throws IOException {
+    // One request every 1.0005 s: Retry-After 1 would send the client back 0.5 ms early.
+    AiGateway gateway =
+        gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_000_500_000)));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    readWhole(send(first).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    long waitSeconds = Long.parseLong(rejection.headers().get("retry-after"));
+    clock.advance(Duration.ofSeconds(waitSeconds));
+    assertThat(begin(gateway).admit().admitted())
+        .as("a call after Retry-After: %s s", waitSeconds)
+        .isTrue();
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "2")
+        .containsEntry("retry-after-ms", "1001");
   }
 
   @Test
@@ -376,6 +451,46 @@ class RequestLimitCallTest {
 
     assertThat(hit.cachedAnswer()).isNotNull();
     assertThat(begin(gateway).admit().cachedAnswer()).isNotNull();
+  }
+
+  @Test
+  void anInFlightSlotIsFreedAndTheCallReportedWhenTheCacheStoreFailsWithAnError()
+      throws IOException {
+    // A store of the application's that fails with an Error (not a RuntimeException) as the
+    // answer is stored, at the call's end.
+    dev.aigateway.api.spi.ResponseCacheStore failing =
+        new dev.aigateway.api.spi.ResponseCacheStore() {
+          @Override
+          public java.util.Optional<dev.aigateway.api.spi.CachedResponse> get(
+              String partition, String key) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public void put(
+              String partition, String key, dev.aigateway.api.spi.CachedResponse response) {
+            throw new AssertionError("the store's own defect");
+          }
+
+          @Override
+          public void remove(String partition, String key) {}
+        };
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().maxInFlight(1))
+            .responseCache(ResponseCache.builder().store(failing))
+            .build();
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+
+    readWhole(send(first).body());
+
+    assertThat(events).hasSize(1);
+    assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(begin(gateway).admit().admitted()).as("the slot was freed").isTrue();
   }
 
   @Test

@@ -289,15 +289,41 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
-  void firstRejectingRateIsReportedWhenNoQuotaRejects() {
+  void theRateWithTheLongestWaitIsReportedWhenNoQuotaRejects() {
     LimitSpec fast = LimitSpec.rate("fast", 100, Duration.ofSeconds(10));
     LimitSpec slow = LimitSpec.rate("slow", 100, Duration.ofHours(1));
     reserve(charge(fast, "alice", 100), charge(slow, "alice", 100));
 
     ReserveResult result = reserve(charge(fast, "alice", 10), charge(slow, "alice", 10));
 
-    assertThat(result.rejectedBy().limit()).isEqualTo(fast);
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    // fast admits 10 in 1 s, slow in 6 min: the call fits in 6 min.
+    assertThat(result.rejectedBy().limit()).isEqualTo(slow);
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(6));
+  }
+
+  @Test
+  void theFirstOfRatesWithEqualWaitsIsReported() {
+    LimitSpec first = LimitSpec.rate("first", 100, Duration.ofMinutes(1));
+    LimitSpec second = LimitSpec.rate("second", 100, Duration.ofMinutes(1));
+    reserve(charge(first, "alice", 100), charge(second, "alice", 100));
+
+    ReserveResult result = reserve(charge(first, "alice", 10), charge(second, "alice", 10));
+
+    assertThat(result.rejectedBy().limit()).isEqualTo(first);
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(6));
+  }
+
+  @Test
+  void aSpentQuotaIsReportedWithTheWaitOfABusyRateThatFitsLater() {
+    LimitSpec quota = quota(100, QuotaPeriod.HOURLY, ZoneOffset.UTC);
+    LimitSpec rate = rate(100, Duration.ofDays(1));
+    reserve(charge(quota, "alice", 100), charge(rate, "alice", 100));
+
+    ReserveResult result = reserve(charge(quota, "alice", 10), charge(rate, "alice", 10));
+
+    // The hour ends in 1 h; the rate admits 10 in 2.4 h.
+    assertThat(result.rejectedBy().limit()).isEqualTo(quota);
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(144));
   }
 
   @Test
@@ -630,6 +656,52 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   // ---------------------------------------------------------------- saturating arithmetic
+
+  // ---------------------------------------------------------------- a limit configured anew
+
+  /*
+   * Gateways that share this store count a limit under its id and counter key, as every store
+   * does, whatever its capacity: a gateway built again with a changed capacity (a configuration
+   * reload) keeps what the old one counted.
+   */
+
+  @Test
+  void aQuotaWhoseCapacityIsRaisedKeepsWhatWasUsed() {
+    LimitSpec before =
+        LimitSpec.quota("team/quota/monthly", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    LimitSpec after =
+        LimitSpec.quota("team/quota/monthly", 1500, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    settle(admitted(charge(before, "a", 900)), 800);
+
+    assertRejected(reserve(charge(after, "a", 800)), 700);
+    assertAdmitted(reserve(charge(after, "a", 700)), 0);
+  }
+
+  @Test
+  void aRateWhoseCapacityIsLoweredKeepsWhatWasUsedAndNeverHoldsMoreThanItsCapacity() {
+    LimitSpec before = LimitSpec.rate("team/rate", 1000, SLOW);
+    LimitSpec after = LimitSpec.rate("team/rate", 500, SLOW);
+    settle(admitted(charge(before, "a", 300)), 300);
+
+    assertRejected(reserve(charge(after, "a", 201)), 200);
+    assertAdmitted(reserve(charge(after, "a", 200)), 0);
+    // Back to the old capacity: what is used stays used.
+    assertThat(remaining(before, "a")).isEqualTo(500);
+  }
+
+  @Test
+  void anInFlightLimitWhoseCapacityIsLoweredCountsTheSlotsTakenBefore() {
+    LimitSpec before = LimitSpec.inFlight("team/in-flight", 4);
+    LimitSpec after = LimitSpec.inFlight("team/in-flight", 2);
+    Reservation first = admitted(charge(before, "a", 1));
+    Reservation second = admitted(charge(before, "a", 1));
+
+    assertRejected(reserve(charge(after, "a", 1)), 0);
+    settle(first, 0);
+    settle(second, 0);
+    assertThat(remaining(after, "a")).isEqualTo(2);
+    assertThat(memory().size()).isEqualTo(1);
+  }
 
   @Test
   void saturatedAddStopsAtTheEndsOfALong() {
