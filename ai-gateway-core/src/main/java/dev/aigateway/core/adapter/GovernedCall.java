@@ -12,6 +12,7 @@ import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Pipeline;
+import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.BodyListener;
 import dev.aigateway.core.wire.ClientRequest;
@@ -158,9 +159,7 @@ public final class GovernedCall {
       // error (an AssertionError, a LinkageError such as NoClassDefFoundError from a part the
       // application plugged in) ends the call alike, so its reservations and in-flight slots are
       // given back. Only the JVM's own failures (out of memory, an internal error) go on up.
-      if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
-        throw fatal;
-      }
+      StageFailures.rethrowIfFatal(e);
       admissionOpen = true;
       failed(e);
       throw new UncheckedIOException(
@@ -651,12 +650,8 @@ public final class GovernedCall {
   private void endStage(int i) {
     try {
       stages[i].end();
-    } catch (VirtualMachineError e) {
-      if (!(e instanceof StackOverflowError)) {
-        throw e;
-      }
-      endFailed(i, e);
     } catch (Throwable e) {
+      StageFailures.rethrowIfFatal(e);
       endFailed(i, e);
     }
   }

@@ -19,6 +19,7 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.limit.CallCounters;
+import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.wire.ClientRequest;
 import java.io.ByteArrayOutputStream;
@@ -207,9 +208,7 @@ public final class AgentCall {
     } catch (RuntimeException | Error e) {
       // As for an LLM call: any error but the JVM's own (an AssertionError or NoClassDefFoundError
       // of a part the application plugged in) ends the call with its event and an IOException.
-      if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
-        throw fatal;
-      }
+      StageFailures.rethrowIfFatal(e);
       gatewayNanos += System.nanoTime() - began;
       began = System.nanoTime();
       notAdmitted(e);

@@ -10,6 +10,7 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.wire.AzureApiVersions;
 import dev.aigateway.core.wire.Replayed;
 import dev.aigateway.core.wire.WireRequest;
@@ -135,7 +136,7 @@ public final class CallCache {
               .vectorStore()
               .nearest(semanticPartition, vector, semantic.candidates(), ANY_SIMILARITY);
     } catch (RuntimeException | Error e) {
-      rethrowIfFatal(e);
+      StageFailures.rethrowIfFatal(e);
       log.warn(
           "ai-gateway: vector store failed on call {}; treating it as a miss: {}",
           callId,
@@ -186,7 +187,7 @@ public final class CallCache {
       Optional<String> objection = guard.objection(cached, incoming, similarity);
       return objection == null ? Optional.empty() : objection;
     } catch (RuntimeException | Error e) {
-      rethrowIfFatal(e);
+      StageFailures.rethrowIfFatal(e);
       log.warn(
           "ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
           guard,
@@ -228,7 +229,7 @@ public final class CallCache {
       }
       raw = semantic.embeddingModel().embed(prompt.text());
     } catch (Exception | Error e) {
-      rethrowIfFatal(e);
+      StageFailures.rethrowIfFatal(e);
       log.warn(
           "ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
           semantic.embeddingModel().name(),
@@ -276,7 +277,7 @@ public final class CallCache {
     try {
       return config.store().get(partition, entryKey).orElse(null);
     } catch (RuntimeException | Error e) {
-      rethrowIfFatal(e);
+      StageFailures.rethrowIfFatal(e);
       readFailed = true;
       log.warn(
           "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
@@ -306,7 +307,7 @@ public final class CallCache {
         semantic.vectorStore().add(semanticPartition, match.id(), again, match.text());
       }
     } catch (Exception | Error e) {
-      rethrowIfFatal(e);
+      StageFailures.rethrowIfFatal(e);
       log.warn(
           "ai-gateway: could not put back the prompt of an answer stored meanwhile on call {}: {}",
           callId,
@@ -552,17 +553,5 @@ public final class CallCache {
         || operation == Operation.EMBEDDINGS
         || operation == Operation.RESPONSES
         || operation == Operation.MESSAGES;
-  }
-
-  /**
-   * Lets the JVM's own failures (out of memory, an internal error) go on up; any other error of a
-   * part the application plugged in (an {@code AssertionError}, a {@code NoClassDefFoundError} of
-   * an embedding model whose runtime could not load) is a cache failure like an exception: a miss,
-   * logged, and the call goes on.
-   */
-  private static void rethrowIfFatal(Throwable e) {
-    if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
-      throw fatal;
-    }
   }
 }

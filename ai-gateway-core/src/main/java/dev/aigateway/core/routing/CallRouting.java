@@ -12,6 +12,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.pipeline.Route;
+import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.translate.TranslatedRequest;
 import dev.aigateway.core.translate.TranslationRefusedException;
 import dev.aigateway.core.translate.Translations;
@@ -841,11 +842,11 @@ final class CallRouting implements Route {
           remove = translator != null ? TRANSLATED_REMOVED : SIGNATURE_HEADERS;
         }
       } catch (IOException | RuntimeException | Error e) {
-        if (e instanceof VirtualMachineError error && !(e instanceof StackOverflowError)) {
+        if (StageFailures.isFatal(e)) {
           // Out of memory, or the JVM broken: released, and the call ends failed (nextAttempt).
           backend.breaker().onIgnored(selection.permit());
           backend.callEnded(); // counted in flight when selected
-          throw error;
+          throw (Error) e;
         }
         if (e instanceof InterruptedIOException && callEnded.getAsBoolean()) {
           // The call ended while the credential was awaited: nobody waits for an attempt, so none
