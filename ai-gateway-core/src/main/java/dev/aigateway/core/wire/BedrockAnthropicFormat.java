@@ -138,18 +138,9 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     if (!"chunk".equals(frame.eventType())) {
       return;
     }
-    JsonNode chunk =
-        Json.parseOrNull(
-            frame.bytes(), frame.payloadFrom(), frame.payloadTo() - frame.payloadFrom());
-    JsonNode bytes = chunk == null ? null : chunk.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return;
-    }
-    byte[] event;
-    try {
-      event = java.util.Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return; // not base64: no event to read
+    byte[] event = InvokeChunk.decodedByJdk(frame.bytes(), frame.payloadFrom(), frame.payloadTo());
+    if (event == null) {
+      return; // no base64 event to read
     }
     AnthropicProtocol.deltaText(event, 0, event.length, sink);
   }

@@ -185,18 +185,9 @@ final class BedrockInvokeFormat extends BedrockFormat {
     if (InvokeAnswers.family(request.model()) == null || !"chunk".equals(frame.eventType())) {
       return;
     }
-    JsonNode chunk =
-        Json.parseOrNull(
-            frame.bytes(), frame.payloadFrom(), frame.payloadTo() - frame.payloadFrom());
-    JsonNode bytes = chunk == null ? null : chunk.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return;
-    }
-    byte[] json;
-    try {
-      json = java.util.Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return; // not base64: no text to read
+    byte[] json = InvokeChunk.decodedByJdk(frame.bytes(), frame.payloadFrom(), frame.payloadTo());
+    if (json == null) {
+      return; // no base64 JSON to read
     }
     JsonNode modelJson = Json.parseOrNull(json, 0, json.length);
     if (modelJson != null) {

@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -201,18 +200,10 @@ final class FailedAnswers {
     if (!stream) {
       return anthropicRefused(body, false);
     }
-    Base64.Decoder base64 = Base64.getDecoder();
     for (EventStreamMessage message : BedrockReplay.messages(body)) {
-      JsonNode chunk = Json.parseOrNull(message.payload(), 0, message.payload().length);
-      String bytes = chunk == null ? null : chunk.path("bytes").textValue();
-      if (bytes == null) {
-        continue;
-      }
-      byte[] event;
-      try {
-        event = base64.decode(bytes);
-      } catch (IllegalArgumentException e) {
-        continue; // not base64: no event to read
+      byte[] event = InvokeChunk.decodedByJdk(message.payload(), 0, message.payload().length);
+      if (event == null) {
+        continue; // no base64 event to read
       }
       if (contains(event, REFUSAL) && refused(Json.parseOrNull(event, 0, event.length))) {
         return true;

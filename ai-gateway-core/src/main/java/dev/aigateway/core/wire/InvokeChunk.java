@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The model's JSON in one chunk of Bedrock's InvokeModelWithResponseStream: a {@code chunk} event
@@ -420,7 +421,13 @@ final class InvokeChunk {
         | FOURTH[(int) (chars >>> 24) & 0xff];
   }
 
-  private static byte[] decodedByJdk(byte[] bytes, int from, int to) {
+  /**
+   * The model's JSON that the chunk payload {@code bytes[from, to)} carries, read by Jackson and
+   * decoded by the JDK's decoder: the slow, general way, for readers that look at a chunk once
+   * (content safety's screen, the cache's check of a stored stream); null when the payload is not
+   * JSON, has no {@code bytes} string or that string is not base64.
+   */
+  static byte @Nullable [] decodedByJdk(byte[] bytes, int from, int to) {
     JsonNode event = Json.parseOrNull(bytes, from, to - from);
     JsonNode text = event == null ? null : event.get("bytes");
     if (text == null || !text.isTextual()) {
