@@ -722,6 +722,52 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolCallWrittenAsANotificationIsGovernedAsTheRequestItIs() throws Exception {
+    // tools/call is a request; written without an id it reads as a notification, which a server
+    // that runs notifications (JSON-RPC allows it) would run: a denied tool so reached the server
+    // ungoverned. It is governed as a request with a null id: refused here, answered locally.
+    OkHttpClient client = client(github());
+    String denied =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}";
+
+    String answer;
+    try (Response response =
+        client.newCall(rpc(server.url("/mcp"), "alice", denied).build()).execute()) {
+      answer = response.body().string();
+    }
+
+    JsonNode error = JSON.readTree(answer);
+    assertThat(error.get("id").isNull()).isTrue();
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void anAllowedToolCallWrittenAsANotificationIsSentAndEndsInOneEvent() throws Exception {
+    // The server accepts it as a notification (202, no body): the call was sent, one event.
+    OkHttpClient client = client(github());
+    String allowed =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\"}}";
+
+    try (Response response =
+        client.newCall(rpc(server.url("/mcp"), "alice", allowed).build()).execute()) {
+      assertThat(response.code()).isEqualTo(202);
+      response.body().string();
+    }
+
+    assertThat(backend.calls.get()).isEqualTo(1);
+    GatewayEvent event = events.next();
+    assertThat(event.tool().tool()).isEqualTo("get_issue");
+    assertThat(event.outcome()).isNotEqualTo(CallOutcome.REJECTED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aDeniedToolIsAnsweredLocallyWithAJsonRpcErrorAndNeverSent() throws Exception {
     OkHttpClient client = client(github());
 

@@ -315,8 +315,13 @@ public final class AgentCall {
         continue;
       }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
-      // with a null id): there, such a message is a request like any other.
-      if (id == null && peer.kind == ToolCallInfo.Kind.A2A) {
+      // with a null id): there, such a message is a request like any other. MCP's notifications
+      // are its notifications/* methods; any other method written without an id (a tools/call,
+      // say) is a request malformed, which a server that runs notifications (JSON-RPC allows it)
+      // would run: it is governed as a request with a null id too, never passed ungoverned.
+      if (id == null
+          && method != null
+          && (peer.kind == ToolCallInfo.Kind.A2A || !method.startsWith("notifications/"))) {
         id = "null";
       }
       if (method != null && id != null) {
@@ -1125,7 +1130,7 @@ public final class AgentCall {
     return out.toByteArray();
   }
 
-  /** The first A2A message sent without an id whose event has not ended, or null. */
+  /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */
   private @Nullable Member nextIdless() {
     for (Member m : members) {
       if (m.idless && !m.ended) {
