@@ -76,6 +76,9 @@ public final class AiGatewayAutoConfiguration {
   /** The name of the gateway bean this configuration makes. */
   private static final String GATEWAY_BEAN = "aiGateway";
 
+  /** The name of the prompt log bean this configuration makes. */
+  private static final String PROMPT_LOG_BEAN = "aiGatewayPromptLog";
+
   /** Created by Spring. */
   public AiGatewayAutoConfiguration() {}
 
@@ -110,7 +113,15 @@ public final class AiGatewayAutoConfiguration {
             new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
     tokenLimitStore.ifAvailable(builder::tokenLimitStore);
     listeners.orderedStream().forEach(builder::listener);
-    promptLog.ifAvailable(builder::promptLog);
+    PromptLog log = promptLog.getIfAvailable();
+    if (log != null) {
+      String[] logNames = beanFactory.getBeanNamesForType(PromptLog.class);
+      if (!List.of(logNames).contains(PROMPT_LOG_BEAN)) {
+        GatewayPropertiesMapper.checkOwnPromptLog(
+            properties.getPromptLog(), String.join(", ", logNames));
+      }
+      builder.promptLog(log);
+    }
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     if (properties.getMetrics().isEnabled()
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
