@@ -85,6 +85,7 @@ final class GatewayPropertiesMapper {
       builder.backendPool(pool(pool, modules));
     } else if (pool.getName() != null
         || pool.getSessionHeader() != null
+        || pool.getLoadBalancing() != AiGatewayProperties.Balancing.ROUND_ROBIN
         || pool.getFailover().configured()) {
       throw new InvalidGatewayPropertyException(
           P + ".pool.backends", "a pool needs at least one backend", null);

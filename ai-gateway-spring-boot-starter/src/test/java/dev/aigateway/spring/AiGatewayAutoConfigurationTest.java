@@ -593,6 +593,16 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aLoadBalancingChoiceWithoutBackendsFailsStartupInsteadOfBeingIgnored() {
+    runner
+        .withPropertyValues("ai-gateway.pool.load-balancing=least-busy")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends:"));
+  }
+
+  @Test
   void aCacheOrPromptLogTurnedOffExplicitlyKeepsItsSettingsUnused() {
     runner
         .withPropertyValues(
