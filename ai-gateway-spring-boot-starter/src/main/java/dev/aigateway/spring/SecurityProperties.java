@@ -672,6 +672,7 @@ public final class SecurityProperties {
           || header != null
           || required != null
           || stripToken != null
+          || allowPlainHttpKeySet != null
           || clockSkew != null
           || jwksCacheTtl != null
           || jwksRefetchInterval != null

@@ -558,6 +558,18 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aPlainHttpKeySetAllowedWithoutTheKeySetFailsStartupInsteadOfLeavingCallersUnchecked() {
+    // The rest of the JWT group in a profile that is not active: the one setting left must not
+    // pass unnoticed while no token is checked.
+    runner
+        .withPropertyValues("ai-gateway.jwt.allow-plain-http-key-set=true")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.jwt.jwks-url"));
+  }
+
+  @Test
   void aBareNumberOAuthRefreshAheadIsMillisecondsAndFailsStartupNamingTheProperty() {
     // "refresh-ahead: 300" meant five minutes; as 300 ms a token would be refreshed as it expires.
     runner
