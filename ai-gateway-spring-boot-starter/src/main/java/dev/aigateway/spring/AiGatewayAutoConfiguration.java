@@ -177,7 +177,9 @@ public final class AiGatewayAutoConfiguration {
    * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
   @Bean
-  @ConditionalOnClass(OkHttpClient.class)
+  // By name: a class literal on a bean method cannot be read without OkHttp, which is optional
+  // (Spring then warns of a type not present at every startup and cannot apply the condition).
+  @ConditionalOnClass(name = "okhttp3.OkHttpClient")
   @ConditionalOnBooleanProperty(name = "ai-gateway.wrap-okhttp-beans", matchIfMissing = true)
   public static BeanPostProcessor aiGatewayOkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     return new OkHttpClientWrapper(gateway);
