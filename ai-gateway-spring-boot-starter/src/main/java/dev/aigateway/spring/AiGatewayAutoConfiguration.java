@@ -76,6 +76,9 @@ public final class AiGatewayAutoConfiguration {
   /** The name of the gateway bean this configuration makes. */
   private static final String GATEWAY_BEAN = "aiGateway";
 
+  /** The name of the prompt log bean this configuration makes. */
+  private static final String PROMPT_LOG_BEAN = "aiGatewayPromptLog";
+
   /** Created by Spring. */
   public AiGatewayAutoConfiguration() {}
 
@@ -110,7 +113,15 @@ public final class AiGatewayAutoConfiguration {
             new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
     tokenLimitStore.ifAvailable(builder::tokenLimitStore);
     listeners.orderedStream().forEach(builder::listener);
-    promptLog.ifAvailable(builder::promptLog);
+    PromptLog log = promptLog.getIfAvailable();
+    if (log != null) {
+      String[] logNames = beanFactory.getBeanNamesForType(PromptLog.class);
+      if (!List.of(logNames).contains(PROMPT_LOG_BEAN)) {
+        GatewayPropertiesMapper.checkOwnPromptLog(
+            properties.getPromptLog(), String.join(", ", logNames));
+      }
+      builder.promptLog(log);
+    }
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     if (properties.getMetrics().isEnabled()
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
@@ -166,7 +177,9 @@ public final class AiGatewayAutoConfiguration {
    * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
   @Bean
-  @ConditionalOnClass(OkHttpClient.class)
+  // By name: a class literal on a bean method cannot be read without OkHttp, which is optional
+  // (Spring then warns of a type not present at every startup and cannot apply the condition).
+  @ConditionalOnClass(name = "okhttp3.OkHttpClient")
   @ConditionalOnBooleanProperty(name = "ai-gateway.wrap-okhttp-beans", matchIfMissing = true)
   public static BeanPostProcessor aiGatewayOkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     return new OkHttpClientWrapper(gateway);

@@ -1037,7 +1037,8 @@ public class AiGatewayProperties {
   /**
    * The prompt log (logger dev.aigateway.prompts, INFO). Off unless {@code enabled: true}; its
    * other settings without {@code enabled} fail startup (with {@code enabled: false} they are
-   * unused).
+   * unused), and so do they beside the application's own PromptLog bean, which the gateway writes
+   * to in place of the one these settings describe.
    */
   public static class PromptLogging {
 

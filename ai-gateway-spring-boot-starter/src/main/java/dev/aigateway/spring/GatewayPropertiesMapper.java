@@ -85,6 +85,7 @@ final class GatewayPropertiesMapper {
       builder.backendPool(pool(pool, modules));
     } else if (pool.getName() != null
         || pool.getSessionHeader() != null
+        || pool.getLoadBalancing() != AiGatewayProperties.Balancing.ROUND_ROBIN
         || pool.getFailover().configured()) {
       throw new InvalidGatewayPropertyException(
           P + ".pool.backends", "a pool needs at least one backend", null);
@@ -118,6 +119,32 @@ final class GatewayPropertiesMapper {
         what
             + " has settings but is off unless enabled; set enabled: true, or enabled: false to"
             + " keep it off",
+        null);
+  }
+
+  /**
+   * Refuses prompt log settings the application's own {@link PromptLog} bean ({@code beanNames},
+   * the names of its prompt log beans) would leave unused: that bean is the log the gateway writes
+   * to, so filters such as {@code consumers} or {@code sample-rate} set beside it would be ignored
+   * without a word (and every call logged where the settings say some). With {@code enabled: false}
+   * the settings are kept unused, as for the cache.
+   */
+  static void checkOwnPromptLog(PromptLogging settings, String beanNames) {
+    if (!settings.isEnabled() || !settings.configured()) {
+      return;
+    }
+    String setting =
+        !settings.getConsumers().isEmpty()
+            ? "consumers"
+            : !settings.getModels().isEmpty()
+                ? "models"
+                : settings.getSampleRate() != null ? "sample-rate" : "max-part-bytes";
+    throw new InvalidGatewayPropertyException(
+        P + ".prompt-log." + setting,
+        "applies to the prompt log the starter builds only, but the application declares its own"
+            + " PromptLog bean ("
+            + beanNames
+            + "), which the gateway writes to; configure that log instead, or remove the setting",
         null);
   }
 

@@ -78,12 +78,33 @@ final class SecurityMapper {
         throw new InvalidGatewayPropertyException(
             path + ".client-secret", "is blank; set the client secret or remove it", null);
       }
+      if (oauth.getPrivateKeyId() != null) {
+        throw new InvalidGatewayPropertyException(
+            path + ".private-key-id",
+            "is the kid of a private-key JWT, but the client authenticates with client-secret;"
+                + " remove it, or set private-key in place of client-secret",
+            null);
+      }
+      if (!oauth.getPrivateKeyAlgorithm().trim().equalsIgnoreCase(OAuth.DEFAULT_KEY_ALGORITHM)) {
+        throw new InvalidGatewayPropertyException(
+            path + ".private-key-algorithm",
+            "signs a private-key JWT, but the client authenticates with client-secret; remove it,"
+                + " or set private-key in place of client-secret",
+            null);
+      }
       // The builder's messages never quote the secret; still, name only the property.
       switch (oauth.getClientAuthentication()) {
         case POST -> builder.clientSecret(secret);
         case BASIC -> builder.clientSecretBasic(secret);
       }
     } else {
+      if (oauth.getClientAuthentication() != SecurityProperties.ClientAuthentication.POST) {
+        throw new InvalidGatewayPropertyException(
+            path + ".client-authentication",
+            "says how a client-secret is sent, but the client signs a private-key JWT with"
+                + " private-key; remove it, or set client-secret in place of private-key",
+            null);
+      }
       JwsAlgorithm algorithm = algorithm(oauth.getPrivateKeyAlgorithm(), path);
       PrivateKey privateKey = pemPrivateKey(key, algorithm, path + ".private-key");
       GatewayPropertiesMapper.check(

@@ -39,6 +39,12 @@ public final class SecurityProperties {
    */
   public static class OAuth {
 
+    /**
+     * The signature algorithm of a private-key JWT unless {@code private-key-algorithm} says (the
+     * field's default).
+     */
+    static final String DEFAULT_KEY_ALGORITHM = "RS256";
+
     /** The token endpoint, https (or http to a loopback address). */
     private @Nullable String tokenUrl;
 
@@ -666,6 +672,7 @@ public final class SecurityProperties {
           || header != null
           || required != null
           || stripToken != null
+          || allowPlainHttpKeySet != null
           || clockSkew != null
           || jwksCacheTtl != null
           || jwksRefetchInterval != null

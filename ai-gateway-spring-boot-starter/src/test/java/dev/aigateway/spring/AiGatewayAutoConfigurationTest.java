@@ -569,6 +569,40 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void promptLogSettingsBesideTheApplicationsOwnPromptLogFailStartupInsteadOfBeingIgnored() {
+    // The application's PromptLog bean is the log the gateway writes to; the properties' filters
+    // would be silently unused, logging every consumer's prompts where the YAML says team-a only.
+    PromptLog own = PromptLog.builder().build();
+    runner
+        .withBean("applicationPromptLog", PromptLog.class, () -> own)
+        .withPropertyValues(
+            "ai-gateway.prompt-log.enabled=true", "ai-gateway.prompt-log.consumers=team-a")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.prompt-log.consumers:")
+                    .hasMessageContaining("applicationPromptLog"));
+    runner
+        .withBean("applicationPromptLog", PromptLog.class, () -> own)
+        .withPropertyValues("ai-gateway.prompt-log.enabled=true")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(PromptLog.class)).isSameAs(own);
+            });
+  }
+
+  @Test
+  void aLoadBalancingChoiceWithoutBackendsFailsStartupInsteadOfBeingIgnored() {
+    runner
+        .withPropertyValues("ai-gateway.pool.load-balancing=least-busy")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends:"));
+  }
+
+  @Test
   void aCacheOrPromptLogTurnedOffExplicitlyKeepsItsSettingsUnused() {
     runner
         .withPropertyValues(

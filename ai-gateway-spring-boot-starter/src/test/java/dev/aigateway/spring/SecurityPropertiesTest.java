@@ -287,6 +287,59 @@ class SecurityPropertiesTest {
                     .hasMessageContaining("ai-gateway.pool.backends[0].oauth.token-url"));
   }
 
+  @Test
+  void oauthSettingsOfTheOtherWayToAuthenticateFailStartupInsteadOfBeingIgnored(@TempDir Path dir)
+      throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    Path pem = dir.resolve("client.pem");
+    Files.writeString(
+        pem,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    String[] base = {
+      "ai-gateway.pool.backends[0].id=internal",
+      "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+      "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/token",
+      "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+    };
+    // client_secret_basic asked for, but a private key given: a private-key JWT is sent instead
+    runner
+        .withPropertyValues(base)
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].oauth.private-key=file:" + pem,
+            "ai-gateway.pool.backends[0].oauth.client-authentication=basic")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith(
+                        "ai-gateway.pool.backends[0].oauth.client-authentication:"));
+    // a key id or algorithm for a key that is not there: a client secret is sent instead
+    runner
+        .withPropertyValues(base)
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].oauth.client-secret=" + SECRET,
+            "ai-gateway.pool.backends[0].oauth.private-key-id=key-1")
+        .run(
+            context -> {
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].oauth.private-key-id:");
+              assertThat(allMessages(context.getStartupFailure())).doesNotContain(SECRET);
+            });
+    runner
+        .withPropertyValues(base)
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].oauth.client-secret=" + SECRET,
+            "ai-gateway.pool.backends[0].oauth.private-key-algorithm=ES256")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith(
+                        "ai-gateway.pool.backends[0].oauth.private-key-algorithm:"));
+  }
+
   // ---- Entra ID
 
   @Test
@@ -502,6 +555,18 @@ class SecurityPropertiesTest {
             context ->
                 assertThat(propertyFailure(context))
                     .hasMessageContaining("ai-gateway.jwt.jwks-url"));
+  }
+
+  @Test
+  void aPlainHttpKeySetAllowedWithoutTheKeySetFailsStartupInsteadOfLeavingCallersUnchecked() {
+    // The rest of the JWT group in a profile that is not active: the one setting left must not
+    // pass unnoticed while no token is checked.
+    runner
+        .withPropertyValues("ai-gateway.jwt.allow-plain-http-key-set=true")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.jwt.jwks-url"));
   }
 
   @Test
