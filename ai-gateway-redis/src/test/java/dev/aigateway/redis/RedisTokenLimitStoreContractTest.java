@@ -73,6 +73,11 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
     return duration -> micros.addAndGet(duration.toNanos() / 1000);
   }
 
+  @Override
+  protected boolean namesLimitsAsTheBuiltInStores() {
+    return true;
+  }
+
   @Test
   void aReservationOfAnotherRedisStoreIsRejected() {
     LimitSpec limit = inFlight(1);
@@ -121,32 +126,6 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
             .divide(java.math.BigInteger.valueOf(Duration.ofHours(1).toNanos()))
             .longValueExact();
     assertThat(remaining(limit, "alice")).isEqualTo(refilled);
-  }
-
-  @Test
-  void aCallTwoRatesRefuseWaitsForTheSlowerOneAndHearsOfIt() {
-    LimitSpec fast = LimitSpec.rate("fast", 100, Duration.ofSeconds(10));
-    LimitSpec slow = LimitSpec.rate("slow", 100, Duration.ofHours(1));
-    reserve(charge(fast, "alice", 100), charge(slow, "alice", 100));
-
-    ReserveResult result = reserve(charge(fast, "alice", 10), charge(slow, "alice", 10));
-
-    // fast admits 10 in 1 s, slow in 6 min: the call fits in 6 min.
-    assertThat(result.rejectedBy().limit()).isEqualTo(slow);
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(6));
-  }
-
-  @Test
-  void aSpentQuotaIsReportedWithTheWaitOfABusyRateThatFitsLater() {
-    LimitSpec quota = quota(100, QuotaPeriod.HOURLY, ZoneOffset.UTC);
-    LimitSpec rate = rate(100, Duration.ofDays(1));
-    reserve(charge(quota, "alice", 100), charge(rate, "alice", 100));
-
-    ReserveResult result = reserve(charge(quota, "alice", 10), charge(rate, "alice", 10));
-
-    // The hour ends in 1 h; the rate admits 10 in 2.4 h.
-    assertThat(result.rejectedBy().limit()).isEqualTo(quota);
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(144));
   }
 
   @Test

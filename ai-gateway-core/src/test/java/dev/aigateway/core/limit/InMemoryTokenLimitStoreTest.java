@@ -42,6 +42,11 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     return clock::advance;
   }
 
+  @Override
+  protected boolean namesLimitsAsTheBuiltInStores() {
+    return true;
+  }
+
   private InMemoryTokenLimitStore memory() {
     return (InMemoryTokenLimitStore) store;
   }
@@ -289,19 +294,6 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
-  void theRateWithTheLongestWaitIsReportedWhenNoQuotaRejects() {
-    LimitSpec fast = LimitSpec.rate("fast", 100, Duration.ofSeconds(10));
-    LimitSpec slow = LimitSpec.rate("slow", 100, Duration.ofHours(1));
-    reserve(charge(fast, "alice", 100), charge(slow, "alice", 100));
-
-    ReserveResult result = reserve(charge(fast, "alice", 10), charge(slow, "alice", 10));
-
-    // fast admits 10 in 1 s, slow in 6 min: the call fits in 6 min.
-    assertThat(result.rejectedBy().limit()).isEqualTo(slow);
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(6));
-  }
-
-  @Test
   void theFirstOfRatesWithEqualWaitsIsReported() {
     LimitSpec first = LimitSpec.rate("first", 100, Duration.ofMinutes(1));
     LimitSpec second = LimitSpec.rate("second", 100, Duration.ofMinutes(1));
@@ -311,19 +303,6 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
     assertThat(result.rejectedBy().limit()).isEqualTo(first);
     assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(6));
-  }
-
-  @Test
-  void aSpentQuotaIsReportedWithTheWaitOfABusyRateThatFitsLater() {
-    LimitSpec quota = quota(100, QuotaPeriod.HOURLY, ZoneOffset.UTC);
-    LimitSpec rate = rate(100, Duration.ofDays(1));
-    reserve(charge(quota, "alice", 100), charge(rate, "alice", 100));
-
-    ReserveResult result = reserve(charge(quota, "alice", 10), charge(rate, "alice", 10));
-
-    // The hour ends in 1 h; the rate admits 10 in 2.4 h.
-    assertThat(result.rejectedBy().limit()).isEqualTo(quota);
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(144));
   }
 
   @Test

@@ -93,6 +93,16 @@ public abstract class TokenLimitStoreContract {
    */
   protected abstract TimeControl time();
 
+  /**
+   * Whether the store names the refusing limit as the built-in stores do when several refuse a
+   * call: by precedence (a spent quota, a busy rate, a full in-flight limit), among equals the one
+   * with the longest wait. {@link ReserveResult}'s contract asks only that a refusing limit be
+   * named with the longest wait; false (the default) checks only that.
+   */
+  protected boolean namesLimitsAsTheBuiltInStores() {
+    return false;
+  }
+
   @BeforeEach
   void createStore(TestInfo test) {
     now = START;
@@ -681,6 +691,44 @@ public abstract class TokenLimitStoreContract {
 
     assertThat(result.admitted()).isFalse();
     assertThat(result.retryAfter()).isEqualTo(Duration.ofMillis(retryAfterMillis));
+  }
+
+  /** Two rates refuse: the wait answered is the longest, so a retry after it fits. */
+  @Test
+  @NeedsTimeControl
+  void aCallTwoRatesRefuseWaitsForTheSlowerOneAndHearsOfIt() {
+    LimitSpec fast = LimitSpec.rate("fast", 100, Duration.ofSeconds(10));
+    LimitSpec slow = LimitSpec.rate("slow", 100, Duration.ofHours(1));
+    reserve(charge(fast, "alice", 100), charge(slow, "alice", 100));
+
+    ReserveResult result = reserve(charge(fast, "alice", 10), charge(slow, "alice", 10));
+
+    // fast admits 10 in 1 s, slow in 6 min: the call fits in 6 min.
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(6));
+    if (namesLimitsAsTheBuiltInStores()) {
+      assertThat(result.rejectedBy().limit()).isEqualTo(slow);
+    } else {
+      assertThat(result.rejectedBy().limit()).isIn(fast, slow);
+    }
+  }
+
+  /** A spent quota and a busy rate refuse: the wait answered is the rate's, which is longer. */
+  @Test
+  @NeedsTimeControl
+  void aSpentQuotaIsReportedWithTheWaitOfABusyRateThatFitsLater() {
+    LimitSpec quota = quota(100, QuotaPeriod.HOURLY, ZoneOffset.UTC);
+    LimitSpec rate = rate(100, Duration.ofDays(1));
+    reserve(charge(quota, "alice", 100), charge(rate, "alice", 100));
+
+    ReserveResult result = reserve(charge(quota, "alice", 10), charge(rate, "alice", 10));
+
+    // The hour ends in 1 h; the rate admits 10 in 2.4 h.
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(144));
+    if (namesLimitsAsTheBuiltInStores()) {
+      assertThat(result.rejectedBy().limit()).isEqualTo(quota);
+    } else {
+      assertThat(result.rejectedBy().limit()).isIn(quota, rate);
+    }
   }
 
   @Test

@@ -46,12 +46,23 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
       left[i] = counter(charges.get(i)).left(now);
       remaining.add(toLong(left[i]));
     }
+    // Refused when any limit refuses; the wait is the longest of theirs, since the call fits only
+    // once every one admits it (the contract: a client retrying after it is not refused again).
+    LimitCharge refusedBy = null;
+    Duration wait = Duration.ZERO;
     for (int i = 0; i < charges.size(); i++) {
       LimitCharge charge = charges.get(i);
       BigInteger required = together.get(CounterKey.of(charge)).max(BigInteger.ONE);
       if (left[i].compareTo(required) < 0) {
-        return ReserveResult.rejected(charge, counter(charge).waitFor(required, now), remaining);
+        Duration its = counter(charge).waitFor(required, now);
+        if (refusedBy == null || its.compareTo(wait) > 0) {
+          refusedBy = charge;
+          wait = its;
+        }
       }
+    }
+    if (refusedBy != null) {
+      return ReserveResult.rejected(refusedBy, wait, remaining);
     }
     long[] windowStarts = new long[charges.size()];
     for (int i = 0; i < charges.size(); i++) {
