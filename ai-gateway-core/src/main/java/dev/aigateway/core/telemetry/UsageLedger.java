@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -69,6 +70,13 @@ import org.slf4j.LoggerFactory;
  * memory, at most once an hour, on the thread of the event that opens a new hour. An event for a
  * dropped window still reaches the sink but no longer appears in queries. Rows of a sink not yet
  * flushed are held until the next flush, so flush regularly when a sink is configured.
+ *
+ * <p><b>Bounded models.</b> Model names come from requests, so a caller could name a new model on
+ * every call (each one refused by the backend, each one counted as a call). A consumer's window
+ * keeps at most {@value #DEFAULT_MAX_MODELS} model rows by default ({@link
+ * Builder#maxModelsPerConsumer}); later models of that consumer and window count in the row of
+ * model {@value #OTHER_MODELS}, with one warning per ledger, so the window's totals stay exact. A
+ * model name longer than {@value #MAX_MODEL_LENGTH} characters always counts there too.
  */
 public final class UsageLedger implements GatewayListener {
 
@@ -77,6 +85,19 @@ public final class UsageLedger implements GatewayListener {
 
   /** The model of rows that total every model ({@link #total}, {@link #byConsumer}). */
   public static final String ALL_MODELS = "*";
+
+  /**
+   * The model of rows that hold a consumer's usage of models beyond {@link
+   * Builder#maxModelsPerConsumer} in one window, and of models whose names are longer than {@value
+   * #MAX_MODEL_LENGTH} characters.
+   */
+  public static final String OTHER_MODELS = "other";
+
+  /** Model rows a consumer's window keeps by default before later models count as other. */
+  public static final int DEFAULT_MAX_MODELS = 256;
+
+  /** The longest model name a row is kept under; longer names count as {@value #OTHER_MODELS}. */
+  public static final int MAX_MODEL_LENGTH = 256;
 
   /** Hourly windows kept by default: two days. */
   public static final int DEFAULT_HOURLY_WINDOWS = 48;
@@ -97,7 +118,16 @@ public final class UsageLedger implements GatewayListener {
   private final ZoneId zone;
   private final LedgerSink sink;
   private final Map<QuotaPeriod, Integer> retain;
+  private final int maxModels;
   private final ConcurrentHashMap<RowKey, UsageTotals> rows = new ConcurrentHashMap<>();
+
+  /**
+   * How many model rows each consumer's window holds, keyed by that window's {@value #ALL_MODELS}
+   * row key; a row is only ever made while its window's count is locked, so the bound is exact.
+   */
+  private final ConcurrentHashMap<RowKey, ModelCount> modelCounts = new ConcurrentHashMap<>();
+
+  private final AtomicBoolean warnedOfModels = new AtomicBoolean();
   private final ConcurrentHashMap<RowKey, UsageTotals>
       unflushed; // deltas for the sink; null without
   private final AtomicReference<Instant> newestHour = new AtomicReference<>(Instant.MIN);
@@ -117,6 +147,7 @@ public final class UsageLedger implements GatewayListener {
     this.zone = b.zone == null ? ZoneOffset.UTC : b.zone;
     this.sink = b.sink;
     this.retain = Collections.unmodifiableMap(new EnumMap<>(b.retain));
+    this.maxModels = b.maxModels;
     this.afterCutoffsRead = b.afterCutoffsRead;
     this.unflushed = sink == null ? null : new ConcurrentHashMap<>();
     Map<QuotaPeriod, Instant> none = new EnumMap<>(QuotaPeriod.class);
@@ -159,7 +190,7 @@ public final class UsageLedger implements GatewayListener {
     for (QuotaPeriod period : PERIODS) {
       RowKey key = new RowKey(period, period.windowStart(at, zone), event.consumer(), model);
       if (!key.start().isBefore(cut.get(period))) {
-        rows.merge(key, delta, UsageTotals::plus);
+        key = add(key, delta);
         // A prune that set later cut-offs after they were read above may have swept the rows
         // before this merge: whichever comes last, it or this check, drops the row.
         if (key.start().isBefore(cutoffs.get(period))) {
@@ -173,10 +204,51 @@ public final class UsageLedger implements GatewayListener {
   }
 
   private static String modelOf(GatewayEvent event) {
-    if (event.responseModel() != null) {
-      return event.responseModel();
+    String model =
+        event.responseModel() != null
+            ? event.responseModel()
+            : event.requestedModel() != null ? event.requestedModel() : UNKNOWN_MODEL;
+    return model.length() > MAX_MODEL_LENGTH ? OTHER_MODELS : model;
+  }
+
+  /**
+   * Adds {@code delta} to the row of {@code key}, or to its window's {@value #OTHER_MODELS} row
+   * when the row is new and its consumer's window holds its {@link #maxModels} models already;
+   * returns the key of the row it added to.
+   */
+  private RowKey add(RowKey key, UsageTotals delta) {
+    if (rows.computeIfPresent(key, (k, old) -> old.plus(delta)) != null) {
+      return key; // the common case: a row that exists
     }
-    return event.requestedModel() != null ? event.requestedModel() : UNKNOWN_MODEL;
+    RowKey window = new RowKey(key.period(), key.start(), key.consumer(), ALL_MODELS);
+    ModelCount count = modelCounts.computeIfAbsent(window, w -> new ModelCount());
+    synchronized (count) {
+      if (key.model().equals(OTHER_MODELS) || count.rows < maxModels) {
+        if (rows.merge(key, delta, UsageTotals::plus) == delta
+            && !key.model().equals(OTHER_MODELS)) {
+          count.rows++; // this call made the row (merge returns the value it put)
+        }
+        return key;
+      }
+    }
+    if (!warnedOfModels.getAndSet(true)) {
+      LOG.warn(
+          "ai-gateway: usage ledger: consumer {} used more than {} models in one {} window; the"
+              + " usage of further models counts under model '{}' (UsageLedger.Builder"
+              + ".maxModelsPerConsumer)",
+          key.consumer(),
+          maxModels,
+          key.period(),
+          OTHER_MODELS);
+    }
+    RowKey other = new RowKey(key.period(), key.start(), key.consumer(), OTHER_MODELS);
+    rows.merge(other, delta, UsageTotals::plus);
+    return other;
+  }
+
+  /** A consumer's window's count of model rows; guarded by its own lock. */
+  private static final class ModelCount {
+    int rows;
   }
 
   private Price priceOf(GatewayEvent event) {
@@ -341,6 +413,7 @@ public final class UsageLedger implements GatewayListener {
       }
       cutoffs = cut;
       rows.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
+      modelCounts.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
     }
   }
 
@@ -445,6 +518,7 @@ public final class UsageLedger implements GatewayListener {
     private LedgerSink sink;
     private @Nullable Runnable afterCutoffsRead;
     private final Map<QuotaPeriod, Integer> retain = new EnumMap<>(QuotaPeriod.class);
+    private int maxModels = DEFAULT_MAX_MODELS;
 
     private Builder() {
       retain.put(QuotaPeriod.HOURLY, DEFAULT_HOURLY_WINDOWS);
@@ -495,6 +569,23 @@ public final class UsageLedger implements GatewayListener {
             period + " windows to retain must be >= 1 but was " + windows);
       }
       retain.put(period, windows);
+      return this;
+    }
+
+    /**
+     * Keeps at most {@code models} model rows per consumer and window (default {@value
+     * UsageLedger#DEFAULT_MAX_MODELS}); the usage of further models of that consumer and window
+     * counts in its {@value UsageLedger#OTHER_MODELS} row (which takes no slot), so totals stay
+     * exact while memory stays bounded. {@link Integer#MAX_VALUE} keeps every model apart, which
+     * lets a caller grow the ledger by naming a new model on every call.
+     *
+     * @param models at least 1
+     */
+    public Builder maxModelsPerConsumer(int models) {
+      if (models < 1) {
+        throw new IllegalArgumentException("models per consumer must be >= 1 but was " + models);
+      }
+      this.maxModels = models;
       return this;
     }
 

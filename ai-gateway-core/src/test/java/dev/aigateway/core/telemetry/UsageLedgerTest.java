@@ -7,6 +7,7 @@ import static dev.aigateway.core.telemetry.LedgerEvents.reported;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.LedgerEntry;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -460,6 +462,117 @@ class UsageLedgerTest {
       assertThat(ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("unpriced").cost()).isNull();
       assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost())
           .isEqualByComparingTo("0.00392");
+    }
+  }
+
+  @Nested
+  class BoundedModels {
+
+    @Test
+    void aConsumerNamingANewModelOnEveryCallGrowsTheWindowByTheBoundOnly() {
+      UsageLedger ledger = UsageLedger.builder().maxModelsPerConsumer(3).build();
+
+      for (int i = 0; i < 1_000; i++) {
+        ledger.onEvent(reported("team-a", "model-" + i, T, Usage.of(10, 1)));
+      }
+
+      Map<String, LedgerEntry> byModel = ledger.byModel("team-a", QuotaPeriod.HOURLY, T);
+      assertThat(byModel.keySet())
+          .containsExactly("model-0", "model-1", "model-2", UsageLedger.OTHER_MODELS);
+      assertThat(byModel.get(UsageLedger.OTHER_MODELS).calls()).isEqualTo(997);
+      LedgerEntry total = ledger.total("team-a", QuotaPeriod.MONTHLY, T);
+      assertThat(total.calls()).isEqualTo(1_000);
+      assertThat(total.inputTokens()).isEqualTo(10_000);
+      assertThat(total.outputTokens()).isEqualTo(1_000);
+      assertThat(ledger.entries()).hasSize(3 * 4);
+    }
+
+    @Test
+    void aModelKeptInTheWindowStillCountsInItsOwnRowAfterTheBoundIsReached() {
+      UsageLedger ledger = UsageLedger.builder().maxModelsPerConsumer(2).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "o3-mini", T, Usage.of(2, 0)));
+      ledger.onEvent(reported("team-a", "made-up", T, Usage.of(4, 0)));
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(8, 0)));
+
+      Map<String, LedgerEntry> byModel = ledger.byModel("team-a", QuotaPeriod.DAILY, T);
+      assertThat(byModel.get("gpt-4o").inputTokens()).isEqualTo(9);
+      assertThat(byModel.get("o3-mini").inputTokens()).isEqualTo(2);
+      assertThat(byModel.get(UsageLedger.OTHER_MODELS).inputTokens()).isEqualTo(4);
+    }
+
+    @Test
+    void theBoundIsPerConsumerAndWindow() {
+      UsageLedger ledger = UsageLedger.builder().maxModelsPerConsumer(1).build();
+      Instant nextHour = T.plusSeconds(3_600);
+
+      ledger.onEvent(reported("team-a", "a", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-b", "b", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "c", nextHour, Usage.of(1, 0)));
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.HOURLY, T)).containsOnlyKeys("a");
+      assertThat(ledger.byModel("team-b", QuotaPeriod.HOURLY, T)).containsOnlyKeys("b");
+      assertThat(ledger.byModel("team-a", QuotaPeriod.HOURLY, nextHour)).containsOnlyKeys("c");
+      assertThat(ledger.byModel("team-a", QuotaPeriod.DAILY, T))
+          .containsOnlyKeys("a", UsageLedger.OTHER_MODELS);
+    }
+
+    @Test
+    void aModelNameLongerThanTheBoundCountsAsOtherAndTakesNoSlot() {
+      UsageLedger ledger = UsageLedger.builder().maxModelsPerConsumer(1).build();
+      String huge = "m".repeat(UsageLedger.MAX_MODEL_LENGTH + 1);
+
+      ledger.onEvent(reported("team-a", huge, T, Usage.of(5, 0)));
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1, 0)));
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.HOURLY, T))
+          .containsOnlyKeys(UsageLedger.OTHER_MODELS, "gpt-4o");
+      assertThat(ledger.byModel("team-a", QuotaPeriod.HOURLY, T).get("other").inputTokens())
+          .isEqualTo(5);
+      assertThat(ledger.entries()).extracting(LedgerEntry::model).doesNotContain(huge);
+    }
+
+    @Test
+    void theSinkReceivesTheFoldedRows() throws IOException {
+      List<LedgerEntry> written = new ArrayList<>();
+      UsageLedger ledger =
+          UsageLedger.builder().maxModelsPerConsumer(1).sink(written::addAll).build();
+
+      ledger.onEvent(reported("team-a", "a", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "b", T, Usage.of(2, 0)));
+      ledger.onEvent(reported("team-a", "c", T, Usage.of(4, 0)));
+      ledger.flush();
+
+      assertThat(written)
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::model, LedgerEntry::inputTokens)
+          .containsExactly(tuple("a", 1L), tuple(UsageLedger.OTHER_MODELS, 6L));
+    }
+
+    @Test
+    void aWindowDroppedFromMemoryFreesItsModelSlots() {
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .maxModelsPerConsumer(1)
+              .retain(QuotaPeriod.HOURLY, 1)
+              .retain(QuotaPeriod.DAILY, 1)
+              .retain(QuotaPeriod.MONTHLY, 1)
+              .build();
+      Instant nextMonth = T.plus(java.time.Duration.ofDays(40));
+
+      ledger.onEvent(reported("team-a", "a", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "b", nextMonth, Usage.of(1, 0)));
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.MONTHLY, nextMonth)).containsOnlyKeys("b");
+      assertThat(ledger.entries()).hasSize(3);
+    }
+
+    @Test
+    void theBoundMustBePositive() {
+      assertThatThrownBy(() -> UsageLedger.builder().maxModelsPerConsumer(0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("models per consumer must be >= 1 but was 0");
     }
   }
 
