@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * the source is called once. When it fails, every call waiting for it gets an {@link IOException}
  * saying why, and the next call starts a new one. When it takes longer than the refresh timeout,
  * its waiting calls fail, the next call starts another, and a token the late one still brings is
- * kept if no later one came first.
+ * kept if no later one came first. A source that never returns would so hold one more thread every
+ * refresh timeout: at most {@value #MAX_RUNNING_REFRESHES} refreshes run at once (the one under way
+ * and those given up that have not returned); while that many run, calls that need a token fail at
+ * once with a {@link TokenRefreshException} saying so (logged once), until one of them returns.
  *
  * <p><b>A refused token.</b> When a backend answers 401, {@link #invalidate} drops the token it
  * refused (if it is still the cached one), so the gateway's retry waits for a new one; many calls
@@ -65,6 +68,12 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** How long after a failed background refresh (the token still valid) the next is tried. */
   public static final Duration BACKGROUND_RETRY = Duration.ofSeconds(5);
+
+  /**
+   * How many refreshes may run at once: the one under way and those given up (past the refresh
+   * timeout) whose source has not returned.
+   */
+  public static final int MAX_RUNNING_REFRESHES = 3;
 
   /** How often a call waiting for a refresh looks whether it has ended: every 20 ms. */
   private static final long ABANDON_CHECK_NANOS = Duration.ofMillis(20).toNanos();
@@ -94,6 +103,12 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** The refresh whose token is cached. Guarded by {@link #lock}. */
   private long cachedRefresh;
+
+  /** Refreshes handed to the executor that have not returned. Guarded by {@link #lock}. */
+  private int running;
+
+  /** Whether the bound of running refreshes was logged since it was last left. By {@link #lock}. */
+  private boolean warnedOfRunning;
 
   /** No background refresh starts before this. Guarded by {@link #lock}. */
   private Instant backgroundAfter = Instant.MIN;
@@ -221,15 +236,36 @@ public final class RefreshingCredentials implements CredentialProvider {
     }
   }
 
-  /** Starts a refresh; the caller holds the lock. */
+  /**
+   * Starts a refresh, or, while {@value #MAX_RUNNING_REFRESHES} still run, gives one that has
+   * failed already; the caller holds the lock.
+   */
   private Refresh start() {
+    if (running >= MAX_RUNNING_REFRESHES) {
+      String why =
+          description
+              + ": "
+              + running
+              + " token refreshes are still running past the refresh timeout of "
+              + refreshTimeout
+              + " (the token source has not returned); no other starts until one of them returns";
+      if (!warnedOfRunning) {
+        warnedOfRunning = true;
+        log.warn("ai-gateway: {}", why);
+      }
+      Refresh refused = new Refresh(refreshes, System.nanoTime());
+      refused.result.completeExceptionally(new TokenRefreshException(why));
+      return refused;
+    }
     Refresh refresh =
         new Refresh(++refreshes, System.nanoTime() + TimeUnit.NANOSECONDS.convert(refreshTimeout));
     inFlight = refresh;
+    running++;
     try {
       executor.execute(() -> run(refresh));
     } catch (RejectedExecutionException e) {
       inFlight = null;
+      running--;
       refresh.result.completeExceptionally(
           new TokenRefreshException(description + ": the token refresh could not be started", e));
     }
@@ -249,6 +285,10 @@ public final class RefreshingCredentials implements CredentialProvider {
       failure = e;
     }
     synchronized (lock) {
+      running--;
+      if (running < MAX_RUNNING_REFRESHES) {
+        warnedOfRunning = false;
+      }
       if (inFlight == refresh) {
         inFlight = null;
       }
@@ -309,6 +349,10 @@ public final class RefreshingCredentials implements CredentialProvider {
               + "; the next call tries again");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof TokenRefreshException own) {
+        // a refresh that never started: its message names this source and says why already
+        throw new TokenRefreshException(own.getMessage(), own.getCause());
+      }
       throw new TokenRefreshException(
           description + ": the token could not be obtained: " + describe(cause), cause);
     }

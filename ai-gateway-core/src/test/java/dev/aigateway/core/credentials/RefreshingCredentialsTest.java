@@ -366,6 +366,56 @@ class RefreshingCredentialsTest {
   }
 
   @Test
+  void aSourceThatNeverReturnsHoldsAtMostThreeRefreshThreadsAndLaterCallsFailAtOnce()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    TokenSource stuck =
+        () -> {
+          int n = fetches.incrementAndGet();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new IOException("interrupted");
+          }
+          return new AccessToken("access-token-SECRET-" + n, clock.instant().plusSeconds(3600));
+        };
+    RefreshingCredentials tokens =
+        RefreshingCredentials.builder(stuck)
+            .clock(clock)
+            .refreshTimeout(Duration.ofMillis(100))
+            .description("stuck tokens")
+            .build();
+    try {
+      for (int call = 0; call < RefreshingCredentials.MAX_RUNNING_REFRESHES; call++) {
+        assertThatThrownBy(tokens::credential)
+            .isInstanceOf(TokenRefreshException.class)
+            .hasMessageContaining("no token within the refresh timeout");
+      }
+      for (int call = 0; call < 20; call++) {
+        assertThatThrownBy(tokens::credential)
+            .isInstanceOf(TokenRefreshException.class)
+            .hasMessage(
+                "stuck tokens: 3 token refreshes are still running past the refresh timeout of"
+                    + " PT0.1S (the token source has not returned); no other starts until one of"
+                    + " them returns");
+      }
+      assertThat(fetches).hasValue(RefreshingCredentials.MAX_RUNNING_REFRESHES);
+    } finally {
+      release.countDown();
+    }
+
+    // once the source returns, the newest token it brought serves calls and refreshes start again
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (tokens.expiresAt() == null && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(tokens.credential().secret()).startsWith("access-token-SECRET-");
+    tokens.invalidate(tokens.credential());
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-4");
+  }
+
+  @Test
   void aBackgroundRefreshSlowerThanTheTimeoutIsFollowedByAnotherBeforeTheTokenExpires()
       throws Exception {
     CountingSource source = new CountingSource();
