@@ -105,12 +105,14 @@ public final class AiGatewayAutoConfiguration {
       ObjectProvider<MeterRegistry> meterRegistry,
       ObjectProvider<AiGatewayBuilderCustomizer> customizers,
       ObjectProvider<OptionalModules.EntraIdSupport> entraId,
-      ObjectProvider<OptionalModules.JwtSupport> jwt) {
+      ObjectProvider<OptionalModules.JwtSupport> jwt,
+      ObjectProvider<OptionalModules.AwsSupport> aws) {
     AiGateway.Builder builder =
         GatewayPropertiesMapper.builder(
             properties,
             properties.getCache().isEnabled() ? responseCacheStore.getIfAvailable() : null,
-            new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
+            new OptionalModules(
+                entraId.getIfAvailable(), jwt.getIfAvailable(), aws.getIfAvailable()));
     tokenLimitStore.ifAvailable(builder::tokenLimitStore);
     listeners.orderedStream().forEach(builder::listener);
     PromptLog log = promptLog.getIfAvailable();
@@ -196,6 +198,21 @@ public final class AiGatewayAutoConfiguration {
     @Bean
     OptionalModules.EntraIdSupport aiGatewayEntraIdCredentials() {
       return new EntraIdCredentialsFactory();
+    }
+  }
+
+  /**
+   * The AWS SDK's default credential chain for bedrock backends ({@code
+   * ai-gateway.pool.backends[i].flavor: bedrock}), when {@code ai-gateway-aws} is on the class
+   * path.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "dev.aigateway.aws.AwsSdkCredentials")
+  static class AwsModule {
+
+    @Bean
+    OptionalModules.AwsSupport aiGatewayAwsCredentials() {
+      return dev.aigateway.aws.AwsSdkCredentials::defaultChain;
     }
   }
 

@@ -620,7 +620,30 @@ public class AiGatewayProperties {
     /** Azure OpenAI in deployment form (needs {@code api-version}); the key as api-key. */
     AZURE,
     /** Azure OpenAI through its /openai/v1 API; the key as api-key. */
-    AZURE_V1
+    AZURE_V1,
+    /**
+     * Azure AI Foundry's model inference API ({@code /models/chat/completions}, needs {@code
+     * api-version}); the key as api-key.
+     */
+    AZURE_AI_INFERENCE,
+    /**
+     * Anthropic ({@code https://api.anthropic.com}); the key as x-api-key; an optional {@code
+     * api-version} is sent as anthropic-version on every call.
+     */
+    ANTHROPIC,
+    /**
+     * The Google Gemini API ({@code https://generativelanguage.googleapis.com}); the key as
+     * x-goog-api-key.
+     */
+    GEMINI,
+    /**
+     * Amazon Bedrock's runtime ({@code https://bedrock-runtime.{region}.amazonaws.com}, needs
+     * {@code region}); every request is signed with AWS Signature Version 4, with the AWS SDK's
+     * default credential chain when {@code ai-gateway-aws} is on the class path, else the process
+     * environment's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. Takes no
+     * api-key, oauth or entra-id.
+     */
+    BEDROCK
   }
 
   /** One backend of the pool. */
@@ -632,11 +655,21 @@ public class AiGatewayProperties {
     /** The backend's base URL, for example https://api.openai.com. */
     private @Nullable String url;
 
-    /** The backend's flavour: openai, openai-compatible, azure or azure-v1. */
+    /**
+     * The backend's flavour: openai, openai-compatible, azure, azure-v1, azure-ai-inference,
+     * anthropic, gemini or bedrock.
+     */
     private Flavor flavor = Flavor.OPENAI;
 
-    /** The api-version of an azure backend, for example 2024-10-21. */
+    /**
+     * The api-version of an azure backend (for example 2024-10-21) or an azure-ai-inference one
+     * (for example 2024-05-01-preview); the anthropic-version of an anthropic backend (for example
+     * 2023-06-01; unset: the application's own header is kept).
+     */
     private @Nullable String apiVersion;
+
+    /** The AWS region a bedrock backend signs its requests for, for example us-east-1. */
+    private @Nullable String region;
 
     /**
      * The models it serves: the application's model name to the backend's model or deployment.
@@ -702,6 +735,7 @@ public class AiGatewayProperties {
           + (url == null ? null : SafeUrls.withoutSecrets(url))
           + ", flavor="
           + flavor
+          + (region == null ? "" : ", region=" + region)
           + ", api-key="
           + (apiKey == null ? null : SecurityProperties.MASK)
           + ", oauth="
@@ -751,14 +785,24 @@ public class AiGatewayProperties {
       this.flavor = flavor;
     }
 
-    /** The Azure api-version; null when unset. */
+    /** The Azure api-version or the anthropic-version; null when unset. */
     public @Nullable String getApiVersion() {
       return apiVersion;
     }
 
-    /** Sets the Azure api-version. */
+    /** Sets the Azure api-version or the anthropic-version. */
     public void setApiVersion(@Nullable String apiVersion) {
       this.apiVersion = apiVersion;
+    }
+
+    /** The AWS region of a bedrock backend; null when unset. */
+    public @Nullable String getRegion() {
+      return region;
+    }
+
+    /** Sets the AWS region of a bedrock backend. */
+    public void setRegion(@Nullable String region) {
+      this.region = region;
     }
 
     /** The model map. */

@@ -6,6 +6,8 @@ import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.aws.AwsCredentialsProvider;
+import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
@@ -357,26 +359,42 @@ final class GatewayPropertiesMapper {
           "backend '" + id + "' needs a url, for example https://api.openai.com",
           null);
     }
-    Backend.Builder builder =
-        check(
-            entry.getFlavor() == AiGatewayProperties.Flavor.AZURE
-                ? path + ".api-version"
-                : path + ".url",
-            () ->
-                switch (entry.getFlavor()) {
-                  case OPENAI -> Backend.openAi(id, url);
-                  case OPENAI_COMPATIBLE -> Backend.openAiCompatible(id, url);
-                  case AZURE -> Backend.azureOpenAi(id, url, entry.getApiVersion());
-                  case AZURE_V1 -> Backend.azureOpenAiV1(id, url);
-                });
-    if (entry.getApiVersion() != null && entry.getFlavor() != AiGatewayProperties.Flavor.AZURE) {
+    AiGatewayProperties.Flavor flavor = entry.getFlavor();
+    String apiVersion = entry.getApiVersion();
+    if (apiVersion != null && !TAKES_API_VERSION.contains(flavor)) {
       throw new InvalidGatewayPropertyException(
           path + ".api-version",
-          "only an azure backend takes an api-version; backend '"
+          "only an azure, azure-ai-inference or anthropic backend takes an api-version; backend '"
               + id
               + "' is "
-              + entry.getFlavor().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+              + name(flavor),
           null);
+    }
+    if (entry.getRegion() != null && flavor != AiGatewayProperties.Flavor.BEDROCK) {
+      throw new InvalidGatewayPropertyException(
+          path + ".region",
+          "only a bedrock backend takes a region; backend '" + id + "' is " + name(flavor),
+          null);
+    }
+    Backend.Builder builder =
+        check(
+            TAKES_API_VERSION.contains(flavor) ? path + ".api-version" : path + ".url",
+            () ->
+                switch (flavor) {
+                  case OPENAI -> Backend.openAi(id, url);
+                  case OPENAI_COMPATIBLE -> Backend.openAiCompatible(id, url);
+                  case AZURE -> Backend.azureOpenAi(id, url, apiVersion);
+                  case AZURE_V1 -> Backend.azureOpenAiV1(id, url);
+                  case AZURE_AI_INFERENCE -> Backend.azureAiInference(id, url, apiVersion);
+                  case ANTHROPIC ->
+                      apiVersion == null
+                          ? Backend.anthropic(id, url)
+                          : Backend.anthropic(id, url, apiVersion);
+                  case GEMINI -> Backend.gemini(id, url);
+                  case BEDROCK -> Backend.bedrock(id, url);
+                });
+    if (flavor == AiGatewayProperties.Flavor.BEDROCK) {
+      bedrockSigner(entry, id, path, builder, modules);
     }
     for (Map.Entry<String, String> model : entry.getModels().entrySet()) {
       check(
@@ -447,8 +465,65 @@ final class GatewayPropertiesMapper {
   private static CredentialProvider credential(AiGatewayProperties.Flavor flavor, String key) {
     return switch (flavor) {
       case OPENAI, OPENAI_COMPATIBLE -> Credentials.bearerToken(key);
-      case AZURE, AZURE_V1 -> Credentials.apiKey(key);
+      case AZURE, AZURE_V1, AZURE_AI_INFERENCE, ANTHROPIC, GEMINI -> Credentials.apiKey(key);
+      case BEDROCK -> throw new IllegalStateException("a bedrock backend takes no api-key");
     };
+  }
+
+  /** The flavours whose backends take an api-version (required or, for anthropic, optional). */
+  private static final Set<AiGatewayProperties.Flavor> TAKES_API_VERSION =
+      Set.of(
+          AiGatewayProperties.Flavor.AZURE,
+          AiGatewayProperties.Flavor.AZURE_AI_INFERENCE,
+          AiGatewayProperties.Flavor.ANTHROPIC);
+
+  /** A flavour as it is written in properties: {@code azure-ai-inference}. */
+  private static String name(AiGatewayProperties.Flavor flavor) {
+    return flavor.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  /**
+   * Gives a bedrock backend its SigV4 signer: the region from its properties, the credentials of
+   * the AWS SDK's default chain when {@code ai-gateway-aws} is present, else the environment's.
+   */
+  private static void bedrockSigner(
+      BackendEntry entry,
+      String id,
+      String path,
+      Backend.Builder builder,
+      OptionalModules modules) {
+    String region = entry.getRegion();
+    if (region == null || region.isBlank()) {
+      throw new InvalidGatewayPropertyException(
+          path + ".region",
+          "bedrock backend '"
+              + id
+              + "' needs the AWS region it signs its requests for, for example us-east-1",
+          null);
+    }
+    String other =
+        entry.getApiKey() != null
+            ? ".api-key"
+            : entry.getOauth().configured()
+                ? ".oauth"
+                : entry.getEntraId().isEnabled() || entry.getEntraId().configured()
+                    ? ".entra-id"
+                    : null;
+    if (other != null) {
+      throw new InvalidGatewayPropertyException(
+          path + other,
+          "bedrock backend '"
+              + id
+              + "' signs every request with AWS credentials (the AWS SDK's default chain with"
+              + " ai-gateway-aws, else the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
+              + " environment); it takes no api-key, oauth or entra-id",
+          null);
+    }
+    AwsCredentialsProvider credentials =
+        modules.aws() != null ? modules.aws().defaultChain() : AwsCredentialsProvider.environment();
+    check(
+        path + ".region",
+        () -> builder.signer(AwsSigV4.signer(region.strip(), "bedrock", credentials)));
   }
 
   private static Failover failover(FailoverSettings settings, String path) {
