@@ -1088,8 +1088,7 @@ class AiGatewayAutoConfigurationTest {
   }
 
   /** The startup failure's InvalidGatewayPropertyException; fails when there is none. */
-  private static InvalidGatewayPropertyException propertyFailure(
-      AssertableApplicationContext context) {
+  static InvalidGatewayPropertyException propertyFailure(AssertableApplicationContext context) {
     Throwable failure = context.getStartupFailure();
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof InvalidGatewayPropertyException invalid) {

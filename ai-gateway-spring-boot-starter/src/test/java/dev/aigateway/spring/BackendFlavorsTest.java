@@ -15,7 +15,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +56,7 @@ class BackendFlavorsTest {
   @Test
   void anAnthropicBackendGetsTheCallAsAMessagesRequestWithItsKeyAndVersion() throws Exception {
     backend.enqueue(
-        json(
+        AiGatewayAutoConfigurationTest.json(
             "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
                 + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":"
                 + "\"Hello there\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":11,"
@@ -90,7 +89,7 @@ class BackendFlavorsTest {
   @Test
   void aGeminiBackendGetsTheCallAsGenerateContentWithItsKeyInItsHeader() throws Exception {
     backend.enqueue(
-        json(
+        AiGatewayAutoConfigurationTest.json(
             "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":"
                 + "\"Hello there\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
                 + "\"promptTokenCount\":9,\"candidatesTokenCount\":2,\"totalTokenCount\":11},"
@@ -117,7 +116,8 @@ class BackendFlavorsTest {
   @Test
   void anAzureAiInferenceBackendGetsTheCallAtItsModelsPathWithItsApiVersionAndKey()
       throws Exception {
-    backend.enqueue(json(AiGatewayAutoConfigurationTest.completion(12, 3)));
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
     runner
         .withPropertyValues(
             "ai-gateway.pool.backends[0].id=foundry",
@@ -139,7 +139,7 @@ class BackendFlavorsTest {
   @Test
   void aBedrockBackendSignsTheConverseCallWithTheAwsSdksCredentials() throws Exception {
     backend.enqueue(
-        json(
+        AiGatewayAutoConfigurationTest.json(
             "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
                 + "\"Hello there\"}]}},\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":8,"
                 + "\"outputTokens\":2,\"totalTokens\":10},\"metrics\":{\"latencyMs\":5}}"));
@@ -234,7 +234,8 @@ class BackendFlavorsTest {
         .withPropertyValues(settings)
         .run(
             context -> {
-              InvalidGatewayPropertyException failure = propertyFailure(context);
+              InvalidGatewayPropertyException failure =
+                  AiGatewayAutoConfigurationTest.propertyFailure(context);
               assertThat(failure.property()).isEqualTo(property);
               assertThat(failure.getMessage()).contains(message).doesNotContain("XYZZY");
             });
@@ -268,27 +269,12 @@ class BackendFlavorsTest {
     return events.get(0);
   }
 
-  private static MockResponse json(String body) {
-    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
-  }
-
   private static void restore(String property, String value) {
     if (value == null) {
       System.clearProperty(property);
     } else {
       System.setProperty(property, value);
     }
-  }
-
-  private static InvalidGatewayPropertyException propertyFailure(
-      AssertableApplicationContext context) {
-    Throwable failure = context.getStartupFailure();
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof InvalidGatewayPropertyException invalid) {
-        return invalid;
-      }
-    }
-    throw new AssertionError("startup did not fail on a property", failure);
   }
 
   /** The application's OkHttp client and a listener that keeps every event. */

@@ -71,13 +71,7 @@ class SecurityPropertiesTest {
 
   private static InvalidGatewayPropertyException propertyFailure(
       AssertableApplicationContext context) {
-    Throwable failure = context.getStartupFailure();
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof InvalidGatewayPropertyException invalid) {
-        return invalid;
-      }
-    }
-    throw new AssertionError("startup did not fail on a property", failure);
+    return AiGatewayAutoConfigurationTest.propertyFailure(context);
   }
 
   private static String allMessages(Throwable failure) {

@@ -7,6 +7,7 @@ import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
+import dev.aigateway.store.tck.Concurrently;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -321,31 +322,15 @@ class UsageLedgerConcurrencyTest {
     UsageLedger ledger = UsageLedger.builder().maxModelsPerConsumer(50).build();
     Instant at = Instant.parse("2025-03-14T10:15:30Z");
     int perThread = 500;
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < THREADS; t++) {
-        int thread = t;
-        done.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < perThread; i++) {
-                    // models repeat across threads, so threads race to make the same new row
-                    String model = "m-" + ((i * 7 + thread) % 200);
-                    ledger.onEvent(LedgerEvents.reported("team-a", model, at, Usage.of(1, 0)));
-                  }
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    Concurrently.run(
+        THREADS,
+        thread -> {
+          for (int i = 0; i < perThread; i++) {
+            // models repeat across threads, so threads race to make the same new row
+            String model = "m-" + ((i * 7 + thread) % 200);
+            ledger.onEvent(LedgerEvents.reported("team-a", model, at, Usage.of(1, 0)));
+          }
+        });
 
     for (QuotaPeriod period : UsageLedger.PERIODS) {
       Map<String, LedgerEntry> byModel = ledger.byModel("team-a", period, at);
