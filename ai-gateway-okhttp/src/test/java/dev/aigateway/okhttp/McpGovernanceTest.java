@@ -988,6 +988,62 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aMessageWhoseMethodIsNotAStringIsNotSent() throws Exception {
+    // JSON-RPC's method is a string; a server dispatching by a map or object lookup reads another
+    // value as text (JavaScript's handlers[["tools/call"]] is handlers["tools/call"]), so such a
+    // message may run a tool the gateway never saw asked for. It is not valid JSON-RPC and is not
+    // sent: -32600, one NOT_SENT event, as a member name in another case.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":[\"tools/call\"],\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7,\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":{\"name\":\"tools/call\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":null,\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"method\":[\"tools/call\"],\"params\":{\"name\":\"delete_repo\"}}",
+            "[" + call(2, "get_issue", "{}") + ",{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":true}]");
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
+      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
+      assertThat(refused.path("error").path("message").asText())
+          .as(body)
+          .contains("github", "not sent", "method");
+      GatewayEvent event = events.next();
+      if (answer.isArray()) {
+        assertThat(answer.get(0).path("error").path("code").asInt())
+            .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
+        event = events.next();
+      }
+      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32600);
+      assertThat(events.none()).as(body).isTrue();
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aResponseTheClientSendsWithANullMethodPassesAsAResponse() throws Exception {
+    // Serializers that write every member write a response's absent method as null: it is still
+    // the response it is (to a request the server sent), passed on with no event.
+    OkHttpClient client = client(github());
+    String response = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":null,\"result\":{}}";
+
+    try (Response answer =
+        client.newCall(rpc(server.url("/mcp"), "alice", response).build()).execute()) {
+      answer.body().string();
+    }
+
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
     OkHttpClient client =
         client(

@@ -293,9 +293,22 @@ public final class AgentCall {
       String method = message.method();
       String id = message.id();
       String inAnotherCase = message.memberInAnotherCase();
-      if (inAnotherCase != null) {
-        // What a server runs of it is not known (Go's decoder reads "Method" as method): it is
-        // a request the gateway refuses, whatever else it looks like.
+      String invalid =
+          inAnotherCase != null
+              ? "its member \""
+                  + inAnotherCase
+                  + "\" is a JSON-RPC member name in another case, which some servers read as"
+                  + " that member and others ignore, so what it asks for is not known; member"
+                  + " names are case-sensitive"
+              : message.methodNotAString()
+                  ? "its method is not a string, which some servers read as text (a lookup by"
+                      + " [\"tools/call\"] finds tools/call) and others refuse, so what it asks"
+                      + " for is not known; a method is a string"
+                  : null;
+      if (invalid != null) {
+        // What a server runs of it is not known (Go's decoder reads "Method" as method; a
+        // JavaScript lookup reads ["tools/call"] as "tools/call"): it is a request the gateway
+        // refuses, whatever else it looks like.
         Member member = new Member(message, id == null ? "null" : id, "", peer);
         members.add(member);
         refuse(
@@ -306,11 +319,8 @@ public final class AgentCall {
             "a message to "
                 + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
                 + peer.name
-                + "' was not sent: its member \""
-                + inAnotherCase
-                + "\" is a JSON-RPC member name in another case, which some servers read as that"
-                + " member and others ignore, so what it asks for is not known; member names are"
-                + " case-sensitive",
+                + "' was not sent: "
+                + invalid,
             Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         continue;
       }
