@@ -135,7 +135,14 @@ public final class AgentCall {
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
     final long argumentBytes;
-    final boolean streaming;
+
+    /**
+     * Whether its answer is a stream of responses that all carry its id (an A2A stream), so it ends
+     * with the stream, each response read and checked; set for an A2A request answered with an
+     * event stream, whatever its method is named.
+     */
+    boolean streaming;
+
     ToolCallInfo.Outcome outcome = ToolCallInfo.Outcome.NONE;
     @Nullable Integer errorCode;
     @Nullable RejectionReason rejection;
@@ -850,6 +857,16 @@ public final class AgentCall {
     this.answerType = contentType;
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     boolean sse = type.startsWith("text/event-stream");
+    if (sse && peer.kind == ToolCallInfo.Kind.A2A) {
+      // An agent answers with an event stream only a request whose every event carries its id
+      // (message/stream, SendStreamingMessage, or a method a later A2A names so): each event is
+      // read and checked, and the request ends with the stream, not with its first event.
+      synchronized (this) {
+        for (Member m : members) {
+          m.streaming = true;
+        }
+      }
+    }
     boolean rewrites = false;
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
