@@ -88,6 +88,7 @@ class McpGovernanceTest {
     volatile boolean sse;
     volatile boolean multiLineData; // SSE data pretty-printed over several data lines
     volatile boolean idsAsNumbers; // a numeric id written back by its value, as JavaScript does
+    volatile @Nullable String idAs; // the id every answer carries instead of the request's
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
 
     @Override
@@ -147,9 +148,11 @@ class McpGovernanceTest {
     private String answer(JsonNode request) {
       JsonNode requestId = request.get("id");
       String id =
-          idsAsNumbers && requestId.isNumber()
-              ? requestId.decimalValue().stripTrailingZeros().toPlainString()
-              : requestId.toString();
+          idAs != null
+              ? idAs
+              : idsAsNumbers && requestId.isNumber()
+                  ? requestId.decimalValue().stripTrailingZeros().toPlainString()
+                  : requestId.toString();
       return switch (request.path("method").asText()) {
         case "tools/list" ->
             "{\"jsonrpc\":\"2.0\",\"id\":"
@@ -287,6 +290,38 @@ class McpGovernanceTest {
     assertThat(event.tool().method()).isEqualTo("tools/list");
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     assertThat(event.tool().sessionId()).isEqualTo("session-1");
+  }
+
+  @Test
+  void aResultWhoseIdAnswersNoRequestIsNotPassedUnfiltered() throws Exception {
+    // The MCP TypeScript SDK matches an answer to its request by Number(id): "1", "0x1" and "1.0"
+    // all answer request 1. A server writing the id so got a tools/list past the filter (and a
+    // result past its checks), the gateway seeing no answer to the request at all.
+    OkHttpClient client = client(github());
+    for (boolean sse : new boolean[] {false, true}) {
+      for (String id : new String[] {"\"1\"", "\"0x1\""}) {
+        backend.sse = sse;
+        backend.idAs = id;
+        Request request =
+            rpc(server.url("/mcp"), "alice", LIST)
+                .header("Accept", "application/json, text/event-stream")
+                .build();
+
+        ReadUntilFailure read = readUntilFailure(client, request);
+
+        assertThat(read.text()).as("sse " + sse + " id " + id).doesNotContain("delete_repo");
+        assertThat(read.failure()).as("sse " + sse + " id " + id).isNotNull();
+        assertThat(read.failure().getMessage()).contains("github", "answers no request");
+        GatewayEvent event = events.next();
+        assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+        assertThat(events.none()).isTrue();
+      }
+    }
+    backend.idAs = null;
+    backend.sse = false;
+    assertThat(toolNames(post(client, "alice", LIST))).containsExactly("get_issue", "list_issues");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
 
   @Test

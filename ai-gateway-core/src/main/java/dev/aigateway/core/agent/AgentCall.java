@@ -1126,6 +1126,7 @@ public final class AgentCall {
     if (answers == null) {
       return json;
     }
+    refuseUnmatchedResults(answers);
     ByteArrayOutputStream out = null;
     int copied = 0;
     for (Rpc.Message message : answers.messages()) {
@@ -1155,6 +1156,40 @@ public final class AgentCall {
     }
     out.write(json, copied, json.length - copied);
     return out.toByteArray();
+  }
+
+  /**
+   * Fails the answer, before any of {@code answers} passes, when it holds a result whose id answers
+   * no request of the POST (not even one already answered) while a request whose answer is filtered
+   * or checked waits: clients match ids more loosely than the gateway (the MCP TypeScript SDK reads
+   * an answer's id as {@code Number(id)}, so {@code "1"}, {@code "0x1"} and {@code "1.0"} answer
+   * request 1), so that result may be taken as the waiting request's, unfiltered and unchecked.
+   * Those requests end {@code BLOCKED}; the answer fails with an {@link IOException}.
+   */
+  private void refuseUnmatchedResults(Rpc.Document answers) {
+    boolean idlessWaits = false;
+    for (Member m : members) {
+      idlessWaits |= m.idless && !m.ended;
+    }
+    for (Rpc.Message message : answers.messages()) {
+      if (!message.isResponse() || !message.members().containsKey("result")) {
+        continue;
+      }
+      String key = message.idKey();
+      if (byId.containsKey(key) || ("null".equals(key) && idlessWaits)) {
+        continue;
+      }
+      IOException failure =
+          notReadable(
+              "holds a result whose id answers no request of the call",
+              "it holds a result whose id answers no request of the call, which a client matching"
+                  + " ids loosely may take as the answer of a request whose answer is filtered or"
+                  + " checked");
+      if (failure != null) {
+        throw new AnswerStream.Refused(failure);
+      }
+      return; // nothing waits to be checked or filtered: passed as it came
+    }
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */
