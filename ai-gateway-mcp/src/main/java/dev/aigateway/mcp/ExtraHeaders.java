@@ -98,8 +98,18 @@ final class ExtraHeaders {
     }
   }
 
-  private static void set(Request.Builder request, String name, String value, String owner)
+  private static void set(
+      Request.Builder request, @Nullable String name, @Nullable String value, String owner)
       throws IOException {
+    if (name == null || value == null) {
+      // A supplier's map may hold a null (a token it could not get): an I/O failure, as for a
+      // value a header cannot carry, not a NullPointerException out of the call.
+      throw new IOException(
+          (name == null
+                  ? "a header of " + owner + " has no name"
+                  : "the header '" + name + "' of " + owner + " has no value")
+              + " (the header supplier gave null)");
+    }
     try {
       request.header(name, value);
     } catch (IllegalArgumentException e) {

@@ -413,6 +413,32 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void aSuppliedHeaderWithoutAValueFailsTheCallWithAnIoException() {
+    // A supplier that puts a token it could not get (null) into its map: the call fails as an I/O
+    // failure naming the header (a tool error for execute), not with a NullPointerException.
+    java.util.Map<String, String> noToken = new java.util.HashMap<>();
+    noToken.put("Authorization", null);
+    java.util.Map<String, String> noName = new java.util.HashMap<>();
+    noName.put(null, "Bearer t");
+    for (java.util.Map<String, String> supplied : List.of(noToken, noName)) {
+      OpenApiTools tools =
+          OpenApiTools.builder(governed)
+              .document(PetsApi.document())
+              .baseUrl(api.baseUrl())
+              .headers(() -> supplied)
+              .build();
+
+      assertThatThrownBy(() -> tools.call("getPet", "{\"petId\":\"7\"}"))
+          .as(supplied.toString())
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("header");
+      assertThat(tools.execute("getPet", "{\"petId\":\"7\"}"))
+          .startsWith("error: the request failed");
+    }
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
   void aCredentialAHeaderCannotCarryFailsTheCallWithoutQuotingIt() {
     // A token read from a file with its line feed, as a supplied and as a fixed header.
     OpenApiTools supplied =

@@ -289,6 +289,52 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aStreamUnderA2a10sMethodNamesIsCheckedToItsEndAndEndsInOneEventThere() throws Exception {
+    // A2A 1.0 names its JSON-RPC methods as its gRPC binding does: SendStreamingMessage and
+    // SubscribeToTask are message/stream and tasks/resubscribe. Every event of such a stream
+    // carries the request's id; each result is checked, and the call ends with the stream.
+    AiGateway checked =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(events)
+            .agent(
+                A2aAgent.builder("planner", server.url("/a2a").toString())
+                    .contentChecks(
+                        dev.aigateway.core.safety.ContentSafety.builder()
+                            .denyWords("project falcon")))
+            .build();
+    OkHttpClient checkedClient = OkHttpAiGateway.wrap(new OkHttpClient(), checked);
+    String leaking = STREAM.replace("step one", "project falcon");
+    for (String method : new String[] {"SendStreamingMessage", "SubscribeToTask"}) {
+      server.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "text/event-stream")
+              .body(leaking)
+              .build());
+
+      String read;
+      try (Response response =
+          checkedClient
+              .newCall(
+                  new Request.Builder()
+                      .url(server.url("/a2a"))
+                      .post(RequestBody.create(rpc("s1", method, MESSAGE), JSON_TYPE))
+                      .build())
+              .execute()) {
+        read = response.body().string();
+      }
+
+      assertThat(read).as(method).doesNotContain("project falcon");
+      assertThat(read).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
+      GatewayEvent event = events.next();
+      assertThat(event.stream()).as(method).isTrue();
+      assertThat(event.tool().method()).isEqualTo(method);
+      assertThat(event.tool().outcome()).as(method).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(events.none()).isTrue();
+    }
+  }
+
+  @Test
   void eachStreamedUpdateReachesTheAppBeforeTheNextIsSent() throws Exception {
     // a body written from a callback needs OkHttp 5's MockWebServer (the okhttp4 profile's lacks
     // it); the OkHttp 4.12 run keeps the other streaming tests of this class

@@ -88,6 +88,7 @@ class McpGovernanceTest {
     volatile boolean sse;
     volatile boolean multiLineData; // SSE data pretty-printed over several data lines
     volatile boolean idsAsNumbers; // a numeric id written back by its value, as JavaScript does
+    volatile @Nullable String idAs; // the id every answer carries instead of the request's
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
 
     @Override
@@ -147,9 +148,11 @@ class McpGovernanceTest {
     private String answer(JsonNode request) {
       JsonNode requestId = request.get("id");
       String id =
-          idsAsNumbers && requestId.isNumber()
-              ? requestId.decimalValue().stripTrailingZeros().toPlainString()
-              : requestId.toString();
+          idAs != null
+              ? idAs
+              : idsAsNumbers && requestId.isNumber()
+                  ? requestId.decimalValue().stripTrailingZeros().toPlainString()
+                  : requestId.toString();
       return switch (request.path("method").asText()) {
         case "tools/list" ->
             "{\"jsonrpc\":\"2.0\",\"id\":"
@@ -287,6 +290,38 @@ class McpGovernanceTest {
     assertThat(event.tool().method()).isEqualTo("tools/list");
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     assertThat(event.tool().sessionId()).isEqualTo("session-1");
+  }
+
+  @Test
+  void aResultWhoseIdAnswersNoRequestIsNotPassedUnfiltered() throws Exception {
+    // The MCP TypeScript SDK matches an answer to its request by Number(id): "1", "0x1" and "1.0"
+    // all answer request 1. A server writing the id so got a tools/list past the filter (and a
+    // result past its checks), the gateway seeing no answer to the request at all.
+    OkHttpClient client = client(github());
+    for (boolean sse : new boolean[] {false, true}) {
+      for (String id : new String[] {"\"1\"", "\"0x1\""}) {
+        backend.sse = sse;
+        backend.idAs = id;
+        Request request =
+            rpc(server.url("/mcp"), "alice", LIST)
+                .header("Accept", "application/json, text/event-stream")
+                .build();
+
+        ReadUntilFailure read = readUntilFailure(client, request);
+
+        assertThat(read.text()).as("sse " + sse + " id " + id).doesNotContain("delete_repo");
+        assertThat(read.failure()).as("sse " + sse + " id " + id).isNotNull();
+        assertThat(read.failure().getMessage()).contains("github", "answers no request");
+        GatewayEvent event = events.next();
+        assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+        assertThat(events.none()).isTrue();
+      }
+    }
+    backend.idAs = null;
+    backend.sse = false;
+    assertThat(toolNames(post(client, "alice", LIST))).containsExactly("get_issue", "list_issues");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
 
   @Test
@@ -985,6 +1020,62 @@ class McpGovernanceTest {
       assertThat(events.none()).as(body).isTrue();
     }
     assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aMessageWhoseMethodIsNotAStringIsNotSent() throws Exception {
+    // JSON-RPC's method is a string; a server dispatching by a map or object lookup reads another
+    // value as text (JavaScript's handlers[["tools/call"]] is handlers["tools/call"]), so such a
+    // message may run a tool the gateway never saw asked for. It is not valid JSON-RPC and is not
+    // sent: -32600, one NOT_SENT event, as a member name in another case.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":[\"tools/call\"],\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7,\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":{\"name\":\"tools/call\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":null,\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"method\":[\"tools/call\"],\"params\":{\"name\":\"delete_repo\"}}",
+            "[" + call(2, "get_issue", "{}") + ",{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":true}]");
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
+      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
+      assertThat(refused.path("error").path("message").asText())
+          .as(body)
+          .contains("github", "not sent", "method");
+      GatewayEvent event = events.next();
+      if (answer.isArray()) {
+        assertThat(answer.get(0).path("error").path("code").asInt())
+            .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
+        event = events.next();
+      }
+      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32600);
+      assertThat(events.none()).as(body).isTrue();
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aResponseTheClientSendsWithANullMethodPassesAsAResponse() throws Exception {
+    // Serializers that write every member write a response's absent method as null: it is still
+    // the response it is (to a request the server sent), passed on with no event.
+    OkHttpClient client = client(github());
+    String response = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":null,\"result\":{}}";
+
+    try (Response answer =
+        client.newCall(rpc(server.url("/mcp"), "alice", response).build()).execute()) {
+      answer.body().string();
+    }
+
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.none()).isTrue();
   }
 
   @Test

@@ -135,7 +135,14 @@ public final class AgentCall {
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
     final long argumentBytes;
-    final boolean streaming;
+
+    /**
+     * Whether its answer is a stream of responses that all carry its id (an A2A stream), so it ends
+     * with the stream, each response read and checked; set for an A2A request answered with an
+     * event stream, whatever its method is named.
+     */
+    boolean streaming;
+
     ToolCallInfo.Outcome outcome = ToolCallInfo.Outcome.NONE;
     @Nullable Integer errorCode;
     @Nullable RejectionReason rejection;
@@ -293,9 +300,22 @@ public final class AgentCall {
       String method = message.method();
       String id = message.id();
       String inAnotherCase = message.memberInAnotherCase();
-      if (inAnotherCase != null) {
-        // What a server runs of it is not known (Go's decoder reads "Method" as method): it is
-        // a request the gateway refuses, whatever else it looks like.
+      String invalid =
+          inAnotherCase != null
+              ? "its member \""
+                  + inAnotherCase
+                  + "\" is a JSON-RPC member name in another case, which some servers read as"
+                  + " that member and others ignore, so what it asks for is not known; member"
+                  + " names are case-sensitive"
+              : message.methodNotAString()
+                  ? "its method is not a string, which some servers read as text (a lookup by"
+                      + " [\"tools/call\"] finds tools/call) and others refuse, so what it asks"
+                      + " for is not known; a method is a string"
+                  : null;
+      if (invalid != null) {
+        // What a server runs of it is not known (Go's decoder reads "Method" as method; a
+        // JavaScript lookup reads ["tools/call"] as "tools/call"): it is a request the gateway
+        // refuses, whatever else it looks like.
         Member member = new Member(message, id == null ? "null" : id, "", peer);
         members.add(member);
         refuse(
@@ -306,11 +326,8 @@ public final class AgentCall {
             "a message to "
                 + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
                 + peer.name
-                + "' was not sent: its member \""
-                + inAnotherCase
-                + "\" is a JSON-RPC member name in another case, which some servers read as that"
-                + " member and others ignore, so what it asks for is not known; member names are"
-                + " case-sensitive",
+                + "' was not sent: "
+                + invalid,
             Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         continue;
       }
@@ -840,6 +857,16 @@ public final class AgentCall {
     this.answerType = contentType;
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     boolean sse = type.startsWith("text/event-stream");
+    if (sse && peer.kind == ToolCallInfo.Kind.A2A) {
+      // An agent answers with an event stream only a request whose every event carries its id
+      // (message/stream, SendStreamingMessage, or a method a later A2A names so): each event is
+      // read and checked, and the request ends with the stream, not with its first event.
+      synchronized (this) {
+        for (Member m : members) {
+          m.streaming = true;
+        }
+      }
+    }
     boolean rewrites = false;
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
@@ -1099,6 +1126,7 @@ public final class AgentCall {
     if (answers == null) {
       return json;
     }
+    refuseUnmatchedResults(answers);
     ByteArrayOutputStream out = null;
     int copied = 0;
     for (Rpc.Message message : answers.messages()) {
@@ -1128,6 +1156,40 @@ public final class AgentCall {
     }
     out.write(json, copied, json.length - copied);
     return out.toByteArray();
+  }
+
+  /**
+   * Fails the answer, before any of {@code answers} passes, when it holds a result whose id answers
+   * no request of the POST (not even one already answered) while a request whose answer is filtered
+   * or checked waits: clients match ids more loosely than the gateway (the MCP TypeScript SDK reads
+   * an answer's id as {@code Number(id)}, so {@code "1"}, {@code "0x1"} and {@code "1.0"} answer
+   * request 1), so that result may be taken as the waiting request's, unfiltered and unchecked.
+   * Those requests end {@code BLOCKED}; the answer fails with an {@link IOException}.
+   */
+  private void refuseUnmatchedResults(Rpc.Document answers) {
+    boolean idlessWaits = false;
+    for (Member m : members) {
+      idlessWaits |= m.idless && !m.ended;
+    }
+    for (Rpc.Message message : answers.messages()) {
+      if (!message.isResponse() || !message.members().containsKey("result")) {
+        continue;
+      }
+      String key = message.idKey();
+      if (byId.containsKey(key) || ("null".equals(key) && idlessWaits)) {
+        continue;
+      }
+      IOException failure =
+          notReadable(
+              "holds a result whose id answers no request of the call",
+              "it holds a result whose id answers no request of the call, which a client matching"
+                  + " ids loosely may take as the answer of a request whose answer is filtered or"
+                  + " checked");
+      if (failure != null) {
+        throw new AnswerStream.Refused(failure);
+      }
+      return; // nothing waits to be checked or filtered: passed as it came
+    }
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */

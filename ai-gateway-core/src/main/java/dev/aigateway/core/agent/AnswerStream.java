@@ -82,6 +82,24 @@ final class AnswerStream extends TransformingInputStream {
     void ended(boolean complete, @Nullable IOException failure);
   }
 
+  /**
+   * Thrown by a {@link Reader}'s {@link Reader#event} or {@link Reader#document} that will not pass
+   * what it was given (it cannot be checked or filtered for sure): nothing of it passes, and the
+   * application's read throws {@link #failure} after what passed before; {@link Reader#ended} is
+   * told of it.
+   */
+  static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** What the application's read throws. */
+    final IOException failure;
+
+    Refused(IOException failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
   private final Reader reader;
   private final boolean hold;
 
@@ -167,6 +185,13 @@ final class AnswerStream extends TransformingInputStream {
    * IOException} whose cause is the failure, after what passed before.
    */
   private void broke(Throwable e) {
+    if (e instanceof Refused refusal) {
+      // The reader will not pass what it was given: the answer ends here, after what passed.
+      refused = true;
+      fail(refusal.failure);
+      end(false, refusal.failure);
+      return;
+    }
     IOException failure = reader.failed(e);
     refused = true;
     fail(failure);

@@ -19,8 +19,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class Peer {
 
-  /** A2A methods whose answer is a stream of responses that all carry the request's id. */
-  static final Set<String> A2A_STREAMING = Set.of("message/stream", "tasks/resubscribe");
+  /**
+   * A2A methods whose answer is a stream of responses that all carry the request's id: A2A 0.x's
+   * names and A2A 1.0's ({@code SendStreamingMessage}, {@code SubscribeToTask}, the names of its
+   * gRPC binding). Any A2A request answered with an event stream is read as one too (see {@link
+   * AgentCall}).
+   */
+  static final Set<String> A2A_STREAMING =
+      Set.of("message/stream", "tasks/resubscribe", "SendStreamingMessage", "SubscribeToTask");
 
   final ToolCallInfo.Kind kind;
   final String name;

@@ -95,6 +95,22 @@ final class Rpc {
       return null;
     }
 
+    /**
+     * Whether the message has a {@code method} member that is not a string ({@code 7}, {@code
+     * ["tools/call"]}, {@code {..}}, {@code true}, or {@code null} outside a response). JSON-RPC's
+     * method is a string; a server dispatching by a map or object lookup reads another value as
+     * text (JavaScript's {@code handlers[["tools/call"]]} is {@code handlers["tools/call"]}), so
+     * what such a message runs is not known. A {@code null} method in a message with a {@code
+     * result} or {@code error} is a response written by a serializer that writes every member.
+     */
+    boolean methodNotAString() {
+      JsonNode method = node.get("method");
+      if (method == null || method.isTextual()) {
+        return false;
+      }
+      return !method.isNull() || !(node.has("result") || node.has("error"));
+    }
+
     boolean isResponse() {
       return method() == null && (node.has("result") || node.has("error"));
     }
