@@ -411,6 +411,36 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aTranslatedStreamOverloadedRightAfterMessageStartIsChargedTheInputAnthropicReported()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    StringBuilder stream =
+        new StringBuilder(whole.substring(0, whole.indexOf("event: content_block_start")));
+    event(
+        stream,
+        "error",
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+            + "\"Overloaded\"}}");
+    claude.enqueue(Backend.sse(stream.toString()));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(data.get(data.size() - 1)).contains("\"code\":\"overloaded_error\"");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(29);
+  }
+
+  @Test
   void aRequestAnthropicCannotTakeIsRefusedBeforeAnyBackendIsCalled() throws Exception {
     MockWebServer app = server();
     MockWebServer claude = server();

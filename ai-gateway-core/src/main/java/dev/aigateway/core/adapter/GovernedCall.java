@@ -512,24 +512,29 @@ public final class GovernedCall {
     UsageSource source = UsageSource.NONE;
     UsageSource inputSource = null;
     String responseModel = null;
-    boolean charged =
-        outcome == CallOutcome.SUCCESS
-            || outcome == CallOutcome.CANCELLED
-            || outcome == CallOutcome.TRUNCATED
-            // a 2xx whose body reported an error: charged for what it reported, or the text it gave
-            || (outcome == CallOutcome.BACKEND_ERROR
-                && readout != null
-                && (readout.usage() != null || readout.text().length() > 0));
-    if (charged && readout != null) {
-      responseModel = readout.model();
-      Usage reported = readout.usage();
-      Usage start = readout.startUsage();
+    Usage reported = null;
+    Usage start = null;
+    if (readout != null) {
+      reported = readout.usage();
+      start = readout.startUsage();
       AnswerTranslation translated = translation;
       if (reported == null && translated != null) {
         // A translated stream cut before it carried the usage the backend had reported
         reported = translatedUsage(translated, true);
         start = start != null ? start : translatedUsage(translated, false);
       }
+    }
+    boolean charged =
+        outcome == CallOutcome.SUCCESS
+            || outcome == CallOutcome.CANCELLED
+            || outcome == CallOutcome.TRUNCATED
+            // a 2xx whose body reported an error: charged for what it reported (its usage, or the
+            // input its start reported), or the text it gave
+            || (outcome == CallOutcome.BACKEND_ERROR
+                && readout != null
+                && (reported != null || start != null || readout.text().length() > 0));
+    if (charged && readout != null) {
+      responseModel = readout.model();
       if (reported != null) {
         usage = reported;
         source = UsageSource.REPORTED;
