@@ -441,6 +441,37 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aTranslatedStreamWithoutMessageDeltaIsChargedItsTextNotMessageStartsOutputCount()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    // A server that ends the message without message_delta: message_start's output count (1) is
+    // a running count, not the answer's, so the output is estimated, as on Anthropic's own API.
+    String stream =
+        whole.substring(0, whole.indexOf("event: message_delta"))
+            + whole.substring(whole.indexOf("event: message_stop"));
+    claude.enqueue(Backend.sse(stream));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Hello there, how are you?");
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(29);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens()).isGreaterThan(1);
+  }
+
+  @Test
   void aRequestAnthropicCannotTakeIsRefusedBeforeAnyBackendIsCalled() throws Exception {
     MockWebServer app = server();
     MockWebServer claude = server();

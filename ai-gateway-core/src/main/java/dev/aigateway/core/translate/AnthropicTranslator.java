@@ -405,7 +405,9 @@ final class AnthropicTranslator extends Translator {
         }
         case "message_stop" -> {
           chunks.finish(finishReason(stopReason));
-          if (usageSeen) {
+          if (reportedUsage != null) {
+            // message_delta's counts: message_start's output count alone is a running count, not
+            // the answer's, and a stream without them is charged its text, as on Anthropic's API
             chunks.usage(usage(totals));
           }
           chunks.done();
