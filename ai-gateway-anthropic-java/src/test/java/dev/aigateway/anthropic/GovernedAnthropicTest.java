@@ -436,6 +436,42 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void aStreamOverloadedMidWayFailsAsTheSdksErrorAndIsChargedItsReportedInputOnce()
+      throws Exception {
+    String whole = stream(25, 15, "Hel", "lo", " there");
+    String cut =
+        whole.substring(0, whole.indexOf("event: content_block_stop"))
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+            + "\"message\":\"Overloaded\"}}\n\n";
+    backend.enqueue(sse(cut));
+    AnthropicClient client = GovernedAnthropic.client(gateway().build(), options());
+
+    List<String> pieces = new ArrayList<>();
+    Throwable thrown;
+    try (StreamResponse<RawMessageStreamEvent> events = client.messages().createStreaming(PARAMS)) {
+      thrown =
+          catchThrowable(
+              () ->
+                  events.stream()
+                      .forEach(
+                          e ->
+                              e.contentBlockDelta()
+                                  .flatMap(d -> d.delta().text())
+                                  .ifPresent(t -> pieces.add(t.text()))));
+    }
+
+    assertThat(String.join("", pieces)).isEqualTo("Hello there");
+    assertThat(thrown).isInstanceOf(AnthropicServiceException.class);
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(25);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(backend.getRequestCount()).isEqualTo(1); // the SDK does not retry a stream's error
+  }
+
+  @Test
   void aStreamTheAppClosesEarlyEndsInExactlyOneEvent() throws Exception {
     String[] words = new String[200];
     for (int i = 0; i < words.length; i++) {

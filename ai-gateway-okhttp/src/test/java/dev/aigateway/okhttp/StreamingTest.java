@@ -373,6 +373,44 @@ class StreamingTest {
   }
 
   @Test
+  void anAnthropicStreamThatFailsRightAfterMessageStartIsChargedTheInputItReported()
+      throws Exception {
+    // Overloaded before any text: message_start had already reported the input exactly.
+    String stream =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+            + "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+            + "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":null,\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":25,\"cache_read_input_tokens\":100,"
+            + "\"output_tokens\":1}}}\n\n"
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+            + "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    server.enqueue(sse(stream));
+    String request =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
+            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/messages").toString(),
+                    request,
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(stream);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    // As when some text had come: the input as reported (the cache reads included), not nothing.
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(125);
+    assertThat(event.usage().tokens().cachedInputTokens()).isEqualTo(100);
+  }
+
+  @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(
         Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))

@@ -360,6 +360,118 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aTranslatedStreamCutAfterMessageStartIsChargedTheInputAnthropicReported() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    // Cut after the text, before message_delta: message_start reported the input exactly.
+    claude.enqueue(Backend.sse(whole.substring(0, whole.indexOf("event: message_delta"))));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Hello there, how are you?");
+    assertThat(data).doesNotContain("[DONE]");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    // As for Anthropic's own API: the input as message_start reported it (cache writes included),
+    // the output estimated from the text that came.
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(29);
+    assertThat(event.usage().tokens().cacheWriteInputTokens()).isEqualTo(4);
+    assertThat(event.usage().tokens().outputTokens()).isPositive();
+  }
+
+  @Test
+  void aTranslatedStreamCutAfterMessageDeltaIsChargedTheUsageAnthropicReported() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    // Cut before message_stop: message_delta reported the final counts.
+    claude.enqueue(Backend.sse(whole.substring(0, whole.indexOf("event: message_stop"))));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(dataLines(response, new long[1])).doesNotContain("[DONE]");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 15, 44, 0, 0, 4, 0, 0, 0));
+  }
+
+  @Test
+  void aTranslatedStreamOverloadedRightAfterMessageStartIsChargedTheInputAnthropicReported()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    StringBuilder stream =
+        new StringBuilder(whole.substring(0, whole.indexOf("event: content_block_start")));
+    event(
+        stream,
+        "error",
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+            + "\"Overloaded\"}}");
+    claude.enqueue(Backend.sse(stream.toString()));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(data.get(data.size() - 1)).contains("\"code\":\"overloaded_error\"");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(29);
+  }
+
+  @Test
+  void aTranslatedStreamWithoutMessageDeltaIsChargedItsTextNotMessageStartsOutputCount()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String whole = anthropicStream();
+    // A server that ends the message without message_delta: message_start's output count (1) is
+    // a running count, not the answer's, so the output is estimated, as on Anthropic's own API.
+    String stream =
+        whole.substring(0, whole.indexOf("event: message_delta"))
+            + whole.substring(whole.indexOf("event: message_stop"));
+    claude.enqueue(Backend.sse(stream));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Hello there, how are you?");
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(29);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens()).isGreaterThan(1);
+  }
+
+  @Test
   void aRequestAnthropicCannotTakeIsRefusedBeforeAnyBackendIsCalled() throws Exception {
     MockWebServer app = server();
     MockWebServer claude = server();

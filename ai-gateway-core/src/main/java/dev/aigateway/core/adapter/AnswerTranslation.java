@@ -1,5 +1,6 @@
 package dev.aigateway.core.adapter;
 
+import dev.aigateway.api.Usage;
 import java.io.InputStream;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -38,4 +39,26 @@ public interface AnswerTranslation {
       @Nullable String backendContentType,
       Function<String, @Nullable String> headers,
       InputStream body);
+
+  /**
+   * The usage the backend's stream reported whole (Anthropic's {@code message_delta}: its final
+   * counts) before the translated stream wrote it, which it does only at the backend's end ({@code
+   * message_stop}): for a stream cut between the two, which is then charged this usage as reported.
+   * Null when the backend reported none, or the translation does not tell. May be asked on any
+   * thread, while or after the body is read.
+   */
+  default @Nullable Usage reportedUsage() {
+    return null;
+  }
+
+  /**
+   * The input the backend's stream reported at its start (Anthropic's {@code message_start}: its
+   * input counts, prompt-cache reads and writes included), for a stream cut before it reported its
+   * usage whole: charged as reported, its output estimated, as for a stream of the backend's own
+   * protocol. Null when the backend reported none, or the translation does not tell. May be asked
+   * on any thread, while or after the body is read.
+   */
+  default @Nullable Usage startUsage() {
+    return null;
+  }
 }

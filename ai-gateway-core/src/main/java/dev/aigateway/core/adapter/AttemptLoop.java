@@ -311,6 +311,9 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
       throw e;
     }
     delivered = response;
+    if (translation != null) {
+      call.translatedBy(translation);
+    }
     InputStream observed = call.observeResponse(status, contentType, this, upstream, this);
     if (translation != null) {
       return new Answer<>(response, observed, null, contentType);

@@ -100,6 +100,14 @@ public final class GovernedCall {
    */
   private boolean admissionOpen;
 
+  /**
+   * The translation of the answer delivered, when it came from a backend of another protocol: what
+   * its stream reported of the usage before the translated stream carried it ({@link
+   * AnswerTranslation#reportedUsage}, {@link AnswerTranslation#startUsage}); null otherwise. Set
+   * before the body is observed ({@link #translatedBy}).
+   */
+  private volatile AnswerTranslation translation;
+
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     WireRequest request =
         gateway
@@ -468,6 +476,15 @@ public final class GovernedCall {
     return exchange.answerReplaced();
   }
 
+  /**
+   * The answer about to be observed was translated from a backend of another protocol by {@code
+   * translation}: what the backend reported of its usage before the translated body carried it
+   * counts when the body carried none (a stream cut short).
+   */
+  void translatedBy(AnswerTranslation translation) {
+    this.translation = translation;
+  }
+
   /** No response came (connect failure, timeout): refunds and reports the call. */
   public void failed(Throwable failure) {
     end(CallOutcome.FAILED, null, failure.getClass().getName());
@@ -495,23 +512,35 @@ public final class GovernedCall {
     UsageSource source = UsageSource.NONE;
     UsageSource inputSource = null;
     String responseModel = null;
+    Usage reported = null;
+    Usage start = null;
+    if (readout != null) {
+      reported = readout.usage();
+      start = readout.startUsage();
+      AnswerTranslation translated = translation;
+      if (reported == null && translated != null) {
+        // A translated stream cut before it carried the usage the backend had reported
+        reported = translatedUsage(translated, true);
+        start = start != null ? start : translatedUsage(translated, false);
+      }
+    }
     boolean charged =
         outcome == CallOutcome.SUCCESS
             || outcome == CallOutcome.CANCELLED
             || outcome == CallOutcome.TRUNCATED
-            // a 2xx whose body reported an error: charged for what it reported, or the text it gave
+            // a 2xx whose body reported an error: charged for what it reported (its usage, or the
+            // input its start reported), or the text it gave
             || (outcome == CallOutcome.BACKEND_ERROR
                 && readout != null
-                && (readout.usage() != null || readout.text().length() > 0));
+                && (reported != null || start != null || readout.text().length() > 0));
     if (charged && readout != null) {
       responseModel = readout.model();
-      if (readout.usage() != null) {
-        usage = readout.usage();
+      if (reported != null) {
+        usage = reported;
         source = UsageSource.REPORTED;
-      } else if (readout.startUsage() != null) {
+      } else if (start != null) {
         // A stream cut after its start reported the input (Anthropic's message_start): the input
         // as reported, the output estimated.
-        Usage start = readout.startUsage();
         long output = estimatedOutput(readout, outcome);
         usage =
             new Usage(
@@ -557,6 +586,18 @@ public final class GovernedCall {
       }
     }
     runEnds(began);
+  }
+
+  /**
+   * The usage a translation says its backend reported, whole or at its start; null when it says
+   * none, or fails to tell.
+   */
+  private static Usage translatedUsage(AnswerTranslation translation, boolean whole) {
+    try {
+      return whole ? translation.reportedUsage() : translation.startUsage();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**

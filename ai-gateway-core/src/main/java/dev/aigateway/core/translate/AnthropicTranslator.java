@@ -3,6 +3,7 @@ package dev.aigateway.core.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.Usage;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
@@ -209,6 +210,21 @@ final class AnthropicTranslator extends Translator {
         Math.max(0, counts[3]));
   }
 
+  /** {@link #USAGE_COUNTS} in the gateway's terms, as the usage chunk they make is read. */
+  private static Usage gatewayUsage(long[] counts) {
+    ChatUsage chat = usage(counts);
+    return new Usage(
+        chat.prompt(),
+        chat.completion(),
+        chat.total(),
+        chat.cached(),
+        0,
+        chat.cacheWrite(),
+        0,
+        0,
+        0);
+  }
+
   /** A content block (of an answer's {@code content}, or a stream's {@code content_block}). */
   private static final class Block {
     String type = "";
@@ -329,6 +345,12 @@ final class AnthropicTranslator extends Translator {
     private boolean usageSeen;
     private @Nullable String stopReason;
 
+    /** The input counts {@code message_start} reported, for a stream cut before its usage. */
+    private volatile @Nullable Usage startUsage;
+
+    /** The counts the last {@code message_delta} reported, for a stream cut before its stop. */
+    private volatile @Nullable Usage reportedUsage;
+
     Decoder(ChunkWriter chunks) {
       super(AnthropicTranslator.this, chunks);
     }
@@ -340,6 +362,9 @@ final class AnthropicTranslator extends Translator {
         case "message_start" -> {
           chunks.identify(event.messageId, event.messageModel);
           readUsage(event.messageUsage);
+          if (usageSeen) {
+            startUsage = gatewayUsage(totals);
+          }
           chunks.start();
         }
         case "content_block_start" -> {
@@ -374,10 +399,15 @@ final class AnthropicTranslator extends Translator {
             stopReason = event.stopReason;
           }
           readUsage(event.usage);
+          if (event.usage != null && usageSeen) {
+            reportedUsage = gatewayUsage(totals);
+          }
         }
         case "message_stop" -> {
           chunks.finish(finishReason(stopReason));
-          if (usageSeen) {
+          if (reportedUsage != null) {
+            // message_delta's counts: message_start's output count alone is a running count, not
+            // the answer's, and a stream without them is charged its text, as on Anthropic's API
             chunks.usage(usage(totals));
           }
           chunks.done();
@@ -387,6 +417,16 @@ final class AnthropicTranslator extends Translator {
         }
         default -> {} // ping
       }
+    }
+
+    @Override
+    public @Nullable Usage reportedUsage() {
+      return reportedUsage;
+    }
+
+    @Override
+    public @Nullable Usage startUsage() {
+      return startUsage;
     }
 
     private void readUsage(long @Nullable [] usage) {

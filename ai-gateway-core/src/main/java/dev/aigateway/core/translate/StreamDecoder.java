@@ -1,5 +1,8 @@
 package dev.aigateway.core.translate;
 
+import dev.aigateway.api.Usage;
+import org.jspecify.annotations.Nullable;
+
 /**
  * Reads one protocol's response stream as its bytes arrive and writes the OpenAI chunks they stand
  * for to a {@link ChunkWriter}. Not thread-safe: one stream, read by one thread at a time.
@@ -11,4 +14,21 @@ interface StreamDecoder {
 
   /** The backend's stream ended; writes what a complete stream ends with. */
   void end();
+
+  /**
+   * The usage the backend's stream has reported whole so far, in the gateway's terms, or null: what
+   * a stream cut before its end, and so before its usage chunk, is charged. Read on any thread
+   * ({@link dev.aigateway.core.adapter.AnswerTranslation#reportedUsage}).
+   */
+  default @Nullable Usage reportedUsage() {
+    return null;
+  }
+
+  /**
+   * The input the backend's stream reported at its start, in the gateway's terms, or null. Read on
+   * any thread ({@link dev.aigateway.core.adapter.AnswerTranslation#startUsage}).
+   */
+  default @Nullable Usage startUsage() {
+    return null;
+  }
 }

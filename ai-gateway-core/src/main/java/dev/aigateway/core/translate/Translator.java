@@ -2,6 +2,7 @@ package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.AnswerTranslation;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.Json;
@@ -142,6 +143,9 @@ public abstract class Translator {
     private final boolean stream;
     private final Context context;
 
+    /** The decoder of the answer's stream, once its body is asked for; null before, or for JSON. */
+    private volatile @Nullable StreamDecoder decoder;
+
     Answers(boolean stream, Context context) {
       this.stream = stream;
       this.context = context;
@@ -170,7 +174,9 @@ public abstract class Translator {
                 context.includeUsage(),
                 context.fallbackId(),
                 context.model());
-        return new TranslatedStream(body, decoder(chunks, context), produced);
+        StreamDecoder streamDecoder = decoder(chunks, context);
+        decoder = streamDecoder;
+        return new TranslatedStream(body, streamDecoder, produced);
       }
       return new TranslatedDocument(
           body,
@@ -182,6 +188,18 @@ public abstract class Translator {
               throw new IllegalStateException("the backend's answer is not JSON", e);
             }
           });
+    }
+
+    @Override
+    public @Nullable Usage reportedUsage() {
+      StreamDecoder streamDecoder = decoder;
+      return streamDecoder == null ? null : streamDecoder.reportedUsage();
+    }
+
+    @Override
+    public @Nullable Usage startUsage() {
+      StreamDecoder streamDecoder = decoder;
+      return streamDecoder == null ? null : streamDecoder.startUsage();
     }
 
     /**

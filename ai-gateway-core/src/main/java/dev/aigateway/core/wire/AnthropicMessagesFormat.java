@@ -29,12 +29,16 @@ import org.jspecify.annotations.Nullable;
  *       counts, each {@code message_delta} the cumulative output count (and, on newer models, input
  *       counts again, which then win); {@code message_stop} ends the stream. {@code ping} and
  *       {@code error} events are passed on and read for nothing. A stream cut before its {@code
- *       message_delta} is settled on an estimate (its streamed text), like any stream without
- *       usage. Bytes pass unchanged: nothing is asked for or hidden.
+ *       message_delta} (or ended by an {@code error} event) is settled on the input counts {@code
+ *       message_start} reported and an estimate of its streamed text as output. Bytes pass
+ *       unchanged: nothing is asked for or hidden.
  *   <li><b>Errors</b> are {@code {"type":"error","error":{"type":...,"message":...}}}.
  *   <li><b>Token counting</b> ({@code POST /v1/messages/count_tokens}) is free at Anthropic and
  *       produces nothing: it is not governed (it ends in {@code count_tokens}, for which no format
  *       is registered) and passes through.
+ *   <li><b>Message batches</b> ({@code /v1/messages/batches} and below) are not governed either:
+ *       their requests are answered later, in results the gateway never reads, so they pass through
+ *       with no limit, cache or event.
  * </ul>
  */
 final class AnthropicMessagesFormat implements AnthropicProtocol {

@@ -93,6 +93,9 @@ class AnthropicMessagesCallTest {
     assertThat(gateway.match("POST", "/anthropic/v1/messages/").operation())
         .isEqualTo(Operation.MESSAGES);
     assertThat(gateway.match("POST", "/v1/messages/count_tokens")).isNull();
+    // Message Batches run later, their usage in results the gateway never reads: not governed
+    assertThat(gateway.match("POST", "/v1/messages/batches")).isNull();
+    assertThat(gateway.match("POST", "/v1/messages/batches/msgbatch_01/cancel")).isNull();
     assertThat(gateway.match("GET", "/v1/messages")).isNull();
     assertThat(gateway.match("POST", "/v2/messages")).isNull();
     assertThat(gateway.match("POST", "/v1/chat/completions").operation())
