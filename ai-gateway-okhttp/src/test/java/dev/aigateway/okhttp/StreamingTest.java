@@ -422,6 +422,67 @@ class StreamingTest {
     assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
   }
 
+  /** Sends a streamed Responses API call; returns what the application read. */
+  private String readResponses() throws IOException {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/responses").toString(),
+                    "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}"))
+            .execute()) {
+      return response.body().string();
+    }
+  }
+
+  private static final String RESPONSE_CREATED =
+      "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+          + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"in_progress\"}}\n\n"
+          + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+          + "\"delta\":\"The answer\"}\n\n";
+
+  @Test
+  void aResponsesStreamThatEndsInResponseFailedIsAnErrorAnswer() throws Exception {
+    // The response failed midway: the stream ends with response.failed (status failed, its error,
+    // the usage billed), as a failed Responses API document answered whole reports it.
+    String stream =
+        RESPONSE_CREATED
+            + "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":"
+            + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"failed\",\"error\":"
+            + "{\"code\":\"server_error\",\"message\":\"The model failed to generate a"
+            + " response.\"},\"usage\":{\"input_tokens\":10,\"output_tokens\":2,"
+            + "\"total_tokens\":12}}}\n\n";
+    server.enqueue(sse(stream));
+
+    assertThat(readResponses()).isEqualTo(stream);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(10, 2));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aResponsesStreamThatEndsAfterItsErrorEventIsAnErrorAnswer() throws Exception {
+    // The Responses API reports a failure mid-stream in an error event (type "error", its code
+    // and message at the top level) and ends the stream there.
+    String stream =
+        RESPONSE_CREATED
+            + "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\","
+            + "\"message\":\"The server had an error.\",\"param\":null,"
+            + "\"sequence_number\":3}\n\n";
+    server.enqueue(sse(stream));
+
+    assertThat(readResponses()).isEqualTo(stream);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2); // "The answer", estimated
+  }
+
   @Test
   void aClientsUncheckedFailureAfterTheFirstEventReachesTheAppAsAnIoException() throws Exception {
     // A network interceptor of the application's client whose body fails with an unchecked
