@@ -183,6 +183,33 @@ class StreamingTest {
   }
 
   @Test
+  void aStreamedRefusalWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // The model refuses: its text comes in the deltas' refusal member, not their content. A
+    // backend that ignores stream_options reports no usage, so the refusal's text is counted.
+    String refusal = "I'm sorry, but I can't help with that request.";
+    String head =
+        "data: {\"id\":\"chatcmpl-3\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    StringBuilder stream = new StringBuilder();
+    stream.append(head).append("{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}");
+    stream.append(",\"finish_reason\":null}]}\n\n");
+    for (String piece : refusal.split("(?<= )")) {
+      stream.append(head).append("{\"refusal\":\"").append(piece).append("\"}");
+      stream.append(",\"finish_reason\":null}]}\n\n");
+    }
+    stream.append(head).append("{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    server.enqueue(sse(stream.toString()));
+
+    assertThat(read(chatRequest("gpt-4o", "Hi", "\"stream\":true"))).isEqualTo(stream.toString());
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(TokenCounter.defaults().countText("gpt-4o", refusal));
+  }
+
+  @Test
   void truncatedStreamIsSettledOnWhatStreamedAndMarkedEstimated() throws Exception {
     String full = chatStream("gpt-4o", true, 11, 9, true);
     String cut = full.substring(0, full.indexOf(" can"));

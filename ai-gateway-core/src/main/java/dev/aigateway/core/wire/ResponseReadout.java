@@ -806,7 +806,8 @@ public final class ResponseReadout {
     }
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       switch (name) {
-        case "content", "reasoning_content" -> appendNextText(p);
+        // A refusal's text comes in its own member, not in content.
+        case "content", "reasoning_content", "refusal" -> appendNextText(p);
         case "tool_calls" -> readToolCalls(p);
         default -> skipNext(p);
       }
@@ -861,6 +862,7 @@ public final class ResponseReadout {
     for (JsonNode choice : doc.path("choices")) {
       int from = textLength();
       appendText(choice.path("message").get("content"));
+      appendText(choice.path("message").get("refusal")); // a refusal's text, content null
       appendText(choice.get("text"));
       for (JsonNode call : choice.path("message").path("tool_calls")) {
         appendText(call.path("function").get("name"));
@@ -873,6 +875,7 @@ public final class ResponseReadout {
     for (JsonNode item : doc.path("output")) {
       for (JsonNode part : item.path("content")) {
         appendText(part.get("text"));
+        appendText(part.get("refusal")); // an output_text part's text, or a refusal part's
       }
       appendText(item.get("arguments"));
     }
