@@ -210,6 +210,38 @@ class StreamingTest {
   }
 
   @Test
+  void aStreamedLegacyFunctionCallWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // A call made with the legacy functions parameter streams its call in delta.function_call
+    // (name, then arguments in pieces), not in tool_calls; without usage, that text is counted.
+    String name = "get_weather";
+    String arguments = "{\\\"city\\\":\\\"Paris\\\",\\\"unit\\\":\\\"celsius\\\"}";
+    String head =
+        "data: {\"id\":\"chatcmpl-4\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":\""
+            + name
+            + "\",\"arguments\":\"\"}},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"function_call\":{\"arguments\":\""
+            + arguments
+            + "\"}},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{},\"finish_reason\":\"function_call\"}]}\n\ndata: [DONE]\n\n";
+    server.enqueue(sse(stream));
+
+    read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(
+            TokenCounter.defaults()
+                .countText("gpt-4o", name + "{\"city\":\"Paris\",\"unit\":\"celsius\"}"));
+  }
+
+  @Test
   void truncatedStreamIsSettledOnWhatStreamedAndMarkedEstimated() throws Exception {
     String full = chatStream("gpt-4o", true, 11, 9, true);
     String cut = full.substring(0, full.indexOf(" can"));

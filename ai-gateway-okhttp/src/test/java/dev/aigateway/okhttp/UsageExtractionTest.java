@@ -198,6 +198,30 @@ class UsageExtractionTest {
   }
 
   @Test
+  void aLegacyFunctionCallWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // The legacy functions parameter answers with message.function_call, not tool_calls.
+    String name = "get_weather";
+    String arguments = "{\"city\":\"Paris\",\"unit\":\"celsius\"}";
+    server.enqueue(
+        json(
+            "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "null,\"function_call\":{\"name\":\""
+                + name
+                + "\",\"arguments\":\""
+                + arguments.replace("\"", "\\\"")
+                + "\"}},\"finish_reason\":\"function_call\"}]}"));
+
+    GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(
+            dev.aigateway.core.tokens.TokenCounter.defaults()
+                .countText("gpt-4o", name + arguments));
+  }
+
+  @Test
   void eventsCarryTheExactCostOfTheAnsweringModel() throws Exception {
     OkHttpClient priced =
         OkHttpAiGateway.wrap(

@@ -809,6 +809,11 @@ public final class ResponseReadout {
         // A refusal's text comes in its own member, not in content.
         case "content", "reasoning_content", "refusal" -> appendNextText(p);
         case "tool_calls" -> readToolCalls(p);
+        case "function_call" -> {
+          if (nextObject(p)) {
+            readFunction(p); // the legacy functions parameter's call: its name and arguments
+          }
+        }
         default -> skipNext(p);
       }
     }
@@ -868,6 +873,9 @@ public final class ResponseReadout {
         appendText(call.path("function").get("name"));
         appendText(call.path("function").get("arguments"));
       }
+      // The legacy functions parameter's call.
+      appendText(choice.path("message").path("function_call").get("name"));
+      appendText(choice.path("message").path("function_call").get("arguments"));
       JsonNode index = choice.get("index");
       keepApart(index != null && index.canConvertToInt() ? index.intValue() : position, from);
       position++;
