@@ -278,6 +278,31 @@ class StreamingTest {
   }
 
   @Test
+  void aStreamClosedOnceTheAppReadItsEndMarkerLineSucceeded() throws Exception {
+    // A client that reads line by line stops at the "data: [DONE]" line and closes the stream,
+    // before the blank line that ends that event has arrived.
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(
+        Backend.sseBuilder(stream).throttleBody(stream.length() - 1, 5, TimeUnit.SECONDS).build());
+
+    String request =
+        chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), request)).execute()) {
+      BufferedSource source = response.body().source();
+      String line;
+      do {
+        line = source.readUtf8Line();
+      } while (line != null && !line.equals("data: [DONE]"));
+      assertThat(line).isEqualTo("data: [DONE]");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(11, 9));
+  }
+
+  @Test
   void streamClosedEarlyCanBeChargedItsWholeOutputAllowance() throws Exception {
     RecordingListener charged = new RecordingListener();
     OkHttpClient safe =
