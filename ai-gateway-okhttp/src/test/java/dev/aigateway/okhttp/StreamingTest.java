@@ -183,6 +183,65 @@ class StreamingTest {
   }
 
   @Test
+  void aStreamedRefusalWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // The model refuses: its text comes in the deltas' refusal member, not their content. A
+    // backend that ignores stream_options reports no usage, so the refusal's text is counted.
+    String refusal = "I'm sorry, but I can't help with that request.";
+    String head =
+        "data: {\"id\":\"chatcmpl-3\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    StringBuilder stream = new StringBuilder();
+    stream.append(head).append("{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}");
+    stream.append(",\"finish_reason\":null}]}\n\n");
+    for (String piece : refusal.split("(?<= )")) {
+      stream.append(head).append("{\"refusal\":\"").append(piece).append("\"}");
+      stream.append(",\"finish_reason\":null}]}\n\n");
+    }
+    stream.append(head).append("{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    server.enqueue(sse(stream.toString()));
+
+    assertThat(read(chatRequest("gpt-4o", "Hi", "\"stream\":true"))).isEqualTo(stream.toString());
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(TokenCounter.defaults().countText("gpt-4o", refusal));
+  }
+
+  @Test
+  void aStreamedLegacyFunctionCallWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // A call made with the legacy functions parameter streams its call in delta.function_call
+    // (name, then arguments in pieces), not in tool_calls; without usage, that text is counted.
+    String name = "get_weather";
+    String arguments = "{\\\"city\\\":\\\"Paris\\\",\\\"unit\\\":\\\"celsius\\\"}";
+    String head =
+        "data: {\"id\":\"chatcmpl-4\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":\""
+            + name
+            + "\",\"arguments\":\"\"}},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"function_call\":{\"arguments\":\""
+            + arguments
+            + "\"}},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{},\"finish_reason\":\"function_call\"}]}\n\ndata: [DONE]\n\n";
+    server.enqueue(sse(stream));
+
+    read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(
+            TokenCounter.defaults()
+                .countText("gpt-4o", name + "{\"city\":\"Paris\",\"unit\":\"celsius\"}"));
+  }
+
+  @Test
   void truncatedStreamIsSettledOnWhatStreamedAndMarkedEstimated() throws Exception {
     String full = chatStream("gpt-4o", true, 11, 9, true);
     String cut = full.substring(0, full.indexOf(" can"));
@@ -216,6 +275,31 @@ class StreamingTest {
     assertThat(event.usage().estimated()).isTrue();
     assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+  }
+
+  @Test
+  void aStreamClosedOnceTheAppReadItsEndMarkerLineSucceeded() throws Exception {
+    // A client that reads line by line stops at the "data: [DONE]" line and closes the stream,
+    // before the blank line that ends that event has arrived.
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(
+        Backend.sseBuilder(stream).throttleBody(stream.length() - 1, 5, TimeUnit.SECONDS).build());
+
+    String request =
+        chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), request)).execute()) {
+      BufferedSource source = response.body().source();
+      String line;
+      do {
+        line = source.readUtf8Line();
+      } while (line != null && !line.equals("data: [DONE]"));
+      assertThat(line).isEqualTo("data: [DONE]");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(11, 9));
   }
 
   @Test
@@ -458,6 +542,67 @@ class StreamingTest {
     assertThat(event.usage().tokens()).isEqualTo(Usage.of(10, 2));
     assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
+  }
+
+  /** Sends a streamed Responses API call; returns what the application read. */
+  private String readResponses() throws IOException {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/responses").toString(),
+                    "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}"))
+            .execute()) {
+      return response.body().string();
+    }
+  }
+
+  private static final String RESPONSE_CREATED =
+      "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+          + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"in_progress\"}}\n\n"
+          + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+          + "\"delta\":\"The answer\"}\n\n";
+
+  @Test
+  void aResponsesStreamThatEndsInResponseFailedIsAnErrorAnswer() throws Exception {
+    // The response failed midway: the stream ends with response.failed (status failed, its error,
+    // the usage billed), as a failed Responses API document answered whole reports it.
+    String stream =
+        RESPONSE_CREATED
+            + "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":"
+            + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"failed\",\"error\":"
+            + "{\"code\":\"server_error\",\"message\":\"The model failed to generate a"
+            + " response.\"},\"usage\":{\"input_tokens\":10,\"output_tokens\":2,"
+            + "\"total_tokens\":12}}}\n\n";
+    server.enqueue(sse(stream));
+
+    assertThat(readResponses()).isEqualTo(stream);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(10, 2));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aResponsesStreamThatEndsAfterItsErrorEventIsAnErrorAnswer() throws Exception {
+    // The Responses API reports a failure mid-stream in an error event (type "error", its code
+    // and message at the top level) and ends the stream there.
+    String stream =
+        RESPONSE_CREATED
+            + "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\","
+            + "\"message\":\"The server had an error.\",\"param\":null,"
+            + "\"sequence_number\":3}\n\n";
+    server.enqueue(sse(stream));
+
+    assertThat(readResponses()).isEqualTo(stream);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("error-answer");
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(2); // "The answer", estimated
   }
 
   @Test

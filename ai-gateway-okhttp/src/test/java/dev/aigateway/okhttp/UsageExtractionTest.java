@@ -168,6 +168,60 @@ class UsageExtractionTest {
   }
 
   @Test
+  void aRefusalWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // A refusal's text is in the message's refusal member (a Responses API output's refusal
+    // part), not its content: without usage, it is what is counted.
+    String refusal = "I'm sorry, but I can't help with that request.";
+    int counted = dev.aigateway.core.tokens.TokenCounter.defaults().countText("gpt-4o", refusal);
+    server.enqueue(
+        json(
+            "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "null,\"refusal\":\""
+                + refusal
+                + "\"},\"finish_reason\":\"stop\"}]}"));
+    server.enqueue(
+        json(
+            "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\","
+                + "\"model\":\"gpt-4o\",\"output\":[{\"type\":\"message\",\"role\":"
+                + "\"assistant\",\"content\":[{\"type\":\"refusal\",\"refusal\":\""
+                + refusal
+                + "\"}]}]}"));
+
+    GatewayEvent chat = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+    GatewayEvent responses = call("/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}");
+
+    assertThat(chat.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(chat.usage().tokens().outputTokens()).isEqualTo(counted);
+    assertThat(responses.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(responses.usage().tokens().outputTokens()).isEqualTo(counted);
+  }
+
+  @Test
+  void aLegacyFunctionCallWithoutUsageIsSettledOnACountOfItsText() throws Exception {
+    // The legacy functions parameter answers with message.function_call, not tool_calls.
+    String name = "get_weather";
+    String arguments = "{\"city\":\"Paris\",\"unit\":\"celsius\"}";
+    server.enqueue(
+        json(
+            "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "null,\"function_call\":{\"name\":\""
+                + name
+                + "\",\"arguments\":\""
+                + arguments.replace("\"", "\\\"")
+                + "\"}},\"finish_reason\":\"function_call\"}]}"));
+
+    GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens())
+        .isEqualTo(
+            dev.aigateway.core.tokens.TokenCounter.defaults()
+                .countText("gpt-4o", name + arguments));
+  }
+
+  @Test
   void eventsCarryTheExactCostOfTheAnsweringModel() throws Exception {
     OkHttpClient priced =
         OkHttpAiGateway.wrap(

@@ -336,7 +336,8 @@ public abstract class ObservedBody extends InputStream {
   /**
    * Closes the body. A body closed after its end marker was read ({@code [DONE]}, {@code
    * response.completed}, or a complete JSON document) ended normally, even when the application
-   * never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do; closed before
+   * never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do (also when it
+   * closed at the {@code data: [DONE]} line, before that event's blank line came); closed before
    * that, the call was cancelled. Closed on another thread while a read handles the bytes upstream
    * gave it, the body ends when that read returns, as what it handed on says (a success when the
    * end marker was among them); while a read waits on upstream, at once, and that read hands
@@ -369,8 +370,19 @@ public abstract class ObservedBody extends InputStream {
       releaseEnd();
     } else if (!ended()) {
       closing();
-      report(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+      report(
+          readout.complete() || endMarkerHandedOn() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED,
+          null);
     }
+  }
+
+  /**
+   * Whether the application, closing the body, was handed its end marker although the body has not
+   * read it whole yet (a stream's {@code data: [DONE]} line, whose blank line had not come): it
+   * read the answer to its end. By default false.
+   */
+  protected boolean endMarkerHandedOn() {
+    return false;
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
@@ -373,9 +374,10 @@ public final class ResponseReadout {
    * errors), or a chat or completions stream with an event holding a top-level {@code error} object
    * (vLLM and other OpenAI-compatible servers report a failure during a stream so, then send {@code
    * [DONE]} as usual), or a whole Responses API document whose {@code status} is {@code failed} or
-   * {@code cancelled} (it reports the usage it was billed, with its {@code error}). Some
-   * OpenAI-compatible services and proxies answer an error with a 200. It is no answer to store in
-   * the response cache.
+   * {@code cancelled} (it reports the usage it was billed, with its {@code error}), or a Responses
+   * API stream with an error event or a {@code response.failed} event. Some OpenAI-compatible
+   * services and proxies answer an error with a 200. It is no answer to store in the response
+   * cache.
    */
   public boolean errorAnswer() {
     return errorAnswer;
@@ -626,14 +628,19 @@ public final class ResponseReadout {
    * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
    * events (not the base64 of {@code response.audio.delta}), the response's model and usage from
    * {@code response.created} and from the events that end a response. {@code response.completed}
-   * and {@code response.incomplete} mark the body complete; {@code response.failed} does not (a
-   * failed response is no answer: the call ends {@code TRUNCATED}, charged the usage it reports,
-   * and is not cached). Returns false, having learnt nothing, when the data is not a JSON object.
+   * and {@code response.incomplete} mark the body complete; {@code response.failed} does not, and
+   * is an {@linkplain #errorAnswer error answer} as a failed response answered whole is (its
+   * response's {@code status} {@code failed}, or its {@code error} object; the status it stands for
+   * that error's), charged the usage it reports and not cached; so is the stream's error event
+   * ({@code "type":"error"}, its {@code code} and {@code message} at the top level, as the first
+   * event of a held stream is read: {@link HeldBody#firstEventErrorStatus}). Returns false, having
+   * learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
     String delta = null;
     ModelAndUsage response = null;
+    JsonNode code = null;
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return false;
@@ -643,6 +650,11 @@ public final class ResponseReadout {
           case "type" -> type = nextText(p, null);
           case "delta" -> delta = nextText(p, null);
           case "response" -> response = nextObject(p) ? readModelAndUsage(p) : null;
+          case "code" -> {
+            JsonToken value = p.nextToken();
+            code = value != null && value.isScalarValue() ? p.readValueAsTree() : null;
+            p.skipChildren();
+          }
           default -> skipNext(p);
         }
       }
@@ -652,7 +664,14 @@ public final class ResponseReadout {
     if (type == null) {
       return true;
     }
-    if (type.endsWith(".delta")) {
+    if (type.equals("error")) {
+      // The stream's error event: its code names the status it stands for.
+      ObjectNode error = Json.MAPPER.createObjectNode().put("type", "error");
+      if (code != null) {
+        error.set("code", code);
+      }
+      noteErrorEvent(error);
+    } else if (type.endsWith(".delta")) {
       // the audio's base64 is no text (its transcript comes in response.audio.transcript.delta)
       if (delta != null && !type.equals("response.audio.delta")) {
         textBuilder().append(delta);
@@ -663,15 +682,19 @@ public final class ResponseReadout {
     } else if (type.equals("response.failed") || type.equals("response.created")) {
       // A failed response reports what it used, but is no answer: its stream has no end marker.
       learnFrom(response);
+      if (type.equals("response.failed")) {
+        errorAnswer = true; // the event says the response failed, whatever its members say
+        noteErrorStatus(response != null ? response.error() : null);
+      }
     }
     return true;
   }
 
   /**
    * A JSON object's {@code model} (if text), {@code usage} (if an object) and {@code status} (if
-   * text), last one wins; and whether it has an {@code error} member that is an object.
+   * text), last one wins; and its last {@code error} member that is an object, or null.
    */
-  private record ModelAndUsage(String model, JsonNode usage, String status, boolean error) {
+  private record ModelAndUsage(String model, JsonNode usage, String status, JsonNode error) {
 
     /**
      * Whether the object reports an error, whatever usage it reports: it has a top-level {@code
@@ -679,7 +702,7 @@ public final class ResponseReadout {
      * {@code failed} or {@code cancelled}).
      */
     boolean reportsError() {
-      return error || "failed".equals(status) || "cancelled".equals(status);
+      return error != null || "failed".equals(status) || "cancelled".equals(status);
     }
   }
 
@@ -691,7 +714,7 @@ public final class ResponseReadout {
     String m = null;
     JsonNode u = null;
     String s = null;
-    boolean error = false;
+    JsonNode error = null;
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       switch (name) {
         case "model" -> m = nextText(p, model);
@@ -701,8 +724,9 @@ public final class ResponseReadout {
         }
         case "status" -> s = nextText(p, null);
         case "error" -> {
-          error |= nextObject(p); // an error object: noted, then skipped
-          p.skipChildren();
+          if (nextObject(p)) {
+            error = p.readValueAsTree(); // an error object (rare): kept for its status
+          }
         }
         default -> skipNext(p);
       }
@@ -782,8 +806,14 @@ public final class ResponseReadout {
     }
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       switch (name) {
-        case "content", "reasoning_content" -> appendNextText(p);
+        // A refusal's text comes in its own member, not in content.
+        case "content", "reasoning_content", "refusal" -> appendNextText(p);
         case "tool_calls" -> readToolCalls(p);
+        case "function_call" -> {
+          if (nextObject(p)) {
+            readFunction(p); // the legacy functions parameter's call: its name and arguments
+          }
+        }
         default -> skipNext(p);
       }
     }
@@ -837,11 +867,15 @@ public final class ResponseReadout {
     for (JsonNode choice : doc.path("choices")) {
       int from = textLength();
       appendText(choice.path("message").get("content"));
+      appendText(choice.path("message").get("refusal")); // a refusal's text, content null
       appendText(choice.get("text"));
       for (JsonNode call : choice.path("message").path("tool_calls")) {
         appendText(call.path("function").get("name"));
         appendText(call.path("function").get("arguments"));
       }
+      // The legacy functions parameter's call.
+      appendText(choice.path("message").path("function_call").get("name"));
+      appendText(choice.path("message").path("function_call").get("arguments"));
       JsonNode index = choice.get("index");
       keepApart(index != null && index.canConvertToInt() ? index.intValue() : position, from);
       position++;
@@ -849,6 +883,7 @@ public final class ResponseReadout {
     for (JsonNode item : doc.path("output")) {
       for (JsonNode part : item.path("content")) {
         appendText(part.get("text"));
+        appendText(part.get("refusal")); // an output_text part's text, or a refusal part's
       }
       appendText(item.get("arguments"));
     }

@@ -811,6 +811,34 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
+   * Whether the application was handed the stream's end marker line, {@code data: [DONE]} and its
+   * line ending, which the framer holds as the event in flight for want of its blank line: bytes go
+   * to the application as they come unless usage is hidden (then an event is handed on only once
+   * whole, and the framer holds none that the application has). Called as the body is closed, when
+   * no read handles bytes.
+   */
+  @Override
+  protected boolean endMarkerHandedOn() {
+    int held = framer.held();
+    if (hideUsage || held == 0) {
+      return false;
+    }
+    byte[] buffer = framer.buffer();
+    int end = framer.length();
+    int start = end - held;
+    int lineEnd = indexOfLineEnd(buffer, start, end);
+    if (lineEnd < 0) {
+      return false; // the line has not ended: more of its value may come
+    }
+    int after =
+        buffer[lineEnd] == '\r' && lineEnd + 1 < end && buffer[lineEnd + 1] == '\n'
+            ? lineEnd + 2
+            : lineEnd + 1;
+    int valueStart = SseEventFramer.dataValueStart(buffer, start, lineEnd);
+    return after == end && valueStart >= 0 && StrictJson.is(buffer, valueStart, lineEnd, DONE);
+  }
+
+  /**
    * The index of the first line ending byte ({@code \n} or {@code \r}) in {@code bytes[from, to)},
    * or -1 ({@link SseEventFramer#indexOfLineEnd}).
    */

@@ -1,6 +1,7 @@
 package dev.aigateway.core.wire;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -16,6 +17,12 @@ final class EagerSseReference {
 
   /** The bytes for the application when usage is hidden. */
   final ByteArrayOutputStream hiddenOutput = new ByteArrayOutputStream();
+
+  /**
+   * Whether the bytes read after the last event read are the end marker's data line, {@code data:
+   * [DONE]} and its line ending, without the blank line that ends its event.
+   */
+  boolean endMarkerLineInFlight;
 
   private final UsageMember member = new UsageMember();
   private final boolean hideUsage;
@@ -48,6 +55,10 @@ final class EagerSseReference {
     }
     if (atEnd && read > eventStart) {
       reference.event(Arrays.copyOfRange(stream, eventStart, read));
+    }
+    if (!atEnd) {
+      String rest = new String(stream, eventStart, read - eventStart, StandardCharsets.ISO_8859_1);
+      reference.endMarkerLineInFlight = rest.matches("data: ?\\[DONE\\](\r\n|\r|\n)");
     }
     return reference;
   }
