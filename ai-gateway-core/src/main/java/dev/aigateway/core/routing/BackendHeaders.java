@@ -170,10 +170,21 @@ final class BackendHeaders {
   }
 
   /**
+   * How long counts sent without a reset time are taken to hold: a minute, the window the
+   * per-minute token and request limits of Azure OpenAI (which sends {@code
+   * x-ratelimit-remaining-tokens} and {@code -requests} only, never a limit or a reset) are counted
+   * in.
+   */
+  static final Duration COUNTS_WITHOUT_RESET_HOLD = Duration.ofMinutes(1);
+
+  /**
    * The backend's rate-limit headers: {@code x-ratelimit-limit-tokens}, {@code -remaining-tokens},
    * {@code -reset-tokens}, {@code -limit-requests}, {@code -remaining-requests}, {@code
    * -reset-requests}. Counts must be non-negative integers; resets are Go durations ({@link
-   * #goDuration}) or plain seconds, taken from the clock's now.
+   * #goDuration}) or plain seconds, taken from the clock's now. Token or request counts that come
+   * without their reset (Azure OpenAI's) are given one {@link #COUNTS_WITHOUT_RESET_HOLD} from now:
+   * held for ever, a backend that was once short of tokens would be skipped by capacity-aware
+   * balancing until every other backend was short too, as no call would bring its new counts.
    *
    * @param header looks a header up by name, case-insensitively; null when absent
    * @return the snapshot with -1 / null for what is absent or unreadable, or null when none of the
@@ -194,6 +205,12 @@ final class BackendHeaders {
         && remainingRequests < 0
         && requestsReset == null) {
       return null;
+    }
+    if (tokensReset == null && (limitTokens >= 0 || remainingTokens >= 0)) {
+      tokensReset = COUNTS_WITHOUT_RESET_HOLD;
+    }
+    if (requestsReset == null && (limitRequests >= 0 || remainingRequests >= 0)) {
+      requestsReset = COUNTS_WITHOUT_RESET_HOLD;
     }
     Instant now = tokensReset == null && requestsReset == null ? null : clock.instant();
     return new RateLimitSnapshot(

@@ -296,11 +296,26 @@ class BackendHeadersTest {
   }
 
   @Test
-  void absentHeadersAreMinusOneOrNull() {
+  void absentHeadersAreMinusOneOrNullAndCountsWithoutAResetHoldAMinute() {
     RateLimitSnapshot snapshot =
         BackendHeaders.rateLimits(headers("X-RateLimit-Remaining-Tokens", "42"), clock);
 
-    assertThat(snapshot).isEqualTo(new RateLimitSnapshot(-1, 42, null, -1, -1, null));
+    // No request header at all: no reset; token counts without theirs: a minute from now.
+    assertThat(snapshot)
+        .isEqualTo(new RateLimitSnapshot(-1, 42, NOW.plusSeconds(60), -1, -1, null));
+  }
+
+  @Test
+  void azureOpenAisCountsWithoutResetsHoldForAMinute() {
+    RateLimitSnapshot snapshot =
+        BackendHeaders.rateLimits(
+            headers(
+                "x-ratelimit-remaining-tokens", "61353", "x-ratelimit-remaining-requests", "79"),
+            clock);
+
+    assertThat(snapshot)
+        .isEqualTo(
+            new RateLimitSnapshot(-1, 61353, NOW.plusSeconds(60), -1, 79, NOW.plusSeconds(60)));
   }
 
   @Test
