@@ -109,6 +109,34 @@ final class BackendHeaders {
   }
 
   /**
+   * How long a 429 that names no wait of its own ({@link #retryAfter} finds none) keeps its backend
+   * out, per its rate-limit headers: the reset ({@code x-ratelimit-reset-tokens}, {@code
+   * -reset-requests}: a Go duration or seconds) of each window whose remaining count ({@code
+   * x-ratelimit-remaining-*}) is 0 or not given, the longest of them. Azure OpenAI answers some
+   * token-rate 429s so, with {@code x-ratelimit-reset-tokens} in seconds and no {@code
+   * Retry-After}.
+   *
+   * @param header looks a header up by name, case-insensitively; null when absent
+   * @return the wait, or null when no spent window's reset reads (a negative one does not)
+   */
+  static @Nullable Duration resetOfSpentWindow(Function<String, @Nullable String> header) {
+    Duration tokens =
+        count(header.apply(REMAINING_TOKENS)) <= 0 ? reset(header.apply(RESET_TOKENS)) : null;
+    Duration requests =
+        count(header.apply(REMAINING_REQUESTS)) <= 0 ? reset(header.apply(RESET_REQUESTS)) : null;
+    if (tokens != null && tokens.isNegative()) {
+      tokens = null;
+    }
+    if (requests != null && requests.isNegative()) {
+      requests = null;
+    }
+    if (tokens == null || (requests != null && requests.compareTo(tokens) > 0)) {
+      return requests;
+    }
+    return tokens;
+  }
+
+  /**
    * Parses a duration written as Go's {@code time.Duration.String()} writes it, which OpenAI uses
    * in {@code x-ratelimit-reset-*}: a sequence of decimal numbers, each with a unit of {@code h},
    * {@code m}, {@code s}, {@code ms}, {@code us} (or {@code µs}), {@code ns}, with an optional

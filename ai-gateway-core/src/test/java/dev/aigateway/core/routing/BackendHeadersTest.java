@@ -357,6 +357,48 @@ class BackendHeadersTest {
   }
 
   @Test
+  void a429sWaitWithoutRetryAfterIsTheResetOfItsSpentWindow() {
+    // Azure OpenAI: tokens spent, the wait in x-ratelimit-reset-tokens (seconds), no Retry-After.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-reset-tokens", "30",
+                    "x-ratelimit-remaining-tokens", "0",
+                    "x-ratelimit-remaining-requests", "79")))
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "55")))
+        .isEqualTo(Duration.ofSeconds(55));
+    // Only the spent window's reset counts; of two spent, the later.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-remaining-requests", "0",
+                    "x-ratelimit-reset-requests", "1s",
+                    "x-ratelimit-remaining-tokens", "5000",
+                    "x-ratelimit-reset-tokens", "6m0s")))
+        .isEqualTo(Duration.ofSeconds(1));
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-remaining-requests", "0",
+                    "x-ratelimit-reset-requests", "1s",
+                    "x-ratelimit-remaining-tokens", "0",
+                    "x-ratelimit-reset-tokens", "2m52.8s")))
+        .isEqualTo(Duration.ofMillis(172_800));
+    // Nothing spent, no reset, or one that does not read: no wait.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers("x-ratelimit-remaining-tokens", "9", "x-ratelimit-reset-tokens", "30")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-remaining-tokens", "0")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "-5s")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "soon")))
+        .isNull();
+  }
+
+  @Test
   void unrelatedHeadersGiveNoSnapshot() {
     assertThat(
             BackendHeaders.rateLimits(
