@@ -234,6 +234,54 @@ class RoutingTest {
   }
 
   @Test
+  void anAzure429ThatSaysOnlyWhenItsTokensResetCoolsItsBackendDownThatLong() throws Exception {
+    // Azure OpenAI answers some token-rate 429s without Retry-After or retry-after-ms: the wait is
+    // in x-ratelimit-reset-tokens, in seconds.
+    MockWebServer east = server();
+    MockWebServer west = server();
+    answerAlways(
+        east,
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("x-ratelimit-reset-tokens", "30")
+            .addHeader("x-ratelimit-remaining-tokens", "0")
+            .addHeader("x-ratelimit-remaining-requests", "79")
+            .body(
+                "{\"error\":{\"code\":\"429\",\"message\":\"Requests to the"
+                    + " ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21"
+                    + " have exceeded token rate limit of your current OpenAI S0 pricing tier.\"}}")
+            .build());
+    answerAlways(west, ok("west"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                            "east", east.url("/").toString(), "2024-10-21")
+                        .model("gpt-4o", "gpt4o-east"))
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                            "west", west.url("/").toString(), "2024-10-21")
+                        .model("gpt-4o", "gpt4o-west"))
+                .build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("west"); // east 429 -> west
+    for (int i = 0; i < 3; i++) {
+      assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("west");
+    }
+    assertThat(east.getRequestCount()).as("calls east took while its tokens were spent").isOne();
+
+    clock.advance(Duration.ofSeconds(31)); // east's tokens are back
+    answerAlways(east, ok("east"));
+    List<String> servedAfter = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      servedAfter.add(servedBy(client, chat("gpt-4o")));
+    }
+    assertThat(servedAfter).contains("east");
+  }
+
+  @Test
   void aYearLong429CoolDownLastsNoLongerThanTheMaxTripDuration() throws Exception {
     MockWebServer greedy = server();
     MockWebServer steady = server();

@@ -109,6 +109,34 @@ final class BackendHeaders {
   }
 
   /**
+   * How long a 429 that names no wait of its own ({@link #retryAfter} finds none) keeps its backend
+   * out, per its rate-limit headers: the reset ({@code x-ratelimit-reset-tokens}, {@code
+   * -reset-requests}: a Go duration or seconds) of each window whose remaining count ({@code
+   * x-ratelimit-remaining-*}) is 0 or not given, the longest of them. Azure OpenAI answers some
+   * token-rate 429s so, with {@code x-ratelimit-reset-tokens} in seconds and no {@code
+   * Retry-After}.
+   *
+   * @param header looks a header up by name, case-insensitively; null when absent
+   * @return the wait, or null when no spent window's reset reads (a negative one does not)
+   */
+  static @Nullable Duration resetOfSpentWindow(Function<String, @Nullable String> header) {
+    Duration tokens =
+        count(header.apply(REMAINING_TOKENS)) <= 0 ? reset(header.apply(RESET_TOKENS)) : null;
+    Duration requests =
+        count(header.apply(REMAINING_REQUESTS)) <= 0 ? reset(header.apply(RESET_REQUESTS)) : null;
+    if (tokens != null && tokens.isNegative()) {
+      tokens = null;
+    }
+    if (requests != null && requests.isNegative()) {
+      requests = null;
+    }
+    if (tokens == null || (requests != null && requests.compareTo(tokens) > 0)) {
+      return requests;
+    }
+    return tokens;
+  }
+
+  /**
    * Parses a duration written as Go's {@code time.Duration.String()} writes it, which OpenAI uses
    * in {@code x-ratelimit-reset-*}: a sequence of decimal numbers, each with a unit of {@code h},
    * {@code m}, {@code s}, {@code ms}, {@code us} (or {@code µs}), {@code ns}, with an optional
@@ -170,10 +198,21 @@ final class BackendHeaders {
   }
 
   /**
+   * How long counts sent without a reset time are taken to hold: a minute, the window the
+   * per-minute token and request limits of Azure OpenAI (which sends {@code
+   * x-ratelimit-remaining-tokens} and {@code -requests} only, never a limit or a reset) are counted
+   * in.
+   */
+  static final Duration COUNTS_WITHOUT_RESET_HOLD = Duration.ofMinutes(1);
+
+  /**
    * The backend's rate-limit headers: {@code x-ratelimit-limit-tokens}, {@code -remaining-tokens},
    * {@code -reset-tokens}, {@code -limit-requests}, {@code -remaining-requests}, {@code
    * -reset-requests}. Counts must be non-negative integers; resets are Go durations ({@link
-   * #goDuration}) or plain seconds, taken from the clock's now.
+   * #goDuration}) or plain seconds, taken from the clock's now. Token or request counts that come
+   * without their reset (Azure OpenAI's) are given one {@link #COUNTS_WITHOUT_RESET_HOLD} from now:
+   * held for ever, a backend that was once short of tokens would be skipped by capacity-aware
+   * balancing until every other backend was short too, as no call would bring its new counts.
    *
    * @param header looks a header up by name, case-insensitively; null when absent
    * @return the snapshot with -1 / null for what is absent or unreadable, or null when none of the
@@ -194,6 +233,12 @@ final class BackendHeaders {
         && remainingRequests < 0
         && requestsReset == null) {
       return null;
+    }
+    if (tokensReset == null && (limitTokens >= 0 || remainingTokens >= 0)) {
+      tokensReset = COUNTS_WITHOUT_RESET_HOLD;
+    }
+    if (requestsReset == null && (limitRequests >= 0 || remainingRequests >= 0)) {
+      requestsReset = COUNTS_WITHOUT_RESET_HOLD;
     }
     Instant now = tokensReset == null && requestsReset == null ? null : clock.instant();
     return new RateLimitSnapshot(

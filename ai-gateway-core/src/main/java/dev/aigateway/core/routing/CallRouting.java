@@ -461,6 +461,10 @@ final class CallRouting implements Route {
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     Duration retryAfter =
         status == 429 || status >= 500 ? BackendHeaders.retryAfter(headers, clock) : null;
+    if (retryAfter == null && status == 429) {
+      // Azure OpenAI's token-rate 429s may say when only in x-ratelimit-reset-tokens.
+      retryAfter = BackendHeaders.resetOfSpentWindow(headers);
+    }
     CircuitBreakerPolicy policy = router.pool().circuitBreaker();
     if ((status == 429 || status == 503) && retryAfter != null) {
       router.coolDown(backend, policy.coolDown(retryAfter));

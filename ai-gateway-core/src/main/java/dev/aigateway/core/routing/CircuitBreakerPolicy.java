@@ -30,7 +30,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A 429 or 503 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
  * without waiting for the breaker to trip; that cool-down is capped by the same {@link
- * Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
+ * Builder#maxTripDuration}, so no backend can ask to be left alone for longer. A 429 without a
+ * retry-after is taken to ask for the reset of the rate-limit window it spent ({@code
+ * x-ratelimit-reset-tokens} or {@code -reset-requests} where the matching remaining count is 0 or
+ * not sent), as some of Azure OpenAI's token-rate 429s give their wait.
  *
  * <p>Both are kept in whole milliseconds, a fraction rounded up: a trip or cool-down of 1.5 ms
  * lasts 2 ms, a cool-down of 0.5 ms ({@code retry-after-ms: 0.5}) 1 ms, never none. A retry-after

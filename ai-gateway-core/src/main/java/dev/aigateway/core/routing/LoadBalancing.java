@@ -85,7 +85,7 @@ public final class LoadBalancing {
    * The backend with the most headroom, per the {@code x-ratelimit-remaining-tokens} / {@code
    * -requests} and reset headers it sent last (or its configured capacity before it sent any),
    * skipping backends whose remaining tokens cannot cover the call's estimate, so traffic moves
-   * away before a 429 happens.
+   * away before a 429 happens. Counts sent without a reset (Azure OpenAI's) count for a minute.
    */
   public static LoadBalancing capacityAware() {
     return CAPACITY_AWARE;

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -360,21 +361,66 @@ public final class OpenAiRequest implements WireRequest {
 
   /**
    * The provider the application addressed, as the OpenTelemetry GenAI conventions name it, told by
-   * the path: Azure OpenAI for a deployment or {@code /openai/} path, Azure AI Foundry for a {@code
-   * /models/} one, else OpenAI.
+   * the path: Azure OpenAI for a deployment path or another {@code /openai/} path of Azure's (its
+   * Responses API with an api-version), Azure AI Foundry for a {@code /models/} one, else OpenAI. A
+   * {@code /openai/v1/} path is Azure OpenAI's v1 API only at an Azure host ({@code *.azure.com},
+   * an API Management {@code *.azure-api.net}, their sovereign clouds') or with an {@code
+   * api-version}: Groq and Amazon Bedrock ({@code *.amazonaws.com}, named as such) serve their
+   * OpenAI-compatible APIs there too.
    */
   @Override
   public String provider() {
     if (format == AnthropicMessagesFormat.INSTANCE) {
       return BackendFlavor.ANTHROPIC.providerName();
     }
+    if (deployment() != null) {
+      return BackendFlavor.AZURE_OPENAI.providerName();
+    }
     String path = encodedPath();
-    if (deployment() != null || path.contains("/openai/")) {
+    if (path.contains(OPENAI_V1_PATH)) {
+      String host = host();
+      if (host != null && host.toLowerCase(Locale.ROOT).endsWith(AWS_HOST_SUFFIX)) {
+        return BackendFlavor.BEDROCK.providerName();
+      }
+      return azureHost(host) || AzureApiVersions.of(url()) != null
+          ? BackendFlavor.AZURE_OPENAI.providerName()
+          : BackendFlavor.OPENAI.providerName();
+    }
+    if (path.contains("/openai/")) {
       return BackendFlavor.AZURE_OPENAI.providerName();
     }
     return path.contains("/models/") // Azure AI Foundry model inference, the one such path matched
         ? BackendFlavor.AZURE_AI_INFERENCE.providerName()
         : BackendFlavor.OPENAI.providerName();
+  }
+
+  /** The path of Azure OpenAI's v1 API, which other providers' OpenAI-compatible APIs share. */
+  private static final String OPENAI_V1_PATH = "/openai/v1/";
+
+  /** Amazon Web Services' hosts (Bedrock's OpenAI-compatible endpoint among them). */
+  private static final String AWS_HOST_SUFFIX = ".amazonaws.com";
+
+  /** The domains of Azure's hosts: public, US Government and China clouds, API Management. */
+  private static final List<String> AZURE_HOST_SUFFIXES =
+      List.of(
+          ".azure.com",
+          ".azure.us",
+          ".azure.cn",
+          ".azure-api.net",
+          ".azure-api.us",
+          ".azure-api.cn");
+
+  private static boolean azureHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String lower = host.toLowerCase(Locale.ROOT);
+    for (String suffix : AZURE_HOST_SUFFIXES) {
+      if (lower.endsWith(suffix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */

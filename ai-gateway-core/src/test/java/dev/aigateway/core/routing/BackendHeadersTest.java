@@ -296,11 +296,26 @@ class BackendHeadersTest {
   }
 
   @Test
-  void absentHeadersAreMinusOneOrNull() {
+  void absentHeadersAreMinusOneOrNullAndCountsWithoutAResetHoldAMinute() {
     RateLimitSnapshot snapshot =
         BackendHeaders.rateLimits(headers("X-RateLimit-Remaining-Tokens", "42"), clock);
 
-    assertThat(snapshot).isEqualTo(new RateLimitSnapshot(-1, 42, null, -1, -1, null));
+    // No request header at all: no reset; token counts without theirs: a minute from now.
+    assertThat(snapshot)
+        .isEqualTo(new RateLimitSnapshot(-1, 42, NOW.plusSeconds(60), -1, -1, null));
+  }
+
+  @Test
+  void azureOpenAisCountsWithoutResetsHoldForAMinute() {
+    RateLimitSnapshot snapshot =
+        BackendHeaders.rateLimits(
+            headers(
+                "x-ratelimit-remaining-tokens", "61353", "x-ratelimit-remaining-requests", "79"),
+            clock);
+
+    assertThat(snapshot)
+        .isEqualTo(
+            new RateLimitSnapshot(-1, 61353, NOW.plusSeconds(60), -1, 79, NOW.plusSeconds(60)));
   }
 
   @Test
@@ -338,6 +353,48 @@ class BackendHeadersTest {
                 headers(
                     "x-ratelimit-remaining-tokens", "lots", "x-ratelimit-reset-tokens", "later"),
                 clock))
+        .isNull();
+  }
+
+  @Test
+  void a429sWaitWithoutRetryAfterIsTheResetOfItsSpentWindow() {
+    // Azure OpenAI: tokens spent, the wait in x-ratelimit-reset-tokens (seconds), no Retry-After.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-reset-tokens", "30",
+                    "x-ratelimit-remaining-tokens", "0",
+                    "x-ratelimit-remaining-requests", "79")))
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "55")))
+        .isEqualTo(Duration.ofSeconds(55));
+    // Only the spent window's reset counts; of two spent, the later.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-remaining-requests", "0",
+                    "x-ratelimit-reset-requests", "1s",
+                    "x-ratelimit-remaining-tokens", "5000",
+                    "x-ratelimit-reset-tokens", "6m0s")))
+        .isEqualTo(Duration.ofSeconds(1));
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers(
+                    "x-ratelimit-remaining-requests", "0",
+                    "x-ratelimit-reset-requests", "1s",
+                    "x-ratelimit-remaining-tokens", "0",
+                    "x-ratelimit-reset-tokens", "2m52.8s")))
+        .isEqualTo(Duration.ofMillis(172_800));
+    // Nothing spent, no reset, or one that does not read: no wait.
+    assertThat(
+            BackendHeaders.resetOfSpentWindow(
+                headers("x-ratelimit-remaining-tokens", "9", "x-ratelimit-reset-tokens", "30")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-remaining-tokens", "0")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "-5s")))
+        .isNull();
+    assertThat(BackendHeaders.resetOfSpentWindow(headers("x-ratelimit-reset-tokens", "soon")))
         .isNull();
   }
 

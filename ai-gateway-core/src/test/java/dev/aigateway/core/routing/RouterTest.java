@@ -284,6 +284,46 @@ class RouterTest {
   }
 
   @Test
+  void capacityAwareForgetsAzureHeadroomAMinuteLaterThoughAzureSendsNoResetTime() {
+    // Azure OpenAI answers with x-ratelimit-remaining-tokens and -requests only: no limit, no
+    // reset. Its counts are of a window of a minute, so a backend that was short a minute ago
+    // is not short any more; it must not stay skipped until every other backend is short too.
+    dev.aigateway.testing.ManualClock manual =
+        new dev.aigateway.testing.ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(Backend.azureOpenAi("east", "https://east.openai.azure.com", "2024-10-21"))
+                .backend(Backend.azureOpenAi("west", "https://west.openai.azure.com", "2024-10-21"))
+                .loadBalancing(LoadBalancing.capacityAware())
+                .build(),
+            manual,
+            t -> {});
+    BackendState east = router.backends().get(0);
+    BackendState west = router.backends().get(1);
+    east.rateLimits(
+        BackendHeaders.rateLimits(
+            Map.of("x-ratelimit-remaining-tokens", "100", "x-ratelimit-remaining-requests", "0")
+                ::get,
+            manual));
+    west.rateLimits(
+        BackendHeaders.rateLimits(
+            Map.of("x-ratelimit-remaining-tokens", "90000", "x-ratelimit-remaining-requests", "99")
+                ::get,
+            manual));
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("west");
+
+    manual.advance(java.time.Duration.ofSeconds(61));
+
+    Map<String, Integer> picked = new HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      picked.merge(
+          router.select("m", List.of(), null, 2_000, false).backend().id(), 1, Integer::sum);
+    }
+    assertThat(picked).as("picks a minute later").containsKeys("east", "west");
+  }
+
+  @Test
   void backendsThatDoNotServeTheModelAreNeverPicked() {
     Router router =
         router(

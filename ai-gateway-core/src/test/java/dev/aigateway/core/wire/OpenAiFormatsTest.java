@@ -147,6 +147,38 @@ class OpenAiFormatsTest {
     }
 
     @Test
+    void anOpenAiV1PathIsAzureOnlyAtAzureOrWithAnApiVersion() {
+      // /openai/v1/ is Azure OpenAI's v1 API, and also where Groq and Amazon Bedrock serve their
+      // OpenAI-compatible APIs: the path alone does not name the provider.
+      String path = "/openai/v1/chat/completions";
+      String azure = BackendFlavor.AZURE_OPENAI.providerName();
+      assertThat(providerAt(chat, "https://my-res.openai.azure.com" + path)).isEqualTo(azure);
+      assertThat(providerAt(chat, "https://my-res.cognitiveservices.azure.com" + path))
+          .isEqualTo(azure);
+      assertThat(providerAt(chat, "https://my-apim.azure-api.net" + path)).isEqualTo(azure);
+      assertThat(providerAt(chat, "https://ai.example.com" + path + "?api-version=preview"))
+          .isEqualTo(azure);
+      assertThat(providerAt(chat, "https://api.groq.com" + path)).isEqualTo("openai");
+      assertThat(providerAt(chat, "https://bedrock-runtime.us-west-2.amazonaws.com" + path))
+          .isEqualTo(BackendFlavor.BEDROCK.providerName());
+      // Azure's own paths stay Azure's wherever they are sent.
+      assertThat(providerAt(chat, "https://ai.example.com/openai/deployments/d/chat/completions"))
+          .isEqualTo(azure);
+      assertThat(
+              providerAt(
+                  OpenAiResponsesFormat.INSTANCE,
+                  "https://ai.example.com/openai/responses?api-version=2025-04-01"))
+          .isEqualTo(azure);
+    }
+
+    private String providerAt(WireFormat format, String url) {
+      PostedRequest request = PostedRequest.of(url, "{\"model\":\"m\",\"messages\":[]}");
+      CallMatch match = format.recognise("POST", request.encodedPath(), NO_HEADERS);
+      assertThat(match).as("%s recognises %s", format, url).isNotNull();
+      return format.readRequest(match, request, Integer.MAX_VALUE).provider();
+    }
+
+    @Test
     void countsThePromptAsTheTokenCounterDoes() {
       WireRequest request = read(chat, "/v1/chat/completions", REQUEST);
 
