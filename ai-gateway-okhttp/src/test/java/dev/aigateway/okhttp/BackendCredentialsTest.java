@@ -5,6 +5,7 @@ import static dev.aigateway.okhttp.Backend.chatRequest;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.CallOutcome;
@@ -32,6 +33,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -65,8 +67,14 @@ class BackendCredentialsTest {
 
   private ExecutorService callers;
 
+  /** Further servers a test started, closed after it. */
+  private final List<MockWebServer> servers = new ArrayList<>();
+
   /** Ends every token endpoint's delay at once, at the end of a test. */
   private final CountDownLatch tokensReleased = new CountDownLatch(1);
+
+  /** Counted down when the token endpoint is first asked for a token. */
+  private final CountDownLatch tokenAsked = new CountDownLatch(1);
 
   @BeforeEach
   void setUp() throws Exception {
@@ -74,6 +82,7 @@ class BackendCredentialsTest {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            tokenAsked.countDown();
             tokensReleased.await(tokenDelayMillis, TimeUnit.MILLISECONDS);
             int n = tokensIssued.incrementAndGet();
             return Backend.json(
@@ -107,6 +116,7 @@ class BackendCredentialsTest {
   @AfterEach
   void tearDown() {
     tokensReleased.countDown();
+    servers.forEach(MockWebServer::close);
     callers.shutdownNow();
     tokenEndpoint.close();
     backend.close();
@@ -452,6 +462,132 @@ class BackendCredentialsTest {
     assertThat(took).isLessThan(Duration.ofSeconds(5));
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /**
+   * A pool whose first backend drops every connection once it has read the request, and whose
+   * second one, a tier behind, needs a token from an endpoint that hangs: a call fails over to the
+   * second one and waits for its token.
+   */
+  private OkHttpClient failingOverToAHangingToken(OkHttpClient base) throws IOException {
+    return failingOverToAHangingToken(
+        base, new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+  }
+
+  /** As {@link #failingOverToAHangingToken(OkHttpClient)}, the first backend answering so. */
+  private OkHttpClient failingOverToAHangingToken(OkHttpClient base, MockResponse answer)
+      throws IOException {
+    tokenDelayMillis = 20_000;
+    MockWebServer dropping = new MockWebServer();
+    dropping.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return answer;
+          }
+        });
+    dropping.start();
+    servers.add(dropping);
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(
+                dev.aigateway.core.routing.Backend.openAiCompatible(
+                    "dropping", dropping.url("/").toString()))
+            .backend(oauthBackend("a").priority(2))
+            .build();
+    return OkHttpAiGateway.wrap(
+        base, AiGateway.builder().clock(clock).backendPool(pool).listener(events).build());
+  }
+
+  /**
+   * A call the application cancels while its failover attempt waits for the next backend's token
+   * ends cancelled, as one cancelled while its first attempt waits does: not failed with the first
+   * backend's failure.
+   */
+  @Test
+  void aCallCancelledWhileItsFailoverWaitsForATokenEndsCancelled() throws Exception {
+    OkHttpClient client = failingOverToAHangingToken(new OkHttpClient());
+    okhttp3.Call call = client.newCall(chat());
+    Future<?> cancel =
+        callers.submit(
+            () -> {
+              tokenAsked.await(10, TimeUnit.SECONDS); // the failover waits for its token
+              call.cancel();
+              return null;
+            });
+
+    assertThatThrownBy(() -> call.execute().close())
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+    cancel.get(5, TimeUnit.SECONDS);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(tuple("dropping", "java.io.IOException"));
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /**
+   * A call whose first backend's stream ends before its first event fails over; cancelled while
+   * that failover waits for the next backend's token, it ends cancelled, nothing of the stream
+   * having reached the application.
+   */
+  @Test
+  void aCallCancelledWhileFailingOverFromAHeldStreamEndsCancelled() throws Exception {
+    OkHttpClient client =
+        failingOverToAHangingToken(
+            new OkHttpClient(), Backend.sse("")); // a 200 stream that ends without an event
+    Request streamed =
+        post(
+            appTarget.url("/v1/chat/completions").toString(),
+            chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    okhttp3.Call call = client.newCall(streamed);
+    Future<?> cancel =
+        callers.submit(
+            () -> {
+              tokenAsked.await(10, TimeUnit.SECONDS); // the failover waits for its token
+              call.cancel();
+              return null;
+            });
+
+    assertThatThrownBy(() -> call.execute().close()).isInstanceOf(IOException.class);
+    cancel.get(5, TimeUnit.SECONDS);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(tuple("dropping", 0));
+    assertThat(bearersSeen).isEmpty();
+    assertThat(events.none()).isTrue();
+  }
+
+  /**
+   * A call whose timeout passes while its failover attempt waits for the next backend's token fails
+   * as a timed-out call does: its event's error is the timeout, not the first backend's failure.
+   */
+  @Test
+  void aCallTimingOutWhileItsFailoverWaitsForATokenFailsWithTheTimeout() throws Exception {
+    OkHttpClient client =
+        failingOverToAHangingToken(
+            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(2)).build());
+
+    assertThatThrownBy(() -> status(client, chat()))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasMessage("timeout");
+    assertThat(tokenAsked.getCount()).isZero(); // the timeout came while the token was awaited
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo("java.io.InterruptedIOException");
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(tuple("dropping", "java.io.IOException"));
     assertThat(bearersSeen).isEmpty();
     assertThat(events.none()).isTrue();
   }

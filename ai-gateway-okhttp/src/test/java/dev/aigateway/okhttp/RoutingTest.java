@@ -1596,6 +1596,71 @@ class RoutingTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 408));
   }
 
+  @Test
+  void okHttpsOwnRepeatAfterAReusedConnectionDropsIsOneAttempt() throws Exception {
+    MockWebServer a = server();
+    a.enqueue(ok("a"));
+    // The backend reads the whole request, then the connection drops before any answer.
+    a.enqueue(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+    a.enqueue(ok("a"));
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(openAi("a", a))
+            .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+            .build();
+    OkHttpClient client = client(pool);
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    events.next();
+
+    // The second call goes out on the pooled connection of the first. OkHttp's
+    // RetryAndFollowUpInterceptor, below the gateway's interceptor, sends it again on a new
+    // connection to the same backend: the backend got the request twice, the gateway saw one
+    // answer.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("a");
+    assertThat(a.getRequestCount()).isEqualTo(3);
+    a.takeRequest();
+    assertThat(a.takeRequest().getBody().utf8()).isEqualTo(a.takeRequest().getBody().utf8());
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 200));
+    assertThat(transitions).isEmpty(); // the breaker never heard of the dropped connection
+
+    // Without retryOnConnectionFailure, the drop is the gateway's failed attempt: its breaker
+    // hears it, and the call fails (no backend left).
+    a.enqueue(ok("a"));
+    a.enqueue(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+    OkHttpClient noRepeats =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().retryOnConnectionFailure(false).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(pool)
+                .listener(events)
+                .listener(
+                    new GatewayListener() {
+                      @Override
+                      public void onEvent(GatewayEvent event) {}
+
+                      @Override
+                      public void onBreakerTransition(BreakerTransition transition) {
+                        transitions.add(transition);
+                      }
+                    })
+                .build());
+    assertThat(servedBy(noRepeats, chat("gpt-4o"))).isEqualTo("a");
+    events.next();
+    assertThatThrownBy(() -> servedBy(noRepeats, chat("gpt-4o"))).isInstanceOf(IOException.class);
+    assertThat(a.getRequestCount()).isEqualTo(5);
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "java.io.IOException"));
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", BreakerState.OPEN));
+  }
+
   private GatewayEvent lastEvent() {
     return events.all.get(events.all.size() - 1);
   }

@@ -222,6 +222,8 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
         discard(response); // nothing of it reached the application
         return null;
       }
+      // The call ended while the next attempt's credential was awaited: as if cancelled by now.
+      canceled |= call.endedWhilePlanning();
       if (canceled && !sender.timedOut()) {
         return canceledWhileHeld(response, status, contentType, held);
       }
@@ -384,12 +386,17 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     return failure;
   }
 
-  /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */
+  /**
+   * The current attempt failed; moves on (null) or fails the call with {@code failure}. A call that
+   * ended (cancelled, or at its client's call timeout) while the next attempt was being planned
+   * (its backend's credential awaited) ends as one that ended before the failure came.
+   */
   private Answer<R> failedAttempt(IOException failure) throws IOException {
     boolean canceled = sender.canceled();
     if (routed && call.retryAfterFailure(failure, canceled)) {
       return null;
     }
+    canceled |= routed && call.endedWhilePlanning();
     if (canceled && !sender.timedOut()) {
       call.canceled(); // the application's cancel: the call ends cancelled, not failed
     } else {
