@@ -78,8 +78,10 @@ import org.jspecify.annotations.Nullable;
  * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
  * at most once per {@link Builder#jwksRefetchInterval}, so tokens with made-up key ids cannot make
  * the gateway hammer the issuer. Fetches happen on the calling thread and are given up after {@link
- * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends).
- * Thread-safe.
+ * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends). When
+ * a fetch fails (the issuer is down), the key set fetched last keeps verifying tokens for up to
+ * {@link Builder#jwksOutageTolerance}, so an issuer's outage refuses only tokens signed by keys the
+ * gateway never saw. Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
  * processor does the signature, algorithm and claims checks, and its JWK source the fetching and
@@ -99,6 +101,12 @@ public final class JwtCallerResolver implements CallerResolver {
 
   /** The least time between two fetches of the key set, by default. */
   public static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(30);
+
+  /**
+   * How long the key set fetched last keeps verifying tokens while it cannot be fetched again, by
+   * default.
+   */
+  public static final Duration DEFAULT_JWKS_OUTAGE_TOLERANCE = Duration.ofHours(1);
 
   /** How long fetching the key set may take, by default. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
@@ -130,9 +138,11 @@ public final class JwtCallerResolver implements CallerResolver {
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
         JWKSourceBuilder.create(
-                new OneFetchPerInterval(
-                    new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
-                    b.jwksRefetchInterval.toMillis()))
+                new KeptThroughOutage(
+                    new OneFetchPerInterval(
+                        new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
+                        b.jwksRefetchInterval.toMillis()),
+                    saturatedMillis(b.jwksOutageTolerance)))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
             .rateLimited(false)
@@ -176,6 +186,14 @@ public final class JwtCallerResolver implements CallerResolver {
             + ", algorithms="
             + b.algorithms
             + "}";
+  }
+
+  private static long saturatedMillis(Duration duration) {
+    try {
+      return duration.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /**
@@ -345,6 +363,53 @@ public final class JwtCallerResolver implements CallerResolver {
   }
 
   /**
+   * The key set fetched last, handed to the cache when a fetch fails (the issuer is unreachable or
+   * answers an error or something that is not a key set, or the fetch is one the refetch interval
+   * holds back) for up to the outage tolerance after it was fetched: the keys the gateway already
+   * knows keep verifying tokens through an issuer's outage and for the refetch interval after a
+   * failed fetch, rather than every token being refused. A key the set lacks is still refused. A
+   * fetch that succeeds replaces it, whatever it holds (an issuer that withdrew a key is obeyed).
+   */
+  private static final class KeptThroughOutage implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> source;
+    private final long toleranceMillis;
+    private @Nullable JWKSet last;
+    private long lastFetched;
+
+    KeptThroughOutage(JWKSetSource<SecurityContext> source, long toleranceMillis) {
+      this.source = source;
+      this.toleranceMillis = toleranceMillis;
+    }
+
+    @Override
+    public JWKSet getJWKSet(
+        JWKSetCacheRefreshEvaluator refresh, long currentTime, SecurityContext context)
+        throws KeySourceException {
+      JWKSet fetched;
+      try {
+        fetched = source.getJWKSet(refresh, currentTime, context);
+      } catch (KeySourceException e) {
+        synchronized (this) {
+          if (last != null && currentTime - lastFetched < toleranceMillis) {
+            return last;
+          }
+        }
+        throw e;
+      }
+      synchronized (this) {
+        last = fetched;
+        lastFetched = currentTime;
+      }
+      return fetched;
+    }
+
+    @Override
+    public void close() throws IOException {
+      source.close();
+    }
+  }
+
+  /**
    * Fetches the key set within the timeout as a whole: a host that sends it slowly, each read
    * within the read timeout, is given up rather than read byte by byte for as long as it takes
    * (Nimbus's retriever bounds each read only). At most {@link #JWKS_SIZE_LIMIT} bytes.
@@ -408,6 +473,7 @@ public final class JwtCallerResolver implements CallerResolver {
     private Duration jwksCacheTtl = DEFAULT_JWKS_CACHE_TTL;
     private Duration jwksRefetchInterval = DEFAULT_JWKS_REFETCH_INTERVAL;
     private Duration jwksTimeout = DEFAULT_JWKS_TIMEOUT;
+    private Duration jwksOutageTolerance = DEFAULT_JWKS_OUTAGE_TOLERANCE;
     private Clock clock = Clock.systemUTC();
 
     private Builder(URI jwksUrl) {
@@ -572,6 +638,22 @@ public final class JwtCallerResolver implements CallerResolver {
         throw new IllegalArgumentException("jwksTimeout is too long: " + timeout);
       }
       this.jwksTimeout = checked;
+      return this;
+    }
+
+    /**
+     * How long the key set fetched last keeps verifying tokens while the key set cannot be fetched
+     * again (default 1 h): through an issuer's outage, a token signed by a key the gateway already
+     * knows is accepted, one signed by another key refused. Counted from the last fetch that
+     * succeeded; {@link Duration#ZERO} refuses every token once a fetch fails, until one succeeds.
+     */
+    public Builder jwksOutageTolerance(Duration tolerance) {
+      Objects.requireNonNull(tolerance, "jwksOutageTolerance");
+      if (tolerance.isNegative()) {
+        throw new IllegalArgumentException(
+            "jwksOutageTolerance must not be negative but was " + tolerance);
+      }
+      this.jwksOutageTolerance = tolerance;
       return this;
     }
 

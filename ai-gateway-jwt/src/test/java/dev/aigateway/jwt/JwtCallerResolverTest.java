@@ -349,6 +349,69 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void keysAlreadyFetchedKeepVerifyingWhileTheKeySetCannotBeFetched() throws Exception {
+    // Real time: the cache's expiry is judged on the wall clock; the waits only let it expire.
+    Duration ttl = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(ttl)
+            .jwksRefetchInterval(Duration.ofSeconds(1))
+            .build();
+    JWTClaimsSet valid = Issuer.validClaims(Instant.now()).build();
+    String token = Issuer.sign(rsa, valid);
+    assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isFalse();
+
+    issuer.down(true);
+    Thread.sleep(ttl.toMillis() + 200);
+    Caller first = resolver.resolve(Headers.bearer(token));
+    Caller second = resolver.resolve(Headers.bearer(token));
+
+    assertThat(first.isRefused())
+        .as("the key the issuer signed with is known: %s", first.refusal())
+        .isFalse();
+    assertThat(second.isRefused())
+        .as("within the refetch interval after a failed fetch: %s", second.refusal())
+        .isFalse();
+    assertThat(issuer.fetches()).as("the failed fetch was tried").isGreaterThanOrEqualTo(2);
+    RSAKey unknown = Issuer.rsaKey("k2");
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(unknown, valid))).isRefused())
+        .as("a key the gateway never fetched is not accepted in an outage")
+        .isTrue();
+
+    // The issuer is back and has rotated: the new key is fetched and accepted.
+    issuer.down(false);
+    issuer.publish(unknown.toPublicJWK());
+    Thread.sleep(1_200);
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(unknown, valid))).isRefused()).isFalse();
+  }
+
+  @Test
+  void withoutOutageToleranceAFailedFetchRefusesTokens() throws Exception {
+    Duration ttl = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(ttl)
+            .jwksRefetchInterval(Duration.ofSeconds(1))
+            .jwksOutageTolerance(Duration.ZERO)
+            .build();
+    String token = Issuer.sign(rsa, Issuer.validClaims(Instant.now()).build());
+    assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isFalse();
+
+    issuer.down(true);
+    Thread.sleep(ttl.toMillis() + 200);
+
+    assertThat(resolver.resolve(Headers.bearer(token)).refusal())
+        .isEqualTo(
+            "the token's signature could not be checked (the issuer's key set may be unreachable)");
+    assertThatThrownBy(() -> resolver().jwksOutageTolerance(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aKeySetOverPlainHttpIsRefusedUnlessOnLoopback() {
     // Whoever sits on the path of a plain-HTTP key set can publish keys of their own and so sign
     // tokens for any caller.
