@@ -167,10 +167,12 @@ public final class JwtCallerResolver implements CallerResolver {
         };
     claims.setMaxClockSkew(Math.toIntExact(b.clockSkew.toSeconds()));
     this.processor = new DefaultJWTProcessor<>();
-    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt).
+    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt); each also
+    // with the "application/" RFC 7515 lets a typ leave out (Nimbus compares them ignoring case).
     processor.setJWSTypeVerifier(
         new DefaultJOSEObjectTypeVerifier<>(
             JOSEObjectType.JWT,
+            new JOSEObjectType("application/jwt"),
             new JOSEObjectType("at+jwt"),
             new JOSEObjectType("application/at+jwt"),
             null));

@@ -516,6 +516,27 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void aTokenTypedWithJwtsFullMediaTypeIsAJwt() throws Exception {
+    // RFC 7515 §4.1.9: "application/" may be left out of typ, so "application/jwt" is "JWT";
+    // it was refused as another type while "application/at+jwt" was accepted.
+    for (String typ : List.of("application/jwt", "application/JWT", "Application/JWT")) {
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                  .keyID("k1")
+                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                  .build(),
+              claims().build());
+      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+
+      assertThat(caller.refusal()).as(typ).isNull();
+      assertThat(caller.consumer()).isEqualTo("alice");
+    }
+  }
+
+  @Test
   void tokensOfAnotherTypeAreRefusedSayingSo() throws Exception {
     com.nimbusds.jwt.SignedJWT jwt =
         new com.nimbusds.jwt.SignedJWT(
