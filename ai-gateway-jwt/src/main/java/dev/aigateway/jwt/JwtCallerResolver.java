@@ -18,6 +18,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Resource;
 import com.nimbusds.jose.util.ResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.aigateway.api.Caller;
@@ -225,7 +226,13 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     JWTClaimsSet claims;
     try {
-      claims = processor.process(trimmed.substring(7).trim(), null);
+      SignedJWT jwt = SignedJWT.parse(trimmed.substring(7).trim());
+      String time = timeOutOfRange(jwt);
+      if (time != null) {
+        return Caller.refused(
+            "the token's " + time + " is not a time (seconds since 1970, up to the year 9999)");
+      }
+      claims = processor.process(jwt, null);
     } catch (ParseException e) {
       return Caller.refused("the bearer token is not a well-formed signed JWT");
     } catch (BadJOSEException e) {
@@ -245,6 +252,44 @@ public final class JwtCallerResolver implements CallerResolver {
   @Override
   public Set<String> gatewayHeaders() {
     return gatewayHeaders;
+  }
+
+  /**
+   * The last second of the year 9999, the largest time a token's claim is read as: far below what
+   * the JWT library's milliseconds in a {@code long} hold (its numbers may come as doubles, rounded
+   * up, so a bound at the very edge would still wrap around).
+   */
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  /**
+   * The first of {@code exp}, {@code nbf} and {@code iat} the token gives as a number that is not a
+   * time (negative, or after the year 9999), or null. The JWT library multiplies the seconds by
+   * 1000 in a {@code long}, so such a number wrapped around: {@code exp} = {@code Long.MAX_VALUE}
+   * was read as 1969 and refused as expired, and {@code nbf} = {@code Long.MAX_VALUE} as 1969 too,
+   * a token not valid before the end of time accepted at once.
+   */
+  private static @Nullable String timeOutOfRange(SignedJWT jwt) {
+    java.util.Map<String, Object> payload = jwt.getPayload().toJSONObject();
+    if (payload == null) {
+      return null; // not a JSON object: the processor refuses it
+    }
+    for (String name : TIME_CLAIMS) {
+      if (payload.get(name) instanceof Number n && !isTime(n)) {
+        return name;
+      }
+    }
+    return null;
+  }
+
+  private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
+
+  private static boolean isTime(Number seconds) {
+    if (seconds instanceof Long || seconds instanceof Integer) {
+      long value = seconds.longValue();
+      return value >= 0 && value <= MAX_SECONDS;
+    }
+    double value = seconds.doubleValue();
+    return value >= 0 && value <= MAX_SECONDS; // false for NaN
   }
 
   private @Nullable String consumer(JWTClaimsSet claims) {

@@ -200,6 +200,41 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void timesBeyondWhatADateHoldsAreRefusedSayingSoNotReadWrappedAround() throws Exception {
+    // Seconds times 1000 overflowed a long in the JWT library: exp = Long.MAX_VALUE read as
+    // 1969 ("expired"), and nbf = Long.MAX_VALUE as 1969 too, so a token not valid before the
+    // end of time was accepted at once.
+    JwtCallerResolver resolver = resolver().build();
+    Map<String, Object> beyond =
+        Map.of(
+            "exp", Long.MAX_VALUE,
+            "nbf", Long.MAX_VALUE,
+            "iat", Long.MAX_VALUE);
+    for (Map.Entry<String, Object> claim : beyond.entrySet()) {
+      JWTClaimsSet.Builder claims = claims().claim(claim.getKey(), claim.getValue());
+
+      Caller caller = resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims.build())));
+
+      assertThat(caller.refusal())
+          .as(claim.getKey())
+          .isEqualTo(
+              "the token's "
+                  + claim.getKey()
+                  + " is not a time (seconds since 1970, up to the year 9999)");
+    }
+    for (Object value : List.of(1e300, -5L, 253_402_300_800L, 9_223_372_036_854_776L)) {
+      Caller caller =
+          resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().claim("exp", value).build())));
+      assertThat(caller.refusal()).as("exp %s", value).contains("the token's exp is not a time");
+    }
+    // The last second of the year 9999 is a time: an expiry far away.
+    long largest = 253_402_300_799L;
+    Caller far =
+        resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().claim("exp", largest).build())));
+    assertThat(far.refusal()).isNull();
+  }
+
+  @Test
   void tokenWithoutExpiryIsRefused() throws Exception {
     Caller caller = resolveWith(claims().expirationTime(null).build());
 
