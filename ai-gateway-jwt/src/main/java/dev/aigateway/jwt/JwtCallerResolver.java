@@ -659,9 +659,12 @@ public final class JwtCallerResolver implements CallerResolver {
       return this;
     }
 
-    /** How long a fetched key set is used before it is fetched again (default 5 min). */
+    /**
+     * How long a fetched key set is used before it is fetched again (default 5 min), at most 100
+     * years.
+     */
     public Builder jwksCacheTtl(Duration ttl) {
-      this.jwksCacheTtl = positive(ttl, "jwksCacheTtl");
+      this.jwksCacheTtl = atMostACentury(positive(ttl, "jwksCacheTtl"), "jwksCacheTtl");
       return this;
     }
 
@@ -670,7 +673,8 @@ public final class JwtCallerResolver implements CallerResolver {
      * cached set lacks makes it fetched at once, but not more often than this.
      */
     public Builder jwksRefetchInterval(Duration interval) {
-      this.jwksRefetchInterval = positive(interval, "jwksRefetchInterval");
+      this.jwksRefetchInterval =
+          atMostACentury(positive(interval, "jwksRefetchInterval"), "jwksRefetchInterval");
       return this;
     }
 
@@ -755,6 +759,19 @@ public final class JwtCallerResolver implements CallerResolver {
       }
       return value;
     }
+
+    /**
+     * The key set's cache counts its times in milliseconds from now in a {@code long}: a longer
+     * time ("forever") overflowed it, and {@link #build()} threw an {@code ArithmeticException}.
+     */
+    private static Duration atMostACentury(Duration value, String what) {
+      if (value.compareTo(CENTURY) > 0) {
+        throw new IllegalArgumentException(what + " must be at most 100 years but was " + value);
+      }
+      return value;
+    }
+
+    private static final Duration CENTURY = Duration.ofDays(36_525);
 
     private static String requireText(String value, String what) {
       if (value == null || value.isBlank()) {

@@ -523,6 +523,23 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void aCacheTimeBeyondWhatTheKeySetCacheCountsIsRefusedByItsSetter() {
+    // "Forever" overflowed the milliseconds the cache counts in: build() threw an
+    // ArithmeticException ("long overflow") naming no setting.
+    java.time.Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+    assertThatThrownBy(() -> resolver().jwksCacheTtl(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jwksCacheTtl")
+        .hasMessageContaining("at most 100 years");
+    assertThatThrownBy(() -> resolver().jwksRefetchInterval(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jwksRefetchInterval");
+    Duration century = Duration.ofDays(36_500);
+    assertThat(resolver().jwksCacheTtl(century).jwksRefetchInterval(Duration.ofDays(1)).build())
+        .isNotNull();
+  }
+
+  @Test
   void descriptionNamesTheConfigurationNotTokens() {
     assertThat(resolver().build().toString())
         .contains(Issuer.ISSUER)
