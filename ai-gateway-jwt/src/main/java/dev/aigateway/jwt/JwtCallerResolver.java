@@ -18,6 +18,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Resource;
 import com.nimbusds.jose.util.ResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.aigateway.api.Caller;
@@ -78,8 +79,10 @@ import org.jspecify.annotations.Nullable;
  * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
  * at most once per {@link Builder#jwksRefetchInterval}, so tokens with made-up key ids cannot make
  * the gateway hammer the issuer. Fetches happen on the calling thread and are given up after {@link
- * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends).
- * Thread-safe.
+ * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends). When
+ * a fetch fails (the issuer is down), the key set fetched last keeps verifying tokens for up to
+ * {@link Builder#jwksOutageTolerance}, so an issuer's outage refuses only tokens signed by keys the
+ * gateway never saw. Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
  * processor does the signature, algorithm and claims checks, and its JWK source the fetching and
@@ -99,6 +102,12 @@ public final class JwtCallerResolver implements CallerResolver {
 
   /** The least time between two fetches of the key set, by default. */
   public static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(30);
+
+  /**
+   * How long the key set fetched last keeps verifying tokens while it cannot be fetched again, by
+   * default.
+   */
+  public static final Duration DEFAULT_JWKS_OUTAGE_TOLERANCE = Duration.ofHours(1);
 
   /** How long fetching the key set may take, by default. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
@@ -130,9 +139,11 @@ public final class JwtCallerResolver implements CallerResolver {
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
         JWKSourceBuilder.create(
-                new OneFetchPerInterval(
-                    new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
-                    b.jwksRefetchInterval.toMillis()))
+                new KeptThroughOutage(
+                    new OneFetchPerInterval(
+                        new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
+                        b.jwksRefetchInterval.toMillis()),
+                    saturatedMillis(b.jwksOutageTolerance)))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
             .rateLimited(false)
@@ -157,10 +168,12 @@ public final class JwtCallerResolver implements CallerResolver {
         };
     claims.setMaxClockSkew(Math.toIntExact(b.clockSkew.toSeconds()));
     this.processor = new DefaultJWTProcessor<>();
-    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt).
+    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt); each also
+    // with the "application/" RFC 7515 lets a typ leave out (Nimbus compares them ignoring case).
     processor.setJWSTypeVerifier(
         new DefaultJOSEObjectTypeVerifier<>(
             JOSEObjectType.JWT,
+            new JOSEObjectType("application/jwt"),
             new JOSEObjectType("at+jwt"),
             new JOSEObjectType("application/at+jwt"),
             null));
@@ -176,6 +189,14 @@ public final class JwtCallerResolver implements CallerResolver {
             + ", algorithms="
             + b.algorithms
             + "}";
+  }
+
+  private static long saturatedMillis(Duration duration) {
+    try {
+      return duration.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /**
@@ -205,7 +226,13 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     JWTClaimsSet claims;
     try {
-      claims = processor.process(trimmed.substring(7).trim(), null);
+      SignedJWT jwt = SignedJWT.parse(trimmed.substring(7).trim());
+      String time = timeOutOfRange(jwt);
+      if (time != null) {
+        return Caller.refused(
+            "the token's " + time + " is not a time (seconds since 1970, up to the year 9999)");
+      }
+      claims = processor.process(jwt, null);
     } catch (ParseException e) {
       return Caller.refused("the bearer token is not a well-formed signed JWT");
     } catch (BadJOSEException e) {
@@ -225,6 +252,44 @@ public final class JwtCallerResolver implements CallerResolver {
   @Override
   public Set<String> gatewayHeaders() {
     return gatewayHeaders;
+  }
+
+  /**
+   * The last second of the year 9999, the largest time a token's claim is read as: far below what
+   * the JWT library's milliseconds in a {@code long} hold (its numbers may come as doubles, rounded
+   * up, so a bound at the very edge would still wrap around).
+   */
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  /**
+   * The first of {@code exp}, {@code nbf} and {@code iat} the token gives as a number that is not a
+   * time (negative, or after the year 9999), or null. The JWT library multiplies the seconds by
+   * 1000 in a {@code long}, so such a number wrapped around: {@code exp} = {@code Long.MAX_VALUE}
+   * was read as 1969 and refused as expired, and {@code nbf} = {@code Long.MAX_VALUE} as 1969 too,
+   * a token not valid before the end of time accepted at once.
+   */
+  private static @Nullable String timeOutOfRange(SignedJWT jwt) {
+    java.util.Map<String, Object> payload = jwt.getPayload().toJSONObject();
+    if (payload == null) {
+      return null; // not a JSON object: the processor refuses it
+    }
+    for (String name : TIME_CLAIMS) {
+      if (payload.get(name) instanceof Number n && !isTime(n)) {
+        return name;
+      }
+    }
+    return null;
+  }
+
+  private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
+
+  private static boolean isTime(Number seconds) {
+    if (seconds instanceof Long || seconds instanceof Integer) {
+      long value = seconds.longValue();
+      return value >= 0 && value <= MAX_SECONDS;
+    }
+    double value = seconds.doubleValue();
+    return value >= 0 && value <= MAX_SECONDS; // false for NaN
   }
 
   private @Nullable String consumer(JWTClaimsSet claims) {
@@ -345,6 +410,53 @@ public final class JwtCallerResolver implements CallerResolver {
   }
 
   /**
+   * The key set fetched last, handed to the cache when a fetch fails (the issuer is unreachable or
+   * answers an error or something that is not a key set, or the fetch is one the refetch interval
+   * holds back) for up to the outage tolerance after it was fetched: the keys the gateway already
+   * knows keep verifying tokens through an issuer's outage and for the refetch interval after a
+   * failed fetch, rather than every token being refused. A key the set lacks is still refused. A
+   * fetch that succeeds replaces it, whatever it holds (an issuer that withdrew a key is obeyed).
+   */
+  private static final class KeptThroughOutage implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> source;
+    private final long toleranceMillis;
+    private @Nullable JWKSet last;
+    private long lastFetched;
+
+    KeptThroughOutage(JWKSetSource<SecurityContext> source, long toleranceMillis) {
+      this.source = source;
+      this.toleranceMillis = toleranceMillis;
+    }
+
+    @Override
+    public JWKSet getJWKSet(
+        JWKSetCacheRefreshEvaluator refresh, long currentTime, SecurityContext context)
+        throws KeySourceException {
+      JWKSet fetched;
+      try {
+        fetched = source.getJWKSet(refresh, currentTime, context);
+      } catch (KeySourceException e) {
+        synchronized (this) {
+          if (last != null && currentTime - lastFetched < toleranceMillis) {
+            return last;
+          }
+        }
+        throw e;
+      }
+      synchronized (this) {
+        last = fetched;
+        lastFetched = currentTime;
+      }
+      return fetched;
+    }
+
+    @Override
+    public void close() throws IOException {
+      source.close();
+    }
+  }
+
+  /**
    * Fetches the key set within the timeout as a whole: a host that sends it slowly, each read
    * within the read timeout, is given up rather than read byte by byte for as long as it takes
    * (Nimbus's retriever bounds each read only). At most {@link #JWKS_SIZE_LIMIT} bytes.
@@ -408,6 +520,7 @@ public final class JwtCallerResolver implements CallerResolver {
     private Duration jwksCacheTtl = DEFAULT_JWKS_CACHE_TTL;
     private Duration jwksRefetchInterval = DEFAULT_JWKS_REFETCH_INTERVAL;
     private Duration jwksTimeout = DEFAULT_JWKS_TIMEOUT;
+    private Duration jwksOutageTolerance = DEFAULT_JWKS_OUTAGE_TOLERANCE;
     private Clock clock = Clock.systemUTC();
 
     private Builder(URI jwksUrl) {
@@ -546,9 +659,12 @@ public final class JwtCallerResolver implements CallerResolver {
       return this;
     }
 
-    /** How long a fetched key set is used before it is fetched again (default 5 min). */
+    /**
+     * How long a fetched key set is used before it is fetched again (default 5 min), at most 100
+     * years.
+     */
     public Builder jwksCacheTtl(Duration ttl) {
-      this.jwksCacheTtl = positive(ttl, "jwksCacheTtl");
+      this.jwksCacheTtl = atMostACentury(positive(ttl, "jwksCacheTtl"), "jwksCacheTtl");
       return this;
     }
 
@@ -557,7 +673,8 @@ public final class JwtCallerResolver implements CallerResolver {
      * cached set lacks makes it fetched at once, but not more often than this.
      */
     public Builder jwksRefetchInterval(Duration interval) {
-      this.jwksRefetchInterval = positive(interval, "jwksRefetchInterval");
+      this.jwksRefetchInterval =
+          atMostACentury(positive(interval, "jwksRefetchInterval"), "jwksRefetchInterval");
       return this;
     }
 
@@ -572,6 +689,22 @@ public final class JwtCallerResolver implements CallerResolver {
         throw new IllegalArgumentException("jwksTimeout is too long: " + timeout);
       }
       this.jwksTimeout = checked;
+      return this;
+    }
+
+    /**
+     * How long the key set fetched last keeps verifying tokens while the key set cannot be fetched
+     * again (default 1 h): through an issuer's outage, a token signed by a key the gateway already
+     * knows is accepted, one signed by another key refused. Counted from the last fetch that
+     * succeeded; {@link Duration#ZERO} refuses every token once a fetch fails, until one succeeds.
+     */
+    public Builder jwksOutageTolerance(Duration tolerance) {
+      Objects.requireNonNull(tolerance, "jwksOutageTolerance");
+      if (tolerance.isNegative()) {
+        throw new IllegalArgumentException(
+            "jwksOutageTolerance must not be negative but was " + tolerance);
+      }
+      this.jwksOutageTolerance = tolerance;
       return this;
     }
 
@@ -626,6 +759,19 @@ public final class JwtCallerResolver implements CallerResolver {
       }
       return value;
     }
+
+    /**
+     * The key set's cache counts its times in milliseconds from now in a {@code long}: a longer
+     * time ("forever") overflowed it, and {@link #build()} threw an {@code ArithmeticException}.
+     */
+    private static Duration atMostACentury(Duration value, String what) {
+      if (value.compareTo(CENTURY) > 0) {
+        throw new IllegalArgumentException(what + " must be at most 100 years but was " + value);
+      }
+      return value;
+    }
+
+    private static final Duration CENTURY = Duration.ofDays(36_525);
 
     private static String requireText(String value, String what) {
       if (value == null || value.isBlank()) {

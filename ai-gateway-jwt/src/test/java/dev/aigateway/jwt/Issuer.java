@@ -34,12 +34,16 @@ final class Issuer implements AutoCloseable {
 
   final MockWebServer server = new MockWebServer();
   private final List<JWK> published = new CopyOnWriteArrayList<>();
+  private volatile boolean down;
 
   Issuer() throws Exception {
     server.setDispatcher(
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
+            if (down) {
+              return new MockResponse.Builder().code(503).body("unavailable").build();
+            }
             String body = new JWKSet(List.copyOf(published)).toString(true); // public keys only
             return new MockResponse.Builder()
                 .code(200)
@@ -70,6 +74,11 @@ final class Issuer implements AutoCloseable {
 
   void publish(JWK key) {
     published.add(key);
+  }
+
+  /** Whether the key set's URL answers 503, as an issuer in an outage does. */
+  void down(boolean down) {
+    this.down = down;
   }
 
   void unpublishAll() {

@@ -200,6 +200,41 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void timesBeyondWhatADateHoldsAreRefusedSayingSoNotReadWrappedAround() throws Exception {
+    // Seconds times 1000 overflowed a long in the JWT library: exp = Long.MAX_VALUE read as
+    // 1969 ("expired"), and nbf = Long.MAX_VALUE as 1969 too, so a token not valid before the
+    // end of time was accepted at once.
+    JwtCallerResolver resolver = resolver().build();
+    Map<String, Object> beyond =
+        Map.of(
+            "exp", Long.MAX_VALUE,
+            "nbf", Long.MAX_VALUE,
+            "iat", Long.MAX_VALUE);
+    for (Map.Entry<String, Object> claim : beyond.entrySet()) {
+      JWTClaimsSet.Builder claims = claims().claim(claim.getKey(), claim.getValue());
+
+      Caller caller = resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims.build())));
+
+      assertThat(caller.refusal())
+          .as(claim.getKey())
+          .isEqualTo(
+              "the token's "
+                  + claim.getKey()
+                  + " is not a time (seconds since 1970, up to the year 9999)");
+    }
+    for (Object value : List.of(1e300, -5L, 253_402_300_800L, 9_223_372_036_854_776L)) {
+      Caller caller =
+          resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().claim("exp", value).build())));
+      assertThat(caller.refusal()).as("exp %s", value).contains("the token's exp is not a time");
+    }
+    // The last second of the year 9999 is a time: an expiry far away.
+    long largest = 253_402_300_799L;
+    Caller far =
+        resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().claim("exp", largest).build())));
+    assertThat(far.refusal()).isNull();
+  }
+
+  @Test
   void tokenWithoutExpiryIsRefused() throws Exception {
     Caller caller = resolveWith(claims().expirationTime(null).build());
 
@@ -349,6 +384,69 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void keysAlreadyFetchedKeepVerifyingWhileTheKeySetCannotBeFetched() throws Exception {
+    // Real time: the cache's expiry is judged on the wall clock; the waits only let it expire.
+    Duration ttl = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(ttl)
+            .jwksRefetchInterval(Duration.ofSeconds(1))
+            .build();
+    JWTClaimsSet valid = Issuer.validClaims(Instant.now()).build();
+    String token = Issuer.sign(rsa, valid);
+    assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isFalse();
+
+    issuer.down(true);
+    Thread.sleep(ttl.toMillis() + 200);
+    Caller first = resolver.resolve(Headers.bearer(token));
+    Caller second = resolver.resolve(Headers.bearer(token));
+
+    assertThat(first.isRefused())
+        .as("the key the issuer signed with is known: %s", first.refusal())
+        .isFalse();
+    assertThat(second.isRefused())
+        .as("within the refetch interval after a failed fetch: %s", second.refusal())
+        .isFalse();
+    assertThat(issuer.fetches()).as("the failed fetch was tried").isGreaterThanOrEqualTo(2);
+    RSAKey unknown = Issuer.rsaKey("k2");
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(unknown, valid))).isRefused())
+        .as("a key the gateway never fetched is not accepted in an outage")
+        .isTrue();
+
+    // The issuer is back and has rotated: the new key is fetched and accepted.
+    issuer.down(false);
+    issuer.publish(unknown.toPublicJWK());
+    Thread.sleep(1_200);
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(unknown, valid))).isRefused()).isFalse();
+  }
+
+  @Test
+  void withoutOutageToleranceAFailedFetchRefusesTokens() throws Exception {
+    Duration ttl = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(ttl)
+            .jwksRefetchInterval(Duration.ofSeconds(1))
+            .jwksOutageTolerance(Duration.ZERO)
+            .build();
+    String token = Issuer.sign(rsa, Issuer.validClaims(Instant.now()).build());
+    assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isFalse();
+
+    issuer.down(true);
+    Thread.sleep(ttl.toMillis() + 200);
+
+    assertThat(resolver.resolve(Headers.bearer(token)).refusal())
+        .isEqualTo(
+            "the token's signature could not be checked (the issuer's key set may be unreachable)");
+    assertThatThrownBy(() -> resolver().jwksOutageTolerance(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aKeySetOverPlainHttpIsRefusedUnlessOnLoopback() {
     // Whoever sits on the path of a plain-HTTP key set can publish keys of their own and so sign
     // tokens for any caller.
@@ -425,6 +523,23 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void aCacheTimeBeyondWhatTheKeySetCacheCountsIsRefusedByItsSetter() {
+    // "Forever" overflowed the milliseconds the cache counts in: build() threw an
+    // ArithmeticException ("long overflow") naming no setting.
+    java.time.Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+    assertThatThrownBy(() -> resolver().jwksCacheTtl(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jwksCacheTtl")
+        .hasMessageContaining("at most 100 years");
+    assertThatThrownBy(() -> resolver().jwksRefetchInterval(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jwksRefetchInterval");
+    Duration century = Duration.ofDays(36_500);
+    assertThat(resolver().jwksCacheTtl(century).jwksRefetchInterval(Duration.ofDays(1)).build())
+        .isNotNull();
+  }
+
+  @Test
   void descriptionNamesTheConfigurationNotTokens() {
     assertThat(resolver().build().toString())
         .contains(Issuer.ISSUER)
@@ -436,6 +551,27 @@ class JwtCallerResolverTest {
   void accessTokensTypedAsRfc9068sAtJwtAreAccepted() throws Exception {
     // RFC 9068 access tokens carry typ "at+jwt" (IdentityServer, Auth0's RFC 9068 profile, ...).
     for (String typ : List.of("at+jwt", "application/at+jwt", "JWT")) {
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                  .keyID("k1")
+                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                  .build(),
+              claims().build());
+      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+
+      assertThat(caller.refusal()).as(typ).isNull();
+      assertThat(caller.consumer()).isEqualTo("alice");
+    }
+  }
+
+  @Test
+  void aTokenTypedWithJwtsFullMediaTypeIsAJwt() throws Exception {
+    // RFC 7515 §4.1.9: "application/" may be left out of typ, so "application/jwt" is "JWT";
+    // it was refused as another type while "application/at+jwt" was accepted.
+    for (String typ : List.of("application/jwt", "application/JWT", "Application/JWT")) {
       com.nimbusds.jwt.SignedJWT jwt =
           new com.nimbusds.jwt.SignedJWT(
               new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)

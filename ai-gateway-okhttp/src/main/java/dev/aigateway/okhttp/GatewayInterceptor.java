@@ -71,9 +71,9 @@ final class GatewayInterceptor implements Interceptor {
   /**
    * The origins ({@code scheme://host:port}) the gateway sends LLM calls to: its pool's backends,
    * and every origin it has governed a call to (at most {@link #LLM_ORIGINS_MAX}). A request passed
-   * through to one of them goes without the headers that address only the gateway; a request to any
-   * other origin (the application's own services, which the wrapped client may call too) is sent as
-   * it is.
+   * through to one of them, or to a provider's public API host ({@link #providerHost}), goes
+   * without the headers that address only the gateway; a request to any other origin (the
+   * application's own services, which the wrapped client may call too) is sent as it is.
    */
   private final Set<String> llmOrigins = ConcurrentHashMap.newKeySet();
 
@@ -190,7 +190,8 @@ final class GatewayInterceptor implements Interceptor {
         break;
       }
     }
-    if (!carries || !llmOrigins.contains(origin(request.url()))) {
+    if (!carries
+        || !(llmOrigins.contains(origin(request.url())) || providerHost(request.url().host()))) {
       return request;
     }
     Request.Builder without = request.newBuilder();
@@ -198,6 +199,32 @@ final class GatewayInterceptor implements Interceptor {
       without.removeHeader(name);
     }
     return without.build();
+  }
+
+  /**
+   * Whether {@code host} is one of the public API hosts of the providers whose calls the gateway
+   * reads (OpenAI, Azure OpenAI and Azure AI Foundry, Anthropic, Gemini and Vertex AI, Bedrock): an
+   * LLM origin from the first request on, before any governed call went there. Without it, the
+   * requests an SDK makes before its first governed call on a direct route (a model listing at
+   * start-up, say) carried the gateway's headers to the provider: a consumer id, or the caller's
+   * own token when the JWT resolver strips it.
+   */
+  static boolean providerHost(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    return h.equals("api.openai.com")
+        || h.endsWith(".openai.azure.com")
+        || h.endsWith(".cognitiveservices.azure.com")
+        || h.endsWith(".services.ai.azure.com")
+        || h.endsWith(".models.ai.azure.com")
+        || h.equals("api.anthropic.com")
+        || h.equals("generativelanguage.googleapis.com")
+        || h.equals("aiplatform.googleapis.com")
+        || h.endsWith("-aiplatform.googleapis.com")
+        || (h.startsWith("bedrock")
+            && (h.endsWith(".amazonaws.com") || h.endsWith(".amazonaws.com.cn")));
   }
 
   /** Records the origin of a governed call's attempt as one the gateway sends LLM calls to. */

@@ -13,9 +13,11 @@ import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
+import java.util.List;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -149,6 +151,62 @@ class PassThroughTest {
       other.close();
       pooled.close();
     }
+  }
+
+  @Test
+  void aProvidersApiHostGetsNoGatewayHeadersEvenBeforeAGovernedCallWentThere() throws Exception {
+    // A direct route (no pool): an SDK's first request is often its model listing, sent before
+    // any chat. The provider's public API hosts are LLM origins from the first request on; the
+    // names resolve to the MockWebServer here.
+    java.net.InetAddress local = java.net.InetAddress.getByName(server.getHostName());
+    OkHttpClient direct =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().dns(host -> List.of(local)).build(),
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+                .build());
+    List<String> providers =
+        List.of(
+            "api.openai.com",
+            "my-resource.openai.azure.com",
+            "my-resource.cognitiveservices.azure.com",
+            "my-project.services.ai.azure.com",
+            "api.anthropic.com",
+            "generativelanguage.googleapis.com",
+            "us-central1-aiplatform.googleapis.com",
+            "aiplatform.googleapis.com",
+            "bedrock-runtime.us-east-1.amazonaws.com",
+            "bedrock-runtime-fips.us-east-1.amazonaws.com");
+    for (int i = 0; i <= providers.size(); i++) {
+      server.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+    }
+
+    for (String host : providers) {
+      HttpUrl url =
+          new HttpUrl.Builder()
+              .scheme("http")
+              .host(host)
+              .port(server.getPort())
+              .encodedPath("/v1/models")
+              .build();
+      direct
+          .newCall(
+              new Request.Builder()
+                  .url(url)
+                  .header("x-consumer-id", "team-a")
+                  .header("Authorization", "Bearer sk-test-123")
+                  .get()
+                  .build())
+          .execute()
+          .close();
+      RecordedRequest sent = server.takeRequest();
+      assertThat(sent.getHeaders().get("x-consumer-id")).as(host).isNull();
+      assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test-123");
+    }
+    // Another host (the application's own service) keeps them, as before.
+    direct.newCall(files(server)).execute().close();
+    assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isEqualTo("team-a");
   }
 
   /** An SDK's file listing at {@code server}, with its default headers. */
