@@ -85,6 +85,13 @@ final class JwtCallerResolverFactory implements OptionalModules.JwtSupport {
     if (plainHttp != null) {
       builder.allowPlainHttpKeySet(plainHttp);
     }
+    Duration tolerance = settings.getJwksOutageTolerance();
+    if (tolerance != null) {
+      GatewayPropertiesMapper.atLeastASecond(
+          path + ".jwks-outage-tolerance", tolerance, "how long known keys outlast an outage");
+      GatewayPropertiesMapper.check(
+          path + ".jwks-outage-tolerance", () -> builder.jwksOutageTolerance(tolerance));
+    }
     Duration timeout = settings.getJwksTimeout();
     if (timeout != null) {
       GatewayPropertiesMapper.check(path + ".jwks-timeout", () -> builder.jwksTimeout(timeout));

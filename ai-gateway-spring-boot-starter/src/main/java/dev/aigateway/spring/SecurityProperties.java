@@ -515,6 +515,12 @@ public final class SecurityProperties {
     /** The bound on one key set fetch; a bare number is milliseconds. Unset: 2s. */
     private @Nullable Duration jwksTimeout;
 
+    /**
+     * How long after the last good fetch the key set fetched last keeps verifying tokens while
+     * fetches fail (the issuer is down); 0 turns it off (write the unit). Unset: 1h.
+     */
+    private @Nullable Duration jwksOutageTolerance;
+
     /** The JWKS URL; null when unset. */
     public @Nullable URI getJwksUrl() {
       return jwksUrl;
@@ -658,6 +664,16 @@ public final class SecurityProperties {
       this.jwksTimeout = jwksTimeout;
     }
 
+    /** The key set's outage tolerance; null for the default. */
+    public @Nullable Duration getJwksOutageTolerance() {
+      return jwksOutageTolerance;
+    }
+
+    /** Sets the key set's outage tolerance. */
+    public void setJwksOutageTolerance(@Nullable Duration jwksOutageTolerance) {
+      this.jwksOutageTolerance = jwksOutageTolerance;
+    }
+
     /**
      * Whether any of it is set (then jwks-url, issuer and audiences are required): a setting of the
      * group without them fails startup rather than leaving callers unchecked.
@@ -676,7 +692,8 @@ public final class SecurityProperties {
           || clockSkew != null
           || jwksCacheTtl != null
           || jwksRefetchInterval != null
-          || jwksTimeout != null;
+          || jwksTimeout != null
+          || jwksOutageTolerance != null;
     }
   }
 }

@@ -586,7 +586,10 @@ class SecurityPropertiesTest {
   void bareNumberJwtDurationsAreMillisecondsAndFailStartupNamingTheProperty() {
     for (String[] setting :
         new String[][] {
-          {"clock-skew", "60"}, {"jwks-cache-ttl", "300"}, {"jwks-refetch-interval", "30"}
+          {"clock-skew", "60"},
+          {"jwks-cache-ttl", "300"},
+          {"jwks-refetch-interval", "30"},
+          {"jwks-outage-tolerance", "500"}
         }) {
       runner
           .withPropertyValues(
@@ -600,6 +603,28 @@ class SecurityPropertiesTest {
                       .hasMessageStartingWith("ai-gateway.jwt." + setting[0] + ":")
                       .hasMessageContaining(setting[1] + " ms"));
     }
+  }
+
+  @Test
+  void theKeySetsOutageToleranceIsPassedOnAndANegativeOneFailsStartupNamingIt() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.jwt.jwks-url=https://login.example.com/jwks.json",
+            "ai-gateway.jwt.issuer=https://login.example.com/",
+            "ai-gateway.jwt.audiences=ai-gateway",
+            "ai-gateway.jwt.jwks-outage-tolerance=-1s")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.jwt.jwks-outage-tolerance:")
+                    .hasMessageContaining("must not be negative"));
+    runner
+        .withPropertyValues(
+            "ai-gateway.jwt.jwks-url=https://login.example.com/jwks.json",
+            "ai-gateway.jwt.issuer=https://login.example.com/",
+            "ai-gateway.jwt.audiences=ai-gateway",
+            "ai-gateway.jwt.jwks-outage-tolerance=0s")
+        .run(context -> assertThat(context).hasNotFailed());
   }
 
   @Test
