@@ -19,6 +19,9 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.testing.GeminiBodies;
+import dev.aigateway.testing.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -249,6 +252,116 @@ class GeminiAndFoundryTest {
     GatewayEvent event = events.next();
     assertThat(event.routing().provider()).isEqualTo("gcp.vertex_ai");
     assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
+  }
+
+  /**
+   * A Gemini 429 as Google sends it: no {@code Retry-After} header, the wait in the body's {@code
+   * google.rpc.RetryInfo} detail.
+   */
+  private static MockResponse quotaExhausted(String retryDelay) {
+    return new MockResponse.Builder()
+        .code(429)
+        .addHeader("Content-Type", JSON_TYPE)
+        .body(quotaBody(retryDelay))
+        .build();
+  }
+
+  private static String quotaBody(String retryDelay) {
+    return "{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"You exceeded your current"
+        + " quota, please check your plan and billing details.\",\n    \"status\":"
+        + " \"RESOURCE_EXHAUSTED\",\n    \"details\": [\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.QuotaFailure\", \"violations\":"
+        + " [{\"quotaMetric\":"
+        + " \"generativelanguage.googleapis.com/generate_content_free_tier_requests\","
+        + " \"quotaId\": \"GenerateRequestsPerMinutePerProjectPerModel-FreeTier\","
+        + " \"quotaValue\": \"15\"}]},\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.Help\", \"links\": [{\"description\":"
+        + " \"Learn more about Gemini API quotas\", \"url\":"
+        + " \"https://ai.google.dev/gemini-api/docs/rate-limits\"}]},\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.RetryInfo\", \"retryDelay\": \""
+        + retryDelay
+        + "\"}\n    ]\n  }\n}\n";
+  }
+
+  private static void answerAlways(MockWebServer server, MockResponse response) {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return response;
+          }
+        });
+  }
+
+  @Test
+  void aGemini429sRetryDelayInItsBodyCoolsItsBackendDownForThatLong() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    answerAlways(app, quotaExhausted("12s"));
+    answerAlways(second, answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east"))
+                                .priority(1))
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "west", second.url("/").toString())
+                                .credential(Credentials.apiKey("key-west"))
+                                .priority(2))));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().routing().failoverReason()).isEqualTo("429 from east");
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(app.getRequestCount())
+        .as("east asked for 12 s of quiet in its RetryInfo: the next call goes straight to west")
+        .isEqualTo(1);
+    assertThat(events.next().routing().attempts()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(13));
+    call(client, gemini(GeminiBodies.GENERATE_PATH));
+    assertThat(app.getRequestCount()).as("east has cooled down").isEqualTo(2);
+  }
+
+  @Test
+  void aGemini429IsHandedOnWholeAndItsFractionalRetryDelayIsTheGatewaysNextAnswer()
+      throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    answerAlways(app, quotaExhausted("1.5s"));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "only", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-only")))));
+
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.body().string())
+          .as("the application reads Google's own error, RetryInfo and all")
+          .isEqualTo(quotaBody("1.5s"));
+    }
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(503);
+      assertThat(response.header("Retry-After")).isEqualTo("2");
+      JsonNode error = MAPPER.readTree(response.body().string()).get("error");
+      assertThat(error.get("status").asText()).isEqualTo("UNAVAILABLE");
+    }
+    assertThat(app.getRequestCount()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(1600));
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(429);
+    }
+    assertThat(app.getRequestCount()).isEqualTo(2);
   }
 
   @Test
