@@ -108,6 +108,28 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aCallWhoseMethodColonIsPercentEncodedIsGovernedAsTheSameCall() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    String encoded = GeminiBodies.GENERATE_PATH.replace(":", "%3A");
+    assertThat(call(client, gemini(encoded))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.all)
+        .as("a POST to models/gemini-2.0-flash%%3AgenerateContent is Gemini's generateContent")
+        .hasSize(1);
+    GatewayEvent event = events.next();
+    assertThat(event.requestedModel()).isEqualTo(GeminiBodies.MODEL);
+    assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
+    String stream = GeminiBodies.STREAM_PATH.replace(":", "%3a") + "?alt=sse";
+    assertThat(call(client, gemini(stream))).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(events.all).hasSize(2);
+    assertThat(events.next().usage().tokens()).isEqualTo(STREAM_USAGE);
+    assertThat(app.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo(encoded);
+  }
+
+  @Test
   void anEventStreamPassesByteForByteAndIsChargedItsLastChunksUsage() throws Exception {
     app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
     OkHttpClient client =
