@@ -33,6 +33,8 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Google Gemini (Gemini API and Vertex AI) and Azure AI Foundry calls through a real OkHttp client
@@ -433,6 +435,29 @@ class GeminiAndFoundryTest {
     assertThat(call(client, events)).isEqualTo(GeminiBodies.EVENTS);
 
     assertThat(app.getRequestCount()).isEqualTo(4);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"})
+  void anImageAnswerGeminisFiltersStoppedIsNeverStored(String reason) throws Exception {
+    // An image model (gemini-2.5-flash-image) stops a candidate whose generated image its filters
+    // flag under the 200 it began with: no image, the same call asked again may well get one.
+    String stopped =
+        "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Here is the cat\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \""
+            + reason
+            + "\",\"index\": 0}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 9,\"candidatesTokenCount\": 4,"
+            + "\"totalTokenCount\": 13},\"modelVersion\": \"gemini-2.5-flash-image\"}";
+    app.enqueue(answer(JSON_TYPE, stopped));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(stopped);
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH)))
+        .as("the answer stopped by " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(app.getRequestCount()).isEqualTo(2);
   }
 
   @Test

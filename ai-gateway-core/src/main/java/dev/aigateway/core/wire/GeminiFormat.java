@@ -711,8 +711,10 @@ final class GeminiFormat implements ModelInPath {
 
   /**
    * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
-   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; or a
-   * prompt they blocked ({@code promptFeedback.blockReason}), answered with no candidate.
+   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; an
+   * image model's candidate whose image they withheld ({@code IMAGE_SAFETY}, {@code
+   * IMAGE_PROHIBITED_CONTENT}, {@code IMAGE_RECITATION}); or a prompt they blocked ({@code
+   * promptFeedback.blockReason}), answered with no candidate.
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {
