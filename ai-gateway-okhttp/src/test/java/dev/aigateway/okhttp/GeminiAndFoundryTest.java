@@ -184,6 +184,38 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aGeminiKeyInTheQueryIsTheCallersKeyForApiKeyLimitsAndIsNeverReported() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    }
+    String alice = "AIzaSyAlice-query-key-SECRET";
+    String bob = "AIzaSyBob-query-key-SECRET";
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(dev.aigateway.api.KeyResolvers.apiKey())
+                .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1)));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH + "?key=" + alice)))
+        .isEqualTo(GeminiBodies.ANSWER);
+    GatewayEvent first = events.next();
+    assertThat(first.consumer())
+        .as("keyed by the fingerprint of the key in ?key=, as of one in x-goog-api-key")
+        .startsWith("key-")
+        .doesNotContain("SECRET");
+    // the same key in the header is the same caller
+    try (Response response =
+        client.newCall(gemini(GeminiBodies.GENERATE_PATH, "x-goog-api-key", alice)).execute()) {
+      assertThat(response.code()).as("alice's one request a minute is spent").isEqualTo(429);
+    }
+    assertThat(events.next().consumer()).isEqualTo(first.consumer());
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH + "?alt=json&key=" + bob)))
+        .as("bob, another key, has his own allowance")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().consumer()).isNotEqualTo(first.consumer()).doesNotContain("SECRET");
+  }
+
+  @Test
   void anAllowanceAboveTheBoundIsRefusedNamingGeminisField() throws Exception {
     OkHttpClient client = client(AiGateway.builder());
     Request huge =
