@@ -493,6 +493,30 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void anArrayStreamThatEndsInAnErrorElementIsNeverStored() throws Exception {
+    // Without alt=sse, Google ends a stream that failed after its 200 with the error as the
+    // array's last element, then closes the array.
+    String failed =
+        "[{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Elara found\"}],"
+            + "\"role\": \"model\"}}],\"usageMetadata\": {\"promptTokenCount\": 15,"
+            + "\"totalTokenCount\": 15},\"modelVersion\": \"gemini-2.0-flash-001\"}\n"
+            + ",\r\n{\n  \"error\": {\n    \"code\": 500,\n    \"message\": \"An internal error"
+            + " has occurred. Please retry or report in"
+            + " https://developers.generativeai.google/guide/troubleshooting\",\n    \"status\":"
+            + " \"INTERNAL\"\n  }\n}\n]";
+    app.enqueue(answer(JSON_TYPE, failed));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request array = gemini(GeminiBodies.STREAM_PATH);
+
+    assertThat(call(client, array)).isEqualTo(failed);
+    assertThat(call(client, array))
+        .as("the stream that failed was not stored")
+        .isEqualTo(GeminiBodies.ARRAY);
+    assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void theTemperatureStoreRuleReadsGenerationConfig() throws Exception {
     for (int i = 0; i < 3; i++) {
       app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
