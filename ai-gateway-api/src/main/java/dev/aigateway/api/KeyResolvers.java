@@ -1,5 +1,6 @@
 package dev.aigateway.api;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -122,10 +123,12 @@ public final class KeyResolvers {
 
   /**
    * A fingerprint of the API key the call carries ({@code Authorization: Bearer ...}, Azure's
-   * {@code api-key}, Google's {@code x-goog-api-key} or Anthropic's {@code x-api-key}): {@code
-   * key-} followed by the first 12 hex digits of its SHA-256. The key itself never becomes a
-   * counter key, so it never reaches events or logs. The credential header is of course still sent
-   * to the backend.
+   * {@code api-key}, Google's {@code x-goog-api-key} or Anthropic's {@code x-api-key}, else
+   * Google's {@code key} query parameter, {@code ?key=...}, percent-decoded, which Google takes in
+   * place of the header): {@code key-} followed by the first 12 hex digits of its SHA-256, so the
+   * same key in the header and in the query is the same caller. The key itself never becomes a
+   * counter key, so it never reaches events or logs. The credential is of course still sent to the
+   * backend.
    */
   public static KeyResolver apiKey() {
     return request -> {
@@ -139,8 +142,40 @@ public final class KeyResolvers {
       if (secret == null) {
         secret = request.header("x-api-key");
       }
+      if (secret == null) {
+        secret = queryKey(request.url());
+      }
       return secret == null || secret.isBlank() ? null : fingerprint(secret.trim());
     };
+  }
+
+  /**
+   * The first {@code key} parameter of {@code url}'s query, percent-decoded (as is, when it does
+   * not decode), or null.
+   */
+  static @Nullable String queryKey(@Nullable String url) {
+    int query = url == null ? -1 : url.indexOf('?');
+    if (query < 0) {
+      return null;
+    }
+    int end = url.indexOf('#', query);
+    if (end < 0) {
+      end = url.length();
+    }
+    for (int from = query + 1; from < end; ) {
+      int amp = url.indexOf('&', from);
+      int to = amp < 0 || amp > end ? end : amp;
+      if (url.startsWith("key=", from) && from + 4 <= to) {
+        String value = url.substring(from + 4, to);
+        try {
+          return URLDecoder.decode(value, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          return value;
+        }
+      }
+      from = to + 1;
+    }
+    return null;
   }
 
   /**

@@ -165,6 +165,30 @@ class KeyResolversTest {
   }
 
   @Test
+  void apiKeyReadsGooglesKeyQueryParameterAsTheSameCallerAsItsHeader() {
+    String gemini = "https://generativelanguage.googleapis.com/v1beta/models/m:generateContent";
+    String header = KeyResolvers.apiKey().resolve(request().header("x-goog-api-key", SECRET));
+
+    assertThat(KeyResolvers.apiKey().resolve(request().url(gemini + "?key=" + SECRET)))
+        .isEqualTo(header);
+    assertThat(KeyResolvers.apiKey().resolve(request().url(gemini + "?alt=sse&key=" + SECRET)))
+        .isEqualTo(header);
+    assertThat(
+            KeyResolvers.apiKey()
+                .resolve(request().url(gemini + "?key=" + SECRET.replace("-", "%2D") + "#x")))
+        .as("percent-decoded")
+        .isEqualTo(header);
+    assertThat(
+            KeyResolvers.apiKey()
+                .resolve(request().header("x-goog-api-key", SECRET).url(gemini + "?key=other")))
+        .as("a header comes first")
+        .isEqualTo(header);
+    for (String query : new String[] {"", "?", "?key=", "?alt=sse", "?akey=x", "?#key=x"}) {
+      assertThat(KeyResolvers.apiKey().resolve(request().url(gemini + query))).as(query).isNull();
+    }
+  }
+
+  @Test
   void apiKeyIsStableAcrossResolversAndCalls() {
     String first = KeyResolvers.apiKey().resolve(bearer(SECRET));
     String second = KeyResolvers.apiKey().resolve(bearer(SECRET));
@@ -342,6 +366,7 @@ class KeyResolversTest {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Object tag;
     private String model;
+    private String url = "https://api.example.com/v1/chat/completions";
 
     FakeRequest header(String name, String value) {
       headers.put(name.toLowerCase(Locale.ROOT), value);
@@ -358,6 +383,11 @@ class KeyResolversTest {
       return this;
     }
 
+    FakeRequest url(String url) {
+      this.url = url;
+      return this;
+    }
+
     @Override
     public Operation operation() {
       return Operation.CHAT_COMPLETIONS;
@@ -370,7 +400,7 @@ class KeyResolversTest {
 
     @Override
     public String url() {
-      return "https://api.example.com/v1/chat/completions";
+      return url;
     }
 
     @Override

@@ -19,6 +19,9 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.testing.GeminiBodies;
+import dev.aigateway.testing.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -30,6 +33,8 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Google Gemini (Gemini API and Vertex AI) and Azure AI Foundry calls through a real OkHttp client
@@ -105,6 +110,28 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aCallWhoseMethodColonIsPercentEncodedIsGovernedAsTheSameCall() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    String encoded = GeminiBodies.GENERATE_PATH.replace(":", "%3A");
+    assertThat(call(client, gemini(encoded))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.all)
+        .as("a POST to models/gemini-2.0-flash%%3AgenerateContent is Gemini's generateContent")
+        .hasSize(1);
+    GatewayEvent event = events.next();
+    assertThat(event.requestedModel()).isEqualTo(GeminiBodies.MODEL);
+    assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
+    String stream = GeminiBodies.STREAM_PATH.replace(":", "%3a") + "?alt=sse";
+    assertThat(call(client, gemini(stream))).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(events.all).hasSize(2);
+    assertThat(events.next().usage().tokens()).isEqualTo(STREAM_USAGE);
+    assertThat(app.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo(encoded);
+  }
+
+  @Test
   void anEventStreamPassesByteForByteAndIsChargedItsLastChunksUsage() throws Exception {
     app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
     OkHttpClient client =
@@ -154,6 +181,38 @@ class GeminiAndFoundryTest {
     }
     assertThat(events.next().rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
     assertThat(app.getRequestCount()).isZero();
+  }
+
+  @Test
+  void aGeminiKeyInTheQueryIsTheCallersKeyForApiKeyLimitsAndIsNeverReported() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    }
+    String alice = "AIzaSyAlice-query-key-SECRET";
+    String bob = "AIzaSyBob-query-key-SECRET";
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(dev.aigateway.api.KeyResolvers.apiKey())
+                .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1)));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH + "?key=" + alice)))
+        .isEqualTo(GeminiBodies.ANSWER);
+    GatewayEvent first = events.next();
+    assertThat(first.consumer())
+        .as("keyed by the fingerprint of the key in ?key=, as of one in x-goog-api-key")
+        .startsWith("key-")
+        .doesNotContain("SECRET");
+    // the same key in the header is the same caller
+    try (Response response =
+        client.newCall(gemini(GeminiBodies.GENERATE_PATH, "x-goog-api-key", alice)).execute()) {
+      assertThat(response.code()).as("alice's one request a minute is spent").isEqualTo(429);
+    }
+    assertThat(events.next().consumer()).isEqualTo(first.consumer());
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH + "?alt=json&key=" + bob)))
+        .as("bob, another key, has his own allowance")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().consumer()).isNotEqualTo(first.consumer()).doesNotContain("SECRET");
   }
 
   @Test
@@ -251,6 +310,116 @@ class GeminiAndFoundryTest {
     assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
   }
 
+  /**
+   * A Gemini 429 as Google sends it: no {@code Retry-After} header, the wait in the body's {@code
+   * google.rpc.RetryInfo} detail.
+   */
+  private static MockResponse quotaExhausted(String retryDelay) {
+    return new MockResponse.Builder()
+        .code(429)
+        .addHeader("Content-Type", JSON_TYPE)
+        .body(quotaBody(retryDelay))
+        .build();
+  }
+
+  private static String quotaBody(String retryDelay) {
+    return "{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"You exceeded your current"
+        + " quota, please check your plan and billing details.\",\n    \"status\":"
+        + " \"RESOURCE_EXHAUSTED\",\n    \"details\": [\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.QuotaFailure\", \"violations\":"
+        + " [{\"quotaMetric\":"
+        + " \"generativelanguage.googleapis.com/generate_content_free_tier_requests\","
+        + " \"quotaId\": \"GenerateRequestsPerMinutePerProjectPerModel-FreeTier\","
+        + " \"quotaValue\": \"15\"}]},\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.Help\", \"links\": [{\"description\":"
+        + " \"Learn more about Gemini API quotas\", \"url\":"
+        + " \"https://ai.google.dev/gemini-api/docs/rate-limits\"}]},\n      {\"@type\":"
+        + " \"type.googleapis.com/google.rpc.RetryInfo\", \"retryDelay\": \""
+        + retryDelay
+        + "\"}\n    ]\n  }\n}\n";
+  }
+
+  private static void answerAlways(MockWebServer server, MockResponse response) {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return response;
+          }
+        });
+  }
+
+  @Test
+  void aGemini429sRetryDelayInItsBodyCoolsItsBackendDownForThatLong() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    answerAlways(app, quotaExhausted("12s"));
+    answerAlways(second, answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east"))
+                                .priority(1))
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "west", second.url("/").toString())
+                                .credential(Credentials.apiKey("key-west"))
+                                .priority(2))));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().routing().failoverReason()).isEqualTo("429 from east");
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(app.getRequestCount())
+        .as("east asked for 12 s of quiet in its RetryInfo: the next call goes straight to west")
+        .isEqualTo(1);
+    assertThat(events.next().routing().attempts()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(13));
+    call(client, gemini(GeminiBodies.GENERATE_PATH));
+    assertThat(app.getRequestCount()).as("east has cooled down").isEqualTo(2);
+  }
+
+  @Test
+  void aGemini429IsHandedOnWholeAndItsFractionalRetryDelayIsTheGatewaysNextAnswer()
+      throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    answerAlways(app, quotaExhausted("1.5s"));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "only", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-only")))));
+
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.body().string())
+          .as("the application reads Google's own error, RetryInfo and all")
+          .isEqualTo(quotaBody("1.5s"));
+    }
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(503);
+      assertThat(response.header("Retry-After")).isEqualTo("2");
+      JsonNode error = MAPPER.readTree(response.body().string()).get("error");
+      assertThat(error.get("status").asText()).isEqualTo("UNAVAILABLE");
+    }
+    assertThat(app.getRequestCount()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(1600));
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      assertThat(response.code()).isEqualTo(429);
+    }
+    assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
   @Test
   void aCachedDocumentIsReplayedAsJsonAndAsEitherStreamFraming() throws Exception {
     app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
@@ -298,6 +467,53 @@ class GeminiAndFoundryTest {
     assertThat(call(client, events)).isEqualTo(GeminiBodies.EVENTS);
 
     assertThat(app.getRequestCount()).isEqualTo(4);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"})
+  void anImageAnswerGeminisFiltersStoppedIsNeverStored(String reason) throws Exception {
+    // An image model (gemini-2.5-flash-image) stops a candidate whose generated image its filters
+    // flag under the 200 it began with: no image, the same call asked again may well get one.
+    String stopped =
+        "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Here is the cat\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \""
+            + reason
+            + "\",\"index\": 0}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 9,\"candidatesTokenCount\": 4,"
+            + "\"totalTokenCount\": 13},\"modelVersion\": \"gemini-2.5-flash-image\"}";
+    app.enqueue(answer(JSON_TYPE, stopped));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(stopped);
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH)))
+        .as("the answer stopped by " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void anArrayStreamThatEndsInAnErrorElementIsNeverStored() throws Exception {
+    // Without alt=sse, Google ends a stream that failed after its 200 with the error as the
+    // array's last element, then closes the array.
+    String failed =
+        "[{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Elara found\"}],"
+            + "\"role\": \"model\"}}],\"usageMetadata\": {\"promptTokenCount\": 15,"
+            + "\"totalTokenCount\": 15},\"modelVersion\": \"gemini-2.0-flash-001\"}\n"
+            + ",\r\n{\n  \"error\": {\n    \"code\": 500,\n    \"message\": \"An internal error"
+            + " has occurred. Please retry or report in"
+            + " https://developers.generativeai.google/guide/troubleshooting\",\n    \"status\":"
+            + " \"INTERNAL\"\n  }\n}\n]";
+    app.enqueue(answer(JSON_TYPE, failed));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request array = gemini(GeminiBodies.STREAM_PATH);
+
+    assertThat(call(client, array)).isEqualTo(failed);
+    assertThat(call(client, array))
+        .as("the stream that failed was not stored")
+        .isEqualTo(GeminiBodies.ARRAY);
+    assertThat(app.getRequestCount()).isEqualTo(2);
   }
 
   @Test

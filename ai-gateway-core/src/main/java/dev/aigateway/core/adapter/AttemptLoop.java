@@ -1,6 +1,7 @@
 package dev.aigateway.core.adapter;
 
 import dev.aigateway.core.routing.Failover;
+import dev.aigateway.core.wire.GoogleRetryInfo;
 import dev.aigateway.core.wire.HeldBody;
 import dev.aigateway.core.wire.SendFailedException;
 import dev.aigateway.core.wire.SseBody;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +46,12 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+
+  /** The most of an error answer's body read for the wait it asks for (Google's are ~1 KiB). */
+  static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+  /** Azure's header of milliseconds to wait, which the routing reads before the body's wait. */
+  private static final String X_MS_RETRY_AFTER_MS = "x-ms-retry-after-ms";
 
   /** How often a backoff looks whether the application cancelled the call meanwhile. */
   private static final long CANCEL_CHECK_NANOS = 20_000_000L;
@@ -117,6 +125,12 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
   private InputStream translatedBody;
 
   /**
+   * The current attempt's error body as read to find the wait it asks for ({@link
+   * #retryDelayInBody}), read in place of the response's own; null when it was not read.
+   */
+  private HeldBody peekedBody;
+
+  /**
    * The response handed on to the application (set once, when it is delivered): the one whose
    * headers {@link #apply} reads for the body that observes it.
    */
@@ -162,6 +176,7 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
   private Answer<R> attempt(AttemptPlan plan) throws IOException {
     translation = plan.translation();
     translatedBody = null;
+    peekedBody = null;
     R response;
     try {
       response = sendOne(plan);
@@ -202,7 +217,11 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
             : null;
     if (firstEventTimeout == null) {
       if (routed
-          && call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
+          && call.retryAfterResponse(
+              status,
+              name -> header(response, name),
+              retryDelayInBody(response, status),
+              sender.canceled())) {
         discard(response); // nothing of it reached the application
         return null;
       }
@@ -265,6 +284,38 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     throw held.endedEarly();
   }
 
+  /**
+   * The wait a 429 or 503 answer without a retry-after header asks for in its JSON body (a Google
+   * error's {@code google.rpc.RetryInfo}, as Gemini and Vertex AI send it), or null. The body is
+   * read up to {@link #MAX_ERROR_BODY_BYTES} and held: the application (or the translation) reads
+   * it as it came, its failure included.
+   */
+  private @Nullable Duration retryDelayInBody(R response, int status) {
+    if ((status != 429 && status != 503)
+        || header(response, Rejection.RETRY_AFTER) != null
+        || header(response, Rejection.RETRY_AFTER_MS) != null
+        || header(response, X_MS_RETRY_AFTER_MS) != null) {
+      return null;
+    }
+    String contentType = header(response, "Content-Type");
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+      return null;
+    }
+    InputStream raw;
+    try {
+      raw = sender.body(response);
+    } catch (IOException | RuntimeException e) {
+      return null; // the body is asked for again when it is delivered, and fails there
+    }
+    if (raw == null) {
+      return null;
+    }
+    HeldBody whole = HeldBody.holdWhole(raw, MAX_ERROR_BODY_BYTES);
+    peekedBody = whole;
+    byte[] bytes = whole.whole();
+    return bytes == null ? null : GoogleRetryInfo.retryDelay(bytes, whole.heldLength());
+  }
+
   /** Sends an attempt; an unchecked exception or a null response is a failed attempt. */
   private R sendOne(AttemptPlan plan) throws IOException {
     R response;
@@ -320,7 +371,10 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     if (translation != null) {
       return new Answer<>(response, observed, null, contentType);
     }
-    return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
+    return new Answer<>(
+        response,
+        observed == upstream && held == null && peekedBody == null ? null : observed,
+        null);
   }
 
   /**
@@ -430,7 +484,7 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     }
     InputStream body;
     try {
-      body = sender.body(response);
+      body = peekedBody != null ? peekedBody : sender.body(response);
       if (translation != null) {
         translatedBody =
             translation.body(

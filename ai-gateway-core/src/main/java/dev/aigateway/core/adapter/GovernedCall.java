@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -292,9 +293,23 @@ public final class GovernedCall {
    */
   public boolean retryAfterResponse(
       int status, Function<String, String> headers, boolean callCanceled) {
+    return retryAfterResponse(status, headers, null, callCanceled);
+  }
+
+  /**
+   * As {@link #retryAfterResponse(int, Function, boolean)}, with the wait the answer's body asked
+   * for when its headers name none ({@code bodyRetryAfter}: a Google error's {@code
+   * google.rpc.RetryInfo}), which then counts as the answer's retry-after (cool-down, breaker).
+   */
+  public boolean retryAfterResponse(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration bodyRetryAfter,
+      boolean callCanceled) {
     long began = System.nanoTime();
     // The attempt was marked answered when its status came (attemptAnswered, by the loop).
-    boolean retry = exchange.route().retryAfterResponse(status, headers, callCanceled);
+    boolean retry =
+        exchange.route().retryAfterResponse(status, headers, bodyRetryAfter, callCanceled);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
   }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where one call's attempts go. Every call has one: a call without a backend pool takes the
@@ -82,6 +83,20 @@ public interface Route {
    * no other backend is chosen, asked for a credential or counted as an attempt for it.
    */
   boolean retryAfterResponse(int status, Function<String, String> headers, boolean callCanceled);
+
+  /**
+   * As {@link #retryAfterResponse(int, Function, boolean)}, with the wait the answer's body asked
+   * for ({@code bodyRetryAfter}: a Google error's {@code google.rpc.RetryInfo}, read by the caller
+   * when the answer carries no retry-after header), which then counts as its retry-after. By
+   * default the body's wait is not used.
+   */
+  default boolean retryAfterResponse(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration bodyRetryAfter,
+      boolean callCanceled) {
+    return retryAfterResponse(status, headers, callCanceled);
+  }
 
   /**
    * Records that the current attempt's stream, held for its first event, sent an error event

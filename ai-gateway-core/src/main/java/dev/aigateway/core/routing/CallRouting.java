@@ -455,12 +455,29 @@ final class CallRouting implements Route {
   @Override
   public boolean retryAfterResponse(
       int status, Function<String, String> headers, boolean callCanceled) {
+    return retryAfterResponse(status, headers, null, callCanceled);
+  }
+
+  /**
+   * As {@link #retryAfterResponse(int, Function, boolean)}; a 429 or 5xx answer without a
+   * retry-after header that asked for a wait in its body ({@code bodyRetryAfter}, a Google error's
+   * {@code RetryInfo}) cools its backend down and sets its breaker's trip as the header would.
+   */
+  @Override
+  public boolean retryAfterResponse(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration bodyRetryAfter,
+      boolean callCanceled) {
     BackendState backend = current;
     attempts.add(
         new Attempt(backend.id(), status, null, sinceAttemptStart(), currentIsCredentialRetry));
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     Duration retryAfter =
         status == 429 || status >= 500 ? BackendHeaders.retryAfter(headers, clock) : null;
+    if (retryAfter == null && (status == 429 || status >= 500)) {
+      retryAfter = bodyRetryAfter; // a Google error's RetryInfo
+    }
     if (retryAfter == null && status == 429) {
       // Azure OpenAI's token-rate 429s may say when only in x-ratelimit-reset-tokens.
       retryAfter = BackendHeaders.resetOfSpentWindow(headers);

@@ -121,9 +121,20 @@ final class FailedAnswers {
     return true;
   }
 
-  /** The finish reasons by which Gemini stops a candidate its filters flagged. */
-  private static final Set<String> GEMINI_FILTERED =
-      Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII");
+  /**
+   * The finish reasons by which Gemini stops a candidate its filters flagged: its text or its
+   * generated image ({@code IMAGE_*}, image models).
+   */
+  static final Set<String> GEMINI_FILTERED =
+      Set.of(
+          "SAFETY",
+          "RECITATION",
+          "BLOCKLIST",
+          "PROHIBITED_CONTENT",
+          "SPII",
+          "IMAGE_SAFETY",
+          "IMAGE_PROHIBITED_CONTENT",
+          "IMAGE_RECITATION");
 
   private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
 
@@ -136,7 +147,8 @@ final class FailedAnswers {
    * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
    * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
    * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
-   * SPII}, the text partial or none; or whose prompt they blocked ({@code
+   * SPII}, the text partial or none, or {@code IMAGE_SAFETY}, {@code IMAGE_PROHIBITED_CONTENT} or
+   * {@code IMAGE_RECITATION}, the generated image withheld; or whose prompt they blocked ({@code
    * promptFeedback.blockReason}), answered with no candidate at all.
    */
   static boolean geminiFiltered(byte[] body, boolean stream) {

@@ -122,7 +122,28 @@ final class GeminiFormat implements ModelInPath {
 
   /** Whether {@code path} ends in one of Gemini's generation methods (a cheap first test). */
   static boolean endsInGenerateMethod(String path) {
-    return path.endsWith(GENERATE) || path.endsWith(STREAM);
+    return methodStart(path) >= 0;
+  }
+
+  /**
+   * Where the method of {@code path} begins, its colon ({@code :generateContent}, {@code
+   * :streamGenerateContent}) or the colon percent-encoded ({@code %3AgenerateContent}, as some
+   * clients write it and Google reads it); -1 when it ends in neither method.
+   */
+  private static int methodStart(String path) {
+    int end = path.length();
+    for (String method : PATH_ENDINGS) {
+      if (path.endsWith(method)) {
+        return end - method.length();
+      }
+      int name = end - (method.length() - 1);
+      if (name >= 3
+          && path.regionMatches(name, method, 1, method.length() - 1)
+          && WireFormats.encodedColon(path, name - 3, name) == name - 3) {
+        return name - 3;
+      }
+    }
+    return -1;
   }
 
   @Override
@@ -158,19 +179,15 @@ final class GeminiFormat implements ModelInPath {
     if (last != null && last.path().equals(path)) {
       return last;
     }
-    PathRead read = new PathRead(path, matchPath(path), path.endsWith(STREAM));
+    PathRead read = new PathRead(path, matchPath(path), path.endsWith(STREAM.substring(1)));
     lastPath = read;
     return read;
   }
 
   /** The match of a {@code POST} to {@code path}, cut and decoded, not kept; null when none. */
   static @Nullable CallMatch matchPath(String path) {
-    int colon;
-    if (path.endsWith(GENERATE)) {
-      colon = path.length() - GENERATE.length();
-    } else if (path.endsWith(STREAM)) {
-      colon = path.length() - STREAM.length();
-    } else {
+    int colon = methodStart(path);
+    if (colon < 0) {
       return null;
     }
     int slash = path.lastIndexOf('/', colon - 1);
@@ -694,8 +711,10 @@ final class GeminiFormat implements ModelInPath {
 
   /**
    * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
-   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; or a
-   * prompt they blocked ({@code promptFeedback.blockReason}), answered with no candidate.
+   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; an
+   * image model's candidate whose image they withheld ({@code IMAGE_SAFETY}, {@code
+   * IMAGE_PROHIBITED_CONTENT}, {@code IMAGE_RECITATION}); or a prompt they blocked ({@code
+   * promptFeedback.blockReason}), answered with no candidate.
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {

@@ -1,6 +1,8 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
@@ -99,7 +101,11 @@ final class GeminiJsonBody extends ObservedBody {
    */
   private int readAt(byte[] data, int from, int to) {
     if (scanner.array()) {
-      return responses.readElement(readout, data, from, to);
+      int end = responses.readElement(readout, data, from, to);
+      if (end >= 0) {
+        noteIfErrorElement(data, from, end);
+      }
+      return end;
     }
     int end = responses.readDocumentAt(readout, data, from, to);
     if (end >= 0) {
@@ -113,11 +119,36 @@ final class GeminiJsonBody extends ObservedBody {
   private void readValue(byte[] data, int from, int to) {
     if (scanner.array()) {
       responses.read(readout, data, from, to);
+      noteIfErrorElement(data, from, to);
     } else {
       // The one document: its text is learnt only when it reports no usage or the log keeps it.
       responses.readDocument(readout, data, from, to);
       readout.markComplete(); // the one document is whole
       readout.noteIfErrorDocument(data, from, to);
+    }
+  }
+
+  private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Notes an element that is Google's error ({@code {"error":{...}}}: a stream that failed after
+   * its 200 ends so, the error its last element before the closing bracket) as the body's error
+   * ({@link ResponseReadout#errorAnswer}): the answer is then no answer to store, however the array
+   * ends. Only an element whose first member is {@code error} is parsed.
+   */
+  private void noteIfErrorElement(byte[] data, int from, int to) {
+    int i = from + 1;
+    while (i < to && StrictJson.isSpace(data[i])) {
+      i++;
+    }
+    if (data[from] != '{'
+        || to - i < ERROR.length
+        || !Arrays.equals(data, i, i + ERROR.length, ERROR, 0, ERROR.length)) {
+      return;
+    }
+    JsonNode element = Json.parseOrNull(data, from, to - from);
+    if (element != null) {
+      readout.noteErrorEvent(element.get("error"));
     }
   }
 

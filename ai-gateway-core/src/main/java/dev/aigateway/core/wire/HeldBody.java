@@ -80,6 +80,32 @@ public final class HeldBody extends InputStream {
     return body;
   }
 
+  /**
+   * Reads {@code upstream}, a small answer such as an error document, until it ended or failed, or
+   * {@code maxBytes} were read; then reads as if it had not been. Never throws, as {@link
+   * #holdFirstEvent}; {@link #whole()} gives the bytes of a body that ended within the bound.
+   */
+  public static HeldBody holdWhole(InputStream upstream, int maxBytes) {
+    HeldBody body = new HeldBody(upstream);
+    while (body.readMore(maxBytes) >= 0) {
+      // read on until the body ends, fails or reaches the bound
+    }
+    return body;
+  }
+
+  /**
+   * The held bytes when the body ended while held ({@link Held#ENDED}), else null; the array may be
+   * longer than the body ({@link #heldLength()}). Not to be changed.
+   */
+  public byte @org.jspecify.annotations.Nullable [] whole() {
+    return outcome == Held.ENDED && position == 0 ? held : null;
+  }
+
+  /** How many bytes are held. */
+  public int heldLength() {
+    return count;
+  }
+
   private void holdFrame(int maxBytes) {
     long frameEnd = -1;
     while (true) {

@@ -79,7 +79,8 @@ final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
 
   /**
    * The model of {@code path} ({@code .../publishers/anthropic/models/{model}:{method}}, a trailing
-   * slash ignored), percent-decoded; null when the path is not this method's.
+   * slash ignored, the colon also as {@code %3A}), percent-decoded; null when the path is not this
+   * method's.
    */
   @Nullable String modelIn(String path) {
     int end = path.length();
@@ -88,7 +89,14 @@ final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
     }
     int methodStart = end - method.length();
     if (methodStart < 0 || !path.regionMatches(methodStart, method, 0, method.length())) {
-      return null;
+      // the colon percent-encoded (%3ArawPredict), as some clients write it and Google reads it
+      int name = end - (method.length() - 1);
+      if (name < 3
+          || !path.regionMatches(name, method, 1, method.length() - 1)
+          || WireFormats.encodedColon(path, name - 3, name) != name - 3) {
+        return null;
+      }
+      methodStart = name - 3;
     }
     int models = path.lastIndexOf(MODELS, methodStart);
     int modelStart = models + MODELS.length();

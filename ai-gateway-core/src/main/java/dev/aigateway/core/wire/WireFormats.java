@@ -233,7 +233,41 @@ public final class WireFormats {
     }
     int colon = path.lastIndexOf(':', end - 1);
     // no method ending when the colon starts the segment (':method' alone names no resource)
-    return colon > start ? endingAt(path, colon, end) : -1;
+    if (colon > start) {
+      return endingAt(path, colon, end);
+    }
+    // the colon percent-encoded (%3A), as some clients write it and Google reads it
+    int encoded = encodedColon(path, start, end);
+    return encoded > start ? methodEndingAt(path, encoded + 3, end) : -1;
+  }
+
+  /**
+   * Where the last percent-encoded colon ({@code %3A} or {@code %3a}) of {@code path[from, to)}
+   * begins, or -1.
+   */
+  static int encodedColon(String path, int from, int to) {
+    for (int i = to - 3; i >= from; i--) {
+      if (path.charAt(i) == '%'
+          && path.charAt(i + 1) == '3'
+          && (path.charAt(i + 2) == 'A' || path.charAt(i + 2) == 'a')) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The index of the method ending ({@code :method}) whose method is {@code path[from, to)}. */
+  private int methodEndingAt(String path, int from, int to) {
+    int length = to - from;
+    for (int i = 0; i < endings.length; i++) {
+      String ending = endings[i];
+      if (ending.length() == length + 1
+          && ending.charAt(0) == ':'
+          && path.regionMatches(from, ending, 1, length)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The index of the ending that is {@code path[from, to)}, or -1. */

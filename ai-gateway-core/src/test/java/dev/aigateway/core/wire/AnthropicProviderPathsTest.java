@@ -299,6 +299,20 @@ class AnthropicProviderPathsTest {
   }
 
   @Test
+  void aVertexRawPredictPathWhoseColonIsPercentEncodedIsTheSameCall() {
+    for (String encoding : new String[] {"%3A", "%3a"}) {
+      String path =
+          vertexPath("streamRawPredict")
+              .replace(":streamRawPredict", encoding + "streamRawPredict");
+      WireRequest streamed =
+          request("https://us-east5-aiplatform.googleapis.com" + path, path, VERTEX_REQUEST);
+      assertThat(streamed.format()).isSameAs(VertexAnthropicFormat.STREAM_RAW_PREDICT);
+      assertThat(streamed.model()).isEqualTo(VERTEX_MODEL);
+      assertThat(streamed.stream()).isTrue();
+    }
+  }
+
+  @Test
   void vertexRawPredictPathsAreRecognisedWithTheModelFromThePath() {
     WireRequest raw =
         vertex("rawPredict", BEDROCK_REQUEST.replace("bedrock-2023-05-31", "vertex-2023-10-16"));

@@ -69,7 +69,10 @@ class GeminiFormatTest {
         "/v1/models/gemini-2.0-flash:generateContent",
         "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent",
         "/v1beta1/projects/p/locations/global/publishers/google/models/gemini-2.0-flash:streamGenerateContent",
-        "/v1beta/models/gemini-2.0-flash:streamGenerateContent"
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+        "/v1beta/models/gemini-2.0-flash%3AgenerateContent",
+        "/v1beta/models/gemini-2.0-flash%3agenerateContent",
+        "/v1/projects/p/locations/l/publishers/google/models/gemini-2.0-flash%3AstreamGenerateContent"
       })
   void recognisesGeminiAndVertexPathsWithTheModelFromThePath(String path) {
     CallMatch match = WireFormats.defaults().recognise("POST", path, NO_HEADERS);
@@ -102,7 +105,12 @@ class GeminiFormatTest {
         "/:generateContent",
         ":generateContent",
         "/v1beta/models/gemini-2.0-flash",
-        "/v1beta/models/gemini-2.0-flash:generateContent/"
+        "/v1beta/models/gemini-2.0-flash:generateContent/",
+        "/v1beta/models/gemini-2.0-flash%3AcountTokens",
+        "/v1beta/models/%3AgenerateContent",
+        "/v1beta/models/gemini-2.0-flash%3BgenerateContent",
+        "/v1beta/models/gemini-2.0-flash3AgenerateContent",
+        "%3AgenerateContent"
       })
   void doesNotRecogniseOtherMethodsOrCollections(String path) {
     assertThat(WireFormats.defaults().recognise("POST", path, NO_HEADERS)).as(path).isNull();
@@ -121,6 +129,8 @@ class GeminiFormatTest {
           "/v1beta/models/gemini-2.0-flash:countTokens",
           "/v1beta/files/abc:generateContent",
           "/v1beta/models/:generateContent",
+          "/v1beta/models/gemini-2.0-flash%3AgenerateContent",
+          "/v1beta/models/gemini-2.0-flash%3astreamGenerateContent",
           ":generateContent");
 
   @Test
@@ -140,11 +150,11 @@ class GeminiFormatTest {
         WireRequest request = read(API + asked + query, "{}");
         assertThat(request.model()).isEqualTo(expected.deployment());
         assertThat(((GeminiRequest) request).stream())
-            .isEqualTo(path.endsWith(GeminiFormat.STREAM));
+            .isEqualTo(path.endsWith("streamGenerateContent"));
         assertThat(request.format())
             .isSameAs(
                 GeminiFormat.of(
-                    !path.endsWith(GeminiFormat.STREAM)
+                    !path.endsWith("streamGenerateContent")
                         ? GeminiFormat.Framing.DOCUMENT
                         : query.isEmpty()
                             ? GeminiFormat.Framing.ARRAY
