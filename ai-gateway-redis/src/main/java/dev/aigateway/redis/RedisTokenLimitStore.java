@@ -1004,7 +1004,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       String id = spec.id();
       stem =
           stems.computeIfAbsent(
-              spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
+              spec,
+              s -> keyBase + keyKind(s) + ":" + quotaSettings(s) + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
   }
@@ -1016,7 +1017,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * after the kind and a '~', which no other key has there.
    */
   private String unpairedKey(LimitSpec spec, String counterKey) {
-    StringBuilder key = new StringBuilder(keyBase).append(keyKind(spec)).append("~:");
+    StringBuilder key =
+        new StringBuilder(keyBase).append(keyKind(spec)).append("~:").append(quotaSettings(spec));
     Wire.hexUtf16(key, spec.id()).append(':');
     return Wire.hexUtf16(key, counterKey).toString();
   }
@@ -1048,16 +1050,40 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * A counter key's kind: version 2 of the layout (a packed string) for rates and quotas, so that
-   * instances of an older version (hashes under {@code r:} and {@code q:}) never read or write the
-   * same keys; their counters expire by their own TTLs. In-flight sets are unchanged.
+   * A counter key's kind: version 2 of the layout (a packed string) for rates, so that instances of
+   * an older version (hashes under {@code r:}) never read or write the same keys; version 3 for
+   * quotas, whose keys also name what the quota counts (see {@link #quotaSettings}), so that
+   * instances of an older version (under {@code q:} and {@code q2:}) never read or write them; the
+   * old counters expire by their own TTLs. In-flight sets are unchanged.
    */
   private static String keyKind(LimitSpec spec) {
     return switch (spec.kind()) {
       case RATE -> "r2";
-      case QUOTA -> "q2";
+      case QUOTA -> "q3";
       case IN_FLIGHT -> "f";
     };
+  }
+
+  /**
+   * For a quota, the settings that decide what its counter counts, ahead of the limit id: the unit
+   * ({@code t} or {@code r}), the period and the length-prefixed zone (normalized: {@code UTC},
+   * {@code Etc/UTC} and {@code Z} are one zone), each followed by ':'. Two quotas of one id that
+   * differ in any of them (gateways sharing Redis configured differently, or a quota moved to
+   * another zone) count windows of their own instead of resetting each other's counter whenever the
+   * other one writes. Empty for rates and in-flight limits.
+   */
+  private static String quotaSettings(LimitSpec spec) {
+    if (spec.kind() != LimitSpec.Kind.QUOTA) {
+      return "";
+    }
+    String zone = spec.zone().normalized().getId();
+    return (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")
+        + spec.quotaPeriod().name().toLowerCase(java.util.Locale.ROOT)
+        + ":"
+        + zone.length()
+        + ":"
+        + zone
+        + ":";
   }
 
   private static String kindCode(LimitSpec spec) {
