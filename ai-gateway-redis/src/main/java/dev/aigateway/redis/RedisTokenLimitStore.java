@@ -68,8 +68,8 @@ import org.slf4j.LoggerFactory;
  *       rules, the script picks the one holding the server's time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves its id in the store's pending
  *       set in Redis, which its settlement removes in the same script; a settlement that finds no
- *       id changes nothing. An id counts as pending for {@link Builder#settlementWindow} (default
- *       24 hours).
+ *       id changes no counter (it only frees the call's in-flight slots, if still held). An id
+ *       counts as pending for {@link Builder#settlementWindow} (default 24 hours).
  *   <li><b>A dead JVM leaks nothing for long.</b> A rate simply refills; a quota keeps the estimate
  *       that was reserved (conservative, bounded by it); an in-flight slot is a lease that ends
  *       after {@link Builder#inFlightLease} (default 10 minutes) on the server's clock. So, unlike
@@ -1201,9 +1201,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
     /**
      * How long a reservation can still be settled (default 24 hours): its id in the store's pending
-     * set lives this long, and a settlement that comes later (queued through a longer outage)
-     * changes nothing. One beyond about 31,700 years (10<sup>15</sup> ms; {@code
-     * ChronoUnit.FOREVER}'s, say) is kept that long.
+     * set lives this long, and a settlement that comes later (queued through a longer outage, or of
+     * a call that ran longer) changes no rate or quota; it still frees the call's in-flight slots,
+     * which would otherwise be held until {@link #inFlightLease} ends. One beyond about 31,700
+     * years (10<sup>15</sup> ms; {@code ChronoUnit.FOREVER}'s, say) is kept that long.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);

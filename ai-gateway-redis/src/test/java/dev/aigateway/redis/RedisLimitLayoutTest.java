@@ -334,6 +334,36 @@ class RedisLimitLayoutTest {
     }
   }
 
+  /**
+   * A settlement window shorter than the in-flight lease: a call that ends after its window is no
+   * longer settled (its tokens stay as reserved), but it has ended, so its slot is free again at
+   * once rather than held until its lease runs out.
+   */
+  @Test
+  void aSettlementAfterItsWindowStillFreesTheCallsInFlightSlot() throws Exception {
+    LimitSpec oneSlot = LimitSpec.inFlight("team/one-slot", 1);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection)
+                .settlementWindow(WINDOW)
+                .inFlightLease(Duration.ofHours(1))
+                .build()) {
+      Reservation longCall =
+          store.reserve(List.of(new LimitCharge(oneSlot, "alice", 1))).reservation();
+      secondThenFirstEnded(
+          redis,
+          pendingSetOf(longCall),
+          () -> store.reserve(List.of(new LimitCharge(oneSlot, "bob", 1))));
+
+      store.settle(longCall, new long[] {0}); // the call ended after its settlement window
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+
+      ReserveResult next = store.reserve(List.of(new LimitCharge(oneSlot, "alice", 1)));
+      assertThat(next.admitted()).as("alice's slot was freed when her call ended").isTrue();
+    }
+  }
+
   @Test
   void anEndedLeaseNeverCountsAndUpkeepDropsIt() throws Exception {
     // Each new lease keeps the set one lease longer, so an ended lease and live ones share it.
