@@ -1005,7 +1005,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       stem =
           stems.computeIfAbsent(
               spec,
-              s -> keyBase + keyKind(s) + ":" + quotaSettings(s) + id.length() + ":" + id + ":");
+              s -> keyBase + keyKind(s) + ":" + countedSettings(s) + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
   }
@@ -1018,7 +1018,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    */
   private String unpairedKey(LimitSpec spec, String counterKey) {
     StringBuilder key =
-        new StringBuilder(keyBase).append(keyKind(spec)).append("~:").append(quotaSettings(spec));
+        new StringBuilder(keyBase).append(keyKind(spec)).append("~:").append(countedSettings(spec));
     Wire.hexUtf16(key, spec.id()).append(':');
     return Wire.hexUtf16(key, counterKey).toString();
   }
@@ -1051,10 +1051,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   /**
    * A counter key's kind: version 2 of the layout (a packed string) for rates, so that instances of
-   * an older version (hashes under {@code r:}) never read or write the same keys; version 3 for
-   * quotas, whose keys also name what the quota counts (see {@link #quotaSettings}), so that
-   * instances of an older version (under {@code q:} and {@code q2:}) never read or write them; the
-   * old counters expire by their own TTLs. In-flight sets are unchanged.
+   * an older version (hashes under {@code r:}) never read or write the same keys (a rate of
+   * requests also names its unit, see {@link #countedSettings}); version 3 for quotas, whose keys
+   * also name what the quota counts, so that instances of an older version (under {@code q:} and
+   * {@code q2:}) never read or write them; the old counters expire by their own TTLs. In-flight
+   * sets are unchanged.
    */
   private static String keyKind(LimitSpec spec) {
     return switch (spec.kind()) {
@@ -1065,25 +1066,30 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * For a quota, the settings that decide what its counter counts, ahead of the limit id: the unit
-   * ({@code t} or {@code r}), the period and the length-prefixed zone (normalized: {@code UTC},
-   * {@code Etc/UTC} and {@code Z} are one zone), each followed by ':'. Two quotas of one id that
-   * differ in any of them (gateways sharing Redis configured differently, or a quota moved to
-   * another zone) count windows of their own instead of resetting each other's counter whenever the
-   * other one writes. Empty for rates and in-flight limits.
+   * The settings that decide what a counter counts, beyond its kind and limit id, ahead of the id:
+   * for a quota its unit ({@code t} or {@code r}), period and length-prefixed zone (normalized:
+   * {@code UTC}, {@code Etc/UTC} and {@code Z} are one zone); for a rate of requests {@code r} (a
+   * rate of tokens has none, so its keys are those of earlier versions); each followed by ':'. Two
+   * counters of one id that differ in any of them (gateways sharing Redis configured differently,
+   * or a quota moved to another zone) are counters of their own, instead of a quota resetting the
+   * other's window whenever it writes, or a rate of requests spending a rate of tokens. They start
+   * with a letter, so they are never read as a limit id's length (digits) or hex UTF-16.
    */
-  private static String quotaSettings(LimitSpec spec) {
-    if (spec.kind() != LimitSpec.Kind.QUOTA) {
-      return "";
-    }
-    String zone = spec.zone().normalized().getId();
-    return (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")
-        + spec.quotaPeriod().name().toLowerCase(java.util.Locale.ROOT)
-        + ":"
-        + zone.length()
-        + ":"
-        + zone
-        + ":";
+  private static String countedSettings(LimitSpec spec) {
+    return switch (spec.kind()) {
+      case RATE -> spec.unit() == LimitSpec.Unit.REQUESTS ? "r:" : "";
+      case QUOTA -> {
+        String zone = spec.zone().normalized().getId();
+        yield (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")
+            + spec.quotaPeriod().name().toLowerCase(java.util.Locale.ROOT)
+            + ":"
+            + zone.length()
+            + ":"
+            + zone
+            + ":";
+      }
+      case IN_FLIGHT -> "";
+    };
   }
 
   private static String kindCode(LimitSpec spec) {

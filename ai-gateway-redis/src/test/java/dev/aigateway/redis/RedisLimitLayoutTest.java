@@ -116,7 +116,8 @@ class RedisLimitLayoutTest {
   /**
    * A quota's key names its unit, period and zone: a quota of the same id in another zone (another
    * gateway's configuration) has a counter of its own, and zones with one set of rules ({@code
-   * UTC}, {@code Etc/UTC}, {@code Z}) share one.
+   * UTC}, {@code Etc/UTC}, {@code Z}) share one. A rate of requests names its unit ({@code r2:r:})
+   * beside the rate of tokens' key.
    */
   @Test
   void aQuotaKeyNamesItsUnitPeriodAndNormalizedZone() {
@@ -142,6 +143,12 @@ class RedisLimitLayoutTest {
           .isEqualTo(":1");
       assertThat(redis.command("EXISTS", "aigw:{limits}:q3:r:monthly:1:Z:10:team/quota:alice"))
           .isEqualTo(":1");
+      LimitSpec requestRate =
+          LimitSpec.rate("team/rate", LimitSpec.Unit.REQUESTS, 1000, Duration.ofDays(1));
+      assertThat(store.reserve(List.of(new LimitCharge(requestRate, "alice", 1))).admitted())
+          .isTrue();
+      assertThat(redis.command("EXISTS", "aigw:{limits}:r2:r:9:team/rate:alice")).isEqualTo(":1");
+      assertThat(redis.command("EXISTS", RATE_KEY)).as("the rate of tokens").isEqualTo(":0");
       assertThat(store.peek(List.of(new CounterId(QUOTA, "alice"), new CounterId(tokyo, "alice"))))
           .extracting(CounterReading::used)
           .containsExactly(200L, 100L);

@@ -376,6 +376,21 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining(other, "alice")).as(what).isEqualTo(700);
   }
 
+  /**
+   * A rate of tokens and a rate of requests of one id (two gateways sharing a store, one counting
+   * tokens where the other counts requests) count different things: counters of their own.
+   */
+  @Test
+  void ratesOfOneIdAreKeptApartByUnit() {
+    LimitSpec tokens = LimitSpec.rate("team/rate", 1000, SLOW);
+    LimitSpec requests = LimitSpec.rate("team/rate", Unit.REQUESTS, 1000, SLOW);
+    admitted(charge(tokens, "alice", 600));
+
+    admitted(charge(requests, "alice", 300));
+
+    assertThat(remaining("alice", tokens, requests)).containsExactly(400L, 700L);
+  }
+
   static Stream<Arguments> quotasOfOneIdCountingOtherThings() {
     return Stream.of(
         Arguments.of(
