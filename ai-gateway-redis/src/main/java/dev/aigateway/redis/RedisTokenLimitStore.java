@@ -68,8 +68,8 @@ import org.slf4j.LoggerFactory;
  *       rules, the script picks the one holding the server's time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves its id in the store's pending
  *       set in Redis, which its settlement removes in the same script; a settlement that finds no
- *       id changes nothing. An id counts as pending for {@link Builder#settlementWindow} (default
- *       24 hours).
+ *       id changes no counter (it only frees the call's in-flight slots, if still held). An id
+ *       counts as pending for {@link Builder#settlementWindow} (default 24 hours).
  *   <li><b>A dead JVM leaks nothing for long.</b> A rate simply refills; a quota keeps the estimate
  *       that was reserved (conservative, bounded by it); an in-flight slot is a lease that ends
  *       after {@link Builder#inFlightLease} (default 10 minutes) on the server's clock. So, unlike
@@ -1004,7 +1004,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       String id = spec.id();
       stem =
           stems.computeIfAbsent(
-              spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
+              spec,
+              s -> keyBase + keyKind(s) + ":" + countedSettings(s) + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
   }
@@ -1016,7 +1017,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * after the kind and a '~', which no other key has there.
    */
   private String unpairedKey(LimitSpec spec, String counterKey) {
-    StringBuilder key = new StringBuilder(keyBase).append(keyKind(spec)).append("~:");
+    StringBuilder key =
+        new StringBuilder(keyBase).append(keyKind(spec)).append("~:").append(countedSettings(spec));
     Wire.hexUtf16(key, spec.id()).append(':');
     return Wire.hexUtf16(key, counterKey).toString();
   }
@@ -1048,15 +1050,45 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * A counter key's kind: version 2 of the layout (a packed string) for rates and quotas, so that
-   * instances of an older version (hashes under {@code r:} and {@code q:}) never read or write the
-   * same keys; their counters expire by their own TTLs. In-flight sets are unchanged.
+   * A counter key's kind: version 2 of the layout (a packed string) for rates, so that instances of
+   * an older version (hashes under {@code r:}) never read or write the same keys (a rate of
+   * requests also names its unit, see {@link #countedSettings}); version 3 for quotas, whose keys
+   * also name what the quota counts, so that instances of an older version (under {@code q:} and
+   * {@code q2:}) never read or write them; the old counters expire by their own TTLs. In-flight
+   * sets are unchanged.
    */
   private static String keyKind(LimitSpec spec) {
     return switch (spec.kind()) {
       case RATE -> "r2";
-      case QUOTA -> "q2";
+      case QUOTA -> "q3";
       case IN_FLIGHT -> "f";
+    };
+  }
+
+  /**
+   * The settings that decide what a counter counts, beyond its kind and limit id, ahead of the id:
+   * for a quota its unit ({@code t} or {@code r}), period and length-prefixed zone (normalized:
+   * {@code UTC}, {@code Etc/UTC} and {@code Z} are one zone); for a rate of requests {@code r} (a
+   * rate of tokens has none, so its keys are those of earlier versions); each followed by ':'. Two
+   * counters of one id that differ in any of them (gateways sharing Redis configured differently,
+   * or a quota moved to another zone) are counters of their own, instead of a quota resetting the
+   * other's window whenever it writes, or a rate of requests spending a rate of tokens. They start
+   * with a letter, so they are never read as a limit id's length (digits) or hex UTF-16.
+   */
+  private static String countedSettings(LimitSpec spec) {
+    return switch (spec.kind()) {
+      case RATE -> spec.unit() == LimitSpec.Unit.REQUESTS ? "r:" : "";
+      case QUOTA -> {
+        String zone = spec.zone().normalized().getId();
+        yield (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")
+            + spec.quotaPeriod().name().toLowerCase(java.util.Locale.ROOT)
+            + ":"
+            + zone.length()
+            + ":"
+            + zone
+            + ":";
+      }
+      case IN_FLIGHT -> "";
     };
   }
 
@@ -1175,9 +1207,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
     /**
      * How long a reservation can still be settled (default 24 hours): its id in the store's pending
-     * set lives this long, and a settlement that comes later (queued through a longer outage)
-     * changes nothing. One beyond about 31,700 years (10<sup>15</sup> ms; {@code
-     * ChronoUnit.FOREVER}'s, say) is kept that long.
+     * set lives this long, and a settlement that comes later (queued through a longer outage, or of
+     * a call that ran longer) changes no rate or quota; it still frees the call's in-flight slots,
+     * which would otherwise be held until {@link #inFlightLease} ends. One beyond about 31,700
+     * years (10<sup>15</sup> ms; {@code ChronoUnit.FOREVER}'s, say) is kept that long.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);

@@ -156,6 +156,18 @@ local function reserveOne(k, at, n, id, out)
   return 1
 end
 
+-- Frees the in-flight slots of a reservation that is no longer pending (settled before, or its
+-- settlement window ended): a call that ended after its window must not hold its slot until its
+-- lease ends. Removing a slot member that is gone already (settled before) changes nothing.
+local function freeSlots(k, at, n)
+  for i = 1, n do
+    local a = at + (i - 1) * 4
+    if lk[tonumber(ARGV[a])] == 'f' then
+      redis.pcall('ZREM', KEYS[k + i - 1], ARGV[a + 2]) -- another type holds no lease
+    end
+  end
+end
+
 -- Settles one reservation once: applies each charge's delta (actual - reserved).
 local function settleOne(k, at, n, id)
   for i = 1, n do
@@ -180,7 +192,8 @@ local function settleOne(k, at, n, id)
     end
   end
   if not pending[id] then
-    return 0 -- settled before, or its settlement window ended
+    freeSlots(k, at, n) -- settled before, or its settlement window ended: the call has ended
+    return 0
   end
   pending[id] = false
   if not addedHere[id] then
@@ -225,6 +238,7 @@ local function cancelOne(k, at, n, id)
     if not pendingScore[id] then
       cancelledIds[#cancelledIds + 1] = id -- not run yet: marked, so that it never runs
     end
+    freeSlots(k, at, n) -- if it ran and its settlement window ended, its slots are freed too
     return 0
   end
   local ranAt = pendingScore[id] - tonumber(ARGV[2])

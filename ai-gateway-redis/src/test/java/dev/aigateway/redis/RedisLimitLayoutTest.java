@@ -35,7 +35,7 @@ class RedisLimitLayoutTest {
   private static final Duration SECOND_AFTER = WINDOW.dividedBy(2);
 
   private static final String RATE_KEY = "aigw:{limits}:r2:9:team/rate:alice";
-  private static final String QUOTA_KEY = "aigw:{limits}:q2:10:team/quota:alice";
+  private static final String QUOTA_KEY = "aigw:{limits}:q3:t:monthly:1:Z:10:team/quota:alice";
 
   private static RedisConnection connect(RedisServer redis) {
     return RedisConnection.builder().uri(redis.uri()).commandTimeout(Duration.ofSeconds(5)).build();
@@ -81,6 +81,16 @@ class RedisLimitLayoutTest {
       // Hashes an instance of the earlier layout left: neither read nor changed.
       redis.command("HSET", "aigw:{limits}:r:9:team/rate:alice", "u", "900", "p", "0", "t", "1");
       redis.command("HSET", "aigw:{limits}:q:10:team/quota:alice", "w", "0", "u", "900");
+      // A quota counter of layout version 2 (no unit, period or zone in its key) holding 900 of
+      // the current window: not read either (it expires at the window's end).
+      long windowStart =
+          QuotaPeriod.MONTHLY.windowStart(java.time.Instant.now(), ZoneOffset.UTC).toEpochMilli();
+      redis.command(
+          "EVAL",
+          "return redis.call('SET', KEYS[1], struct.pack('<dd', tonumber(ARGV[1]), 900))",
+          "1",
+          "aigw:{limits}:q2:10:team/quota:alice",
+          Long.toString(windowStart));
 
       ReserveResult first = reserve(store, 100);
 
@@ -95,10 +105,53 @@ class RedisLimitLayoutTest {
       assertThat(Long.parseLong(redis.command("PTTL", QUOTA_KEY).substring(1))).isPositive();
       assertThat(redis.command("HGET", "aigw:{limits}:q:10:team/quota:alice", "u"))
           .isEqualTo("900");
+      assertThat(redis.command("STRLEN", "aigw:{limits}:q2:10:team/quota:alice")).isEqualTo(":16");
 
       store.settle(first.reservation(), new long[] {40, 40});
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       assertThat(reserve(store, 0).remaining()).containsExactly(960L, 960L);
+    }
+  }
+
+  /**
+   * A quota's key names its unit, period and zone: a quota of the same id in another zone (another
+   * gateway's configuration) has a counter of its own, and zones with one set of rules ({@code
+   * UTC}, {@code Etc/UTC}, {@code Z}) share one. A rate of requests names its unit ({@code r2:r:})
+   * beside the rate of tokens' key.
+   */
+  @Test
+  void aQuotaKeyNamesItsUnitPeriodAndNormalizedZone() {
+    LimitSpec tokyo =
+        LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, java.time.ZoneId.of("Asia/Tokyo"));
+    LimitSpec utcByName =
+        LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, java.time.ZoneId.of("Etc/UTC"));
+    LimitSpec requests =
+        LimitSpec.quota(
+            "team/quota", LimitSpec.Unit.REQUESTS, 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      for (LimitSpec quota : List.of(QUOTA, tokyo, utcByName, requests)) {
+        assertThat(store.reserve(List.of(new LimitCharge(quota, "alice", 100))).admitted())
+            .isTrue();
+      }
+
+      assertThat(redis.command("EXISTS", QUOTA_KEY)).isEqualTo(":1");
+      assertThat(
+              redis.command(
+                  "EXISTS", "aigw:{limits}:q3:t:monthly:10:Asia/Tokyo:10:team/quota:alice"))
+          .isEqualTo(":1");
+      assertThat(redis.command("EXISTS", "aigw:{limits}:q3:r:monthly:1:Z:10:team/quota:alice"))
+          .isEqualTo(":1");
+      LimitSpec requestRate =
+          LimitSpec.rate("team/rate", LimitSpec.Unit.REQUESTS, 1000, Duration.ofDays(1));
+      assertThat(store.reserve(List.of(new LimitCharge(requestRate, "alice", 1))).admitted())
+          .isTrue();
+      assertThat(redis.command("EXISTS", "aigw:{limits}:r2:r:9:team/rate:alice")).isEqualTo(":1");
+      assertThat(redis.command("EXISTS", RATE_KEY)).as("the rate of tokens").isEqualTo(":0");
+      assertThat(store.peek(List.of(new CounterId(QUOTA, "alice"), new CounterId(tokyo, "alice"))))
+          .extracting(CounterReading::used)
+          .containsExactly(200L, 100L);
     }
   }
 
@@ -285,6 +338,36 @@ class RedisLimitLayoutTest {
       assertThat(redis.command("ZCARD", pendingSet)).isEqualTo(":2");
       assertThat(redis.command("ZSCORE", pendingSet, ((RedisReservation) ended).id))
           .isEqualTo("$-1");
+    }
+  }
+
+  /**
+   * A settlement window shorter than the in-flight lease: a call that ends after its window is no
+   * longer settled (its tokens stay as reserved), but it has ended, so its slot is free again at
+   * once rather than held until its lease runs out.
+   */
+  @Test
+  void aSettlementAfterItsWindowStillFreesTheCallsInFlightSlot() throws Exception {
+    LimitSpec oneSlot = LimitSpec.inFlight("team/one-slot", 1);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection)
+                .settlementWindow(WINDOW)
+                .inFlightLease(Duration.ofHours(1))
+                .build()) {
+      Reservation longCall =
+          store.reserve(List.of(new LimitCharge(oneSlot, "alice", 1))).reservation();
+      secondThenFirstEnded(
+          redis,
+          pendingSetOf(longCall),
+          () -> store.reserve(List.of(new LimitCharge(oneSlot, "bob", 1))));
+
+      store.settle(longCall, new long[] {0}); // the call ended after its settlement window
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+
+      ReserveResult next = store.reserve(List.of(new LimitCharge(oneSlot, "alice", 1)));
+      assertThat(next.admitted()).as("alice's slot was freed when her call ended").isTrue();
     }
   }
 

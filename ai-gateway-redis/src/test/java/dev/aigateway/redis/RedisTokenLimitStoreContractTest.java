@@ -158,7 +158,7 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
     for (String key :
         List.of(
             "contract:{limits}:r2:" + rate.id().length() + ":" + rate.id() + ":alice",
-            "contract:{limits}:q2:" + quota.id().length() + ":" + quota.id() + ":alice",
+            "contract:{limits}:q3:t:daily:1:Z:" + quota.id().length() + ":" + quota.id() + ":alice",
             "contract:{limits}:f:" + slots.id().length() + ":" + slots.id() + ":alice",
             "contract:{limits}:pending:" + storeIdOf(reservationOfLastCall))) {
       long ttl = Long.parseLong(redis.command("PTTL", key).substring(1));

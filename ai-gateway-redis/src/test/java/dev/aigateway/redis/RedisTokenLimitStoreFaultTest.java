@@ -290,7 +290,8 @@ class RedisTokenLimitStoreFaultTest {
                           new LimitCharge(SLOTS, "alice", 1))))
           .isInstanceOf(RedisStoreException.class)
           .hasMessageContaining("not charged");
-      assertThat(redis.command("EXISTS", "aigw:{limits}:q2:10:team/quota:alice")).isEqualTo(":1");
+      assertThat(redis.command("EXISTS", "aigw:{limits}:q3:t:monthly:1:Z:10:team/quota:alice"))
+          .isEqualTo(":1");
 
       await(() -> answers(store), Duration.ofSeconds(10));
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
@@ -335,7 +336,10 @@ class RedisTokenLimitStoreFaultTest {
         caller.shutdown();
         proxy.release();
         await(
-            () -> redis.command("EXISTS", "aigw:{limits}:q2:10:team/quota:alice").equals(":1"),
+            () ->
+                redis
+                    .command("EXISTS", "aigw:{limits}:q3:t:monthly:1:Z:10:team/quota:alice")
+                    .equals(":1"),
             Duration.ofSeconds(5));
 
         // Redis ran it: its cancellation is owed, and counted as not applied, not lost silently.
@@ -787,7 +791,8 @@ class RedisTokenLimitStoreFaultTest {
               "gpt-4o",
               Usage.ZERO,
               java.time.Instant.now());
-      String quotaKey = "aigw:{limits}:q2:" + QUOTA.id().length() + ":" + QUOTA.id() + ":alice";
+      String quotaKey =
+          "aigw:{limits}:q3:t:monthly:1:Z:" + QUOTA.id().length() + ":" + QUOTA.id() + ":alice";
       for (int i = 0; ":1".equals(redis.command("EXISTS", quotaKey)); i++) {
         assertThat(i).as("Redis evicts within 64 MB of answers").isLessThan(2_000);
         cache.put("tenant", "answer-" + i, answer);

@@ -316,7 +316,8 @@ public final class RedisLimitHarness {
         keys,
         (after - before) / (double) keys,
         redis.command("MEMORY", "USAGE", "aigw:{limits}:r2:10:bench/slow:consumer-1"),
-        redis.command("MEMORY", "USAGE", "aigw:{limits}:q2:11:bench/quota:consumer-1"));
+        redis.command(
+            "MEMORY", "USAGE", "aigw:{limits}:q3:t:monthly:1:Z:11:bench/quota:consumer-1"));
     store.reserve(List.of(new LimitCharge(SLOTS, "held", 1))); // one slot held: a sorted set
     System.out.printf(
         Locale.ROOT,

@@ -33,7 +33,10 @@ import org.jspecify.annotations.Nullable;
  * Anything else is rejected here, with the bad value in the message, so a limit a store could not
  * keep fails when it is built and never on a call.
  *
- * @param id unique among the gateway's limits; stores keep counters under (id, counter key)
+ * @param id unique among the gateway's limits; stores keep counters under (id, kind, unit, counter
+ *     key), a quota's also under its period and zone (normalized), so that quotas of one id that
+ *     count in other windows (gateways sharing a store, configured differently) never share a
+ *     counter
  * @param kind rate, quota or in-flight
  * @param unit what rates and quotas count; {@link Unit#REQUESTS} for in-flight limits
  * @param capacity units per period (rate, quota) or concurrent calls (in-flight), > 0

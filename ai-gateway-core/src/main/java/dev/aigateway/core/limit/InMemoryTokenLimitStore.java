@@ -1,5 +1,6 @@
 package dev.aigateway.core.limit;
 
+import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.CounterId;
 import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
@@ -13,6 +14,7 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -490,13 +492,26 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * What a counter belongs to besides its key: a limit's id, kind and unit. Its other settings
-   * (capacity, period, zone) may differ between gateways sharing the store; the counter follows the
-   * reservation's.
+   * What a counter belongs to besides its key: a limit's id, kind and unit, and for a quota the
+   * windows it counts in (its period and zone, normalized: {@code UTC} and {@code Z} are one zone).
+   * Two quotas of one id in other zones or periods are counters of their own, so that neither is
+   * counted in the other's windows. The other settings (capacity, a rate's period) may differ
+   * between gateways sharing the store; the counter follows the reservation's.
    */
-  private record Family(String id, LimitSpec.Kind kind, LimitSpec.Unit unit) {
+  private record Family(
+      String id,
+      LimitSpec.Kind kind,
+      LimitSpec.Unit unit,
+      @Nullable QuotaPeriod period,
+      @Nullable ZoneId zone) {
     static Family of(LimitSpec spec) {
-      return new Family(spec.id(), spec.kind(), spec.unit());
+      ZoneId zone = spec.zone();
+      return new Family(
+          spec.id(),
+          spec.kind(),
+          spec.unit(),
+          spec.quotaPeriod(),
+          zone == null ? null : zone.normalized());
     }
   }
 

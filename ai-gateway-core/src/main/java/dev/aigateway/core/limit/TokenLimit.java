@@ -426,7 +426,13 @@ public final class TokenLimit {
       return this;
     }
 
-    /** The zone the windows of the token and request quotas align in (default UTC). */
+    /**
+     * The zone the windows of the token and request quotas align in (default UTC). Gateways that
+     * share a token limit store count a quota together only when they give it the same zone (zones
+     * with one set of rules, such as {@code UTC} and {@link ZoneOffset#UTC}, are one): a gateway
+     * with another zone counts its own windows on a counter of its own, so changing the zone starts
+     * the quota afresh.
+     */
     public Builder quotaZone(ZoneId zone) {
       this.quotaZone = Objects.requireNonNull(zone, "zone");
       return this;

@@ -358,6 +358,52 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining("alice", a, b)).containsExactly(400L, 1000L);
   }
 
+  /**
+   * Two gateways sharing a store may configure one limit id differently (a quota moved to another
+   * zone or period, one service counting tokens where another counts requests). A quota counts in
+   * the windows of its period and zone, and in its unit: quotas that differ in any of these are
+   * counters of their own, so that neither resets nor spends the other's.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("quotasOfOneIdCountingOtherThings")
+  void quotasOfOneIdAreKeptApartByZonePeriodAndUnit(String what, LimitSpec other) {
+    LimitSpec daily = LimitSpec.quota("team/quota", 1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    admitted(charge(daily, "alice", 600));
+
+    admitted(charge(other, "alice", 300));
+
+    assertThat(remaining(daily, "alice")).as("the UTC daily token quota").isEqualTo(400);
+    assertThat(remaining(other, "alice")).as(what).isEqualTo(700);
+  }
+
+  /**
+   * A rate of tokens and a rate of requests of one id (two gateways sharing a store, one counting
+   * tokens where the other counts requests) count different things: counters of their own.
+   */
+  @Test
+  void ratesOfOneIdAreKeptApartByUnit() {
+    LimitSpec tokens = LimitSpec.rate("team/rate", 1000, SLOW);
+    LimitSpec requests = LimitSpec.rate("team/rate", Unit.REQUESTS, 1000, SLOW);
+    admitted(charge(tokens, "alice", 600));
+
+    admitted(charge(requests, "alice", 300));
+
+    assertThat(remaining("alice", tokens, requests)).containsExactly(400L, 700L);
+  }
+
+  static Stream<Arguments> quotasOfOneIdCountingOtherThings() {
+    return Stream.of(
+        Arguments.of(
+            "daily in Asia/Tokyo",
+            LimitSpec.quota("team/quota", 1000, QuotaPeriod.DAILY, ZoneId.of("Asia/Tokyo"))),
+        Arguments.of(
+            "monthly in UTC",
+            LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC)),
+        Arguments.of(
+            "daily requests in UTC",
+            LimitSpec.quota("team/quota", Unit.REQUESTS, 1000, QuotaPeriod.DAILY, ZoneOffset.UTC)));
+  }
+
   @Test
   void rejectionBySecondLimitLeavesFirstLimitUnchanged() {
     LimitSpec rate = rate(1000, Duration.ofMinutes(1));
