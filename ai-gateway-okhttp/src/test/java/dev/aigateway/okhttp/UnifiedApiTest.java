@@ -940,6 +940,46 @@ class UnifiedApiTest {
     assertThat(event.limits().settledTokens()).isEqualTo(21);
   }
 
+  @Test
+  void aTranslatedGeminiStreamCutBeforeItsLastResponseIsChargedTheTotalsGeminiReportedSoFar()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    StringBuilder sse = new StringBuilder();
+    String[] pieces = {"The sky", " is"};
+    for (int i = 0; i < pieces.length; i++) {
+      // no response carries a finishReason: the stream is cut before its last one
+      sse.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"")
+          .append(pieces[i])
+          .append("\"}],\"role\":\"model\"},\"index\":0}],\"usageMetadata\":{")
+          .append("\"promptTokenCount\":12,\"candidatesTokenCount\":")
+          .append(2 * (i + 1))
+          .append(",\"thoughtsTokenCount\":3,\"totalTokenCount\":")
+          .append(12 + 2 * (i + 1) + 3)
+          .append("},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-c1\"}\r\n\r\n");
+    }
+    google.enqueue(Backend.sse(sse.toString()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("The sky is");
+    assertThat(data).doesNotContain("[DONE]");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(12, 7, 19, 0, 3));
+    assertThat(event.limits().settledTokens()).isEqualTo(19);
+  }
+
   private static final AwsCredentialsProvider AWS =
       AwsCredentialsProvider.of(
           new AwsCredentials("AKIDUNIFIED", "unified-aws-SECRET-wJalrXUtnFEMI", null));

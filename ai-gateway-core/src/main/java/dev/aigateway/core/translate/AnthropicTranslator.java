@@ -212,17 +212,7 @@ final class AnthropicTranslator extends Translator {
 
   /** {@link #USAGE_COUNTS} in the gateway's terms, as the usage chunk they make is read. */
   private static Usage gatewayUsage(long[] counts) {
-    ChatUsage chat = usage(counts);
-    return new Usage(
-        chat.prompt(),
-        chat.completion(),
-        chat.total(),
-        chat.cached(),
-        0,
-        chat.cacheWrite(),
-        0,
-        0,
-        0);
+    return usage(counts).gatewayUsage();
   }
 
   /** A content block (of an answer's {@code content}, or a stream's {@code content_block}). */

@@ -1,6 +1,7 @@
 package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
 
@@ -26,6 +27,11 @@ record ChatUsage(
         read,
         Math.min(reasoning, completion),
         Math.min(cacheWrite, prompt - read));
+  }
+
+  /** The same counts in the gateway's terms. */
+  Usage gatewayUsage() {
+    return new Usage(prompt, completion, total, cached, reasoning, cacheWrite, 0, 0, 0);
   }
 
   /** Writes the {@code usage} object. */

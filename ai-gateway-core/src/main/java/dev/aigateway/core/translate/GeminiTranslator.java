@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.Usage;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
@@ -347,7 +348,10 @@ final class GeminiTranslator extends Translator {
   private final class Decoder extends SseDecoder {
     private final Context context;
     private int calls;
-    private @Nullable ChatUsage usage;
+
+    /** The totals so far of the latest response that carried them; read on any thread. */
+    private volatile @Nullable ChatUsage usage;
+
     private boolean blocked;
 
     Decoder(ChunkWriter chunks, Context context) {
@@ -371,6 +375,17 @@ final class GeminiTranslator extends Translator {
         chunks.done();
       }
       // Without a finish reason the stream was cut short: no [DONE], as a truncated stream.
+    }
+
+    /**
+     * The usage Gemini's latest response reported (each carries the totals so far), so a stream cut
+     * before its last response is charged the tokens produced until then, as a Gemini stream on
+     * Gemini's own API is.
+     */
+    @Override
+    public @Nullable Usage reportedUsage() {
+      ChatUsage latest = usage;
+      return latest == null ? null : latest.gatewayUsage();
     }
 
     @Override
