@@ -108,7 +108,11 @@ final class GovernedHttpClient implements HttpClient {
    * the stream it parses from whatever thread calls it, and OkHttp's body takes no close during a
    * read (the close fails, and the read waits for the backend's next bytes or the read timeout),
    * whereas an {@link SdkResponse} closed under a read cancels the call, so the read ends at once
-   * and the call ends cancelled.
+   * and the call ends cancelled. A stream that fails while it is read (the backend drops the
+   * connection, or falls silent past the read timeout) ends in the listener's {@code onError}
+   * alone: the parser reports the failure and returns, and the listener's {@code onClose}, which
+   * LangChain4j's models take for the end of the answer (they complete with the text read so far),
+   * is not called after it.
    */
   private void read(
       Call call,
@@ -130,10 +134,11 @@ final class GovernedHttpClient implements HttpClient {
               .headers(headers(response))
               .build();
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
+      ServerSentEventListener reported = streamed.reporting(listener);
       if (body != null) {
-        parser.parse(streamed.body(), streamed.unlessCancelled(listener)); // chunk by chunk
+        parser.parse(streamed.body(), reported); // chunk by chunk
       }
-      ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
+      ServerSentEventListenerUtils.ignoringExceptions(reported::onClose);
     } catch (Exception e) {
       Exception error = e instanceof IOException io && timedOut(io) ? new TimeoutException(io) : e;
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
@@ -152,6 +157,9 @@ final class GovernedHttpClient implements HttpClient {
     private final Thread reader = Thread.currentThread();
     private volatile boolean cancelled;
 
+    /** Whether a failure of the stream was reported to the listener. */
+    private volatile boolean failed;
+
     StreamedResponse(Response response, Call call) {
       super(response, call);
     }
@@ -164,8 +172,13 @@ final class GovernedHttpClient implements HttpClient {
       super.close();
     }
 
-    /** {@code listener}, its {@code onError} dropped once the stream was cancelled. */
-    ServerSentEventListener unlessCancelled(ServerSentEventListener listener) {
+    /**
+     * {@code listener} as the parser and the end of the read call it: its {@code onError} dropped
+     * once the stream was cancelled, given LangChain4j's {@link TimeoutException} for a read that
+     * timed out (as before the answer's headers), and its {@code onClose} not called once an error
+     * was reported, so the stream ends in the error alone, not also in a completion.
+     */
+    ServerSentEventListener reporting(ServerSentEventListener listener) {
       return new ServerSentEventListener() {
         @Override
         public void onOpen(SuccessfulHttpResponse response) {
@@ -184,14 +197,19 @@ final class GovernedHttpClient implements HttpClient {
 
         @Override
         public void onError(Throwable error) {
-          if (!cancelled) {
-            listener.onError(error);
+          if (cancelled) {
+            return;
           }
+          failed = true;
+          listener.onError(
+              error instanceof IOException io && timedOut(io) ? new TimeoutException(io) : error);
         }
 
         @Override
         public void onClose() {
-          listener.onClose();
+          if (!failed) {
+            listener.onClose();
+          }
         }
       };
     }
