@@ -1,8 +1,10 @@
 package dev.aigateway.langchain4j;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
 import dev.langchain4j.exception.HttpException;
@@ -187,17 +189,42 @@ final class GovernedHttpClient implements HttpClient {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
-          listener.onEvent(event, context);
+          if (!stoppedBy(event)) {
+            listener.onEvent(event, context);
+          }
         }
 
         @Override
         public void onEvent(ServerSentEvent event) {
-          listener.onEvent(event);
+          if (!stoppedBy(event)) {
+            listener.onEvent(event);
+          }
+        }
+
+        /**
+         * Whether the stream ended in an error before {@code event} (then dropped), or ends in
+         * {@code event}: the gateway's event that a content check stopped the answer, reported to
+         * the listener as a {@link GatewayContentFilteredException}.
+         */
+        private boolean stoppedBy(ServerSentEvent event) {
+          if (failed) {
+            return true;
+          }
+          String body = event.data();
+          if (!answerBlocked(body)) {
+            return false;
+          }
+          onError(
+              new GatewayContentFilteredException(
+                  new RejectionDetails(statusCode(), RejectionReason.CONTENT_BLOCKED, null),
+                  body,
+                  null));
+          return true;
         }
 
         @Override
         public void onError(Throwable error) {
-          if (cancelled) {
+          if (cancelled || failed) {
             return;
           }
           failed = true;
@@ -212,6 +239,25 @@ final class GovernedHttpClient implements HttpClient {
           }
         }
       };
+    }
+  }
+
+  /**
+   * Whether a stream event's data is the event the gateway ends an OpenAI-shaped stream with when a
+   * content check stops the answer midway: an error object with code {@code content_filter} and
+   * param {@code answer}. LangChain4j's OpenAI models take an error object for a chunk without
+   * choices, and so would complete with the text before it.
+   */
+  private static boolean answerBlocked(@Nullable String data) {
+    if (data == null || !data.startsWith("{") || !data.contains("content_filter")) {
+      return false; // the common chunk, without parsing it
+    }
+    try {
+      JsonNode error = Json.MAPPER.readTree(data).path("error");
+      return "content_filter".equals(error.path("code").asText())
+          && "answer".equals(error.path("param").asText());
+    } catch (IOException | RuntimeException notJson) {
+      return false;
     }
   }
 

@@ -566,6 +566,41 @@ class GovernedLangChain4jTest {
     assertThat(events).hasSize(1);
   }
 
+  @Test
+  void aStreamedAnswerTheGatewayStopsMidwayEndsInContentFilteredExceptionNotACompletion()
+      throws Exception {
+    // A content check stops the answer midway: the gateway ends the stream with its error event
+    // (data: {"error":{...,"code":"content_filter"}}), which openai-java raises; the handler must
+    // get an error, not a completion that passes the text before the block off as the answer.
+    backend.enqueue(sse(stream(List.of("The plan:", " is secret", " and more"), 9, 3)));
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(
+                GovernedHttpClientBuilder.of(
+                    gateway()
+                        .contentSafety(
+                            dev.aigateway.core.safety.ContentSafety.builder()
+                                .denyWords("secret")
+                                .screenAnswers(8, 4))
+                        .build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+    List<String> endings = new CopyOnWriteArrayList<>();
+
+    model.chat("Say hello", recordingEndings(endings));
+
+    Waiting.forSize(endings, 1, Duration.ofSeconds(20));
+    GatewayEvent event = awaitEvents(1).get(0);
+    Thread.sleep(300); // anything the stream would still deliver
+    assertThat(endings)
+        .as("how the stream ended, as the handler saw it")
+        .containsExactly("error: " + GatewayContentFilteredException.class.getName());
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
   private StreamingChatModel streamingModel(Duration timeout) {
     return OpenAiStreamingChatModel.builder()
         .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
