@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@link GatewayContentFilteredException} ({@code ContentFilteredException}): a content check
- *       blocked the prompt (400).
+ *       blocked the prompt (400), or stopped a streamed answer midway (in the stream's {@code
+ *       onError}, with the stream's status, 200).
  *   <li>{@link GatewayInvalidRequestException} ({@code InvalidRequestException}): a request the
  *       gateway cannot govern, or another 4xx refusal below (400).
  *   <li>{@link GatewayAuthenticationException} ({@code AuthenticationException}): an invalid token

@@ -1,8 +1,10 @@
 package dev.aigateway.langchain4j;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
 import dev.langchain4j.exception.HttpException;
@@ -108,7 +110,11 @@ final class GovernedHttpClient implements HttpClient {
    * the stream it parses from whatever thread calls it, and OkHttp's body takes no close during a
    * read (the close fails, and the read waits for the backend's next bytes or the read timeout),
    * whereas an {@link SdkResponse} closed under a read cancels the call, so the read ends at once
-   * and the call ends cancelled.
+   * and the call ends cancelled. A stream that fails while it is read (the backend drops the
+   * connection, or falls silent past the read timeout) ends in the listener's {@code onError}
+   * alone: the parser reports the failure and returns, and the listener's {@code onClose}, which
+   * LangChain4j's models take for the end of the answer (they complete with the text read so far),
+   * is not called after it.
    */
   private void read(
       Call call,
@@ -130,10 +136,11 @@ final class GovernedHttpClient implements HttpClient {
               .headers(headers(response))
               .build();
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
+      ServerSentEventListener reported = streamed.reporting(listener);
       if (body != null) {
-        parser.parse(streamed.body(), streamed.unlessCancelled(listener)); // chunk by chunk
+        parser.parse(streamed.body(), reported); // chunk by chunk
       }
-      ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
+      ServerSentEventListenerUtils.ignoringExceptions(reported::onClose);
     } catch (Exception e) {
       Exception error = e instanceof IOException io && timedOut(io) ? new TimeoutException(io) : e;
       ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
@@ -152,6 +159,9 @@ final class GovernedHttpClient implements HttpClient {
     private final Thread reader = Thread.currentThread();
     private volatile boolean cancelled;
 
+    /** Whether a failure of the stream was reported to the listener. */
+    private volatile boolean failed;
+
     StreamedResponse(Response response, Call call) {
       super(response, call);
     }
@@ -164,8 +174,13 @@ final class GovernedHttpClient implements HttpClient {
       super.close();
     }
 
-    /** {@code listener}, its {@code onError} dropped once the stream was cancelled. */
-    ServerSentEventListener unlessCancelled(ServerSentEventListener listener) {
+    /**
+     * {@code listener} as the parser and the end of the read call it: its {@code onError} dropped
+     * once the stream was cancelled, given LangChain4j's {@link TimeoutException} for a read that
+     * timed out (as before the answer's headers), and its {@code onClose} not called once an error
+     * was reported, so the stream ends in the error alone, not also in a completion.
+     */
+    ServerSentEventListener reporting(ServerSentEventListener listener) {
       return new ServerSentEventListener() {
         @Override
         public void onOpen(SuccessfulHttpResponse response) {
@@ -174,26 +189,75 @@ final class GovernedHttpClient implements HttpClient {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
-          listener.onEvent(event, context);
-        }
-
-        @Override
-        public void onEvent(ServerSentEvent event) {
-          listener.onEvent(event);
-        }
-
-        @Override
-        public void onError(Throwable error) {
-          if (!cancelled) {
-            listener.onError(error);
+          if (!stoppedBy(event)) {
+            listener.onEvent(event, context);
           }
         }
 
         @Override
+        public void onEvent(ServerSentEvent event) {
+          if (!stoppedBy(event)) {
+            listener.onEvent(event);
+          }
+        }
+
+        /**
+         * Whether the stream ended in an error before {@code event} (then dropped), or ends in
+         * {@code event}: the gateway's event that a content check stopped the answer, reported to
+         * the listener as a {@link GatewayContentFilteredException}.
+         */
+        private boolean stoppedBy(ServerSentEvent event) {
+          if (failed) {
+            return true;
+          }
+          String body = event.data();
+          if (!answerBlocked(body)) {
+            return false;
+          }
+          onError(
+              new GatewayContentFilteredException(
+                  new RejectionDetails(statusCode(), RejectionReason.CONTENT_BLOCKED, null),
+                  body,
+                  null));
+          return true;
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          if (cancelled || failed) {
+            return;
+          }
+          failed = true;
+          listener.onError(
+              error instanceof IOException io && timedOut(io) ? new TimeoutException(io) : error);
+        }
+
+        @Override
         public void onClose() {
-          listener.onClose();
+          if (!failed) {
+            listener.onClose();
+          }
         }
       };
+    }
+  }
+
+  /**
+   * Whether a stream event's data is the event the gateway ends an OpenAI-shaped stream with when a
+   * content check stops the answer midway: an error object with code {@code content_filter} and
+   * param {@code answer}. LangChain4j's OpenAI models take an error object for a chunk without
+   * choices, and so would complete with the text before it.
+   */
+  private static boolean answerBlocked(@Nullable String data) {
+    if (data == null || !data.startsWith("{") || !data.contains("content_filter")) {
+      return false; // the common chunk, without parsing it
+    }
+    try {
+      JsonNode error = Json.MAPPER.readTree(data).path("error");
+      return "content_filter".equals(error.path("code").asText())
+          && "answer".equals(error.path("param").asText());
+    } catch (IOException | RuntimeException notJson) {
+      return false;
     }
   }
 

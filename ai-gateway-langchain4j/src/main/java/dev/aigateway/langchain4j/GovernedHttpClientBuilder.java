@@ -26,7 +26,9 @@ import org.jspecify.annotations.Nullable;
  * settles their calls on the usage the backend reports. A stream cancelled with its {@code
  * StreamingHandle}, also from another thread while its reader waits for the backend, ends at once:
  * its call is cancelled and ends in one {@code CANCELLED} event, and the handler gets neither a
- * completion nor an error.
+ * completion nor an error. A stream that fails midway (the backend drops the connection, or falls
+ * silent past the read timeout: LangChain4j's {@code TimeoutException}) ends in the handler's
+ * {@code onError} alone, never also in a completion with the text read so far.
  *
  * <p><b>Rejections.</b> A gateway refusal is the exception of LangChain4j's own hierarchy its
  * models throw for the same status from the provider ({@code ContentFilteredException}, {@code

@@ -521,6 +521,113 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void aStreamThatBreaksOffMidwayEndsInItsErrorAloneNotAlsoInACompletion() throws Exception {
+    // The backend drops the connection halfway through the stream: the handler must get the
+    // error, and not also a completion built from the partials read so far (which an application
+    // would take for the whole answer).
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      words.add("word" + i + " ");
+    }
+    backend.enqueue(
+        sse(stream(words, 9, 40))
+            .setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
+    List<String> endings = new CopyOnWriteArrayList<>();
+
+    streamingModel(Duration.ofSeconds(10)).chat("Say hello", recordingEndings(endings));
+
+    Waiting.forSize(endings, 1, Duration.ofSeconds(20));
+    GatewayEvent event = awaitEvents(1).get(0);
+    Thread.sleep(300); // anything the stream would still deliver
+    assertThat(endings).as("how the stream ended, as the handler saw it").hasSize(1);
+    assertThat(endings.get(0)).startsWith("error: ");
+    assertThat(events).hasSize(1);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isNotEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void aStreamWhoseBackendFallsSilentMidwayIsLangChain4jsTimeoutExceptionAlone() throws Exception {
+    // The backend sends the first chunk and then nothing within the read timeout: as before the
+    // answer's headers, the handler gets LangChain4j's TimeoutException, and no completion.
+    String body = stream(List.of("Too", " late", " again"), 7, 3);
+    int head = body.indexOf("data:", body.indexOf("data:") + 1);
+    backend.enqueue(sse(body).throttleBody(head, 5, TimeUnit.SECONDS));
+    List<String> endings = new CopyOnWriteArrayList<>();
+
+    streamingModel(Duration.ofMillis(500)).chat("Say hello", recordingEndings(endings));
+
+    Waiting.forSize(endings, 1, Duration.ofSeconds(20));
+    awaitEvents(1);
+    Thread.sleep(300); // anything the stream would still deliver
+    assertThat(endings)
+        .as("how the stream ended, as the handler saw it")
+        .containsExactly("error: " + dev.langchain4j.exception.TimeoutException.class.getName());
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aStreamedAnswerTheGatewayStopsMidwayEndsInContentFilteredExceptionNotACompletion()
+      throws Exception {
+    // A content check stops the answer midway: the gateway ends the stream with its error event
+    // (data: {"error":{...,"code":"content_filter"}}), which openai-java raises; the handler must
+    // get an error, not a completion that passes the text before the block off as the answer.
+    backend.enqueue(sse(stream(List.of("The plan:", " is secret", " and more"), 9, 3)));
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(
+                GovernedHttpClientBuilder.of(
+                    gateway()
+                        .contentSafety(
+                            dev.aigateway.core.safety.ContentSafety.builder()
+                                .denyWords("secret")
+                                .screenAnswers(8, 4))
+                        .build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+    List<String> endings = new CopyOnWriteArrayList<>();
+
+    model.chat("Say hello", recordingEndings(endings));
+
+    Waiting.forSize(endings, 1, Duration.ofSeconds(20));
+    GatewayEvent event = awaitEvents(1).get(0);
+    Thread.sleep(300); // anything the stream would still deliver
+    assertThat(endings)
+        .as("how the stream ended, as the handler saw it")
+        .containsExactly("error: " + GatewayContentFilteredException.class.getName());
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  private StreamingChatModel streamingModel(Duration timeout) {
+    return OpenAiStreamingChatModel.builder()
+        .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+        .baseUrl(backend.url("/v1").toString())
+        .apiKey("sk-test-not-a-real-key")
+        .modelName("gpt-4o")
+        .timeout(timeout)
+        .customHeaders(Map.of("x-consumer-id", "team-a"))
+        .build();
+  }
+
+  /** A handler that adds "completed" or "error: " and the error's class to {@code endings}. */
+  private static StreamingChatResponseHandler recordingEndings(List<String> endings) {
+    return new StreamingChatResponseHandler() {
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        endings.add("completed: " + response.aiMessage().text());
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        endings.add("error: " + error.getClass().getName());
+      }
+    };
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCache() {
     backend.enqueue(json(completion("Cached", 12, 3)));
     ChatModel model = chatModel(gateway().responseCache(ResponseCache.builder()).build(), 0);
