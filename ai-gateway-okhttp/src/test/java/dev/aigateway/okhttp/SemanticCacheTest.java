@@ -14,6 +14,8 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.api.spi.VectorStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.cache.InMemoryVectorStore;
@@ -21,6 +23,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.limit.TokenLimit;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -608,6 +611,32 @@ class SemanticCacheTest {
   }
 
   @Test
+  void aMatchWhoseScoreIsNotANumberIsNoHit() throws Exception {
+    // A store's score of NaN (a cosine divided by a zero norm, say) is no similarity of at least
+    // the threshold: the unrelated prompt must go to the backend, not get the cached answer.
+    client =
+        clientWith(
+            SemanticCache.builder(model)
+                .threshold(0.9)
+                .guard(SemanticHitGuard.NONE)
+                .vectorStore(new NotANumberScores()));
+    String first = chatCompletion("gpt-4o", 20, 30);
+    String second = chatCompletion("gpt-4o", 21, 31);
+    server.enqueue(json(first));
+    server.enqueue(json(second));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("What is the capital of France?", atCosine(0));
+
+    body(chat("How do I reset my password?", ""));
+    String answered = body(chat("What is the capital of France?", ""));
+
+    assertThat(answered).isEqualTo(second);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    events.next();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void anAnswerStoreThatFailsToAnswerLeavesTheMatchedPromptInTheVectorStore() throws Exception {
     // A store that fails a read (a Redis timeout) says nothing of whether the answer is there: the
     // prompt's vector must stay, or one slow read forgets a cached answer for every instance.
@@ -742,6 +771,33 @@ class SemanticCacheTest {
     @Override
     public void remove(String partition, String key) {
       answers.remove(partition, key);
+    }
+  }
+
+  /** An in-memory vector store that reports every match's score as NaN. */
+  private static final class NotANumberScores implements VectorStore {
+    private final InMemoryVectorStore vectors = InMemoryVectorStore.builder().build();
+
+    @Override
+    public void add(String partition, String id, float[] vector, String text) {
+      vectors.add(partition, id, vector, text);
+    }
+
+    @Override
+    public List<VectorMatch> nearest(String partition, float[] vector, int limit, double minScore) {
+      return vectors.nearest(partition, vector, limit, -1.0).stream()
+          .map(match -> new VectorMatch(match.id(), Double.NaN, match.text()))
+          .toList();
+    }
+
+    @Override
+    public void remove(String partition, String id) {
+      vectors.remove(partition, id);
+    }
+
+    @Override
+    public long size() {
+      return vectors.size();
     }
   }
 

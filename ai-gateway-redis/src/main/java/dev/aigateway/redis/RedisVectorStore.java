@@ -328,6 +328,13 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     if (vector.length == 0) {
       throw new IllegalArgumentException("vector must have at least one dimension");
     }
+    // Refused before it is written, as the local index refuses it: no instance would index it.
+    for (int i = 0; i < vector.length; i++) {
+      if (!Float.isFinite(vector[i])) {
+        throw new IllegalArgumentException(
+            "vector component " + i + " is " + vector[i] + "; vectors must be finite");
+      }
+    }
     String digest = Digests.of(partition, id);
     long now = nanos(clock.instant());
     // saturated: a time to live of centuries would pass Long.MAX_VALUE epoch nanoseconds

@@ -336,6 +336,20 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void aVectorWithANonFiniteComponentIsRefusedBeforeItReachesRedis() {
+    RedisVectorStore a = instance();
+    float[] broken = atAngle(0);
+    broken[3] = Float.NaN;
+
+    assertThatThrownBy(() -> a.add("p", "nan", broken, "nan"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("vector component 3 is NaN; vectors must be finite");
+    assertThat(
+            redis.bytes().sync().exists(bytes("aigw:{" + name + "}:e:" + Digests.of("p", "nan"))))
+        .isZero();
+  }
+
+  @Test
   void anUnreadableEntryIsSkippedOnLoad() {
     RedisVectorStore a = instance();
     a.add("p", "good", atAngle(0), "good");

@@ -147,6 +147,9 @@ public final class CallCache {
       score = matches.get(0).score(); // best first: a miss reports how close it came
     }
     for (VectorMatch match : matches) {
+      if (Double.isNaN(match.score())) {
+        continue; // a store's NaN is no similarity, so never one of at least the threshold
+      }
       if (match.score() < semantic.threshold() - SCORE_ROUNDING) {
         break;
       }

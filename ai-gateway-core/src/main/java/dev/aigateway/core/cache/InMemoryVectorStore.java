@@ -196,6 +196,14 @@ public final class InMemoryVectorStore implements VectorStore {
     if (vector.length == 0) {
       throw new IllegalArgumentException("vector must have at least one dimension");
     }
+    // A NaN or infinite component makes every score with the vector NaN or infinite: an entry so
+    // would outrank every real match (or pass any minScore), a query so would match anything.
+    for (int i = 0; i < vector.length; i++) {
+      if (!Float.isFinite(vector[i])) {
+        throw new IllegalArgumentException(
+            "vector component " + i + " is " + vector[i] + "; vectors must be finite");
+      }
+    }
   }
 
   private void forgetIfDropped(String name, VectorPartition partition) {

@@ -613,7 +613,7 @@ final class VectorPartition {
     }
 
     void offer(int slot, float score) {
-      if (score < minScore || capacity == 0) {
+      if (!(score >= minScore) || capacity == 0) { // NaN is no score of at least minScore
         return;
       }
       if (size < capacity) {

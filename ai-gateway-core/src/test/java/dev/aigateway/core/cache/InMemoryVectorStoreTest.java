@@ -3,6 +3,7 @@ package dev.aigateway.core.cache;
 import static dev.aigateway.core.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.aigateway.api.spi.VectorMatch;
@@ -193,6 +194,35 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
         .hasMessageContaining("vector has 16 dimensions");
     assertThatThrownBy(() -> store.add("p", "z", new float[0], "z"))
         .hasMessage("vector must have at least one dimension");
+  }
+
+  @Test
+  void vectorsWithANonFiniteComponentAreRejectedAndNeverMatch() {
+    InMemoryVectorStore graphed = graphStore(0); // searched through the graph
+    graphed.add("p", "a", atAngle(0), "a");
+    graphed.add("p", "b", atAngle(60), "b");
+    float[] broken = atAngle(0);
+    broken[3] = Float.NaN;
+    float[] infinite = atAngle(10);
+    infinite[0] = Float.POSITIVE_INFINITY;
+
+    Throwable addedNaN = catchThrowable(() -> graphed.add("p", "nan", broken, "nan"));
+    Throwable addedInfinite = catchThrowable(() -> graphed.add("p", "inf", infinite, "inf"));
+
+    // A score of NaN is no score of at least minScore: only the real match may come back.
+    assertThat(graphed.nearest("p", atAngle(0), 5, 0.9))
+        .extracting(VectorMatch::id)
+        .containsExactly("a");
+    assertThat(addedNaN)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("vector component 3 is NaN; vectors must be finite");
+    assertThat(addedInfinite)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("vector component 0 is Infinity; vectors must be finite");
+    assertThatThrownBy(() -> graphed.nearest("p", broken, 5, 0.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("vector component 3 is NaN; vectors must be finite");
+    assertThat(graphed.size()).isEqualTo(2);
   }
 
   @Test
