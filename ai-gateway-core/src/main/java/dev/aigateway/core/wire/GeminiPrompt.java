@@ -103,6 +103,14 @@ final class GeminiPrompt {
     return count;
   }
 
+  /**
+   * The part members counted as compact JSON, each under its camel-case and snake-case name (Gemini
+   * reads either, by the proto3 JSON mapping; its REST examples write the snake-case one).
+   */
+  private static final String[][] STRUCTURED_PARTS = {
+    {"functionCall", "function_call"}, {"functionResponse", "function_response"}
+  };
+
   /** The counted text of a {@code parts} array: text, function calls and responses. */
   private static long partsText(TokenCounter counter, String model, JsonNode parts) {
     if (parts == null || !parts.isArray()) {
@@ -118,8 +126,9 @@ final class GeminiPrompt {
       if (inline != null) {
         count += counter.countText(model, inline);
       }
-      for (String structured : new String[] {"functionCall", "functionResponse"}) {
-        JsonNode value = part.get(structured);
+      for (String[] names : STRUCTURED_PARTS) {
+        // the camel-case member, else the snake-case one, as for inline data
+        JsonNode value = part.has(names[0]) ? part.get(names[0]) : part.get(names[1]);
         if (value != null && value.isObject()) {
           count += counter.countText(model, value.toString());
         }
@@ -320,8 +329,14 @@ final class GeminiPrompt {
         p.skipChildren();
         continue;
       }
-      // bits: 1 text, 2 functionCall, 4 functionResponse, 8 inlineData, 16 inline_data seen
+      // bits: 1 text, 2 functionCall, 4 functionResponse, 8 inlineData, 16 inline_data,
+      // 32 function_call, 64 function_response seen
       int seen = 0;
+      // the compact JSON's count of each structured member, by bit: 2, 4, 32, 64
+      long call = 0;
+      long response = 0;
+      long snakeCall = 0;
+      long snakeResponse = 0;
       boolean isMedia = false;
       JsonNode inlineCamel = null;
       JsonNode inlineSnake = null;
@@ -335,10 +350,12 @@ final class GeminiPrompt {
               case "functionResponse" -> 4;
               case "inlineData" -> 8;
               case "inline_data" -> 16;
+              case "function_call" -> 32;
+              case "function_response" -> 64;
               default -> 0;
             };
         if (bit == 0) {
-          isMedia |= name.equals("fileData");
+          isMedia |= name.equals("fileData") || name.equals("file_data");
           p.skipChildren();
           continue;
         }
@@ -346,7 +363,7 @@ final class GeminiPrompt {
           throw Unusual.INSTANCE;
         }
         seen |= bit;
-        if (bit >= 8) {
+        if (bit == 8 || bit == 16) {
           JsonNode inline = Json.MAPPER.readTree(p);
           if (bit == 8) {
             inlineCamel = inline;
@@ -356,11 +373,20 @@ final class GeminiPrompt {
         } else if (bit == 1 && member == JsonToken.VALUE_STRING) {
           count += counter.countText(model, p.getText());
         } else if (bit != 1 && member == JsonToken.START_OBJECT) {
-          count += counter.countText(model, Json.MAPPER.readTree(p).toString());
+          long json = counter.countText(model, Json.MAPPER.readTree(p).toString());
+          switch (bit) {
+            case 2 -> call = json;
+            case 4 -> response = json;
+            case 32 -> snakeCall = json;
+            default -> snakeResponse = json;
+          }
         } else {
           p.skipChildren();
         }
       }
+      // the camel-case member when present (whatever its value), else the snake-case one
+      count += (seen & 2) != 0 ? call : snakeCall;
+      count += (seen & 4) != 0 ? response : snakeResponse;
       if ((seen & 24) != 0) {
         String inline = inlineText((seen & 8) != 0 ? inlineCamel : inlineSnake);
         if (inline != null) {
@@ -423,7 +449,9 @@ final class GeminiPrompt {
     long count = 0;
     for (JsonNode part : parts) {
       boolean inline = part.has("inlineData") || part.has("inline_data");
-      if (part.has("fileData") || (inline && inlineText(inline(part)) == null)) {
+      if (part.has("fileData")
+          || part.has("file_data")
+          || (inline && inlineText(inline(part)) == null)) {
         count += MEDIA_PART_TOKENS;
       }
     }

@@ -340,6 +340,43 @@ class GeminiFormatTest {
   }
 
   @Test
+  void snakeCasePartsCountAsTheirCamelCaseNames() {
+    // Gemini reads a part's members under either name (proto3 JSON), and its REST examples write
+    // file_data, function_call and function_response: each counts as the camel-case one does,
+    // off the bytes and on the tree.
+    TokenCounter counter = TokenCounter.defaults();
+    String result = "Sunny, 21 degrees, light wind from the west. ".repeat(200);
+    String[][] parts = {
+      {
+        "{\"fileData\":{\"mimeType\":\"video/mp4\",\"fileUri\":\"gs://b/v.mp4\"}}",
+        "{\"file_data\":{\"mime_type\":\"video/mp4\",\"file_uri\":\"gs://b/v.mp4\"}}"
+      },
+      {
+        "{\"functionCall\":{\"name\":\"weather\",\"args\":{\"city\":\"Paris\"}}}",
+        "{\"function_call\":{\"name\":\"weather\",\"args\":{\"city\":\"Paris\"}}}"
+      },
+      {
+        "{\"functionResponse\":{\"name\":\"weather\",\"response\":{\"r\":\"" + result + "\"}}}",
+        "{\"function_response\":{\"name\":\"weather\",\"response\":{\"r\":\"" + result + "\"}}}"
+      }
+    };
+    for (String[] pair : parts) {
+      long[] counts = new long[2];
+      for (int k = 0; k < 2; k++) {
+        String body =
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Go.\"}," + pair[k] + "]}]}";
+        long streamed = countPrompt(counter, body);
+        long onTree =
+            GeminiPrompt.estimate(
+                counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+        assertThat(streamed).as(pair[k]).isEqualTo(onTree);
+        counts[k] = streamed;
+      }
+      assertThat(counts[1]).as(pair[1]).isEqualTo(counts[0]);
+    }
+  }
+
+  @Test
   void thePromptEstimateCountsAResponseSchema() {
     // Structured output: the response schema counts towards the prompt's tokens.
     TokenCounter counter = TokenCounter.defaults();
