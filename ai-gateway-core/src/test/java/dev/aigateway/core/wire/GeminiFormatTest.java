@@ -377,6 +377,33 @@ class GeminiFormatTest {
   }
 
   @Test
+  void codeExecutionPartsInTheHistoryCountAsText() {
+    // A conversation that used the code execution tool sends back the code Gemini wrote and what
+    // it printed (executableCode, codeExecutionResult): prompt the model reads again.
+    TokenCounter counter = TokenCounter.defaults();
+    String output = "row 17: revenue 1204.50, costs 877.25, margin 0.2717\\n".repeat(200);
+    long outputTokens = counter.countText(GeminiBodies.MODEL, output);
+    String[] parts = {
+      "{\"codeExecutionResult\":{\"outcome\":\"OUTCOME_OK\",\"output\":\"" + output + "\"}}",
+      "{\"code_execution_result\":{\"outcome\":\"OUTCOME_OK\",\"output\":\"" + output + "\"}}",
+      "{\"executableCode\":{\"language\":\"PYTHON\",\"code\":\"" + output + "\"}}",
+      "{\"executable_code\":{\"language\":\"PYTHON\",\"code\":\"" + output + "\"}}"
+    };
+    for (String part : parts) {
+      String body = "{\"contents\":[{\"role\":\"model\",\"parts\":[" + part + "]}]}";
+      long streamed = countPrompt(counter, body);
+      long onTree =
+          GeminiPrompt.estimate(
+              counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+
+      assertThat(streamed)
+          .as(part.substring(0, 30))
+          .isEqualTo(onTree)
+          .isGreaterThanOrEqualTo(outputTokens * 6 / 5);
+    }
+  }
+
+  @Test
   void thePromptEstimateCountsAResponseSchema() {
     // Structured output: the response schema counts towards the prompt's tokens.
     TokenCounter counter = TokenCounter.defaults();
