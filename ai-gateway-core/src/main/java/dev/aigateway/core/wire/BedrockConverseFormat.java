@@ -115,6 +115,7 @@ final class BedrockConverseFormat extends BedrockFormat {
         part.has("document"),
         part.get("document"),
         part.get("guardContent"),
+        part.get("citationsContent"),
         part.has("image") || part.has("video"));
   }
 
@@ -139,7 +140,8 @@ final class BedrockConverseFormat extends BedrockFormat {
    * A content block's text tokens and fixed tokens (media), from its members (null when absent):
    * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, its {@code
    * document} ({@link #documentText}: a text document's text, else the image bound), its {@code
-   * guardContent} ({@link #guardContent}), and whether it holds an image or a video.
+   * guardContent} ({@link #guardContent}), the text of its {@code citationsContent} (a cited answer
+   * sent back as history: each {@code content[].text}), and whether it holds an image or a video.
    */
   private static long[] countMembers(
       TokenCounter counter,
@@ -151,10 +153,19 @@ final class BedrockConverseFormat extends BedrockFormat {
       boolean hasDocument,
       @Nullable JsonNode document,
       @Nullable JsonNode guard,
+      @Nullable JsonNode citations,
       boolean media) {
     long[] guarded = guardContent(counter, model, guard);
     long counted = guarded[0];
     long fixed = guarded[1];
+    if (citations != null) {
+      for (JsonNode cited : citations.path("content")) {
+        JsonNode citedText = cited.get("text");
+        if (citedText != null && citedText.isTextual()) {
+          counted += counter.countText(model, citedText.textValue());
+        }
+      }
+    }
     if (text != null) {
       counted += counter.countText(model, text.asText(""));
     }
@@ -399,6 +410,7 @@ final class BedrockConverseFormat extends BedrockFormat {
       JsonNode reasoning = null;
       JsonNode document = null;
       JsonNode guard = null;
+      JsonNode citations = null;
       boolean media = false;
       int seen = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -412,6 +424,7 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "reasoningContent" -> 8;
               case "document" -> 16;
               case "guardContent" -> 32;
+              case "citationsContent" -> 64;
               default -> 0;
             };
         if (bit == 0) {
@@ -436,6 +449,7 @@ final class BedrockConverseFormat extends BedrockFormat {
           case 4 -> toolResult = node;
           case 16 -> document = node;
           case 32 -> guard = node;
+          case 64 -> citations = node;
           default -> reasoning = node;
         }
       }
@@ -450,6 +464,7 @@ final class BedrockConverseFormat extends BedrockFormat {
               (seen & 16) != 0,
               document,
               guard,
+              citations,
               media);
       sums[0] += counted[0];
       sums[1] += counted[1];

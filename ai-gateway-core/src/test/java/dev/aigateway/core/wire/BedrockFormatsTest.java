@@ -221,6 +221,29 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void converseCitationsContentInTheHistoryCountsItsText() {
+    // An answer that cited documents comes back as citationsContent; a conversation sends it back
+    // as the assistant's turn, text the model reads again.
+    String text = "Revenue grew by twelve percent while costs fell, the report says. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String body =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Sum it up.\"}]},"
+            + "{\"role\":\"assistant\",\"content\":[{\"citationsContent\":{\"content\":[{\"text\":\""
+            + text
+            + "\"}],\"citations\":[]}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"text\":\"Shorter.\"}]}]}";
+    WireRequest request = converse(body);
+
+    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+    assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
   void anInvokeRequestReadsTheProvidersAllowanceField() {
     String anthropic =
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"
