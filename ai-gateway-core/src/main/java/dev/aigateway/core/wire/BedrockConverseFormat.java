@@ -84,7 +84,9 @@ final class BedrockConverseFormat extends BedrockFormat {
     long overhead = PER_CALL;
     for (JsonNode block : body.path("system")) {
       text += counter.countText(model, block.path("text").asText(""));
-      overhead += PER_MESSAGE;
+      long[] guarded = guardContent(counter, model, block.get("guardContent"));
+      text += guarded[0];
+      overhead += PER_MESSAGE + guarded[1];
     }
     for (JsonNode message : body.path("messages")) {
       overhead += PER_MESSAGE;
@@ -112,14 +114,34 @@ final class BedrockConverseFormat extends BedrockFormat {
         part.get("reasoningContent"),
         part.has("document"),
         part.get("document"),
+        part.get("guardContent"),
+        part.get("citationsContent"),
         part.has("image") || part.has("video"));
+  }
+
+  /**
+   * A {@code guardContent} block's text tokens and fixed tokens: the text it wraps for a guardrail
+   * to check ({@code text.text}), which the model reads as prompt like any text, and the image
+   * bound for a guarded {@code image}; nothing for null or anything else.
+   */
+  private static long[] guardContent(
+      TokenCounter counter, @Nullable String model, @Nullable JsonNode guard) {
+    if (guard == null || !guard.isObject()) {
+      return new long[] {0, 0};
+    }
+    JsonNode text = guard.path("text").get("text");
+    return new long[] {
+      text != null && text.isTextual() ? counter.countText(model, text.textValue()) : 0,
+      guard.has("image") ? counter.imageTokens() : 0
+    };
   }
 
   /**
    * A content block's text tokens and fixed tokens (media), from its members (null when absent):
    * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, its {@code
-   * document} ({@link #documentText}: a text document's text, else the image bound), and whether it
-   * holds an image or a video.
+   * document} ({@link #documentText}: a text document's text, else the image bound), its {@code
+   * guardContent} ({@link #guardContent}), the text of its {@code citationsContent} (a cited answer
+   * sent back as history: each {@code content[].text}), and whether it holds an image or a video.
    */
   private static long[] countMembers(
       TokenCounter counter,
@@ -130,9 +152,20 @@ final class BedrockConverseFormat extends BedrockFormat {
       @Nullable JsonNode reasoningContent,
       boolean hasDocument,
       @Nullable JsonNode document,
+      @Nullable JsonNode guard,
+      @Nullable JsonNode citations,
       boolean media) {
-    long counted = 0;
-    long fixed = 0;
+    long[] guarded = guardContent(counter, model, guard);
+    long counted = guarded[0];
+    long fixed = guarded[1];
+    if (citations != null) {
+      for (JsonNode cited : citations.path("content")) {
+        JsonNode citedText = cited.get("text");
+        if (citedText != null && citedText.isTextual()) {
+          counted += counter.countText(model, citedText.textValue());
+        }
+      }
+    }
     if (text != null) {
       counted += counter.countText(model, text.asText(""));
     }
@@ -298,9 +331,18 @@ final class BedrockConverseFormat extends BedrockFormat {
       }
       String text = null;
       boolean textSeen = false;
+      JsonNode guard = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        boolean isText = p.currentName().equals("text");
+        String name = p.currentName();
+        boolean isText = name.equals("text");
         JsonToken member = p.nextToken();
+        if (name.equals("guardContent")) {
+          if (guard != null) {
+            return false;
+          }
+          guard = Json.MAPPER.readTree(p);
+          continue;
+        }
         if (!isText) {
           p.skipChildren();
           continue;
@@ -311,8 +353,9 @@ final class BedrockConverseFormat extends BedrockFormat {
         textSeen = true;
         text = p.getText();
       }
-      sums[0] += counter.countText(model, text == null ? "" : text);
-      sums[1] += PER_MESSAGE;
+      long[] guarded = guardContent(counter, model, guard);
+      sums[0] += counter.countText(model, text == null ? "" : text) + guarded[0];
+      sums[1] += PER_MESSAGE + guarded[1];
     }
     return true;
   }
@@ -366,6 +409,8 @@ final class BedrockConverseFormat extends BedrockFormat {
       JsonNode toolResult = null;
       JsonNode reasoning = null;
       JsonNode document = null;
+      JsonNode guard = null;
+      JsonNode citations = null;
       boolean media = false;
       int seen = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -378,6 +423,8 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "toolResult" -> 4;
               case "reasoningContent" -> 8;
               case "document" -> 16;
+              case "guardContent" -> 32;
+              case "citationsContent" -> 64;
               default -> 0;
             };
         if (bit == 0) {
@@ -401,6 +448,8 @@ final class BedrockConverseFormat extends BedrockFormat {
           case 2 -> toolUse = node;
           case 4 -> toolResult = node;
           case 16 -> document = node;
+          case 32 -> guard = node;
+          case 64 -> citations = node;
           default -> reasoning = node;
         }
       }
@@ -414,6 +463,8 @@ final class BedrockConverseFormat extends BedrockFormat {
               reasoning,
               (seen & 16) != 0,
               document,
+              guard,
+              citations,
               media);
       sums[0] += counted[0];
       sums[1] += counted[1];

@@ -20,8 +20,9 @@ import org.jspecify.annotations.Nullable;
  * it so): its base64 data decoded is counted as text. What is not text: any other inline or file
  * part (image, audio, video, document) counts {@link #MEDIA_PART_TOKENS}, what Gemini charges for
  * an image up to 384 px (audio and video cost more, per second, and are under-estimated until usage
- * arrives); function calls, function responses, tool declarations and the generation config's
- * response schemas count their compact JSON, scaled as text.
+ * arrives); function calls, function responses, code execution parts (the code and its result),
+ * tool declarations and the generation config's response schemas count their compact JSON, scaled
+ * as text.
  *
  * <p>The estimate is made on the body's tree ({@link #estimate}) or, when no stage built one, off
  * the bytes in one pass of Jackson's streaming parser ({@link #streamed}), which gives the same
@@ -103,7 +104,44 @@ final class GeminiPrompt {
     return count;
   }
 
-  /** The counted text of a {@code parts} array: text, function calls and responses. */
+  /**
+   * The part members counted as compact JSON, each under its camel-case and snake-case name (Gemini
+   * reads either, by the proto3 JSON mapping; its REST examples write the snake-case one): function
+   * calls and responses, and the code the code execution tool ran and its result, which a
+   * conversation sends back as history.
+   */
+  private static final String[][] STRUCTURED_PARTS = {
+    {"functionCall", "function_call"},
+    {"functionResponse", "function_response"},
+    {"executableCode", "executable_code"},
+    {"codeExecutionResult", "code_execution_result"}
+  };
+
+  /** The bit of a part member's name in {@link #parts}' seen members; 0 for one not read. */
+  private static int partBit(String name) {
+    switch (name) {
+      case "text":
+        return 1;
+      case "inlineData":
+        return 2;
+      case "inline_data":
+        return 4;
+      default:
+        for (int k = 0; k < STRUCTURED_PARTS.length; k++) {
+          for (int c = 0; c < 2; c++) {
+            if (STRUCTURED_PARTS[k][c].equals(name)) {
+              return 1 << (3 + 2 * k + c);
+            }
+          }
+        }
+        return 0;
+    }
+  }
+
+  /**
+   * The counted text of a {@code parts} array: text, function calls and responses, code execution
+   * parts.
+   */
   private static long partsText(TokenCounter counter, String model, JsonNode parts) {
     if (parts == null || !parts.isArray()) {
       return 0;
@@ -118,8 +156,9 @@ final class GeminiPrompt {
       if (inline != null) {
         count += counter.countText(model, inline);
       }
-      for (String structured : new String[] {"functionCall", "functionResponse"}) {
-        JsonNode value = part.get(structured);
+      for (String[] names : STRUCTURED_PARTS) {
+        // the camel-case member, else the snake-case one, as for inline data
+        JsonNode value = part.has(names[0]) ? part.get(names[0]) : part.get(names[1]);
         if (value != null && value.isObject()) {
           count += counter.countText(model, value.toString());
         }
@@ -320,25 +359,20 @@ final class GeminiPrompt {
         p.skipChildren();
         continue;
       }
-      // bits: 1 text, 2 functionCall, 4 functionResponse, 8 inlineData, 16 inline_data seen
+      // bits: 1 text, 2 inlineData, 4 inline_data, then each structured member's camel-case and
+      // snake-case names (partBit)
       int seen = 0;
+      // the compact JSON's count of each structured member name, by its index in the bits
+      long[] structured = new long[2 * STRUCTURED_PARTS.length];
       boolean isMedia = false;
       JsonNode inlineCamel = null;
       JsonNode inlineSnake = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken member = p.nextToken();
-        int bit =
-            switch (name) {
-              case "text" -> 1;
-              case "functionCall" -> 2;
-              case "functionResponse" -> 4;
-              case "inlineData" -> 8;
-              case "inline_data" -> 16;
-              default -> 0;
-            };
+        int bit = partBit(name);
         if (bit == 0) {
-          isMedia |= name.equals("fileData");
+          isMedia |= name.equals("fileData") || name.equals("file_data");
           p.skipChildren();
           continue;
         }
@@ -346,9 +380,9 @@ final class GeminiPrompt {
           throw Unusual.INSTANCE;
         }
         seen |= bit;
-        if (bit >= 8) {
+        if (bit == 2 || bit == 4) {
           JsonNode inline = Json.MAPPER.readTree(p);
-          if (bit == 8) {
+          if (bit == 2) {
             inlineCamel = inline;
           } else {
             inlineSnake = inline;
@@ -356,13 +390,18 @@ final class GeminiPrompt {
         } else if (bit == 1 && member == JsonToken.VALUE_STRING) {
           count += counter.countText(model, p.getText());
         } else if (bit != 1 && member == JsonToken.START_OBJECT) {
-          count += counter.countText(model, Json.MAPPER.readTree(p).toString());
+          structured[Integer.numberOfTrailingZeros(bit) - 3] =
+              counter.countText(model, Json.MAPPER.readTree(p).toString());
         } else {
           p.skipChildren();
         }
       }
-      if ((seen & 24) != 0) {
-        String inline = inlineText((seen & 8) != 0 ? inlineCamel : inlineSnake);
+      // the camel-case member when present (whatever its value), else the snake-case one
+      for (int k = 0; k < STRUCTURED_PARTS.length; k++) {
+        count += (seen & (1 << (3 + 2 * k))) != 0 ? structured[2 * k] : structured[2 * k + 1];
+      }
+      if ((seen & 6) != 0) {
+        String inline = inlineText((seen & 2) != 0 ? inlineCamel : inlineSnake);
         if (inline != null) {
           count += counter.countText(model, inline);
         } else {
@@ -423,7 +462,9 @@ final class GeminiPrompt {
     long count = 0;
     for (JsonNode part : parts) {
       boolean inline = part.has("inlineData") || part.has("inline_data");
-      if (part.has("fileData") || (inline && inlineText(inline(part)) == null)) {
+      if (part.has("fileData")
+          || part.has("file_data")
+          || (inline && inlineText(inline(part)) == null)) {
         count += MEDIA_PART_TOKENS;
       }
     }

@@ -188,6 +188,62 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void converseGuardContentCountsItsTextAndImage() {
+    // A guardrail user wraps the input to check in guardContent blocks (system and messages):
+    // that text is prompt as much as a text block's, and a guarded image costs as an image does.
+    String text =
+        "The quarterly report shows revenue grew by twelve percent while costs fell; the board "
+            .repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String guarded = "{\"guardContent\":{\"text\":{\"text\":\"" + text + "\"}}}";
+    String image =
+        "{\"guardContent\":{\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"iVBORw0KGgo=\"}}}}";
+    String[] bodies = {
+      "{\"system\":["
+          + guarded
+          + "],\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}",
+      "{\"messages\":[{\"role\":\"user\",\"content\":[" + guarded + "]}]}",
+      "{\"messages\":[{\"role\":\"user\",\"content\":[" + image + "]}]}"
+    };
+    long[] floors = {textTokens * 5 / 4, textTokens * 5 / 4, counter.imageTokens()};
+    for (int k = 0; k < bodies.length; k++) {
+      WireRequest request = converse(bodies[k]);
+
+      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+      long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+      long streamed =
+          BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(bodies[k]));
+
+      assertThat(estimate).as(bodies[k].substring(0, 40)).isGreaterThanOrEqualTo(floors[k]);
+      assertThat(streamed).as(bodies[k].substring(0, 40)).isEqualTo(onTree);
+    }
+  }
+
+  @Test
+  void converseCitationsContentInTheHistoryCountsItsText() {
+    // An answer that cited documents comes back as citationsContent; a conversation sends it back
+    // as the assistant's turn, text the model reads again.
+    String text = "Revenue grew by twelve percent while costs fell, the report says. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String body =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Sum it up.\"}]},"
+            + "{\"role\":\"assistant\",\"content\":[{\"citationsContent\":{\"content\":[{\"text\":\""
+            + text
+            + "\"}],\"citations\":[]}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"text\":\"Shorter.\"}]}]}";
+    WireRequest request = converse(body);
+
+    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+    assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
   void anInvokeRequestReadsTheProvidersAllowanceField() {
     String anthropic =
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"

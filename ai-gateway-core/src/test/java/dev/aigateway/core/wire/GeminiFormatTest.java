@@ -350,6 +350,70 @@ class GeminiFormatTest {
   }
 
   @Test
+  void snakeCasePartsCountAsTheirCamelCaseNames() {
+    // Gemini reads a part's members under either name (proto3 JSON), and its REST examples write
+    // file_data, function_call and function_response: each counts as the camel-case one does,
+    // off the bytes and on the tree.
+    TokenCounter counter = TokenCounter.defaults();
+    String result = "Sunny, 21 degrees, light wind from the west. ".repeat(200);
+    String[][] parts = {
+      {
+        "{\"fileData\":{\"mimeType\":\"video/mp4\",\"fileUri\":\"gs://b/v.mp4\"}}",
+        "{\"file_data\":{\"mime_type\":\"video/mp4\",\"file_uri\":\"gs://b/v.mp4\"}}"
+      },
+      {
+        "{\"functionCall\":{\"name\":\"weather\",\"args\":{\"city\":\"Paris\"}}}",
+        "{\"function_call\":{\"name\":\"weather\",\"args\":{\"city\":\"Paris\"}}}"
+      },
+      {
+        "{\"functionResponse\":{\"name\":\"weather\",\"response\":{\"r\":\"" + result + "\"}}}",
+        "{\"function_response\":{\"name\":\"weather\",\"response\":{\"r\":\"" + result + "\"}}}"
+      }
+    };
+    for (String[] pair : parts) {
+      long[] counts = new long[2];
+      for (int k = 0; k < 2; k++) {
+        String body =
+            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Go.\"}," + pair[k] + "]}]}";
+        long streamed = countPrompt(counter, body);
+        long onTree =
+            GeminiPrompt.estimate(
+                counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+        assertThat(streamed).as(pair[k]).isEqualTo(onTree);
+        counts[k] = streamed;
+      }
+      assertThat(counts[1]).as(pair[1]).isEqualTo(counts[0]);
+    }
+  }
+
+  @Test
+  void codeExecutionPartsInTheHistoryCountAsText() {
+    // A conversation that used the code execution tool sends back the code Gemini wrote and what
+    // it printed (executableCode, codeExecutionResult): prompt the model reads again.
+    TokenCounter counter = TokenCounter.defaults();
+    String output = "row 17: revenue 1204.50, costs 877.25, margin 0.2717\\n".repeat(200);
+    long outputTokens = counter.countText(GeminiBodies.MODEL, output);
+    String[] parts = {
+      "{\"codeExecutionResult\":{\"outcome\":\"OUTCOME_OK\",\"output\":\"" + output + "\"}}",
+      "{\"code_execution_result\":{\"outcome\":\"OUTCOME_OK\",\"output\":\"" + output + "\"}}",
+      "{\"executableCode\":{\"language\":\"PYTHON\",\"code\":\"" + output + "\"}}",
+      "{\"executable_code\":{\"language\":\"PYTHON\",\"code\":\"" + output + "\"}}"
+    };
+    for (String part : parts) {
+      String body = "{\"contents\":[{\"role\":\"model\",\"parts\":[" + part + "]}]}";
+      long streamed = countPrompt(counter, body);
+      long onTree =
+          GeminiPrompt.estimate(
+              counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+
+      assertThat(streamed)
+          .as(part.substring(0, 30))
+          .isEqualTo(onTree)
+          .isGreaterThanOrEqualTo(outputTokens * 6 / 5);
+    }
+  }
+
+  @Test
   void thePromptEstimateCountsAResponseSchema() {
     // Structured output: the response schema counts towards the prompt's tokens.
     TokenCounter counter = TokenCounter.defaults();
