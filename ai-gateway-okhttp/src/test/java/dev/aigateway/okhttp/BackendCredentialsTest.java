@@ -59,6 +59,11 @@ class BackendCredentialsTest {
   private final AtomicInteger tokensIssued = new AtomicInteger();
   private final List<String> bearersSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** A second backend, reached with an API key, that answers every call; what it was sent. */
+  private final MockWebServer keyed = new MockWebServer();
+
+  private final List<String> keyedBearers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** The token the backend accepts; null: none (it answers 401 to every call). */
   private volatile String acceptedToken = "access-token-SECRET-1";
 
@@ -107,8 +112,17 @@ class BackendCredentialsTest {
                 .build();
           }
         });
+    keyed.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            keyedBearers.add(request.getHeaders().get("Authorization"));
+            return Backend.json(chatCompletion("gpt-4o", 5, 5));
+          }
+        });
     tokenEndpoint.start();
     backend.start();
+    keyed.start();
     appTarget.start();
     callers = Executors.newFixedThreadPool(CALLS);
   }
@@ -120,6 +134,7 @@ class BackendCredentialsTest {
     callers.shutdownNow();
     tokenEndpoint.close();
     backend.close();
+    keyed.close();
     appTarget.close();
   }
 
@@ -136,6 +151,20 @@ class BackendCredentialsTest {
   private dev.aigateway.core.routing.Backend.Builder oauthBackend(String id) {
     return dev.aigateway.core.routing.Backend.openAiCompatible(id, backend.url("/").toString())
         .credential(oauth(tokenEndpoint.url("/oauth2/token").toString()));
+  }
+
+  /**
+   * A pool of {@code first} (priority 1), then the {@link #keyed} backend with an API key (priority
+   * 2), to which a call fails over.
+   */
+  private BackendPool thenKeyed(dev.aigateway.core.routing.Backend.Builder first) {
+    return BackendPool.builder()
+        .backend(first.priority(1))
+        .backend(
+            dev.aigateway.core.routing.Backend.openAiCompatible("keyed", keyed.url("/").toString())
+                .priority(2)
+                .credential(Credentials.apiKey("sk-backend-a-SECRET")))
+        .build();
   }
 
   private OkHttpClient client(BackendPool pool) {
@@ -322,45 +351,24 @@ class BackendCredentialsTest {
     down.start();
     String deadTokenUrl = down.url("/oauth2/token").toString();
     down.close();
-    MockWebServer other = new MockWebServer();
-    other.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            return Backend.json(chatCompletion("gpt-4o", 5, 5));
-          }
-        });
-    other.start();
-    try {
-      OkHttpClient client =
-          client(
-              BackendPool.builder()
-                  .backend(
-                      dev.aigateway.core.routing.Backend.openAiCompatible(
-                              "oauth", backend.url("/").toString())
-                          .priority(1)
-                          .credential(oauth(deadTokenUrl)))
-                  .backend(
-                      dev.aigateway.core.routing.Backend.openAiCompatible(
-                              "keyed", other.url("/").toString())
-                          .priority(2)
-                          .credential(Credentials.apiKey("sk-backend-a-SECRET")))
-                  .build());
+    OkHttpClient client =
+        client(
+            thenKeyed(
+                dev.aigateway.core.routing.Backend.openAiCompatible(
+                        "oauth", backend.url("/").toString())
+                    .credential(oauth(deadTokenUrl))));
 
-      assertThat(status(client, chat())).isEqualTo(200);
+    assertThat(status(client, chat())).isEqualTo(200);
 
-      GatewayEvent event = events.next();
-      assertThat(event.routing().backendId()).isEqualTo("keyed");
-      assertThat(event.routing().attempts())
-          .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(
-                  "oauth", 0, "dev.aigateway.core.credentials.TokenRefreshException"),
-              org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
-      assertThat(bearersSeen).isEmpty();
-    } finally {
-      other.close();
-    }
+    GatewayEvent event = events.next();
+    assertThat(event.routing().backendId()).isEqualTo("keyed");
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "oauth", 0, "dev.aigateway.core.credentials.TokenRefreshException"),
+            org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
+    assertThat(bearersSeen).isEmpty();
   }
 
   @Test
@@ -599,48 +607,27 @@ class BackendCredentialsTest {
    */
   @Test
   void aProviderThatThrowsAnErrorIsSkippedAndTheCallGoesToTheNextBackend() throws Exception {
-    MockWebServer other = new MockWebServer();
-    other.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            bearersSeen.add(request.getHeaders().get("Authorization"));
-            return Backend.json(chatCompletion("gpt-4o", 5, 5));
-          }
-        });
-    other.start();
-    try {
-      OkHttpClient client =
-          client(
-              BackendPool.builder()
-                  .backend(
-                      dev.aigateway.core.routing.Backend.openAiCompatible(
-                              "broken", backend.url("/").toString())
-                          .priority(1)
-                          .credential(
-                              () -> {
-                                throw new NoClassDefFoundError("com/example/MissingIdentityClass");
-                              }))
-                  .backend(
-                      dev.aigateway.core.routing.Backend.openAiCompatible(
-                              "keyed", other.url("/").toString())
-                          .priority(2)
-                          .credential(Credentials.apiKey("sk-backend-a-SECRET")))
-                  .build());
+    OkHttpClient client =
+        client(
+            thenKeyed(
+                dev.aigateway.core.routing.Backend.openAiCompatible(
+                        "broken", backend.url("/").toString())
+                    .credential(
+                        () -> {
+                          throw new NoClassDefFoundError("com/example/MissingIdentityClass");
+                        })));
 
-      assertThat(status(client, chat())).isEqualTo(200);
+    assertThat(status(client, chat())).isEqualTo(200);
 
-      GatewayEvent event = events.next();
-      assertThat(event.routing().attempts())
-          .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("broken", 0, "java.lang.NoClassDefFoundError"),
-              org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
-      assertThat(bearersSeen).containsExactly("Bearer sk-backend-a-SECRET");
-      assertThat(events.none()).isTrue();
-    } finally {
-      other.close();
-    }
+    GatewayEvent event = events.next();
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("broken", 0, "java.lang.NoClassDefFoundError"),
+            org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
+    assertThat(bearersSeen).isEmpty();
+    assertThat(keyedBearers).containsExactly("Bearer sk-backend-a-SECRET");
+    assertThat(events.none()).isTrue();
   }
 
   /**

@@ -62,16 +62,18 @@ class BadInputTest {
     server.close();
   }
 
+  /** A gateway on the test's clock, store, wide limit and listener, to configure further. */
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder()
+        .clock(clock)
+        .tokenLimitStore(store)
+        .tokenLimit(WIDE)
+        .listener(events);
+  }
+
   private OkHttpClient client(boolean throwOnRejection) {
     return OkHttpAiGateway.wrap(
-        new OkHttpClient(),
-        AiGateway.builder()
-            .clock(clock)
-            .tokenLimitStore(store)
-            .tokenLimit(WIDE)
-            .listener(events)
-            .throwOnRejection(throwOnRejection)
-            .build());
+        new OkHttpClient(), gateway().throwOnRejection(throwOnRejection).build());
   }
 
   private Request chat(String extra) {
@@ -101,11 +103,7 @@ class BadInputTest {
     OkHttpClient client =
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
-            AiGateway.builder()
-                .clock(clock)
-                .tokenLimitStore(store)
-                .tokenLimit(WIDE)
-                .listener(events)
+            gateway()
                 .contentSafety(
                     dev.aigateway.core.safety.ContentSafety.builder()
                         .denyPattern(
@@ -141,11 +139,7 @@ class BadInputTest {
     OkHttpClient client =
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
-            AiGateway.builder()
-                .clock(clock)
-                .tokenLimitStore(store)
-                .tokenLimit(WIDE)
-                .listener(events)
+            gateway()
                 .consumerKey(
                     request -> {
                       throw new AssertionError("consumer header checked by an assert");
@@ -178,11 +172,7 @@ class BadInputTest {
     OkHttpClient client =
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
-            AiGateway.builder()
-                .clock(clock)
-                .tokenLimitStore(store)
-                .tokenLimit(WIDE)
-                .listener(events)
+            gateway()
                 .roleResolver(
                     request -> {
                       throw new AssertionError("roles checked by an assert");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.api.Credentials;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolvers;
-import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.agent.A2aAgent;
@@ -16,7 +15,6 @@ import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
-import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.CircuitBreakerPolicy;
@@ -26,6 +24,7 @@ import dev.aigateway.okhttp.HostileProviderTraffic.Protocol;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ import org.junit.jupiter.api.Timeout;
  * -Dhostile.cases=<calls>}.
  */
 @Timeout(120)
-class HostileProviderTrafficTest {
+class HostileProviderTrafficTest extends HostileInvariantTests {
 
   private static final long SEED = Long.decode(System.getProperty("hostile.seed", "0xBAD5EED"));
   private static final int CASES = Integer.parseInt(System.getProperty("hostile.cases", "3000"));
@@ -75,15 +74,9 @@ class HostileProviderTrafficTest {
       AwsCredentialsProvider.of(new AwsCredentials("AKIDHOSTILE", AWS_SECRET, null));
 
   private static MockWebServer server;
-  private static Run run;
-
-  private record Run(
-      List<String> escaped,
-      List<String> eventCounts,
-      List<String> settlements,
-      List<String> counters,
-      List<String> inFlight,
-      List<String> cacheHits) {}
+  private static HostileCases run;
+  private static List<String> inFlight;
+  private static List<String> cacheHits;
 
   @BeforeAll
   static void runHostileTraffic() throws Exception {
@@ -100,37 +93,22 @@ class HostileProviderTrafficTest {
     server.close();
   }
 
-  @Test
-  void onlyIoExceptionsOrResponsesReachTheApplication() {
-    assertThat(run.escaped()).isEmpty();
-  }
-
-  @Test
-  void everyGovernedCallEndsInExactlyOneEvent() {
-    assertThat(run.eventCounts()).isEmpty();
-  }
-
-  @Test
-  void everyReservationIsSettledOnceToTheTokensItsEventReports() {
-    assertThat(run.settlements()).isEmpty();
-  }
-
-  @Test
-  void everyCounterHoldsItsCapacityMinusWhatWasSettledOnIt() {
-    assertThat(run.counters()).isEmpty();
+  @Override
+  HostileCases cases() {
+    return run;
   }
 
   @Test
   void everyAnswerFromTheCacheIsWellFormed() {
-    assertThat(run.cacheHits()).isEmpty();
+    assertThat(cacheHits).isEmpty();
   }
 
   @Test
   void noCallIsLeftInFlight() {
-    assertThat(run.inFlight()).isEmpty();
+    assertThat(inFlight).isEmpty();
   }
 
-  private static Run traffic(HostileTrafficTest.Answers answers) throws Exception {
+  private static HostileCases traffic(HostileTrafficTest.Answers answers) throws Exception {
     ManualClock clock = ManualClock.at("2026-06-15T12:00:00Z");
     HostileTrafficTest.AccountingStore store =
         new HostileTrafficTest.AccountingStore(
@@ -182,10 +160,8 @@ class HostileProviderTrafficTest {
           new OkHttpClient[] {wrapped.newBuilder().addInterceptor(answers).build(), wrapped};
     }
     HostileProviderTraffic traffic = new HostileProviderTraffic(SEED);
-    List<String> escaped = new ArrayList<>();
-    List<String> eventCounts = new ArrayList<>();
-    List<String> settlements = new ArrayList<>();
-    List<String> cacheHits = new ArrayList<>();
+    HostileCases cases = new HostileCases(store, HostileProviderTrafficTest::leak);
+    cacheHits = new ArrayList<>();
     Object[] asked = new Object[6];
     for (int i = 0; i < CASES; i++) {
       Protocol protocol = traffic.protocol();
@@ -255,68 +231,43 @@ class HostileProviderTrafficTest {
               + (network ? ", network" : "")
               + first
               + ")";
-      HostileTrafficTest.EventsPerCall listener = events.get(gateway);
-      int eventsBefore = listener.total();
-      store.startCase();
-      Got got = null;
-      try {
-        got = call(clients[gateway][network ? 1 : 0], path, body, consumer, reading);
-      } catch (IOException expected) {
-        // what an application is prepared for
-        for (Throwable t = expected; t != null; t = t.getCause()) {
-          String leaked = leak("an exception", t.toString());
-          if (leaked != null) {
-            escaped.add(what + ": " + leaked);
-          }
-        }
-      } catch (RuntimeException | Error e) {
-        escaped.add(what + ": " + e);
-      }
-      int ended = listener.total() - eventsBefore;
+      OkHttpClient client = clients[gateway][network ? 1 : 0];
+      String to = path;
+      byte[] sent = body;
+      String from = consumer;
+      HostileCases.Call<Got> call = () -> call(client, to, sent, from, reading);
+      HostileCases.Case<Got> made =
+          protocol.agent()
+              // A JSON-RPC batch is one event per request in it; a notification none.
+              ? cases.atMostEvents(
+                  what,
+                  events.get(gateway),
+                  Math.max(1, body.length > 0 && body[0] == '[' ? count(body, "\"method\"") : 1),
+                  call)
+              : cases.exactlyOneEvent(what, events.get(gateway), call);
+      Got got = made.got();
       if (got != null) {
-        String leaked =
-            leak("an answer", new String(got.read(), java.nio.charset.StandardCharsets.UTF_8));
-        if (leaked != null) {
-          escaped.add(what + ": " + leaked);
-        }
+        cases.leaked(what, "an answer", new String(got.read(), StandardCharsets.UTF_8));
       }
-      if (ended == 1) {
-        String leaked = leak("an event", listener.last().toString());
-        if (leaked != null) {
-          escaped.add(what + ": " + leaked);
+      if (got != null
+          && got.code() == 200
+          && made.event() != null
+          && made.event().cache().outcome().hit()) {
+        String malformed = malformedHit(got);
+        if (malformed != null) {
+          cacheHits.add(
+              what
+                  + ": "
+                  + malformed
+                  + "; replayed "
+                  + got.contentType()
+                  + " "
+                  + HostileTrafficTest.preview(got.read()));
         }
-        if (got != null && got.code() == 200 && listener.last().cache().outcome().hit()) {
-          String malformed = malformedHit(got);
-          if (malformed != null) {
-            cacheHits.add(
-                what
-                    + ": "
-                    + malformed
-                    + "; replayed "
-                    + got.contentType()
-                    + " "
-                    + HostileTrafficTest.preview(got.read()));
-          }
-        }
-      }
-      if (protocol.agent()) {
-        // A JSON-RPC batch is one event per request in it; a notification none.
-        int most = Math.max(1, body.length > 0 && body[0] == '[' ? count(body, "\"method\"") : 1);
-        if (ended > most) {
-          eventCounts.add(what + ": " + ended + " events, at most " + most + " expected");
-        }
-      } else if (ended != 1) {
-        eventCounts.add(what + ": " + ended + " events");
-      }
-      String settled = store.checkCase(ended == 1 ? listener.last() : null);
-      if (settled != null) {
-        settlements.add(what + ": " + settled);
       }
     }
-    for (HostileTrafficTest.EventsPerCall perGateway : events) {
-      eventCounts.addAll(perGateway.repeatedIds());
-    }
-    List<String> inFlight = new ArrayList<>();
+    cases.finish(events);
+    inFlight = new ArrayList<>();
     for (AiGateway gateway : gateways) {
       for (GatewayInventory.Pool pool : gateway.inventory().pools()) {
         for (GatewayInventory.BackendEntry backend : pool.backends()) {
@@ -327,7 +278,7 @@ class HostileProviderTrafficTest {
       }
     }
     inFlight.addAll(agentsStillAdmit(clients, answers));
-    return new Run(escaped, eventCounts, settlements, store.checkCounters(), inFlight, cacheHits);
+    return cases;
   }
 
   /**
@@ -397,23 +348,14 @@ class HostileProviderTrafficTest {
   private static AiGateway.Builder gateway(
       ManualClock clock, TokenLimitStore store, GatewayListener listener) {
     String base = server.url("/").toString();
-    return AiGateway.builder()
-        .clock(clock)
-        .tokenLimitStore(store)
-        .listener(listener)
-        .consumerKey(KeyResolvers.header(CONSUMER))
-        .tokenLimit(
-            TokenLimit.perConsumer()
-                .tokensPer(4_000_000_000_000_000_000L, Duration.ofDays(100_000))
-                .build())
-        .tokenLimit(TokenLimit.global().quota(Long.MAX_VALUE / 2, QuotaPeriod.MONTHLY).build())
-        .tokenLimit(
-            TokenLimit.perConsumer()
-                .name("small")
-                .tokensPerMinute(50_000)
-                .quota(200_000, QuotaPeriod.DAILY)
-                .onlyFor("small")
-                .build())
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .clock(clock)
+            .tokenLimitStore(store)
+            .listener(listener)
+            .consumerKey(KeyResolvers.header(CONSUMER));
+    HostileTrafficTest.limits().forEach(builder::tokenLimit);
+    return builder
         .mcpServer(
             McpServer.builder("tools", base + "mcp")
                 .maxInFlight(1)
@@ -497,10 +439,10 @@ class HostileProviderTrafficTest {
       new com.fasterxml.jackson.databind.ObjectMapper()
           .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-  /** What the application saw that holds a backend's secret, or null. */
-  private static String leak(String where, String text) {
+  /** What a text the application saw gives away: a backend's secret, or null. */
+  private static String leak(String text) {
     return text != null && (text.contains(API_KEY) || text.contains(AWS_SECRET))
-        ? "a backend secret in " + where + ": " + text
+        ? "a backend secret: " + text
         : null;
   }
 }

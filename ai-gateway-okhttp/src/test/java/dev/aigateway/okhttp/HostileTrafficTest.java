@@ -1,7 +1,5 @@
 package dev.aigateway.okhttp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
@@ -52,7 +50,6 @@ import okio.Okio;
 import okio.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * Malformed and extreme traffic ({@link HostileTraffic}: seeded, deterministic) through real
@@ -67,7 +64,7 @@ import org.junit.jupiter.api.Test;
  * -Dhostile.seed=<long, or 0x hex> -Dhostile.cases=<calls>} (a failure names the seed to run
  * again).
  */
-class HostileTrafficTest {
+class HostileTrafficTest extends HostileInvariantTests {
 
   private static final long SEED = Long.decode(System.getProperty("hostile.seed", "0x5EED"));
   private static final int CASES = Integer.parseInt(System.getProperty("hostile.cases", "2000"));
@@ -97,14 +94,7 @@ class HostileTrafficTest {
           .onlyFor("small");
 
   private static MockWebServer server;
-  private static Run run;
-
-  /** What one run saw, per call. */
-  private record Run(
-      List<String> escaped,
-      List<String> eventCounts,
-      List<String> settlements,
-      List<String> counters) {}
+  private static HostileCases run;
 
   @BeforeAll
   static void runHostileTraffic() throws Exception {
@@ -121,32 +111,17 @@ class HostileTrafficTest {
     server.close();
   }
 
-  @Test
-  void onlyIoExceptionsOrResponsesReachTheApplication() {
-    assertThat(run.escaped()).isEmpty();
+  @Override
+  HostileCases cases() {
+    return run;
   }
 
-  @Test
-  void everyGovernedCallEndsInExactlyOneEvent() {
-    assertThat(run.eventCounts()).isEmpty();
-  }
-
-  @Test
-  void everyReservationIsSettledOnceToTheTokensItsEventReports() {
-    assertThat(run.settlements()).isEmpty();
-  }
-
-  @Test
-  void everyCounterHoldsItsCapacityMinusWhatWasSettledOnIt() {
-    assertThat(run.counters()).isEmpty();
-  }
-
-  private static Run traffic(Answers answers) throws Exception {
+  private static HostileCases traffic(Answers answers) throws Exception {
     ManualClock clock = ManualClock.at("2026-06-15T12:00:00Z");
     AccountingStore store =
         new AccountingStore(new InMemoryTokenLimitStore(clock, Duration.ofDays(365)));
     EventsPerCall[] events = {new EventsPerCall(), new EventsPerCall(), new EventsPerCall()};
-    List<TokenLimit> limits = List.of(WIDE_RATE.build(), WIDE_QUOTA.build(), SMALL.build());
+    List<TokenLimit> limits = limits();
     OkHttpClient plain =
         new OkHttpClient.Builder()
             .readTimeout(1, TimeUnit.SECONDS)
@@ -173,9 +148,7 @@ class HostileTrafficTest {
           new OkHttpClient[] {wrapped[g].newBuilder().addInterceptor(answers).build(), wrapped[g]};
     }
     HostileTraffic traffic = new HostileTraffic(SEED);
-    List<String> escaped = new ArrayList<>();
-    List<String> eventCounts = new ArrayList<>();
-    List<String> settlements = new ArrayList<>();
+    HostileCases cases = new HostileCases(store, null);
     String cachedPath = null;
     String cachedConsumer = null;
     byte[] cached = null;
@@ -217,28 +190,20 @@ class HostileTrafficTest {
               + reading
               + (network ? ", network" : "")
               + ")";
-      int eventsBefore = events[gateway].total();
-      store.startCase();
-      try {
-        call(clients[gateway][network ? 1 : 0], path, body, consumer, reading);
-      } catch (IOException expected) {
-        // what an application is prepared for
-      } catch (RuntimeException | Error e) {
-        escaped.add(what + ": " + e);
-      }
-      int ended = events[gateway].total() - eventsBefore;
-      if (ended != 1) {
-        eventCounts.add(what + ": " + ended + " events");
-      }
-      String settled = store.checkCase(ended == 1 ? events[gateway].last() : null);
-      if (settled != null) {
-        settlements.add(what + ": " + settled);
-      }
+      OkHttpClient client = clients[gateway][network ? 1 : 0];
+      String asked = path;
+      byte[] sent = body;
+      String from = consumer;
+      cases.exactlyOneEvent(
+          what,
+          events[gateway],
+          () -> {
+            call(client, asked, sent, from, reading);
+            return null;
+          });
     }
-    for (EventsPerCall perGateway : events) {
-      eventCounts.addAll(perGateway.repeatedIds());
-    }
-    return new Run(escaped, eventCounts, settlements, store.checkCounters());
+    cases.finish(List.of(events));
+    return cases;
   }
 
   /**
@@ -273,6 +238,14 @@ class HostileTrafficTest {
   private static boolean streamAsked(byte[] body) {
     return new String(body, 0, Math.min(body.length, 100_000), StandardCharsets.ISO_8859_1)
         .contains("\"stream\":true");
+  }
+
+  /**
+   * The run's limits: two no call exhausts (so that each counter holds capacity minus what was
+   * settled) and one the consumer {@code small} soon spends.
+   */
+  static List<TokenLimit> limits() {
+    return List.of(WIDE_RATE.build(), WIDE_QUOTA.build(), SMALL.build());
   }
 
   private static AiGateway.Builder gateway(

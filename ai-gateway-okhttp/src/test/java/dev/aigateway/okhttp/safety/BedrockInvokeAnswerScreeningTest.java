@@ -1,38 +1,29 @@
 package dev.aigateway.okhttp.safety;
 
+import static dev.aigateway.okhttp.safety.ScreenedBackend.eventStream;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.forbiddenInWindowsOfTen;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.messages;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.SafetyOutcome;
-import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.safety.ContentSafety;
-import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
-import dev.aigateway.okhttp.OkHttpAiGateway;
-import dev.aigateway.testing.Closing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.Buffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,51 +37,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BedrockInvokeAnswerScreeningTest {
 
-  private final MockWebServer backend = new MockWebServer();
-  private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    backend.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    Closing.inBackground(backend);
-  }
+  @RegisterExtension final ScreenedBackend screened = new ScreenedBackend();
+  private final MockWebServer backend = screened.backend;
 
   private OkHttpClient governed() {
-    return OkHttpAiGateway.wrap(
-        new OkHttpClient(),
-        AiGateway.builder()
-            .contentSafety(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6))
-            .listener(events::add)
-            .build());
+    return screened.governed(forbiddenInWindowsOfTen());
   }
 
   private Response post(String path, String body) throws IOException {
-    return governed()
-        .newCall(
-            new Request.Builder()
-                .url(backend.url(path))
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
-  }
-
-  private GatewayEvent event() throws InterruptedException {
-    GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
-    assertThat(event).as("an event within 5 s").isNotNull();
-    return event;
-  }
-
-  private void exactlyOneEvent() throws InterruptedException {
-    Thread.sleep(100);
-    assertThat(events).as("exactly one event").isEmpty();
-  }
-
-  private static byte[] utf8(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
+    return screened.post(governed(), path, body);
   }
 
   /** A chunk message: the model's JSON, base64-encoded in {@code bytes}, as Bedrock frames it. */
@@ -194,15 +149,6 @@ class BedrockInvokeAnswerScreeningTest {
     return out.toByteArray();
   }
 
-  private static MockResponse eventStream(byte[] body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
-        .body(new Buffer().write(body))
-        .throttleBody(64, 5, TimeUnit.MILLISECONDS)
-        .build();
-  }
-
   private static MockResponse jsonAnswer(String body) {
     return new MockResponse.Builder()
         .code(200)
@@ -211,15 +157,6 @@ class BedrockInvokeAnswerScreeningTest {
         .addHeader("X-Amzn-Bedrock-Output-Token-Count", "4")
         .body(body)
         .build();
-  }
-
-  private static List<EventStreamMessage> messages(byte[] stream) {
-    List<EventStreamMessage> read = new ArrayList<>();
-    EventStreamDecoder decoder = new EventStreamDecoder(read::add);
-    decoder.feed(stream, 0, stream.length);
-    assertThat(decoder.corrupt()).as("every frame valid: %s", decoder.corruption()).isFalse();
-    assertThat(decoder.midMessage()).as("no frame cut short").isFalse();
-    return read;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -248,12 +185,12 @@ class BedrockInvokeAnswerScreeningTest {
     EventStreamMessage last = frames.get(frames.size() - 1);
     assertThat(last.messageType()).as("the last frame").isEqualTo("exception");
     assertThat(last.exceptionType()).isEqualTo("validationException");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("deny-words");
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(event.errorType()).isEqualTo("content_blocked");
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -265,10 +202,10 @@ class BedrockInvokeAnswerScreeningTest {
     try (Response response = post("/model/" + model + "/invoke-with-response-stream", prompt)) {
       assertThat(response.body().bytes()).isEqualTo(stream);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -285,11 +222,11 @@ class BedrockInvokeAnswerScreeningTest {
     JsonNode withheld = Json.parseOrNull(utf8(appSaw), 0, utf8(appSaw).length);
     assertThat(withheld).as("a JSON answer: %s", appSaw).isNotNull();
     assertThat(appSaw).containsAnyOf("CONTENT_FILTERED", "content_filter", "ERROR_TOXIC");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("deny-words");
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(7);
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -301,10 +238,10 @@ class BedrockInvokeAnswerScreeningTest {
     try (Response response = post("/model/" + model + "/invoke", prompt)) {
       assertThat(response.body().string()).isEqualTo(body);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @Test
@@ -312,36 +249,22 @@ class BedrockInvokeAnswerScreeningTest {
       throws Exception {
     backend.enqueue(jsonAnswer("{\"generation\":\"" + "x ".repeat(600) + "\"}"));
     OkHttpClient client =
-        OkHttpAiGateway.wrap(
-            new OkHttpClient(),
-            AiGateway.builder()
-                .contentSafety(
-                    ContentSafety.builder()
-                        .denyWords("forbidden")
-                        .screenAnswers(10, 6)
-                        .maxHeldAnswerBytes(256, dev.aigateway.core.safety.SafetyAction.BLOCK))
-                .listener(events::add)
-                .build());
+        screened.governed(
+            forbiddenInWindowsOfTen()
+                .maxHeldAnswerBytes(256, dev.aigateway.core.safety.SafetyAction.BLOCK));
     String appSaw;
     try (Response response =
-        client
-            .newCall(
-                new Request.Builder()
-                    .url(backend.url("/model/meta.llama3-70b-instruct-v1:0/invoke"))
-                    .post(
-                        RequestBody.create(
-                            "{\"prompt\":\"Say it\"}", MediaType.get("application/json")))
-                    .build())
-            .execute()) {
+        screened.post(
+            client, "/model/meta.llama3-70b-instruct-v1:0/invoke", "{\"prompt\":\"Say it\"}")) {
       appSaw = response.body().string();
     }
     JsonNode withheld = Json.parseOrNull(utf8(appSaw), 0, utf8(appSaw).length);
     assertThat(withheld.path("generation").textValue()).as(appSaw).isEmpty();
     assertThat(withheld.path("stop_reason").textValue()).isEqualTo("content_filtered");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("answer-size");
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @Test
@@ -352,9 +275,9 @@ class BedrockInvokeAnswerScreeningTest {
         post("/model/amazon.titan-embed-text-v2:0/invoke", "{\"inputText\":\"Say it\"}")) {
       assertThat(response.body().string()).isEqualTo(body);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED); // no answer text
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @Test
@@ -365,11 +288,11 @@ class BedrockInvokeAnswerScreeningTest {
         post("/model/stability.sd3-large-v1:0/invoke", "{\"prompt\":\"a cat\"}")) {
       assertThat(response.body().string()).isEqualTo(body);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     // the prompt, read by no check either, is the first said so
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(event.safety().check()).isIn("unreadable-prompt", "unreadable-answer");
     assertThat(event.safety().category()).isEqualTo("format-not-read");
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 }

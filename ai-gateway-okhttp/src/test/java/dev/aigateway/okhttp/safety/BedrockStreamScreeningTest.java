@@ -1,5 +1,10 @@
 package dev.aigateway.okhttp.safety;
 
+import static dev.aigateway.okhttp.safety.ScreenedBackend.eventStream;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.forbiddenInWindowsOfTen;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.frame;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.messages;
+import static dev.aigateway.okhttp.safety.ScreenedBackend.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -8,37 +13,25 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.safety.ContentSafety;
-import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
-import dev.aigateway.okhttp.OkHttpAiGateway;
-import dev.aigateway.testing.Closing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
-import okhttp3.MediaType;
 import okhttp3.OkHttp;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.Buffer;
 import okio.BufferedSink;
 import okio.BufferedSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Content safety's answer screen on Bedrock's binary event streams (ConverseStream, and
@@ -61,55 +54,11 @@ class BedrockStreamScreeningTest {
   private static final List<String> PIECES =
       List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail");
 
-  private final MockWebServer backend = new MockWebServer();
-  private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    backend.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    Closing.inBackground(backend);
-  }
+  @RegisterExtension final ScreenedBackend screened = new ScreenedBackend();
+  private final MockWebServer backend = screened.backend;
 
   private OkHttpClient governed() {
-    return OkHttpAiGateway.wrap(
-        new OkHttpClient(),
-        AiGateway.builder()
-            .contentSafety(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6))
-            .listener(events::add)
-            .build());
-  }
-
-  private Response post(OkHttpClient client, String path, String body) throws IOException {
-    return client
-        .newCall(
-            new Request.Builder()
-                .url(backend.url(path))
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
-  }
-
-  private GatewayEvent event() throws InterruptedException {
-    GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
-    assertThat(event).as("an event within 5 s").isNotNull();
-    return event;
-  }
-
-  private void exactlyOneEvent() throws InterruptedException {
-    Thread.sleep(100);
-    assertThat(events).as("exactly one event").isEmpty();
-  }
-
-  private static byte[] utf8(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] frame(String eventType, String json) {
-    return EventStreamMessage.event(eventType, utf8(json)).encode();
+    return screened.governed(forbiddenInWindowsOfTen());
   }
 
   /** A Claude chunk: Anthropic's stream event, base64-encoded in {@code bytes}. */
@@ -168,25 +117,6 @@ class BedrockStreamScreeningTest {
     return out.toByteArray();
   }
 
-  private static MockResponse eventStream(byte[] body) {
-    return new MockResponse.Builder()
-        .code(200)
-        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
-        .body(new Buffer().write(body))
-        .throttleBody(64, 5, TimeUnit.MILLISECONDS) // as a backend streams: a bit at a time
-        .build();
-  }
-
-  /** The messages of an event stream, each read with both its CRCs checked. */
-  private static List<EventStreamMessage> messages(byte[] stream) {
-    List<EventStreamMessage> read = new ArrayList<>();
-    EventStreamDecoder decoder = new EventStreamDecoder(read::add);
-    decoder.feed(stream, 0, stream.length);
-    assertThat(decoder.corrupt()).as("every frame valid: %s", decoder.corruption()).isFalse();
-    assertThat(decoder.midMessage()).as("no frame cut short").isFalse();
-    return read;
-  }
-
   private void assertStoppedWithAnExceptionFrame(byte[] appSaw, List<EventStreamMessage> frames)
       throws InterruptedException {
     String text = new String(appSaw, StandardCharsets.ISO_8859_1);
@@ -202,7 +132,7 @@ class BedrockStreamScreeningTest {
     assertThat(frames.subList(0, frames.size() - 1))
         .allSatisfy(message -> assertThat(message.messageType()).isEqualTo("event"));
 
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("deny-words");
     assertThat(event.safety().category()).isEqualTo("denied-word");
@@ -210,14 +140,14 @@ class BedrockStreamScreeningTest {
     assertThat(event.errorType()).isEqualTo("content_blocked");
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
     assertThat(event.usage().tokens().outputTokens()).isBetween(1L, 10L); // not the 900 reported
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @Test
   void aConverseStreamIsStoppedMidWayWithAnExceptionFrame() throws Exception {
     backend.enqueue(eventStream(converseStream(PIECES)));
     byte[] appSaw;
-    try (Response response = post(governed(), CONVERSE_STREAM, CONVERSE_BODY)) {
+    try (Response response = screened.post(governed(), CONVERSE_STREAM, CONVERSE_BODY)) {
       assertThat(response.code()).isEqualTo(200);
       appSaw = response.body().bytes();
     }
@@ -234,7 +164,7 @@ class BedrockStreamScreeningTest {
   void aClaudeInvokeStreamIsStoppedMidWayWithAnExceptionFrame() throws Exception {
     backend.enqueue(eventStream(claudeStream(PIECES)));
     byte[] appSaw;
-    try (Response response = post(governed(), CLAUDE_STREAM, CLAUDE_BODY)) {
+    try (Response response = screened.post(governed(), CLAUDE_STREAM, CLAUDE_BODY)) {
       assertThat(response.code()).isEqualTo(200);
       appSaw = response.body().bytes();
     }
@@ -292,28 +222,28 @@ class BedrockStreamScreeningTest {
                 })
             .build());
 
-    try (Response response = post(governed(), CONVERSE_STREAM, CONVERSE_BODY)) {
+    try (Response response = screened.post(governed(), CONVERSE_STREAM, CONVERSE_BODY)) {
       assertThat(response.code()).isEqualTo(200);
       BufferedSource source = response.body().source();
       assertThat(source.readByteArray(head.length)).isEqualTo(head);
       appReadTheStart.countDown();
       assertThat(source.readByteArray()).isEqualTo(tail);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(11);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
-    exactlyOneEvent();
+    screened.noMoreEvents();
   }
 
   @Test
   void aCleanClaudeStreamPassesByteForByte() throws Exception {
     byte[] stream = claudeStream(List.of("Hello", " there", ", all", " fine"));
     backend.enqueue(eventStream(stream));
-    try (Response response = post(governed(), CLAUDE_STREAM, CLAUDE_BODY)) {
+    try (Response response = screened.post(governed(), CLAUDE_STREAM, CLAUDE_BODY)) {
       assertThat(response.body().bytes()).isEqualTo(stream);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens().outputTokens()).isEqualTo(900);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
@@ -336,13 +266,13 @@ class BedrockStreamScreeningTest {
     byte[] stream = out.toByteArray();
     backend.enqueue(eventStream(stream));
     try (Response response =
-        post(
+        screened.post(
             governed(),
             "/model/writer.palmyra-x5-v1:0/invoke-with-response-stream",
             "{\"inputText\":\"Hi\"}")) {
       assertThat(response.body().bytes()).isEqualTo(stream);
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     // the prompt, read by no check either, is the first said so
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(event.safety().check()).isIn("unreadable-prompt", "unreadable-answer");

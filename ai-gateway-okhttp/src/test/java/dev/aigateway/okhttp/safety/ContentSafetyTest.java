@@ -22,7 +22,6 @@ import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.Backend;
-import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Closing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -44,6 +43,7 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Content safety end to end: OkHttp through the gateway to a MockWebServer backend, with external
@@ -52,44 +52,24 @@ import org.junit.jupiter.api.Test;
 class ContentSafetyTest {
 
   private static final String KEY = "azure-cs-key-SECRET";
-  private final MockWebServer backend = new MockWebServer();
+  @RegisterExtension final ScreenedBackend screened = new ScreenedBackend();
+  private final MockWebServer backend = screened.backend;
+  private final LinkedBlockingQueue<GatewayEvent> events = screened.events;
   private final MockWebServer checks = new MockWebServer();
-  private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
   private final OkHttpClient plain = new OkHttpClient();
 
   @BeforeEach
   void setUp() throws Exception {
-    backend.start();
     checks.start();
   }
 
   @AfterEach
   void tearDown() {
-    Closing.inBackground(backend, checks); // a server holding a late answer back would wait
-  }
-
-  private OkHttpClient governed(ContentSafety.Builder safety) {
-    return governed(AiGateway.builder().contentSafety(safety));
-  }
-
-  private OkHttpClient governed(AiGateway.Builder gateway) {
-    return OkHttpAiGateway.wrap(plain, gateway.listener(events::add).build());
-  }
-
-  private GatewayEvent event() throws InterruptedException {
-    GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
-    assertThat(event).as("an event within 5 s").isNotNull();
-    return event;
+    Closing.inBackground(checks); // a server holding a late answer back would wait
   }
 
   private Response chat(OkHttpClient client, String body) throws Exception {
-    return client
-        .newCall(
-            new Request.Builder()
-                .url(backend.url("/v1/chat/completions"))
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
+    return screened.post(client, "/v1/chat/completions", body);
   }
 
   private static String userMessage(String text, String extra) {
@@ -130,7 +110,7 @@ class ContentSafetyTest {
   @Test
   void personalDataIsRedactedBeforeItReachesTheBackend() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .pii(PiiDetector.email(), SafetyAction.REDACT)
                 .pii(PiiDetector.cardNumber(), SafetyAction.REDACT));
@@ -147,7 +127,7 @@ class ContentSafetyTest {
         .isEqualTo(userMessage("Mail [REDACTED:EMAIL], card [REDACTED:CARD].", ""))
         .doesNotContain("jane@corp.example")
         .doesNotContain("4111");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
     assertThat(event.safety().redactions()).isEqualTo(2);
@@ -164,7 +144,7 @@ class ContentSafetyTest {
     // A custom pattern and two built-ins in one configuration: the built-ins share one pass, the
     // custom detector runs beside it; the card number is only flagged, so it is sent as written.
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .pii(PiiDetector.email(), SafetyAction.REDACT)
                 .pii(
@@ -188,7 +168,7 @@ class ContentSafetyTest {
             userMessage(
                 "[REDACTED:EMPLOYEE_ID] wrote from [REDACTED:EMAIL] about 4111 1111 1111 1111.",
                 ""));
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
     assertThat(event.safety().redactions()).isEqualTo(2);
     assertThat(event.safety().check()).isEqualTo("pii.email");
@@ -196,7 +176,7 @@ class ContentSafetyTest {
 
   @Test
   void aDenyListBlockNeverReachesTheBackendAndAnswersInTheProvidersShape() throws Exception {
-    OkHttpClient client = governed(ContentSafety.builder().denyWords("project falcon"));
+    OkHttpClient client = screened.governed(ContentSafety.builder().denyWords("project falcon"));
 
     String body;
     try (Response response = chat(client, userMessage("Tell me about PROJECT Falcon", ""))) {
@@ -221,7 +201,7 @@ class ContentSafetyTest {
                 .booleanValue())
         .isTrue();
     assertThat(backend.getRequestCount()).isZero();
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
     assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
@@ -242,7 +222,7 @@ class ContentSafetyTest {
   @Test
   void whatAMessagesTextPartsHoldOnlyTogetherIsFound() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("forbidden", "project falcon")
                 .pii(PiiDetector.email(), SafetyAction.REDACT)
@@ -263,7 +243,7 @@ class ContentSafetyTest {
       try (Response response = chat(client, body)) {
         assertThat(response.code()).as(body).isEqualTo(400);
       }
-      GatewayEvent event = event();
+      GatewayEvent event = screened.event();
       assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
       assertThat(event.safety().check()).isEqualTo("deny-words");
     }
@@ -272,7 +252,7 @@ class ContentSafetyTest {
     try (Response response = chat(client, partsMessage("mail jane.doe@exa", "mple.com now"))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    GatewayEvent redaction = event();
+    GatewayEvent redaction = screened.event();
     assertThat(redaction.safety().check()).isEqualTo("redaction");
     assertThat(redaction.safety().category()).isEqualTo("EMAIL");
     assertThat(backend.getRequestCount()).isZero();
@@ -281,12 +261,12 @@ class ContentSafetyTest {
     try (Response response = chat(client, partsMessage("card 4111 1111", " 1111 1111"))) {
       assertThat(response.code()).isEqualTo(200);
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     String harmless = partsMessage("a fork", "bidden later", "project", "s falcon");
     try (Response response = chat(client, harmless)) {
       assertThat(response.code()).isEqualTo(200);
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     backend.takeRequest();
     assertThat(backend.takeRequest().getBody().utf8()).isEqualTo(harmless);
   }
@@ -296,7 +276,7 @@ class ContentSafetyTest {
     // Gemini's system instruction is one message's parts, as Anthropic's and Converse's system
     // blocks are; a tool result's text blocks (Anthropic's tool_result, Converse's toolResult)
     // are one text the model reads, as a message's parts are.
-    OkHttpClient client = governed(ContentSafety.builder().denyWords("project falcon"));
+    OkHttpClient client = screened.governed(ContentSafety.builder().denyWords("project falcon"));
     backend.setDispatcher(
         new Dispatcher() {
           @Override
@@ -338,24 +318,14 @@ class ContentSafetyTest {
                   + "{\"text\":\"con\"}]}}]}]}"
             });
     for (String[] call : calls) {
-      try (Response response = post(client, call[0], call[1])) {
+      try (Response response = screened.post(client, call[0], call[1])) {
         assertThat(response.code()).as(call[1]).isEqualTo(400);
       }
-      GatewayEvent event = event();
+      GatewayEvent event = screened.event();
       assertThat(event.safety().outcome()).as(call[1]).isEqualTo(SafetyOutcome.BLOCKED);
       assertThat(event.safety().check()).isEqualTo("deny-words");
     }
     assertThat(backend.getRequestCount()).isZero();
-  }
-
-  private Response post(OkHttpClient client, String path, String body) throws Exception {
-    return client
-        .newCall(
-            new Request.Builder()
-                .url(backend.url(path))
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
   }
 
   private static final String ANTHROPIC_ANSWER =
@@ -371,7 +341,7 @@ class ContentSafetyTest {
   @Test
   void bedrockPromptsAreCheckedAndAnUnreadOneIsNotCalledPassed() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("project falcon")
                 .pii(PiiDetector.email(), SafetyAction.REDACT));
@@ -415,12 +385,12 @@ class ContentSafetyTest {
                   + "[{\"role\":\"user\",\"content\":\"Tell me of project falcon\"}]}"
             });
     for (String[] call : blocked) {
-      try (Response response = post(client, call[0], call[1])) {
+      try (Response response = screened.post(client, call[0], call[1])) {
         assertThat(response.code()).as(call[1]).isEqualTo(400);
         assertThat(tree(response.body().string()).path("message").textValue())
             .contains("content safety");
       }
-      GatewayEvent event = event();
+      GatewayEvent event = screened.event();
       assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
       assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
       assertThat(event.safety().check()).isEqualTo("deny-words");
@@ -445,31 +415,31 @@ class ContentSafetyTest {
       assertThat(response.code()).isEqualTo(400);
       assertThat(response.body().string()).doesNotContain("jane");
     }
-    GatewayEvent redaction = event();
+    GatewayEvent redaction = screened.event();
     assertThat(redaction.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
     assertThat(redaction.safety().check()).isEqualTo("redaction");
     assertThat(backend.getRequestCount()).isZero();
 
     // Unsigned by the application (the gateway's backend signs, or none is needed): masked, every
     // other byte as written.
-    try (Response response = post(client, converse, withMail)) {
+    try (Response response = screened.post(client, converse, withMail)) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(withMail.replace("jane@corp.example", "[REDACTED:EMAIL]"));
 
     // A clean Converse prompt passes, checked.
     try (Response response =
-        post(
+        screened.post(
             client,
             converse,
             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello\"}]}]}")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     backend.takeRequest();
 
     // A Converse assistant turn's reasoning is the model's, signed by it: neither read nor
@@ -481,22 +451,22 @@ class ContentSafetyTest {
             + "{\"toolUse\":{\"toolUseId\":\"t1\",\"name\":\"mail\",\"input\":"
             + "{\"text\":\"dan@corp.example\"}}}]},"
             + "{\"role\":\"user\",\"content\":[{\"text\":\"cc bob@corp.example\"}]}]}";
-    try (Response response = post(client, converse, reasoning)) {
+    try (Response response = screened.post(client, converse, reasoning)) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(reasoning.replace("bob@corp.example", "[REDACTED:EMAIL]"));
 
     // InvokeModel on a model whose body's shape is not known: its body is not read, so the event
     // must not say the prompt passed its checks.
     try (Response response =
-        post(client, unknown, "{\"text_prompts\":[{\"text\":\"Draw project falcon\"}]}")) {
+        screened.post(client, unknown, "{\"text_prompts\":[{\"text\":\"Draw project falcon\"}]}")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
-    GatewayEvent unread = event();
+    GatewayEvent unread = screened.event();
     assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
     assertThat(unread.safety().category()).isEqualTo("format-not-read");
@@ -536,7 +506,7 @@ class ContentSafetyTest {
   @Test
   void theCommonInvokeModelBodiesOfOtherModelsAreCheckedAndRedacted() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("project falcon")
                 .pii(PiiDetector.email(), SafetyAction.REDACT));
@@ -551,45 +521,45 @@ class ContentSafetyTest {
       String path = "/model/" + model[0] + "/invoke";
       // a denied phrase: refused, nothing sent
       try (Response response =
-          post(client, path, String.format(model[1], "Tell me of project falcon"))) {
+          screened.post(client, path, String.format(model[1], "Tell me of project falcon"))) {
         assertThat(response.code()).as(model[0]).isEqualTo(400);
       }
-      GatewayEvent blocked = event();
+      GatewayEvent blocked = screened.event();
       assertThat(blocked.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.BLOCKED);
       assertThat(blocked.safety().check()).as(model[0]).isEqualTo("deny-words");
 
       // an address: masked, every other byte as written
       String body = String.format(model[1], "Write to ann@corp.example");
-      try (Response response = post(client, path, body)) {
+      try (Response response = screened.post(client, path, body)) {
         assertThat(response.code()).as(model[0]).isEqualTo(200);
         response.body().string();
       }
-      GatewayEvent redacted = event();
+      GatewayEvent redacted = screened.event();
       assertThat(redacted.safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.REDACTED);
       assertThat(backend.takeRequest().getBody().utf8())
           .as(model[0])
           .isEqualTo(body.replace("ann@corp.example", "[REDACTED:EMAIL]"));
 
       // a clean prompt passes, said to
-      try (Response response = post(client, path, String.format(model[1], "Hello"))) {
+      try (Response response = screened.post(client, path, String.format(model[1], "Hello"))) {
         assertThat(response.code()).as(model[0]).isEqualTo(200);
         response.body().string();
       }
-      assertThat(event().safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.PASSED);
+      assertThat(screened.event().safety().outcome()).as(model[0]).isEqualTo(SafetyOutcome.PASSED);
       backend.takeRequest();
     }
     assertThat(backend.getRequestCount()).isEqualTo(2 * INVOKE_BODIES.size());
 
     // A known model's body written in a shape its model is not known by is not read: not PASSED.
     try (Response response =
-        post(
+        screened.post(
             client,
             "/model/meta.llama3-8b-instruct-v1:0/invoke",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"project falcon\"}]}")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
-    GatewayEvent unread = event();
+    GatewayEvent unread = screened.event();
     assertThat(unread.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(unread.safety().check()).isEqualTo("unreadable-prompt");
   }
@@ -601,7 +571,7 @@ class ContentSafetyTest {
   @Test
   void anthropicAndGeminiPromptsAreCheckedAsOpenAisAre() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("project falcon")
                 .pii(PiiDetector.email(), SafetyAction.REDACT));
@@ -625,20 +595,20 @@ class ContentSafetyTest {
             "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
                 + "\"content\":[{\"type\":\"text\",\"text\":\"about project\"},"
                 + "{\"type\":\"text\",\"text\":\"falcon plans\"}]}]}")) {
-      try (Response response = post(client, messages, body)) {
+      try (Response response = screened.post(client, messages, body)) {
         assertThat(response.code()).as(body).isEqualTo(400);
         JsonNode error = tree(response.body().string());
         assertThat(error.path("type").textValue()).isEqualTo("error");
         assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
       }
-      GatewayEvent event = event();
+      GatewayEvent event = screened.event();
       assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
       assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
       assertThat(event.safety().check()).isEqualTo("deny-words");
     }
     // Gemini: a denied phrase in a part of contents.
     try (Response response =
-        post(
+        screened.post(
             client,
             gemini,
             "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Tell me of project"
@@ -647,7 +617,7 @@ class ContentSafetyTest {
       assertThat(tree(response.body().string()).path("error").path("status").textValue())
           .isEqualTo("INVALID_ARGUMENT");
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
     assertThat(backend.getRequestCount()).isZero();
 
     // An e-mail in a tool result (Anthropic) and in the system instruction (Gemini) is masked
@@ -656,13 +626,13 @@ class ContentSafetyTest {
         "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"temperature\":0.70,"
             + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
             + "\"tool_use_id\":\"t1\",\"content\":\"owner: jane@corp.example\"}]}]}";
-    try (Response response = post(client, messages, toolResult)) {
+    try (Response response = screened.post(client, messages, toolResult)) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(toolResult.replace("jane@corp.example", "[REDACTED:EMAIL]"));
-    GatewayEvent redacted = event();
+    GatewayEvent redacted = screened.event();
     assertThat(redacted.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
     assertThat(redacted.safety().redactions()).isEqualTo(1);
 
@@ -670,13 +640,13 @@ class ContentSafetyTest {
         "{\"systemInstruction\":{\"parts\":[{\"text\":\"Reply to jane@corp.example\"}]},"
             + "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
             + "\"generationConfig\":{\"temperature\":0.70}}";
-    try (Response response = post(client, gemini, instruction)) {
+    try (Response response = screened.post(client, gemini, instruction)) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(instruction.replace("jane@corp.example", "[REDACTED:EMAIL]"));
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
 
     // Claude on Vertex AI: the same Messages body, rewritten through its own request.
     String vertex =
@@ -684,7 +654,7 @@ class ContentSafetyTest {
             + "\"system\":\"Reply to jane@corp.example\","
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     try (Response response =
-        post(
+        screened.post(
             client,
             "/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
                 + "claude-sonnet-4@20250514:rawPredict",
@@ -694,7 +664,7 @@ class ContentSafetyTest {
     }
     assertThat(backend.takeRequest().getBody().utf8())
         .isEqualTo(vertex.replace("jane@corp.example", "[REDACTED:EMAIL]"));
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
   }
 
   @Test
@@ -703,7 +673,7 @@ class ContentSafetyTest {
     // that is not a single JSON object is sent unparsed: its texts cannot be checked, so a
     // denied word or a card number to redact must not reach the backend with it.
     OkHttpClient client =
-        governed(
+        screened.governed(
             AiGateway.builder()
                 .maxParsedBodyBytes(2_048)
                 .contentSafety(
@@ -721,7 +691,7 @@ class ContentSafetyTest {
       body = response.body().string();
     }
     assertThat(tree(body).path("error").path("code").textValue()).isEqualTo("content_filter");
-    GatewayEvent tooLarge = event();
+    GatewayEvent tooLarge = screened.event();
     assertThat(tooLarge.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
     assertThat(tooLarge.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
     assertThat(tooLarge.safety().check()).isEqualTo("unreadable-prompt");
@@ -730,14 +700,14 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage(prompt, "") + " {}")) {
       assertThat(response.code()).isEqualTo(400);
     }
-    GatewayEvent notJson = event();
+    GatewayEvent notJson = screened.event();
     assertThat(notJson.safety().check()).isEqualTo("unreadable-prompt");
     assertThat(notJson.safety().category()).isEqualTo("not-json");
     assertThat(backend.getRequestCount()).isZero();
 
     // Checks that only flag cannot refuse it: such a call goes on, flagged as not checked.
     OkHttpClient flagging =
-        governed(
+        screened.governed(
             AiGateway.builder()
                 .maxParsedBodyBytes(2_048)
                 .contentSafety(
@@ -746,7 +716,7 @@ class ContentSafetyTest {
     try (Response response = chat(flagging, userMessage(prompt, " ".repeat(4_096)))) {
       assertThat(response.code()).isEqualTo(200);
     }
-    GatewayEvent flagged = event();
+    GatewayEvent flagged = screened.event();
     assertThat(flagged.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(flagged.safety().check()).isEqualTo("unreadable-prompt");
     assertThat(backend.getRequestCount()).isEqualTo(1);
@@ -754,18 +724,19 @@ class ContentSafetyTest {
 
   @Test
   void tooManyMessagesOrTokensAreRefused() throws Exception {
-    OkHttpClient client = governed(ContentSafety.builder().maxMessages(1).maxPromptTokens(50));
+    OkHttpClient client =
+        screened.governed(ContentSafety.builder().maxMessages(1).maxPromptTokens(50));
     String two =
         "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"a\"},"
             + "{\"role\":\"user\",\"content\":\"b\"}]}";
     try (Response response = chat(client, two)) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().check()).isEqualTo("max-messages");
+    assertThat(screened.event().safety().check()).isEqualTo("max-messages");
     try (Response response = chat(client, userMessage("word ".repeat(200), ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("prompt-tokens");
+    assertThat(screened.event().safety().category()).isEqualTo("prompt-tokens");
     assertThat(backend.getRequestCount()).isZero();
   }
 
@@ -789,7 +760,7 @@ class ContentSafetyTest {
                   + "}]}");
         });
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(
                     AzurePromptShields.of(plain, checks.url("/").toString(), KEY),
@@ -801,7 +772,7 @@ class ContentSafetyTest {
       assertThat(tree(response.body().string()).path("error").path("innererror").toString())
           .contains("jailbreak");
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
     assertThat(event.safety().check()).isEqualTo("azure-prompt-shields");
     assertThat(event.safety().category()).isEqualTo("jailbreak");
@@ -813,12 +784,12 @@ class ContentSafetyTest {
     try (Response response = chat(client, toolOutput)) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("indirect_attack");
+    assertThat(screened.event().safety().category()).isEqualTo("indirect_attack");
     backend.enqueue(json(ANSWER));
     try (Response response = chat(client, userMessage("What is the capital of France?", ""))) {
       assertThat(response.code()).isEqualTo(200);
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     assertThat(backend.getRequestCount()).isEqualTo(1);
   }
 
@@ -848,7 +819,7 @@ class ContentSafetyTest {
                   + "}]}");
         });
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(
                     AzurePromptShields.of(plain, checks.url("/").toString(), KEY),
@@ -867,7 +838,7 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage(padded, ""))) {
       status = response.code();
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome())
         .as("checked, not failed (%s)", event.safety().category())
         .isEqualTo(SafetyOutcome.BLOCKED);
@@ -889,7 +860,7 @@ class ContentSafetyTest {
         chat(client, "{\"model\":\"gpt-4o\",\"messages\":[" + messages + "]}")) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("indirect_attack");
+    assertThat(screened.event().safety().category()).isEqualTo("indirect_attack");
     assertThat(backend.getRequestCount()).isZero();
   }
 
@@ -936,7 +907,7 @@ class ContentSafetyTest {
                   + "},{\"category\":\"Violence\",\"severity\":0}]}");
         });
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(
                     AzureTextAnalysis.builder(plain, checks.url("/").toString(), KEY)
@@ -947,16 +918,16 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage("a hateful text", ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("Hate");
+    assertThat(screened.event().safety().category()).isEqualTo("Hate");
     try (Response response = chat(client, userMessage("the codename is", ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("blocklist:terms");
+    assertThat(screened.event().safety().category()).isEqualTo("blocklist:terms");
     backend.enqueue(json(ANSWER));
     try (Response response = chat(client, userMessage("a rude text", ""))) {
       assertThat(response.code()).isEqualTo(200); // severity 2, below the default threshold 4
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
 
   @Test
@@ -982,18 +953,18 @@ class ContentSafetyTest {
                   + "}]}");
         });
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(builder.threshold("Hate", 6).build(), SafetyAction.BLOCK));
     try (Response response = chat(client, userMessage("a high text", ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("Hate");
+    assertThat(screened.event().safety().category()).isEqualTo("Hate");
     backend.enqueue(json(ANSWER));
     try (Response response = chat(client, userMessage("a medium text", ""))) {
       assertThat(response.code()).isEqualTo(200);
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
 
   @Test
@@ -1018,7 +989,7 @@ class ContentSafetyTest {
                   + "],\"categoriesAnalysis\":[{\"category\":\"Hate\",\"severity\":0}]}");
         });
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(
                     AzureTextAnalysis.builder(plain, checks.url("/").toString(), KEY)
@@ -1032,7 +1003,7 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage(padding + "word\uD83D\uDE00 codename", ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    GatewayEvent emoji = event();
+    GatewayEvent emoji = screened.event();
     assertThat(emoji.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
     assertThat(emoji.safety().category()).isEqualTo("blocklist:terms");
     assertThat(texts)
@@ -1048,7 +1019,7 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage(padding + "codename is", ""))) {
       assertThat(response.code()).isEqualTo(400);
     }
-    assertThat(event().safety().category()).isEqualTo("blocklist:terms");
+    assertThat(screened.event().safety().category()).isEqualTo("blocklist:terms");
     assertThat(texts)
         .hasSizeGreaterThan(1)
         .allSatisfy(t -> assertThat(t).hasSizeLessThanOrEqualTo(10_000));
@@ -1064,7 +1035,7 @@ class ContentSafetyTest {
                     + "\"flagged\":true,\"categories\":{\"violence\":true,\"harassment\":false},"
                     + "\"category_scores\":{\"violence\":0.91,\"harassment\":0.12}}]}"));
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .externalCheck(
                     OpenAiModeration.builder(plain, "sk-moderation-SECRET")
@@ -1083,7 +1054,7 @@ class ContentSafetyTest {
     JsonNode body = tree(sent.getBody().utf8());
     assertThat(body.path("model").textValue()).isEqualTo("omni-moderation-latest");
     assertThat(body.path("input").get(0).textValue()).isEqualTo("I will hurt them");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).as(event.toString()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(event.safety().check()).isEqualTo("openai-moderation");
     assertThat(event.safety().category()).isEqualTo("violence");
@@ -1105,7 +1076,7 @@ class ContentSafetyTest {
                       + "\"flagged\":true,\"categories\":{\"violence\":true},"
                       + "\"category_scores\":{\"violence\":0.91}}]}"));
       OkHttpClient client =
-          governed(
+          screened.governed(
               ContentSafety.builder()
                   .externalCheck(
                       OpenAiModeration.builder(plain, "sk-moderation-SECRET")
@@ -1119,7 +1090,7 @@ class ContentSafetyTest {
       try (Response response = chat(client, userMessage("I will hurt them", ""))) {
         assertThat(response.code()).as("%s", forever).isEqualTo(200);
       }
-      GatewayEvent event = event();
+      GatewayEvent event = screened.event();
       assertThat(event.safety().outcome()).as(event.toString()).isEqualTo(SafetyOutcome.FLAGGED);
       assertThat(event.safety().category()).isEqualTo("violence");
     }
@@ -1146,7 +1117,7 @@ class ContentSafetyTest {
 
   @Test
   void aCheckThatTimesOutFailsOpenByDefault() throws Exception {
-    OkHttpClient client = governed(slowCheck(false));
+    OkHttpClient client = screened.governed(slowCheck(false));
     backend.enqueue(json(ANSWER));
 
     long began = System.nanoTime();
@@ -1155,7 +1126,7 @@ class ContentSafetyTest {
     }
     // not the check's 4 s: the rest is room for a loaded machine
     assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofMillis(3_500));
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.CHECK_FAILED);
     assertThat(event.safety().category()).isEqualTo("timeout");
     assertThat(event.safety().externalLatency()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
@@ -1164,14 +1135,14 @@ class ContentSafetyTest {
 
   @Test
   void aCheckThatTimesOutFailsClosedWhenAsked() throws Exception {
-    OkHttpClient client = governed(slowCheck(true));
+    OkHttpClient client = screened.governed(slowCheck(true));
 
     try (Response response = chat(client, userMessage("hello", ""))) {
       assertThat(response.code()).isEqualTo(503);
       assertThat(tree(response.body().string()).path("error").path("code").textValue())
           .isEqualTo("content_check_unavailable");
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.CHECK_FAILED_CLOSED);
     assertThat(backend.getRequestCount()).isZero();
@@ -1220,7 +1191,7 @@ class ContentSafetyTest {
   void aStreamIsStoppedMidWayAndTheTokensUpToThereAreSettled() throws Exception {
     RecordingStore store = new RecordingStore();
     OkHttpClient client =
-        governed(
+        screened.governed(
             AiGateway.builder()
                 .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
                 .tokenLimitStore(store)
@@ -1252,7 +1223,7 @@ class ContentSafetyTest {
     assertThat(error.path("code").textValue()).isEqualTo("content_filter");
     assertThat(error.path("param").textValue()).isEqualTo("answer");
 
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().category()).isEqualTo("denied-word");
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
@@ -1273,7 +1244,7 @@ class ContentSafetyTest {
   @Test
   void anAnthropicStreamIsStoppedMidWayWithAnErrorEventInAnthropicsShape() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
     StringBuilder sse =
         new StringBuilder(
             "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
@@ -1297,7 +1268,7 @@ class ContentSafetyTest {
 
     String appSaw;
     try (Response response =
-        post(
+        screened.post(
             client,
             "/v1/messages",
             "{\"model\":\"claude-sonnet-4\",\"max_tokens\":50,\"stream\":true,"
@@ -1313,7 +1284,7 @@ class ContentSafetyTest {
     JsonNode error = tree(last.substring(last.indexOf("data: ") + 6).trim());
     assertThat(error.path("type").textValue()).isEqualTo("error");
     assertThat(error.path("error").path("type").textValue()).isEqualTo("invalid_request_error");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().category()).isEqualTo("denied-word");
     assertThat(event.errorType()).isEqualTo("content_blocked");
@@ -1322,7 +1293,7 @@ class ContentSafetyTest {
   @Test
   void aGeminiStreamIsStoppedMidWay() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
     StringBuilder sse = new StringBuilder();
     for (String piece :
         List.of("Hello", " forb", "idden", " now", " ok", " and", " a", " long", " tail")) {
@@ -1335,7 +1306,7 @@ class ContentSafetyTest {
 
     String appSaw;
     try (Response response =
-        post(
+        screened.post(
             client,
             "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
             "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}")) {
@@ -1347,7 +1318,7 @@ class ContentSafetyTest {
     String last = appSaw.substring(appSaw.lastIndexOf("data: "));
     JsonNode error = tree(last.substring(6).trim()).path("error");
     assertThat(error.path("status").textValue()).isEqualTo("INVALID_ARGUMENT");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.errorType()).isEqualTo("content_blocked");
   }
@@ -1357,7 +1328,7 @@ class ContentSafetyTest {
     // Without alt=sse Gemini streams one JSON array; it is held like a JSON answer, so its texts
     // must be read (they were not: an array is not an object) and a withheld one stays an array.
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
     String array =
         "[{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hello"
             + " forb\"}]},\"index\":0}]},\n{\"candidates\":[{\"content\":{\"role\":\"model\","
@@ -1370,7 +1341,7 @@ class ContentSafetyTest {
     String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
 
     String appSaw;
-    try (Response response = post(client, path, request)) {
+    try (Response response = screened.post(client, path, request)) {
       assertThat(response.code()).isEqualTo(200);
       appSaw = response.body().string();
     }
@@ -1381,15 +1352,15 @@ class ContentSafetyTest {
     assertThat(last.path("candidates").path(0).path("finishReason").textValue())
         .isEqualTo("SAFETY");
     assertThat(last.path("usageMetadata").path("totalTokenCount").asInt()).isEqualTo(13);
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
 
-    try (Response response = post(client, path, request)) {
+    try (Response response = screened.post(client, path, request)) {
       assertThat(response.body().string())
           .isEqualTo(array.replace("forb", "cl").replace("idden", "ean"));
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
 
   @Test
@@ -1397,7 +1368,7 @@ class ContentSafetyTest {
     // An array stream too large to hold, withheld by maxHeldAnswerBytes(.., BLOCK), must still be
     // the array the client's parser expects, not a lone response object.
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("forbidden")
                 .screenAnswers(10, 6)
@@ -1413,7 +1384,7 @@ class ContentSafetyTest {
     String request = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say it\"}]}]}";
 
     String appSaw;
-    try (Response response = post(client, path, request)) {
+    try (Response response = screened.post(client, path, request)) {
       assertThat(response.code()).isEqualTo(200);
       appSaw = response.body().string();
     }
@@ -1422,7 +1393,7 @@ class ContentSafetyTest {
     assertThat(withheld.isArray()).as(appSaw).isTrue();
     assertThat(withheld.path(0).path("candidates").path(0).path("finishReason").textValue())
         .isEqualTo("SAFETY");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("answer-size");
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(13);
@@ -1431,7 +1402,7 @@ class ContentSafetyTest {
   @Test
   void aCleanStreamPassesUnchanged() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(10, 6));
     String backendStream = stream(List.of("Hello", " there", ",", " friend"));
     backend.enqueue(Backend.sse(backendStream));
 
@@ -1444,7 +1415,7 @@ class ContentSafetyTest {
     }
 
     assertThat(appSaw).isEqualTo(backendStream);
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);

@@ -23,7 +23,6 @@ import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.Backend;
-import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -31,22 +30,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
-import okhttp3.MediaType;
 import okhttp3.OkHttp;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.BufferedSink;
 import okio.BufferedSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Non-streamed JSON answers screened by content safety, end to end: OkHttp through the gateway to a
@@ -57,47 +51,8 @@ import org.junit.jupiter.api.Test;
  */
 class JsonAnswerScreeningTest {
 
-  private final MockWebServer backend = new MockWebServer();
-  private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
-  private final OkHttpClient plain = new OkHttpClient();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    backend.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    backend.close();
-  }
-
-  private OkHttpClient governed(AiGateway.Builder gateway) {
-    return OkHttpAiGateway.wrap(plain, gateway.listener(events::add).build());
-  }
-
-  private OkHttpClient governed(ContentSafety.Builder safety) {
-    return governed(AiGateway.builder().contentSafety(safety));
-  }
-
-  private GatewayEvent event() throws InterruptedException {
-    GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
-    assertThat(event).as("an event within 5 s").isNotNull();
-    return event;
-  }
-
-  private void noMoreEvents() throws InterruptedException {
-    assertThat(events.poll(150, TimeUnit.MILLISECONDS)).as("exactly one event").isNull();
-  }
-
-  private Response post(OkHttpClient client, String path, String body) throws Exception {
-    return client
-        .newCall(
-            new Request.Builder()
-                .url(backend.url(path))
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
-  }
+  @RegisterExtension final ScreenedBackend screened = new ScreenedBackend();
+  private final MockWebServer backend = screened.backend;
 
   private static MockResponse json(String body) {
     return Backend.json(body);
@@ -142,7 +97,7 @@ class JsonAnswerScreeningTest {
       throws Exception {
     RecordingStore store = new RecordingStore();
     OkHttpClient client =
-        governed(
+        screened.governed(
             AiGateway.builder()
                 .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
                 .tokenLimitStore(store)
@@ -151,7 +106,7 @@ class JsonAnswerScreeningTest {
     backend.enqueue(json(chatAnswer("Here is the forbidden recipe.")));
 
     String body;
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.header("Content-Length")).isNull(); // the backend's length is not ours
       body = response.body().string();
@@ -173,7 +128,7 @@ class JsonAnswerScreeningTest {
     assertThat(answer.path("id").textValue()).isEqualTo("chatcmpl-1");
     assertThat(answer.path("usage").path("total_tokens").longValue()).isEqualTo(361);
 
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("deny-words");
     assertThat(event.safety().category()).isEqualTo("denied-word");
@@ -187,26 +142,26 @@ class JsonAnswerScreeningTest {
       Thread.sleep(10);
     }
     assertThat(store.settled).containsExactly(361L);
-    noMoreEvents();
+    screened.noMoreEvents();
   }
 
   @Test
   void aCleanJsonAnswerPassesByteForByte() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
     String original = chatAnswer("All fine here.");
     backend.enqueue(json(original));
 
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo(original);
     }
 
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(361);
-    noMoreEvents();
+    screened.noMoreEvents();
   }
 
   @Test
@@ -229,12 +184,12 @@ class JsonAnswerScreeningTest {
           }
         };
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder().answerCheck(harm, SafetyAction.BLOCK).screenAnswers(400, 64));
     backend.enqueue(json(chatAnswer("Mix the explosive compounds slowly.")));
 
     String body;
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       body = response.body().string();
     }
 
@@ -244,7 +199,7 @@ class JsonAnswerScreeningTest {
     assertThat(tree(body).path("choices").path(0).path("finish_reason").textValue())
         .isEqualTo("content_filter");
     assertThat(body).doesNotContain("explosive");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("harm-classifier");
     assertThat(event.safety().category()).isEqualTo("violence");
@@ -259,7 +214,7 @@ class JsonAnswerScreeningTest {
     // Prompt checks only: the backend sends the answer's first 32 bytes and then waits until the
     // application has read them. Were the answer held, the application could read nothing before
     // all of it came, and the backend would time out waiting.
-    OkHttpClient client = governed(ContentSafety.builder().denyWords("forbidden"));
+    OkHttpClient client = screened.governed(ContentSafety.builder().denyWords("forbidden"));
     String answer = chatAnswer("All fine here.");
     CountDownLatch appReadTheStart = new CountDownLatch(1);
     backend.enqueue(
@@ -285,14 +240,14 @@ class JsonAnswerScreeningTest {
               }
             }));
 
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8(32)).isEqualTo(answer.substring(0, 32));
       appReadTheStart.countDown();
       assertThat(source.readUtf8()).isEqualTo(answer.substring(32));
       assertThat(response.header("Content-Length")).isEqualTo(String.valueOf(answer.length()));
     }
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(361);
@@ -306,7 +261,7 @@ class JsonAnswerScreeningTest {
     // The counterpart: with answers screened, the response reaches the application only once the
     // backend has sent all of it.
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
     String answer = chatAnswer("All fine here.");
     CountDownLatch sentAll = new CountDownLatch(1);
     backend.enqueue(
@@ -330,17 +285,17 @@ class JsonAnswerScreeningTest {
               }
             }));
 
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       assertThat(sentAll.getCount()).as("the whole answer was sent first").isZero();
       assertThat(response.body().string()).isEqualTo(answer);
     }
-    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
   }
 
   @Test
   void anAnswerAboveTheBoundPassesFlaggedByDefault() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("forbidden")
                 .screenAnswers(400, 64)
@@ -348,11 +303,11 @@ class JsonAnswerScreeningTest {
     String original = chatAnswer("the forbidden part is past the bound " + "y".repeat(200));
     backend.enqueue(json(original));
 
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       assertThat(response.body().string()).isEqualTo(original);
     }
 
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
     assertThat(event.safety().check()).isEqualTo("answer-size");
     assertThat(event.safety().category()).isEqualTo("too-large");
@@ -363,7 +318,7 @@ class JsonAnswerScreeningTest {
   @Test
   void anAnswerAboveTheBoundIsWithheldWhenToldToBlock() throws Exception {
     OkHttpClient client =
-        governed(
+        screened.governed(
             ContentSafety.builder()
                 .denyWords("forbidden")
                 .screenAnswers(400, 64)
@@ -371,7 +326,7 @@ class JsonAnswerScreeningTest {
     backend.enqueue(json(chatAnswer("harmless but long " + "z".repeat(300))));
 
     String body;
-    try (Response response = post(client, "/v1/chat/completions", CHAT)) {
+    try (Response response = screened.post(client, "/v1/chat/completions", CHAT)) {
       assertThat(response.code()).isEqualTo(200);
       body = response.body().string();
     }
@@ -379,18 +334,18 @@ class JsonAnswerScreeningTest {
     assertThat(body).doesNotContain("zzz");
     assertThat(tree(body).path("choices").path(0).path("finish_reason").textValue())
         .isEqualTo("content_filter");
-    GatewayEvent event = event();
+    GatewayEvent event = screened.event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.safety().check()).isEqualTo("answer-size");
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(361);
-    noMoreEvents();
+    screened.noMoreEvents();
   }
 
   @Test
   void otherProvidersAnswersAreWithheldInTheirOwnShapes() throws Exception {
     OkHttpClient client =
-        governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
+        screened.governed(ContentSafety.builder().denyWords("forbidden").screenAnswers(400, 64));
 
     // Anthropic Messages: stop_reason "refusal", no content, usage kept.
     backend.enqueue(
@@ -401,7 +356,7 @@ class JsonAnswerScreeningTest {
                 + "\"usage\":{\"input_tokens\":12,\"output_tokens\":30}}"));
     String anthropic;
     try (Response response =
-        post(
+        screened.post(
             client,
             "/v1/messages",
             "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,"
@@ -413,7 +368,7 @@ class JsonAnswerScreeningTest {
     assertThat(message.path("stop_reason").textValue()).isEqualTo("refusal");
     assertThat(message.path("content").isEmpty()).isTrue();
     assertThat(message.path("usage").path("output_tokens").longValue()).isEqualTo(30);
-    GatewayEvent first = event();
+    GatewayEvent first = screened.event();
     assertThat(first.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(first.usage().tokens().totalTokens()).isEqualTo(42);
 
@@ -426,7 +381,7 @@ class JsonAnswerScreeningTest {
                 + "\"totalTokenCount\":12},\"modelVersion\":\"gemini-2.0-flash\"}"));
     String gemini;
     try (Response response =
-        post(
+        screened.post(
             client,
             "/v1beta/models/gemini-2.0-flash:generateContent",
             "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}")) {
@@ -436,7 +391,7 @@ class JsonAnswerScreeningTest {
     assertThat(candidate.path("finishReason").textValue()).isEqualTo("SAFETY");
     assertThat(candidate.has("content")).isFalse();
     assertThat(gemini).doesNotContain("forbidden");
-    GatewayEvent second = event();
+    GatewayEvent second = screened.event();
     assertThat(second.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(second.usage().tokens().totalTokens()).isEqualTo(12);
 
@@ -449,7 +404,7 @@ class JsonAnswerScreeningTest {
                 + "\"usage\":{\"input_tokens\":9,\"output_tokens\":4,\"total_tokens\":13}}"));
     String responses;
     try (Response response =
-        post(client, "/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}")) {
+        screened.post(client, "/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}")) {
       responses = response.body().string();
     }
     JsonNode resp = tree(responses);
@@ -457,7 +412,7 @@ class JsonAnswerScreeningTest {
     assertThat(resp.path("incomplete_details").path("reason").textValue())
         .isEqualTo("content_filter");
     assertThat(resp.path("output").isEmpty()).isTrue();
-    assertThat(event().usage().tokens().totalTokens()).isEqualTo(13);
-    noMoreEvents();
+    assertThat(screened.event().usage().tokens().totalTokens()).isEqualTo(13);
+    screened.noMoreEvents();
   }
 }
