@@ -70,7 +70,10 @@ import org.slf4j.LoggerFactory;
  * that is not the next one (the stream was trimmed past where it was, Redis restarted and the
  * counter began again), or loses its connection, it reloads: it reads all entries from Redis,
  * applies them, and drops local entries that Redis no longer holds. After Redis lost its data
- * (detected by a random epoch mark stored beside the entries) the local index starts empty.
+ * (detected by a random epoch mark stored beside the entries), or went back to an older state (its
+ * counter behind the last change the follower applied: restarted from an older snapshot), the local
+ * index starts empty; a local entry that is not in the index and whose write number Redis has not
+ * given out yet (one Redis lost) is dropped too.
  *
  * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written: in
  * Redis on its own clock ({@code PEXPIRE}; the script that adds an entry drops the ones expired by
@@ -632,6 +635,18 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       }
       l = newLocal(epoch);
       local = l;
+    } else if (seq < appliedSeq) {
+      // The counter went back: Redis restarted from an older snapshot (or a replica that lagged
+      // took over), and lost the writes made since. Local versions of those writes would outrank
+      // the changes that reuse their write numbers.
+      LOG.info(
+          "ai-gateway: vector store '{}' found Redis holding an older state (write {} after {});"
+              + " starting afresh",
+          name,
+          seq,
+          appliedSeq);
+      l = newLocal(epoch);
+      local = l;
     }
     Set<String> seen = new HashSet<>();
     // Paged by score (each entry's write number), not by rank: evictions and removals made
@@ -656,8 +671,16 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     }
     for (Map.Entry<String, Version> e : l.versions.entrySet()) {
       Version v = e.getValue();
-      if (v.live() && v.seq() <= seq && !seen.contains(e.getKey())) {
+      if (!v.live() || seen.contains(e.getKey())) {
+        continue;
+      }
+      if (v.seq() <= seq) {
         l.applyRemove(e.getKey(), v.seq());
+      } else if (commands.zscore(indexKey, bytes(e.getKey())) == null) {
+        // A write number Redis has not given out yet: this instance's own add, made while the
+        // load ran (then the index holds it), or one Redis lost (restarted from an older
+        // snapshot) before the follower saw it. Dropped unless a later change came meanwhile.
+        l.drop(e.getKey(), v);
       }
     }
     lastId = id;
@@ -756,6 +779,19 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
               index.remove(old.partition(), old.id());
             }
             return new Version(seq, old.partition(), old.id(), 0, false);
+          });
+    }
+
+    /** Drops an entry and its version if {@code seen} is still its version (Redis lost it). */
+    void drop(String digest, Version seen) {
+      versions.computeIfPresent(
+          digest,
+          (d, old) -> {
+            if (old != seen) {
+              return old;
+            }
+            index.remove(old.partition(), old.id());
+            return null;
           });
     }
 

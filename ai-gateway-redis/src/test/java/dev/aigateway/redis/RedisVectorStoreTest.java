@@ -325,6 +325,39 @@ class RedisVectorStoreTest extends VectorStoreContract {
     }
   }
 
+  @Test
+  void afterRedisRestartsFromAnOlderSnapshotEveryInstanceDropsWhatRedisLost() throws Exception {
+    RedisServer own = RedisServer.start();
+    try (RedisConnection ca = RedisConnection.builder().uri(own.uri()).build();
+        RedisConnection cb = RedisConnection.builder().uri(own.uri()).build();
+        RedisVectorStore a = RedisVectorStore.builder(ca).clock(clock).build();
+        RedisVectorStore b = RedisVectorStore.builder(cb).clock(clock).build()) {
+      float[] kept = atAngle(0);
+      float[] lost = atAngle(60);
+      float[] after = atAngle(120);
+      await(() -> adds(a, "p", "kept", kept), Duration.ofSeconds(10));
+      await(() -> finds(b, "p", kept, "kept"), Duration.ofSeconds(5));
+      assertThat(own.command("SAVE")).isEqualTo("+OK"); // the snapshot Redis restarts from
+      a.add("p", "lost", lost, "lost");
+      await(() -> finds(b, "p", lost, "lost"), Duration.ofSeconds(5));
+      long reloadsA = a.reloads();
+      long reloadsB = b.reloads();
+
+      own.restart(); // loads the snapshot: "lost" and the write number it took are gone
+      await(() -> a.reloads() > reloadsA && b.reloads() > reloadsB, Duration.ofSeconds(10));
+
+      assertThat(finds(a, "p", lost, "lost")).as("the writer still finds the lost entry").isFalse();
+      assertThat(finds(b, "p", lost, "lost")).as("the follower still finds it").isFalse();
+      assertThat(finds(b, "p", kept, "kept")).isTrue();
+      // the next write takes the lost entry's write number; it reaches every instance
+      await(() -> adds(a, "p", "after", after), Duration.ofSeconds(10));
+      await(() -> finds(b, "p", after, "after"), Duration.ofSeconds(5));
+      assertThat(finds(b, "p", lost, "lost")).isFalse();
+    } finally {
+      own.close();
+    }
+  }
+
   /** Adds the entry (the id is also its answer); false while the store cannot reach Redis. */
   private static boolean adds(RedisVectorStore store, String partition, String id, float[] vector) {
     try {
