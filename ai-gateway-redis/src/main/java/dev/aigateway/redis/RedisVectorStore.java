@@ -746,6 +746,11 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       versions.compute(
           digest,
           (d, old) -> {
+            if (old != null && old.seq() == seq && old.live() && e.expiresAt() > old.expiresAt()) {
+              // The same write applied twice (the writer's own follower read it first, its
+              // expiry from PTTL a moment later): the later expiry is the writer's own.
+              return new Version(seq, old.partition(), old.id(), e.expiresAt(), true);
+            }
             if (old != null && old.seq() >= seq) {
               return old;
             }
