@@ -405,14 +405,22 @@ class RefreshingCredentialsTest {
       release.countDown();
     }
 
-    // once the source returns, the newest token it brought serves calls and refreshes start again
+    // once the source returns, the newest token it brought serves calls (the stuck refreshes
+    // return in any order; an older one never replaces a newer) and refreshes start again
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (tokens.expiresAt() == null && System.nanoTime() < deadline) {
+    while (!newestServes(tokens, "access-token-SECRET-3") && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(tokens.credential().secret()).startsWith("access-token-SECRET-");
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-3");
     tokens.invalidate(tokens.credential());
     assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-4");
+    assertThat(fetches).hasValue(4);
+  }
+
+  /** Whether {@code tokens} has a token cached and it is {@code secret}. */
+  private static boolean newestServes(RefreshingCredentials tokens, String secret)
+      throws IOException {
+    return tokens.expiresAt() != null && tokens.credential().secret().equals(secret);
   }
 
   @Test
