@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -185,6 +186,9 @@ final class AnthropicReplay {
     ObjectNode message = null;
     TreeMap<Integer, ObjectNode> blocks = new TreeMap<>();
     TreeMap<Integer, StringBuilder> toolInputs = new TreeMap<>();
+    // A block's text, thinking and signature as their deltas come, set on the block at the end:
+    // appended to a builder, not re-made on every delta (which cost the square of a long answer).
+    TreeMap<Integer, Map<String, StringBuilder>> texts = new TreeMap<>();
     boolean stopped = false;
     for (String data : dataOf(new String(stream, StandardCharsets.UTF_8))) {
       JsonNode event = Json.MAPPER.readTree(data);
@@ -201,6 +205,7 @@ final class AnthropicReplay {
           JsonNode block = event.get("content_block");
           if (block instanceof ObjectNode o && index >= 0) {
             blocks.put(index, o.deepCopy());
+            texts.remove(index);
           }
         }
         case "content_block_delta" -> {
@@ -210,10 +215,11 @@ final class AnthropicReplay {
             return null;
           }
           switch (delta.path("type").asText("")) {
-            case "text_delta" -> append(block, "text", delta.path("text").asText(""));
-            case "thinking_delta" -> append(block, "thinking", delta.path("thinking").asText(""));
+            case "text_delta" -> append(texts, index, block, "text", delta.path("text"));
+            case "thinking_delta" ->
+                append(texts, index, block, "thinking", delta.path("thinking"));
             case "signature_delta" ->
-                append(block, "signature", delta.path("signature").asText(""));
+                append(texts, index, block, "signature", delta.path("signature"));
             case "input_json_delta" ->
                 toolInputs
                     .computeIfAbsent(index, i -> new StringBuilder())
@@ -254,6 +260,10 @@ final class AnthropicReplay {
     if (message == null || !stopped) {
       return null;
     }
+    for (var text : texts.entrySet()) {
+      ObjectNode block = blocks.get(text.getKey());
+      text.getValue().forEach((field, value) -> block.put(field, value.toString()));
+    }
     for (var input : toolInputs.entrySet()) {
       String json = input.getValue().toString();
       blocks
@@ -265,8 +275,19 @@ final class AnthropicReplay {
     return message;
   }
 
-  private static void append(ObjectNode block, String field, String text) {
-    block.put(field, block.path(field).asText("") + text);
+  /**
+   * Appends a delta's text to the block's {@code field}, begun with what the block started with.
+   */
+  private static void append(
+      Map<Integer, Map<String, StringBuilder>> texts,
+      int index,
+      ObjectNode block,
+      String field,
+      JsonNode text) {
+    texts
+        .computeIfAbsent(index, i -> new java.util.HashMap<>(4))
+        .computeIfAbsent(field, f -> new StringBuilder(block.path(f).asText("")))
+        .append(text.asText(""));
   }
 
   /** The data of each event of a stream (several data lines joined by newlines). */

@@ -196,4 +196,71 @@ class AnthropicMessagesFormatTest {
 
     assertThat(FORMAT.replay(cached(CachedResponse.Format.SSE, cut), false, false)).isNull();
   }
+
+  @Test
+  void aLongStreamOfThinkingAndTextDeltasIsAssembledWhole() throws IOException {
+    StringBuilder stream = new StringBuilder();
+    event(
+        stream,
+        "message_start",
+        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+            + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],"
+            + "\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}");
+    event(
+        stream,
+        "content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+            + "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}");
+    StringBuilder thinking = new StringBuilder();
+    for (int i = 0; i < 500; i++) {
+      thinking.append("step ").append(i).append(". ");
+      event(
+          stream,
+          "content_block_delta",
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+              + "\"thinking_delta\",\"thinking\":\"step "
+              + i
+              + ". \"}}");
+    }
+    event(
+        stream,
+        "content_block_delta",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+            + "\"signature_delta\",\"signature\":\"sig-A\"}}");
+    event(
+        stream,
+        "content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+            + "{\"type\":\"text\",\"text\":\"Answer:\"}}");
+    StringBuilder text = new StringBuilder("Answer:");
+    for (int i = 0; i < 5_000; i++) {
+      text.append(" w").append(i);
+      event(
+          stream,
+          "content_block_delta",
+          "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
+              + "\"text_delta\",\"text\":\" w"
+              + i
+              + "\"}}");
+    }
+    event(
+        stream,
+        "message_delta",
+        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+            + "\"usage\":{\"output_tokens\":9000}}");
+    event(stream, "message_stop", "{\"type\":\"message_stop\"}");
+
+    ObjectNode message = AnthropicReplay.toMessage(stream.toString().getBytes(UTF_8));
+
+    assertThat(message).isNotNull();
+    assertThat(message.at("/content/0/thinking").asText()).isEqualTo(thinking.toString());
+    assertThat(message.at("/content/0/signature").asText()).isEqualTo("sig-A");
+    assertThat(message.at("/content/1/text").asText()).isEqualTo(text.toString());
+    assertThat(message.at("/stop_reason").asText()).isEqualTo("end_turn");
+    assertThat(message.at("/usage/output_tokens").asLong()).isEqualTo(9000);
+  }
+
+  private static void event(StringBuilder stream, String name, String data) {
+    stream.append("event: ").append(name).append("\ndata: ").append(data).append("\n\n");
+  }
 }
