@@ -19,6 +19,9 @@ import java.util.List;
  *   <li>Entries expire after the store's time to live and the store stays within its size bound
  *       (evicting the oldest writes first); a removed or expired entry is never returned.
  *   <li>{@link #add} with an id already present replaces that entry.
+ *   <li>{@link #add} and {@link #nearest} refuse a vector with a NaN or infinite component ({@link
+ *       IllegalArgumentException}): its score against any entry is no number, and an entry so
+ *       stored would come first whatever the minimum score.
  *   <li>Thread-safe: adds, removes and searches may run concurrently.
  * </ul>
  */

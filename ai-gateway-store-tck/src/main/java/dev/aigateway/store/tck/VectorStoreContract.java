@@ -1,6 +1,7 @@
 package dev.aigateway.store.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
@@ -168,6 +169,24 @@ public abstract class VectorStoreContract {
 
     assertThat(ids(store.nearest("p", atAngle(0), 3, 0.0))).containsExactly("d5", "d10", "d15");
     assertThat(ids(store.nearest("p", atAngle(40), 1, 0.0))).containsExactly("d40");
+  }
+
+  @Test
+  void aVectorWithANonFiniteComponentIsRefusedAndNeverMatches() {
+    store.add("p", "a", atAngle(0), "text");
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      float[] vector = atAngle(0);
+      vector[1] = bad;
+
+      assertThatThrownBy(() -> store.add("p", "bad", vector, "text"))
+          .as("add with %s", bad)
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> store.nearest("p", vector, 3, -1.0))
+          .as("nearest with %s", bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    assertThat(ids(store.nearest("p", atAngle(0), 3, -1.0))).containsExactly("a");
   }
 
   @Test

@@ -32,6 +32,7 @@ final class SimpleVectorStore implements VectorStore {
 
   @Override
   public synchronized void add(String partition, String id, float[] vector, String text) {
+    requireFinite(vector);
     Instant now = clock.instant();
     dropExpired(now);
     Key key = new Key(partition, id);
@@ -47,6 +48,7 @@ final class SimpleVectorStore implements VectorStore {
   @Override
   public synchronized List<VectorMatch> nearest(
       String partition, float[] vector, int limit, double minScore) {
+    requireFinite(vector);
     dropExpired(clock.instant());
     List<VectorMatch> matches = new ArrayList<>();
     entries.forEach(
@@ -63,6 +65,16 @@ final class SimpleVectorStore implements VectorStore {
         });
     matches.sort(Comparator.comparingDouble(VectorMatch::score).reversed());
     return List.copyOf(matches.subList(0, Math.min(limit, matches.size())));
+  }
+
+  /** A NaN or infinite component scores no number against anything: such a vector is refused. */
+  private static void requireFinite(float[] vector) {
+    for (int i = 0; i < vector.length; i++) {
+      if (!Float.isFinite(vector[i])) {
+        throw new IllegalArgumentException(
+            "vector component " + i + " is " + vector[i] + "; vectors must be finite");
+      }
+    }
   }
 
   @Override
