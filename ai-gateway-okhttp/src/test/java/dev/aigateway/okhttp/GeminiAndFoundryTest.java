@@ -517,6 +517,30 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void anEventStreamWithAnErrorEventAfterItsFirstIsAnErrorAnswerNeverStored() throws Exception {
+    // With alt=sse, a stream that failed after its 200 ends with Google's error as an event.
+    String failed =
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Elara found\"}],"
+            + "\"role\": \"model\"}}],\"usageMetadata\": {\"promptTokenCount\": 15,"
+            + "\"totalTokenCount\": 15},\"modelVersion\": \"gemini-2.0-flash-001\"}\r\n\r\n"
+            + "data: {\"error\": {\"code\": 503, \"message\": \"The model is overloaded.\","
+            + " \"status\": \"UNAVAILABLE\"}}\r\n\r\n";
+    app.enqueue(answer("text/event-stream", failed));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request events = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+
+    assertThat(call(client, events)).isEqualTo(failed);
+    GatewayEvent first = this.events.next();
+    assertThat(first.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(first.errorType()).isEqualTo("error-answer");
+    assertThat(call(client, events))
+        .as("the stream that failed was not stored")
+        .isEqualTo(GeminiBodies.EVENTS);
+    assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void theTemperatureStoreRuleReadsGenerationConfig() throws Exception {
     for (int i = 0; i < 3; i++) {
       app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));

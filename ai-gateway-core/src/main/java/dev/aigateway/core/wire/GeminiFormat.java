@@ -367,6 +367,13 @@ final class GeminiFormat implements ModelInPath {
           case "candidates" ->
               finished |= value == JsonToken.START_ARRAY && readCandidates(p, text, candidates);
           case "promptFeedback" -> finished |= value == JsonToken.START_OBJECT && blocked(p);
+          case "error" -> {
+            // Google's error in place of a response: a stream that failed after its 200 ends so
+            JsonNode error = value == JsonToken.START_OBJECT ? p.readValueAsTree() : null;
+            if (error != null) {
+              readout.noteErrorEvent(error);
+            }
+          }
           default -> p.skipChildren();
         }
       }

@@ -40,13 +40,16 @@ final class GeminiResponseWalk {
   private static final int MODEL = 2;
   private static final int RESPONSE_ID = 3;
   private static final int FEEDBACK = 4;
+  private static final int ERROR = 5;
 
   /**
-   * The top level's names, in the order Google writes them: those read, and {@code responseId},
-   * passed over as any other name but not scanned.
+   * The top level's names, in the order Google writes them: those read, {@code responseId}, passed
+   * over as any other name but not scanned, and {@code error}, Google's error in place of a
+   * response, which the walk leaves to the parser ({@link GeminiFormat#readResponse} notes it).
    */
   private static final Names TOP =
-      new Names("candidates", "usageMetadata", "modelVersion", "responseId", "promptFeedback");
+      new Names(
+          "candidates", "usageMetadata", "modelVersion", "responseId", "promptFeedback", "error");
 
   /**
    * The names of {@code usageMetadata} read, in the order Google writes them; {@link #USAGE_KINDS}
@@ -177,6 +180,9 @@ final class GeminiResponseWalk {
       int v = memberValue(data, i, to, TOP, expected);
       if (v < 0) {
         return -1;
+      }
+      if (nameIndex == ERROR) {
+        return -1; // an error, not a response: read by the parser
       }
       int name = nameIndex == RESPONSE_ID ? NOTHING : nameIndex;
       expected = nameIndex + 1;
