@@ -393,7 +393,6 @@ public final class ResponseReadout {
     return !errorAnswer ? 0 : errorAnswerStatus != 0 ? errorAnswerStatus : 500;
   }
 
-  /** Notes the status the error object {@code error} stands for, unless one was noted before. */
   /**
    * Notes a stream's error event ({@link #errorAnswer}) whose {@code error} object is {@code
    * error}, with the status it stands for; nothing when {@code error} is not an object.
@@ -405,6 +404,7 @@ public final class ResponseReadout {
     }
   }
 
+  /** Notes the status the error object {@code error} stands for, unless one was noted before. */
   private void noteErrorStatus(JsonNode error) {
     if (errorAnswerStatus == 0 && error != null && error.isObject()) {
       errorAnswerStatus = HeldBody.errorStatus(error);
