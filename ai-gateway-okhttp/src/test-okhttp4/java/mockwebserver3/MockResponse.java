@@ -114,6 +114,13 @@ public final class MockResponse {
       return then(r -> r.setBodyDelay(delay, unit));
     }
 
+    public Builder onResponseStart(SocketEffect effect) {
+      if (!(effect instanceof SocketEffect.CloseSocket)) {
+        throw new IllegalArgumentException("unsupported socket effect: " + effect);
+      }
+      return then(r -> r.setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+    }
+
     public Builder onResponseBody(SocketEffect effect) {
       if (!(effect instanceof SocketEffect.CloseSocket)) {
         throw new IllegalArgumentException("unsupported socket effect: " + effect);
