@@ -7,6 +7,7 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
+import dev.aigateway.core.wire.FailedAnswers;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -139,19 +140,13 @@ final class GeminiTranslator extends Translator {
     if (reason == null) {
       return toolCalls ? "tool_calls" : "stop";
     }
-    return switch (reason) {
-      case "MAX_TOKENS" -> "length";
-      case "SAFETY",
-          "RECITATION",
-          "BLOCKLIST",
-          "PROHIBITED_CONTENT",
-          "SPII",
-          "IMAGE_SAFETY",
-          "IMAGE_PROHIBITED_CONTENT",
-          "IMAGE_RECITATION" ->
-          "content_filter";
-      default -> toolCalls ? "tool_calls" : "stop"; // STOP, OTHER, MALFORMED_FUNCTION_CALL, ...
-    };
+    if (reason.equals("MAX_TOKENS")) {
+      return "length";
+    }
+    if (FailedAnswers.isGeminiFiltered(reason)) {
+      return "content_filter"; // the same reasons by which the cache refuses to store an answer
+    }
+    return toolCalls ? "tool_calls" : "stop"; // STOP, OTHER, MALFORMED_FUNCTION_CALL, ...
   }
 
   /** {@code usageMetadata}'s counts, as {@link #usage} reads them. */

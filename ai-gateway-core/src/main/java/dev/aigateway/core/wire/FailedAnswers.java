@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  *       #malformedFrames}): an event, element or frame that is not well-formed.
  * </ul>
  */
-final class FailedAnswers {
+public final class FailedAnswers {
 
   private static final byte[] CONTENT_FILTER =
       "\"content_filter\"".getBytes(StandardCharsets.US_ASCII);
@@ -135,6 +135,14 @@ final class FailedAnswers {
           "IMAGE_SAFETY",
           "IMAGE_PROHIBITED_CONTENT",
           "IMAGE_RECITATION");
+
+  /**
+   * Whether {@code finishReason} is one by which Gemini stops a candidate its filters flagged
+   * ({@link #GEMINI_FILTERED}): the translation to OpenAI calls it {@code content_filter}.
+   */
+  public static boolean isGeminiFiltered(String finishReason) {
+    return GEMINI_FILTERED.contains(finishReason);
+  }
 
   private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
 
