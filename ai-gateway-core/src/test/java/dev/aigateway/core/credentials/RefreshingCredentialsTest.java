@@ -44,6 +44,35 @@ class RefreshingCredentialsTest {
     }
   }
 
+  /**
+   * Holds its fetches (every one, or only the first) until {@link #release} is counted down, then
+   * hands out the token {@code secret} names for the fetch's number, valid for an hour.
+   */
+  private final class HeldSource implements TokenSource {
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger fetches = new AtomicInteger();
+    private final boolean firstOnly;
+    private final java.util.function.IntFunction<String> secret;
+
+    HeldSource(boolean firstOnly, java.util.function.IntFunction<String> secret) {
+      this.firstOnly = firstOnly;
+      this.secret = secret;
+    }
+
+    @Override
+    public AccessToken fetchToken() throws IOException {
+      int n = fetches.incrementAndGet();
+      if (!firstOnly || n == 1) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          throw new IOException("interrupted");
+        }
+      }
+      return new AccessToken(secret.apply(n), clock.instant().plusSeconds(3600));
+    }
+  }
+
   /** Runs refreshes only when the test says so, so background refreshes are seen in flight. */
   private static final class HeldExecutor implements java.util.concurrent.Executor {
     final Deque<Runnable> tasks = new ArrayDeque<>();
@@ -200,18 +229,9 @@ class RefreshingCredentialsTest {
 
   @Test
   void sixtyFourCallsWaitingForATokenShareOneFetch() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger fetches = new AtomicInteger();
-    TokenSource slow =
-        () -> {
-          fetches.incrementAndGet();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IOException("interrupted");
-          }
-          return new AccessToken("access-token-SECRET-shared", clock.instant().plusSeconds(3600));
-        };
+    HeldSource slow = new HeldSource(false, n -> "access-token-SECRET-shared");
+    CountDownLatch release = slow.release;
+    AtomicInteger fetches = slow.fetches;
     RefreshingCredentials tokens =
         RefreshingCredentials.builder(slow)
             .clock(clock)
@@ -331,20 +351,9 @@ class RefreshingCredentialsTest {
 
   @Test
   void aRefreshSlowerThanTheTimeoutFailsItsCallsAndTheNextCallStartsAnother() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger fetches = new AtomicInteger();
-    TokenSource hanging =
-        () -> {
-          int n = fetches.incrementAndGet();
-          if (n == 1) {
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              throw new IOException("interrupted");
-            }
-          }
-          return new AccessToken("access-token-SECRET-" + n, clock.instant().plusSeconds(3600));
-        };
+    HeldSource hanging = new HeldSource(true, n -> "access-token-SECRET-" + n);
+    CountDownLatch release = hanging.release;
+    AtomicInteger fetches = hanging.fetches;
     RefreshingCredentials tokens =
         RefreshingCredentials.builder(hanging)
             .clock(clock)
@@ -368,18 +377,9 @@ class RefreshingCredentialsTest {
   @Test
   void aSourceThatNeverReturnsHoldsAtMostThreeRefreshThreadsAndLaterCallsFailAtOnce()
       throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger fetches = new AtomicInteger();
-    TokenSource stuck =
-        () -> {
-          int n = fetches.incrementAndGet();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IOException("interrupted");
-          }
-          return new AccessToken("access-token-SECRET-" + n, clock.instant().plusSeconds(3600));
-        };
+    HeldSource stuck = new HeldSource(false, n -> "access-token-SECRET-" + n);
+    CountDownLatch release = stuck.release;
+    AtomicInteger fetches = stuck.fetches;
     RefreshingCredentials tokens =
         RefreshingCredentials.builder(stuck)
             .clock(clock)
@@ -516,18 +516,9 @@ class RefreshingCredentialsTest {
   @Test
   void aCallThatEndsWhileWaitingForATokenStopsWaitingAndTheRefreshServesTheNextCall()
       throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger fetches = new AtomicInteger();
-    TokenSource slow =
-        () -> {
-          fetches.incrementAndGet();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IOException("interrupted");
-          }
-          return new AccessToken("access-token-SECRET-1", clock.instant().plusSeconds(3600));
-        };
+    HeldSource slow = new HeldSource(false, n -> "access-token-SECRET-1");
+    CountDownLatch release = slow.release;
+    AtomicInteger fetches = slow.fetches;
     RefreshingCredentials tokens =
         RefreshingCredentials.builder(slow)
             .clock(clock)
