@@ -217,6 +217,14 @@ class UnifiedApiTest {
   }
 
   /** Reads an OpenAI SSE body: each data line's payload, noting when the first one arrived. */
+  /** The data lines of the test's chat request sent as a stream through {@code client}. */
+  private static List<String> streamed(OkHttpClient client, MockWebServer app) throws Exception {
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      return dataLines(response, new long[1]);
+    }
+  }
+
   private static List<String> dataLines(Response response, long[] firstAt) throws Exception {
     List<String> data = new ArrayList<>();
     try (BufferedReader reader =
@@ -316,12 +324,8 @@ class UnifiedApiTest {
                         .credential(Credentials.apiKey(ANTHROPIC_KEY))
                         .priority(2)),
             AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(text(data)).isEqualTo("Hello there, how are you?");
     assertThat(data).noneMatch(d -> d.contains("\"usage\""));
@@ -368,12 +372,8 @@ class UnifiedApiTest {
     claude.enqueue(Backend.sse(whole.substring(0, whole.indexOf("event: message_delta"))));
     OkHttpClient client =
         client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(text(data)).isEqualTo("Hello there, how are you?");
     assertThat(data).doesNotContain("[DONE]");
@@ -426,12 +426,8 @@ class UnifiedApiTest {
     claude.enqueue(Backend.sse(stream.toString()));
     OkHttpClient client =
         client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(data.get(data.size() - 1)).contains("\"code\":\"overloaded_error\"");
     GatewayEvent event = events.next();
@@ -454,12 +450,8 @@ class UnifiedApiTest {
     claude.enqueue(Backend.sse(stream));
     OkHttpClient client =
         client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(text(data)).isEqualTo("Hello there, how are you?");
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
@@ -963,12 +955,8 @@ class UnifiedApiTest {
         client(
             BackendPool.builder().backend(gemini(google)),
             AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(text(data)).isEqualTo("The sky is");
     assertThat(data).doesNotContain("[DONE]");
@@ -1191,12 +1179,8 @@ class UnifiedApiTest {
         client(
             BackendPool.builder().backend(bedrock(aws)),
             AiGateway.builder().priceTable(cachePrices()));
-    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
 
-    List<String> data;
-    try (Response response = client.newCall(chat(app, request)).execute()) {
-      data = dataLines(response, new long[1]);
-    }
+    List<String> data = streamed(client, app);
 
     assertThat(text(data)).isEqualTo("Hi.");
     assertThat(data).noneMatch(d -> d.contains("\"usage\"")); // not asked for: hidden
