@@ -72,8 +72,11 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>A call whose token is missing or fails any check is answered 401 {@code invalid_token} with
- * the reason (never the token) and is not sent. The token is never logged or put in an event; with
- * {@link Builder#stripToken(boolean)} it is also removed from the call before it is sent.
+ * the reason (never the token) and is not sent. The token is never logged or put in an event. A
+ * token read from a header of its own (see {@link Builder#header}) is removed from the call before
+ * it is sent, since no provider reads that header; one read from {@code Authorization} is sent on
+ * unless {@link Builder#stripToken(boolean)} says otherwise (the same header may have to carry the
+ * provider's credential).
  *
  * <p>The key set is fetched on first use and cached ({@link Builder#jwksCacheTtl}); a token signed
  * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
@@ -124,7 +127,9 @@ public final class JwtCallerResolver implements CallerResolver {
 
   private JwtCallerResolver(Builder b) {
     this.header = b.header;
-    this.gatewayHeaders = b.stripToken ? Set.of(b.header.toLowerCase(Locale.ROOT)) : Set.of();
+    boolean strip =
+        b.stripToken != null ? b.stripToken : !b.header.equalsIgnoreCase(DEFAULT_HEADER);
+    this.gatewayHeaders = strip ? Set.of(b.header.toLowerCase(Locale.ROOT)) : Set.of();
     this.required = b.required;
     this.consumerClaims = List.copyOf(b.consumerClaims);
     this.roleClaims = List.copyOf(b.roleClaims);
@@ -511,7 +516,7 @@ public final class JwtCallerResolver implements CallerResolver {
     private boolean algorithmsSet;
     private String header = DEFAULT_HEADER;
     private boolean required = true;
-    private boolean stripToken;
+    private Boolean stripToken; // null: strip a custom header, keep Authorization
     private final List<String> consumerClaims = new ArrayList<>(List.of("sub"));
     private boolean consumerClaimsSet;
     private final List<String> roleClaims = new ArrayList<>(List.of("roles"));
@@ -609,7 +614,13 @@ public final class JwtCallerResolver implements CallerResolver {
 
     /**
      * True: the token's header is removed before the call is sent (the backend then needs its own
-     * credential, as a backend pool sets). False (default): it is sent on.
+     * credential, as a backend pool sets). False: it is sent on. By default a token in a header of
+     * its own ({@link #header} other than {@code Authorization}) is removed, since it addresses
+     * only the gateway and would reach the provider for nothing, and a token in {@code
+     * Authorization} is sent on: on a direct route that header is the call's only credential (an
+     * Entra ID token an Azure OpenAI deployment accepts, for example), and removing it would leave
+     * the call without one. Set true where a backend pool supplies the provider's credential, so
+     * that the caller's token does not reach the provider.
      */
     public Builder stripToken(boolean strip) {
       this.stripToken = strip;

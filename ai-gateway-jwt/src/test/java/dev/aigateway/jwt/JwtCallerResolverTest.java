@@ -508,6 +508,15 @@ class JwtCallerResolverTest {
     assertThat(resolver().build().gatewayHeaders()).isEmpty();
     assertThat(resolver().stripToken(true).build().gatewayHeaders())
         .isEqualTo(Set.of("authorization"));
+    assertThat(resolver().header("authorization").build().gatewayHeaders()).isEmpty();
+  }
+
+  @Test
+  void aTokenInAHeaderOfItsOwnIsStrippedUnlessToldOtherwise() {
+    assertThat(resolver().header("X-User-Token").build().gatewayHeaders())
+        .isEqualTo(Set.of("x-user-token"));
+    assertThat(resolver().header("X-User-Token").stripToken(false).build().gatewayHeaders())
+        .isEmpty();
   }
 
   @Test

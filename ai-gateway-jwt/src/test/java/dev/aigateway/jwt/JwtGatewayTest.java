@@ -121,6 +121,43 @@ class JwtGatewayTest {
   }
 
   @Test
+  void aTokenInAHeaderOfItsOwnDoesNotReachTheProviderWhileTheProvidersKeyDoes() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events::add)
+            .callerResolver(
+                JwtCallerResolver.builder(issuer.jwksUrl())
+                    .issuer(Issuer.ISSUER)
+                    .audience(Issuer.AUDIENCE)
+                    .header("X-User-Token")
+                    .build())
+            .build();
+    OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    String token = token(key, Instant.now().plus(Duration.ofHours(1)));
+    String body =
+        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    try (Response response =
+        wrapped
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url("/v1/chat/completions"))
+                    .header("X-User-Token", "Bearer " + token)
+                    .header("Authorization", "Bearer sk-provider-key")
+                    .post(RequestBody.create(body, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getHeaders().get("X-User-Token")).isNull();
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-provider-key");
+    assertThat(events.get(0).consumer()).isEqualTo("alice");
+  }
+
+  @Test
   void validTokenForAModelItsRolesDoNotAllowIsDenied() throws Exception {
     try (Response response = call(token(key, Instant.now().plusSeconds(600)), "gpt-4o")) {
       assertThat(response.code()).isEqualTo(403);

@@ -495,7 +495,10 @@ public final class SecurityProperties {
     /** Whether a call without a token is refused. Unset: true. */
     private @Nullable Boolean required;
 
-    /** Whether the token is removed before the call is sent. Unset: the resolver's default. */
+    /**
+     * Whether the token is removed before the call is sent. Unset: removed from a header of its
+     * own, sent on in Authorization.
+     */
     private @Nullable Boolean stripToken;
 
     private @Nullable Boolean allowPlainHttpKeySet;
@@ -601,7 +604,10 @@ public final class SecurityProperties {
       this.required = required;
     }
 
-    /** Whether the token is stripped; null for the default. */
+    /**
+     * Whether the token is stripped; null for the default (stripped from a header of its own, sent
+     * on in {@code Authorization}).
+     */
     public @Nullable Boolean getStripToken() {
       return stripToken;
     }
