@@ -23,7 +23,10 @@ public interface GatewayListener {
 
   /**
    * Called when the token store's health changes (it starts failing, is probed, or is healthy
-   * again), once per change, on the thread of the call that caused it. Ignored unless overridden.
+   * again), once per change, in order, on the thread of the call that caused it (or, while
+   * listeners are still being told of the change before, on the thread telling them, right after
+   * it). No lock is held meanwhile: a listener that takes its time holds up that call only. Ignored
+   * unless overridden.
    */
   default void onStoreTransition(StoreTransition transition) {}
 
