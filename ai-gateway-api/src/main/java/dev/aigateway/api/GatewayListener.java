@@ -15,9 +15,12 @@ public interface GatewayListener {
   void onEvent(GatewayEvent event);
 
   /**
-   * Called when a backend's circuit breaker changes state (opens, half-opens, closes). Ignored
-   * unless overridden. A change that another instance's shared health signal caused has {@link
-   * BreakerTransition#origin()} set, and arrives on the health channel's thread.
+   * Called when a backend's circuit breaker changes state (opens, half-opens, closes), once per
+   * change, in order, on the thread of the call that caused it. Ignored unless overridden. A change
+   * that another instance's shared health signal caused has {@link BreakerTransition#origin()} set,
+   * and arrives on the health channel's thread. No lock is held meanwhile: a listener that takes
+   * its time holds up that thread only (while listeners are still being told of the change before,
+   * the thread telling them tells them of this one right after).
    */
   default void onBreakerTransition(BreakerTransition transition) {}
 
