@@ -435,8 +435,8 @@ public final class UsageLedger implements GatewayListener {
   /**
    * Hands the usage recorded since the previous successful flush to the sink, one delta row per
    * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial. When
-   * the sink throws, the rows are kept and handed over again with the next flush. Does nothing
-   * (returns 0) without a sink or when nothing was recorded.
+   * the sink throws (an exception or an error), the rows are kept and handed over again with the
+   * next flush. Does nothing (returns 0) without a sink or when nothing was recorded.
    *
    * @throws IOException what the sink threw
    */
@@ -461,7 +461,9 @@ public final class UsageLedger implements GatewayListener {
       drained.forEach((key, tally) -> entries.add(tally.toEntry(key)));
       try {
         sink.write(Collections.unmodifiableList(entries));
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        // Whatever the sink threw (an error such as a driver's missing class too), its rows are
+        // kept for the next flush: they are removed from the ledger's deltas only once written.
         drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
         throw e;
       }

@@ -819,6 +819,29 @@ class UsageLedgerTest {
     }
 
     @Test
+    void rowsASinkFailedWithAnErrorToWriteAreWrittenWithTheNextFlush() throws IOException {
+      boolean[] fail = {true};
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    if (fail[0]) { // a database driver missing a class, say
+                      throw new NoClassDefFoundError("org/example/jdbc/Driver");
+                    }
+                    writes.add(entries);
+                  })
+              .build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThatThrownBy(ledger::flush).isInstanceOf(NoClassDefFoundError.class);
+
+      fail[0] = false;
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes).hasSize(1);
+      assertThat(writes.get(0)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(2));
+    }
+
+    @Test
     void flushWithoutASinkDoesNothing() throws IOException {
       UsageLedger ledger = UsageLedger.builder().build();
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
