@@ -210,6 +210,7 @@ final class StoreBreaker {
     if (reporting.getAndAdd(changes) != 0) {
       return; // the thread reporting reaches these changes too
     }
+    Error failed = null;
     do {
       StoreTransition transition;
       synchronized (this) {
@@ -219,7 +220,14 @@ final class StoreBreaker {
         transitions.accept(transition);
       } catch (RuntimeException e) {
         log.warn("ai-gateway: the store transition consumer failed on {}", transition, e);
+      } catch (Error e) {
+        // Thrown on once the changes counted are reported: left counted, they would keep every
+        // later change from being reported.
+        failed = failed == null ? e : failed;
       }
     } while (reporting.decrementAndGet() != 0);
+    if (failed != null) {
+      throw failed;
+    }
   }
 }

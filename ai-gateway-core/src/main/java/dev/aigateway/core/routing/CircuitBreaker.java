@@ -411,6 +411,7 @@ public final class CircuitBreaker {
     if (changes == 0 || reporting.getAndAdd(changes) != 0) {
       return; // nothing new, or the thread reporting reaches these changes too
     }
+    Error failed = null;
     do {
       BreakerTransition transition;
       synchronized (lock) {
@@ -420,8 +421,15 @@ public final class CircuitBreaker {
         transitions.accept(transition);
       } catch (RuntimeException e) {
         log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
+      } catch (Error e) {
+        // Thrown on once the changes counted are reported: left counted, they would keep every
+        // later change from being reported.
+        failed = failed == null ? e : failed;
       }
     } while (reporting.decrementAndGet() != 0);
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   private void record(long now, boolean failed) {

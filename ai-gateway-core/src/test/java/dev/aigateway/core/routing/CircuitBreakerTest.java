@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.BreakerState;
@@ -132,6 +133,35 @@ class CircuitBreakerTest {
       release.countDown();
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aConsumerThatFailsWithAnErrorStillHearsOfTheNextChange() {
+    List<BreakerTransition> told = new ArrayList<>();
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            "b1",
+            threeIn10s(),
+            clock,
+            t -> {
+              told.add(t);
+              if (told.size() == 1) {
+                throw new StackOverflowError(); // thrown on to the call, as before
+              }
+            });
+    failed(breaker, null);
+    failed(breaker, null);
+    long third = breaker.tryAcquire();
+
+    assertThatThrownBy(() -> breaker.onFailure(third, null)).isInstanceOf(StackOverflowError.class);
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(acquire(breaker)).isTrue(); // the probe
+
+    assertThat(told)
+        .extracting(BreakerTransition::from, BreakerTransition::to)
+        .containsExactly(
+            tuple(BreakerState.CLOSED, BreakerState.OPEN),
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN));
   }
 
   // ---------------------------------------------------------------- count mode
