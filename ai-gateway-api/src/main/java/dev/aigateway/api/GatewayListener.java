@@ -15,15 +15,21 @@ public interface GatewayListener {
   void onEvent(GatewayEvent event);
 
   /**
-   * Called when a backend's circuit breaker changes state (opens, half-opens, closes). Ignored
-   * unless overridden. A change that another instance's shared health signal caused has {@link
-   * BreakerTransition#origin()} set, and arrives on the health channel's thread.
+   * Called when a backend's circuit breaker changes state (opens, half-opens, closes), once per
+   * change, in order, on the thread of the call that caused it. Ignored unless overridden. A change
+   * that another instance's shared health signal caused has {@link BreakerTransition#origin()} set,
+   * and arrives on the health channel's thread. No lock is held meanwhile: a listener that takes
+   * its time holds up that thread only (while listeners are still being told of the change before,
+   * the thread telling them tells them of this one right after).
    */
   default void onBreakerTransition(BreakerTransition transition) {}
 
   /**
    * Called when the token store's health changes (it starts failing, is probed, or is healthy
-   * again), once per change, on the thread of the call that caused it. Ignored unless overridden.
+   * again), once per change, in order, on the thread of the call that caused it (or, while
+   * listeners are still being told of the change before, on the thread telling them, right after
+   * it). No lock is held meanwhile: a listener that takes its time holds up that call only. Ignored
+   * unless overridden.
    */
   default void onStoreTransition(StoreTransition transition) {}
 

@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Implementations run on the thread that ended the call: keep them quick and side-effect free.
- * One that throws is recorded as {@code none} (and logged once).
+ * One that throws (an exception, or an error such as a missing class) is recorded as {@code none}
+ * (and logged once).
  */
 @FunctionalInterface
 public interface Dimension {

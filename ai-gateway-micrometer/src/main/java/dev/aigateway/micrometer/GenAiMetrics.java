@@ -320,7 +320,11 @@ public final class GenAiMetrics implements GatewayListener {
   private @Nullable String dimensionValue(int i, GatewayEvent event) {
     try {
       return dimensions[i].valueOf(event);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal; // out of memory, stack overflow: not the dimension's doing alone
+      }
+      // An error such as a missing class fails the dimension, not the call's other meters.
       if (!dimensionFailed[i].getAndSet(true)) {
         log.warn(
             "ai-gateway metrics: dimension '{}' threw; recording '{}' whenever it does",

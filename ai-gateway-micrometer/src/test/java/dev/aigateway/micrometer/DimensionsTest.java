@@ -290,6 +290,36 @@ class DimensionsTest {
   }
 
   @Test
+  void aDimensionThatFailsWithAnErrorIsRecordedAsNoneToo() {
+    // a dimension using a class the application's runtime lacks, say
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension(
+                "broken",
+                e -> {
+                  throw new NoClassDefFoundError("com/example/Tiers");
+                })
+            .logger(log)
+            .build();
+
+    metrics.onEvent(Events.chat().build());
+    metrics.onEvent(Events.chat().build());
+
+    assertThat(
+            registry.get("gen_ai.client.operation.duration").tag("broken", "none").timer().count())
+        .isEqualTo(2);
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "input")
+                .tag("broken", "none")
+                .summary()
+                .count())
+        .isEqualTo(2);
+    assertThat(log.warnings()).hasSize(1).first().asString().contains("'broken'");
+  }
+
+  @Test
   void dimensionNamesMustBeNewAndNotBuiltIn() {
     GenAiMetrics.Builder builder =
         GenAiMetrics.builder(registry).dimension("team", Dimension.consumer());

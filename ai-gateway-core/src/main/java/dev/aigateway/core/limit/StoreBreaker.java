@@ -5,6 +5,8 @@ import dev.aigateway.api.StoreTransition;
 import dev.aigateway.core.adapter.GovernedCall;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +16,12 @@ import org.slf4j.LoggerFactory;
  * gateway's clock. Each reservation asks {@link #acquire()} for a permit (the state's generation)
  * and hands it back with its verdict; a verdict from before the last change of state (a slow call
  * that started while the store was healthy) is ignored, so it can neither open the breaker twice
- * nor close it while a probe is out. Every change is logged once and reported, in order, under the
- * lock. Thread-safe.
+ * nor close it while a probe is out. Every change is logged once (under the lock) and reported
+ * once, in order, after the lock is let go: a listener that takes its time (pages someone over a
+ * slow network) holds up the call whose reservation made the change, never the other calls, which
+ * every reservation's permit would otherwise make wait for it. The change is reported on the thread
+ * of that call, or, while the listeners are still being told of an earlier change, by the thread
+ * telling them, right after it. Thread-safe.
  */
 final class StoreBreaker {
 
@@ -31,6 +37,16 @@ final class StoreBreaker {
   private final Clock clock;
   private final String store;
   private final Consumer<StoreTransition> transitions;
+
+  /** The changes made under the lock and not yet reported, oldest first; guarded by the lock. */
+  private final ArrayDeque<StoreTransition> unreported = new ArrayDeque<>();
+
+  /**
+   * How many queued changes are counted and not yet reported: the thread that raises it from 0
+   * reports until it is back to 0, so changes are reported one at a time, in order, and none is
+   * left behind.
+   */
+  private final AtomicLong reporting = new AtomicLong();
 
   private StoreState state = StoreState.HEALTHY;
   private long generation;
@@ -58,7 +74,21 @@ final class StoreBreaker {
    * A permit to call the store, or {@link #SKIP}: while failing and the cool-down lasts, and while
    * a probe is out. The first call after the cool-down becomes the probe.
    */
-  synchronized long acquire() {
+  long acquire() {
+    long permit;
+    long changes;
+    synchronized (this) {
+      long before = generation;
+      permit = acquireLocked();
+      changes = generation - before;
+    }
+    if (changes != 0) {
+      report(changes);
+    }
+    return permit;
+  }
+
+  private long acquireLocked() {
     switch (state) {
       case HEALTHY:
         return generation;
@@ -74,7 +104,19 @@ final class StoreBreaker {
   }
 
   /** The store answered the reservation of {@code permit}. */
-  synchronized void succeeded(long permit) {
+  void succeeded(long permit) {
+    long changes;
+    synchronized (this) {
+      long before = generation;
+      succeededLocked(permit);
+      changes = generation - before;
+    }
+    if (changes != 0) {
+      report(changes);
+    }
+  }
+
+  private void succeededLocked(long permit) {
     if (permit != generation) {
       return;
     }
@@ -88,7 +130,19 @@ final class StoreBreaker {
   }
 
   /** The store failed the reservation of {@code permit}; {@code why} is free of secrets. */
-  synchronized void failed(long permit, String why) {
+  void failed(long permit, String why) {
+    long changes;
+    synchronized (this) {
+      long before = generation;
+      failedLocked(permit, why);
+      changes = generation - before;
+    }
+    if (changes != 0) {
+      report(changes);
+    }
+  }
+
+  private void failedLocked(long permit, String why) {
     if (permit != generation) {
       return;
     }
@@ -119,7 +173,7 @@ final class StoreBreaker {
     move(StoreState.FAILING, coolDown, reason);
   }
 
-  /** Changes state, logs it and reports it; called under the lock. */
+  /** Changes state, logs it and queues it to be reported; called under the lock. */
   private void move(StoreState to, Duration openFor, String reason) {
     StoreState from = state;
     generation++;
@@ -144,10 +198,36 @@ final class StoreBreaker {
               store,
               reason);
     }
-    try {
-      transitions.accept(transition);
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: the store transition consumer failed on {}", transition, e);
+    unreported.add(transition);
+  }
+
+  /**
+   * Reports the queued changes, in order: {@code changes} more were queued by this thread. Unless
+   * another thread is reporting (it then reports these too, after the ones before them), this
+   * thread reports until none is left. Called without the lock.
+   */
+  private void report(long changes) {
+    if (reporting.getAndAdd(changes) != 0) {
+      return; // the thread reporting reaches these changes too
+    }
+    Error failed = null;
+    do {
+      StoreTransition transition;
+      synchronized (this) {
+        transition = unreported.poll(); // each change is queued before it is counted
+      }
+      try {
+        transitions.accept(transition);
+      } catch (RuntimeException e) {
+        log.warn("ai-gateway: the store transition consumer failed on {}", transition, e);
+      } catch (Error e) {
+        // Thrown on once the changes counted are reported: left counted, they would keep every
+        // later change from being reported.
+        failed = failed == null ? e : failed;
+      }
+    } while (reporting.decrementAndGet() != 0);
+    if (failed != null) {
+      throw failed;
     }
   }
 }

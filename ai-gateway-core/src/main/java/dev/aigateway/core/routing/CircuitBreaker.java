@@ -5,10 +5,12 @@ import dev.aigateway.api.BreakerTransition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -31,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * breaker moved on (a call acquired before a trip answering while open, half-open or closed again)
  * is stale and ignored, so only the probe's own verdict decides a half-open breaker.
  *
- * <p>Every state change is reported once to the transitions consumer, in order, while the breaker's
- * lock is held (keep the consumer quick); an exception from it is logged and dropped.
+ * <p>Every state change is reported once to the transitions consumer, in order, after the breaker's
+ * lock is let go: a consumer that takes its time (a listener paging someone over a slow network)
+ * holds up the thread whose call made the change, never the other calls to the backend, whose
+ * verdicts take the lock. The change is reported on that thread, or, while the consumer is still
+ * being told of an earlier change, by the thread telling it, right after it. An exception from the
+ * consumer is logged and dropped.
  *
  * <p>Resilience4j's breaker was considered; it cannot let the tripping failure set the open
  * duration (a backend's {@code Retry-After}), which is what the gateway needs most.
@@ -49,6 +55,16 @@ public final class CircuitBreaker {
   private final Clock clock;
   private final Consumer<BreakerTransition> transitions;
   private final Object lock = new Object();
+
+  /** The changes made under the lock and not yet reported, oldest first; guarded by lock. */
+  private final ArrayDeque<BreakerTransition> unreported = new ArrayDeque<>();
+
+  /**
+   * How many queued changes are counted and not yet reported: the thread that raises it from 0
+   * reports until it is back to 0, so changes are reported one at a time, in order, and none is
+   * left behind.
+   */
+  private final AtomicLong reporting = new AtomicLong();
 
   // The window, guarded by lock. Bucket i holds epoch bucket bucketEpoch[i] (now / bucketMillis).
   private final long bucketMillis;
@@ -155,25 +171,36 @@ public final class CircuitBreaker {
     if (state == BreakerState.CLOSED) {
       return permit;
     }
+    long acquired;
+    long changes;
     synchronized (lock) {
-      switch (state) {
-        case CLOSED:
-          return generation;
-        case HALF_OPEN:
-          if (probeInFlight) {
-            return DENIED;
-          }
-          probeInFlight = true;
-          return generation;
-        default: // OPEN
-          long now = clock.millis();
-          if (now < openUntilMillis) {
-            return DENIED;
-          }
-          probeInFlight = true;
-          move(BreakerState.HALF_OPEN, now, null, "trip ended, probing", null);
-          return generation;
-      }
+      long before = generation;
+      acquired = acquireLocked();
+      changes = generation - before;
+    }
+    report(changes);
+    return acquired;
+  }
+
+  /** {@link #tryAcquire()} past its lock-free path; called under the lock. */
+  private long acquireLocked() {
+    switch (state) {
+      case CLOSED:
+        return generation;
+      case HALF_OPEN:
+        if (probeInFlight) {
+          return DENIED;
+        }
+        probeInFlight = true;
+        return generation;
+      default: // OPEN
+        long now = clock.millis();
+        if (now < openUntilMillis) {
+          return DENIED;
+        }
+        probeInFlight = true;
+        move(BreakerState.HALF_OPEN, now, null, "trip ended, probing", null);
+        return generation;
     }
   }
 
@@ -205,33 +232,41 @@ public final class CircuitBreaker {
 
   /** Counts an acquired call's outcome, closing or opening a half-open breaker with its probe's. */
   private void onOutcome(long permit, boolean failed, @Nullable Duration retryAfter) {
+    long changes;
     synchronized (lock) {
-      if (permit != generation) {
-        return; // stale
-      }
-      long now = clock.millis();
-      switch (state) {
-        case CLOSED:
-          record(now, failed);
-          String condition = failed ? tripCondition(now) : null;
-          if (condition != null) {
-            open(now, retryAfter, condition);
-          }
-          break;
-        case HALF_OPEN:
-          if (failed) {
-            open(now, retryAfter, "probe failed");
-          } else {
-            clearWindow();
-            move(BreakerState.CLOSED, now, null, "probe succeeded", null);
-            probeInFlight = false;
-            closingProbePermit = permit;
-            closedByProbeGeneration = generation;
-          }
-          break;
-        default: // OPEN: a call acquired before the trip; stale
-          break;
-      }
+      long before = generation;
+      onOutcomeLocked(permit, failed, retryAfter);
+      changes = generation - before;
+    }
+    report(changes);
+  }
+
+  private void onOutcomeLocked(long permit, boolean failed, @Nullable Duration retryAfter) {
+    if (permit != generation) {
+      return; // stale
+    }
+    long now = clock.millis();
+    switch (state) {
+      case CLOSED:
+        record(now, failed);
+        String condition = failed ? tripCondition(now) : null;
+        if (condition != null) {
+          open(now, retryAfter, condition);
+        }
+        break;
+      case HALF_OPEN:
+        if (failed) {
+          open(now, retryAfter, "probe failed");
+        } else {
+          clearWindow();
+          move(BreakerState.CLOSED, now, null, "probe succeeded", null);
+          probeInFlight = false;
+          closingProbePermit = permit;
+          closedByProbeGeneration = generation;
+        }
+        break;
+      default: // OPEN: a call acquired before the trip; stale
+        break;
     }
   }
 
@@ -246,27 +281,35 @@ public final class CircuitBreaker {
    * @param permit what {@link #tryAcquire()} returned for the call
    */
   public void onLateFailure(long permit) {
+    long changes;
     synchronized (lock) {
-      long now = clock.millis();
-      if (state != BreakerState.CLOSED) {
-        return; // opened since (or a stale permit of a probe that did not close it)
-      }
-      if (permit == closingProbePermit && generation == closedByProbeGeneration) {
-        open(now, null, "probe failed");
-        return;
-      }
-      if (permit != generation) {
-        return; // stale
-      }
-      if (policy.failureCount() > 0) {
-        record(now, true); // count mode kept no success to take back
-      } else {
-        recordLateFailure(now);
-      }
-      String condition = tripCondition(now);
-      if (condition != null) {
-        open(now, null, condition);
-      }
+      long before = generation;
+      onLateFailureLocked(permit);
+      changes = generation - before;
+    }
+    report(changes);
+  }
+
+  private void onLateFailureLocked(long permit) {
+    long now = clock.millis();
+    if (state != BreakerState.CLOSED) {
+      return; // opened since (or a stale permit of a probe that did not close it)
+    }
+    if (permit == closingProbePermit && generation == closedByProbeGeneration) {
+      open(now, null, "probe failed");
+      return;
+    }
+    if (permit != generation) {
+      return; // stale
+    }
+    if (policy.failureCount() > 0) {
+      record(now, true); // count mode kept no success to take back
+    } else {
+      recordLateFailure(now);
+    }
+    String condition = tripCondition(now);
+    if (condition != null) {
+      open(now, null, condition);
     }
   }
 
@@ -307,20 +350,28 @@ public final class CircuitBreaker {
    * again (its probe's verdict becomes stale). Reported with the signal's origin.
    */
   void tripFromSignal(Duration openFor, String origin) {
+    long changes;
     synchronized (lock) {
-      long now = clock.millis();
-      long until = SharedHealth.saturatedAdd(now, SharedHealth.ceilMillis(openFor));
-      if (state == BreakerState.OPEN) {
-        if (until > openUntilMillis) {
-          openUntilMillis = until;
-        }
-        return;
-      }
-      openUntilMillis = until;
-      clearWindow();
-      move(BreakerState.OPEN, now, openFor, "tripped at instance " + origin, origin);
-      probeInFlight = false;
+      long before = generation;
+      tripFromSignalLocked(openFor, origin);
+      changes = generation - before;
     }
+    report(changes);
+  }
+
+  private void tripFromSignalLocked(Duration openFor, String origin) {
+    long now = clock.millis();
+    long until = SharedHealth.saturatedAdd(now, SharedHealth.ceilMillis(openFor));
+    if (state == BreakerState.OPEN) {
+      if (until > openUntilMillis) {
+        openUntilMillis = until;
+      }
+      return;
+    }
+    openUntilMillis = until;
+    clearWindow();
+    move(BreakerState.OPEN, now, openFor, "tripped at instance " + origin, origin);
+    probeInFlight = false;
   }
 
   /**
@@ -339,7 +390,7 @@ public final class CircuitBreaker {
     }
   }
 
-  /** Changes state and reports it; called under the lock. */
+  /** Changes state and queues it to be reported ({@link #report}); called under the lock. */
   private void move(
       BreakerState to, long now, Duration openFor, String reason, @Nullable String origin) {
     BreakerState from = state;
@@ -348,10 +399,36 @@ public final class CircuitBreaker {
     BreakerTransition transition =
         new BreakerTransition(
             backendId, from, to, Instant.ofEpochMilli(now), openFor, reason, origin);
-    try {
-      transitions.accept(transition);
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
+    unreported.add(transition);
+  }
+
+  /**
+   * Reports the queued changes, in order: {@code changes} more were queued by this thread. Unless
+   * another thread is reporting (it then reports these too, after the ones before them), this
+   * thread reports until none is left. Called without the lock.
+   */
+  private void report(long changes) {
+    if (changes == 0 || reporting.getAndAdd(changes) != 0) {
+      return; // nothing new, or the thread reporting reaches these changes too
+    }
+    Error failed = null;
+    do {
+      BreakerTransition transition;
+      synchronized (lock) {
+        transition = unreported.poll(); // each change is queued before it is counted
+      }
+      try {
+        transitions.accept(transition);
+      } catch (RuntimeException e) {
+        log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
+      } catch (Error e) {
+        // Thrown on once the changes counted are reported: left counted, they would keep every
+        // later change from being reported.
+        failed = failed == null ? e : failed;
+      }
+    } while (reporting.decrementAndGet() != 0);
+    if (failed != null) {
+      throw failed;
     }
   }
 

@@ -77,6 +77,13 @@ import org.slf4j.LoggerFactory;
  * Builder#maxModelsPerConsumer}); later models of that consumer and window count in the row of
  * model {@value #OTHER_MODELS}, with one warning per ledger, so the window's totals stay exact. A
  * model name longer than {@value #MAX_MODEL_LENGTH} characters always counts there too.
+ *
+ * <p><b>Bounded consumers.</b> Consumers come from requests too (a header the consumer key reads),
+ * so a caller could name a new consumer on every call, each one a row kept for as long as its
+ * window (two years for a monthly one). A window keeps at most {@value #DEFAULT_MAX_CONSUMERS}
+ * consumers by default ({@link Builder#maxConsumersPerWindow}); the calls of later consumers in
+ * that window count under consumer {@value #OTHER_CONSUMERS} (by model, bounded as any consumer's),
+ * with one warning per ledger, so the window's totals stay exact.
  */
 public final class UsageLedger implements GatewayListener {
 
@@ -92,6 +99,15 @@ public final class UsageLedger implements GatewayListener {
    * #MAX_MODEL_LENGTH} characters.
    */
   public static final String OTHER_MODELS = "other";
+
+  /**
+   * The consumer of rows that hold the usage of consumers beyond {@link
+   * Builder#maxConsumersPerWindow} in one window.
+   */
+  public static final String OTHER_CONSUMERS = "other";
+
+  /** Consumers a window keeps by default before later consumers count as other. */
+  public static final int DEFAULT_MAX_CONSUMERS = 10_000;
 
   /** Model rows a consumer's window keeps by default before later models count as other. */
   public static final int DEFAULT_MAX_MODELS = 256;
@@ -119,6 +135,7 @@ public final class UsageLedger implements GatewayListener {
   private final LedgerSink sink;
   private final Map<QuotaPeriod, Integer> retain;
   private final int maxModels;
+  private final int maxConsumers;
   private final ConcurrentHashMap<RowKey, UsageTotals> rows = new ConcurrentHashMap<>();
 
   /**
@@ -127,7 +144,15 @@ public final class UsageLedger implements GatewayListener {
    */
   private final ConcurrentHashMap<RowKey, ModelCount> modelCounts = new ConcurrentHashMap<>();
 
+  /**
+   * How many consumers each window holds, keyed by the window's period and start (consumer and
+   * model empty); a consumer's {@link #modelCounts} entry is only ever made while its window's
+   * count is locked (but {@value #OTHER_CONSUMERS}'s, which takes no slot), so the bound is exact.
+   */
+  private final ConcurrentHashMap<RowKey, ConsumerCount> consumerCounts = new ConcurrentHashMap<>();
+
   private final AtomicBoolean warnedOfModels = new AtomicBoolean();
+  private final AtomicBoolean warnedOfConsumers = new AtomicBoolean();
   private final ConcurrentHashMap<RowKey, UsageTotals>
       unflushed; // deltas for the sink; null without
   private final AtomicReference<Instant> newestHour = new AtomicReference<>(Instant.MIN);
@@ -148,6 +173,7 @@ public final class UsageLedger implements GatewayListener {
     this.sink = b.sink;
     this.retain = Collections.unmodifiableMap(new EnumMap<>(b.retain));
     this.maxModels = b.maxModels;
+    this.maxConsumers = b.maxConsumers;
     this.afterCutoffsRead = b.afterCutoffsRead;
     this.unflushed = sink == null ? null : new ConcurrentHashMap<>();
     Map<QuotaPeriod, Instant> none = new EnumMap<>(QuotaPeriod.class);
@@ -213,15 +239,31 @@ public final class UsageLedger implements GatewayListener {
 
   /**
    * Adds {@code delta} to the row of {@code key}, or to its window's {@value #OTHER_MODELS} row
-   * when the row is new and its consumer's window holds its {@link #maxModels} models already;
-   * returns the key of the row it added to.
+   * when the row is new and its consumer's window holds its {@link #maxModels} models already, and
+   * to consumer {@value #OTHER_CONSUMERS}'s rows when the consumer is new to a window that holds
+   * {@link #maxConsumers} consumers already; returns the key of the row it added to.
    */
   private RowKey add(RowKey key, UsageTotals delta) {
     if (rows.computeIfPresent(key, (k, old) -> old.plus(delta)) != null) {
       return key; // the common case: a row that exists
     }
-    RowKey window = new RowKey(key.period(), key.start(), key.consumer(), ALL_MODELS);
-    ModelCount count = modelCounts.computeIfAbsent(window, w -> new ModelCount());
+    ModelCount count = modelCount(key);
+    if (count == null) { // a consumer beyond the window's bound
+      if (!warnedOfConsumers.getAndSet(true)) {
+        LOG.warn(
+            "ai-gateway: usage ledger: more than {} consumers called in one {} window; the usage"
+                + " of further consumers counts under consumer '{}' (UsageLedger.Builder"
+                + ".maxConsumersPerWindow)",
+            maxConsumers,
+            key.period(),
+            OTHER_CONSUMERS);
+      }
+      key = new RowKey(key.period(), key.start(), OTHER_CONSUMERS, key.model());
+      if (rows.computeIfPresent(key, (k, old) -> old.plus(delta)) != null) {
+        return key;
+      }
+      count = modelCount(key);
+    }
     synchronized (count) {
       if (key.model().equals(OTHER_MODELS) || count.rows < maxModels) {
         if (rows.merge(key, delta, UsageTotals::plus) == delta
@@ -244,6 +286,42 @@ public final class UsageLedger implements GatewayListener {
     RowKey other = new RowKey(key.period(), key.start(), key.consumer(), OTHER_MODELS);
     rows.merge(other, delta, UsageTotals::plus);
     return other;
+  }
+
+  /**
+   * The count of model rows of {@code key}'s consumer in {@code key}'s window; made when the
+   * consumer is new to the window, which takes one of the window's {@link #maxConsumers} slots
+   * (consumer {@value #OTHER_CONSUMERS} takes none). Null when the window has no slot left.
+   */
+  private @Nullable ModelCount modelCount(RowKey key) {
+    RowKey consumerWindow = new RowKey(key.period(), key.start(), key.consumer(), ALL_MODELS);
+    ModelCount count = modelCounts.get(consumerWindow);
+    if (count != null) {
+      return count;
+    }
+    if (key.consumer().equals(OTHER_CONSUMERS)) {
+      return modelCounts.computeIfAbsent(consumerWindow, w -> new ModelCount());
+    }
+    ConsumerCount window =
+        consumerCounts.computeIfAbsent(
+            new RowKey(key.period(), key.start(), "", ""), w -> new ConsumerCount());
+    synchronized (window) {
+      count = modelCounts.get(consumerWindow);
+      if (count == null) {
+        if (window.consumers >= maxConsumers) {
+          return null;
+        }
+        count = new ModelCount();
+        modelCounts.put(consumerWindow, count);
+        window.consumers++;
+      }
+      return count;
+    }
+  }
+
+  /** A window's count of consumers; guarded by its own lock. */
+  private static final class ConsumerCount {
+    int consumers;
   }
 
   /** A consumer's window's count of model rows; guarded by its own lock. */
@@ -357,8 +435,8 @@ public final class UsageLedger implements GatewayListener {
   /**
    * Hands the usage recorded since the previous successful flush to the sink, one delta row per
    * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial. When
-   * the sink throws, the rows are kept and handed over again with the next flush. Does nothing
-   * (returns 0) without a sink or when nothing was recorded.
+   * the sink throws (an exception or an error), the rows are kept and handed over again with the
+   * next flush. Does nothing (returns 0) without a sink or when nothing was recorded.
    *
    * @throws IOException what the sink threw
    */
@@ -383,7 +461,9 @@ public final class UsageLedger implements GatewayListener {
       drained.forEach((key, tally) -> entries.add(tally.toEntry(key)));
       try {
         sink.write(Collections.unmodifiableList(entries));
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        // Whatever the sink threw (an error such as a driver's missing class too), its rows are
+        // kept for the next flush: they are removed from the ledger's deltas only once written.
         drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
         throw e;
       }
@@ -414,6 +494,7 @@ public final class UsageLedger implements GatewayListener {
       cutoffs = cut;
       rows.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
       modelCounts.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
+      consumerCounts.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
     }
   }
 
@@ -519,6 +600,7 @@ public final class UsageLedger implements GatewayListener {
     private @Nullable Runnable afterCutoffsRead;
     private final Map<QuotaPeriod, Integer> retain = new EnumMap<>(QuotaPeriod.class);
     private int maxModels = DEFAULT_MAX_MODELS;
+    private int maxConsumers = DEFAULT_MAX_CONSUMERS;
 
     private Builder() {
       retain.put(QuotaPeriod.HOURLY, DEFAULT_HOURLY_WINDOWS);
@@ -586,6 +668,25 @@ public final class UsageLedger implements GatewayListener {
         throw new IllegalArgumentException("models per consumer must be >= 1 but was " + models);
       }
       this.maxModels = models;
+      return this;
+    }
+
+    /**
+     * Keeps at most {@code consumers} consumers per window (default {@value
+     * UsageLedger#DEFAULT_MAX_CONSUMERS}); the usage of further consumers in that window counts in
+     * consumer {@value UsageLedger#OTHER_CONSUMERS}'s rows (which take no slot), so totals stay
+     * exact while memory stays bounded. {@link Integer#MAX_VALUE} keeps every consumer apart, which
+     * lets a caller that picks its consumer id (a header the consumer key reads) grow the ledger by
+     * naming a new consumer on every call.
+     *
+     * @param consumers at least 1
+     */
+    public Builder maxConsumersPerWindow(int consumers) {
+      if (consumers < 1) {
+        throw new IllegalArgumentException(
+            "consumers per window must be >= 1 but was " + consumers);
+      }
+      this.maxConsumers = consumers;
       return this;
     }
 

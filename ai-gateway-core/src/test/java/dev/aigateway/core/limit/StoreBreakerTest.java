@@ -429,6 +429,49 @@ class StoreBreakerTest {
   }
 
   @Test
+  void aListenerThatBlocksOnATransitionHoldsUpNoOtherCall() throws Exception {
+    CountDownLatch told = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AiGateway gateway =
+        gateway(StoreBreakerPolicy.builder().failureThreshold(1))
+            .listener(
+                new GatewayListener() {
+                  @Override
+                  public void onEvent(GatewayEvent event) {}
+
+                  @Override
+                  public void onStoreTransition(StoreTransition transition) {
+                    told.countDown();
+                    try {
+                      release.await(); // pages someone, over a slow network
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                })
+            .build();
+    store.mode(Mode.THROWING);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Admission> tripping = pool.submit(() -> call(gateway));
+      assertThat(told.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // The breaker is open while the listener is being told: the next call skips the store.
+      Future<Admission> next = pool.submit(() -> call(gateway));
+      assertThat(next.get(30, TimeUnit.SECONDS).admitted()).isTrue();
+      assertThat(tripping.isDone()).isFalse();
+
+      release.countDown();
+      assertThat(tripping.get(30, TimeUnit.SECONDS).admitted()).isTrue();
+      assertThat(path()).containsExactly("HEALTHY->FAILING");
+      assertThat(store.reserves).hasValue(1);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void manyThreadsWhileTheStoreFlipsNeverOverAdmitAndNeverHang() throws Exception {
     // A daily quota (no refill while the clock moves on for the breaker's cool-downs), answers
     // that use all they reserved: every admission takes 108 tokens for good, so the store admits

@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.BreakerState;
@@ -83,6 +84,84 @@ class CircuitBreakerTest {
 
   private BreakerTransition last() {
     return transitions.get(transitions.size() - 1);
+  }
+
+  @Test
+  void aTransitionsConsumerThatBlocksHoldsUpOnlyTheCallThatMadeTheChange() throws Exception {
+    CountDownLatch told = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            "b1",
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .tripDuration(Duration.ofSeconds(30))
+                .build(),
+            clock,
+            t -> {
+              transitions.add(t);
+              told.countDown();
+              try {
+                release.await(); // a listener paging someone over a slow network
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    long tripping = breaker.tryAcquire();
+    long inFlight = breaker.tryAcquire();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> trip = pool.submit(() -> breaker.onFailure(tripping, null));
+      assertThat(told.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // Another call to the backend ends, and the next one is refused, while the listener runs.
+      Future<Long> next =
+          pool.submit(
+              () -> {
+                breaker.onSuccess(inFlight);
+                return breaker.tryAcquire();
+              });
+      assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo(CircuitBreaker.DENIED);
+      assertThat(trip.isDone()).isFalse();
+
+      release.countDown();
+      trip.get(30, TimeUnit.SECONDS);
+      assertThat(transitions)
+          .extracting(BreakerTransition::from, BreakerTransition::to)
+          .containsExactly(tuple(BreakerState.CLOSED, BreakerState.OPEN));
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aConsumerThatFailsWithAnErrorStillHearsOfTheNextChange() {
+    List<BreakerTransition> told = new ArrayList<>();
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            "b1",
+            threeIn10s(),
+            clock,
+            t -> {
+              told.add(t);
+              if (told.size() == 1) {
+                throw new StackOverflowError(); // thrown on to the call, as before
+              }
+            });
+    failed(breaker, null);
+    failed(breaker, null);
+    long third = breaker.tryAcquire();
+
+    assertThatThrownBy(() -> breaker.onFailure(third, null)).isInstanceOf(StackOverflowError.class);
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(acquire(breaker)).isTrue(); // the probe
+
+    assertThat(told)
+        .extracting(BreakerTransition::from, BreakerTransition::to)
+        .containsExactly(
+            tuple(BreakerState.CLOSED, BreakerState.OPEN),
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN));
   }
 
   // ---------------------------------------------------------------- count mode

@@ -340,4 +340,31 @@ class UsageLedgerConcurrencyTest {
           .isEqualTo((long) THREADS * perThread);
     }
   }
+
+  @Test
+  void sixteenThreadsNamingNewConsumersKeepTheBoundExactlyAndEveryCallCounted() throws Exception {
+    UsageLedger ledger = UsageLedger.builder().maxConsumersPerWindow(50).build();
+    Instant at = Instant.parse("2025-03-14T10:15:30Z");
+    int perThread = 500;
+    Concurrently.run(
+        THREADS,
+        thread -> {
+          for (int i = 0; i < perThread; i++) {
+            // consumers repeat across threads, so threads race to take the same new slot
+            String consumer = "c-" + ((i * 7 + thread) % 200);
+            ledger.onEvent(LedgerEvents.reported(consumer, "gpt-4o", at, Usage.of(1, 0)));
+          }
+        });
+
+    for (QuotaPeriod period : UsageLedger.PERIODS) {
+      Map<String, LedgerEntry> byConsumer = ledger.byConsumer(period, at);
+      assertThat(byConsumer)
+          .as("consumers %s", period)
+          .hasSize(51)
+          .containsKey(UsageLedger.OTHER_CONSUMERS);
+      assertThat(byConsumer.values().stream().mapToLong(LedgerEntry::calls).sum())
+          .as("calls %s", period)
+          .isEqualTo((long) THREADS * perThread);
+    }
+  }
 }

@@ -577,6 +577,112 @@ class UsageLedgerTest {
   }
 
   @Nested
+  class BoundedConsumers {
+
+    @Test
+    void aCallerNamingANewConsumerOnEveryCallGrowsEachWindowByTheDefaultBoundOnly() {
+      UsageLedger ledger = UsageLedger.builder().build();
+      int bound = 10_000; // the default
+
+      for (int i = 0; i < bound + 50; i++) {
+        ledger.onEvent(reported("consumer-" + i, "gpt-4o", T, Usage.of(10, 1)));
+      }
+
+      // one row per kept consumer and one "other" row, in each of the hour, the day and the month
+      assertThat(ledger.entries().size()).isEqualTo(3 * (bound + 1));
+      LedgerEntry other = ledger.total("other", QuotaPeriod.MONTHLY, T);
+      assertThat(other.calls()).isEqualTo(50);
+      assertThat(other.inputTokens()).isEqualTo(500);
+      assertThat(ledger.byConsumer(QuotaPeriod.DAILY, T).values())
+          .extracting(LedgerEntry::calls)
+          .containsOnly(1L, 50L);
+    }
+
+    @Test
+    void aConsumerKeptInTheWindowStillCountsInItsOwnRowsAfterTheBoundIsReached() {
+      UsageLedger ledger = UsageLedger.builder().maxConsumersPerWindow(2).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-b", "gpt-4o", T, Usage.of(2, 0)));
+      ledger.onEvent(reported("made-up", "gpt-4o", T, Usage.of(4, 0)));
+      ledger.onEvent(reported("team-a", "o3-mini", T, Usage.of(8, 0)));
+      ledger.onEvent(reported("made-up-2", "o3-mini", T, Usage.of(16, 0)));
+
+      Map<String, LedgerEntry> byConsumer = ledger.byConsumer(QuotaPeriod.HOURLY, T);
+      assertThat(byConsumer).containsOnlyKeys("team-a", "team-b", UsageLedger.OTHER_CONSUMERS);
+      assertThat(byConsumer.get("team-a").inputTokens()).isEqualTo(9);
+      assertThat(byConsumer.get("team-b").inputTokens()).isEqualTo(2);
+      assertThat(ledger.byModel(UsageLedger.OTHER_CONSUMERS, QuotaPeriod.HOURLY, T))
+          .containsOnlyKeys("gpt-4o", "o3-mini");
+      assertThat(byConsumer.get(UsageLedger.OTHER_CONSUMERS).inputTokens()).isEqualTo(20);
+    }
+
+    @Test
+    void theOtherConsumersModelsAreBoundedAsAnyConsumers() {
+      UsageLedger ledger =
+          UsageLedger.builder().maxConsumersPerWindow(1).maxModelsPerConsumer(1).build();
+
+      ledger.onEvent(reported("team-a", "a", T, Usage.of(1, 0)));
+      for (int i = 0; i < 100; i++) {
+        ledger.onEvent(reported("caller-" + i, "model-" + i, T, Usage.of(1, 0)));
+      }
+
+      assertThat(ledger.byModel(UsageLedger.OTHER_CONSUMERS, QuotaPeriod.HOURLY, T))
+          .containsOnlyKeys("model-0", UsageLedger.OTHER_MODELS);
+      assertThat(ledger.total(UsageLedger.OTHER_CONSUMERS, QuotaPeriod.HOURLY, T).calls())
+          .isEqualTo(100);
+      assertThat(ledger.entries()).hasSize(3 * 3);
+    }
+
+    @Test
+    void theBoundIsPerWindow() {
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .maxConsumersPerWindow(1)
+              .retain(QuotaPeriod.HOURLY, 1)
+              .retain(QuotaPeriod.DAILY, 1)
+              .retain(QuotaPeriod.MONTHLY, 1)
+              .build();
+      Instant nextHour = T.plusSeconds(3_600);
+      Instant nextMonth = T.plus(java.time.Duration.ofDays(40));
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-b", "gpt-4o", nextHour, Usage.of(1, 0)));
+      assertThat(ledger.byConsumer(QuotaPeriod.HOURLY, nextHour)).containsOnlyKeys("team-b");
+      assertThat(ledger.byConsumer(QuotaPeriod.DAILY, T))
+          .containsOnlyKeys("team-a", UsageLedger.OTHER_CONSUMERS);
+
+      ledger.onEvent(reported("team-c", "gpt-4o", nextMonth, Usage.of(1, 0)));
+      assertThat(ledger.byConsumer(QuotaPeriod.MONTHLY, nextMonth)).containsOnlyKeys("team-c");
+      assertThat(ledger.entries()).hasSize(3);
+    }
+
+    @Test
+    void theSinkReceivesTheFoldedRows() throws IOException {
+      List<LedgerEntry> written = new ArrayList<>();
+      UsageLedger ledger =
+          UsageLedger.builder().maxConsumersPerWindow(1).sink(written::addAll).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1, 0)));
+      ledger.onEvent(reported("x", "gpt-4o", T, Usage.of(2, 0)));
+      ledger.onEvent(reported("y", "gpt-4o", T, Usage.of(4, 0)));
+      ledger.flush();
+
+      assertThat(written)
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::consumer, LedgerEntry::inputTokens)
+          .containsExactly(tuple(UsageLedger.OTHER_CONSUMERS, 6L), tuple("team-a", 1L));
+    }
+
+    @Test
+    void theBoundMustBePositive() {
+      assertThatThrownBy(() -> UsageLedger.builder().maxConsumersPerWindow(0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("consumers per window must be >= 1 but was 0");
+    }
+  }
+
+  @Nested
   class Retention {
 
     private final Instant ten = Instant.parse("2025-03-14T10:00:00Z");
@@ -710,6 +816,29 @@ class UsageLedgerTest {
                 assertThat(e.calls()).isEqualTo(2);
                 assertThat(e.totalTokens()).isEqualTo(6);
               });
+    }
+
+    @Test
+    void rowsASinkFailedWithAnErrorToWriteAreWrittenWithTheNextFlush() throws IOException {
+      boolean[] fail = {true};
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    if (fail[0]) { // a database driver missing a class, say
+                      throw new NoClassDefFoundError("org/example/jdbc/Driver");
+                    }
+                    writes.add(entries);
+                  })
+              .build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThatThrownBy(ledger::flush).isInstanceOf(NoClassDefFoundError.class);
+
+      fail[0] = false;
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes).hasSize(1);
+      assertThat(writes.get(0)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(2));
     }
 
     @Test
