@@ -385,6 +385,46 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aStreamsFirstEventErrorWithRetryInfoCoolsItsBackendDownForThatLong() throws Exception {
+    // A stream that Google fails after its 200 but before any chunk: Google's 429 error, RetryInfo
+    // and all, as the stream's first event.
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    String quota = quotaBody("12s").replace("\n", "");
+    answerAlways(app, answer("text/event-stream", "data: " + quota + "\r\n\r\n"));
+    answerAlways(second, answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east"))
+                                .priority(1))
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "west", second.url("/").toString())
+                                .credential(Credentials.apiKey("key-west"))
+                                .priority(2))));
+    Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+
+    assertThat(call(client, stream)).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(events.next().routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(call(client, stream)).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(app.getRequestCount())
+        .as(
+            "east asked for 12 s of quiet in its error event's RetryInfo: the next call goes to west")
+        .isEqualTo(1);
+    assertThat(events.next().routing().attempts()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(13));
+    call(client, stream);
+    assertThat(app.getRequestCount()).as("east has cooled down").isEqualTo(2);
+  }
+
+  @Test
   void aGemini429IsHandedOnWholeAndItsFractionalRetryDelayIsTheGatewaysNextAnswer()
       throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
