@@ -422,12 +422,14 @@ final class GeminiFormat implements ModelInPath {
   /**
    * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
    * not whole numbers are read as absent; one beyond a {@code long} as {@link Long#MAX_VALUE} (then
-   * capped as any count above {@link dev.aigateway.api.Usage#MAX_TOKENS}). Of the per-modality
-   * details, the {@code AUDIO} and {@code IMAGE} counts of the prompt (and of tool-use prompts) are
-   * the audio and image input tokens, and the {@code AUDIO} count of the candidates is the audio
-   * output tokens; the {@code Usage} has no count of image output or of video, so those are in
-   * input and output only. Returns {@code previous} itself when it holds the same counts (a stream
-   * repeats its cumulative usage).
+   * capped as any count above {@link dev.aigateway.api.Usage#MAX_TOKENS}). A count written as a
+   * string of digits ({@code "12"}, as the proto3 JSON mapping allows and Vertex AI writes some) is
+   * that number ({@link UsageCounts#ofDigits}); other text is absent. Of the per-modality details,
+   * the {@code AUDIO} and {@code IMAGE} counts of the prompt (and of tool-use prompts) are the
+   * audio and image input tokens, and the {@code AUDIO} count of the candidates is the audio output
+   * tokens; the {@code Usage} has no count of image output or of video, so those are in input and
+   * output only. Returns {@code previous} itself when it holds the same counts (a stream repeats
+   * its cumulative usage).
    */
   static @Nullable Usage readUsage(JsonParser p, @Nullable Usage previous) throws IOException {
     long prompt = 0;
@@ -456,14 +458,21 @@ final class GeminiFormat implements ModelInPath {
         }
         continue;
       }
-      if (value != JsonToken.VALUE_NUMBER_INT) {
+      long count;
+      if (value == JsonToken.VALUE_NUMBER_INT) {
+        count =
+            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
+                : Math.max(0, p.getLongValue());
+      } else if (value == JsonToken.VALUE_STRING) {
+        count = UsageCounts.ofDigits(p.getText()); // the proto3 JSON mapping's "12"
+        if (count < 0) {
+          continue; // no count: absent
+        }
+      } else {
         p.skipChildren();
         continue;
       }
-      long count =
-          p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-              ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
-              : Math.max(0, p.getLongValue());
       switch (field) {
         case "promptTokenCount" -> prompt = count;
         case "candidatesTokenCount" -> candidates = count;
@@ -561,7 +570,12 @@ final class GeminiFormat implements ModelInPath {
         if (field.equals("modality") && value == JsonToken.VALUE_STRING) {
           slot = sameText(p, "AUDIO") ? at : sameText(p, "IMAGE") && at == 0 ? 1 : -1;
         } else if (field.equals("tokenCount") && value == JsonToken.VALUE_NUMBER_INT) {
-          count = Math.max(0, p.getValueAsLong(0));
+          count =
+              p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                  ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
+                  : Math.max(0, p.getLongValue());
+        } else if (field.equals("tokenCount") && value == JsonToken.VALUE_STRING) {
+          count = Math.max(0, UsageCounts.ofDigits(p.getText()));
         } else {
           p.skipChildren();
         }

@@ -721,6 +721,88 @@ class GeminiFormatTest {
     assertThat(blocked.facts().usage()).isEqualTo(Usage.of(8, 0));
   }
 
+  /**
+   * A {@code usageMetadata} whose counts are written as JSON strings, as the proto3 JSON mapping
+   * allows (Vertex AI writes some so), with {@code counts} the members to put in it.
+   */
+  private static String stringCounts(String counts, String finish) {
+    return "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}"
+        + finish
+        + "}],\"usageMetadata\":{"
+        + counts
+        + "},\"modelVersion\":\"gemini-2.0-flash-001\"}";
+  }
+
+  @Test
+  void countsWrittenAsStringsAreReadInEveryFraming() throws IOException {
+    String first = stringCounts("\"promptTokenCount\":\"12\",\"totalTokenCount\":\"12\"", "");
+    String last =
+        stringCounts(
+            "\"promptTokenCount\":\"12\",\"candidatesTokenCount\":\"5\","
+                + "\"totalTokenCount\":\"20\",\"thoughtsTokenCount\":\"3\","
+                + "\"promptTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":\"4\"}]",
+            ",\"finishReason\":\"STOP\"");
+    Usage reported = new Usage(12, 8, 20, 0, 3, 0, 4, 0, 0);
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    String stream = "data: " + first + "\r\n\r\n" + "data: " + first + "\r\n\r\n";
+    for (int[] pieces : new int[][] {{1}, {3, 7}, {7}}) {
+      RecordingBodyListener.End fromDocument = observe(document, "application/json", last, pieces);
+      RecordingBodyListener.End fromEvents =
+          observe(events, "text/event-stream", stream + "data: " + last + "\r\n\r\n", pieces);
+      RecordingBodyListener.End fromArray =
+          observe(
+              array, "application/json", "[" + first + ",\n" + first + ",\n" + last + "]", pieces);
+
+      assertThat(fromDocument.facts().usage()).as("a document").isEqualTo(reported);
+      assertThat(fromEvents.facts().usage()).as("an event stream").isEqualTo(reported);
+      assertThat(fromArray.facts().usage()).as("an array stream").isEqualTo(reported);
+      assertThat(fromEvents.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void aCountStringBeyondALongSaturatesAndOneThatIsNoNumberIsAbsent() throws IOException {
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    String finish = ",\"finishReason\":\"STOP\"";
+
+    RecordingBodyListener.End beyond =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"9223372036854775808\","
+                    + "\"candidatesTokenCount\":\"9223372036854775807\","
+                    + "\"cachedContentTokenCount\":\"123456789012345678901234567890\"",
+                finish),
+            7);
+    RecordingBodyListener.End garbage =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"12abc\",\"candidatesTokenCount\":\"\","
+                    + "\"totalTokenCount\":\" 7\",\"thoughtsTokenCount\":\"1e3\","
+                    + "\"toolUsePromptTokenCount\":\"-4\",\"cachedContentTokenCount\":\"0x10\"",
+                finish),
+            7);
+    RecordingBodyListener.End mixed =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"12abc\",\"candidatesTokenCount\":\"6\","
+                    + "\"totalTokenCount\":9",
+                finish),
+            7);
+
+    assertThat(beyond.facts().usage())
+        .isEqualTo(new Usage(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0));
+    assertThat(garbage.facts().usage()).as("no count that reads: no usage").isNull();
+    assertThat(mixed.facts().usage()).isEqualTo(new Usage(0, 6, 9, 0, 0));
+  }
+
   @Test
   void toolUsePromptTokensAreInputAndTheTotalIsSummedWhenAbsent() throws IOException {
     WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
