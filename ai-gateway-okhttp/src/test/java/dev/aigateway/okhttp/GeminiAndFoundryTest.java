@@ -532,6 +532,59 @@ class GeminiAndFoundryTest {
     assertThat(app.getRequestCount()).isEqualTo(2);
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "MALFORMED_FUNCTION_CALL",
+        "UNEXPECTED_TOOL_CALL",
+        "TOO_MANY_TOOL_CALLS",
+        "MALFORMED_RESPONSE",
+        "MISSING_THOUGHT_SIGNATURE",
+        "OTHER",
+        "LANGUAGE",
+        "NO_IMAGE",
+        "IMAGE_OTHER",
+        "MODEL_ARMOR",
+        "FINISH_REASON_UNSPECIFIED"
+      })
+  void anAnswerThatFailedToFinishIsChargedOnceAndNeverStored(String reason) throws Exception {
+    // Gemini ends a candidate it could not complete under the 200 it began with: a function call
+    // it wrote wrong (MALFORMED_FUNCTION_CALL, no part at all), a tool it may not call, ... The
+    // same call asked again may well be answered.
+    String failed =
+        "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Let me look\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \""
+            + reason
+            + "\",\"index\": 0}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 15,\"candidatesTokenCount\": 3,"
+            + "\"totalTokenCount\": 18},\"modelVersion\": \"gemini-2.5-flash\"}";
+    app.enqueue(answer(JSON_TYPE, failed));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    app.enqueue(answer("text/event-stream", "data: " + failed + "\r\n\r\n"));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(failed);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(15, 3));
+    assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH)))
+        .as("the answer that ended " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+    assertThat(call(client, stream)).isEqualTo("data: " + failed + "\r\n\r\n");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(call(client, stream))
+        .as("the stream that ended " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.EVENTS);
+    events.next();
+    assertThat(app.getRequestCount()).isEqualTo(4);
+    assertThat(events.all).as("one event per call").hasSize(4);
+  }
+
   @Test
   void anArrayStreamThatEndsInAnErrorElementIsNeverStored() throws Exception {
     // Without alt=sse, Google ends a stream that failed after its 200 with the error as the

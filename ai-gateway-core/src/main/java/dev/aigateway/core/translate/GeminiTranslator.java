@@ -144,7 +144,7 @@ final class GeminiTranslator extends Translator {
       return "length";
     }
     if (FailedAnswers.isGeminiFiltered(reason)) {
-      return "content_filter"; // the same reasons by which the cache refuses to store an answer
+      return "content_filter"; // the filters' reasons (the cache stores no native answer with one)
     }
     return toolCalls ? "tool_calls" : "stop"; // STOP, OTHER, MALFORMED_FUNCTION_CALL, ...
   }

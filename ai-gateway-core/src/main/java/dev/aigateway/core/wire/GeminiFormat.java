@@ -731,11 +731,13 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
-   * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
-   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; an
-   * image model's candidate whose image they withheld ({@code IMAGE_SAFETY}, {@code
-   * IMAGE_PROHIBITED_CONTENT}, {@code IMAGE_RECITATION}); or a prompt they blocked ({@code
-   * promptFeedback.blockReason}), answered with no candidate.
+   * A candidate that did not end answered ({@code finishReason} other than {@code STOP} or {@code
+   * MAX_TOKENS}): one Gemini's filters stopped ({@code SAFETY}, {@code RECITATION}, {@code
+   * BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}, {@code MODEL_ARMOR}; an image model's
+   * {@code IMAGE_SAFETY}, ...), its text partial or none, or one that failed ({@code
+   * MALFORMED_FUNCTION_CALL}, {@code UNEXPECTED_TOOL_CALL}, {@code TOO_MANY_TOOL_CALLS}, {@code
+   * OTHER}, ...); or a prompt the filters blocked ({@code promptFeedback.blockReason}), answered
+   * with no candidate ({@link FailedAnswers#geminiFiltered}).
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {
