@@ -472,7 +472,11 @@ class GeminiAndFoundryTest {
 
     assertThat(app.getRequestCount()).isEqualTo(1);
     assertThat(fromCache).isEqualTo(GeminiBodies.ANSWER);
-    assertThat(asEvents).isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+    assertThat(asEvents)
+        .as("Google's pretty-printed document, one event on one data line, as Google streams it")
+        .isEqualTo("data: " + GeminiBodies.ANSWER.replace("\n", "") + "\r\n\r\n");
+    assertThat(MAPPER.readTree(asEvents.substring(6)))
+        .isEqualTo(MAPPER.readTree(GeminiBodies.ANSWER));
     assertThat(asArray).isEqualTo("[" + GeminiBodies.ANSWER + "]");
     events.next();
     GatewayEvent hit = events.next();

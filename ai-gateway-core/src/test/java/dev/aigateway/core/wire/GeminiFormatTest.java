@@ -901,7 +901,21 @@ class GeminiFormatTest {
     assertThat(replay(array, cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS)))
         .isEqualTo("[" + String.join(",\r\n", chunks) + "]");
     assertThat(replay(events, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER)))
-        .isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+        .as("Google's pretty-printed document as one event on one data line")
+        .isEqualTo("data: " + GeminiBodies.ANSWER.replace("\n", "") + "\r\n\r\n");
+    String pretty =
+        "[" + GeminiBodies.ANSWER + ",\r\n" + GeminiBodies.ANSWER.replace("\n", "\r\n") + "]";
+    String prettyAsEvents = replay(events, cached(CachedResponse.Format.JSON, pretty));
+    for (String line : prettyAsEvents.split("\r\n")) {
+      assertThat(line.isEmpty() || line.startsWith("data: "))
+          .as("every line of the events is a data line or blank: " + line)
+          .isTrue();
+    }
+    List<byte[]> data = GeminiReplay.eventData(bytes(prettyAsEvents));
+    assertThat(data).hasSize(2);
+    for (byte[] response : data) {
+      assertThat(JSON.readTree(response)).isEqualTo(JSON.readTree(GeminiBodies.ANSWER));
+    }
     String asArray = replay(array, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER));
     assertThat(JSON.readTree(asArray).get(0)).isEqualTo(JSON.readTree(GeminiBodies.ANSWER));
   }
