@@ -283,6 +283,31 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aModelWhosePathSegmentHidesDotSegmentsStaysUnderTheModelsCollection() throws Exception {
+    // The model segment, percent-decoded, is "gemini-2.0-flash/../../tunedModels/secret": the call
+    // must reach the backend as that (unknown) model, not as the tuned model the dots lead to.
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east")))));
+
+    call(
+        client,
+        gemini("/v1beta/models/gemini-2.0-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent"));
+
+    RecordedRequest sent = app.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(sent.getTarget())
+        .isEqualTo(
+            "/v1beta/models/gemini-2.0-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent");
+  }
+
+  @Test
   void aVertexBackendGetsItsProjectPathAndABearerToken() throws Exception {
     app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
     String base = app.url("/v1/projects/my-project/locations/us-central1").toString();

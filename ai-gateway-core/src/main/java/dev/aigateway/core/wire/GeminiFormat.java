@@ -760,9 +760,10 @@ final class GeminiFormat implements ModelInPath {
    * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
    * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
    * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its
-   * collection ({@code tunedModels/x}, {@code endpoints/123}) is put under the base as it is. The
-   * call's method and {@code alt=sse} are kept; nothing else of the application's query is (an API
-   * key in {@code ?key=} does not travel to another backend).
+   * collection ({@code tunedModels/x}, {@code endpoints/123}) is put under the base, each segment
+   * encoded; one with an empty, {@code .} or {@code ..} segment is one model under {@code models/}
+   * ({@link SafeUrls#modelPath}). The call's method and {@code alt=sse} are kept; nothing else of
+   * the application's query is (an API key in {@code ?key=} does not travel to another backend).
    */
   @Override
   public String backendUrl(
@@ -774,7 +775,7 @@ final class GeminiFormat implements ModelInPath {
           case EVENTS -> STREAM + "?alt=sse";
           case ARRAY -> STREAM;
         };
-    String path = model.indexOf('/') > 0 ? model : null;
+    String path = model.indexOf('/') > 0 ? SafeUrls.modelPath(model) : null;
     if (flavor == BackendFlavor.VERTEX_AI) {
       return baseUrl
           + (path != null ? "/" + path : "/publishers/google/models/" + OpenAiFormat.encode(model))

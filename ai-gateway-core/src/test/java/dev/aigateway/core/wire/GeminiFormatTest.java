@@ -932,6 +932,43 @@ class GeminiFormatTest {
   }
 
   @Test
+  void aModelWithDotSegmentsStaysOneModelUnderTheBase() {
+    // A model decoded from the path (models/x%2F..%2F..:generateContent) that names dot segments:
+    // put in the URL as it is, the HTTP client resolved them, and the call left the model's
+    // collection (and, on Vertex AI, the backend's project) with the backend's credential.
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+
+    assertThat(
+            document
+                .format()
+                .backendUrl(
+                    BackendFlavor.GEMINI, API, null, "gemini-2.5-flash/../../tunedModels/secret"))
+        .isEqualTo(
+            API
+                + "/v1beta/models/gemini-2.5-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent");
+    assertThat(
+            document
+                .format()
+                .backendUrl(
+                    BackendFlavor.VERTEX_AI,
+                    VERTEX,
+                    null,
+                    "endpoints/../../../../other/locations/l/endpoints/1"))
+        .isEqualTo(
+            VERTEX
+                + "/publishers/google/models/endpoints%2F..%2F..%2F..%2F..%2Fother%2Flocations%2Fl"
+                + "%2Fendpoints%2F1:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/./x"))
+        .isEqualTo(API + "/v1beta/models/tunedModels%2F.%2Fx:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels//x"))
+        .isEqualTo(API + "/v1beta/models/tunedModels%2F%2Fx:generateContent");
+    assertThat(
+            document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/%2e%2e/x"))
+        .as("an encoded dot segment is encoded again, no dot segment")
+        .isEqualTo(API + "/v1beta/tunedModels/%252e%252e/x:generateContent");
+  }
+
+  @Test
   void theBackendUrlKeepsTheMethodAndFramingAndPutsTheModelInThePath() {
     WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
     WireRequest events =
@@ -948,6 +985,9 @@ class GeminiFormatTest {
         .isEqualTo(VERTEX + "/endpoints/42:generateContent");
     assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/t1"))
         .isEqualTo(API + "/v1beta/tunedModels/t1:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/a b?c#d"))
+        .as("each segment of a model naming its collection is encoded")
+        .isEqualTo(API + "/v1beta/tunedModels/a%20b%3Fc%23d:generateContent");
     assertThat(document.format().modelInBody(BackendFlavor.GEMINI)).isFalse();
     assertThat(document.format().bodyForBackend(document, "other", true)).isNull();
   }
