@@ -283,6 +283,31 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aModelWhosePathSegmentHidesDotSegmentsStaysUnderTheModelsCollection() throws Exception {
+    // The model segment, percent-decoded, is "gemini-2.0-flash/../../tunedModels/secret": the call
+    // must reach the backend as that (unknown) model, not as the tuned model the dots lead to.
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east")))));
+
+    call(
+        client,
+        gemini("/v1beta/models/gemini-2.0-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent"));
+
+    RecordedRequest sent = app.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(sent.getTarget())
+        .isEqualTo(
+            "/v1beta/models/gemini-2.0-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent");
+  }
+
+  @Test
   void aVertexBackendGetsItsProjectPathAndABearerToken() throws Exception {
     app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
     String base = app.url("/v1/projects/my-project/locations/us-central1").toString();
@@ -385,6 +410,46 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aStreamsFirstEventErrorWithRetryInfoCoolsItsBackendDownForThatLong() throws Exception {
+    // A stream that Google fails after its 200 but before any chunk: Google's 429 error, RetryInfo
+    // and all, as the stream's first event.
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    String quota = quotaBody("12s").replace("\n", "");
+    answerAlways(app, answer("text/event-stream", "data: " + quota + "\r\n\r\n"));
+    answerAlways(second, answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .credential(Credentials.apiKey("key-east"))
+                                .priority(1))
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "west", second.url("/").toString())
+                                .credential(Credentials.apiKey("key-west"))
+                                .priority(2))));
+    Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+
+    assertThat(call(client, stream)).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(events.next().routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(call(client, stream)).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(app.getRequestCount())
+        .as(
+            "east asked for 12 s of quiet in its error event's RetryInfo: the next call goes to west")
+        .isEqualTo(1);
+    assertThat(events.next().routing().attempts()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(13));
+    call(client, stream);
+    assertThat(app.getRequestCount()).as("east has cooled down").isEqualTo(2);
+  }
+
+  @Test
   void aGemini429IsHandedOnWholeAndItsFractionalRetryDelayIsTheGatewaysNextAnswer()
       throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
@@ -432,7 +497,11 @@ class GeminiAndFoundryTest {
 
     assertThat(app.getRequestCount()).isEqualTo(1);
     assertThat(fromCache).isEqualTo(GeminiBodies.ANSWER);
-    assertThat(asEvents).isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+    assertThat(asEvents)
+        .as("Google's pretty-printed document, one event on one data line, as Google streams it")
+        .isEqualTo("data: " + GeminiBodies.ANSWER.replace("\n", "") + "\r\n\r\n");
+    assertThat(MAPPER.readTree(asEvents.substring(6)))
+        .isEqualTo(MAPPER.readTree(GeminiBodies.ANSWER));
     assertThat(asArray).isEqualTo("[" + GeminiBodies.ANSWER + "]");
     events.next();
     GatewayEvent hit = events.next();
@@ -490,6 +559,59 @@ class GeminiAndFoundryTest {
         .as("the answer stopped by " + reason + " was not stored")
         .isEqualTo(GeminiBodies.ANSWER);
     assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "MALFORMED_FUNCTION_CALL",
+        "UNEXPECTED_TOOL_CALL",
+        "TOO_MANY_TOOL_CALLS",
+        "MALFORMED_RESPONSE",
+        "MISSING_THOUGHT_SIGNATURE",
+        "OTHER",
+        "LANGUAGE",
+        "NO_IMAGE",
+        "IMAGE_OTHER",
+        "MODEL_ARMOR",
+        "FINISH_REASON_UNSPECIFIED"
+      })
+  void anAnswerThatFailedToFinishIsChargedOnceAndNeverStored(String reason) throws Exception {
+    // Gemini ends a candidate it could not complete under the 200 it began with: a function call
+    // it wrote wrong (MALFORMED_FUNCTION_CALL, no part at all), a tool it may not call, ... The
+    // same call asked again may well be answered.
+    String failed =
+        "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Let me look\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \""
+            + reason
+            + "\",\"index\": 0}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 15,\"candidatesTokenCount\": 3,"
+            + "\"totalTokenCount\": 18},\"modelVersion\": \"gemini-2.5-flash\"}";
+    app.enqueue(answer(JSON_TYPE, failed));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    app.enqueue(answer("text/event-stream", "data: " + failed + "\r\n\r\n"));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(failed);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(15, 3));
+    assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH)))
+        .as("the answer that ended " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+    assertThat(call(client, stream)).isEqualTo("data: " + failed + "\r\n\r\n");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(call(client, stream))
+        .as("the stream that ended " + reason + " was not stored")
+        .isEqualTo(GeminiBodies.EVENTS);
+    events.next();
+    assertThat(app.getRequestCount()).isEqualTo(4);
+    assertThat(events.all).as("one event per call").hasSize(4);
   }
 
   @Test

@@ -256,7 +256,10 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     boolean retry =
         errorStatus != 0
             ? call.retryAfterErrorEvent(
-                errorStatus, name -> header(response, name), sender.canceled())
+                errorStatus,
+                name -> header(response, name),
+                errorStatus == 429 || errorStatus >= 500 ? held.firstEventRetryDelay() : null,
+                sender.canceled())
             : call.retryAfterResponse(status, name -> header(response, name), sender.canceled());
     if (retry) {
       discard(response); // nothing of it reached the application

@@ -319,11 +319,17 @@ public final class GovernedCall {
    * status} instead of an answer. Records it (a failure for the backend's breaker when {@code
    * status} is a failure status) and returns true when the call should move on, as {@link
    * #retryAfterResponse} does for an answer of {@code status}; false: deliver the stream as it
-   * came.
+   * came. {@code eventRetryAfter} is the wait the event asked for (a Google error's {@code
+   * google.rpc.RetryInfo}), or null: it counts as an answer's retry-after (cool-down, breaker).
    */
-  boolean retryAfterErrorEvent(int status, Function<String, String> headers, boolean callCanceled) {
+  boolean retryAfterErrorEvent(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration eventRetryAfter,
+      boolean callCanceled) {
     long began = System.nanoTime();
-    boolean retry = exchange.route().retryAfterErrorEvent(status, headers, callCanceled);
+    boolean retry =
+        exchange.route().retryAfterErrorEvent(status, headers, eventRetryAfter, callCanceled);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
   }

@@ -110,6 +110,21 @@ public interface Route {
   }
 
   /**
+   * As {@link #retryAfterErrorEvent(int, Function, boolean)}, with the wait the error event asked
+   * for ({@code eventRetryAfter}: a Google error's {@code google.rpc.RetryInfo}, as a Gemini or
+   * Vertex AI stream that fails before its first chunk sends it), which then counts as the
+   * attempt's retry-after, as {@link #retryAfterResponse(int, Function, Duration, boolean)} counts
+   * an answer body's. By default the event's wait is not used.
+   */
+  default boolean retryAfterErrorEvent(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration eventRetryAfter,
+      boolean callCanceled) {
+    return retryAfterErrorEvent(status, headers, callCanceled);
+  }
+
+  /**
    * Records that the current attempt failed without an answer and returns true when the call moves
    * on to {@link #next()}.
    */

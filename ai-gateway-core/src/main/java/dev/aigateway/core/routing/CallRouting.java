@@ -522,13 +522,33 @@ final class CallRouting implements Route {
   @Override
   public boolean retryAfterErrorEvent(
       int status, Function<String, String> headers, boolean callCanceled) {
+    return retryAfterErrorEvent(status, headers, null, callCanceled);
+  }
+
+  /**
+   * As {@link #retryAfterErrorEvent(int, Function, boolean)}; an error event standing for a 429 or
+   * 5xx that asked for a wait ({@code eventRetryAfter}, a Google error's {@code RetryInfo}) cools
+   * its backend down (429, 503) and sets its breaker's trip, as the same error answered as a JSON
+   * document does ({@link #retryAfterResponse(int, Function, Duration, boolean)}).
+   */
+  @Override
+  public boolean retryAfterErrorEvent(
+      int status,
+      Function<String, String> headers,
+      @Nullable Duration eventRetryAfter,
+      boolean callCanceled) {
     BackendState backend = current;
     attempts.add(
         new Attempt(backend.id(), 200, ERROR_EVENT, sinceAttemptStart(), currentIsCredentialRetry));
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     successBeforeBody = false; // the verdict heard the error event already
-    if (router.pool().circuitBreaker().isFailureStatus(status)) {
-      backend.breaker().onFailure(permit, null);
+    Duration retryAfter = status == 429 || status >= 500 ? eventRetryAfter : null;
+    CircuitBreakerPolicy policy = router.pool().circuitBreaker();
+    if ((status == 429 || status == 503) && retryAfter != null) {
+      router.coolDown(backend, policy.coolDown(retryAfter));
+    }
+    if (policy.isFailureStatus(status)) {
+      backend.breaker().onFailure(permit, retryAfter);
     } else {
       backend.breaker().onSuccess(permit);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.NumberInput;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.UsageCounts;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -194,7 +195,9 @@ final class BackendJson {
    * The current value as a token count: a number that fits a long, truncated, never below 0; one
    * beyond a long {@link Long#MAX_VALUE} when positive (saturated, as the native formats' usage
    * readers read it, so that the call is charged the cap and its event flags it, not charged
-   * nothing); 0 for anything else.
+   * nothing); a string of digits the number it spells, as the proto3 JSON mapping writes one
+   * (Gemini's and Vertex AI's {@code "promptTokenCount": "12"}, {@link UsageCounts#ofDigits}); 0
+   * for anything else.
    */
   long count() throws IOException {
     if (skipContainer()) {
@@ -214,6 +217,9 @@ final class BackendJson {
     if (token == JsonToken.VALUE_NUMBER_FLOAT) {
       double d = parser.getDoubleValue();
       return d >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, (long) d);
+    }
+    if (token == JsonToken.VALUE_STRING) {
+      return Math.max(0, UsageCounts.ofDigits(parser.getText())); // Google's "12"
     }
     return 0;
   }

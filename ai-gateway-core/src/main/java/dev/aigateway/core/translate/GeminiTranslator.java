@@ -9,6 +9,7 @@ import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.FailedAnswers;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.SafeUrls;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +41,10 @@ final class GeminiTranslator extends Translator {
   String url(Backend backend, String targetModel, boolean stream) {
     String method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
     String model = URLEncoder.encode(targetModel, StandardCharsets.UTF_8);
-    // a model named by its resource path (tunedModels/..., endpoints/...) is called at that path
-    String path = targetModel.indexOf('/') > 0 ? "/" + targetModel : null;
+    // a model named by its resource path (tunedModels/..., endpoints/...) is called at that path,
+    // unless a segment of it is empty or a dot segment
+    String resource = targetModel.indexOf('/') > 0 ? SafeUrls.modelPath(targetModel) : null;
+    String path = resource != null ? "/" + resource : null;
     String base = backend.requestBaseUrl();
     if (backend.flavor() == BackendFlavor.VERTEX_AI) {
       return base + (path != null ? path : "/publishers/google/models/" + model) + method;
@@ -144,7 +147,7 @@ final class GeminiTranslator extends Translator {
       return "length";
     }
     if (FailedAnswers.isGeminiFiltered(reason)) {
-      return "content_filter"; // the same reasons by which the cache refuses to store an answer
+      return "content_filter"; // the filters' reasons (the cache stores no native answer with one)
     }
     return toolCalls ? "tool_calls" : "stop"; // STOP, OTHER, MALFORMED_FUNCTION_CALL, ...
   }

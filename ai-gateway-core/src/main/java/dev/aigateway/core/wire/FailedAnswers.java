@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  *       OpenAI's and OpenAI's output filter ends a choice with {@code finish_reason:
  *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
  *       {@code incomplete_details.reason: "content_filter"}).
- *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped, or a prompt they
- *       blocked.
+ *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped or that failed (any
+ *       finish reason but {@code STOP} and {@code MAX_TOKENS}), or a prompt the filters blocked.
  *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
  *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
  *   <li>Bedrock Converse's ({@link #converseFiltered}): an answer its content filter cut off,
@@ -132,9 +132,25 @@ public final class FailedAnswers {
           "BLOCKLIST",
           "PROHIBITED_CONTENT",
           "SPII",
+          "MODEL_ARMOR",
           "IMAGE_SAFETY",
           "IMAGE_PROHIBITED_CONTENT",
           "IMAGE_RECITATION");
+
+  /**
+   * The finish reasons by which Gemini ends a candidate that answered: a natural stop or a stop
+   * sequence ({@code STOP}), or the output allowance reached ({@code MAX_TOKENS}, the answer the
+   * call asked for, as OpenAI's {@code length}). Every other one of Google's {@code FinishReason}
+   * (ai.google.dev/api/generate-content#FinishReason, Vertex AI's {@code Candidate.FinishReason})
+   * ends a candidate that failed: stopped by a filter ({@link #GEMINI_FILTERED}), a function call
+   * the model wrote wrong ({@code MALFORMED_FUNCTION_CALL}) or may not make ({@code
+   * UNEXPECTED_TOOL_CALL}, {@code TOO_MANY_TOOL_CALLS}), a response it could not form ({@code
+   * MALFORMED_RESPONSE}), a request missing a thought signature ({@code
+   * MISSING_THOUGHT_SIGNATURE}), no image where one was asked for ({@code NO_IMAGE}, {@code
+   * IMAGE_OTHER}), an unsupported language ({@code LANGUAGE}), {@code OTHER}, {@code
+   * FINISH_REASON_UNSPECIFIED}, and any reason Google adds later.
+   */
+  static final Set<String> GEMINI_ANSWERED = Set.of("STOP", "MAX_TOKENS");
 
   /**
    * Whether {@code finishReason} is one by which Gemini stops a candidate its filters flagged
@@ -146,25 +162,27 @@ public final class FailedAnswers {
 
   private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
 
-  private static final List<byte[]> GEMINI_FILTERED_BYTES =
-      GEMINI_FILTERED.stream()
-          .map(reason -> ('"' + reason + '"').getBytes(StandardCharsets.US_ASCII))
+  private static final byte[] FINISH_REASON =
+      "\"finishReason\"".getBytes(StandardCharsets.US_ASCII);
+
+  private static final List<byte[]> GEMINI_ANSWERED_VALUES =
+      GEMINI_ANSWERED.stream()
+          .map(reason -> (reason + '"').getBytes(StandardCharsets.US_ASCII))
           .toList();
 
   /**
-   * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
-   * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
-   * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
-   * SPII}, the text partial or none, or {@code IMAGE_SAFETY}, {@code IMAGE_PROHIBITED_CONTENT} or
-   * {@code IMAGE_RECITATION}, the generated image withheld; or whose prompt they blocked ({@code
-   * promptFeedback.blockReason}), answered with no candidate at all.
+   * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) is
+   * no answer to keep: a candidate finished by any reason but {@code STOP} or {@code MAX_TOKENS}
+   * ({@link #GEMINI_ANSWERED}): its filters stopped it ({@code SAFETY}, {@code RECITATION}, {@code
+   * BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}, Vertex AI's {@code MODEL_ARMOR}, the text
+   * partial or none, or {@code IMAGE_SAFETY}, {@code IMAGE_PROHIBITED_CONTENT}, {@code
+   * IMAGE_RECITATION}, the generated image withheld), or it failed ({@code
+   * MALFORMED_FUNCTION_CALL}, {@code UNEXPECTED_TOOL_CALL}, {@code TOO_MANY_TOOL_CALLS}, {@code
+   * OTHER}, ...); or the prompt was blocked ({@code promptFeedback.blockReason}), answered with no
+   * candidate at all. The same call asked again may well be answered.
    */
   static boolean geminiFiltered(byte[] body, boolean stream) {
-    boolean named = contains(body, BLOCK_REASON);
-    for (int i = 0; i < GEMINI_FILTERED_BYTES.size() && !named; i++) {
-      named = contains(body, GEMINI_FILTERED_BYTES.get(i));
-    }
-    if (!named) {
+    if (!contains(body, BLOCK_REASON) && !namesOtherFinish(body)) {
       return false; // nearly every answer
     }
     List<byte[]> responses =
@@ -181,12 +199,60 @@ public final class FailedAnswers {
       }
       for (JsonNode candidate : document.path("candidates")) {
         String reason = candidate.path("finishReason").textValue();
-        if (reason != null && GEMINI_FILTERED.contains(reason)) {
+        if (reason != null && !GEMINI_ANSWERED.contains(reason)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code body} has a {@code "finishReason"} name whose value is not plainly {@code
+   * "STOP"} or {@code "MAX_TOKENS"}: one pass over the bytes, without parsing (a quote inside a
+   * JSON string is escaped, so the name's bytes occur only as a name). A value written otherwise
+   * (escaped, not a string) counts as another reason: the parse decides.
+   */
+  private static boolean namesOtherFinish(byte[] body) {
+    for (int at = indexOf(body, FINISH_REASON, 0);
+        at >= 0;
+        at = indexOf(body, FINISH_REASON, at + FINISH_REASON.length)) {
+      int i = skipSpace(body, at + FINISH_REASON.length);
+      if (i >= body.length || body[i] != ':') {
+        continue; // not a member's name
+      }
+      i = skipSpace(body, i + 1);
+      if (i >= body.length || body[i] != '"') {
+        return true;
+      }
+      boolean answered = false;
+      for (byte[] value : GEMINI_ANSWERED_VALUES) {
+        answered |= startsWith(body, i + 1, value);
+      }
+      if (!answered) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int skipSpace(byte[] bytes, int i) {
+    while (i < bytes.length && StrictJson.isSpace(bytes[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean startsWith(byte[] bytes, int from, byte[] part) {
+    if (bytes.length - from < part.length) {
+      return false;
+    }
+    for (int k = 0; k < part.length; k++) {
+      if (bytes[from + k] != part[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final byte[] REFUSAL = "\"refusal\"".getBytes(StandardCharsets.US_ASCII);
@@ -282,9 +348,14 @@ public final class FailedAnswers {
   }
 
   private static boolean contains(byte[] bytes, byte[] part) {
+    return indexOf(bytes, part, 0) >= 0;
+  }
+
+  /** Where {@code part} first occurs in {@code bytes} from {@code from} on, or -1. */
+  private static int indexOf(byte[] bytes, byte[] part, int from) {
     int last = bytes.length - part.length;
     outer:
-    for (int i = 0; i <= last; i++) {
+    for (int i = from; i <= last; i++) {
       if (bytes[i] != part[0]) {
         continue;
       }
@@ -293,8 +364,8 @@ public final class FailedAnswers {
           continue outer;
         }
       }
-      return true;
+      return i;
     }
-    return false;
+    return -1;
   }
 }

@@ -422,12 +422,14 @@ final class GeminiFormat implements ModelInPath {
   /**
    * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
    * not whole numbers are read as absent; one beyond a {@code long} as {@link Long#MAX_VALUE} (then
-   * capped as any count above {@link dev.aigateway.api.Usage#MAX_TOKENS}). Of the per-modality
-   * details, the {@code AUDIO} and {@code IMAGE} counts of the prompt (and of tool-use prompts) are
-   * the audio and image input tokens, and the {@code AUDIO} count of the candidates is the audio
-   * output tokens; the {@code Usage} has no count of image output or of video, so those are in
-   * input and output only. Returns {@code previous} itself when it holds the same counts (a stream
-   * repeats its cumulative usage).
+   * capped as any count above {@link dev.aigateway.api.Usage#MAX_TOKENS}). A count written as a
+   * string of digits ({@code "12"}, as the proto3 JSON mapping allows and Vertex AI writes some) is
+   * that number ({@link UsageCounts#ofDigits}); other text is absent. Of the per-modality details,
+   * the {@code AUDIO} and {@code IMAGE} counts of the prompt (and of tool-use prompts) are the
+   * audio and image input tokens, and the {@code AUDIO} count of the candidates is the audio output
+   * tokens; the {@code Usage} has no count of image output or of video, so those are in input and
+   * output only. Returns {@code previous} itself when it holds the same counts (a stream repeats
+   * its cumulative usage).
    */
   static @Nullable Usage readUsage(JsonParser p, @Nullable Usage previous) throws IOException {
     long prompt = 0;
@@ -456,14 +458,21 @@ final class GeminiFormat implements ModelInPath {
         }
         continue;
       }
-      if (value != JsonToken.VALUE_NUMBER_INT) {
+      long count;
+      if (value == JsonToken.VALUE_NUMBER_INT) {
+        count =
+            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
+                : Math.max(0, p.getLongValue());
+      } else if (value == JsonToken.VALUE_STRING) {
+        count = UsageCounts.ofDigits(p.getText()); // the proto3 JSON mapping's "12"
+        if (count < 0) {
+          continue; // no count: absent
+        }
+      } else {
         p.skipChildren();
         continue;
       }
-      long count =
-          p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-              ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
-              : Math.max(0, p.getLongValue());
       switch (field) {
         case "promptTokenCount" -> prompt = count;
         case "candidatesTokenCount" -> candidates = count;
@@ -561,7 +570,12 @@ final class GeminiFormat implements ModelInPath {
         if (field.equals("modality") && value == JsonToken.VALUE_STRING) {
           slot = sameText(p, "AUDIO") ? at : sameText(p, "IMAGE") && at == 0 ? 1 : -1;
         } else if (field.equals("tokenCount") && value == JsonToken.VALUE_NUMBER_INT) {
-          count = Math.max(0, p.getValueAsLong(0));
+          count =
+              p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                  ? Math.max(0, UsageCounts.of(p.getBigIntegerValue()))
+                  : Math.max(0, p.getLongValue());
+        } else if (field.equals("tokenCount") && value == JsonToken.VALUE_STRING) {
+          count = Math.max(0, UsageCounts.ofDigits(p.getText()));
         } else {
           p.skipChildren();
         }
@@ -717,11 +731,13 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
-   * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
-   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none; an
-   * image model's candidate whose image they withheld ({@code IMAGE_SAFETY}, {@code
-   * IMAGE_PROHIBITED_CONTENT}, {@code IMAGE_RECITATION}); or a prompt they blocked ({@code
-   * promptFeedback.blockReason}), answered with no candidate.
+   * A candidate that did not end answered ({@code finishReason} other than {@code STOP} or {@code
+   * MAX_TOKENS}): one Gemini's filters stopped ({@code SAFETY}, {@code RECITATION}, {@code
+   * BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}, {@code MODEL_ARMOR}; an image model's
+   * {@code IMAGE_SAFETY}, ...), its text partial or none, or one that failed ({@code
+   * MALFORMED_FUNCTION_CALL}, {@code UNEXPECTED_TOOL_CALL}, {@code TOO_MANY_TOOL_CALLS}, {@code
+   * OTHER}, ...); or a prompt the filters blocked ({@code promptFeedback.blockReason}), answered
+   * with no candidate ({@link FailedAnswers#geminiFiltered}).
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {
@@ -744,9 +760,10 @@ final class GeminiFormat implements ModelInPath {
    * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
    * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
    * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its
-   * collection ({@code tunedModels/x}, {@code endpoints/123}) is put under the base as it is. The
-   * call's method and {@code alt=sse} are kept; nothing else of the application's query is (an API
-   * key in {@code ?key=} does not travel to another backend).
+   * collection ({@code tunedModels/x}, {@code endpoints/123}) is put under the base, each segment
+   * encoded; one with an empty, {@code .} or {@code ..} segment is one model under {@code models/}
+   * ({@link SafeUrls#modelPath}). The call's method and {@code alt=sse} are kept; nothing else of
+   * the application's query is (an API key in {@code ?key=} does not travel to another backend).
    */
   @Override
   public String backendUrl(
@@ -758,7 +775,7 @@ final class GeminiFormat implements ModelInPath {
           case EVENTS -> STREAM + "?alt=sse";
           case ARRAY -> STREAM;
         };
-    String path = model.indexOf('/') > 0 ? model : null;
+    String path = model.indexOf('/') > 0 ? SafeUrls.modelPath(model) : null;
     if (flavor == BackendFlavor.VERTEX_AI) {
       return baseUrl
           + (path != null ? "/" + path : "/publishers/google/models/" + OpenAiFormat.encode(model))

@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Gemini answers from the cache in a call's framing. An answer stored in the framing asked for is
  * given back byte for byte; otherwise its responses (the document, each event's data, each array
- * element) are written out again: as events {@code data: {…}\r\n\r\n}, as Google sends them, or as
- * a JSON array. A stream is never merged into one document: that call is a miss.
+ * element) are written out again: as events {@code data: {…}\r\n\r\n}, as Google sends them (each
+ * response on one line, its pretty-printing's line breaks dropped), or as a JSON array. A stream is
+ * never merged into one document: that call is a miss.
  */
 final class GeminiReplay {
 
@@ -40,7 +41,7 @@ final class GeminiReplay {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 16 * responses.size());
         for (byte[] response : responses) {
           out.writeBytes(DATA);
-          out.writeBytes(response);
+          writeOnOneLine(out, response);
           out.writeBytes(EVENT_END);
         }
         yield new Replayed(out.toByteArray(), EVENTS_TYPE);
@@ -62,6 +63,24 @@ final class GeminiReplay {
         yield new Replayed(out.toByteArray(), JSON_TYPE);
       }
     };
+  }
+
+  /**
+   * Writes a JSON response on one line: without its line breaks, which Google's pretty-printed
+   * documents and array elements have between their tokens (a JSON string holds none unescaped, so
+   * none is inside a value). Written as they are, each line after the first would be an event line
+   * that is no {@code data:} field, which a reader drops (leaving the event's data a broken
+   * {@code "{"}), and Google's SDKs read each {@code data:} line as one response.
+   */
+  private static void writeOnOneLine(ByteArrayOutputStream out, byte[] response) {
+    int from = 0;
+    for (int i = 0; i < response.length; i++) {
+      if (response[i] == '\n' || response[i] == '\r') {
+        out.write(response, from, i - from);
+        from = i + 1;
+      }
+    }
+    out.write(response, from, response.length - from);
   }
 
   private static int firstByte(byte[] body) {

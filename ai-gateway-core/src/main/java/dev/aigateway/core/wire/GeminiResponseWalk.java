@@ -19,10 +19,11 @@ import org.jspecify.annotations.Nullable;
  * <p>It accepts only what it reads exactly as the parser does: no escaped names, no member the
  * parser reads twice ({@code candidates}, {@code usageMetadata}, {@code modelVersion}, {@code
  * promptFeedback}, and the counts, details and text-bearing members under them), counts written as
- * plain whole numbers of up to 18 digits, a model name of plain ASCII, and no value of a kind the
- * parser would read on into ({@code candidates} an object, a candidate that is not an object, a
- * {@code finishReason} that is an object or an array, ...). For anything else {@link #walk} or
- * {@link #learn} says no, having learnt nothing, and the caller leaves the response to the parser.
+ * plain whole numbers of up to 18 digits (not as strings, {@code "12"}, which the parser reads), a
+ * model name of plain ASCII, and no value of a kind the parser would read on into ({@code
+ * candidates} an object, a candidate that is not an object, a {@code finishReason} that is an
+ * object or an array, ...). For anything else {@link #walk} or {@link #learn} says no, having
+ * learnt nothing, and the caller leaves the response to the parser.
  *
  * <p>One instance per body; it serves one thread.
  */
@@ -625,7 +626,9 @@ final class GeminiResponseWalk {
       }
       byte first = data[v];
       int end;
-      if (isNumber(first) && name != NOTHING && name < COUNTS) {
+      if (first == '"' && name != NOTHING && name < COUNTS) {
+        return -1; // a count written as a string ("12", proto3's JSON mapping): left to the parser
+      } else if (isNumber(first) && name != NOTHING && name < COUNTS) {
         // A count must be a plain whole number, as the parser's rules ask: negative, fractional
         // or with an exponent, it is left to the parser.
         end = plainCount(data, v, to);
@@ -672,6 +675,9 @@ final class GeminiResponseWalk {
       }
       int name = nameIndex;
       expected = name + 1;
+      if (name == 1 && data[v] == '"') {
+        return -1; // a tokenCount written as a string: left to the parser
+      }
       boolean plainCount = name == 1 && isNumber(data[v]);
       int end = plainCount ? plainCount(data, v, to) : skip(data, v, to, 4);
       if (end < 0) {

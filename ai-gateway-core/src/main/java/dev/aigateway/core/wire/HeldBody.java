@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -213,6 +214,34 @@ public final class HeldBody extends InputStream {
     if (firstEventEnd < 0 || held == null) {
       return 0;
     }
+    byte[] bytes = firstEventData();
+    boolean named = firstEventNamed;
+    int status = named || contains(bytes, ERROR) ? errorStatusOf(bytes) : 0;
+    return status == 0 && named ? 500 : status;
+  }
+
+  /**
+   * The wait the held first event asks for when it is Google's error ({@link
+   * #firstEventErrorStatus}): the {@code retryDelay} of its {@code google.rpc.RetryInfo} detail, as
+   * a Gemini or Vertex AI stream that fails before its first chunk sends it ({@link
+   * GoogleRetryInfo}); null when no event was held or it asks for no wait.
+   */
+  public @org.jspecify.annotations.Nullable Duration firstEventRetryDelay() {
+    if (firstEventEnd < 0 || held == null) {
+      return null;
+    }
+    byte[] bytes = firstEventData();
+    return GoogleRetryInfo.retryDelay(bytes, bytes.length);
+  }
+
+  /** Whether the first event {@link #firstEventData} read last is named {@code error}. */
+  private boolean firstEventNamed;
+
+  /**
+   * The held first event's data: its {@code data:} lines' values, joined by line feeds; notes in
+   * {@link #firstEventNamed} whether the event is named {@code error} ({@code event: error}).
+   */
+  private byte[] firstEventData() {
     boolean named = false;
     ByteArrayOutputStream data = null;
     int lineStart = 0;
@@ -240,9 +269,8 @@ public final class HeldBody extends InputStream {
         lineStart++;
       }
     }
-    byte[] bytes = data == null ? new byte[0] : data.toByteArray();
-    int status = named || contains(bytes, ERROR) ? errorStatusOf(bytes) : 0;
-    return status == 0 && named ? 500 : status;
+    firstEventNamed = named;
+    return data == null ? new byte[0] : data.toByteArray();
   }
 
   /**

@@ -17,6 +17,34 @@ public final class SafeUrls {
   private SafeUrls() {}
 
   /**
+   * A Gemini or Vertex AI model that names its collection ({@code tunedModels/x}, {@code
+   * endpoints/42}) as the path to call it at under the base, each segment percent-encoded; null
+   * when a segment is empty, {@code .} or {@code ..} (the model is then one segment under {@code
+   * models/}, its slashes encoded): a model decoded from the application's path ({@code
+   * models/x%2F..%2F..%2FtunedModels%2Fy}) never leads the call out of its collection, nor out of a
+   * Vertex AI backend's project.
+   */
+  public static @org.jspecify.annotations.Nullable String modelPath(String model) {
+    StringBuilder path = new StringBuilder(model.length() + 8);
+    int from = 0;
+    while (true) {
+      int slash = model.indexOf('/', from);
+      int end = slash < 0 ? model.length() : slash;
+      if (end == from
+          || end - from == 1 && model.charAt(from) == '.'
+          || end - from == 2 && model.startsWith("..", from)) {
+        return null;
+      }
+      path.append(OpenAiFormat.encode(model.substring(from, end)));
+      if (slash < 0) {
+        return path.toString();
+      }
+      path.append('/');
+      from = slash + 1;
+    }
+  }
+
+  /**
    * {@code url} without what may be a secret: no user information, no fragment, and each query
    * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature); a
    * parameter without {@code =} (a bare token, or {@code key%3Dvalue}) is replaced whole. A text

@@ -810,6 +810,24 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void geminiCountsWrittenAsStringsAreTranslatedAsTheNumbersTheySpell() {
+    // The proto3 JSON mapping lets Google write a count as a string; Vertex AI writes some so.
+    String backend =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":\"12\",\"candidatesTokenCount\":\"5\","
+            + "\"thoughtsTokenCount\":\"99999999999999999999\",\"totalTokenCount\":\"x\"}}";
+
+    JsonNode usage = tree(answer(translate(Target.GEMINI, JSON_CALL), utf8(backend))).path("usage");
+
+    Usage read = readBack(usage);
+    assertThat(read).isNotNull();
+    assertThat(read.inputTokens()).isEqualTo(12);
+    assertThat(read.outputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(read.reasoningTokens()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void aStreamedCountBeyondALongSaturatesInsteadOfReadingAsZero() {
     String stream =
         sse(

@@ -182,6 +182,15 @@ class RequestTranslationTest {
             "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-tuned:generateContent");
     assertThat(gemini.translate(Fixtures.utf8(stream), "endpoints/1234567890", vertex).url())
         .isEqualTo(location + "/endpoints/1234567890:streamGenerateContent?alt=sse");
+    assertThat(
+            gemini
+                .translate(Fixtures.utf8(json), "endpoints/../../../../other/endpoints/1", vertex)
+                .url())
+        .as("dot segments would lead the call out of the backend's project: one model instead")
+        .isEqualTo(
+            location
+                + "/publishers/google/models/endpoints%2F..%2F..%2F..%2F..%2Fother%2Fendpoints%2F1"
+                + ":generateContent");
   }
 
   @Test

@@ -721,6 +721,88 @@ class GeminiFormatTest {
     assertThat(blocked.facts().usage()).isEqualTo(Usage.of(8, 0));
   }
 
+  /**
+   * A {@code usageMetadata} whose counts are written as JSON strings, as the proto3 JSON mapping
+   * allows (Vertex AI writes some so), with {@code counts} the members to put in it.
+   */
+  private static String stringCounts(String counts, String finish) {
+    return "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}"
+        + finish
+        + "}],\"usageMetadata\":{"
+        + counts
+        + "},\"modelVersion\":\"gemini-2.0-flash-001\"}";
+  }
+
+  @Test
+  void countsWrittenAsStringsAreReadInEveryFraming() throws IOException {
+    String first = stringCounts("\"promptTokenCount\":\"12\",\"totalTokenCount\":\"12\"", "");
+    String last =
+        stringCounts(
+            "\"promptTokenCount\":\"12\",\"candidatesTokenCount\":\"5\","
+                + "\"totalTokenCount\":\"20\",\"thoughtsTokenCount\":\"3\","
+                + "\"promptTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":\"4\"}]",
+            ",\"finishReason\":\"STOP\"");
+    Usage reported = new Usage(12, 8, 20, 0, 3, 0, 4, 0, 0);
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    String stream = "data: " + first + "\r\n\r\n" + "data: " + first + "\r\n\r\n";
+    for (int[] pieces : new int[][] {{1}, {3, 7}, {7}}) {
+      RecordingBodyListener.End fromDocument = observe(document, "application/json", last, pieces);
+      RecordingBodyListener.End fromEvents =
+          observe(events, "text/event-stream", stream + "data: " + last + "\r\n\r\n", pieces);
+      RecordingBodyListener.End fromArray =
+          observe(
+              array, "application/json", "[" + first + ",\n" + first + ",\n" + last + "]", pieces);
+
+      assertThat(fromDocument.facts().usage()).as("a document").isEqualTo(reported);
+      assertThat(fromEvents.facts().usage()).as("an event stream").isEqualTo(reported);
+      assertThat(fromArray.facts().usage()).as("an array stream").isEqualTo(reported);
+      assertThat(fromEvents.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void aCountStringBeyondALongSaturatesAndOneThatIsNoNumberIsAbsent() throws IOException {
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    String finish = ",\"finishReason\":\"STOP\"";
+
+    RecordingBodyListener.End beyond =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"9223372036854775808\","
+                    + "\"candidatesTokenCount\":\"9223372036854775807\","
+                    + "\"cachedContentTokenCount\":\"123456789012345678901234567890\"",
+                finish),
+            7);
+    RecordingBodyListener.End garbage =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"12abc\",\"candidatesTokenCount\":\"\","
+                    + "\"totalTokenCount\":\" 7\",\"thoughtsTokenCount\":\"1e3\","
+                    + "\"toolUsePromptTokenCount\":\"-4\",\"cachedContentTokenCount\":\"0x10\"",
+                finish),
+            7);
+    RecordingBodyListener.End mixed =
+        observe(
+            document,
+            "application/json",
+            stringCounts(
+                "\"promptTokenCount\":\"12abc\",\"candidatesTokenCount\":\"6\","
+                    + "\"totalTokenCount\":9",
+                finish),
+            7);
+
+    assertThat(beyond.facts().usage())
+        .isEqualTo(new Usage(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0));
+    assertThat(garbage.facts().usage()).as("no count that reads: no usage").isNull();
+    assertThat(mixed.facts().usage()).isEqualTo(new Usage(0, 6, 9, 0, 0));
+  }
+
   @Test
   void toolUsePromptTokensAreInputAndTheTotalIsSummedWhenAbsent() throws IOException {
     WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
@@ -819,7 +901,21 @@ class GeminiFormatTest {
     assertThat(replay(array, cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS)))
         .isEqualTo("[" + String.join(",\r\n", chunks) + "]");
     assertThat(replay(events, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER)))
-        .isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+        .as("Google's pretty-printed document as one event on one data line")
+        .isEqualTo("data: " + GeminiBodies.ANSWER.replace("\n", "") + "\r\n\r\n");
+    String pretty =
+        "[" + GeminiBodies.ANSWER + ",\r\n" + GeminiBodies.ANSWER.replace("\n", "\r\n") + "]";
+    String prettyAsEvents = replay(events, cached(CachedResponse.Format.JSON, pretty));
+    for (String line : prettyAsEvents.split("\r\n")) {
+      assertThat(line.isEmpty() || line.startsWith("data: "))
+          .as("every line of the events is a data line or blank: " + line)
+          .isTrue();
+    }
+    List<byte[]> data = GeminiReplay.eventData(bytes(prettyAsEvents));
+    assertThat(data).hasSize(2);
+    for (byte[] response : data) {
+      assertThat(JSON.readTree(response)).isEqualTo(JSON.readTree(GeminiBodies.ANSWER));
+    }
     String asArray = replay(array, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER));
     assertThat(JSON.readTree(asArray).get(0)).isEqualTo(JSON.readTree(GeminiBodies.ANSWER));
   }
@@ -833,6 +929,43 @@ class GeminiFormatTest {
     assertThat(data)
         .extracting(d -> new String(d, StandardCharsets.UTF_8))
         .containsExactly("{\"a\":1}", "{\"b\":\n2}", "{}");
+  }
+
+  @Test
+  void aModelWithDotSegmentsStaysOneModelUnderTheBase() {
+    // A model decoded from the path (models/x%2F..%2F..:generateContent) that names dot segments:
+    // put in the URL as it is, the HTTP client resolved them, and the call left the model's
+    // collection (and, on Vertex AI, the backend's project) with the backend's credential.
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+
+    assertThat(
+            document
+                .format()
+                .backendUrl(
+                    BackendFlavor.GEMINI, API, null, "gemini-2.5-flash/../../tunedModels/secret"))
+        .isEqualTo(
+            API
+                + "/v1beta/models/gemini-2.5-flash%2F..%2F..%2FtunedModels%2Fsecret:generateContent");
+    assertThat(
+            document
+                .format()
+                .backendUrl(
+                    BackendFlavor.VERTEX_AI,
+                    VERTEX,
+                    null,
+                    "endpoints/../../../../other/locations/l/endpoints/1"))
+        .isEqualTo(
+            VERTEX
+                + "/publishers/google/models/endpoints%2F..%2F..%2F..%2F..%2Fother%2Flocations%2Fl"
+                + "%2Fendpoints%2F1:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/./x"))
+        .isEqualTo(API + "/v1beta/models/tunedModels%2F.%2Fx:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels//x"))
+        .isEqualTo(API + "/v1beta/models/tunedModels%2F%2Fx:generateContent");
+    assertThat(
+            document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/%2e%2e/x"))
+        .as("an encoded dot segment is encoded again, no dot segment")
+        .isEqualTo(API + "/v1beta/tunedModels/%252e%252e/x:generateContent");
   }
 
   @Test
@@ -852,6 +985,9 @@ class GeminiFormatTest {
         .isEqualTo(VERTEX + "/endpoints/42:generateContent");
     assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/t1"))
         .isEqualTo(API + "/v1beta/tunedModels/t1:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/a b?c#d"))
+        .as("each segment of a model naming its collection is encoded")
+        .isEqualTo(API + "/v1beta/tunedModels/a%20b%3Fc%23d:generateContent");
     assertThat(document.format().modelInBody(BackendFlavor.GEMINI)).isFalse();
     assertThat(document.format().bodyForBackend(document, "other", true)).isNull();
   }
