@@ -58,7 +58,21 @@ public final class FailedAnswers {
    * response}) is incomplete for that reason.
    */
   private static boolean filtered(byte[] json) {
-    JsonNode document = Json.parseOrNull(json, 0, json.length);
+    return filtered(Json.parseOrNull(json, 0, json.length));
+  }
+
+  /**
+   * Whether the JSON document or stream event {@code data[from, to)} was cut off by a content
+   * filter, as {@link #failed} reads one: parsed only when it holds the string {@code
+   * "content_filter"} (as a JSON string token, which text inside a string never is: its quotes are
+   * escaped), which nearly none does.
+   */
+  static boolean filtered(byte[] data, int from, int to) {
+    return contains(data, from, to, CONTENT_FILTER)
+        && filtered(Json.parseOrNull(data, from, to - from));
+  }
+
+  private static boolean filtered(@Nullable JsonNode document) {
     if (document == null || !document.isObject()) {
       return false;
     }
@@ -282,9 +296,14 @@ public final class FailedAnswers {
   }
 
   private static boolean contains(byte[] bytes, byte[] part) {
-    int last = bytes.length - part.length;
+    return contains(bytes, 0, bytes.length, part);
+  }
+
+  /** Whether {@code bytes[from, to)} holds {@code part}. */
+  private static boolean contains(byte[] bytes, int from, int to, byte[] part) {
+    int last = to - part.length;
     outer:
-    for (int i = 0; i <= last; i++) {
+    for (int i = from; i <= last; i++) {
       if (bytes[i] != part[0]) {
         continue;
       }
