@@ -582,6 +582,39 @@ class TokenLimitTest {
   }
 
   @Test
+  void aDeploymentSpelledWithPercentEscapesIsTheSameDeploymentToItsLimit() throws Exception {
+    // Azure decodes the path: /openai/deployments/gpt%2D4o/... is deployment gpt-4o.
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.perModel().tokensPerMinute(1000).estimatePromptTokens(false)));
+    server.enqueue(json(chatCompletion("gpt-4o", 999, 1)));
+    server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
+    String query = "/chat/completions?api-version=2024-10-21";
+    try (Response r =
+        client
+            .newCall(
+                post(
+                    server.url("/openai/deployments/gpt-4o" + query).toString(),
+                    chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      r.body().string();
+    }
+    try (Response escaped =
+        client
+            .newCall(
+                post(
+                    server.url("/openai/deployments/gpt%2D4o" + query).toString(),
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+            .execute()) {
+      assertThat(escaped.request().url().encodedPath()).contains("gpt%2D4o");
+      assertThat(escaped.code()).isEqualTo(429);
+    }
+    assertThat(events.all.get(1).requestedModel()).isEqualTo("gpt-4o");
+  }
+
+  @Test
   void consumersCanHaveDifferentLimits() throws Exception {
     OkHttpClient client =
         client(
