@@ -1,5 +1,7 @@
 package dev.aigateway.api;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -79,7 +81,7 @@ public final class CallMatchers {
       int operation = operationAt(path, slash + 1);
       return operation < 0
           ? null
-          : new CallMatch(OPERATIONS[operation], path.substring(nameStart, slash));
+          : new CallMatch(OPERATIONS[operation], deployment(path.substring(nameStart, slash)));
     }
     int v1 = path.indexOf(AZURE_V1);
     int suffixStart = v1 >= 0 ? v1 + AZURE_V1.length() : lastV1(path);
@@ -110,6 +112,22 @@ public final class CallMatchers {
                 || OPERATIONS[operation] == Operation.EMBEDDINGS)
         ? MATCHES[operation]
         : null;
+  }
+
+  /**
+   * The deployment as Azure reads it from its encoded path segment: percent escapes decoded ({@code
+   * gpt%2D4o} is {@code gpt-4o}), a {@code +} kept as it is. A segment with a malformed escape is
+   * kept as written (Azure refuses such a path).
+   */
+  private static String deployment(String segment) {
+    if (segment.indexOf('%') < 0) {
+      return segment;
+    }
+    try {
+      return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return segment;
+    }
   }
 
   private static int lastV1(String path) {

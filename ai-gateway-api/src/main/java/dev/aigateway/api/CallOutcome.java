@@ -2,7 +2,11 @@ package dev.aigateway.api;
 
 /** How a governed call ended, as its {@link GatewayEvent} reports. */
 public enum CallOutcome {
-  /** The backend answered 2xx and the application read the whole body. */
+  /**
+   * The backend answered 2xx and the application read the whole body. That includes an answer the
+   * provider's content filter cut off under its 200 ({@code finish_reason: "content_filter"}),
+   * which the event tells apart: {@link GatewayEvent#contentFiltered()}.
+   */
   SUCCESS,
   /** The gateway answered itself: a limit or quota rejected the call. No backend was called. */
   REJECTED,

@@ -44,6 +44,7 @@ public final class GatewayEvent {
   private final CallOutcome outcome;
   private final @Nullable RejectionReason rejection;
   private final @Nullable String errorType;
+  private final boolean contentFiltered;
   private final LimitsInfo limits;
   private final RoutingInfo routing;
   private final CacheInfo cache;
@@ -65,6 +66,7 @@ public final class GatewayEvent {
     this.outcome = Objects.requireNonNull(b.outcome, "outcome");
     this.rejection = b.rejection;
     this.errorType = b.errorType;
+    this.contentFiltered = b.contentFiltered;
     this.limits = b.limits;
     this.routing = b.routing;
     this.cache = b.cache;
@@ -133,6 +135,21 @@ public final class GatewayEvent {
    */
   public @Nullable String errorType() {
     return errorType;
+  }
+
+  /**
+   * Whether the provider's content filter cut the answer off: a choice that ended with {@code
+   * finish_reason: "content_filter"} (as Azure OpenAI ends an output its filter stops, in a JSON
+   * answer or a stream), or a Responses API response left incomplete with {@code
+   * incomplete_details.reason: "content_filter"}; read on answers in OpenAI's shapes (OpenAI, Azure
+   * OpenAI, Azure AI Foundry, OpenAI-compatible servers). Such a call ends {@link
+   * CallOutcome#SUCCESS} (a 200 with an answer, partial or empty), is charged what it used, and is
+   * never stored in the response cache. False for every other call, including a prompt the provider
+   * refused with a 400 (its outcome is {@link CallOutcome#BACKEND_ERROR}) and an answer the
+   * gateway's own content safety blocked ({@link #safety()}).
+   */
+  public boolean contentFiltered() {
+    return contentFiltered;
   }
 
   /**
@@ -248,6 +265,9 @@ public final class GatewayEvent {
     if (errorType != null) {
       s.append(", error=").append(errorType);
     }
+    if (contentFiltered) {
+      s.append(", contentFiltered");
+    }
     if (routing.backendId() != null) {
       s.append(", backend=")
           .append(routing.backendId())
@@ -322,6 +342,7 @@ public final class GatewayEvent {
     private CallOutcome outcome;
     private @Nullable RejectionReason rejection;
     private @Nullable String errorType;
+    private boolean contentFiltered;
     private LimitsInfo limits = LimitsInfo.NONE;
     private AccessInfo access = AccessInfo.NONE;
     private RoutingInfo routing = RoutingInfo.NONE;
@@ -391,6 +412,12 @@ public final class GatewayEvent {
     /** See {@link GatewayEvent#errorType()}. */
     public Builder errorType(@Nullable String errorType) {
       this.errorType = errorType;
+      return this;
+    }
+
+    /** See {@link GatewayEvent#contentFiltered()} (default false). */
+    public Builder contentFiltered(boolean contentFiltered) {
+      this.contentFiltered = contentFiltered;
       return this;
     }
 

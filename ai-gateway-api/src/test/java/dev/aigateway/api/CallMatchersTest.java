@@ -54,7 +54,10 @@ class CallMatchersTest {
     "/openai/deployments/o4-mini/responses, RESPONSES, o4-mini",
     "/openai/deployments/gpt4o/chat/completions/, CHAT_COMPLETIONS, gpt4o",
     "/gateway/openai/deployments/my.deploy_1/embeddings, EMBEDDINGS, my.deploy_1",
-    "/openai/deployments/v1/chat/completions, CHAT_COMPLETIONS, v1"
+    "/openai/deployments/v1/chat/completions, CHAT_COMPLETIONS, v1",
+    "/openai/deployments/gpt%2D4o/chat/completions, CHAT_COMPLETIONS, gpt-4o",
+    "/openai/deployments/my%20deploy+1/embeddings, EMBEDDINGS, my deploy+1",
+    "/openai/deployments/bad%zz/embeddings, EMBEDDINGS, bad%zz"
   })
   void matchesAzureDeploymentPathsAndExtractsTheDeployment(
       String path, Operation operation, String deployment) {

@@ -82,6 +82,7 @@ final class CallMeters {
     DURATION,
     TIME_TO_FIRST_CHUNK,
     REJECTIONS,
+    CONTENT_FILTERED,
     DRIFT_OVER,
     DRIFT_UNDER,
     CACHE_BYPASSED,
@@ -162,6 +163,11 @@ final class CallMeters {
           Counter.builder(Metric.REJECTIONS.meterName())
               .description(Metric.REJECTIONS.description())
               .tags(tags(REJECTION, null, null))
+              .register(registry);
+      case CONTENT_FILTERED ->
+          Counter.builder(Metric.CONTENT_FILTERED.meterName())
+              .description(Metric.CONTENT_FILTERED.description())
+              .tags(tags(GEN_AI, null, null))
               .register(registry);
       case DRIFT_OVER ->
           summary(

@@ -111,6 +111,15 @@ public final class GenAiMetricNames {
         null,
         "Calls the gateway rejected locally, by reason and limit",
         NO_BUCKETS),
+    /**
+     * Calls answered 200 whose answer the provider's content filter cut off ({@code
+     * GatewayEvent.contentFiltered()}). Counter.
+     */
+    CONTENT_FILTERED(
+        "ai_gateway.content_filtered",
+        null,
+        "Calls whose answer the provider's content filter cut off under a 200",
+        NO_BUCKETS),
     /** Tries against a backend, per backend and result. Counter. */
     ATTEMPTS("ai_gateway.attempts", null, "Tries of routed calls against a backend", NO_BUCKETS),
     /** Moves of a call from one backend to another. Counter. */

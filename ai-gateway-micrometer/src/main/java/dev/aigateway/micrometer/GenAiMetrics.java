@@ -171,6 +171,9 @@ public final class GenAiMetrics implements GatewayListener {
     } else {
       recordUsage(event, meters);
       recordDrift(event, meters);
+      if (event.contentFiltered()) {
+        meters.counter(Slot.CONTENT_FILTERED).increment();
+      }
     }
     TimingInfo timing = event.timing();
     meters.timer(Slot.DURATION).record(timing.latency());

@@ -99,6 +99,59 @@ class GenAiMetricsEndToEndTest {
   }
 
   @Test
+  void anAnswerTheProvidersContentFilterCutIsCountedAsContentFiltered() throws Exception {
+    // Azure OpenAI's output filter ends the choice with finish_reason "content_filter" under the
+    // 200 the answer began with: a success with a partial answer, counted apart.
+    AiGateway gateway = AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    for (String finish : new String[] {"content_filter", "stop"}) {
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(200)
+              .addHeader("Content-Type", "application/json")
+              .body(
+                  "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+                      + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
+                      + "{\"role\":\"assistant\",\"content\":\"The first\"},\"finish_reason\":\""
+                      + finish
+                      + "\",\"content_filter_results\":{\"violence\":{\"filtered\":"
+                      + finish.equals("content_filter")
+                      + ",\"severity\":\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,"
+                      + "\"completion_tokens\":2,\"total_tokens\":7}}")
+              .build());
+      Request request =
+          new Request.Builder()
+              .url(server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"))
+              .post(
+                  RequestBody.create(
+                      "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                      MediaType.get("application/json")))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string()).contains("The first");
+      }
+    }
+
+    assertThat(
+            registry
+                .get("ai_gateway.content_filtered")
+                .tag("gen_ai.operation.name", "chat")
+                .tag("gen_ai.provider.name", "azure.ai.openai")
+                .tag("gen_ai.request.model", "gpt-4o")
+                .tag("gen_ai.response.model", "gpt-4o-2024-08-06")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("gen_ai.client.operation.duration")
+                .tag("error.type", "none")
+                .timer()
+                .count())
+        .isEqualTo(2);
+  }
+
+  @Test
   void aJsonAnswerContentSafetyWithholdsIsCountedAsAnAnswerBlock() throws Exception {
     AiGateway gateway =
         AiGateway.builder()

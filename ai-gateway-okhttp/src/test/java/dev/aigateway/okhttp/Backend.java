@@ -18,6 +18,22 @@ public final class Backend {
 
   private Backend() {}
 
+  /**
+   * A chunk of an Azure OpenAI chat stream: one choice, its {@code content_filter_results}, its
+   * {@code delta} and {@code finish_reason} (JSON, {@code null} unquoted).
+   */
+  public static String azureChunk(String filterResults, String delta, String finishReason) {
+    return "data: {\"choices\":[{\"content_filter_results\":"
+        + filterResults
+        + ",\"delta\":"
+        + delta
+        + ",\"finish_reason\":"
+        + finishReason
+        + ",\"index\":0,\"logprobs\":null}],\"created\":1,\"id\":\"chatcmpl-2\","
+        + "\"model\":\"gpt-4o-2024-08-06\",\"object\":\"chat.completion.chunk\","
+        + "\"system_fingerprint\":\"fp_1\",\"usage\":null}\n\n";
+  }
+
   static Request post(String url, String json, String... headers) {
     Request.Builder builder = new Request.Builder().url(url).post(RequestBody.create(json, JSON));
     for (int i = 0; i < headers.length; i += 2) {

@@ -801,6 +801,93 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAzureAnswerItsContentFilterCutIsReportedContentFilteredAndNeverStored() throws Exception {
+    // Azure OpenAI's output filter ends a choice with finish_reason "content_filter" under the 200
+    // the answer began with; every chunk of its streams carries content_filter_results, the first
+    // the prompt's prompt_filter_results. A Responses API response it cut is incomplete for
+    // "content_filter".
+    String chat =
+        server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21").toString();
+    String responses = server.url("/openai/responses?api-version=2025-04-01-preview").toString();
+    String safe = "{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}";
+    String filtered =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"gpt-4o-2024-08-06\",\"prompt_filter_results\":[{\"prompt_index\":0,"
+            + "\"content_filter_results\":"
+            + safe
+            + "}],\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"The first step is\"},\"finish_reason\":\"content_filter\","
+            + "\"content_filter_results\":{\"violence\":{\"filtered\":true,\"severity\":"
+            + "\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
+            + "\"total_tokens\":9}}";
+    StringBuilder stream =
+        new StringBuilder(
+            "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+                + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":"
+                + safe
+                + "}]}\n\n");
+    String[] pieces = {"The", " first", " step", " is"};
+    for (String piece : pieces) {
+      stream.append(Backend.azureChunk(safe, "{\"content\":\"" + piece + "\"}", "null"));
+    }
+    stream
+        .append(
+            Backend.azureChunk(
+                "{\"violence\":{\"filtered\":true,\"severity\":\"medium\"}}",
+                "{}",
+                "\"content_filter\""))
+        .append("data: [DONE]\n\n");
+    String incomplete =
+        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"in_progress\",\"model\":\"gpt-4.1\"}}\n\n"
+            + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+            + "\"delta\":\"The first\"}\n\n"
+            + "event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"incomplete\",\"incomplete_details\":"
+            + "{\"reason\":\"content_filter\"},\"model\":\"gpt-4.1\",\"usage\":"
+            + "{\"input_tokens\":5,\"output_tokens\":2,\"total_tokens\":7}}}\n\n";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(filtered));
+    server.enqueue(sse(stream.toString()));
+    server.enqueue(sse(incomplete));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "How do I do it?", "");
+    String streamed = chatRequest("gpt-4o", "How do I do it again?", "\"stream\":true");
+    String responsesRequest = "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}";
+
+    try (Response response = client.newCall(post(chat, request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(filtered);
+    }
+    GatewayEvent document = events.next();
+    try (Response response = client.newCall(post(chat, streamed)).execute()) {
+      assertThat(response.body().string()).contains("\"finish_reason\":\"content_filter\"");
+    }
+    GatewayEvent chunks = events.next();
+    try (Response response = client.newCall(post(responses, responsesRequest)).execute()) {
+      assertThat(response.body().string()).isEqualTo(incomplete);
+    }
+    GatewayEvent responsesStream = events.next();
+    try (Response response = client.newCall(post(chat, request)).execute()) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+    GatewayEvent whole = events.next();
+
+    for (GatewayEvent cut : List.of(document, chunks, responsesStream)) {
+      assertThat(cut.contentFiltered()).as(cut.toString()).isTrue();
+      assertThat(cut.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(cut.toString()).contains(", contentFiltered");
+      assertThat(dev.aigateway.core.telemetry.LoggingListener.format(cut))
+          .contains(" content_filtered=true");
+    }
+    assertThat(document.usage().tokens().totalTokens()).isEqualTo(9);
+    assertThat(whole.contentFiltered()).isFalse();
+    assertThat(dev.aigateway.core.telemetry.LoggingListener.format(whole))
+        .doesNotContain("content_filtered");
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
   void anAnthropicAnswerItsClassifierRefusedIsNeverStored() throws Exception {
     // Claude's streaming classifiers stop an answer mid-way under the 200 it began with: the
     // message ends in stop_reason "refusal", its text partial. Asked again, the call may well be

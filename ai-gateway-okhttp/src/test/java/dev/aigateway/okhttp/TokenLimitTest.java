@@ -547,6 +547,74 @@ class TokenLimitTest {
   }
 
   @Test
+  void perModelLimitsCountADirectAzureDeploymentCallOnItsDeploymentWhateverTheBodyNames()
+      throws Exception {
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.perModel().tokensPerMinute(1000).estimatePromptTokens(false)));
+    String deployment =
+        server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21").toString();
+    server.enqueue(json(chatCompletion("gpt-4o", 999, 1)));
+    server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
+    try (Response r = client.newCall(post(deployment, chatRequest("gpt-4o", "Hi", ""))).execute()) {
+      r.body().string();
+    }
+    // Azure serves the path's deployment whatever model the body names: another name in the body
+    // is the same deployment's tokens, not a fresh counter.
+    try (Response renamed =
+            client.newCall(post(deployment, chatRequest("not-a-deployment", "Hi", ""))).execute();
+        Response otherDeployment =
+            client
+                .newCall(
+                    post(
+                        server
+                            .url(
+                                "/openai/deployments/gpt-4o-mini/chat/completions"
+                                    + "?api-version=2024-10-21")
+                            .toString(),
+                        chatRequest("gpt-4o", "Hi", "")))
+                .execute()) {
+      assertThat(renamed.code()).isEqualTo(429);
+      assertThat(otherDeployment.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aDeploymentSpelledWithPercentEscapesIsTheSameDeploymentToItsLimit() throws Exception {
+    // Azure decodes the path: /openai/deployments/gpt%2D4o/... is deployment gpt-4o.
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.perModel().tokensPerMinute(1000).estimatePromptTokens(false)));
+    server.enqueue(json(chatCompletion("gpt-4o", 999, 1)));
+    server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
+    String query = "/chat/completions?api-version=2024-10-21";
+    try (Response r =
+        client
+            .newCall(
+                post(
+                    server.url("/openai/deployments/gpt-4o" + query).toString(),
+                    chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      r.body().string();
+    }
+    try (Response escaped =
+        client
+            .newCall(
+                post(
+                    server.url("/openai/deployments/gpt%2D4o" + query).toString(),
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+            .execute()) {
+      assertThat(escaped.request().url().encodedPath()).contains("gpt%2D4o");
+      assertThat(escaped.code()).isEqualTo(429);
+    }
+    assertThat(events.all.get(1).requestedModel()).isEqualTo("gpt-4o");
+  }
+
+  @Test
   void consumersCanHaveDifferentLimits() throws Exception {
     OkHttpClient client =
         client(

@@ -68,6 +68,48 @@ class UsageExtractionTest {
   }
 
   @Test
+  void anAzureStreamItsContentFilterCutIsReportedContentFilteredOnItsUsage() throws Exception {
+    // Every chunk carries the choice's content_filter_results; the filter ends the choice with
+    // finish_reason "content_filter" after the text it let through, then comes the usage chunk
+    // the gateway asked for (and hides).
+    String safe = "{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}";
+    StringBuilder stream =
+        new StringBuilder(
+            "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+                + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":"
+                + safe
+                + "}]}\n\n");
+    stream.append(Backend.azureChunk("{}", "{\"role\":\"assistant\",\"content\":\"\"}", "null"));
+    for (int i = 0; i < 40; i++) {
+      stream.append(Backend.azureChunk(safe, "{\"content\":\" word" + i + "\"}", "null"));
+    }
+    stream
+        .append(
+            Backend.azureChunk(
+                "{\"violence\":{\"filtered\":true,\"severity\":\"medium\"}}",
+                "{}",
+                "\"content_filter\""))
+        .append(
+            "data: {\"choices\":[],\"created\":1,\"id\":\"chatcmpl-2\",\"model\":"
+                + "\"gpt-4o-2024-08-06\",\"object\":\"chat.completion.chunk\",\"usage\":"
+                + "{\"prompt_tokens\":8,\"completion_tokens\":40,\"total_tokens\":48}}\n\n")
+        .append("data: [DONE]\n\n");
+    String whole = stream.toString().replace("\"content_filter\"", "\"stop\"");
+    server.enqueue(Backend.sse(stream.toString()));
+    server.enqueue(Backend.sse(whole));
+    String path = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
+
+    GatewayEvent cut = call(path, chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    GatewayEvent answered = call(path, chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    assertThat(cut.contentFiltered()).isTrue();
+    assertThat(cut.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(cut.usage().tokens().totalTokens()).isEqualTo(48);
+    assertThat(answered.contentFiltered()).isFalse();
+    assertThat(answered.usage().tokens().totalTokens()).isEqualTo(48);
+  }
+
+  @Test
   void eventNamesTheServerAndProviderTheApplicationAddressed() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
     server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));

@@ -1,6 +1,7 @@
 package dev.aigateway.core.limit;
 
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.Usage;
@@ -173,10 +174,11 @@ public final class LimitStage implements CallStage {
       if (!limit.appliesTo(consumer)) {
         continue;
       }
+      KeyResolver resolver = limit.counterKey(exchange.route().pooled());
       String key =
-          limit.counterKey() == null
+          resolver == null
               ? consumer
-              : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
+              : Exchange.orDefault(exchange.resolve(resolver), TokenLimit.UNKNOWN_KEY);
       if (keys == null) {
         singleKey = key;
       } else {

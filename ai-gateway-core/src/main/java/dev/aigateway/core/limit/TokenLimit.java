@@ -150,11 +150,38 @@ public final class TokenLimit {
   }
 
   /**
-   * A limit counted per requested model (body model, else Azure deployment). Named {@code model}.
+   * A limit counted per model the call is served by. Named {@code model}. The key is the model the
+   * call asks for (the body's {@code model}, which a backend pool routes by), except for an Azure
+   * OpenAI deployment call sent where the application sent it (no backend pool): Azure serves the
+   * path's deployment ({@code /openai/deployments/{deployment}/...}) whatever model the body names,
+   * so such a call is counted under its deployment, and naming another model in the body does not
+   * reach a fresh counter.
    */
   public static Builder perModel() {
-    return new Builder("model", dev.aigateway.api.KeyResolvers.model());
+    return new Builder("model", SERVED_MODEL);
   }
+
+  /**
+   * The key of {@link #perModel()} on its own: the Azure deployment the path names, else the model
+   * the call asks for. A pooled call is keyed on the model asked for instead ({@link
+   * #counterKey(boolean)}).
+   */
+  private static final KeyResolver SERVED_MODEL =
+      new KeyResolver() {
+        @Override
+        public @Nullable String resolve(dev.aigateway.api.LlmRequest request) {
+          String deployment = request.deployment();
+          return deployment != null ? deployment : request.model();
+        }
+
+        @Override
+        public String toString() {
+          return "served model";
+        }
+      };
+
+  /** The model the call asks for: what a backend pool routes a call by, and so serves it with. */
+  private static final KeyResolver ASKED_MODEL = dev.aigateway.api.KeyResolvers.model();
 
   /** One limit shared by every governed call. Named {@code global}. */
   public static Builder global() {
@@ -175,9 +202,23 @@ public final class TokenLimit {
     return name;
   }
 
-  /** The resolver of the counter key, or null when the limit counts per consumer. */
+  /**
+   * The resolver of the counter key, or null when the limit counts per consumer. For {@link
+   * #perModel()}, the key of a call sent where the application sent it (no backend pool): the Azure
+   * deployment the path names, else the model asked for.
+   */
   public @Nullable KeyResolver counterKey() {
     return key;
+  }
+
+  /**
+   * The resolver of a call's counter key, or null when the limit counts per consumer: {@link
+   * #counterKey()}, except that a {@link #perModel()} limit keys a call a backend pool routes
+   * ({@code pooled}) on the model asked for, which the pool routes by and serves, whatever
+   * deployment the application's path names.
+   */
+  @Nullable KeyResolver counterKey(boolean pooled) {
+    return pooled && key == SERVED_MODEL ? ASKED_MODEL : key;
   }
 
   /** Whether this limit applies to calls of the given consumer (see {@link Builder#onlyFor}). */

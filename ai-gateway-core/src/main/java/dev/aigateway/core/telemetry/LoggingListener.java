@@ -142,6 +142,9 @@ public final class LoggingListener implements GatewayListener {
     if (e.errorType() != null) {
       text(line.append(" error="), e.errorType());
     }
+    if (e.contentFiltered()) {
+      line.append(" content_filtered=true");
+    }
     if (cache.outcome() != CacheOutcome.NONE) {
       line.append(" cache=").append(cache.outcome().label());
       if (!Double.isNaN(cache.score())) {

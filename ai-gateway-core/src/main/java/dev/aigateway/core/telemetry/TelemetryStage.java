@@ -205,6 +205,7 @@ public final class TelemetryStage implements CallStage {
         .outcome(x.outcome())
         .rejection(x.rejection())
         .errorType(x.errorType())
+        .contentFiltered(x.readout() != null && x.readout().contentFiltered())
         .usage(
             new UsageInfo(
                 x.usage(),

@@ -58,7 +58,21 @@ public final class FailedAnswers {
    * response}) is incomplete for that reason.
    */
   private static boolean filtered(byte[] json) {
-    JsonNode document = Json.parseOrNull(json, 0, json.length);
+    return filtered(Json.parseOrNull(json, 0, json.length));
+  }
+
+  /**
+   * Whether the JSON document or stream event {@code data[from, to)} was cut off by a content
+   * filter, as {@link #failed} reads one: parsed only when it holds the string {@code
+   * "content_filter"} (as a JSON string token, which text inside a string never is: its quotes are
+   * escaped), which nearly none does.
+   */
+  static boolean filtered(byte[] data, int from, int to) {
+    return contains(data, from, to, CONTENT_FILTER)
+        && filtered(Json.parseOrNull(data, from, to - from));
+  }
+
+  private static boolean filtered(@Nullable JsonNode document) {
     if (document == null || !document.isObject()) {
       return false;
     }
@@ -348,12 +362,22 @@ public final class FailedAnswers {
   }
 
   private static boolean contains(byte[] bytes, byte[] part) {
-    return indexOf(bytes, part, 0) >= 0;
+    return indexOf(bytes, part, 0, bytes.length) >= 0;
+  }
+
+  /** Whether {@code bytes[from, to)} holds {@code part}. */
+  private static boolean contains(byte[] bytes, int from, int to, byte[] part) {
+    return indexOf(bytes, part, from, to) >= 0;
   }
 
   /** Where {@code part} first occurs in {@code bytes} from {@code from} on, or -1. */
   private static int indexOf(byte[] bytes, byte[] part, int from) {
-    int last = bytes.length - part.length;
+    return indexOf(bytes, part, from, bytes.length);
+  }
+
+  /** Where {@code part} first occurs in {@code bytes[from, to)}, or -1. */
+  private static int indexOf(byte[] bytes, byte[] part, int from, int to) {
+    int last = to - part.length;
     outer:
     for (int i = from; i <= last; i++) {
       if (bytes[i] != part[0]) {

@@ -97,6 +97,7 @@ public final class JsonBody extends ObservedBody {
     if (copied == 0 && n < requested && readsFirstPlain) {
       // The source had nothing more at hand: often the whole document, read here if plain.
       if (readout.readPlainDocument(b, off, off + n, this)) {
+        readout.noteIfFiltered(b, off, off + n);
         copied = n;
         return;
       }
@@ -157,6 +158,7 @@ public final class JsonBody extends ObservedBody {
   private boolean readCopy() {
     reader.read(readout, copy, 0, copied);
     readout.noteIfErrorDocument(copy, 0, copied);
+    readout.noteIfFiltered(copy, 0, copied);
     boolean cut = !readout.complete() && Json.endsInsideValue(copy, 0, copied);
     copy = null;
     return cut;

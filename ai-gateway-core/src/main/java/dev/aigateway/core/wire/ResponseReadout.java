@@ -78,6 +78,9 @@ public final class ResponseReadout {
   /** The status the first error object the body reported stands for; 0 when none was read. */
   private int errorAnswerStatus;
 
+  /** Whether the provider's content filter cut the answer off ({@link #contentFiltered}). */
+  private boolean contentFiltered;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -384,6 +387,27 @@ public final class ResponseReadout {
   }
 
   /**
+   * Whether the provider's content filter cut the answer off, as an answer in OpenAI's shapes says
+   * so: a choice finished {@code content_filter}, or a Responses API response incomplete for that
+   * reason ({@link FailedAnswers#filtered(byte[], int, int)}), in the document or in a stream's
+   * event. The call's event reports it ({@code GatewayEvent.contentFiltered()}).
+   */
+  public boolean contentFiltered() {
+    return contentFiltered;
+  }
+
+  /**
+   * Notes whether the JSON document or stream event {@code data[from, to)} says the provider's
+   * content filter cut the answer off ({@link #contentFiltered}); once it did, nothing more is
+   * read.
+   */
+  void noteIfFiltered(byte[] data, int from, int to) {
+    if (!contentFiltered) {
+      contentFiltered = FailedAnswers.filtered(data, from, to);
+    }
+  }
+
+  /**
    * The status the error the body reported ({@link #errorAnswer}) stands for, as a held stream's
    * first error event's ({@link HeldBody#firstEventErrorStatus}): the error object's {@code code}
    * or {@code status} when that is one, else the status its type names; 500 when the body reported
@@ -679,6 +703,9 @@ public final class ResponseReadout {
     } else if (type.equals("response.completed") || type.equals("response.incomplete")) {
       learnFrom(response);
       complete = true;
+      if (type.equals("response.incomplete")) {
+        noteIfFiltered(data, from, to); // incomplete_details.reason: content_filter
+      }
     } else if (type.equals("response.failed") || type.equals("response.created")) {
       // A failed response reports what it used, but is no answer: its stream has no end marker.
       learnFrom(response);

@@ -727,6 +727,9 @@ public final class SseBody extends ObservedBody {
    */
   private void handleChunk(
       byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
+    // A chunk like the one kept (deferred unread) is no finish chunk: a choice's finish is a chunk
+    // of its own shape, which comes here.
+    readout.noteIfFiltered(data, from, to);
     passOn(start, end, data == buffer, readChunk(data, from, to, usageValue));
   }
 
