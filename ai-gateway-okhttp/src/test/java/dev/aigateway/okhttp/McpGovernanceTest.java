@@ -1422,6 +1422,49 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aCardNumberSentOrAnsweredAsAJsonNumberIsCheckedAsItsDecimalText() throws Exception {
+    // A tool's arguments and results are JSON: a card number is as often a number as a string
+    // ({"card": 4111111111111111}, or 4.111111111111111e15, the same value), and the tool reads
+    // and returns it so. Numbers are checked as their decimal text, strings as they are.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.cardNumber(),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+
+    JsonNode integer =
+        JSON.readTree(post(client, "alice", call(1, "get_issue", "{\"card\":4111111111111111}")));
+    GatewayEvent integerEvent = events.next();
+    JsonNode exponent =
+        JSON.readTree(
+            post(client, "alice", call(2, "get_issue", "{\"card\":[4.111111111111111e15]}")));
+    GatewayEvent exponentEvent = events.next();
+    assertThat(backend.calls.get()).isZero();
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"card on file\"}],"
+            + "\"structuredContent\":{\"card\":5555555555554444}}";
+    JsonNode result = JSON.readTree(post(client, "alice", call(3, "get_issue", "{\"n\":7}")));
+    GatewayEvent resultEvent = events.next();
+
+    assertThat(integer.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(integerEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(exponent.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(exponentEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(backend.calls.get()).isEqualTo(1); // the third call only
+    assertThat(result.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(result.has("result")).isFalse();
+    assertThat(resultEvent.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aCheckThatFailsWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent()
       throws Exception {
     // An application's deny pattern that recurses on every repeated character overflows the stack
