@@ -92,6 +92,7 @@ class McpGovernanceTest {
     volatile @Nullable String idAs; // the id every answer carries instead of the request's
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
     volatile @Nullable MockResponse listen; // the answer to a GET (else 405: no listen stream)
+    volatile String trailing = ""; // text after the answer's JSON value
     volatile @Nullable RecordedRequest listened; // the last GET
 
     @Override
@@ -139,12 +140,13 @@ class McpGovernanceTest {
                               .replace("\r\n", "\n")
                               .replace("\n", "\ndata: ")
                           : answer)
+                      + trailing
                       + "\n\n")
               .build();
         }
         return response
             .addHeader("Content-Type", "application/json")
-            .body(answer.toString())
+            .body(answer + trailing)
             .build();
       } catch (Exception e) {
         return new MockResponse.Builder().code(500).build();
@@ -1614,6 +1616,43 @@ class McpGovernanceTest {
     assertThat(event.tool().rpcId()).isEqualTo("9");
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aResultFollowedByMoreTextIsNotPassedUncheckedInAStreamOrAsJson() throws Exception {
+    // A JSON reader that takes the first value and ignores the rest (Jackson's default, which the
+    // MCP Java SDK's client reads its messages with) reads the result out of an answer whose JSON
+    // value is followed by more text; the gateway cannot read that answer whole, so a result it
+    // is to check is not passed on unchecked: the answer fails, as for one too large to read.
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"see Project Falcon\"}]}";
+    backend.trailing = " }";
+    assertThat(
+            JSON.readTree("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + backend.result + "} }")
+                .path("result")
+                .path("content")
+                .path(0)
+                .path("text")
+                .asText())
+        .isEqualTo("see Project Falcon");
+
+    for (boolean sse : new boolean[] {true, false}) {
+      backend.sse = sse;
+      Request request =
+          rpc(server.url("/mcp"), "alice", call(1, "get_issue", "{}"))
+              .header("Accept", "application/json, text/event-stream")
+              .build();
+      ReadUntilFailure read = readUntilFailure(client, request);
+
+      assertThat(read.text()).as("sse " + sse).doesNotContain("Falcon");
+      assertThat(read.failure()).as("sse " + sse).isNotNull();
+      assertThat(read.failure().getMessage()).contains("github");
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as("sse " + sse).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+      assertThat(events.none()).isTrue();
+    }
   }
 
   @Test

@@ -1175,6 +1175,22 @@ public final class AgentCall {
    */
   private byte[] responses(byte[] json) {
     Rpc.Document answers = Rpc.parse(json, new Rpc.Span(0, json.length));
+    if (answers == Rpc.UNREADABLE) {
+      // Starts as JSON but cannot be read whole (malformed, followed by more text, beyond the
+      // parser's bounds): a client reading the first value and ignoring the rest (Jackson's
+      // default, as the MCP Java SDK reads) takes a result out of it, so one waiting to be checked
+      // or filtered does not pass unread.
+      IOException failure =
+          notReadable(
+              "is not JSON the gateway can read whole",
+              "it is not JSON the gateway can read whole (malformed, followed by more text, or a"
+                  + " number, name or nesting beyond its bounds), so it could not be checked or"
+                  + " filtered and is not passed on");
+      if (failure != null) {
+        throw new AnswerStream.Refused(failure);
+      }
+      return json;
+    }
     if (answers == null) {
       return json;
     }
