@@ -387,8 +387,10 @@ final class Rpc {
       return null;
     }
     java.math.BigDecimal value = number.decimalValue().stripTrailingZeros();
-    // A double's plain text is at most about 330 characters (its exponent is bounded).
-    return value.abs().compareTo(java.math.BigDecimal.valueOf(Double.MAX_VALUE)) > 0
+    // A double's plain text is at most about 1,100 characters (its exponent is bounded); a number
+    // held as a BigDecimal may have any exponent, whose plain text would not be bounded.
+    return Math.abs((long) value.scale()) > 1_100
+            || value.abs().compareTo(java.math.BigDecimal.valueOf(Double.MAX_VALUE)) > 0
         ? null
         : value.toPlainString();
   }
