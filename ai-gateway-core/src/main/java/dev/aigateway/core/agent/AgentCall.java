@@ -913,7 +913,12 @@ public final class AgentCall {
       return body; // nothing on it could be changed: passed as it comes
     }
     synchronized (this) {
-      resolveConsumer(); // whose access filters the lists; a refused credential has no roles
+      // Whose access filters the lists. A refused credential names no caller: the lists show only
+      // what anyone may call, whatever consumer the request's key claims.
+      if (resolveConsumer() != null) {
+        consumer = AiGateway.ANONYMOUS;
+        roles = Set.of();
+      }
     }
     this.status = status;
     this.answerType = contentType;
