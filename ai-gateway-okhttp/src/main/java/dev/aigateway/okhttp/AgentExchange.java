@@ -32,7 +32,24 @@ final class AgentExchange {
     Request request = withoutGatewayHeaders(chain.request(), agents);
     switch (target.kind()) {
       case MCP_SESSION:
-        return chain.proceed(request);
+        {
+          AgentCall listen =
+              agents.listen(
+                  target,
+                  request.method(),
+                  // as the application sent it: the headers naming the consumer are the gateway's
+                  new OkHttpClientRequest(chain.request(), new byte[0]));
+          if (listen == null) {
+            return chain.proceed(request); // a DELETE ending the session
+          }
+          // The listen stream, or one resumed with Last-Event-ID: the server may replay answers
+          // on it, read above OkHttp's inflating as a POST's answer is.
+          if (request.header("Accept-Encoding") != null) {
+            request = request.newBuilder().removeHeader("Accept-Encoding").build();
+          }
+          Response response = chain.proceed(request);
+          return observed(response, listen);
+        }
       case AGENT_CARD:
         {
           Response response = chain.proceed(request);
@@ -125,6 +142,11 @@ final class AgentExchange {
       call.failed(e instanceof IOException io ? io : new IOException(e));
       throw e;
     }
+    return observed(response, call);
+  }
+
+  /** The response with its body as {@code call} reads it (the same response when not read). */
+  private static Response observed(Response response, AgentCall call) throws IOException {
     ResponseBody answer = response.body();
     InputStream raw = answer.byteStream();
     InputStream observed =

@@ -112,6 +112,47 @@ class McpCallersTest {
   }
 
   @Test
+  void aGetStreamWithARefusedCredentialShowsNoConsumersTools() throws Exception {
+    // A GET stream on which the server replays a tools/list answer is filtered for the caller the
+    // GET names; with its credential refused it names none, whatever consumer header it carries,
+    // so the replayed list shows only what anyone may call (here nothing).
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .callerResolver(request -> Caller.refused("the token has expired"))
+            .listener(events)
+            .mcpServer(
+                McpServer.builder("github", server.url("/mcp").toString())
+                    .access(ToolAccess.denyByDefault().allowConsumer("ivan", "*")))
+            .build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                "id: e2\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":"
+                    + "[{\"name\":\"delete_repo\",\"inputSchema\":{}}]}}\n\n")
+            .build());
+
+    String replay;
+    try (Response response =
+        OkHttpAiGateway.wrap(new OkHttpClient(), gateway)
+            .newCall(
+                new Request.Builder()
+                    .url(server.url("/mcp"))
+                    .header("x-consumer-id", "ivan")
+                    .header("Accept", "text/event-stream")
+                    .header("Mcp-Session-Id", "s-1")
+                    .header("Last-Event-ID", "e1")
+                    .build())
+            .execute()) {
+      replay = response.body().string();
+    }
+
+    assertThat(replay).doesNotContain("delete_repo").contains("\"tools\":[]");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
   void aRefusedCredentialRefusesTheToolCall() throws Exception {
     AiGateway gateway =
         AiGateway.builder()

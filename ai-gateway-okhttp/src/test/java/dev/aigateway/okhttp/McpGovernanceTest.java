@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,9 +91,17 @@ class McpGovernanceTest {
     volatile boolean idsAsNumbers; // a numeric id written back by its value, as JavaScript does
     volatile @Nullable String idAs; // the id every answer carries instead of the request's
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
+    volatile @Nullable MockResponse listen; // the answer to a GET (else 405: no listen stream)
+    volatile String trailing = ""; // text after the answer's JSON value
+    volatile @Nullable RecordedRequest listened; // the last GET
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      MockResponse listenStream = listen;
+      if ("GET".equals(request.getMethod()) && listenStream != null) {
+        listened = request;
+        return listenStream;
+      }
       if (!"POST".equals(request.getMethod())) {
         return new MockResponse.Builder()
             .code("GET".equals(request.getMethod()) ? 405 : 200)
@@ -131,12 +140,13 @@ class McpGovernanceTest {
                               .replace("\r\n", "\n")
                               .replace("\n", "\ndata: ")
                           : answer)
+                      + trailing
                       + "\n\n")
               .build();
         }
         return response
             .addHeader("Content-Type", "application/json")
-            .body(answer.toString())
+            .body(answer + trailing)
             .build();
       } catch (Exception e) {
         return new MockResponse.Builder().code(500).build();
@@ -1419,6 +1429,230 @@ class McpGovernanceTest {
     assertThat(result.safety().check()).isEqualTo("deny-words");
     assertThat(passed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     assertThat(passed.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.PASSED);
+  }
+
+  @Test
+  void aCardNumberSentOrAnsweredAsAJsonNumberIsCheckedAsItsDecimalText() throws Exception {
+    // A tool's arguments and results are JSON: a card number is as often a number as a string
+    // ({"card": 4111111111111111}, or 4.111111111111111e15, the same value), and the tool reads
+    // and returns it so. Numbers are checked as their decimal text, strings as they are.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.cardNumber(),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+
+    JsonNode integer =
+        JSON.readTree(post(client, "alice", call(1, "get_issue", "{\"card\":4111111111111111}")));
+    GatewayEvent integerEvent = events.next();
+    JsonNode exponent =
+        JSON.readTree(
+            post(client, "alice", call(2, "get_issue", "{\"card\":[4.111111111111111e15]}")));
+    GatewayEvent exponentEvent = events.next();
+    assertThat(backend.calls.get()).isZero();
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"card on file\"}],"
+            + "\"structuredContent\":{\"card\":5555555555554444}}";
+    JsonNode result = JSON.readTree(post(client, "alice", call(3, "get_issue", "{\"n\":7}")));
+    GatewayEvent resultEvent = events.next();
+
+    assertThat(integer.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(integerEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(exponent.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(exponentEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(backend.calls.get()).isEqualTo(1); // the third call only
+    assertThat(result.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(result.has("result")).isFalse();
+    assertThat(resultEvent.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  /** The GET an MCP client sends to resume a broken stream (or, without the id, to listen). */
+  private Request resume(String consumer, @Nullable String lastEventId) {
+    Request.Builder get =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", consumer)
+            .header("Accept", "text/event-stream")
+            .header("Mcp-Session-Id", "session-1")
+            .header("MCP-Protocol-Version", "2025-06-18");
+    if (lastEventId != null) {
+      get.header("Last-Event-ID", lastEventId);
+    }
+    return get.build();
+  }
+
+  @Test
+  void aStreamResumedWithLastEventIdIsFilteredAndCheckedAsAPostsAnswerIs() throws Exception {
+    // An MCP client whose POST stream broke resumes it with a GET carrying Mcp-Session-Id and
+    // Last-Event-ID; the server replays the stream's messages there: a tools/list result and a
+    // tools/call result. They reach the client as the POST's answer would have: the list
+    // filtered for the consumer, the result checked, each response in an event of its own.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.cardNumber(),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS + "}}";
+    String card =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
+            + "\"text\":\"card 4111 1111 1111 1111\"}]}}";
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                "id: ev2\nevent: message\ndata: "
+                    + list
+                    + "\n\n"
+                    + NOTIFICATION_EVENT
+                    + "id: ev3\nevent: message\ndata: "
+                    + card
+                    + "\n\n")
+            .build();
+
+    ReadUntilFailure read = readUntilFailure(client, resume("alice", "ev1"));
+
+    assertThat(read.failure()).isNull();
+    assertThat(backend.listened.getHeaders().get("Last-Event-ID")).isEqualTo("ev1");
+    List<String> data = new ArrayList<>();
+    for (String line : read.text().split("\n")) {
+      if (line.startsWith("data: ")) {
+        data.add(line.substring(6));
+      }
+    }
+    assertThat(data).hasSize(3);
+    assertThat(toolNames(data.get(0))).containsExactly("get_issue", "list_issues");
+    assertThat(data.get(1)).contains("notifications/progress");
+    JsonNode blocked = JSON.readTree(data.get(2));
+    assertThat(blocked.get("id").asInt()).isEqualTo(2);
+    assertThat(blocked.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(read.text()).doesNotContain("4111").doesNotContain("delete_repo");
+    GatewayEvent listed = events.next();
+    assertThat(listed.operation()).isEqualTo(Operation.EXECUTE_TOOL);
+    assertThat(listed.consumer()).isEqualTo("alice");
+    assertThat(listed.tool().rpcId()).isEqualTo("1");
+    assertThat(listed.tool().sessionId()).isEqualTo("session-1");
+    assertThat(listed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent checked = events.next();
+    assertThat(checked.tool().rpcId()).isEqualTo("2");
+    assertThat(checked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(checked.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void theListenStreamPassesEachEventAsItArrivesAndChecksTheResponsesOnIt() throws Exception {
+    // The plain GET listen stream (no Last-Event-ID) is read the same way, event by event: an
+    // event reaches the application while the server still holds the stream open, and a result
+    // on it is checked when it comes.
+    assumeTrue(okhttp3.OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    String first =
+        "id: a1\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"s1\","
+            + "\"method\":\"roots/list\"}\n\n";
+    String second =
+        "id: a2\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":9,"
+            + "\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"Project Falcon\"}]}}\n\n";
+    CountDownLatch firstRead = new CountDownLatch(1);
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                new mockwebserver3.MockResponseBody() {
+                  @Override
+                  public long getContentLength() {
+                    return (first + second).getBytes(StandardCharsets.UTF_8).length;
+                  }
+
+                  @Override
+                  public void writeTo(okio.BufferedSink sink) throws IOException {
+                    sink.writeUtf8(first).flush();
+                    try {
+                      // the rest only once the app has read the first event (or after 30 s)
+                      firstRead.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    sink.writeUtf8(second).flush();
+                  }
+                })
+            .build();
+
+    try (Response response = client.newCall(resume("alice", null)).execute()) {
+      java.io.InputStream body = response.body().byteStream();
+      long began = System.nanoTime();
+      byte[] head = new byte[first.length()];
+      for (int read = 0; read < head.length; ) {
+        int n = body.read(head, read, head.length - read); // never asks for 0 bytes (would block)
+        assertThat(n).isPositive();
+        read += n;
+      }
+      long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+      firstRead.countDown();
+      assertThat(new String(head, StandardCharsets.UTF_8)).isEqualTo(first);
+      // the server sent nothing more until this read: a stream held whole would have come only
+      // after its 30 s
+      assertThat(waitedMillis).isLessThan(20_000);
+      String rest = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(rest).doesNotContain("Project Falcon").contains("\"id\":9");
+      assertThat(rest).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().rpcId()).isEqualTo("9");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aResultFollowedByMoreTextIsNotPassedUncheckedInAStreamOrAsJson() throws Exception {
+    // A JSON reader that takes the first value and ignores the rest (Jackson's default, which the
+    // MCP Java SDK's client reads its messages with) reads the result out of an answer whose JSON
+    // value is followed by more text; the gateway cannot read that answer whole, so a result it
+    // is to check is not passed on unchecked: the answer fails, as for one too large to read.
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"see Project Falcon\"}]}";
+    backend.trailing = " }";
+    assertThat(
+            JSON.readTree("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + backend.result + "} }")
+                .path("result")
+                .path("content")
+                .path(0)
+                .path("text")
+                .asText())
+        .isEqualTo("see Project Falcon");
+
+    for (boolean sse : new boolean[] {true, false}) {
+      backend.sse = sse;
+      Request request =
+          rpc(server.url("/mcp"), "alice", call(1, "get_issue", "{}"))
+              .header("Accept", "application/json, text/event-stream")
+              .build();
+      ReadUntilFailure read = readUntilFailure(client, request);
+
+      assertThat(read.text()).as("sse " + sse).doesNotContain("Falcon");
+      assertThat(read.failure()).as("sse " + sse).isNotNull();
+      assertThat(read.failure().getMessage()).contains("github");
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).as("sse " + sse).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+      assertThat(events.none()).isTrue();
+    }
   }
 
   @Test

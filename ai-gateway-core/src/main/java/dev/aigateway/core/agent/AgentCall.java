@@ -84,10 +84,23 @@ public final class AgentCall {
   /** The answer's {@code Content-Type}: the charset a JSON answer is read in. */
   private @Nullable String answerType;
 
+  /**
+   * Whether this is an MCP GET stream (the listen stream, or a stream resumed with {@code
+   * Last-Event-ID}) rather than a POST: it sends no request, and each response it carries (a
+   * server's replay of an answer to an earlier POST) is read as it passes and ends in an event of
+   * its own.
+   */
+  private final boolean listen;
+
   AgentCall(AgentGovernance governance, Peer peer, ClientRequest request) {
+    this(governance, peer, request, false);
+  }
+
+  AgentCall(AgentGovernance governance, Peer peer, ClientRequest request, boolean listen) {
     this.governance = governance;
     this.peer = peer;
     this.request = request;
+    this.listen = listen;
     this.startedAt = governance.clock.instant();
     this.startNanos = System.nanoTime();
     this.sessionId = request.header("Mcp-Session-Id");
@@ -841,6 +854,9 @@ public final class AgentCall {
     if (this.sessionId == null) {
       this.sessionId = sessionId;
     }
+    if (listen) {
+      return listened(status, contentType, contentEncoding, body);
+    }
     if (members.isEmpty()) {
       return body;
     }
@@ -879,6 +895,47 @@ public final class AgentCall {
         sse,
         rewrites,
         encoded ? "Content-Encoding '" + encoding + "', which the gateway does not read" : null);
+  }
+
+  /**
+   * The body of an MCP GET stream's answer as the application is to read it: a 2xx answer is read
+   * as a POST's is (event by event, never held whole), each response in it filtered (a result
+   * holding a {@code tools} array, which may be a replayed {@code tools/list}) and checked (by the
+   * server's checks and every tool's, since the request it answers is not known) and ending in its
+   * own event; server requests and notifications pass as on a POST's stream.
+   */
+  private InputStream listened(
+      int status,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      InputStream body) {
+    if (status < 200 || status > 299 || !listenRewrites()) {
+      return body; // nothing on it could be changed: passed as it comes
+    }
+    synchronized (this) {
+      // Whose access filters the lists. A refused credential names no caller: the lists show only
+      // what anyone may call, whatever consumer the request's key claims.
+      if (resolveConsumer() != null) {
+        consumer = AiGateway.ANONYMOUS;
+        roles = Set.of();
+      }
+    }
+    this.status = status;
+    this.answerType = contentType;
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    String encoding = contentEncoding == null ? "" : contentEncoding.trim();
+    boolean encoded = !encoding.isEmpty() && !"identity".equalsIgnoreCase(encoding);
+    return new AnswerStream(
+        body,
+        new Answer(),
+        type.startsWith("text/event-stream"),
+        true,
+        encoded ? "Content-Encoding '" + encoding + "', which the gateway does not read" : null);
+  }
+
+  /** Whether a response on an MCP GET stream may be changed: some list filtered or check run. */
+  private boolean listenRewrites() {
+    return peer.filtersToolsList() || !peer.anyChecks().isEmpty();
   }
 
   /** Whether a request's answer may be changed: a filtered tool list, a checked result. */
@@ -993,7 +1050,7 @@ public final class AgentCall {
    * @param cut why the answer was cut, after "was cut: " in the application's exception
    */
   private synchronized @Nullable IOException notReadable(String why, String cut) {
-    boolean mustRead = false;
+    boolean mustRead = listen && listenRewrites(); // a GET stream's responses are read too
     for (Member m : members) {
       if (!m.ended && rewritesAnswer(m)) {
         mustRead = true;
@@ -1123,6 +1180,22 @@ public final class AgentCall {
    */
   private byte[] responses(byte[] json) {
     Rpc.Document answers = Rpc.parse(json, new Rpc.Span(0, json.length));
+    if (answers == Rpc.UNREADABLE) {
+      // Starts as JSON but cannot be read whole (malformed, followed by more text, beyond the
+      // parser's bounds): a client reading the first value and ignoring the rest (Jackson's
+      // default, as the MCP Java SDK reads) takes a result out of it, so one waiting to be checked
+      // or filtered does not pass unread.
+      IOException failure =
+          notReadable(
+              "is not JSON the gateway can read whole",
+              "it is not JSON the gateway can read whole (malformed, followed by more text, or a"
+                  + " number, name or nesting beyond its bounds), so it could not be checked or"
+                  + " filtered and is not passed on");
+      if (failure != null) {
+        throw new AnswerStream.Refused(failure);
+      }
+      return json;
+    }
     if (answers == null) {
       return json;
     }
@@ -1134,7 +1207,7 @@ public final class AgentCall {
         continue;
       }
       String key = message.idKey();
-      Member m = byId.get(key);
+      Member m = listen ? listenMember(message) : byId.get(key);
       if ((m == null || m.ended) && "null".equals(key)) {
         m = nextIdless(); // an answer to a message sent without an id, in their order
       }
@@ -1167,6 +1240,9 @@ public final class AgentCall {
    * Those requests end {@code BLOCKED}; the answer fails with an {@link IOException}.
    */
   private void refuseUnmatchedResults(Rpc.Document answers) {
+    if (listen) {
+      return; // a GET stream answers no request of its own: each response is read as it is
+    }
     boolean idlessWaits = false;
     for (Member m : members) {
       idlessWaits |= m.idless && !m.ended;
@@ -1190,6 +1266,15 @@ public final class AgentCall {
       }
       return; // nothing waits to be checked or filtered: passed as it came
     }
+  }
+
+  /**
+   * A response on an MCP GET stream as a request of its own, ended by {@link #response}: the method
+   * and tool it answers are not known (its request went on an earlier POST).
+   */
+  private Member listenMember(Rpc.Message message) {
+    String id = message.id();
+    return new Member(message, id == null ? "null" : id, "", peer);
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */
@@ -1218,7 +1303,8 @@ public final class AgentCall {
       if (m.outcome == ToolCallInfo.Outcome.NONE) {
         m.outcome = ToolCallInfo.Outcome.OK;
       }
-      if ("tools/list".equals(m.method) && peer.kind == ToolCallInfo.Kind.MCP) {
+      // On a GET stream, any result holding a tools array may be a replayed tools/list.
+      if ((listen || "tools/list".equals(m.method)) && peer.kind == ToolCallInfo.Kind.MCP) {
         JsonNode tools = node.path("result").path("tools");
         if (tools.isArray()) {
           governance.inventory().toolsListed(peer.name, AgentInventory.list(tools));
@@ -1227,7 +1313,7 @@ public final class AgentCall {
           }
         }
       }
-      List<ContentSafety> checks = peer.checks(m.toolPolicy);
+      List<ContentSafety> checks = listen ? peer.anyChecks() : peer.checks(m.toolPolicy);
       for (ContentSafety safety : checks) {
         ContentSafety.Finding finding =
             safety.screen(ContentCheck.Where.ANSWER, Rpc.strings(node.get("result")));

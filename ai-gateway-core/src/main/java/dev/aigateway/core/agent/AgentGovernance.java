@@ -239,6 +239,23 @@ public final class AgentGovernance {
   }
 
   /**
+   * Starts governing an MCP GET stream on a server's endpoint ({@link Kind#MCP_SESSION}): the
+   * listen stream for server-initiated messages, or a stream resumed with {@code Last-Event-ID}, on
+   * which a server replays messages of an earlier POST's stream. Its answer, given to {@link
+   * AgentCall#answered}, is read as a POST's is, event by event: each response in it is filtered
+   * and checked and ends in an event of its own; nothing is charged (no request is sent). Null for
+   * any other request.
+   *
+   * @param method the request's HTTP method
+   */
+  public @Nullable AgentCall listen(Target target, String method, ClientRequest request) {
+    if (target.kind != Kind.MCP_SESSION || !"GET".equals(method)) {
+      return null;
+    }
+    return new AgentCall(this, target.peer, request, true);
+  }
+
+  /**
    * The body of an agent card's answer as the application reads it: passed on untouched, and, once
    * read to its end, or closed once what was read is a whole JSON value (at most {@link
    * AgentInventory#MAX_CARD_BYTES}), remembered in the {@link #inventory()}: for the agent whose

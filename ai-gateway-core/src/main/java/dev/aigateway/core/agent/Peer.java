@@ -38,6 +38,9 @@ final class Peer {
   final List<LimitSpec> specs;
   final Map<String, List<LimitSpec>> toolSpecs;
 
+  /** The server's content checks and every tool's, once each (see {@link #anyChecks()}). */
+  private final List<ContentSafety> anyChecks;
+
   Peer(McpServer server) {
     this(
         ToolCallInfo.Kind.MCP,
@@ -85,6 +88,13 @@ final class Peer {
     tools.forEach(
         (tool, toolPolicy) -> byTool.put(tool, specs(prefix + "/tool:" + tool, toolPolicy)));
     this.toolSpecs = Collections.unmodifiableMap(byTool);
+    java.util.LinkedHashSet<ContentSafety> all = new java.util.LinkedHashSet<>(checks(null));
+    for (ToolPolicy tool : tools.values()) {
+      if (tool.contentChecks() != null) {
+        all.add(tool.contentChecks());
+      }
+    }
+    this.anyChecks = List.copyOf(all);
   }
 
   private static List<LimitSpec> specs(String id, ToolPolicy policy) {
@@ -148,6 +158,14 @@ final class Peer {
       return tool == null ? List.of() : List.of(tool);
     }
     return tool == null ? List.of(server) : List.of(server, tool);
+  }
+
+  /**
+   * Every content check that may apply to a result whose request is not known (one a server replays
+   * on an MCP GET stream): the server's, then each tool's, once each.
+   */
+  List<ContentSafety> anyChecks() {
+    return anyChecks;
   }
 
   /** Whether a tools/list answer may need filtering for some caller. */

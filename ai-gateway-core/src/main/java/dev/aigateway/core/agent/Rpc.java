@@ -343,7 +343,12 @@ final class Rpc {
     }
   }
 
-  /** The string values anywhere in {@code node} (object member names excluded). */
+  /**
+   * The texts content checks read anywhere in {@code node}: its string values as they are, and its
+   * numbers as their decimal text (a card number sent as {@code 4111111111111111}, or as {@code
+   * 4.111111111111111e15}, is read as {@code "4111111111111111"}; see {@link #decimal}). Object
+   * member names, booleans and nulls are not read.
+   */
   static List<String> strings(@Nullable JsonNode node) {
     List<String> out = new ArrayList<>();
     collect(node, out);
@@ -356,10 +361,37 @@ final class Rpc {
     }
     if (node.isTextual()) {
       out.add(node.textValue());
+    } else if (node.isNumber()) {
+      String decimal = decimal(node);
+      if (decimal != null) {
+        out.add(decimal);
+      }
     } else if (node.isContainerNode()) {
       for (JsonNode child : node) {
         collect(child, out);
       }
     }
+  }
+
+  /**
+   * A JSON number as the decimal text a tool reading it would print: an integer as its digits
+   * ({@code -12}), any other number as its plain decimal value without trailing zeros ({@code
+   * 4.111111111111111e15} is {@code 4111111111111111}, {@code 1.50} is {@code 1.5}). Null for a
+   * value beyond a double's range ({@code 1e400}), which no tool reads as digits.
+   */
+  static @Nullable String decimal(JsonNode number) {
+    if (number.isIntegralNumber()) {
+      return number.bigIntegerValue().toString();
+    }
+    if ((number.isDouble() || number.isFloat()) && !Double.isFinite(number.doubleValue())) {
+      return null;
+    }
+    java.math.BigDecimal value = number.decimalValue().stripTrailingZeros();
+    // A double's plain text is at most about 1,100 characters (its exponent is bounded); a number
+    // held as a BigDecimal may have any exponent, whose plain text would not be bounded.
+    return Math.abs((long) value.scale()) > 1_100
+            || value.abs().compareTo(java.math.BigDecimal.valueOf(Double.MAX_VALUE)) > 0
+        ? null
+        : value.toPlainString();
   }
 }
