@@ -344,9 +344,11 @@ public final class CallCache {
   private CachedResponse get(String entryKey) {
     readFailed = false;
     try {
-      return config
-          .storePart()
-          .call(() -> config.store().get(partition, entryKey), deadline)
+      CachePart part = config.storePart();
+      // The in-memory store is read here and now: a hit pays for no task and no hand-off.
+      return (part.direct()
+              ? config.store().get(partition, entryKey)
+              : part.call(() -> config.store().get(partition, entryKey), deadline))
           .orElse(null);
     } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
