@@ -22,13 +22,46 @@ import org.jspecify.annotations.Nullable;
  * @param semanticSkip why the semantic cache neither looked the call up nor stored its prompt, when
  *     a reason is recorded: {@value #PROMPT_NOT_READ_WHOLE} (the embedding model would read only
  *     the beginning of the prompt); else null. The exact cache is not affected.
+ * @param failure what part of the cache failed the call's lookup, making it a miss (the call went
+ *     on to the backend): {@value #STORE_TIMEOUT}, {@value #STORE_FAILED}, {@value
+ *     #EMBEDDING_TIMEOUT}, {@value #EMBEDDING_FAILED}, {@value #VECTOR_STORE_TIMEOUT}, {@value
+ *     #VECTOR_STORE_FAILED}, {@value #GUARD_TIMEOUT} or {@value #GUARD_FAILED}; the first failure
+ *     when there were several; null when no part failed. A part "times out" when it did not answer
+ *     within the cache's timeout ({@code ResponseCache.Builder.timeout}), or when every thread the
+ *     cache keeps for it was still held by calls it had not answered. Storing the answer afterwards
+ *     is not reported here (it may end after the event): its failures are logged.
  */
 public record CacheInfo(
     CacheOutcome outcome,
     double score,
     @Nullable String guardObjection,
     long tokensSaved,
-    @Nullable String semanticSkip) {
+    @Nullable String semanticSkip,
+    @Nullable String failure) {
+
+  /** The {@link #failure} of a lookup the response cache store did not answer in time. */
+  public static final String STORE_TIMEOUT = "store_timeout";
+
+  /** The {@link #failure} of a lookup the response cache store failed (threw). */
+  public static final String STORE_FAILED = "store_failed";
+
+  /** The {@link #failure} of a lookup whose prompt the embedding model did not embed in time. */
+  public static final String EMBEDDING_TIMEOUT = "embedding_timeout";
+
+  /** The {@link #failure} of a lookup whose prompt the embedding model failed to embed. */
+  public static final String EMBEDDING_FAILED = "embedding_failed";
+
+  /** The {@link #failure} of a lookup the vector store did not answer in time. */
+  public static final String VECTOR_STORE_TIMEOUT = "vector_store_timeout";
+
+  /** The {@link #failure} of a lookup the vector store failed (threw). */
+  public static final String VECTOR_STORE_FAILED = "vector_store_failed";
+
+  /** The {@link #failure} of a lookup whose hit the false-hit guard did not judge in time. */
+  public static final String GUARD_TIMEOUT = "guard_timeout";
+
+  /** The {@link #failure} of a lookup whose hit the false-hit guard failed (threw) on. */
+  public static final String GUARD_FAILED = "guard_failed";
 
   /**
    * The {@link #semanticSkip} of a call whose prompt is longer than the embedding model reads: two
@@ -44,9 +77,19 @@ public record CacheInfo(
     Objects.requireNonNull(outcome, "outcome");
   }
 
+  /** What the cache did, no part of it having failed. */
+  public CacheInfo(
+      CacheOutcome outcome,
+      double score,
+      @Nullable String guardObjection,
+      long tokensSaved,
+      @Nullable String semanticSkip) {
+    this(outcome, score, guardObjection, tokensSaved, semanticSkip, null);
+  }
+
   /** What the cache did, the semantic cache having skipped nothing. */
   public CacheInfo(
       CacheOutcome outcome, double score, @Nullable String guardObjection, long tokensSaved) {
-    this(outcome, score, guardObjection, tokensSaved, null);
+    this(outcome, score, guardObjection, tokensSaved, null, null);
   }
 }

@@ -295,6 +295,9 @@ public final class GatewayEvent {
       if (cache.semanticSkip() != null) {
         s.append(", semanticSkip=").append(cache.semanticSkip());
       }
+      if (cache.failure() != null) {
+        s.append(", cacheFailure=").append(cache.failure());
+      }
       if (cache.tokensSaved() != 0) {
         s.append(", saved=").append(cache.tokensSaved());
       }

@@ -212,6 +212,14 @@ final class CallMeters {
         : cacheSkips(reason);
   }
 
+  /** The counter of lookups a part of the cache failed for {@code reason}. */
+  Counter cacheFailures(String reason) {
+    return Counter.builder(Metric.CACHE_FAILURES.meterName())
+        .description(Metric.CACHE_FAILURES.description())
+        .tags(tags(DRIFT, Attribute.REASON, reason))
+        .register(registry);
+  }
+
   private Counter cacheSkips(String reason) {
     return Counter.builder(Metric.CACHE_SEMANTIC_SKIPS.meterName())
         .description(Metric.CACHE_SEMANTIC_SKIPS.description())

@@ -185,6 +185,17 @@ public final class GenAiMetricNames {
         "Calls kept out of the semantic cache, by reason",
         NO_BUCKETS),
     /**
+     * Cache lookups a part of the cache failed or did not answer in time, making them misses, by
+     * {@code reason} ({@code store_timeout}, {@code embedding_timeout}, {@code
+     * vector_store_timeout}, {@code guard_timeout}, {@code store_failed}, ...; see {@code
+     * CacheInfo#failure}). Counter.
+     */
+    CACHE_FAILURES(
+        "ai_gateway.cache.failures",
+        null,
+        "Cache lookups a part of the cache failed or timed out, by reason",
+        NO_BUCKETS),
+    /**
      * Anomaly-state changes of consumers, by {@code from}, {@code to} ({@code normal}, {@code
      * flagged}, {@code throttled}, {@code blocked}) and {@code signal}. Counter.
      */

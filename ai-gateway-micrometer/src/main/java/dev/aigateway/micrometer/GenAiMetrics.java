@@ -236,6 +236,9 @@ public final class GenAiMetrics implements GatewayListener {
     if (cache.semanticSkip() != null) {
       meters.semanticSkips(cache.semanticSkip()).increment();
     }
+    if (cache.failure() != null) {
+      meters.cacheFailures(cache.failure()).increment();
+    }
     if (cache.outcome().hit()) {
       meters.summary(Slot.CACHE_TOKENS_SAVED).record(cache.tokensSaved());
     }

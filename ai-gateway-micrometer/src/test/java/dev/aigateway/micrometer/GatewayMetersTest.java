@@ -231,6 +231,41 @@ class GatewayMetersTest {
   }
 
   @Test
+  void lookupsAPartOfTheCacheFailedOrTimedOutAreCountedByWhatFailed() {
+    metrics.onEvent(failedFor(CacheInfo.STORE_TIMEOUT));
+    metrics.onEvent(failedFor(CacheInfo.STORE_TIMEOUT));
+    metrics.onEvent(failedFor(CacheInfo.EMBEDDING_FAILED));
+    metrics.onEvent(Events.chat().cache(new CacheInfo(CacheOutcome.MISS, 0.61, null, 0)).build());
+
+    assertThat(
+            registry
+                .get("ai_gateway.cache.failures")
+                .tag("reason", "store_timeout")
+                .counter()
+                .count())
+        .isEqualTo(2);
+    assertThat(
+            registry
+                .get("ai_gateway.cache.failures")
+                .tag("reason", "embedding_failed")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.find("ai_gateway.cache.failures").counters())
+        .as("a lookup no part failed adds none")
+        .hasSize(2);
+    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
+        .isEqualTo(4);
+  }
+
+  /** A miss whose lookup {@code failure} failed. */
+  private static GatewayEvent failedFor(String failure) {
+    return Events.chat()
+        .cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0, null, failure))
+        .build();
+  }
+
+  @Test
   void callsWithoutACacheRecordNoCacheMeters() {
     metrics.onEvent(Events.chat().build());
 

@@ -204,6 +204,16 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
     }
   }
 
+  /**
+   * The longest an {@link #embed} takes: this model's time limit ({@link Builder#timeout}). The
+   * response cache calls it on the calling thread, without a hand-off, when its own timeout is at
+   * least this, and on its threads otherwise.
+   */
+  @Override
+  public Duration callTimeout() {
+    return timeout;
+  }
+
   @Override
   public String name() {
     return model + (dimensions == null ? "" : "@" + dimensions);

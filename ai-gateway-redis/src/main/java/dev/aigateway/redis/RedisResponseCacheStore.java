@@ -150,6 +150,16 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
     commands().del(redisKey(partition, key));
   }
 
+  /**
+   * The longest a {@link #get}, {@link #put} or {@link #remove} takes: the connection's command
+   * timeout. The response cache therefore calls this store on the calling thread, without a
+   * hand-off, when its timeout is at least this.
+   */
+  @Override
+  public Duration callTimeout() {
+    return redis.commandTimeout();
+  }
+
   /** How many answers were not stored because their value exceeded the entry bound. */
   public long oversizedEntries() {
     return oversized.get();

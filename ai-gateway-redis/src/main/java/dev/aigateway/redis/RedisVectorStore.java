@@ -402,6 +402,16 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     }
   }
 
+  /**
+   * The longest a {@link #add}, {@link #remove} or {@link #size} (a {@link #nearest} searches the
+   * local copy) takes: the connection's command timeout. The response cache therefore calls this
+   * store on the calling thread, without a hand-off, when its timeout is at least this.
+   */
+  @Override
+  public Duration callTimeout() {
+    return redis.commandTimeout();
+  }
+
   /** The number of entries in Redis over all partitions (expired ones may still count). */
   @Override
   public long size() {

@@ -228,6 +228,12 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
   }
 
   @Test
+  void itsCallsAreBoundedByTheCommandTimeoutSoTheCacheCallsItWithoutAHandOff() {
+    assertThat(RedisResponseCacheStore.builder(redis).build().callTimeout())
+        .isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void settingsAreChecked() {
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).timeToLive(Duration.ZERO))
         .hasMessageContaining("timeToLive must be at least 1 ms but was PT0S");

@@ -133,6 +133,12 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void itsCallsAreBoundedByTheCommandTimeoutSoTheCacheCallsItWithoutAHandOff() {
+    assertThat(open(redis, Duration.ofMinutes(1), 10).callTimeout())
+        .isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void aTimeToLiveOfCenturiesKeepsEntriesAsInMemory() {
     // 250 years in nanoseconds fits a long; added to today's epoch nanoseconds, it does not
     Duration centuries = Duration.ofDays(365L * 250);

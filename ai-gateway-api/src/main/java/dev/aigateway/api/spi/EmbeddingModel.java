@@ -1,6 +1,8 @@
 package dev.aigateway.api.spi;
 
 import java.io.IOException;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a prompt into a vector for the semantic cache.
@@ -43,4 +45,21 @@ public interface EmbeddingModel {
    * are never compared: the name is part of the semantic cache's partition.
    */
   String name();
+
+  /**
+   * The longest any call of this model can take, when it enforces that bound itself (for example
+   * with a client-side command or call timeout) and throws once it passes; {@code null}, the
+   * default, when it does not.
+   *
+   * <p>The gateway must not let the response cache hold a call past the cache's timeout ({@code
+   * ResponseCache.Builder.timeout}). A model that bounds its own calls within that timeout is
+   * called on the calling thread; any other (but the built-in in-memory one) is called on threads
+   * of the cache's own, which costs a thread hand-off per call, and a lookup waits for it at most
+   * the cache's timeout.
+   *
+   * @return the bound, positive; or null when the model does not bound its calls
+   */
+  default @Nullable Duration callTimeout() {
+    return null;
+  }
 }

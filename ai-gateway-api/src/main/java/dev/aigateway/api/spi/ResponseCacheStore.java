@@ -1,6 +1,8 @@
 package dev.aigateway.api.spi;
 
+import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps cached backend answers by (partition, key). Used by the exact cache, and by the semantic
@@ -34,4 +36,21 @@ public interface ResponseCacheStore {
 
   /** Forgets the entry, if present. */
   void remove(String partition, String key);
+
+  /**
+   * The longest any call of this store can take, when it enforces that bound itself (for example
+   * with a client-side command or call timeout) and throws once it passes; {@code null}, the
+   * default, when it does not.
+   *
+   * <p>The gateway must not let the response cache hold a call past the cache's timeout ({@code
+   * ResponseCache.Builder.timeout}). A store that bounds its own calls within that timeout is
+   * called on the calling thread; any other (but the built-in in-memory one) is called on threads
+   * of the cache's own, which costs a thread hand-off per call, and a lookup waits for it at most
+   * the cache's timeout.
+   *
+   * @return the bound, positive; or null when the store does not bound its calls
+   */
+  default @Nullable Duration callTimeout() {
+    return null;
+  }
 }

@@ -136,6 +136,7 @@ public final class CacheStage implements CallStage {
                 cache.score(),
                 cache.guardObjection(),
                 cache.tokensSaved(),
-                cache.semanticSkip()));
+                cache.semanticSkip(),
+                cache.failure()));
   }
 }

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * with it).
  *
  * <p>A store that fails, an embedding model that fails or an answer that cannot be replayed make
- * the call a miss; they are logged without content and never fail the call.
+ * the call a miss; they are logged without content and never fail the call. A part that may block
+ * (see {@link CachePart}) is waited for until the lookup's deadline ({@link ResponseCache#timeout}
+ * after it began) at most, and storing in one is handed to its threads, never waited for.
  */
 public final class CallCache {
 
@@ -68,6 +70,18 @@ public final class CallCache {
 
   /** Whether the last {@link #get} failed, rather than found nothing. */
   private boolean readFailed;
+
+  /** The first part that failed the lookup ({@link CacheInfo#failure()}), or null. */
+  private @Nullable String failure;
+
+  /**
+   * When the lookup stops waiting for parts called on their own threads ({@link System#nanoTime()}
+   * ); far away when every part is called on the calling thread.
+   */
+  private long deadline = Long.MAX_VALUE;
+
+  /** What the model answers for a prompt it would not read whole (not a vector). */
+  private static final float[] NOT_READ_WHOLE = new float[0];
 
   private SemanticPrompt prompt;
   private String semanticPartition;
@@ -113,6 +127,9 @@ public final class CallCache {
     if (control.noCache() || !request.bodyUnderstood()) {
       return null;
     }
+    if (config.anyHandedOff()) {
+      deadline = System.nanoTime() + config.timeout().toNanos();
+    }
     if (config.exact() && key() != null) {
       CachedResponse cached = get(key);
       if (cached != null) {
@@ -131,16 +148,25 @@ public final class CallCache {
     }
     List<VectorMatch> matches;
     try {
+      String space = semanticPartition;
+      float[] query = vector;
       matches =
-          semantic
-              .vectorStore()
-              .nearest(semanticPartition, vector, semantic.candidates(), ANY_SIMILARITY);
-    } catch (RuntimeException | Error e) {
+          config
+              .vectorPart()
+              .call(
+                  () ->
+                      semantic
+                          .vectorStore()
+                          .nearest(space, query, semantic.candidates(), ANY_SIMILARITY),
+                  deadline);
+      if (matches == null) {
+        throw new IllegalStateException("the vector store answered null");
+      }
+    } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
+      failed(e, CacheInfo.VECTOR_STORE_TIMEOUT, CacheInfo.VECTOR_STORE_FAILED);
       log.warn(
-          "ai-gateway: vector store failed on call {}; treating it as a miss: {}",
-          callId,
-          e.toString());
+          "ai-gateway: vector store failed on call {}; treating it as a miss: {}", callId, why(e));
       return null;
     }
     if (!matches.isEmpty()) {
@@ -187,15 +213,18 @@ public final class CallCache {
   private Optional<String> objection(
       SemanticHitGuard guard, String cached, String incoming, double similarity) {
     try {
-      Optional<String> objection = guard.objection(cached, incoming, similarity);
+      // With the model: the default guard embeds words with it.
+      Optional<String> objection =
+          config.modelPart().call(() -> guard.objection(cached, incoming, similarity), deadline);
       return objection == null ? Optional.empty() : objection;
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
+      failed(e, CacheInfo.GUARD_TIMEOUT, CacheInfo.GUARD_FAILED);
       log.warn(
           "ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
           guard,
           callId,
-          e.toString());
+          why(e));
       return Optional.of("guard_failed");
     }
   }
@@ -224,20 +253,21 @@ public final class CallCache {
     }
     float[] raw;
     try {
-      if (!semantic.truncatedPrompts()
-          && semantic.embeddingModel().charactersRead(prompt.text()) < prompt.text().length()) {
-        semanticSkip = CacheInfo.PROMPT_NOT_READ_WHOLE; // its ending would go unread
-        prompt = null;
-        return false;
-      }
-      raw = semantic.embeddingModel().embed(prompt.text());
+      String text = prompt.text();
+      raw = config.modelPart().call(() -> embedding(semantic, text), deadline);
     } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
+      failed(e, CacheInfo.EMBEDDING_TIMEOUT, CacheInfo.EMBEDDING_FAILED);
       log.warn(
           "ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
           semantic.embeddingModel().name(),
           callId,
-          e.toString());
+          why(e));
+      prompt = null;
+      return false;
+    }
+    if (raw == NOT_READ_WHOLE) {
+      semanticSkip = CacheInfo.PROMPT_NOT_READ_WHOLE; // its ending would go unread
       prompt = null;
       return false;
     }
@@ -246,18 +276,54 @@ public final class CallCache {
       prompt = null;
       return false;
     }
-    semanticPartition =
-        varyingHeaders(
-                deployment(
-                    new CanonicalDigest()
-                        .add("partition", partition)
-                        .add("embedding-model", semantic.embeddingModel().name())
-                        .add("operation", request.format().cacheProtocol())
-                        .add("model", model)))
-            .add("dimensions", String.valueOf(vector.length))
-            .add(prompt.context())
-            .key();
+    semanticPartition = semanticPartition(semantic, prompt, vector.length);
     return true;
+  }
+
+  /**
+   * The model's embedding of {@code text}, or {@link #NOT_READ_WHOLE} when the model would not read
+   * it whole and such prompts are left out.
+   */
+  private static float[] embedding(SemanticCache semantic, String text) throws Exception {
+    if (!semantic.truncatedPrompts()
+        && semantic.embeddingModel().charactersRead(text) < text.length()) {
+      return NOT_READ_WHOLE;
+    }
+    return semantic.embeddingModel().embed(text);
+  }
+
+  /** The vector space of the prompt: everything of the call but the embedded text. */
+  private String semanticPartition(SemanticCache semantic, SemanticPrompt prompt, int dimensions) {
+    return varyingHeaders(
+            deployment(
+                new CanonicalDigest()
+                    .add("partition", partition)
+                    .add("embedding-model", semantic.embeddingModel().name())
+                    .add("operation", request.format().cacheProtocol())
+                    .add("model", model)))
+        .add("dimensions", String.valueOf(dimensions))
+        .add(prompt.context())
+        .key();
+  }
+
+  /** Records the first part that failed the lookup: timed out (or busy), or failed. */
+  private void failed(Throwable e, String timedOut, String threw) {
+    if (failure == null) {
+      failure =
+          e instanceof java.util.concurrent.TimeoutException || e instanceof CachePart.Busy
+              ? timedOut
+              : threw;
+    }
+  }
+
+  /**
+   * Why a part failed, for the log: the gateway's own words for a timeout, else the exception's
+   * class (a store's message may name its address or credentials).
+   */
+  private static String why(Throwable e) {
+    return e instanceof java.util.concurrent.TimeoutException || e instanceof CachePart.Busy
+        ? e.getMessage()
+        : e.getClass().getName();
   }
 
   private Hit hit(CacheOutcome kind, Replayed answer, CachedResponse cached, double similarity) {
@@ -278,14 +344,20 @@ public final class CallCache {
   private CachedResponse get(String entryKey) {
     readFailed = false;
     try {
-      return config.store().get(partition, entryKey).orElse(null);
-    } catch (RuntimeException | Error e) {
+      CachePart part = config.storePart();
+      // The in-memory store is read here and now: a hit pays for no task and no hand-off.
+      return (part.direct()
+              ? config.store().get(partition, entryKey)
+              : part.call(() -> config.store().get(partition, entryKey), deadline))
+          .orElse(null);
+    } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
       readFailed = true;
+      failed(e, CacheInfo.STORE_TIMEOUT, CacheInfo.STORE_FAILED);
       log.warn(
           "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
           callId,
-          e.toString());
+          why(e));
       return null;
     }
   }
@@ -305,25 +377,46 @@ public final class CallCache {
       return null;
     }
     try {
-      float[] again = Vectors.normalised(semantic.embeddingModel().embed(match.text()));
+      float[] again =
+          Vectors.normalised(
+              config
+                  .modelPart()
+                  .call(() -> semantic.embeddingModel().embed(match.text()), deadline));
       if (again != null) {
-        semantic.vectorStore().add(semanticPartition, match.id(), again, match.text());
+        String space = semanticPartition;
+        config
+            .vectorPart()
+            .call(
+                () -> {
+                  semantic.vectorStore().add(space, match.id(), again, match.text());
+                  return null;
+                },
+                deadline);
       }
     } catch (Exception | Error e) {
       StageFailures.rethrowIfFatal(e);
       log.warn(
           "ai-gateway: could not put back the prompt of an answer stored meanwhile on call {}: {}",
           callId,
-          e.toString());
+          why(e));
     }
     return stored;
   }
 
   private void removeVector(SemanticCache semantic, String id) {
     try {
-      semantic.vectorStore().remove(semanticPartition, id);
-    } catch (RuntimeException e) {
-      log.debug("ai-gateway: vector store could not remove a stale entry: {}", e.toString());
+      String space = semanticPartition;
+      config
+          .vectorPart()
+          .call(
+              () -> {
+                semantic.vectorStore().remove(space, id);
+                return null;
+              },
+              deadline);
+    } catch (Exception | Error e) {
+      StageFailures.rethrowIfFatal(e);
+      log.debug("ai-gateway: vector store could not remove a stale entry: {}", why(e));
     }
   }
 
@@ -440,21 +533,106 @@ public final class CallCache {
             responseModel,
             usage,
             now);
-    try {
-      config.store().put(partition, key, cached);
-    } catch (RuntimeException e) {
-      log.warn(
-          "ai-gateway: response cache store failed to store call {}: {}", callId, e.toString());
-      return;
-    }
     SemanticCache semantic = config.semantic();
-    if (semantic != null && embed(semantic)) {
-      try {
-        semantic.vectorStore().add(semanticPartition, key, vector, prompt.text());
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: vector store failed to store call {}: {}", callId, e.toString());
+    Runnable then = null;
+    if (semantic != null) {
+      if (vector == null && config.modelPart().direct()) {
+        embed(semantic); // the lookup did not (no-cache): a model of the calling thread embeds now
+      }
+      if (vector != null) {
+        then = addVector(semantic, semanticPartition, vector, prompt.text());
+      } else if (!embedTried && semanticSkip == null) {
+        then = embedThenAdd(semantic); // on the model's threads, after the answer is stored
       }
     }
+    // Nothing of this call's state is used by the writes: they may run after its event.
+    String entryPartition = partition;
+    String entryKey = key;
+    long id = callId;
+    Runnable next = then;
+    config
+        .storePart()
+        .write(
+            () -> {
+              try {
+                config.store().put(entryPartition, entryKey, cached);
+              } catch (RuntimeException | Error e) {
+                StageFailures.rethrowIfFatal(e);
+                log.warn(
+                    "ai-gateway: response cache store failed to store call {}: {}",
+                    id,
+                    e.getClass().getName());
+                return;
+              }
+              if (next != null) {
+                next.run();
+              }
+            });
+  }
+
+  /** Adds the call's prompt vector to the vector store (on its threads, when it has its own). */
+  private Runnable addVector(SemanticCache semantic, String space, float[] v, String text) {
+    String entryKey = key;
+    long id = callId;
+    return () ->
+        config
+            .vectorPart()
+            .write(
+                () -> {
+                  try {
+                    semantic.vectorStore().add(space, entryKey, v, text);
+                  } catch (RuntimeException | Error e) {
+                    StageFailures.rethrowIfFatal(e);
+                    log.warn(
+                        "ai-gateway: vector store failed to store call {}: {}",
+                        id,
+                        e.getClass().getName());
+                  }
+                });
+  }
+
+  /**
+   * Embeds the call's prompt on the model's threads, then adds it to the vector store: for a call
+   * the lookup did not embed (no-cache) when the model has threads of its own. Null when the call
+   * is not for the semantic cache.
+   */
+  private @Nullable Runnable embedThenAdd(SemanticCache semantic) {
+    SemanticPrompt text =
+        SemanticPrompt.of(
+            request.operation(),
+            request.format().semanticBody(request),
+            semantic.lastMessages(),
+            semantic.maxMessages(),
+            semantic.ignoreSystemMessages(),
+            config.keyIgnores());
+    if (text == null) {
+      return null;
+    }
+    long id = callId;
+    return () ->
+        config
+            .modelPart()
+            .write(
+                () -> {
+                  float[] v;
+                  try {
+                    v = Vectors.normalised(embedding(semantic, text.text()));
+                  } catch (Exception | Error e) {
+                    StageFailures.rethrowIfFatal(e);
+                    log.warn(
+                        "ai-gateway: embedding model {} failed on call {}; its prompt is not"
+                            + " cached semantically: {}",
+                        semantic.embeddingModel().name(),
+                        id,
+                        e.getClass().getName());
+                    return;
+                  }
+                  if (v == null || v.length == 0) {
+                    return; // no vector, or a prompt the model does not read whole
+                  }
+                  addVector(semantic, semanticPartition(semantic, text, v.length), v, text.text())
+                      .run();
+                });
   }
 
   /**
@@ -521,6 +699,11 @@ public final class CallCache {
    */
   public @Nullable String semanticSkip() {
     return semanticSkip;
+  }
+
+  /** The first part that failed the lookup ({@link CacheInfo#failure()}), or null. */
+  public @Nullable String failure() {
+    return failure;
   }
 
   public long tokensSaved() {

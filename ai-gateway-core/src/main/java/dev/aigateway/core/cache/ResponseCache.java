@@ -9,6 +9,7 @@ import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
@@ -71,6 +72,12 @@ public final class ResponseCache {
   /** Default largest body stored: 1 MiB. */
   public static final int DEFAULT_MAXIMUM_ENTRY_BYTES = 1 << 20;
 
+  /** Default bound on a lookup's wait for the cache's parts: 2 s. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** The longest {@link Builder#timeout} accepted. */
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
   /** Body fields the exact key ignores by default: they change the transport, not the answer. */
   public static final Set<String> DEFAULT_KEY_IGNORES = Set.of("stream", "stream_options", "user");
 
@@ -84,6 +91,19 @@ public final class ResponseCache {
   private final @Nullable String outcomeHeader;
   private final @Nullable String controlHeader;
   private final int maximumEntryBytes;
+  private final Duration timeout;
+
+  /** How the store is called: on the calling thread, or on threads of its own. */
+  private final CachePart storePart;
+
+  /** How the vector store is called; null without a semantic cache. */
+  private final @Nullable CachePart vectorPart;
+
+  /**
+   * How the embedding model (and the false-hit guard, which embeds words with it) is called; null
+   * without a semantic cache.
+   */
+  private final @Nullable CachePart modelPart;
 
   private ResponseCache(Builder b) {
     this.varyBy = b.varyBy;
@@ -96,6 +116,28 @@ public final class ResponseCache {
     this.outcomeHeader = b.outcomeHeader;
     this.controlHeader = b.controlHeader;
     this.maximumEntryBytes = b.maximumEntryBytes;
+    this.timeout = b.timeout;
+    this.storePart =
+        CachePart.of(
+            "response cache store",
+            CachePart.direct(
+                store instanceof InMemoryResponseCacheStore, store.callTimeout(), timeout));
+    if (semantic == null) {
+      this.vectorPart = null;
+      this.modelPart = null;
+    } else {
+      this.vectorPart =
+          CachePart.of(
+              "vector store",
+              CachePart.direct(
+                  semantic.vectorStore() instanceof InMemoryVectorStore,
+                  semantic.vectorStore().callTimeout(),
+                  timeout));
+      this.modelPart =
+          CachePart.of(
+              "embedding model",
+              CachePart.direct(false, semantic.embeddingModel().callTimeout(), timeout));
+    }
   }
 
   /** A builder, starting from the defaults (exact cache only, per consumer). */
@@ -187,6 +229,30 @@ public final class ResponseCache {
     return maximumEntryBytes;
   }
 
+  /** How long a lookup waits for the cache's parts before the call goes on as a miss. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  CachePart storePart() {
+    return storePart;
+  }
+
+  CachePart vectorPart() {
+    return vectorPart;
+  }
+
+  CachePart modelPart() {
+    return modelPart;
+  }
+
+  /** Whether any part is called on threads of its own, so that lookups keep a deadline. */
+  boolean anyHandedOff() {
+    return !storePart.direct()
+        || (vectorPart != null && !vectorPart.direct())
+        || (modelPart != null && !modelPart.direct());
+  }
+
   @Override
   public String toString() {
     return "ResponseCache[exact="
@@ -214,6 +280,7 @@ public final class ResponseCache {
     private @Nullable String outcomeHeader = DEFAULT_OUTCOME_HEADER;
     private @Nullable String controlHeader = DEFAULT_CONTROL_HEADER;
     private int maximumEntryBytes = DEFAULT_MAXIMUM_ENTRY_BYTES;
+    private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder() {}
 
@@ -311,6 +378,39 @@ public final class ResponseCache {
         throw new IllegalArgumentException("maximumEntryBytes must be positive: " + bytes);
       }
       this.maximumEntryBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long a call's lookup waits, in all, for the cache's parts that may block: a {@link
+     * ResponseCacheStore}, a {@link dev.aigateway.api.spi.VectorStore} or an {@link
+     * dev.aigateway.api.spi.EmbeddingModel} other than the built-in in-memory ones (and the
+     * false-hit guard, which embeds words with the model). Default {@link #DEFAULT_TIMEOUT}, 2 s. A
+     * lookup that has not answered by then is a miss: the call goes on to the backend and its
+     * event's {@link dev.aigateway.api.CacheInfo#failure()} says which part timed out.
+     *
+     * <p>Such parts are called on threads the cache keeps for each of them ({@value
+     * CachePart#MAX_THREADS} at most per part, created on demand): a part that hangs holds at most
+     * that many, and while it holds them all its lookups are misses at once, while the other parts
+     * and the rest of the gateway keep their threads. A part that bounds its own calls within this
+     * timeout ({@code callTimeout()}: the Redis stores return their command timeout), and the
+     * in-memory ones, are called on the calling thread, without a hand-off. Storing an answer in a
+     * part called on its own threads never holds the application's read of the answer: it is handed
+     * to those threads (at most {@value CachePart#MAX_PENDING_WRITES} writes wait for a free one;
+     * beyond that a write is dropped and logged), so a call made right after may not find it yet.
+     *
+     * @throws IllegalArgumentException when not positive, or longer than one day
+     */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            "the response cache's timeout must be positive and at most "
+                + MAX_TIMEOUT
+                + " but was "
+                + timeout);
+      }
+      this.timeout = timeout;
       return this;
     }
 

@@ -156,6 +156,9 @@ public final class LoggingListener implements GatewayListener {
       if (cache.semanticSkip() != null) {
         line.append(" semantic_skip=").append(cache.semanticSkip());
       }
+      if (cache.failure() != null) {
+        line.append(" cache_failure=").append(cache.failure());
+      }
       if (cache.tokensSaved() > 0) {
         line.append(" saved=").append(cache.tokensSaved());
       }
