@@ -160,7 +160,7 @@ public final class CacheDemo {
     return new Summary(List.copyOf(outcomes), saved, server.requestCount());
   }
 
-  private static Request request(LocalOpenAiServer server, Step step) {
+  static Request request(LocalOpenAiServer server, Step step) {
     String body =
         "{\"model\":\"gpt-4o-mini\",\"stream\":"
             + step.stream()

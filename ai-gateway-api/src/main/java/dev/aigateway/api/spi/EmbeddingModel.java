@@ -57,7 +57,14 @@ public interface EmbeddingModel {
    * of the cache's own, which costs a thread hand-off per call, and a lookup waits for it at most
    * the cache's timeout.
    *
-   * @return the bound, positive; or null when the model does not bound its calls
+   * <p>A model that computes in process and waits on nothing outside it (no network, no file, no
+   * lock another party may hold), whose work is bounded by the length of text it reads, returns
+   * {@link Duration#ZERO}: it is called on the calling thread whatever the cache's timeout, as a
+   * hand-off would only add to its time, and the cache's own threads (a few dozen a part) would
+   * otherwise cap how many callers can look up at once.
+   *
+   * @return the bound, positive; {@link Duration#ZERO} for a model that computes in process and
+   *     never waits; or null when the model does not bound its calls
    */
   default @Nullable Duration callTimeout() {
     return null;

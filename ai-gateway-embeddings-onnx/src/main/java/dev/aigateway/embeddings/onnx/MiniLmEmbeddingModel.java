@@ -4,6 +4,7 @@ import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.TokenVectorModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.IOException;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -114,6 +115,17 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
   @Override
   public float[] embed(String text) throws IOException {
     return MODEL.embed(text);
+  }
+
+  /**
+   * {@link Duration#ZERO}: the model computes in process (ONNX Runtime on the calling thread, on at
+   * most the word pieces it reads) and waits on nothing outside it, so the response cache calls it
+   * on the calling thread rather than handing each lookup to a thread of its own. The first call
+   * loads the model (seconds) unless {@link #load()} was called before; that call is held as long.
+   */
+  @Override
+  public Duration callTimeout() {
+    return Duration.ZERO;
   }
 
   /**

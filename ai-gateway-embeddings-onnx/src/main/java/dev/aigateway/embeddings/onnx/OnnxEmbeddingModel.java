@@ -6,6 +6,7 @@ import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15Embedding
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -193,6 +194,17 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   @Override
   public float[] embed(String text) throws IOException {
     return model.embed(text);
+  }
+
+  /**
+   * {@link Duration#ZERO}: the model computes in process (ONNX Runtime on the calling thread, on at
+   * most the word pieces it reads) and waits on nothing outside it, so the response cache calls it
+   * on the calling thread rather than handing each lookup to a thread of its own. The first call
+   * loads the model (seconds) unless {@link #load()} was called before; that call is held as long.
+   */
+  @Override
+  public Duration callTimeout() {
+    return Duration.ZERO;
   }
 
   /**
