@@ -1050,16 +1050,14 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * A counter key's kind: version 2 of the layout (a packed string) for rates, so that instances of
-   * an older version (hashes under {@code r:}) never read or write the same keys (a rate of
-   * requests also names its unit, see {@link #countedSettings}); version 3 for quotas, whose keys
-   * also name what the quota counts, so that instances of an older version (under {@code q:} and
-   * {@code q2:}) never read or write them; the old counters expire by their own TTLs. In-flight
-   * sets are unchanged.
+   * A counter key's kind: version 3 for rates and quotas, whose keys name what the counter counts
+   * (see {@link #countedSettings}), so that instances of an older version (rates under {@code r:}
+   * and {@code r2:}, quotas under {@code q:} and {@code q2:}) never read or write them; the old
+   * counters expire by their own TTLs. In-flight sets are unchanged.
    */
   private static String keyKind(LimitSpec spec) {
     return switch (spec.kind()) {
-      case RATE -> "r2";
+      case RATE -> "r3";
       case QUOTA -> "q3";
       case IN_FLIGHT -> "f";
     };
@@ -1068,16 +1066,24 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   /**
    * The settings that decide what a counter counts, beyond its kind and limit id, ahead of the id:
    * for a quota its unit ({@code t} or {@code r}), period and length-prefixed zone (normalized:
-   * {@code UTC}, {@code Etc/UTC} and {@code Z} are one zone); for a rate of requests {@code r} (a
-   * rate of tokens has none, so its keys are those of earlier versions); each followed by ':'. Two
-   * counters of one id that differ in any of them (gateways sharing Redis configured differently,
-   * or a quota moved to another zone) are counters of their own, instead of a quota resetting the
-   * other's window whenever it writes, or a rate of requests spending a rate of tokens. They start
-   * with a letter, so they are never read as a limit id's length (digits) or hex UTF-16.
+   * {@code UTC}, {@code Etc/UTC} and {@code Z} are one zone); for a rate its unit, capacity and
+   * refill period in nanoseconds; each followed by ':'. Two counters of one id that differ in any
+   * of them (gateways sharing Redis configured differently, or a quota moved to another zone) are
+   * counters of their own, instead of a quota resetting the other's window whenever it writes, a
+   * rate of requests spending a rate of tokens, or a rate of a million tokens a minute spending one
+   * of a thousand (a bucket's state is its units used, its progress towards the next unit in
+   * fractions of its own refill speed and an expiry when it would be full at that speed: read by a
+   * rate of another capacity or period it means something else). They start with a letter, so they
+   * are never read as a limit id's length (digits) or hex UTF-16.
    */
   private static String countedSettings(LimitSpec spec) {
     return switch (spec.kind()) {
-      case RATE -> spec.unit() == LimitSpec.Unit.REQUESTS ? "r:" : "";
+      case RATE ->
+          (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")
+              + spec.capacity()
+              + ":"
+              + spec.refillPeriod().toNanos()
+              + ":";
       case QUOTA -> {
         String zone = spec.zone().normalized().getId();
         yield (spec.unit() == LimitSpec.Unit.TOKENS ? "t:" : "r:")

@@ -3,8 +3,8 @@
 -- call. Every amount is an integer held in a Lua double: exact below 2^53, and the gateway never
 -- charges more than 10^12 at once.
 --
--- Counters (key layout: rate keys are named r2, quota keys q3 with unit, period and zone; see
--- docs/scale-out.md):
+-- Counters (key layout: rate keys are named r3 with unit, capacity and period, quota keys q3 with
+-- unit, period and zone; see docs/scale-out.md):
 --   rate       string of three little-endian doubles (struct '<ddd'):
 --                u = units used (capacity minus what is left, >= 0),
 --                p = progress towards the next refilled unit, in 1/b of a unit, [0, b),

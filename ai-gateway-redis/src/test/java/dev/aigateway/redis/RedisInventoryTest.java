@@ -39,7 +39,8 @@ class RedisInventoryTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String IN_FLIGHT_KEY_A = "aigw:{limits}:f:18:consumer/in-flight:team-a";
-  private static final String RATE_KEY_A = "aigw:{limits}:r2:13:consumer/rate:team-a";
+  private static final String RATE_KEY_A =
+      "aigw:{limits}:r3:t:1000000:31536000000000000:13:consumer/rate:team-a";
 
   private final Queue<LimitOutcome> outcomes = new ConcurrentLinkedQueue<>();
 

@@ -34,7 +34,7 @@ class RedisLimitLayoutTest {
   /** When a second entry is added after a first: half a window either side. */
   private static final Duration SECOND_AFTER = WINDOW.dividedBy(2);
 
-  private static final String RATE_KEY = "aigw:{limits}:r2:9:team/rate:alice";
+  private static final String RATE_KEY = "aigw:{limits}:r3:t:1000:86400000000000:9:team/rate:alice";
   private static final String QUOTA_KEY = "aigw:{limits}:q3:t:monthly:1:Z:10:team/quota:alice";
 
   private static RedisConnection connect(RedisServer redis) {
@@ -116,7 +116,7 @@ class RedisLimitLayoutTest {
   /**
    * A quota's key names its unit, period and zone: a quota of the same id in another zone (another
    * gateway's configuration) has a counter of its own, and zones with one set of rules ({@code
-   * UTC}, {@code Etc/UTC}, {@code Z}) share one. A rate of requests names its unit ({@code r2:r:})
+   * UTC}, {@code Etc/UTC}, {@code Z}) share one. A rate of requests names its unit ({@code r3:r:})
    * beside the rate of tokens' key.
    */
   @Test
@@ -147,11 +147,62 @@ class RedisLimitLayoutTest {
           LimitSpec.rate("team/rate", LimitSpec.Unit.REQUESTS, 1000, Duration.ofDays(1));
       assertThat(store.reserve(List.of(new LimitCharge(requestRate, "alice", 1))).admitted())
           .isTrue();
-      assertThat(redis.command("EXISTS", "aigw:{limits}:r2:r:9:team/rate:alice")).isEqualTo(":1");
+      assertThat(
+              redis.command("EXISTS", "aigw:{limits}:r3:r:1000:86400000000000:9:team/rate:alice"))
+          .isEqualTo(":1");
       assertThat(redis.command("EXISTS", RATE_KEY)).as("the rate of tokens").isEqualTo(":0");
       assertThat(store.peek(List.of(new CounterId(QUOTA, "alice"), new CounterId(tokyo, "alice"))))
           .extracting(CounterReading::used)
           .containsExactly(200L, 100L);
+    }
+  }
+
+  /**
+   * Two rates of one id that differ in capacity or refill period (gateways sharing Redis that
+   * configure one limit name otherwise: a batch service's and an interactive service's {@code
+   * consumer/rate}) are counters of their own: the larger one's use never spends the smaller one's
+   * bucket, nor does a slow rate's state (its units used, its progress towards the next unit in the
+   * other's fractions, its key's expiry) govern a fast one's. Each key names the rate's unit,
+   * capacity and refill period (nanoseconds).
+   */
+  @Test
+  void ratesOfOneIdWithOtherCapacitiesOrPeriodsCountApartUnderKeysNamingThem() {
+    // periods so long that no unit refills while the test runs: every count is exact
+    Duration twoCenturies = Duration.ofDays(73_000);
+    Duration oneCentury = Duration.ofDays(36_500);
+    LimitSpec batch = LimitSpec.rate("team/rate", 1_000_000, twoCenturies);
+    LimitSpec interactive = LimitSpec.rate("team/rate", 1000, twoCenturies);
+    LimitSpec faster = LimitSpec.rate("team/rate", 1000, oneCentury);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      assertThat(store.reserve(List.of(new LimitCharge(batch, "alice", 500_000))).admitted())
+          .as("500,000 of the batch rate's 1,000,000")
+          .isTrue();
+      assertThat(store.reserve(List.of(new LimitCharge(faster, "alice", 600))).admitted())
+          .as("600 of the faster rate's 1,000")
+          .isTrue();
+
+      ReserveResult small = store.reserve(List.of(new LimitCharge(interactive, "alice", 100)));
+
+      assertThat(small.admitted()).as("the interactive rate, untouched by the others").isTrue();
+      assertThat(small.remaining()).containsExactly(900L);
+      assertThat(
+              store.peek(
+                  List.of(
+                      new CounterId(batch, "alice"),
+                      new CounterId(faster, "alice"),
+                      new CounterId(interactive, "alice"))))
+          .extracting(CounterReading::used)
+          .containsExactly(500_000L, 600L, 100L);
+      String periods = twoCenturies.toNanos() + ":9:team/rate:alice";
+      assertThat(redis.command("EXISTS", "aigw:{limits}:r3:t:1000000:" + periods)).isEqualTo(":1");
+      assertThat(redis.command("EXISTS", "aigw:{limits}:r3:t:1000:" + periods)).isEqualTo(":1");
+      assertThat(
+              redis.command(
+                  "EXISTS",
+                  "aigw:{limits}:r3:t:1000:" + oneCentury.toNanos() + ":9:team/rate:alice"))
+          .isEqualTo(":1");
     }
   }
 

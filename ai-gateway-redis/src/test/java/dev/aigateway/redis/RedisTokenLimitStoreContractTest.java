@@ -157,7 +157,11 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
         .isEqualTo(":4");
     for (String key :
         List.of(
-            "contract:{limits}:r2:" + rate.id().length() + ":" + rate.id() + ":alice",
+            "contract:{limits}:r3:t:1000:60000000000:"
+                + rate.id().length()
+                + ":"
+                + rate.id()
+                + ":alice",
             "contract:{limits}:q3:t:daily:1:Z:" + quota.id().length() + ":" + quota.id() + ":alice",
             "contract:{limits}:f:" + slots.id().length() + ":" + slots.id() + ":alice",
             "contract:{limits}:pending:" + storeIdOf(reservationOfLastCall))) {

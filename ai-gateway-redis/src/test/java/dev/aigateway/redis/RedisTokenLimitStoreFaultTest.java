@@ -62,9 +62,12 @@ class RedisTokenLimitStoreFaultTest {
     return connection;
   }
 
-  /** A store whose connection is made (the first connection of a JVM can take a while). */
+  /**
+   * A store whose connection is made (the first connection of a JVM can take a while, and on a
+   * loaded machine several attempts within the command timeout).
+   */
   private static RedisTokenLimitStore warm(RedisTokenLimitStore store) throws Exception {
-    await(() -> answers(store), Duration.ofSeconds(10));
+    await(() -> answers(store), Duration.ofSeconds(30));
     return store;
   }
 
@@ -230,13 +233,29 @@ class RedisTokenLimitStoreFaultTest {
   void aReservationThatReachesRedisOnlyAfterItsCancellationDoesNothing() throws Exception {
     try (RedisServer redis = RedisServer.start();
         HoldingProxy proxy = new HoldingProxy(redis.port());
+        // a timeout long enough that the reservation is written (and held) before it ends
         RedisConnection connection =
-            lettuceFirst(connect(redis, "redis://127.0.0.1:" + proxy.port()));
+            lettuceFirst(
+                RedisConnection.builder()
+                    .uri("redis://127.0.0.1:" + proxy.port())
+                    .commandTimeout(Duration.ofSeconds(2))
+                    .build());
         RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      // Every connection but the first (Lettuce's) is the store's caller's-thread one, whichever
+      // it made last (a loaded machine may have timed out an earlier one): a reservation goes on
+      // it once one went on it (it is connected, not resting after a failure) and nothing is in
+      // flight.
+      await(
+          () -> {
+            int before = proxy.functionCallsBeyondTheFirst();
+            return answers(store) && proxy.functionCallsBeyondTheFirst() > before;
+          },
+          Duration.ofSeconds(10));
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
-      // The store's second connection is its caller's-thread one (the first is Lettuce's): what
-      // it sends now is held on the way, as by a congested link, while Lettuce's goes through.
-      proxy.hold(2);
+      // What the caller's-thread connection sends now is held on the way from its FCALL on (an
+      // idle check's PING before it goes through), as by a congested link, while Lettuce's goes
+      // through.
+      proxy.hold(c -> c != 1);
       assertThatThrownBy(
               () ->
                   store.reserve(
@@ -245,12 +264,16 @@ class RedisTokenLimitStoreFaultTest {
                           new LimitCharge(RATE, "alice", 100),
                           new LimitCharge(SLOTS, "alice", 1))))
           .isInstanceOf(RedisStoreException.class)
-          .hasMessageContaining("timed out");
+          .hasMessageContaining("timed out")
+          .hasMessageNotContaining("before it was sent");
+      int heldOn = proxy.heldOn();
+      assertThat(heldOn).as("the connection the reservation was held on").isGreaterThan(1);
       // its cancellation reaches Redis first, through Lettuce
       await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
-      proxy.release(); // then the reservation itself
-      await(() -> proxy.held() == 0, Duration.ofSeconds(10));
-      Thread.sleep(100);
+      long answeredBefore = proxy.answered(heldOn);
+      proxy.release(); // then the reservation itself, which Redis runs and answers
+      await(() -> proxy.answered(heldOn) > answeredBefore, Duration.ofSeconds(10));
+      await(() -> answers(store), Duration.ofSeconds(10)); // the dropped connection made again
 
       assertThat(remaining(store, QUOTA)).isEqualTo(1000);
       assertThat(remaining(store, RATE)).isEqualTo(1000);
@@ -505,10 +528,15 @@ class RedisTokenLimitStoreFaultTest {
     private final int target;
     private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.io.ByteArrayOutputStream heldBytes = new java.io.ByteArrayOutputStream();
-    private volatile int holding;
+    private volatile java.util.function.@org.jspecify.annotations.Nullable IntPredicate holding;
     private volatile int cutting;
     private volatile int made;
     private java.io.OutputStream heldTo;
+    // the connection whose bytes are held (0: none yet)
+    private int heldOn;
+    // per connection (from 1): FCALL commands sent, bytes Redis answered
+    private final java.util.Map<Integer, Integer> functionCalls = new java.util.HashMap<>();
+    private final java.util.Map<Integer, Long> answeredBytes = new java.util.HashMap<>();
 
     HoldingProxy(int target) throws java.io.IOException {
       this.target = target;
@@ -521,8 +549,37 @@ class RedisTokenLimitStoreFaultTest {
       return server.getLocalPort();
     }
 
+    /** Holds what the client sends on {@code connection} (from 1), from its next FCALL on. */
     void hold(int connection) {
-      holding = connection;
+      hold(c -> c == connection);
+    }
+
+    /**
+     * Holds what the client sends from the next FCALL on, on the first connection {@code
+     * connections} accepts that sends one (what it sent before, a PING, goes through).
+     */
+    synchronized void hold(java.util.function.IntPredicate connections) {
+      heldOn = 0;
+      holding = connections;
+    }
+
+    /** The connection whose bytes are held, or were until {@link #release}; 0 if none. */
+    synchronized int heldOn() {
+      return heldOn;
+    }
+
+    /** How many FCALL commands were sent on every connection but the first. */
+    synchronized int functionCallsBeyondTheFirst() {
+      int n = 0;
+      for (var calls : functionCalls.entrySet()) {
+        n += calls.getKey() == 1 ? 0 : calls.getValue();
+      }
+      return n;
+    }
+
+    /** How many bytes Redis answered on {@code connection}, passed on to the client or not. */
+    synchronized long answered(int connection) {
+      return answeredBytes.getOrDefault(connection, 0L);
     }
 
     /**
@@ -538,7 +595,7 @@ class RedisTokenLimitStoreFaultTest {
     }
 
     synchronized void release() throws java.io.IOException {
-      holding = 0;
+      holding = null;
       if (heldTo != null) {
         heldTo.write(heldBytes.toByteArray());
         heldTo.flush();
@@ -570,13 +627,25 @@ class RedisTokenLimitStoreFaultTest {
                 try {
                   for (int n; (n = in.read(buffer)) >= 0; ) {
                     synchronized (this) {
+                      if (index < 0) {
+                        answeredBytes.merge(-index, (long) n, Long::sum);
+                      }
                       if (index < 0 && -index == cutting) {
                         cutting = 0;
                         out.close(); // closes the client's connection
 
                         return;
                       }
-                      if (index > 0 && index == holding) {
+                      boolean functionCall = index > 0 && sendsFunctionCall(buffer, n);
+                      if (functionCall) {
+                        functionCalls.merge(index, 1, Integer::sum);
+                      }
+                      var hold = holding;
+                      if (hold != null
+                          && index > 0
+                          && (heldOn == index
+                              || (heldOn == 0 && functionCall && hold.test(index)))) {
+                        heldOn = index;
                         heldTo = out;
                         heldBytes.write(buffer, 0, n);
                       } else {
@@ -592,6 +661,13 @@ class RedisTokenLimitStoreFaultTest {
               "holding-proxy-pump");
       pump.setDaemon(true);
       pump.start();
+    }
+
+    /** Whether the first {@code n} bytes of {@code buffer} hold an FCALL command. */
+    private static boolean sendsFunctionCall(byte[] buffer, int n) {
+      return new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+          .toUpperCase(java.util.Locale.ROOT)
+          .contains("\r\nFCALL\r\n");
     }
 
     @Override

@@ -315,7 +315,10 @@ public final class RedisLimitHarness {
             + " %.0f bytes per consumer (used_memory), MEMORY USAGE rate key %s, quota key %s%n",
         keys,
         (after - before) / (double) keys,
-        redis.command("MEMORY", "USAGE", "aigw:{limits}:r2:10:bench/slow:consumer-1"),
+        redis.command(
+            "MEMORY",
+            "USAGE",
+            "aigw:{limits}:r3:t:1000000:86400000000000:10:bench/slow:consumer-1"),
         redis.command(
             "MEMORY", "USAGE", "aigw:{limits}:q3:t:monthly:1:Z:11:bench/quota:consumer-1"));
     store.reserve(List.of(new LimitCharge(SLOTS, "held", 1))); // one slot held: a sorted set
