@@ -244,6 +244,61 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void converseSearchResultBlockCountsItsText() {
+    // A searchResult block (retrieved content the model cites, AWS's SearchResultBlock: source,
+    // title and content[].text) is prompt the model reads, in a message and in a tool's result.
+    String text = "The quarterly report shows revenue up twelve percent, costs down. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String result =
+        "{\"searchResult\":{\"source\":\"https://example.com/q3\",\"title\":\"Q3 report\","
+            + "\"content\":[{\"text\":\""
+            + text
+            + "\"}],\"citations\":{\"enabled\":true}}}";
+    String inMessage =
+        "{\"messages\":[{\"role\":\"user\",\"content\":["
+            + result
+            + ",{\"text\":\"Sum it up.\"}]}]}";
+    String inToolResult =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"t1\","
+            + "\"content\":["
+            + result
+            + "]}}]}]}";
+
+    for (String body : List.of(inMessage, inToolResult)) {
+      WireRequest request = converse(body);
+      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+      long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+      long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+      assertThat(estimate).as(body.substring(0, 60)).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+      assertThat(streamed).isEqualTo(onTree);
+    }
+  }
+
+  @Test
+  void converseAudioBlockCountsAsMedia() {
+    // An audio block (AWS's AudioBlock: format and source bytes or s3Location) is media the model
+    // hears: the counter's image bound, as an image or a video.
+    TokenCounter counter = TokenCounter.defaults();
+    String audio =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"audio\":{\"format\":\"mp3\","
+            + "\"source\":{\"s3Location\":{\"uri\":\"s3://bucket/talk.mp3\"}}}},"
+            + "{\"text\":\"Transcribe.\"}]}]}";
+    String textOnly =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Transcribe.\"}]}]}";
+    WireRequest request = converse(audio);
+
+    long withAudio = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long without = BedrockConverseFormat.CONVERSE.countPrompt(counter, converse(textOnly));
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(audio));
+
+    assertThat(withAudio - without).isGreaterThanOrEqualTo(counter.imageTokens());
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
   void anInvokeRequestReadsTheProvidersAllowanceField() {
     String anthropic =
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"
