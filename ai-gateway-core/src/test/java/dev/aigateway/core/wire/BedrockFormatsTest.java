@@ -460,6 +460,49 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void aChatModelsStreamCutBeforeItsMetricsCountsTheTextItStreamed() throws IOException {
+    // Mistral Large's and AI21 Jamba's InvokeModel streams carry their text as a choice's
+    // message.content or delta.content (AWS's model parameter pages); a stream that ends before
+    // the last chunk's invocation metrics is settled on the text read, which must hold it.
+    List<String> chunks =
+        List.of(
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "\"Blue skies\"},\"stop_reason\":null}]}",
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Blue skies\"},"
+                + "\"finish_reason\":null}]}");
+    for (String modelJson : chunks) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      ObservedBody body =
+          BedrockInvokeFormat.INVOKE_STREAM.observeStream(
+              new ByteArrayInputStream(chunk(modelJson)), listener, () -> false, false);
+
+      readAll(body);
+
+      assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(listener.onlyEnd().facts().text().toString())
+          .as(modelJson)
+          .isEqualTo("Blue skies");
+    }
+  }
+
+  @Test
+  void aChatModelsJsonAnswerWithoutCountHeadersCountsItsMessageContent() throws IOException {
+    // Mistral Large's and AI21 Jamba's InvokeModel answers hold their text in
+    // choices[].message.content; without Bedrock's count headers the call is settled on it.
+    String answer =
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Blue skies\"},\"finish_reason\":\"stop\"}]}";
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockInvokeFormat.INVOKE.observeDocument(
+            new ByteArrayInputStream(utf8(answer)), listener, () -> false, 1 << 20, name -> null);
+
+    readAll(body);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Blue skies");
+  }
+
+  @Test
   void aLocalErrorIsBedrocksMessageWithItsErrorTypeHeader() throws IOException {
     LocalError busy = new LocalError(RejectionReason.TOKEN_RATE_LIMIT, "Slow down.", null, null);
 
