@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * ({@link InvokeAnswers}).
  *
  * <ul>
- *   <li>Allowance: the first of {@code max_tokens}, {@code max_tokens_to_sample}, {@code
+ *   <li>Allowance: the first of {@code max_tokens}, {@code max_completion_tokens} (OpenAI's gpt-oss
+ *       models, whose body is OpenAI's chat completion), {@code max_tokens_to_sample}, {@code
  *       max_gen_len}, {@code textGenerationConfig.maxTokenCount}, {@code
  *       inferenceConfig.max_new_tokens}, {@code maxTokens} that the body holds.
  *   <li>Prompt estimate: every string in the body counted with the gateway's token counter, times
@@ -43,6 +44,7 @@ final class BedrockInvokeFormat extends BedrockFormat {
   private static final List<String> ALLOWANCE =
       List.of(
           "/max_tokens",
+          "/max_completion_tokens",
           "/max_tokens_to_sample",
           "/max_gen_len",
           "/textGenerationConfig/maxTokenCount",

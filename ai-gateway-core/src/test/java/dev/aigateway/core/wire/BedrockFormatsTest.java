@@ -316,6 +316,18 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void aGptOssInvokeRequestReservesItsMaxCompletionTokens() {
+    // OpenAI's gpt-oss models on Bedrock take OpenAI's chat completion body on InvokeModel, whose
+    // output bound is max_completion_tokens (AWS's OpenAI model parameters page).
+    String gptOss =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
+            + "\"max_completion_tokens\":4000,\"temperature\":0.5}";
+
+    assertThat(invoke(gptOss).maxOutputTokens()).hasValue(4000);
+    assertThat(invoke(gptOss).maxOutputTokensField()).isEqualTo("max_completion_tokens");
+  }
+
+  @Test
   void aConverseAnswersUsageCountsCacheReadsAsCachedInput() throws IOException {
     RecordingBodyListener listener = new RecordingBodyListener();
     ObservedBody body =
