@@ -26,10 +26,11 @@ import org.jspecify.annotations.Nullable;
  *       call; a text document ({@code source.text} or {@code .content}, or the bytes of a {@code
  *       txt}, {@code md}, {@code csv} or {@code html} document) its text, a {@code searchResult}'s
  *       source, title and text, other documents, images, videos and audio the counter's image bound
- *       each; tool definitions their compact JSON plus 8 each. Bedrock's models have tokenizers of
- *       their own (Claude's counts some 10–25 % more than the OpenAI encodings on English text,
- *       Llama 3's and Mistral's fewer), so the estimate is made to err high: the reservation is
- *       settled to the reported usage anyway.
+ *       each; tool definitions their compact JSON plus 8 each; the {@code text} of each of the
+ *       {@code promptVariables} of a call on a prompt from Prompt management. Bedrock's models have
+ *       tokenizers of their own (Claude's counts some 10–25 % more than the OpenAI encodings on
+ *       English text, Llama 3's and Mistral's fewer), so the estimate is made to err high: the
+ *       reservation is settled to the reported usage anyway.
  *   <li>Usage: the answer's {@code usage} ({@code inputTokens}, {@code outputTokens}, {@code
  *       totalTokens}, {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}); in a stream,
  *       the closing {@code metadata} event's, which also marks the stream complete. Both are read
@@ -101,7 +102,28 @@ final class BedrockConverseFormat extends BedrockFormat {
       text += counter.countText(model, tool.toString());
       overhead += PER_TOOL;
     }
+    text += promptVariables(counter, model, body.get("promptVariables"));
     return (text * 5 + 3) / 4 + overhead;
+  }
+
+  /**
+   * The tokens of a call's {@code promptVariables} (a prompt from Prompt management: each
+   * variable's {@code text}, which the prompt's template embeds); 0 for null or anything that is
+   * not an object.
+   */
+  private static long promptVariables(
+      TokenCounter counter, @Nullable String model, @Nullable JsonNode variables) {
+    if (variables == null || !variables.isObject()) {
+      return 0;
+    }
+    long counted = 0;
+    for (JsonNode variable : variables) {
+      JsonNode text = variable.get("text");
+      if (text != null && text.isTextual()) {
+        counted += counter.countText(model, text.textValue());
+      }
+    }
+    return counted;
   }
 
   /** A content block's text tokens and fixed tokens (media). */
@@ -295,7 +317,7 @@ final class BedrockConverseFormat extends BedrockFormat {
         return -1;
       }
       long[] sums = {0, PER_CALL}; // text, overhead
-      int seen = 0; // bits: 1 system, 2 messages, 4 toolConfig
+      int seen = 0; // bits: 1 system, 2 messages, 4 toolConfig, 8 promptVariables
       JsonToken token;
       while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -305,6 +327,7 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "system" -> 1;
               case "messages" -> 2;
               case "toolConfig" -> 4;
+              case "promptVariables" -> 8;
               default -> 0;
             };
         if ((seen & bit) != 0) {
@@ -316,6 +339,10 @@ final class BedrockConverseFormat extends BedrockFormat {
               case 1 -> system(counter, model, p, value, sums);
               case 2 -> messages(counter, model, p, value, sums);
               case 4 -> toolConfig(counter, model, p, value, sums);
+              case 8 -> {
+                sums[0] += promptVariables(counter, model, Json.MAPPER.readTree(p));
+                yield true;
+              }
               default -> {
                 p.skipChildren();
                 yield true;

@@ -277,6 +277,24 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void conversePromptVariablesCountTheirText() {
+    // Converse on a prompt from Prompt management: the caller's text is in promptVariables
+    // ({"name": {"text": "..."}}), which the prompt's template embeds in what the model reads.
+    String text = "The quarterly report shows revenue up twelve percent, costs down. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String body = "{\"promptVariables\":{\"report\":{\"text\":\"" + text + "\"}}}";
+    WireRequest request = converse(body);
+
+    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+    assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
   void converseAudioBlockCountsAsMedia() {
     // An audio block (AWS's AudioBlock: format and source bytes or s3Location) is media the model
     // hears: the counter's image bound, as an image or a video.
