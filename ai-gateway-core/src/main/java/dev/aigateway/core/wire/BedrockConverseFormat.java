@@ -611,6 +611,12 @@ final class BedrockConverseFormat extends BedrockFormat {
     if (text != null && text.isTextual()) {
       readout.appendText(text.textValue());
     }
+    for (JsonNode cited : part.path("citationsContent").path("content")) {
+      JsonNode citedText = cited.get("text");
+      if (citedText != null && citedText.isTextual()) {
+        readout.appendText(citedText.textValue());
+      }
+    }
     JsonNode toolUse = part.get("toolUse");
     if (toolUse != null) {
       readout.appendText(toolUse.path("name").asText(""));

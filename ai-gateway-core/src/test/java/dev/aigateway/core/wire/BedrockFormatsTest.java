@@ -346,6 +346,23 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void aConverseAnswerWithCitationsAndNoUsageCountsItsCitedText() throws IOException {
+    String answer =
+        "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":["
+            + "{\"citationsContent\":{\"content\":[{\"text\":\"Revenue grew.\"}],"
+            + "\"citations\":[{\"sourceContent\":[{\"text\":\"q3 up\"}]}]}}]}},"
+            + "\"stopReason\":\"end_turn\"}";
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockConverseFormat.CONVERSE.observeDocument(
+            new ByteArrayInputStream(utf8(answer)), listener, () -> false, 1 << 20);
+
+    readAll(body);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Revenue grew.");
+  }
+
+  @Test
   void aConverseAnswersUsageCountsCacheReadsAsCachedInput() throws IOException {
     RecordingBodyListener listener = new RecordingBodyListener();
     ObservedBody body =
