@@ -81,11 +81,16 @@ public final class AnswerDocuments {
           candidate.path("content").path("parts").forEach(part -> text.accept(part.get("text")));
         }
       }
-      case BEDROCK_CONVERSE ->
-          doc.path("output")
-              .path("message")
-              .path("content")
-              .forEach(block -> text.accept(block.get("text")));
+      case BEDROCK_CONVERSE -> {
+        for (JsonNode block : doc.path("output").path("message").path("content")) {
+          text.accept(block.get("text"));
+          // an answer with citations: its text in the block's generated content (not the
+          // citations' quotes of the source, which the caller sent)
+          for (JsonNode cited : block.path("citationsContent").path("content")) {
+            text.accept(cited.get("text"));
+          }
+        }
+      }
     }
     return texts;
   }

@@ -24,11 +24,13 @@ import org.jspecify.annotations.Nullable;
  *       text}, tool use names and inputs, tool results, reasoning), counted with the gateway's
  *       token counter, times 1.25, plus 4 tokens per message and per system block and 8 for the
  *       call; a text document ({@code source.text} or {@code .content}, or the bytes of a {@code
- *       txt}, {@code md}, {@code csv} or {@code html} document) its text, other documents, images
- *       and videos the counter's image bound each; tool definitions their compact JSON plus 8 each.
- *       Bedrock's models have tokenizers of their own (Claude's counts some 10–25 % more than the
- *       OpenAI encodings on English text, Llama 3's and Mistral's fewer), so the estimate is made
- *       to err high: the reservation is settled to the reported usage anyway.
+ *       txt}, {@code md}, {@code csv} or {@code html} document) its text, a {@code searchResult}'s
+ *       source, title and text, other documents, images, videos and audio the counter's image bound
+ *       each; tool definitions their compact JSON plus 8 each; the {@code text} of each of the
+ *       {@code promptVariables} of a call on a prompt from Prompt management. Bedrock's models have
+ *       tokenizers of their own (Claude's counts some 10–25 % more than the OpenAI encodings on
+ *       English text, Llama 3's and Mistral's fewer), so the estimate is made to err high: the
+ *       reservation is settled to the reported usage anyway.
  *   <li>Usage: the answer's {@code usage} ({@code inputTokens}, {@code outputTokens}, {@code
  *       totalTokens}, {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}); in a stream,
  *       the closing {@code metadata} event's, which also marks the stream complete. Both are read
@@ -100,7 +102,28 @@ final class BedrockConverseFormat extends BedrockFormat {
       text += counter.countText(model, tool.toString());
       overhead += PER_TOOL;
     }
+    text += promptVariables(counter, model, body.get("promptVariables"));
     return (text * 5 + 3) / 4 + overhead;
+  }
+
+  /**
+   * The tokens of a call's {@code promptVariables} (a prompt from Prompt management: each
+   * variable's {@code text}, which the prompt's template embeds); 0 for null or anything that is
+   * not an object.
+   */
+  private static long promptVariables(
+      TokenCounter counter, @Nullable String model, @Nullable JsonNode variables) {
+    if (variables == null || !variables.isObject()) {
+      return 0;
+    }
+    long counted = 0;
+    for (JsonNode variable : variables) {
+      JsonNode text = variable.get("text");
+      if (text != null && text.isTextual()) {
+        counted += counter.countText(model, text.textValue());
+      }
+    }
+    return counted;
   }
 
   /** A content block's text tokens and fixed tokens (media). */
@@ -116,7 +139,8 @@ final class BedrockConverseFormat extends BedrockFormat {
         part.get("document"),
         part.get("guardContent"),
         part.get("citationsContent"),
-        part.has("image") || part.has("video"));
+        part.get("searchResult"),
+        part.has("image") || part.has("video") || part.has("audio"));
   }
 
   /**
@@ -141,7 +165,9 @@ final class BedrockConverseFormat extends BedrockFormat {
    * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, its {@code
    * document} ({@link #documentText}: a text document's text, else the image bound), its {@code
    * guardContent} ({@link #guardContent}), the text of its {@code citationsContent} (a cited answer
-   * sent back as history: each {@code content[].text}), and whether it holds an image or a video.
+   * sent back as history: each {@code content[].text}), the text of its {@code searchResult}
+   * (retrieved content given to the model to cite: its {@code source}, {@code title} and each
+   * {@code content[].text}), and whether it holds an image, a video or an audio clip.
    */
   private static long[] countMembers(
       TokenCounter counter,
@@ -154,9 +180,10 @@ final class BedrockConverseFormat extends BedrockFormat {
       @Nullable JsonNode document,
       @Nullable JsonNode guard,
       @Nullable JsonNode citations,
+      @Nullable JsonNode searchResult,
       boolean media) {
     long[] guarded = guardContent(counter, model, guard);
-    long counted = guarded[0];
+    long counted = guarded[0] + searchResultText(counter, model, searchResult);
     long fixed = guarded[1];
     if (citations != null) {
       for (JsonNode cited : citations.path("content")) {
@@ -201,6 +228,32 @@ final class BedrockConverseFormat extends BedrockFormat {
       fixed += counter.imageTokens();
     }
     return new long[] {counted, fixed};
+  }
+
+  /**
+   * The tokens of a {@code searchResult} block's text: its {@code source} and {@code title} (which
+   * the model is shown to cite them by) and the {@code text} of each of its {@code content} blocks;
+   * 0 for null or anything that is not an object.
+   */
+  private static long searchResultText(
+      TokenCounter counter, @Nullable String model, @Nullable JsonNode searchResult) {
+    if (searchResult == null || !searchResult.isObject()) {
+      return 0;
+    }
+    long counted = 0;
+    for (String name : List.of("source", "title")) {
+      JsonNode value = searchResult.get(name);
+      if (value != null && value.isTextual()) {
+        counted += counter.countText(model, value.textValue());
+      }
+    }
+    for (JsonNode block : searchResult.path("content")) {
+      JsonNode text = block.get("text");
+      if (text != null && text.isTextual()) {
+        counted += counter.countText(model, text.textValue());
+      }
+    }
+    return counted;
   }
 
   /** The document formats whose bytes are text, counted as such. */
@@ -264,7 +317,7 @@ final class BedrockConverseFormat extends BedrockFormat {
         return -1;
       }
       long[] sums = {0, PER_CALL}; // text, overhead
-      int seen = 0; // bits: 1 system, 2 messages, 4 toolConfig
+      int seen = 0; // bits: 1 system, 2 messages, 4 toolConfig, 8 promptVariables
       JsonToken token;
       while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -274,6 +327,7 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "system" -> 1;
               case "messages" -> 2;
               case "toolConfig" -> 4;
+              case "promptVariables" -> 8;
               default -> 0;
             };
         if ((seen & bit) != 0) {
@@ -285,6 +339,10 @@ final class BedrockConverseFormat extends BedrockFormat {
               case 1 -> system(counter, model, p, value, sums);
               case 2 -> messages(counter, model, p, value, sums);
               case 4 -> toolConfig(counter, model, p, value, sums);
+              case 8 -> {
+                sums[0] += promptVariables(counter, model, Json.MAPPER.readTree(p));
+                yield true;
+              }
               default -> {
                 p.skipChildren();
                 yield true;
@@ -411,6 +469,7 @@ final class BedrockConverseFormat extends BedrockFormat {
       JsonNode document = null;
       JsonNode guard = null;
       JsonNode citations = null;
+      JsonNode searchResult = null;
       boolean media = false;
       int seen = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -425,10 +484,11 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "document" -> 16;
               case "guardContent" -> 32;
               case "citationsContent" -> 64;
+              case "searchResult" -> 128;
               default -> 0;
             };
         if (bit == 0) {
-          media |= name.equals("image") || name.equals("video");
+          media |= name.equals("image") || name.equals("video") || name.equals("audio");
           p.skipChildren();
           continue;
         }
@@ -450,6 +510,7 @@ final class BedrockConverseFormat extends BedrockFormat {
           case 16 -> document = node;
           case 32 -> guard = node;
           case 64 -> citations = node;
+          case 128 -> searchResult = node;
           default -> reasoning = node;
         }
       }
@@ -465,6 +526,7 @@ final class BedrockConverseFormat extends BedrockFormat {
               document,
               guard,
               citations,
+              searchResult,
               media);
       sums[0] += counted[0];
       sums[1] += counted[1];
@@ -548,6 +610,12 @@ final class BedrockConverseFormat extends BedrockFormat {
     JsonNode text = part.get("text");
     if (text != null && text.isTextual()) {
       readout.appendText(text.textValue());
+    }
+    for (JsonNode cited : part.path("citationsContent").path("content")) {
+      JsonNode citedText = cited.get("text");
+      if (citedText != null && citedText.isTextual()) {
+        readout.appendText(citedText.textValue());
+      }
     }
     JsonNode toolUse = part.get("toolUse");
     if (toolUse != null) {

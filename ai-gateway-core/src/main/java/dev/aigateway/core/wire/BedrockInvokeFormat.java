@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * ({@link InvokeAnswers}).
  *
  * <ul>
- *   <li>Allowance: the first of {@code max_tokens}, {@code max_tokens_to_sample}, {@code
+ *   <li>Allowance: the first of {@code max_tokens}, {@code max_completion_tokens} (OpenAI's gpt-oss
+ *       models, whose body is OpenAI's chat completion), {@code max_tokens_to_sample}, {@code
  *       max_gen_len}, {@code textGenerationConfig.maxTokenCount}, {@code
  *       inferenceConfig.max_new_tokens}, {@code maxTokens} that the body holds.
  *   <li>Prompt estimate: every string in the body counted with the gateway's token counter, times
@@ -31,8 +32,8 @@ import org.jspecify.annotations.Nullable;
  *       read and write counts when present); a stream's from {@code
  *       amazon-bedrock-invocationMetrics} in the last {@code chunk} (each chunk's payload is {@code
  *       {"bytes":"<base64 of the model's JSON>"}}), which also marks it complete. The text for an
- *       estimate is every {@code text}, {@code outputText}, {@code generation} and {@code
- *       completion} string of the answer or its chunks.
+ *       estimate is every {@code text}, {@code outputText}, {@code generation}, {@code completion}
+ *       and {@code content} string of the answer or its chunks.
  *   <li>Replay: in the form stored only (a JSON answer as JSON, a stream re-framed), since the
  *       provider's shapes are not translated.
  * </ul>
@@ -43,6 +44,7 @@ final class BedrockInvokeFormat extends BedrockFormat {
   private static final List<String> ALLOWANCE =
       List.of(
           "/max_tokens",
+          "/max_completion_tokens",
           "/max_tokens_to_sample",
           "/max_gen_len",
           "/textGenerationConfig/maxTokenCount",
@@ -62,8 +64,14 @@ final class BedrockInvokeFormat extends BedrockFormat {
   /** The member of a stream's last chunk that carries its counts. */
   static final String METRICS = "amazon-bedrock-invocationMetrics";
 
+  /**
+   * The members whose strings are generated text: Titan's {@code outputText}, Llama's {@code
+   * generation}, Claude's text completion's {@code completion}, the {@code text} of Mistral's,
+   * Cohere's, DeepSeek's and Nova's answers, and the {@code content} of a Mistral chat or AI21
+   * Jamba choice's {@code message} or {@code delta}.
+   */
   private static final List<String> TEXT_MEMBERS =
-      List.of("text", "outputText", "generation", "completion");
+      List.of("text", "outputText", "generation", "completion", "content");
 
   private static final int PER_CALL = 8;
   private static final int MEDIA_CHARS = 10_000;

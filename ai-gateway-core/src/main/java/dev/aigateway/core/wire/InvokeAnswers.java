@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  *       <td>{@code stop_reason: "content_filtered"}</td></tr>
  *   <tr><td>Mistral</td><td>{@code outputs[].text}, {@code choices[].message.content}</td>
  *       <td>the same</td><td>{@code stop_reason: "content_filtered"}</td></tr>
- *   <tr><td>Cohere Command</td><td>{@code generations[].text}</td><td>{@code text}</td>
+ *   <tr><td>Cohere Command</td><td>{@code generations[].text}</td>
+ *       <td>{@code generations[].text} (by its {@code index}, given when more than one streams)</td>
  *       <td>{@code finish_reason: "ERROR_TOXIC"}</td></tr>
  *   <tr><td>Cohere Command R</td><td>{@code text}</td><td>{@code text}</td>
  *       <td>{@code finish_reason: "ERROR_TOXIC"}</td></tr>
@@ -163,6 +164,14 @@ final class InvokeAnswers {
     int place = 0;
     for (JsonNode output : chunk.path("outputs")) {
       text(sink, place++, output.get("text"));
+    }
+    for (JsonNode generation : chunk.path("generations")) {
+      // Cohere Command: index only when more than one generation streams; else all are answer 0's
+      JsonNode index = generation.get("index");
+      int choice = index != null && index.canConvertToInt() ? index.asInt() : 0;
+      if (choice >= 0) {
+        text(sink, choice, generation.get("text"));
+      }
     }
     place = 0;
     for (JsonNode choice : chunk.path("choices")) {

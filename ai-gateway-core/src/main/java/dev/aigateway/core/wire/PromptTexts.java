@@ -112,11 +112,13 @@ public final class PromptTexts {
      * {@code messages} (a guard block's {@code guardContent.text.text} and a {@code toolResult}'s
      * text blocks included); not a {@code reasoningContent} block's, which the model wrote and
      * signed (a rewritten one would fail Bedrock's signature check), nor a {@code toolUse} block's
-     * {@code input} (a tool call's arguments).
+     * {@code input} (a tool call's arguments); and the {@code text} of each of its {@code
+     * promptVariables} (a call on a prompt from Prompt management: the caller's values, which the
+     * prompt's template embeds).
      */
     static final Shape CONVERSE =
         new Shape(
-            Set.of("system", "messages"),
+            Set.of("system", "messages", "promptVariables"),
             Set.of("text"),
             Map.of("system", "system"),
             Set.of(),

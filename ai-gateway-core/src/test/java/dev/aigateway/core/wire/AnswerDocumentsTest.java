@@ -97,6 +97,23 @@ class AnswerDocumentsTest {
   }
 
   @Test
+  void aConverseAnswerWithCitationsHasTheTextOfItsCitationsContent() {
+    // Converse with citations on a document: the answer's text comes in citationsContent blocks
+    // (AWS's CitationsContentBlock: content[].text generated, citations[] quoting the source).
+    byte[] cited =
+        bytes(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":["
+                + "{\"citationsContent\":{\"content\":[{\"text\":\"Revenue grew.\"}],"
+                + "\"citations\":[{\"title\":\"Report\",\"sourceContent\":[{\"text\":\"q3 up\"}],"
+                + "\"location\":{\"documentChar\":{\"documentIndex\":0,\"start\":0,\"end\":5}}}]}},"
+                + "{\"text\":\"That is all.\"}]}},\"stopReason\":\"end_turn\","
+                + "\"usage\":{\"inputTokens\":1,\"outputTokens\":1,\"totalTokens\":2}}");
+
+    assertThat(AnswerDocuments.texts(Shape.BEDROCK_CONVERSE, cited))
+        .containsExactly("Revenue grew.", "That is all.");
+  }
+
+  @Test
   void anAnswerTooLargeToHoldIsWithheldAsAMinimalDocumentOfItsShape() {
     for (Shape shape : Shape.values()) {
       JsonNode withheld = tree(AnswerDocuments.withheld(shape, null, "too-large"));

@@ -244,6 +244,79 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void converseSearchResultBlockCountsItsText() {
+    // A searchResult block (retrieved content the model cites, AWS's SearchResultBlock: source,
+    // title and content[].text) is prompt the model reads, in a message and in a tool's result.
+    String text = "The quarterly report shows revenue up twelve percent, costs down. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String result =
+        "{\"searchResult\":{\"source\":\"https://example.com/q3\",\"title\":\"Q3 report\","
+            + "\"content\":[{\"text\":\""
+            + text
+            + "\"}],\"citations\":{\"enabled\":true}}}";
+    String inMessage =
+        "{\"messages\":[{\"role\":\"user\",\"content\":["
+            + result
+            + ",{\"text\":\"Sum it up.\"}]}]}";
+    String inToolResult =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"t1\","
+            + "\"content\":["
+            + result
+            + "]}}]}]}";
+
+    for (String body : List.of(inMessage, inToolResult)) {
+      WireRequest request = converse(body);
+      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+      long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+      long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+      assertThat(estimate).as(body.substring(0, 60)).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+      assertThat(streamed).isEqualTo(onTree);
+    }
+  }
+
+  @Test
+  void conversePromptVariablesCountTheirText() {
+    // Converse on a prompt from Prompt management: the caller's text is in promptVariables
+    // ({"name": {"text": "..."}}), which the prompt's template embeds in what the model reads.
+    String text = "The quarterly report shows revenue up twelve percent, costs down. ".repeat(200);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String body = "{\"promptVariables\":{\"report\":{\"text\":\"" + text + "\"}}}";
+    WireRequest request = converse(body);
+
+    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+
+    assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
+  void converseAudioBlockCountsAsMedia() {
+    // An audio block (AWS's AudioBlock: format and source bytes or s3Location) is media the model
+    // hears: the counter's image bound, as an image or a video.
+    TokenCounter counter = TokenCounter.defaults();
+    String audio =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"audio\":{\"format\":\"mp3\","
+            + "\"source\":{\"s3Location\":{\"uri\":\"s3://bucket/talk.mp3\"}}}},"
+            + "{\"text\":\"Transcribe.\"}]}]}";
+    String textOnly =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Transcribe.\"}]}]}";
+    WireRequest request = converse(audio);
+
+    long withAudio = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long without = BedrockConverseFormat.CONVERSE.countPrompt(counter, converse(textOnly));
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(audio));
+
+    assertThat(withAudio - without).isGreaterThanOrEqualTo(counter.imageTokens());
+    assertThat(streamed).isEqualTo(onTree);
+  }
+
+  @Test
   void anInvokeRequestReadsTheProvidersAllowanceField() {
     String anthropic =
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"
@@ -258,6 +331,35 @@ class BedrockFormatsTest {
     assertThat(invoke(llama).maxOutputTokens()).hasValue(64);
     assertThat(BedrockInvokeFormat.INVOKE.countPrompt(TokenCounter.defaults(), invoke(llama)))
         .isGreaterThan(TokenCounter.defaults().countText(MODEL, "Hello"));
+  }
+
+  @Test
+  void aGptOssInvokeRequestReservesItsMaxCompletionTokens() {
+    // OpenAI's gpt-oss models on Bedrock take OpenAI's chat completion body on InvokeModel, whose
+    // output bound is max_completion_tokens (AWS's OpenAI model parameters page).
+    String gptOss =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
+            + "\"max_completion_tokens\":4000,\"temperature\":0.5}";
+
+    assertThat(invoke(gptOss).maxOutputTokens()).hasValue(4000);
+    assertThat(invoke(gptOss).maxOutputTokensField()).isEqualTo("max_completion_tokens");
+  }
+
+  @Test
+  void aConverseAnswerWithCitationsAndNoUsageCountsItsCitedText() throws IOException {
+    String answer =
+        "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":["
+            + "{\"citationsContent\":{\"content\":[{\"text\":\"Revenue grew.\"}],"
+            + "\"citations\":[{\"sourceContent\":[{\"text\":\"q3 up\"}]}]}}]}},"
+            + "\"stopReason\":\"end_turn\"}";
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockConverseFormat.CONVERSE.observeDocument(
+            new ByteArrayInputStream(utf8(answer)), listener, () -> false, 1 << 20);
+
+    readAll(body);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Revenue grew.");
   }
 
   @Test
@@ -402,6 +504,49 @@ class BedrockFormatsTest {
       assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(17, 9));
       assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Blue");
     }
+  }
+
+  @Test
+  void aChatModelsStreamCutBeforeItsMetricsCountsTheTextItStreamed() throws IOException {
+    // Mistral Large's and AI21 Jamba's InvokeModel streams carry their text as a choice's
+    // message.content or delta.content (AWS's model parameter pages); a stream that ends before
+    // the last chunk's invocation metrics is settled on the text read, which must hold it.
+    List<String> chunks =
+        List.of(
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "\"Blue skies\"},\"stop_reason\":null}]}",
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Blue skies\"},"
+                + "\"finish_reason\":null}]}");
+    for (String modelJson : chunks) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      ObservedBody body =
+          BedrockInvokeFormat.INVOKE_STREAM.observeStream(
+              new ByteArrayInputStream(chunk(modelJson)), listener, () -> false, false);
+
+      readAll(body);
+
+      assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(listener.onlyEnd().facts().text().toString())
+          .as(modelJson)
+          .isEqualTo("Blue skies");
+    }
+  }
+
+  @Test
+  void aChatModelsJsonAnswerWithoutCountHeadersCountsItsMessageContent() throws IOException {
+    // Mistral Large's and AI21 Jamba's InvokeModel answers hold their text in
+    // choices[].message.content; without Bedrock's count headers the call is settled on it.
+    String answer =
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Blue skies\"},\"finish_reason\":\"stop\"}]}";
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockInvokeFormat.INVOKE.observeDocument(
+            new ByteArrayInputStream(utf8(answer)), listener, () -> false, 1 << 20, name -> null);
+
+    readAll(body);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Blue skies");
   }
 
   @Test

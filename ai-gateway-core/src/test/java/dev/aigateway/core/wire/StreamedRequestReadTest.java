@@ -74,6 +74,10 @@ class StreamedRequestReadTest {
     "image",
     "document",
     "video",
+    "audio",
+    "searchResult",
+    "title",
+    "source",
     "toolConfig",
     "inferenceConfig",
     "maxTokens",
@@ -404,7 +408,11 @@ class StreamedRequestReadTest {
         case 0 -> members.add(() -> member("toolUse", () -> oddOr(this::toolUse)));
         case 1 -> members.add(() -> member("toolResult", () -> toolResult(depth)));
         case 2 -> members.add(() -> member("reasoningContent", this::reasoning));
-        case 3 -> members.add(() -> member(pick("image", "document", "video"), () -> any(1)));
+        case 3 ->
+            members.add(
+                () ->
+                    member(
+                        pick("image", "document", "video", "audio", "searchResult"), () -> any(2)));
         default -> members.add(() -> member("text", () -> oddOr(this::text)));
       }
       repeatOne(members);

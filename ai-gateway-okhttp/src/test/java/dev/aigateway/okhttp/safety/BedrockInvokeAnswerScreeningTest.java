@@ -105,6 +105,14 @@ class BedrockInvokeAnswerScreeningTest {
             "{\"generations\":[{\"finish_reason\":\"COMPLETE\",\"id\":\"g1\",\"text\":%s}],"
                 + "\"id\":\"r1\",\"prompt\":\"Say it\"}"),
         Arguments.of(
+            // Cohere Command's stream as AWS's own example reads it: each chunk is a generations
+            // list ({"generations":[{"text":...}]}), index given only when num_generations > 1
+            "cohere.command-light-text-v14",
+            "{\"prompt\":\"Say it\",\"max_tokens\":50,\"stream\":true}",
+            "{\"generations\":[{\"text\":%s,\"is_finished\":false}]}",
+            "{\"generations\":[{\"finish_reason\":\"COMPLETE\",\"id\":\"g1\",\"text\":%s}],"
+                + "\"id\":\"r1\",\"prompt\":\"Say it\"}"),
+        Arguments.of(
             "cohere.command-r-plus-v1:0",
             "{\"message\":\"Say it\"}",
             "{\"event_type\":\"text-generation\",\"text\":%s,\"is_finished\":false}",

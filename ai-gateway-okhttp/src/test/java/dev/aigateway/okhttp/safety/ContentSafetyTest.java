@@ -472,6 +472,48 @@ class ContentSafetyTest {
     assertThat(unread.safety().category()).isEqualTo("format-not-read");
   }
 
+  @Test
+  void aConverseCallsPromptVariablesAreCheckedAndRedacted() throws Exception {
+    // Converse on a prompt from Prompt management: the prompt's ARN is the model, the caller's
+    // text comes in promptVariables ({"name": {"text": "..."}}), which the template embeds.
+    OkHttpClient client =
+        screened.governed(
+            ContentSafety.builder()
+                .denyWords("project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT));
+    backend.enqueue(json(CONVERSE_ANSWER_FOR_VARIABLES));
+    String path =
+        "/model/"
+            + java.net.URLEncoder.encode(
+                "arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT12345:1",
+                StandardCharsets.UTF_8)
+            + "/converse";
+    String template = "{\"promptVariables\":{\"topic\":{\"text\":\"%s\"}}}";
+
+    try (Response response =
+        screened.post(client, path, String.format(template, "Tell me of project falcon"))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent blocked = screened.event();
+    assertThat(blocked.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(blocked.safety().check()).isEqualTo("deny-words");
+    assertThat(backend.getRequestCount()).isZero();
+
+    String body = String.format(template, "Write to ann@corp.example");
+    try (Response response = screened.post(client, path, body)) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+    assertThat(screened.event().safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(body.replace("ann@corp.example", "[REDACTED:EMAIL]"));
+  }
+
+  private static final String CONVERSE_ANSWER_FOR_VARIABLES =
+      "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Done.\"}]}},"
+          + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":5,\"outputTokens\":2,"
+          + "\"totalTokens\":7}}";
+
   /** InvokeModel bodies of models other than Claude, each with {@code %s} where a text goes. */
   private static final List<String[]> INVOKE_BODIES =
       List.of(
