@@ -194,6 +194,49 @@ class GovernedAzureSdkTest {
   }
 
   @Test
+  void aStreamedAnswerTheGatewayStopsMidwayFailsInTheSdkInsteadOfEndingAsAnAnswer() {
+    // A content check stops the answer midway: the gateway ends the stream with its error event
+    // (data: {"error":{...,"code":"content_filter"}}), which the SDK would read as a chunk without
+    // choices. The application must not take the text before the block for the whole answer: its
+    // stream fails, as a stream cut midway does, with the error's code and message.
+    backend.enqueue(sse(stream(List.of("The plan:", " is secret", " and more"), 9, 3)));
+    OpenAIClient client =
+        client(
+            gateway()
+                .contentSafety(
+                    dev.aigateway.core.safety.ContentSafety.builder()
+                        .denyWords("secret")
+                        .screenAnswers(8, 4))
+                .build());
+    List<String> pieces = new ArrayList<>();
+
+    Throwable failure =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                client
+                    .getChatCompletionsStream(DEPLOYMENT, options())
+                    .forEach(
+                        chunk -> {
+                          if (chunk.getChoices() != null) {
+                            chunk.getChoices().stream()
+                                .filter(
+                                    c -> c.getDelta() != null && c.getDelta().getContent() != null)
+                                .forEach(c -> pieces.add(c.getDelta().getContent()));
+                          }
+                        }));
+
+    assertThat(String.join("", pieces)).doesNotContain("secret");
+    assertThat(failure)
+        .as("how the stream ended for the application (it read: %s)", pieces)
+        .isNotNull()
+        .hasRootCauseInstanceOf(java.io.IOException.class)
+        .rootCause()
+        .hasMessageContaining("content_filter");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() {
     backend.enqueue(json(completion("Cached answer", 12, 3)));
     OpenAIClient client = client(gateway().responseCache(ResponseCache.builder()).build());
