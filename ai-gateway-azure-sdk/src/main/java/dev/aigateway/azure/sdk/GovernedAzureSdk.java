@@ -53,6 +53,11 @@ import okhttp3.OkHttpClient;
  * client fails the body's read at such an event instead (an {@code IOException} naming the error's
  * code and message, which the SDK raises as its stream's error); the stream otherwise passes byte
  * for byte as it arrives.
+ *
+ * <p>A header value no header can carry (a key read from a file with its line break) fails the
+ * request before it is sent, with an {@code IllegalArgumentException} that names the header and
+ * never the value (OkHttp's own refusal would quote an {@code api-key}); the retry policy here does
+ * not retry it.
  */
 public final class GovernedAzureSdk {
 
@@ -86,7 +91,8 @@ public final class GovernedAzureSdk {
     // stream that ends in an error event fails, which the SDK would read as a whole answer.
     OkHttpClient.Builder advised = new SdkCalls(wrappedClient).client().newBuilder();
     advised.interceptors().add(0, new StreamErrorEvents());
-    return new OkHttpAsyncHttpClientBuilder(advised.build()).build();
+    // every header value checked first: OkHttp's refusal of one would quote it (an api-key)
+    return new HeaderCheckingClient(new OkHttpAsyncHttpClientBuilder(advised.build()).build());
   }
 
   /**
@@ -136,7 +142,8 @@ public final class GovernedAzureSdk {
 
     @Override
     public boolean shouldRetryException(Throwable throwable) {
-      return delegate.shouldRetryException(throwable);
+      return !(throwable instanceof HeaderCheckingClient.UnsendableHeaderException)
+          && delegate.shouldRetryException(throwable);
     }
 
     @Override
@@ -144,6 +151,9 @@ public final class GovernedAzureSdk {
       HttpResponse response = condition.getResponse();
       if (response != null && futileRejection(response)) {
         return false;
+      }
+      if (condition.getThrowable() instanceof HeaderCheckingClient.UnsendableHeaderException) {
+        return false; // never sendable: a header's value holds a character no header can carry
       }
       return delegate.shouldRetryCondition(condition);
     }

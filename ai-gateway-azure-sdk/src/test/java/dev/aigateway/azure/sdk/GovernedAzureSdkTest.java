@@ -237,6 +237,36 @@ class GovernedAzureSdkTest {
   }
 
   @Test
+  void aKeyAHeaderCannotCarryFailsWithoutQuotingIt() {
+    // a key read from a file with its line break: OkHttp refuses it, quoting the value of any
+    // header it does not know to be secret (it knows Authorization, not Azure's api-key)
+    OpenAIClient client =
+        new OpenAIClientBuilder()
+            .endpoint(endpoint())
+            .credential(new AzureKeyCredential("azure-key-SECRET-from-a-file\n"))
+            .serviceVersion(OpenAIServiceVersion.V2024_06_01)
+            .httpClient(
+                GovernedAzureSdk.httpClient(
+                    OkHttpAiGateway.wrap(appClient().build(), gateway().build())))
+            .retryPolicy(GovernedAzureSdk.retryPolicy())
+            .buildClient();
+
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> client.getChatCompletions(DEPLOYMENT, options()));
+
+    assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("api-key");
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain("SECRET");
+      assertThat(t.toString()).doesNotContain("SECRET");
+      for (Throwable suppressed : t.getSuppressed()) {
+        assertThat(suppressed.toString()).doesNotContain("SECRET");
+      }
+    }
+    assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() {
     backend.enqueue(json(completion("Cached answer", 12, 3)));
     OpenAIClient client = client(gateway().responseCache(ResponseCache.builder()).build());
