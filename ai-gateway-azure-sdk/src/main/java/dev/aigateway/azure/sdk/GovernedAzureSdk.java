@@ -45,6 +45,19 @@ import okhttp3.OkHttpClient;
  * gateway said. A gateway configured to throw on rejection has its exception turned back into its
  * response, so the SDK raises its usual {@code HttpResponseException} (status, body in the
  * provider's error shape) rather than a network error.
+ *
+ * <p>Streams that end in an error event: a stream the gateway's content check stops midway ends
+ * with {@code data: {"error":{...,"code":"content_filter"}}} (as OpenAI-compatible servers such as
+ * vLLM end a stream that failed after its status), which the Azure OpenAI SDK would read as a chunk
+ * without choices, so the application would take the text before it for the whole answer. The HTTP
+ * client fails the body's read at such an event instead (an {@code IOException} naming the error's
+ * code and message, which the SDK raises as its stream's error); the stream otherwise passes byte
+ * for byte as it arrives.
+ *
+ * <p>A header value no header can carry (a key read from a file with its line break) fails the
+ * request before it is sent, with an {@code IllegalArgumentException} that names the header and
+ * never the value (OkHttp's own refusal would quote an {@code api-key}); the retry policy here does
+ * not retry it.
  */
 public final class GovernedAzureSdk {
 
@@ -74,8 +87,12 @@ public final class GovernedAzureSdk {
    * returned (any OkHttp client works; an unwrapped one is simply not governed).
    */
   public static HttpClient httpClient(OkHttpClient wrappedClient) {
-    // The SDK retry advice outside the gateway's interceptor, so it advises its rejections.
-    return new OkHttpAsyncHttpClientBuilder(new SdkCalls(wrappedClient).client()).build();
+    // The SDK retry advice outside the gateway's interceptor, so it advises its rejections; a
+    // stream that ends in an error event fails, which the SDK would read as a whole answer.
+    OkHttpClient.Builder advised = new SdkCalls(wrappedClient).client().newBuilder();
+    advised.interceptors().add(0, new StreamErrorEvents());
+    // every header value checked first: OkHttp's refusal of one would quote it (an api-key)
+    return new HeaderCheckingClient(new OkHttpAsyncHttpClientBuilder(advised.build()).build());
   }
 
   /**
@@ -125,7 +142,8 @@ public final class GovernedAzureSdk {
 
     @Override
     public boolean shouldRetryException(Throwable throwable) {
-      return delegate.shouldRetryException(throwable);
+      return !(throwable instanceof HeaderCheckingClient.UnsendableHeaderException)
+          && delegate.shouldRetryException(throwable);
     }
 
     @Override
@@ -133,6 +151,9 @@ public final class GovernedAzureSdk {
       HttpResponse response = condition.getResponse();
       if (response != null && futileRejection(response)) {
         return false;
+      }
+      if (condition.getThrowable() instanceof HeaderCheckingClient.UnsendableHeaderException) {
+        return false; // never sendable: a header's value holds a character no header can carry
       }
       return delegate.shouldRetryCondition(condition);
     }

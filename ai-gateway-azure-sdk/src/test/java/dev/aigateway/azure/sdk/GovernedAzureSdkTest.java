@@ -194,6 +194,79 @@ class GovernedAzureSdkTest {
   }
 
   @Test
+  void aStreamedAnswerTheGatewayStopsMidwayFailsInTheSdkInsteadOfEndingAsAnAnswer() {
+    // A content check stops the answer midway: the gateway ends the stream with its error event
+    // (data: {"error":{...,"code":"content_filter"}}), which the SDK would read as a chunk without
+    // choices. The application must not take the text before the block for the whole answer: its
+    // stream fails, as a stream cut midway does, with the error's code and message.
+    backend.enqueue(sse(stream(List.of("The plan:", " is secret", " and more"), 9, 3)));
+    OpenAIClient client =
+        client(
+            gateway()
+                .contentSafety(
+                    dev.aigateway.core.safety.ContentSafety.builder()
+                        .denyWords("secret")
+                        .screenAnswers(8, 4))
+                .build());
+    List<String> pieces = new ArrayList<>();
+
+    Throwable failure =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                client
+                    .getChatCompletionsStream(DEPLOYMENT, options())
+                    .forEach(
+                        chunk -> {
+                          if (chunk.getChoices() != null) {
+                            chunk.getChoices().stream()
+                                .filter(
+                                    c -> c.getDelta() != null && c.getDelta().getContent() != null)
+                                .forEach(c -> pieces.add(c.getDelta().getContent()));
+                          }
+                        }));
+
+    assertThat(String.join("", pieces)).doesNotContain("secret");
+    assertThat(failure)
+        .as("how the stream ended for the application (it read: %s)", pieces)
+        .isNotNull()
+        .hasRootCauseInstanceOf(java.io.IOException.class)
+        .rootCause()
+        .hasMessageContaining("content_filter");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
+  void aKeyAHeaderCannotCarryFailsWithoutQuotingIt() {
+    // a key read from a file with its line break: OkHttp refuses it, quoting the value of any
+    // header it does not know to be secret (it knows Authorization, not Azure's api-key)
+    OpenAIClient client =
+        new OpenAIClientBuilder()
+            .endpoint(endpoint())
+            .credential(new AzureKeyCredential("azure-key-SECRET-from-a-file\n"))
+            .serviceVersion(OpenAIServiceVersion.V2024_06_01)
+            .httpClient(
+                GovernedAzureSdk.httpClient(
+                    OkHttpAiGateway.wrap(appClient().build(), gateway().build())))
+            .retryPolicy(GovernedAzureSdk.retryPolicy())
+            .buildClient();
+
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> client.getChatCompletions(DEPLOYMENT, options()));
+
+    assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("api-key");
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain("SECRET");
+      assertThat(t.toString()).doesNotContain("SECRET");
+      for (Throwable suppressed : t.getSuppressed()) {
+        assertThat(suppressed.toString()).doesNotContain("SECRET");
+      }
+    }
+    assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() {
     backend.enqueue(json(completion("Cached answer", 12, 3)));
     OpenAIClient client = client(gateway().responseCache(ResponseCache.builder()).build());

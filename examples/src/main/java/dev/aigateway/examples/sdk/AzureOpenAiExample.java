@@ -36,6 +36,18 @@ public final class AzureOpenAiExample {
     run(System.out);
   }
 
+  /**
+   * The options of one call, made anew for each: the SDK's {@code getChatCompletionsStream} sets
+   * {@code stream} on the options it is given and {@code getChatCompletions} does not clear it, so
+   * options reused after a stream would send the next chat call as a stream, answered as an event
+   * stream, not the JSON document that call expects.
+   */
+  private static ChatCompletionsOptions options() {
+    return new ChatCompletionsOptions(
+            List.of(new ChatRequestUserMessage("Write one line about gateways.")))
+        .setMaxTokens(40);
+  }
+
   /** Runs the example against a local HTTPS server, printing to {@code out}. */
   public static SdkOutcome run(PrintStream out) {
     HeldCertificate localhost =
@@ -66,19 +78,14 @@ public final class AzureOpenAiExample {
                     return next.process();
                   })
               .buildClient();
-      ChatCompletionsOptions options =
-          new ChatCompletionsOptions(
-                  List.of(new ChatRequestUserMessage("Write one line about gateways.")))
-              .setMaxTokens(40);
-
-      ChatCompletions completion = client.getChatCompletions("gpt-4o-mini", options);
+      ChatCompletions completion = client.getChatCompletions("gpt-4o-mini", options());
       String answer = completion.getChoices().get(0).getMessage().getContent();
       out.println("answer:   " + answer);
 
       StringBuilder streamed = new StringBuilder();
       client
           .getChatCompletionsStream(
-              "gpt-4o-mini", options, new ChatCompletionStreamOptions().setIncludeUsage(true))
+              "gpt-4o-mini", options(), new ChatCompletionStreamOptions().setIncludeUsage(true))
           .forEach(
               chunk ->
                   chunk.getChoices().stream()
@@ -88,7 +95,7 @@ public final class AzureOpenAiExample {
 
       boolean refused = false;
       try {
-        client.getChatCompletions("gpt-4o-mini", options);
+        client.getChatCompletions("gpt-4o-mini", options());
       } catch (HttpResponseException e) {
         refused = true;
         out.println(

@@ -40,7 +40,9 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>Paths under {@code /openai/v1/} (Azure's v1 API) answer as their {@code /v1/} twins. Anything
- * else is a 404, a body that is not a JSON object a 400, both in OpenAI's error shape. Streams
+ * else is a 404, a body that is not a JSON object a 400, both in OpenAI's error shape; so is an
+ * embeddings request whose {@code dimensions} is not an integer from 1 to 3072 (the largest OpenAI
+ * embedding model's, or the server's {@link Builder#embeddingDimensions} when larger). Streams
  * honour {@code stream_options.include_usage} exactly as OpenAI does. The server binds to {@code
  * 127.0.0.1}, by default on an ephemeral port:
  *

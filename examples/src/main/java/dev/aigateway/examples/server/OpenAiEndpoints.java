@@ -28,6 +28,12 @@ final class OpenAiEndpoints {
   private static final char[] ID_ALPHABET =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
+  /**
+   * The most dimensions a request may ask an embedding for (the largest OpenAI embedding model's,
+   * text-embedding-3-large), unless the server's own default is larger.
+   */
+  static final int MAX_EMBEDDING_DIMENSIONS = 3072;
+
   private final LocalOpenAiServer.Settings settings;
   private final LoremModel model;
 
@@ -133,10 +139,27 @@ final class OpenAiEndpoints {
       sendMissing(exchange, "input");
       return;
     }
-    int dimensions =
-        body.path("dimensions").asInt(0) > 0
-            ? body.get("dimensions").asInt()
-            : settings.embeddingDimensions();
+    int dimensions = settings.embeddingDimensions();
+    JsonNode asked = body.get("dimensions");
+    if (asked != null && !asked.isNull()) {
+      // as an OpenAI model answers dimensions it does not have; a huge number would otherwise be
+      // a vector that does not fit the heap
+      int most = Math.max(MAX_EMBEDDING_DIMENSIONS, settings.embeddingDimensions());
+      if (!asked.isIntegralNumber()
+          || !asked.canConvertToInt()
+          || asked.intValue() < 1
+          || asked.intValue() > most) {
+        sendError(
+            exchange,
+            400,
+            "Invalid 'dimensions': expected an integer from 1 to " + most + ", got " + asked + ".",
+            "invalid_request_error",
+            "dimensions",
+            "invalid_value");
+        return;
+      }
+      dimensions = asked.intValue();
+    }
     boolean base64 = "base64".equals(body.path("encoding_format").asText());
 
     // One input is a string or a token array; several are an array of either.

@@ -79,8 +79,12 @@ class SdkExamplesTest {
     // an answered call, a streamed one (usage reported by the server), one refusal and no retry
     assertThat(events).hasSize(3);
     assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.get(0).stream()).as("the first call is not streamed").isFalse();
     assertThat(events.get(1).stream()).isTrue();
     assertThat(events.get(1).usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(events.get(2).outcome()).isEqualTo(CallOutcome.REJECTED);
+    // the refused call is a chat call like the first, not a stream: had the limit let it through,
+    // a non-streamed SDK call sent as a stream could not have read its answer
+    assertThat(events.get(2).stream()).as("the refused call is not streamed").isFalse();
   }
 }

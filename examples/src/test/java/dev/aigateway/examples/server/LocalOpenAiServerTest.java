@@ -295,6 +295,27 @@ class LocalOpenAiServerTest {
     }
   }
 
+  @Test
+  void dimensionsNoEmbeddingModelGivesAreA400NamingTheParameter() throws IOException {
+    // A vector of two billion floats would not fit the server's heap; an OpenAI model answers
+    // more dimensions than it has with a 400, and so does this server, as it does for fewer than 1
+    for (String dimensions : List.of("2000000000", "600000000", "3073", "0", "-5", "\"16\"")) {
+      Reply reply =
+          post(
+              "/v1/embeddings",
+              "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":" + dimensions + "}");
+
+      assertThat(reply.status).as("dimensions " + dimensions).isEqualTo(400);
+      JsonNode error = reply.json().get("error");
+      assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+      assertThat(error.get("param").asText()).isEqualTo("dimensions");
+      assertThat(error.get("message").asText()).contains("dimensions");
+    }
+    JsonNode largest =
+        post("/v1/embeddings", "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":3072}").json();
+    assertThat(largest.at("/data/0/embedding")).hasSize(3072);
+  }
+
   // ---- responses
 
   @Test
