@@ -6,7 +6,12 @@ import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -68,17 +73,36 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
    * own would leave that pool's connections open until they idled out, one set per model. Its
    * dispatcher starts up to 64 streams to one host at once, not OkHttp's default 5 (a stream is an
    * OkHttp asynchronous call until its answer's headers arrive), as LangChain4j's own HTTP client
-   * has no such cap.
+   * has no such cap. Its streams run on daemon threads (shared by these clients, each ended after
+   * 60 s idle), as LangChain4j's own HTTP client's do: OkHttp's default dispatcher threads are not
+   * daemons, so a program that streamed would stay up for a minute after its {@code main}
+   * returned.
    */
   public static GovernedHttpClientBuilder of(AiGateway gateway) {
-    OkHttpClient client = new OkHttpClient.Builder().connectionPool(SharedPool.POOL).build();
-    client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
+    Dispatcher dispatcher = new Dispatcher(SharedPool.STREAMS);
+    dispatcher.setMaxRequestsPerHost(dispatcher.getMaxRequests());
+    OkHttpClient client =
+        new OkHttpClient.Builder().connectionPool(SharedPool.POOL).dispatcher(dispatcher).build();
     return of(OkHttpAiGateway.wrap(client, gateway));
   }
 
-  /** The connection pool of the clients {@link #of(AiGateway)} makes, made on first use. */
+  /** What the clients {@link #of(AiGateway)} makes share, made on first use. */
   private static final class SharedPool {
     static final ConnectionPool POOL = new ConnectionPool();
+
+    /** OkHttp's dispatcher executor (no bound, no queue, 60 s idle), on daemon threads. */
+    static final ExecutorService STREAMS =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            task -> {
+              Thread thread = new Thread(task, "ai-gateway LangChain4j dispatcher");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /**

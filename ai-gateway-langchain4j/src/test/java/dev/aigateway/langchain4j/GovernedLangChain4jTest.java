@@ -601,6 +601,36 @@ class GovernedLangChain4jTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
   }
 
+  @Test
+  void theThreadsAStreamIsReadOnDoNotKeepTheJvmAliveAfterMainReturns() throws Exception {
+    backend.enqueue(sse(stream(List.of("Hel", "lo"), 9, 2)));
+    List<Boolean> daemon = new CopyOnWriteArrayList<>();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+
+    streamingModel(Duration.ofSeconds(20))
+        .chat(
+            "Say hello",
+            new StreamingChatResponseHandler() {
+              @Override
+              public void onPartialResponse(String partial) {
+                daemon.add(Thread.currentThread().isDaemon());
+              }
+
+              @Override
+              public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+              }
+
+              @Override
+              public void onError(Throwable error) {
+                done.completeExceptionally(error);
+              }
+            });
+
+    done.get(20, TimeUnit.SECONDS);
+    assertThat(daemon).as("each partial answer's thread is a daemon").containsExactly(true, true);
+  }
+
   private StreamingChatModel streamingModel(Duration timeout) {
     return OpenAiStreamingChatModel.builder()
         .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
