@@ -23,6 +23,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.limit.TokenLimit;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -738,6 +739,11 @@ class SemanticCacheTest {
     volatile Runnable whenGone;
     volatile boolean raced;
 
+    @Override
+    public Duration callTimeout() {
+      return Duration.ZERO; // in process: called on the calling thread, stored before the event
+    }
+
     void expireLastPut() {
       answers.remove(lastPartition, lastKey);
       goneKey = lastKey;
@@ -779,6 +785,11 @@ class SemanticCacheTest {
     private final InMemoryVectorStore vectors = InMemoryVectorStore.builder().build();
 
     @Override
+    public Duration callTimeout() {
+      return Duration.ZERO; // in process: called on the calling thread, stored before the event
+    }
+
+    @Override
     public void add(String partition, String id, float[] vector, String text) {
       vectors.add(partition, id, vector, text);
     }
@@ -807,6 +818,11 @@ class SemanticCacheTest {
     volatile boolean failingReads;
 
     @Override
+    public Duration callTimeout() {
+      return Duration.ZERO; // in process: called on the calling thread, stored before the event
+    }
+
+    @Override
     public Optional<CachedResponse> get(String partition, String key) {
       if (failingReads) {
         throw new IllegalStateException("answer store timed out");
@@ -830,6 +846,11 @@ class SemanticCacheTest {
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean failing;
     volatile int reads = Integer.MAX_VALUE;
+
+    @Override
+    public Duration callTimeout() {
+      return Duration.ZERO; // in process: called on the calling thread, stored before the event
+    }
 
     @Override
     public int charactersRead(String text) {

@@ -163,6 +163,11 @@ class SharedCachesTest {
     }
 
     @Override
+    public Duration callTimeout() {
+      return Duration.ZERO; // in process: called on the calling thread
+    }
+
+    @Override
     public float[] embed(String text) {
       float[] vector = vectors.get(text);
       return vector != null ? vector : new float[] {0, 0, 1};

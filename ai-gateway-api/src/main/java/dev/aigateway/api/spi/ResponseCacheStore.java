@@ -48,7 +48,12 @@ public interface ResponseCacheStore {
    * of the cache's own, which costs a thread hand-off per call, and a lookup waits for it at most
    * the cache's timeout.
    *
-   * @return the bound, positive; or null when the store does not bound its calls
+   * <p>A store held in process that waits on nothing outside it (no network, no file, no lock
+   * another party may hold) returns {@link Duration#ZERO}: it is called on the calling thread
+   * whatever the cache's timeout, and what it stores is there when the call's event is sent.
+   *
+   * @return the bound, positive; {@link Duration#ZERO} for a store held in process that never
+   *     waits; or null when the store does not bound its calls
    */
   default @Nullable Duration callTimeout() {
     return null;

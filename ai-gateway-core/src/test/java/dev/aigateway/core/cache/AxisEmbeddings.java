@@ -2,6 +2,7 @@ package dev.aigateway.core.cache;
 
 import dev.aigateway.api.spi.EmbeddingModel;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +19,11 @@ final class AxisEmbeddings implements EmbeddingModel {
 
   AxisEmbeddings(String name) {
     this.name = name;
+  }
+
+  @Override
+  public Duration callTimeout() {
+    return Duration.ZERO; // in process: called on the calling thread
   }
 
   @Override
