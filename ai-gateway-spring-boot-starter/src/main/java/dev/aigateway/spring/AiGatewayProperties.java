@@ -295,7 +295,10 @@ public class AiGatewayProperties {
     /** The calendar period of {@code quota}: hourly, daily, weekly, monthly or yearly. */
     private @Nullable QuotaPeriod quotaPeriod;
 
-    /** The zone quota windows align in, for example Europe/Paris. Unset: UTC. */
+    /**
+     * The zone quota windows align in, for example Europe/Paris; needs quota or request-quota.
+     * Unset: UTC.
+     */
     private @Nullable String quotaZone;
 
     /**
@@ -307,13 +310,13 @@ public class AiGatewayProperties {
     /** Applies the limit only to these consumers. Empty: every call. */
     private List<String> onlyFor = new ArrayList<>();
 
-    /** A response header with the rate's remaining tokens. */
+    /** A response header with the token rate's remaining tokens; needs a token rate. */
     private @Nullable String remainingTokensHeader;
 
-    /** A response header with the quota's remaining tokens. */
+    /** A response header with the token quota's remaining tokens; needs quota. */
     private @Nullable String remainingQuotaHeader;
 
-    /** A response header with the tokens reserved for the call. */
+    /** A response header with the tokens reserved for the call; needs a token rate or quota. */
     private @Nullable String tokensConsumedHeader;
 
     /** At most this many requests per second, refilling continuously. */
@@ -331,7 +334,10 @@ public class AiGatewayProperties {
     /** At most this many calls in flight at once per counter key. */
     private @Nullable Integer maxInFlight;
 
-    /** A response header with the request rate's remaining requests. */
+    /**
+     * A response header with the request rate's remaining requests; needs requests-per-second or
+     * requests-per-minute (a request quota has no header).
+     */
     private @Nullable String remainingRequestsHeader;
 
     /** Requests per second; null when unset. */

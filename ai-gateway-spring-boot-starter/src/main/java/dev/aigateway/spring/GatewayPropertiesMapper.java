@@ -312,7 +312,56 @@ final class GatewayPropertiesMapper {
               + " request-quota-period), max-in-flight, or a mix of them",
           null);
     }
+    boolean tokenRate = perMinute != null || per != null;
+    unusedWithout(
+        path,
+        "quota-zone",
+        zone,
+        quota != null || requestQuota != null,
+        "a quota" + " (quota or request-quota)");
+    unusedWithout(
+        path,
+        "remaining-tokens-header",
+        remaining,
+        tokenRate,
+        "a token rate" + " (tokens-per-minute, or tokens-per with period)");
+    unusedWithout(
+        path,
+        "remaining-quota-header",
+        remainingQuota,
+        quota != null,
+        "a token quota" + " (quota with quota-period)");
+    unusedWithout(
+        path,
+        "remaining-requests-header",
+        remainingRequests,
+        perSecondRequests != null || perMinuteRequests != null,
+        "a request rate" + " (requests-per-second or requests-per-minute)");
+    unusedWithout(
+        path,
+        "tokens-consumed-header",
+        consumed,
+        tokenRate || quota != null,
+        "a token rate or a token quota");
     return check(path, builder::build);
+  }
+
+  /**
+   * Refuses the limit setting {@code setting} (set when {@code value} is not null) on a limit
+   * without the counter it belongs to ({@code hasCounter} false): the gateway would never send that
+   * header nor use that zone, so the setting would do nothing without a word.
+   */
+  private static void unusedWithout(
+      String path, String setting, @Nullable String value, boolean hasCounter, String counter) {
+    if (value != null && !hasCounter) {
+      throw new InvalidGatewayPropertyException(
+          path + "." + setting,
+          "applies to "
+              + counter
+              + ", which this limit does not have, so it would never be used; add the counter or"
+              + " remove the setting",
+          null);
+    }
   }
 
   private static BackendPool pool(Pool pool, OptionalModules modules) {

@@ -690,6 +690,36 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aLimitSettingForACounterTheLimitDoesNotHaveFailsStartupInsteadOfBeingIgnored() {
+    // Each header or zone names a counter of its own: on a limit without that counter the gateway
+    // never sends the header nor uses the zone, so the setting would do nothing without a word.
+    String[][] cases = {
+      {"quota-zone=Europe/Paris", "tokens-per-minute=1000"},
+      {"remaining-tokens-header=x-remaining-tokens", "quota=1000", "quota-period=daily"},
+      {"remaining-quota-header=x-remaining-quota", "tokens-per-minute=1000"},
+      {
+        "remaining-requests-header=x-remaining-requests",
+        "request-quota=100",
+        "request-quota-period=daily"
+      },
+      {"tokens-consumed-header=x-tokens-consumed", "requests-per-second=10"},
+    };
+    for (String[] settings : cases) {
+      String unused = settings[0].substring(0, settings[0].indexOf('='));
+      runner
+          .withPropertyValues(
+              java.util.Arrays.stream(settings)
+                  .map(setting -> "ai-gateway.limits[0]." + setting)
+                  .toArray(String[]::new))
+          .run(
+              context ->
+                  assertThat(propertyFailure(context))
+                      .as(unused)
+                      .hasMessageStartingWith("ai-gateway.limits[0]." + unused + ":"));
+    }
+  }
+
+  @Test
   void twoLimitsOfOneNameFailStartup() {
     runner
         .withPropertyValues(
