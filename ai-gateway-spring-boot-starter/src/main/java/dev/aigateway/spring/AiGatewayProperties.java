@@ -692,7 +692,7 @@ public class AiGatewayProperties {
     /** The priority tier: a higher number gets traffic only when lower tiers are down. */
     private @Nullable Integer priority;
 
-    /** The weight for weighted balancing. */
+    /** The weight for weighted balancing (needs load-balancing: weighted). */
     private @Nullable Integer weight;
 
     /** The backend's known tokens per minute, for capacity-aware balancing. */

@@ -374,6 +374,18 @@ final class GatewayPropertiesMapper {
     List<BackendEntry> backends = pool.getBackends();
     for (int i = 0; i < backends.size(); i++) {
       String at = path + ".backends[" + i + "]";
+      if (backends.get(i).getWeight() != null
+          && pool.getLoadBalancing() != AiGatewayProperties.Balancing.WEIGHTED) {
+        // Only weighted balancing reads a weight: any other would share the calls as if unset.
+        throw new InvalidGatewayPropertyException(
+            at + ".weight",
+            "only weighted balancing reads a backend's weight, but the pool balances "
+                + name(pool.getLoadBalancing())
+                + "; set "
+                + path
+                + ".load-balancing: weighted, or remove the weight",
+            null);
+      }
       Backend backend = backend(backends.get(i), at, modules);
       check(at + ".id", () -> builder.backend(backend));
     }
@@ -526,8 +538,8 @@ final class GatewayPropertiesMapper {
           AiGatewayProperties.Flavor.AZURE_AI_INFERENCE,
           AiGatewayProperties.Flavor.ANTHROPIC);
 
-  /** A flavour as it is written in properties: {@code azure-ai-inference}. */
-  private static String name(AiGatewayProperties.Flavor flavor) {
+  /** A flavour or a balancing as it is written in properties: {@code azure-ai-inference}. */
+  private static String name(Enum<?> flavor) {
     return flavor.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 

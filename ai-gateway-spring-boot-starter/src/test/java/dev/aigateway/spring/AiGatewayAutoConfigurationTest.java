@@ -603,6 +603,33 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aBackendWeightWithoutWeightedBalancingFailsStartupInsteadOfBeingIgnored() {
+    // Only weighted balancing reads a weight: under the default round-robin, weights of 3 and 1
+    // would share the calls evenly without a word.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].weight=3",
+            "ai-gateway.pool.backends[1].id=west",
+            "ai-gateway.pool.backends[1].url=https://west.example.com",
+            "ai-gateway.pool.backends[1].weight=1")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].weight:")
+                    .hasMessageContaining("load-balancing: weighted"));
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.load-balancing=weighted",
+            "ai-gateway.pool.session-header=x-session-id",
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].weight=3")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  @Test
   void aCacheOrPromptLogTurnedOffExplicitlyKeepsItsSettingsUnused() {
     runner
         .withPropertyValues(
