@@ -501,6 +501,23 @@ final class GatewayPropertiesMapper {
             "backend '" + id + "' has a blank api-key; set one or remove it",
             null);
       }
+      int bad = dev.aigateway.core.wire.HeaderValues.notAllowedAt(key);
+      if (bad >= 0) {
+        // Sent in a header on every call, which would each fail: refused now, the key not shown.
+        char c = key.charAt(bad);
+        throw new InvalidGatewayPropertyException(
+            path + ".api-key",
+            "backend '"
+                + id
+                + "' has an api-key holding "
+                + (c == '\n' || c == '\r'
+                    ? "a line break (a key read from a file or a variable often ends in one)"
+                    : "a character a header value cannot hold")
+                + " at index "
+                + bad
+                + "; remove it",
+            null);
+      }
       builder.credential(credential(entry.getFlavor(), key));
     }
     Integer priority = entry.getPriority();

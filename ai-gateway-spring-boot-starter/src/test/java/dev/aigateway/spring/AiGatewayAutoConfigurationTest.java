@@ -519,6 +519,52 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void anApiKeyWithALineBreakFailsStartupNamingThePropertyButNotTheKey() {
+    // A key read from a file or a variable often ends in a line break, which no header may hold:
+    // every call through the backend would fail, so startup does, naming where the key is set.
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new org.springframework.core.env.MapPropertySource(
+                            "secret-file",
+                            java.util.Map.of(
+                                "ai-gateway.pool.backends[0].id",
+                                "east",
+                                "ai-gateway.pool.backends[0].url",
+                                backend.url("/").toString(),
+                                "ai-gateway.pool.backends[0].flavor",
+                                "azure-v1",
+                                "ai-gateway.pool.backends[0].api-key",
+                                "azure-key-c-SECRET\n"))))
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              if (context.getStartupFailure() == null) {
+                try (Response response =
+                    context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                  throw new AssertionError(
+                      "started, and a call was answered "
+                          + response.code()
+                          + " "
+                          + response.body().string());
+                } catch (java.io.IOException e) {
+                  throw new AssertionError("started, and a call failed: " + e, e);
+                }
+              }
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].api-key:")
+                  .hasMessageContaining("line break");
+              assertThat(stackTrace(context.getStartupFailure()))
+                  .doesNotContain("azure-key-c-SECRET");
+            });
+  }
+
+  @Test
   void aBadBackendFailsStartupWithoutPrintingItsKey() {
     runner
         .withPropertyValues(
