@@ -77,8 +77,9 @@ public class AiGatewayProperties {
   private boolean wrapOkhttpBeans = true;
 
   /**
-   * Whether Spring AI's OpenAI models (spring-ai-openai) are governed: the gateway's interceptor is
-   * added to the OkHttp clients Spring AI's auto-configuration builds.
+   * Whether Spring AI's OpenAI models (spring-ai-openai) and Anthropic chat model
+   * (spring-ai-anthropic) are governed: the gateway's interceptor is added to the OkHttp clients
+   * Spring AI's auto-configuration builds.
    */
   private boolean governSpringAi = true;
 
@@ -209,12 +210,12 @@ public class AiGatewayProperties {
     this.wrapOkhttpBeans = wrapOkhttpBeans;
   }
 
-  /** Whether Spring AI's OpenAI models are governed. */
+  /** Whether Spring AI's OpenAI and Anthropic models are governed. */
   public boolean isGovernSpringAi() {
     return governSpringAi;
   }
 
-  /** Sets whether Spring AI's OpenAI models are governed. */
+  /** Sets whether Spring AI's OpenAI and Anthropic models are governed. */
   public void setGovernSpringAi(boolean governSpringAi) {
     this.governSpringAi = governSpringAi;
   }
