@@ -77,8 +77,9 @@ public class AiGatewayProperties {
   private boolean wrapOkhttpBeans = true;
 
   /**
-   * Whether Spring AI's OpenAI models (spring-ai-openai) are governed: the gateway's interceptor is
-   * added to the OkHttp clients Spring AI's auto-configuration builds.
+   * Whether Spring AI's OpenAI models (spring-ai-openai) and Anthropic chat model
+   * (spring-ai-anthropic) are governed: the gateway's interceptor is added to the OkHttp clients
+   * Spring AI's auto-configuration builds.
    */
   private boolean governSpringAi = true;
 
@@ -209,12 +210,12 @@ public class AiGatewayProperties {
     this.wrapOkhttpBeans = wrapOkhttpBeans;
   }
 
-  /** Whether Spring AI's OpenAI models are governed. */
+  /** Whether Spring AI's OpenAI and Anthropic models are governed. */
   public boolean isGovernSpringAi() {
     return governSpringAi;
   }
 
-  /** Sets whether Spring AI's OpenAI models are governed. */
+  /** Sets whether Spring AI's OpenAI and Anthropic models are governed. */
   public void setGovernSpringAi(boolean governSpringAi) {
     this.governSpringAi = governSpringAi;
   }
@@ -295,7 +296,10 @@ public class AiGatewayProperties {
     /** The calendar period of {@code quota}: hourly, daily, weekly, monthly or yearly. */
     private @Nullable QuotaPeriod quotaPeriod;
 
-    /** The zone quota windows align in, for example Europe/Paris. Unset: UTC. */
+    /**
+     * The zone quota windows align in, for example Europe/Paris; needs quota or request-quota.
+     * Unset: UTC.
+     */
     private @Nullable String quotaZone;
 
     /**
@@ -307,13 +311,13 @@ public class AiGatewayProperties {
     /** Applies the limit only to these consumers. Empty: every call. */
     private List<String> onlyFor = new ArrayList<>();
 
-    /** A response header with the rate's remaining tokens. */
+    /** A response header with the token rate's remaining tokens; needs a token rate. */
     private @Nullable String remainingTokensHeader;
 
-    /** A response header with the quota's remaining tokens. */
+    /** A response header with the token quota's remaining tokens; needs quota. */
     private @Nullable String remainingQuotaHeader;
 
-    /** A response header with the tokens reserved for the call. */
+    /** A response header with the tokens reserved for the call; needs a token rate or quota. */
     private @Nullable String tokensConsumedHeader;
 
     /** At most this many requests per second, refilling continuously. */
@@ -331,7 +335,10 @@ public class AiGatewayProperties {
     /** At most this many calls in flight at once per counter key. */
     private @Nullable Integer maxInFlight;
 
-    /** A response header with the request rate's remaining requests. */
+    /**
+     * A response header with the request rate's remaining requests; needs requests-per-second or
+     * requests-per-minute (a request quota has no header).
+     */
     private @Nullable String remainingRequestsHeader;
 
     /** Requests per second; null when unset. */
@@ -686,7 +693,7 @@ public class AiGatewayProperties {
     /** The priority tier: a higher number gets traffic only when lower tiers are down. */
     private @Nullable Integer priority;
 
-    /** The weight for weighted balancing. */
+    /** The weight for weighted balancing (needs load-balancing: weighted). */
     private @Nullable Integer weight;
 
     /** The backend's known tokens per minute, for capacity-aware balancing. */

@@ -312,7 +312,56 @@ final class GatewayPropertiesMapper {
               + " request-quota-period), max-in-flight, or a mix of them",
           null);
     }
+    boolean tokenRate = perMinute != null || per != null;
+    unusedWithout(
+        path,
+        "quota-zone",
+        zone,
+        quota != null || requestQuota != null,
+        "a quota" + " (quota or request-quota)");
+    unusedWithout(
+        path,
+        "remaining-tokens-header",
+        remaining,
+        tokenRate,
+        "a token rate" + " (tokens-per-minute, or tokens-per with period)");
+    unusedWithout(
+        path,
+        "remaining-quota-header",
+        remainingQuota,
+        quota != null,
+        "a token quota" + " (quota with quota-period)");
+    unusedWithout(
+        path,
+        "remaining-requests-header",
+        remainingRequests,
+        perSecondRequests != null || perMinuteRequests != null,
+        "a request rate" + " (requests-per-second or requests-per-minute)");
+    unusedWithout(
+        path,
+        "tokens-consumed-header",
+        consumed,
+        tokenRate || quota != null,
+        "a token rate or a token quota");
     return check(path, builder::build);
+  }
+
+  /**
+   * Refuses the limit setting {@code setting} (set when {@code value} is not null) on a limit
+   * without the counter it belongs to ({@code hasCounter} false): the gateway would never send that
+   * header nor use that zone, so the setting would do nothing without a word.
+   */
+  private static void unusedWithout(
+      String path, String setting, @Nullable String value, boolean hasCounter, String counter) {
+    if (value != null && !hasCounter) {
+      throw new InvalidGatewayPropertyException(
+          path + "." + setting,
+          "applies to "
+              + counter
+              + ", which this limit does not have, so it would never be used; add the counter or"
+              + " remove the setting",
+          null);
+    }
   }
 
   private static BackendPool pool(Pool pool, OptionalModules modules) {
@@ -325,6 +374,18 @@ final class GatewayPropertiesMapper {
     List<BackendEntry> backends = pool.getBackends();
     for (int i = 0; i < backends.size(); i++) {
       String at = path + ".backends[" + i + "]";
+      if (backends.get(i).getWeight() != null
+          && pool.getLoadBalancing() != AiGatewayProperties.Balancing.WEIGHTED) {
+        // Only weighted balancing reads a weight: any other would share the calls as if unset.
+        throw new InvalidGatewayPropertyException(
+            at + ".weight",
+            "only weighted balancing reads a backend's weight, but the pool balances "
+                + name(pool.getLoadBalancing())
+                + "; set "
+                + path
+                + ".load-balancing: weighted, or remove the weight",
+            null);
+      }
       Backend backend = backend(backends.get(i), at, modules);
       check(at + ".id", () -> builder.backend(backend));
     }
@@ -440,6 +501,23 @@ final class GatewayPropertiesMapper {
             "backend '" + id + "' has a blank api-key; set one or remove it",
             null);
       }
+      int bad = dev.aigateway.core.wire.HeaderValues.notAllowedAt(key);
+      if (bad >= 0) {
+        // Sent in a header on every call, which would each fail: refused now, the key not shown.
+        char c = key.charAt(bad);
+        throw new InvalidGatewayPropertyException(
+            path + ".api-key",
+            "backend '"
+                + id
+                + "' has an api-key holding "
+                + (c == '\n' || c == '\r'
+                    ? "a line break (a key read from a file or a variable often ends in one)"
+                    : "a character a header value cannot hold")
+                + " at index "
+                + bad
+                + "; remove it",
+            null);
+      }
       builder.credential(credential(entry.getFlavor(), key));
     }
     Integer priority = entry.getPriority();
@@ -477,8 +555,8 @@ final class GatewayPropertiesMapper {
           AiGatewayProperties.Flavor.AZURE_AI_INFERENCE,
           AiGatewayProperties.Flavor.ANTHROPIC);
 
-  /** A flavour as it is written in properties: {@code azure-ai-inference}. */
-  private static String name(AiGatewayProperties.Flavor flavor) {
+  /** A flavour or a balancing as it is written in properties: {@code azure-ai-inference}. */
+  private static String name(Enum<?> flavor) {
     return flavor.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 

@@ -501,6 +501,11 @@ public final class SecurityProperties {
      */
     private @Nullable Boolean stripToken;
 
+    /**
+     * Whether the key set may be fetched over plain http from a host that is not a loopback address
+     * (a service mesh protecting the path to the issuer). Unset: false, only https (or http to a
+     * loopback address).
+     */
     private @Nullable Boolean allowPlainHttpKeySet;
 
     /** Clock skew allowed on exp and nbf, 0 or at least 1s (write the unit). Unset: 60s. */

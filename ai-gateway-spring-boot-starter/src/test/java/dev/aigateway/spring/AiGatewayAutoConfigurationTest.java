@@ -519,6 +519,52 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void anApiKeyWithALineBreakFailsStartupNamingThePropertyButNotTheKey() {
+    // A key read from a file or a variable often ends in a line break, which no header may hold:
+    // every call through the backend would fail, so startup does, naming where the key is set.
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new org.springframework.core.env.MapPropertySource(
+                            "secret-file",
+                            java.util.Map.of(
+                                "ai-gateway.pool.backends[0].id",
+                                "east",
+                                "ai-gateway.pool.backends[0].url",
+                                backend.url("/").toString(),
+                                "ai-gateway.pool.backends[0].flavor",
+                                "azure-v1",
+                                "ai-gateway.pool.backends[0].api-key",
+                                "azure-key-c-SECRET\n"))))
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              if (context.getStartupFailure() == null) {
+                try (Response response =
+                    context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                  throw new AssertionError(
+                      "started, and a call was answered "
+                          + response.code()
+                          + " "
+                          + response.body().string());
+                } catch (java.io.IOException e) {
+                  throw new AssertionError("started, and a call failed: " + e, e);
+                }
+              }
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].api-key:")
+                  .hasMessageContaining("line break");
+              assertThat(stackTrace(context.getStartupFailure()))
+                  .doesNotContain("azure-key-c-SECRET");
+            });
+  }
+
+  @Test
   void aBadBackendFailsStartupWithoutPrintingItsKey() {
     runner
         .withPropertyValues(
@@ -600,6 +646,33 @@ class AiGatewayAutoConfigurationTest {
             context ->
                 assertThat(propertyFailure(context))
                     .hasMessageStartingWith("ai-gateway.pool.backends:"));
+  }
+
+  @Test
+  void aBackendWeightWithoutWeightedBalancingFailsStartupInsteadOfBeingIgnored() {
+    // Only weighted balancing reads a weight: under the default round-robin, weights of 3 and 1
+    // would share the calls evenly without a word.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].weight=3",
+            "ai-gateway.pool.backends[1].id=west",
+            "ai-gateway.pool.backends[1].url=https://west.example.com",
+            "ai-gateway.pool.backends[1].weight=1")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].weight:")
+                    .hasMessageContaining("load-balancing: weighted"));
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.load-balancing=weighted",
+            "ai-gateway.pool.session-header=x-session-id",
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].weight=3")
+        .run(context -> assertThat(context).hasNotFailed());
   }
 
   @Test
@@ -687,6 +760,36 @@ class AiGatewayAutoConfigurationTest {
                 assertThat(propertyFailure(context))
                     .hasMessageContaining("ai-gateway.limits[0].quota-zone")
                     .hasMessageContaining("Mars/Olympus"));
+  }
+
+  @Test
+  void aLimitSettingForACounterTheLimitDoesNotHaveFailsStartupInsteadOfBeingIgnored() {
+    // Each header or zone names a counter of its own: on a limit without that counter the gateway
+    // never sends the header nor uses the zone, so the setting would do nothing without a word.
+    String[][] cases = {
+      {"quota-zone=Europe/Paris", "tokens-per-minute=1000"},
+      {"remaining-tokens-header=x-remaining-tokens", "quota=1000", "quota-period=daily"},
+      {"remaining-quota-header=x-remaining-quota", "tokens-per-minute=1000"},
+      {
+        "remaining-requests-header=x-remaining-requests",
+        "request-quota=100",
+        "request-quota-period=daily"
+      },
+      {"tokens-consumed-header=x-tokens-consumed", "requests-per-second=10"},
+    };
+    for (String[] settings : cases) {
+      String unused = settings[0].substring(0, settings[0].indexOf('='));
+      runner
+          .withPropertyValues(
+              java.util.Arrays.stream(settings)
+                  .map(setting -> "ai-gateway.limits[0]." + setting)
+                  .toArray(String[]::new))
+          .run(
+              context ->
+                  assertThat(propertyFailure(context))
+                      .as(unused)
+                      .hasMessageStartingWith("ai-gateway.limits[0]." + unused + ":"));
+    }
   }
 
   @Test

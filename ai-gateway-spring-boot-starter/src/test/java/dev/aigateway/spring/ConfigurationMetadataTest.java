@@ -49,4 +49,26 @@ class ConfigurationMetadataTest {
         // a group is not a value to set
         .doesNotContain("ai-gateway.access", "ai-gateway.jwt");
   }
+
+  @Test
+  void everyKeyInTheIdeMetadataHasADescription() throws Exception {
+    JsonNode metadata;
+    try (InputStream in =
+        AiGatewayProperties.class
+            .getClassLoader()
+            .getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+      assertThat(in).isNotNull();
+      metadata = new ObjectMapper().readTree(in);
+    }
+    List<String> undescribed = new ArrayList<>();
+    for (JsonNode property : metadata.path("properties")) {
+      String name = property.path("name").asText();
+      if (name.startsWith(AiGatewayProperties.PREFIX + ".")
+          && property.path("description").asText().isBlank()) {
+        undescribed.add(name);
+      }
+    }
+
+    assertThat(undescribed).as("keys an IDE would show without a description").isEmpty();
+  }
 }
