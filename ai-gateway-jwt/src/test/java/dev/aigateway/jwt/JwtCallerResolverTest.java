@@ -109,11 +109,14 @@ class JwtCallerResolverTest {
     issuer.close();
   }
 
+  /** A resolver of the test issuer's tokens, on a clock fixed at {@link #NOW}. */
   private JwtCallerResolver.Builder resolver() {
-    return JwtCallerResolver.builder(issuer.jwksUrl())
-        .issuer(Issuer.ISSUER)
-        .audience(Issuer.AUDIENCE)
-        .clock(Clock.fixed(NOW, ZoneOffset.UTC));
+    return forKeySetAt(issuer.jwksUrl()).clock(Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  /** A resolver of the test issuer and audience whose key set is at {@code jwksUrl}. */
+  private static JwtCallerResolver.Builder forKeySetAt(URI jwksUrl) {
+    return JwtCallerResolver.builder(jwksUrl).issuer(Issuer.ISSUER).audience(Issuer.AUDIENCE);
   }
 
   private static JWTClaimsSet.Builder claims() {
@@ -357,9 +360,7 @@ class JwtCallerResolverTest {
     // every later call comes well within the next one.
     Duration interval = Duration.ofSeconds(2);
     JwtCallerResolver resolver =
-        JwtCallerResolver.builder(issuer.jwksUrl())
-            .issuer(Issuer.ISSUER)
-            .audience(Issuer.AUDIENCE)
+        forKeySetAt(issuer.jwksUrl())
             .jwksCacheTtl(Duration.ofHours(1))
             .jwksRefetchInterval(interval)
             .build();
@@ -388,9 +389,7 @@ class JwtCallerResolverTest {
     // Real time: the cache's expiry is judged on the wall clock; the waits only let it expire.
     Duration ttl = Duration.ofSeconds(2);
     JwtCallerResolver resolver =
-        JwtCallerResolver.builder(issuer.jwksUrl())
-            .issuer(Issuer.ISSUER)
-            .audience(Issuer.AUDIENCE)
+        forKeySetAt(issuer.jwksUrl())
             .jwksCacheTtl(ttl)
             .jwksRefetchInterval(Duration.ofSeconds(1))
             .build();
@@ -426,9 +425,7 @@ class JwtCallerResolverTest {
   void withoutOutageToleranceAFailedFetchRefusesTokens() throws Exception {
     Duration ttl = Duration.ofSeconds(2);
     JwtCallerResolver resolver =
-        JwtCallerResolver.builder(issuer.jwksUrl())
-            .issuer(Issuer.ISSUER)
-            .audience(Issuer.AUDIENCE)
+        forKeySetAt(issuer.jwksUrl())
             .jwksCacheTtl(ttl)
             .jwksRefetchInterval(Duration.ofSeconds(1))
             .jwksOutageTolerance(Duration.ZERO)
@@ -462,10 +459,7 @@ class JwtCallerResolverTest {
         List.of(
             "http://login.example.com/jwks.json",
             "HTTP://10.0.0.5:8080/realms/x/certs?sig=url-SECRET")) {
-      JwtCallerResolver.Builder plain =
-          JwtCallerResolver.builder(URI.create(url))
-              .issuer(Issuer.ISSUER)
-              .audience(Issuer.AUDIENCE);
+      JwtCallerResolver.Builder plain = forKeySetAt(URI.create(url));
       assertThatThrownBy(plain::build)
           .as(url)
           .isInstanceOf(IllegalStateException.class)
@@ -481,13 +475,7 @@ class JwtCallerResolverTest {
             "http://localhost:8080/jwks.json",
             "http://127.0.0.1:8080/jwks.json",
             "http://[::1]:8080/jwks.json")) {
-      assertThat(
-              JwtCallerResolver.builder(URI.create(url))
-                  .issuer(Issuer.ISSUER)
-                  .audience(Issuer.AUDIENCE)
-                  .build())
-          .as(url)
-          .isNotNull();
+      assertThat(forKeySetAt(URI.create(url)).build()).as(url).isNotNull();
     }
   }
 
@@ -556,20 +544,24 @@ class JwtCallerResolverTest {
         .contains("RS256");
   }
 
+  /** A valid token signed with the published RSA key whose header names the type {@code typ}. */
+  private String signedTyped(String typ) throws Exception {
+    com.nimbusds.jwt.SignedJWT jwt =
+        new com.nimbusds.jwt.SignedJWT(
+            new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                .keyID("k1")
+                .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                .build(),
+            claims().build());
+    jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+    return jwt.serialize();
+  }
+
   @Test
   void accessTokensTypedAsRfc9068sAtJwtAreAccepted() throws Exception {
     // RFC 9068 access tokens carry typ "at+jwt" (IdentityServer, Auth0's RFC 9068 profile, ...).
     for (String typ : List.of("at+jwt", "application/at+jwt", "JWT")) {
-      com.nimbusds.jwt.SignedJWT jwt =
-          new com.nimbusds.jwt.SignedJWT(
-              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
-                  .keyID("k1")
-                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
-                  .build(),
-              claims().build());
-      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
-
-      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+      Caller caller = resolver().build().resolve(Headers.bearer(signedTyped(typ)));
 
       assertThat(caller.refusal()).as(typ).isNull();
       assertThat(caller.consumer()).isEqualTo("alice");
@@ -581,16 +573,7 @@ class JwtCallerResolverTest {
     // RFC 7515 §4.1.9: "application/" may be left out of typ, so "application/jwt" is "JWT";
     // it was refused as another type while "application/at+jwt" was accepted.
     for (String typ : List.of("application/jwt", "application/JWT", "Application/JWT")) {
-      com.nimbusds.jwt.SignedJWT jwt =
-          new com.nimbusds.jwt.SignedJWT(
-              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
-                  .keyID("k1")
-                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
-                  .build(),
-              claims().build());
-      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
-
-      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+      Caller caller = resolver().build().resolve(Headers.bearer(signedTyped(typ)));
 
       assertThat(caller.refusal()).as(typ).isNull();
       assertThat(caller.consumer()).isEqualTo("alice");
@@ -599,16 +582,7 @@ class JwtCallerResolverTest {
 
   @Test
   void tokensOfAnotherTypeAreRefusedSayingSo() throws Exception {
-    com.nimbusds.jwt.SignedJWT jwt =
-        new com.nimbusds.jwt.SignedJWT(
-            new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
-                .keyID("k1")
-                .type(new com.nimbusds.jose.JOSEObjectType("logout+jwt"))
-                .build(),
-            claims().build());
-    jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
-
-    assertThat(resolver().build().resolve(Headers.bearer(jwt.serialize())).refusal())
+    assertThat(resolver().build().resolve(Headers.bearer(signedTyped("logout+jwt"))).refusal())
         .contains("typ");
   }
 
@@ -638,9 +612,7 @@ class JwtCallerResolverTest {
               .build());
       slow.start();
       JwtCallerResolver resolver =
-          JwtCallerResolver.builder(slow.url("/jwks.json").uri())
-              .issuer(Issuer.ISSUER)
-              .audience(Issuer.AUDIENCE)
+          forKeySetAt(slow.url("/jwks.json").uri())
               .clock(Clock.fixed(NOW, ZoneOffset.UTC))
               .jwksTimeout(Duration.ofMillis(500))
               .build();
@@ -661,12 +633,7 @@ class JwtCallerResolverTest {
     java.net.URI signed =
         java.net.URI.create(
             "https://jwks-user:PASSWORD1@keys.example.com/jwks.json?sig=SIGNATURE1");
-    String description =
-        JwtCallerResolver.builder(signed)
-            .issuer(Issuer.ISSUER)
-            .audience(Issuer.AUDIENCE)
-            .build()
-            .toString();
+    String description = forKeySetAt(signed).build().toString();
 
     assertThat(description)
         .contains("https://keys.example.com/jwks.json")

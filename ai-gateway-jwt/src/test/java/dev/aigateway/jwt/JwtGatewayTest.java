@@ -62,12 +62,7 @@ class JwtGatewayTest {
     AiGateway gateway =
         AiGateway.builder()
             .listener(events::add)
-            .callerResolver(
-                JwtCallerResolver.builder(issuer.jwksUrl())
-                    .issuer(Issuer.ISSUER)
-                    .audience(Issuer.AUDIENCE)
-                    .stripToken(true)
-                    .build())
+            .callerResolver(resolver().stripToken(true).build())
             .accessPolicy(
                 AccessPolicy.denyByDefault().role("analyst", rule -> rule.models("gpt-4o-mini*")))
             .build();
@@ -83,14 +78,30 @@ class JwtGatewayTest {
   private Response call(String token, String model) throws Exception {
     String body =
         "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    return client
-        .newCall(
-            new Request.Builder()
-                .url(backend.url("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + token)
-                .post(RequestBody.create(body, MediaType.get("application/json")))
-                .build())
-        .execute();
+    return post(client, "/v1/chat/completions", body, "Authorization", "Bearer " + token);
+  }
+
+  /**
+   * Posts the JSON {@code body} to {@code path} of the backend through {@code client}, with the
+   * header names and values {@code headers}.
+   */
+  private Response post(OkHttpClient client, String path, String body, String... headers)
+      throws Exception {
+    Request.Builder request =
+        new Request.Builder()
+            .url(backend.url(path))
+            .post(RequestBody.create(body, MediaType.get("application/json")));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return client.newCall(request.build()).execute();
+  }
+
+  /** A resolver of the test issuer's tokens for the test audience. */
+  private JwtCallerResolver.Builder resolver() {
+    return JwtCallerResolver.builder(issuer.jwksUrl())
+        .issuer(Issuer.ISSUER)
+        .audience(Issuer.AUDIENCE);
   }
 
   private static String token(RSAKey key, Instant expiry) throws Exception {
@@ -125,12 +136,7 @@ class JwtGatewayTest {
     AiGateway gateway =
         AiGateway.builder()
             .listener(events::add)
-            .callerResolver(
-                JwtCallerResolver.builder(issuer.jwksUrl())
-                    .issuer(Issuer.ISSUER)
-                    .audience(Issuer.AUDIENCE)
-                    .header("X-User-Token")
-                    .build())
+            .callerResolver(resolver().header("X-User-Token").build())
             .build();
     OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     String token = token(key, Instant.now().plus(Duration.ofHours(1)));
@@ -138,15 +144,14 @@ class JwtGatewayTest {
         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     try (Response response =
-        wrapped
-            .newCall(
-                new Request.Builder()
-                    .url(backend.url("/v1/chat/completions"))
-                    .header("X-User-Token", "Bearer " + token)
-                    .header("Authorization", "Bearer sk-provider-key")
-                    .post(RequestBody.create(body, MediaType.get("application/json")))
-                    .build())
-            .execute()) {
+        post(
+            wrapped,
+            "/v1/chat/completions",
+            body,
+            "X-User-Token",
+            "Bearer " + token,
+            "Authorization",
+            "Bearer sk-provider-key")) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
@@ -197,14 +202,7 @@ class JwtGatewayTest {
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     try (Response response =
-        client
-            .newCall(
-                new Request.Builder()
-                    .url(backend.url("/v1/messages"))
-                    .header("Authorization", "Bearer " + expired)
-                    .post(RequestBody.create(body, MediaType.get("application/json")))
-                    .build())
-            .execute()) {
+        post(client, "/v1/messages", body, "Authorization", "Bearer " + expired)) {
       assertThat(response.code()).isEqualTo(401);
       assertThat(response.header("x-ai-gateway-rejected")).isEqualTo("invalid-token");
       String answer = response.body().string();
@@ -237,12 +235,7 @@ class JwtGatewayTest {
         AiGateway.builder()
             .listener(events::add)
             .consumerKey(dev.aigateway.api.KeyResolvers.header("x-consumer-id"))
-            .callerResolver(
-                JwtCallerResolver.builder(issuer.jwksUrl())
-                    .issuer(Issuer.ISSUER)
-                    .audience(Issuer.AUDIENCE)
-                    .stripToken(true)
-                    .build())
+            .callerResolver(resolver().stripToken(true).build())
             .accessPolicy(AccessPolicy.denyByDefault().consumer("admin", rule -> rule.models("*")))
             .build();
     OkHttpClient spoofing = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
@@ -256,15 +249,14 @@ class JwtGatewayTest {
     String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     try (Response response =
-        spoofing
-            .newCall(
-                new Request.Builder()
-                    .url(backend.url("/v1/chat/completions"))
-                    .header("Authorization", "Bearer " + token)
-                    .header("x-consumer-id", "admin")
-                    .post(RequestBody.create(body, MediaType.get("application/json")))
-                    .build())
-            .execute()) {
+        post(
+            spoofing,
+            "/v1/chat/completions",
+            body,
+            "Authorization",
+            "Bearer " + token,
+            "x-consumer-id",
+            "admin")) {
       assertThat(response.code()).isEqualTo(401);
       assertThat(response.body().string()).contains("invalid_token").contains("sub");
     }

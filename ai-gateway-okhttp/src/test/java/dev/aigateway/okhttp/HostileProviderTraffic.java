@@ -534,6 +534,25 @@ final class HostileProviderTraffic {
     if (random.nextInt(8) == 0) {
       members.add("\"server_tool_use\":" + base.value(2));
     }
+    return usageObject(members);
+  }
+
+  /**
+   * Counts named {@code names}, each there two times in three, in an object in a random order; one
+   * time in ten a value of any kind instead.
+   */
+  private String usage(String... names) {
+    List<String> members = new ArrayList<>();
+    for (String name : names) {
+      if (random.nextInt(3) != 0) {
+        members.add(HostileTraffic.quoted(name) + ":" + n());
+      }
+    }
+    return usageObject(members);
+  }
+
+  /** {@code members} shuffled into an object; one time in ten a value of any kind instead. */
+  private String usageObject(List<String> members) {
     java.util.Collections.shuffle(members, random);
     return random.nextInt(10) == 0 ? base.value(1) : "{" + String.join(",", members) + "}";
   }
@@ -618,22 +637,13 @@ final class HostileProviderTraffic {
   }
 
   private String geminiUsage() {
-    List<String> members = new ArrayList<>();
-    for (String name :
-        new String[] {
-          "promptTokenCount",
-          "candidatesTokenCount",
-          "totalTokenCount",
-          "thoughtsTokenCount",
-          "cachedContentTokenCount",
-          "toolUsePromptTokenCount"
-        }) {
-      if (random.nextInt(3) != 0) {
-        members.add(HostileTraffic.quoted(name) + ":" + n());
-      }
-    }
-    java.util.Collections.shuffle(members, random);
-    return random.nextInt(10) == 0 ? base.value(1) : "{" + String.join(",", members) + "}";
+    return usage(
+        "promptTokenCount",
+        "candidatesTokenCount",
+        "totalTokenCount",
+        "thoughtsTokenCount",
+        "cachedContentTokenCount",
+        "toolUsePromptTokenCount");
   }
 
   private String geminiChunk() {
@@ -687,21 +697,12 @@ final class HostileProviderTraffic {
   }
 
   private String converseUsage() {
-    List<String> members = new ArrayList<>();
-    for (String name :
-        new String[] {
-          "inputTokens",
-          "outputTokens",
-          "totalTokens",
-          "cacheReadInputTokens",
-          "cacheWriteInputTokens"
-        }) {
-      if (random.nextInt(3) != 0) {
-        members.add(HostileTraffic.quoted(name) + ":" + n());
-      }
-    }
-    java.util.Collections.shuffle(members, random);
-    return random.nextInt(10) == 0 ? base.value(1) : "{" + String.join(",", members) + "}";
+    return usage(
+        "inputTokens",
+        "outputTokens",
+        "totalTokens",
+        "cacheReadInputTokens",
+        "cacheWriteInputTokens");
   }
 
   private String converseDocument() {

@@ -80,11 +80,8 @@ class HostileProviderTrafficTest extends HostileInvariantTests {
 
   @BeforeAll
   static void runHostileTraffic() throws Exception {
-    server = new MockWebServer();
-    server.setServerSocketFactory(new HostileTrafficTest.NoDelayServerSockets());
     HostileTrafficTest.Answers answers = new HostileTrafficTest.Answers();
-    server.setDispatcher(answers.dispatcher());
-    server.start();
+    server = HostileTrafficTest.startServer(answers);
     run = traffic(answers);
   }
 

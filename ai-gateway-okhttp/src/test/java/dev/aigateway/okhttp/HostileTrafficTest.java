@@ -98,12 +98,18 @@ class HostileTrafficTest extends HostileInvariantTests {
 
   @BeforeAll
   static void runHostileTraffic() throws Exception {
-    server = new MockWebServer();
-    server.setServerSocketFactory(new NoDelayServerSockets());
     Answers answers = new Answers();
+    server = startServer(answers);
+    run = traffic(answers);
+  }
+
+  /** A started server that answers as {@code answers} says, with no Nagle delay on its sockets. */
+  static MockWebServer startServer(Answers answers) throws IOException {
+    MockWebServer server = new MockWebServer();
+    server.setServerSocketFactory(new NoDelayServerSockets());
     server.setDispatcher(answers.dispatcher());
     server.start();
-    run = traffic(answers);
+    return server;
   }
 
   @AfterAll

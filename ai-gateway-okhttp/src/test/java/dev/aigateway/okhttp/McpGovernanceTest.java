@@ -205,14 +205,26 @@ class McpGovernanceTest {
   }
 
   private String post(OkHttpClient client, String consumer, String body) throws IOException {
-    Request request =
-        rpc(server.url("/mcp"), consumer, body)
-            .header("Accept", "application/json, text/event-stream")
-            .build();
+    Request request = mcpRequest(consumer, body);
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(200);
       return response.body().string();
     }
+  }
+
+  /**
+   * A POST of the JSON-RPC {@code body} to the MCP server from {@code consumer}, accepting JSON or
+   * SSE as an MCP client does.
+   */
+  private Request mcpRequest(String consumer, String body) {
+    return rpc(server.url("/mcp"), consumer, body)
+        .header("Accept", "application/json, text/event-stream")
+        .build();
+  }
+
+  /** A client of the MCP server whose content checks deny "project falcon". */
+  private OkHttpClient checkingForFalcon() {
+    return client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
   }
 
   /**
@@ -271,6 +283,11 @@ class McpGovernanceTest {
         + "}}";
   }
 
+  /** A JSON-RPC batch of {@code messages}, in order. */
+  private static String batch(String... messages) {
+    return "[" + String.join(",", messages) + "]";
+  }
+
   private static final String LIST = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
 
   private static List<String> toolNames(String answer) throws IOException {
@@ -312,10 +329,7 @@ class McpGovernanceTest {
       for (String id : new String[] {"\"1\"", "\"0x1\""}) {
         backend.sse = sse;
         backend.idAs = id;
-        Request request =
-            rpc(server.url("/mcp"), "alice", LIST)
-                .header("Accept", "application/json, text/event-stream")
-                .build();
+        Request request = mcpRequest("alice", LIST);
 
         ReadUntilFailure read = readUntilFailure(client, request);
 
@@ -991,6 +1005,42 @@ class McpGovernanceTest {
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
   }
 
+  /**
+   * The answer to a message refused as invalid JSON-RPC and the event of the batch's other member
+   * ({@code null} when the message was no batch).
+   */
+  private record NotSent(JsonNode answer, @Nullable GatewayEvent otherMember) {}
+
+  /**
+   * Posts {@code body} (one message, or a batch whose second member is the invalid one) as alice
+   * and asserts it was not sent as invalid JSON-RPC: a -32600 error naming the server, "not sent"
+   * and {@code why}; the batch's other member refused with it (BATCH_MEMBER_REFUSED); then one
+   * REJECTED INVALID_REQUEST event whose tool call was NOT_SENT with -32600, and no other event.
+   */
+  private NotSent postedAndNotSentAsInvalid(OkHttpClient client, String body, String why)
+      throws Exception {
+    JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+    JsonNode refused = answer.isArray() ? answer.get(1) : answer;
+    assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
+    assertThat(refused.path("error").path("message").asText())
+        .as(body)
+        .contains("github", "not sent", why);
+    GatewayEvent event = events.next();
+    GatewayEvent otherMember = null;
+    if (answer.isArray()) {
+      assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
+      otherMember = event;
+      event = events.next();
+    }
+    assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(event.tool().errorCode()).isEqualTo(-32600);
+    assertThat(events.none()).as(body).isTrue();
+    return new NotSent(answer, otherMember);
+  }
+
   @Test
   void aMessageWithAJsonRpcMemberNameInAnotherCaseIsNotSent() throws Exception {
     // Go's JSON decoder reads "Method", "ID", "Params" (and "paramſ", folded as Unicode folds it)
@@ -1010,24 +1060,11 @@ class McpGovernanceTest {
                 + ",{\"jsonrpc\":\"2.0\",\"Id\":3,\"method\":\"ping\"}]");
 
     for (String body : bodies) {
-      JsonNode answer = JSON.readTree(post(client, "alice", body));
+      NotSent notSent = postedAndNotSentAsInvalid(client, body, "another case");
 
-      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
-      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
-      assertThat(refused.path("error").path("message").asText())
-          .as(body)
-          .contains("github", "not sent", "another case");
-      GatewayEvent event = events.next();
-      if (answer.isArray()) {
-        assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
-        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
-        event = events.next();
+      if (notSent.answer().isArray()) {
+        assertThat(notSent.otherMember().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
       }
-      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
-      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
-      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
-      assertThat(event.tool().errorCode()).isEqualTo(-32600);
-      assertThat(events.none()).as(body).isTrue();
     }
     assertThat(backend.calls.get()).as("calls that reached the server").isZero();
   }
@@ -1049,25 +1086,12 @@ class McpGovernanceTest {
             "[" + call(2, "get_issue", "{}") + ",{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":true}]");
 
     for (String body : bodies) {
-      JsonNode answer = JSON.readTree(post(client, "alice", body));
+      NotSent notSent = postedAndNotSentAsInvalid(client, body, "method");
 
-      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
-      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
-      assertThat(refused.path("error").path("message").asText())
-          .as(body)
-          .contains("github", "not sent", "method");
-      GatewayEvent event = events.next();
-      if (answer.isArray()) {
-        assertThat(answer.get(0).path("error").path("code").asInt())
+      if (notSent.answer().isArray()) {
+        assertThat(notSent.answer().get(0).path("error").path("code").asInt())
             .isEqualTo(AgentGovernance.NOT_SENT_CODE);
-        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
-        event = events.next();
       }
-      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
-      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
-      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
-      assertThat(event.tool().errorCode()).isEqualTo(-32600);
-      assertThat(events.none()).as(body).isTrue();
     }
     assertThat(backend.calls.get()).as("calls that reached the server").isZero();
   }
@@ -1326,8 +1350,7 @@ class McpGovernanceTest {
 
   @Test
   void contentChecksBlockArgumentsBeforeSendingAndResultsOnTheirWayBack() throws Exception {
-    OkHttpClient client =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    OkHttpClient client = checkingForFalcon();
 
     JsonNode blockedArgs =
         JSON.readTree(
@@ -1410,8 +1433,7 @@ class McpGovernanceTest {
   void aBlockedToolCallsEventSaysWhatContentSafetyFound() throws Exception {
     // Every call's event says what content safety found (event.safety()), so that listeners and
     // the safety meters see tool calls' blocks as they see LLM calls'.
-    OkHttpClient client =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    OkHttpClient client = checkingForFalcon();
 
     post(client, "alice", call(1, "get_issue", "{\"q\":\"about Project Falcon\"}"));
     GatewayEvent arguments = events.next();
@@ -1559,8 +1581,7 @@ class McpGovernanceTest {
     // event reaches the application while the server still holds the stream open, and a result
     // on it is checked when it comes.
     assumeTrue(okhttp3.OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
-    OkHttpClient client =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    OkHttpClient client = checkingForFalcon();
     String first =
         "id: a1\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"s1\","
             + "\"method\":\"roots/list\"}\n\n";
@@ -1624,8 +1645,7 @@ class McpGovernanceTest {
     // MCP Java SDK's client reads its messages with) reads the result out of an answer whose JSON
     // value is followed by more text; the gateway cannot read that answer whole, so a result it
     // is to check is not passed on unchecked: the answer fails, as for one too large to read.
-    OkHttpClient client =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    OkHttpClient client = checkingForFalcon();
     backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"see Project Falcon\"}]}";
     backend.trailing = " }";
     assertThat(
@@ -1639,10 +1659,7 @@ class McpGovernanceTest {
 
     for (boolean sse : new boolean[] {true, false}) {
       backend.sse = sse;
-      Request request =
-          rpc(server.url("/mcp"), "alice", call(1, "get_issue", "{}"))
-              .header("Accept", "application/json, text/event-stream")
-              .build();
+      Request request = mcpRequest("alice", call(1, "get_issue", "{}"));
       ReadUntilFailure read = readUntilFailure(client, request);
 
       assertThat(read.text()).as("sse " + sse).doesNotContain("Falcon");
@@ -1718,10 +1735,7 @@ class McpGovernanceTest {
       backend.sse = sse;
       backend.result =
           "{\"content\":[{\"type\":\"text\",\"text\":\"" + "a".repeat(200_000) + "\"}]}";
-      Request request =
-          rpc(server.url("/mcp"), "alice", call(5, "get_issue", "{}"))
-              .header("Accept", "application/json, text/event-stream")
-              .build();
+      Request request = mcpRequest("alice", call(5, "get_issue", "{}"));
 
       try (Response response = client.newCall(request).execute()) {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> response.body().string())
@@ -1748,8 +1762,7 @@ class McpGovernanceTest {
   void argumentsGivenAlsoInAnotherCaseAreCheckedToo() throws Exception {
     // Go's JSON decoder takes the last of "arguments" and "Arguments": both are what a server may
     // run the tool with, so both are checked.
-    OkHttpClient client =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    OkHttpClient client = checkingForFalcon();
     String body =
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\","
             + "\"arguments\":{\"q\":\"the weather\"},\"Arguments\":{\"q\":\"about Project Falcon\"}}}";
@@ -1776,12 +1789,8 @@ class McpGovernanceTest {
 
     // With checks on results it cannot pass unchecked: the answer fails with an IOException after
     // the events before it, and the request ends BLOCKED (its result could not be checked).
-    OkHttpClient checked =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
-    Request request =
-        rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}"))
-            .header("Accept", "application/json, text/event-stream")
-            .build();
+    OkHttpClient checked = checkingForFalcon();
+    Request request = mcpRequest("alice", call(2, "get_issue", "{}"));
     ReadUntilFailure read = readUntilFailure(checked, request);
     assertThat(read.failure()).isNotNull();
     assertThat(read.failure().getMessage()).contains("github").contains("too large to be checked");
@@ -1802,12 +1811,8 @@ class McpGovernanceTest {
         "{\"content\":[{\"type\":\"text\",\"text\":\"see project falcon "
             + "x".repeat(17 << 20)
             + "\"}]}";
-    OkHttpClient checked =
-        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
-    Request request =
-        rpc(server.url("/mcp"), "alice", call(2, "get_issue", "{}"))
-            .header("Accept", "application/json, text/event-stream")
-            .build();
+    OkHttpClient checked = checkingForFalcon();
+    Request request = mcpRequest("alice", call(2, "get_issue", "{}"));
     ReadUntilFailure read = readUntilFailure(checked, request);
     assertThat(read.failure()).isNotNull();
     assertThat(read.failure().getMessage()).contains("github").contains("too large to be checked");
@@ -1838,10 +1843,7 @@ class McpGovernanceTest {
 
     JsonNode answer =
         JSON.readTree(
-            post(
-                client,
-                "alice",
-                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+            post(client, "alice", batch(call(1, "get_issue", "{}"), call(2, "delete_repo", "{}"))));
 
     assertThat(answer.isArray()).isTrue();
     assertThat(answer.get(0).path("error").path("code").asInt())
@@ -1861,8 +1863,7 @@ class McpGovernanceTest {
     // the valid ones, so the valid ones must be governed.
     for (String junk : List.of("1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
       JsonNode answer =
-          JSON.readTree(
-              post(client, "alice", "[" + call(2, "delete_repo", "{}") + "," + junk + "]"));
+          JSON.readTree(post(client, "alice", batch(call(2, "delete_repo", "{}"), junk)));
 
       assertThat(answer.isArray()).as(junk).isTrue();
       assertThat(answer.get(0).path("id").asInt()).isEqualTo(2);
@@ -1903,10 +1904,7 @@ class McpGovernanceTest {
 
     JsonNode answer =
         JSON.readTree(
-            post(
-                client,
-                "bob",
-                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+            post(client, "bob", batch(call(1, "get_issue", "{}"), call(2, "delete_repo", "{}"))));
 
     assertThat(answer.size()).isEqualTo(2);
     assertThat(backend.calls.get()).isEqualTo(1);
@@ -1926,13 +1924,10 @@ class McpGovernanceTest {
             post(
                 client,
                 "bob",
-                "["
-                    + call(1, "get_issue", "{}")
-                    + ","
-                    + call(1, "list_issues", "{}")
-                    + ","
-                    + call(2, "get_issue", "{}")
-                    + "]"));
+                batch(
+                    call(1, "get_issue", "{}"),
+                    call(1, "list_issues", "{}"),
+                    call(2, "get_issue", "{}"))));
 
     assertThat(answer.size()).isEqualTo(3);
     assertThat(answer.get(0).path("id").asInt()).isEqualTo(1);
@@ -1957,8 +1952,7 @@ class McpGovernanceTest {
     // sent it, as every other refusal's events do, not the anonymous one.
     OkHttpClient client = client(github());
 
-    post(
-        client, "bob", "[" + call(1, "get_issue", "{}") + "," + call(1, "list_issues", "{}") + "]");
+    post(client, "bob", batch(call(1, "get_issue", "{}"), call(1, "list_issues", "{}")));
 
     for (int i = 0; i < 2; i++) {
       GatewayEvent event = events.next();

@@ -79,11 +79,18 @@ class RoutingTest {
     Closing.inBackground(servers); // a server holding a late answer back would wait for it
   }
 
-  /** A backend server answering every call with a chat completion (plus any queued answers). */
+  /** A started backend server answering what is queued on it, closed after the test. */
   private MockWebServer server() throws Exception {
     MockWebServer server = new MockWebServer();
     server.start();
     servers.add(server);
+    return server;
+  }
+
+  /** A backend server answering every call with {@code always}. */
+  private MockWebServer server(MockResponse always) throws Exception {
+    MockWebServer server = server();
+    answerAlways(server, always);
     return server;
   }
 
@@ -104,6 +111,16 @@ class RoutingTest {
         .addHeader("X-Served-By", backendName)
         .body(chatCompletion("gpt-4o", 5, 5))
         .build();
+  }
+
+  /** An error answer with the status {@code code} and an empty JSON object as its body. */
+  private static MockResponse failure(int code) {
+    return new MockResponse.Builder().code(code).body("{}").build();
+  }
+
+  /** An error answer with the status {@code code}, one header and an empty JSON object. */
+  private static MockResponse failure(int code, String header, String value) {
+    return new MockResponse.Builder().code(code).addHeader(header, value).body("{}").build();
   }
 
   private static dev.aigateway.core.routing.Backend.Builder openAi(
@@ -146,12 +163,9 @@ class RoutingTest {
 
   @Test
   void roundRobinVisitsEachBackendInTurn() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    MockWebServer c = server();
-    answerAlways(a, ok("a"));
-    answerAlways(b, ok("b"));
-    answerAlways(c, ok("c"));
+    MockWebServer a = server(ok("a"));
+    MockWebServer b = server(ok("b"));
+    MockWebServer c = server(ok("c"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -171,10 +185,8 @@ class RoutingTest {
 
   @Test
   void weightedBalancingFollowsTheWeights() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    answerAlways(a, ok("a"));
-    answerAlways(b, ok("b"));
+    MockWebServer a = server(ok("a"));
+    MockWebServer b = server(ok("b"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -193,18 +205,15 @@ class RoutingTest {
 
   @Test
   void lowerTierGetsTrafficOnlyWhenTheWholeHigherTierIsUnavailable() throws Exception {
-    MockWebServer p1 = server();
-    MockWebServer p2 = server();
-    MockWebServer spare = server();
-    answerAlways(
-        p1,
-        new MockResponse.Builder()
-            .code(429)
-            .addHeader("Retry-After", "30")
-            .body("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\"}}")
-            .build());
-    answerAlways(p2, ok("p2"));
-    answerAlways(spare, ok("spare"));
+    MockWebServer p1 =
+        server(
+            new MockResponse.Builder()
+                .code(429)
+                .addHeader("Retry-After", "30")
+                .body("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\"}}")
+                .build());
+    MockWebServer p2 = server(ok("p2"));
+    MockWebServer spare = server(ok("spare"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -217,8 +226,7 @@ class RoutingTest {
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2"); // p1 cools down 30 s
     assertThat(spare.getRequestCount()).isZero();
 
-    answerAlways(
-        p2, new MockResponse.Builder().code(429).addHeader("Retry-After", "10").body("{}").build());
+    answerAlways(p2, failure(429, "Retry-After", "10"));
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("spare");
     GatewayEvent spilled = lastEvent();
     assertThat(spilled.routing().backendId()).isEqualTo("spare");
@@ -237,22 +245,20 @@ class RoutingTest {
   void anAzure429ThatSaysOnlyWhenItsTokensResetCoolsItsBackendDownThatLong() throws Exception {
     // Azure OpenAI answers some token-rate 429s without Retry-After or retry-after-ms: the wait is
     // in x-ratelimit-reset-tokens, in seconds.
-    MockWebServer east = server();
-    MockWebServer west = server();
-    answerAlways(
-        east,
-        new MockResponse.Builder()
-            .code(429)
-            .addHeader("Content-Type", "application/json")
-            .addHeader("x-ratelimit-reset-tokens", "30")
-            .addHeader("x-ratelimit-remaining-tokens", "0")
-            .addHeader("x-ratelimit-remaining-requests", "79")
-            .body(
-                "{\"error\":{\"code\":\"429\",\"message\":\"Requests to the"
-                    + " ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21"
-                    + " have exceeded token rate limit of your current OpenAI S0 pricing tier.\"}}")
-            .build());
-    answerAlways(west, ok("west"));
+    MockWebServer east =
+        server(
+            new MockResponse.Builder()
+                .code(429)
+                .addHeader("Content-Type", "application/json")
+                .addHeader("x-ratelimit-reset-tokens", "30")
+                .addHeader("x-ratelimit-remaining-tokens", "0")
+                .addHeader("x-ratelimit-remaining-requests", "79")
+                .body(
+                    "{\"error\":{\"code\":\"429\",\"message\":\"Requests to the"
+                        + " ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21"
+                        + " have exceeded token rate limit of your current OpenAI S0 pricing tier.\"}}")
+                .build());
+    MockWebServer west = server(ok("west"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -283,16 +289,8 @@ class RoutingTest {
 
   @Test
   void aYearLong429CoolDownLastsNoLongerThanTheMaxTripDuration() throws Exception {
-    MockWebServer greedy = server();
-    MockWebServer steady = server();
-    answerAlways(
-        greedy,
-        new MockResponse.Builder()
-            .code(429)
-            .addHeader("Retry-After", "31536000")
-            .body("{}")
-            .build());
-    answerAlways(steady, ok("steady"));
+    MockWebServer greedy = server(failure(429, "Retry-After", "31536000"));
+    MockWebServer steady = server(ok("steady"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -312,10 +310,8 @@ class RoutingTest {
 
   @Test
   void failoverGivesTheAppASuccessWhileOneBackendIsHealthy() throws Exception {
-    MockWebServer down = server();
-    MockWebServer up = server();
-    answerAlways(down, new MockResponse.Builder().code(503).body("{}").build());
-    answerAlways(up, ok("up"));
+    MockWebServer down = server(failure(503));
+    MockWebServer up = server(ok("up"));
     OkHttpClient client =
         client(
             BackendPool.builder().backend(openAi("down", down)).backend(openAi("up", up)).build());
@@ -333,8 +329,7 @@ class RoutingTest {
   @Test
   void connectionFailuresFailOverToo() throws Exception {
     MockWebServer dead = server();
-    MockWebServer up = server();
-    answerAlways(up, ok("up"));
+    MockWebServer up = server(ok("up"));
     String deadUrl = dead.url("/").toString();
     dead.close();
     OkHttpClient client =
@@ -351,12 +346,8 @@ class RoutingTest {
 
   @Test
   void breakerTripsHonoursRetryAfterAndRecoversThroughHalfOpen() throws Exception {
-    MockWebServer flaky = server();
-    MockWebServer steady = server();
-    answerAlways(
-        flaky,
-        new MockResponse.Builder().code(500).addHeader("Retry-After", "20").body("{}").build());
-    answerAlways(steady, ok("steady"));
+    MockWebServer flaky = server(failure(500, "Retry-After", "20"));
+    MockWebServer steady = server(ok("steady"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -388,17 +379,8 @@ class RoutingTest {
 
   @Test
   void allBackendsDownAnswers503WithTheSoonestRetryAfter() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    answerAlways(
-        a, new MockResponse.Builder().code(429).addHeader("Retry-After", "40").body("{}").build());
-    answerAlways(
-        b,
-        new MockResponse.Builder()
-            .code(429)
-            .addHeader("retry-after-ms", "12500")
-            .body("{}")
-            .build());
+    MockWebServer a = server(failure(429, "Retry-After", "40"));
+    MockWebServer b = server(failure(429, "retry-after-ms", "12500"));
     OkHttpClient client =
         client(BackendPool.builder().backend(openAi("a", a)).backend(openAi("b", b)).build());
 
@@ -426,13 +408,7 @@ class RoutingTest {
     OkHttpClient client =
         client(BackendPool.builder().backend(openAi("a", a)).backend(openAi("b", b)).build());
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    appTarget.url("/v1/chat/completions").toString(),
-                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-            .execute()) {
+    try (Response response = client.newCall(streamedChat()).execute()) {
       assertThat(response.body().string()).doesNotContain("[DONE]");
     }
     assertThat(b.getRequestCount()).isZero();
@@ -443,17 +419,9 @@ class RoutingTest {
 
   @Test
   void a503WithAnOutOfRangeRetryAfterFailsOverInsteadOfThrowingIntoTheApp() throws Exception {
-    MockWebServer hostile = server();
-    MockWebServer steady = server();
     // OkHttp's own retry interceptor throws NumberFormatException reading this Retry-After
-    answerAlways(
-        hostile,
-        new MockResponse.Builder()
-            .code(503)
-            .addHeader("Retry-After", "99999999999")
-            .body("{}")
-            .build());
-    answerAlways(steady, ok("steady"));
+    MockWebServer hostile = server(failure(503, "Retry-After", "99999999999"));
+    MockWebServer steady = server(ok("steady"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -469,14 +437,7 @@ class RoutingTest {
 
   @Test
   void aClientExceptionOnTheOnlyAttemptReachesTheAppAsAnIoException() throws Exception {
-    MockWebServer hostile = server();
-    answerAlways(
-        hostile,
-        new MockResponse.Builder()
-            .code(503)
-            .addHeader("Retry-After", "99999999999")
-            .body("{}")
-            .build());
+    MockWebServer hostile = server(failure(503, "Retry-After", "99999999999"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -498,14 +459,12 @@ class RoutingTest {
 
   @Test
   void aStreamThatBreaksBeforeItsFirstEventFailsOver() throws Exception {
-    MockWebServer broken = server();
-    MockWebServer steady = server();
-    answerAlways(
-        broken,
-        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-            .onResponseBody(new SocketEffect.CloseSocket())
-            .build());
-    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    MockWebServer broken =
+        server(
+            new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+                .onResponseBody(new SocketEffect.CloseSocket())
+                .build());
+    MockWebServer steady = server(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -539,12 +498,11 @@ class RoutingTest {
   @Test
   void aStreamThatBreaksBeforeItsFirstEventOnTheLastAttemptIsAFailureForItsBreaker()
       throws Exception {
-    MockWebServer broken = server();
-    answerAlways(
-        broken,
-        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-            .onResponseBody(new SocketEffect.CloseSocket())
-            .build());
+    MockWebServer broken =
+        server(
+            new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+                .onResponseBody(new SocketEffect.CloseSocket())
+                .build());
     OkHttpClient client = client(lastAttemptPool(broken));
 
     try (Response response = client.newCall(streamedChat()).execute()) {
@@ -563,8 +521,7 @@ class RoutingTest {
   @Test
   void aStreamThatEndsBeforeItsFirstEventOnTheLastAttemptIsAFailureForItsBreaker()
       throws Exception {
-    MockWebServer empty = server();
-    answerAlways(empty, Backend.sse(": keep-alive\n\n"));
+    MockWebServer empty = server(Backend.sse(": keep-alive\n\n"));
     OkHttpClient client = client(lastAttemptPool(empty));
 
     try (Response response = client.newCall(streamedChat()).execute()) {
@@ -684,14 +641,12 @@ class RoutingTest {
 
   @Test
   void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
-    MockWebServer silent = server();
-    MockWebServer steady = server();
-    answerAlways(
-        silent,
-        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-            .bodyDelay(5, TimeUnit.SECONDS)
-            .build());
-    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    MockWebServer silent =
+        server(
+            new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+                .bodyDelay(5, TimeUnit.SECONDS)
+                .build());
+    MockWebServer steady = server(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -709,12 +664,11 @@ class RoutingTest {
 
   @Test
   void aHeldStreamSilentPastTheFirstEventTimeoutWithNoBackendLeftFailsTheCall() throws Exception {
-    MockWebServer silent = server();
-    answerAlways(
-        silent,
-        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-            .bodyDelay(5, TimeUnit.SECONDS)
-            .build());
+    MockWebServer silent =
+        server(
+            new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+                .bodyDelay(5, TimeUnit.SECONDS)
+                .build());
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -740,15 +694,13 @@ class RoutingTest {
 
   @Test
   void aHeldStreamWhoseFirstEventIsAnErrorFailsOver() throws Exception {
-    MockWebServer failing = server();
-    MockWebServer steady = server();
-    answerAlways(
-        failing,
-        Backend.sse(
-            "data: {\"error\":{\"message\":\"The server had an error while processing your"
-                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
-                + "data: [DONE]\n\n"));
-    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    MockWebServer failing =
+        server(
+            Backend.sse(
+                "data: {\"error\":{\"message\":\"The server had an error while processing your"
+                    + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
+                    + "data: [DONE]\n\n"));
+    MockWebServer steady = server(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -779,12 +731,11 @@ class RoutingTest {
 
   @Test
   void aJsonErrorAnswerSentWithA200IsAFailureForItsBreaker() throws Exception {
-    MockWebServer failing = server();
-    answerAlways(
-        failing,
-        Backend.json(
-            "{\"error\":{\"message\":\"The server had an error while processing your"
-                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"));
+    MockWebServer failing =
+        server(
+            Backend.json(
+                "{\"error\":{\"message\":\"The server had an error while processing your"
+                    + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -817,12 +768,11 @@ class RoutingTest {
 
   @Test
   void aJsonErrorAnswerForTheCallersOwnMistakeIsNoFailureForItsBreaker() throws Exception {
-    MockWebServer refusing = server();
-    answerAlways(
-        refusing,
-        Backend.json(
-            "{\"error\":{\"message\":\"bad temperature\","
-                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"));
+    MockWebServer refusing =
+        server(
+            Backend.json(
+                "{\"error\":{\"message\":\"bad temperature\","
+                    + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"));
     OkHttpClient client = client(lastAttemptPool(refusing));
 
     for (int i = 0; i < 2; i++) {
@@ -837,13 +787,12 @@ class RoutingTest {
 
   @Test
   void anUnheldStreamWhoseFirstEventIsAnErrorIsAFailureForItsBreaker() throws Exception {
-    MockWebServer failing = server();
-    answerAlways(
-        failing,
-        Backend.sse(
-            "data: {\"error\":{\"message\":\"The server had an error while processing your"
-                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
-                + "data: [DONE]\n\n"));
+    MockWebServer failing =
+        server(
+            Backend.sse(
+                "data: {\"error\":{\"message\":\"The server had an error while processing your"
+                    + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
+                    + "data: [DONE]\n\n"));
     OkHttpClient client = client(lastAttemptPool(failing));
 
     try (Response response = client.newCall(streamedChat()).execute()) {
@@ -914,10 +863,8 @@ class RoutingTest {
 
   @Test
   void sessionsStickToOneBackendAndMoveWhenItFails() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    answerAlways(a, ok("a"));
-    answerAlways(b, ok("b"));
+    MockWebServer a = server(ok("a"));
+    MockWebServer b = server(ok("b"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -936,9 +883,7 @@ class RoutingTest {
       assertThat(servedBy(client, chat("gpt-4o", "x-session", "s2"))).isEqualTo(s2);
     }
     MockWebServer s1Server = "a".equals(s1) ? a : b;
-    answerAlways(
-        s1Server,
-        new MockResponse.Builder().code(429).addHeader("Retry-After", "60").body("{}").build());
+    answerAlways(s1Server, failure(429, "Retry-After", "60"));
     assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
     assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
     assertThat(s1Server.takeRequest().getHeaders().get("x-session")).isNull();
@@ -946,10 +891,8 @@ class RoutingTest {
 
   @Test
   void callsAreRewrittenExactlyForEachFlavourWithItsOwnCredential() throws Exception {
-    MockWebServer openAi = server();
-    MockWebServer azure = server();
-    answerAlways(openAi, ok("openai"));
-    answerAlways(azure, ok("azure"));
+    MockWebServer openAi = server(ok("openai"));
+    MockWebServer azure = server(ok("azure"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -991,10 +934,8 @@ class RoutingTest {
    */
   @Test
   void aBaseUrlsQueryParametersGoWithEveryCall() throws Exception {
-    MockWebServer openAi = server();
-    MockWebServer apim = server();
-    answerAlways(openAi, ok("openai"));
-    answerAlways(apim, ok("apim"));
+    MockWebServer openAi = server(ok("openai"));
+    MockWebServer apim = server(ok("apim"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -1024,8 +965,7 @@ class RoutingTest {
 
   @Test
   void azureV1FlavourPutsTheDeploymentInTheBody() throws Exception {
-    MockWebServer azure = server();
-    answerAlways(azure, ok("azure"));
+    MockWebServer azure = server(ok("azure"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -1069,8 +1009,7 @@ class RoutingTest {
 
   @Test
   void aTrafficSplitSendsAShareOfConsumersToTheVariantAndSticks() throws Exception {
-    MockWebServer a = server();
-    answerAlways(a, ok("a"));
+    MockWebServer a = server(ok("a"));
     OkHttpClient client =
         client(
             BackendPool.builder()
@@ -1100,10 +1039,8 @@ class RoutingTest {
 
   @Test
   void oneReservationPerCallNotPerAttempt() throws Exception {
-    MockWebServer down = server();
-    MockWebServer up = server();
-    answerAlways(down, new MockResponse.Builder().code(500).body("{}").build());
-    answerAlways(up, ok("up"));
+    MockWebServer down = server(failure(500));
+    MockWebServer up = server(ok("up"));
     OkHttpClient client =
         client(
             BackendPool.builder().backend(openAi("down", down)).backend(openAi("up", up)).build(),
@@ -1132,10 +1069,8 @@ class RoutingTest {
 
   @Test
   void credentialsNeverAppearInEventsOrLogLines() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
-    answerAlways(b, ok("b"));
+    MockWebServer a = server(failure(500));
+    MockWebServer b = server(ok("b"));
     List<String> lines = new CopyOnWriteArrayList<>();
     OkHttpClient client =
         client(
@@ -1170,7 +1105,7 @@ class RoutingTest {
    * the deadline is what bounds the backoff.
    */
   private BackendPool failingWithLongBackoff(MockWebServer server, Duration deadline) {
-    answerAlways(server, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(server, failure(500));
     Duration centuries = Duration.ofDays(365L * 200);
     return BackendPool.builder()
         .backend(openAi("a", server))
@@ -1237,10 +1172,8 @@ class RoutingTest {
 
   @Test
   void aCallCancelledAsARetryableAnswerArrivesIsNotPlannedOntoAnotherBackend() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    answerAlways(a, new MockResponse.Builder().code(503).body("{}").build());
-    answerAlways(b, ok("b"));
+    MockWebServer a = server(failure(503));
+    MockWebServer b = server(ok("b"));
     AtomicInteger credentialsAsked = new AtomicInteger();
     CredentialProvider countingKey =
         () -> {
@@ -1357,8 +1290,7 @@ class RoutingTest {
 
   @Test
   void theClientsCallTimeoutBeforeTheResponseHeadersFailsTheCall() throws Exception {
-    MockWebServer a = server();
-    answerAlways(a, ok("a").newBuilder().headersDelay(3, TimeUnit.SECONDS).build());
+    MockWebServer a = server(ok("a").newBuilder().headersDelay(3, TimeUnit.SECONDS).build());
     OkHttpClient client =
         OkHttpAiGateway.wrap(
             new OkHttpClient.Builder().callTimeout(Duration.ofMillis(500)).build(),
@@ -1448,12 +1380,9 @@ class RoutingTest {
 
   @Test
   void aDeadlineLongerThanNanosecondsCountIsNoDeadline() throws Exception {
-    MockWebServer a = server();
-    MockWebServer b = server();
-    MockWebServer streaming = server();
-    answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
-    answerAlways(b, ok("b"));
-    answerAlways(streaming, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    MockWebServer a = server(failure(500));
+    MockWebServer b = server(ok("b"));
+    MockWebServer streaming = server(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
     Failover.Builder forever = Failover.builder().deadline(ChronoUnit.FOREVER.getDuration());
     OkHttpClient client =
         client(
@@ -1509,10 +1438,8 @@ class RoutingTest {
 
   @Test
   void aListenerThrowingAnErrorOnABreakerTransitionNeverBreaksTheCall() throws Exception {
-    MockWebServer bad = server();
-    MockWebServer good = server();
-    answerAlways(bad, new MockResponse.Builder().code(500).body("{}").build());
-    answerAlways(good, ok("good"));
+    MockWebServer bad = server(failure(500));
+    MockWebServer good = server(ok("good"));
     GatewayListener broken =
         new GatewayListener() {
           @Override
@@ -1548,14 +1475,12 @@ class RoutingTest {
   @Test
   void okHttpsOwnRepeatOfA503WithRetryAfterZeroOrOfA408IsOneAttempt() throws Exception {
     MockWebServer a = server();
-    a.enqueue(
-        new MockResponse.Builder().code(503).addHeader("Retry-After", "0").body("{}").build());
+    a.enqueue(failure(503, "Retry-After", "0"));
     a.enqueue(ok("a"));
-    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    a.enqueue(failure(408));
     a.enqueue(ok("a"));
-    a.enqueue(
-        new MockResponse.Builder().code(408).addHeader("Retry-After", "1").body("{}").build());
-    a.enqueue(new MockResponse.Builder().code(408).body("{}").build());
+    a.enqueue(failure(408, "Retry-After", "1"));
+    a.enqueue(failure(408));
     BackendPool pool =
         BackendPool.builder()
             .backend(openAi("a", a))

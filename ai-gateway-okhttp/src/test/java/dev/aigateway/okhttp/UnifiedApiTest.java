@@ -27,6 +27,7 @@ import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.testing.Closing;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -115,6 +116,34 @@ class UnifiedApiTest {
         .model("gpt-4o", "claude-sonnet-4-5")
         .credential(Credentials.apiKey(ANTHROPIC_KEY))
         .priority(2);
+  }
+
+  /** Sends {@code request}, asserts the answer is a 400 and returns its {@code error} object. */
+  private static JsonNode errorOf400(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      return MAPPER.readTree(response.body().string()).path("error");
+    }
+  }
+
+  /**
+   * Asserts that {@code backend} was not called and that the call ended in a REJECTED event for an
+   * INVALID_REQUEST, which it returns.
+   */
+  private GatewayEvent refusedAsInvalidWithoutCalling(MockWebServer backend) throws Exception {
+    assertThat(backend.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    return event;
+  }
+
+  /** {@link #anthropic} with no model mapped and no priority: models pass as the app names them. */
+  private static dev.aigateway.core.routing.Backend.Builder anthropicMappingNoModel(
+      MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.anthropic(
+            "anthropic", server.url("/").toString().replaceAll("/$", ""))
+        .credential(Credentials.apiKey(ANTHROPIC_KEY));
   }
 
   private static JsonNode body(RecordedRequest request) throws Exception {
@@ -472,21 +501,13 @@ class UnifiedApiTest {
             BackendPool.builder().backend(anthropic(claude)),
             AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
 
-    JsonNode error;
-    try (Response response =
-        client.newCall(chat(app, REQUEST.replace("\"max_tokens\":64", "\"n\":3"))).execute()) {
-      assertThat(response.code()).isEqualTo(400);
-      error = MAPPER.readTree(response.body().string()).path("error");
-    }
+    JsonNode error = errorOf400(client, chat(app, REQUEST.replace("\"max_tokens\":64", "\"n\":3")));
 
     assertThat(error.path("param").asText()).isEqualTo("n");
     assertThat(error.path("code").asText()).isEqualTo("unsupported_parameter");
     assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
     assertThat(error.path("message").asText()).contains("'n' must be 1").contains("Anthropic");
-    assertThat(claude.getRequestCount()).isZero();
-    GatewayEvent event = events.next();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    GatewayEvent event = refusedAsInvalidWithoutCalling(claude);
     assertThat(event.limits().reservedTokens()).isZero();
   }
 
@@ -504,18 +525,11 @@ class UnifiedApiTest {
             + "\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}}},"
             + "{\"role\":\"user\",\"content\":\"And now?\"}]}";
 
-    JsonNode error;
-    try (Response response = client.newCall(chat(app, malformed)).execute()) {
-      assertThat(response.code()).isEqualTo(400);
-      error = MAPPER.readTree(response.body().string()).path("error");
-    }
+    JsonNode error = errorOf400(client, chat(app, malformed));
 
     assertThat(error.path("param").asText()).isEqualTo("messages[1].tool_calls");
     assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
-    assertThat(claude.getRequestCount()).isZero();
-    GatewayEvent event = events.next();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    refusedAsInvalidWithoutCalling(claude);
   }
 
   @Test
@@ -523,27 +537,13 @@ class UnifiedApiTest {
     MockWebServer app = server();
     MockWebServer claude = server();
     OkHttpClient client =
-        client(
-            BackendPool.builder()
-                .backend(
-                    dev.aigateway.core.routing.Backend.anthropic(
-                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
-                        .credential(Credentials.apiKey(ANTHROPIC_KEY))),
-            AiGateway.builder());
+        client(BackendPool.builder().backend(anthropicMappingNoModel(claude)), AiGateway.builder());
 
-    JsonNode error;
-    try (Response response =
-        client.newCall(chat(app, REQUEST.replace("\"model\":\"gpt-4o\",", ""))).execute()) {
-      assertThat(response.code()).isEqualTo(400);
-      error = MAPPER.readTree(response.body().string()).path("error");
-    }
+    JsonNode error = errorOf400(client, chat(app, REQUEST.replace("\"model\":\"gpt-4o\",", "")));
 
     assertThat(error.path("param").asText()).isEqualTo("model");
     assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
-    assertThat(claude.getRequestCount()).isZero();
-    GatewayEvent event = events.next();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    refusedAsInvalidWithoutCalling(claude);
   }
 
   @Test
@@ -613,11 +613,7 @@ class UnifiedApiTest {
         client(
             BackendPool.builder()
                 .backend(openAi(openai))
-                .backend(
-                    dev.aigateway.core.routing.Backend.anthropic(
-                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
-                        .credential(Credentials.apiKey(ANTHROPIC_KEY))
-                        .priority(2)),
+                .backend(anthropicMappingNoModel(claude).priority(2)),
             AiGateway.builder());
 
     try (Response response =
@@ -647,26 +643,17 @@ class UnifiedApiTest {
     MockWebServer claude = server();
     OkHttpClient client =
         client(
-            BackendPool.builder()
-                .backend(
-                    dev.aigateway.core.routing.Backend.anthropic(
-                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
-                        .credential(Credentials.apiKey(ANTHROPIC_KEY))),
+            BackendPool.builder().backend(anthropicMappingNoModel(claude)),
             AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
 
-    JsonNode error;
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    app.url("/v1/embeddings").toString(),
-                    "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}",
-                    "Authorization",
-                    "Bearer " + APP_KEY))
-            .execute()) {
-      assertThat(response.code()).isEqualTo(400);
-      error = MAPPER.readTree(response.body().string()).path("error");
-    }
+    JsonNode error =
+        errorOf400(
+            client,
+            post(
+                app.url("/v1/embeddings").toString(),
+                "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}",
+                "Authorization",
+                "Bearer " + APP_KEY));
 
     assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
     assertThat(error.path("code").asText()).isEqualTo("unsupported_operation");
@@ -674,10 +661,7 @@ class UnifiedApiTest {
         .contains("embeddings")
         .contains("text-embedding-3-small")
         .contains("Anthropic");
-    assertThat(claude.getRequestCount()).isZero();
-    GatewayEvent event = events.next();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    GatewayEvent event = refusedAsInvalidWithoutCalling(claude);
     assertThat(event.limits().reservedTokens()).isZero();
   }
 

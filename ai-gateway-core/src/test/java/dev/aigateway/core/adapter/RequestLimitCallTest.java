@@ -57,8 +57,13 @@ class RequestLimitCallTest {
   private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   private final ScriptedSender sender = new ScriptedSender();
 
+  /** A gateway on the test's clock that reports its events to {@link #events}. */
+  private AiGateway.Builder gatewayBuilder() {
+    return AiGateway.builder().clock(clock).listener(events::add);
+  }
+
   private AiGateway gateway(TokenLimit.Builder... limits) {
-    AiGateway.Builder builder = AiGateway.builder().clock(clock).listener(events::add);
+    AiGateway.Builder builder = gatewayBuilder();
     for (TokenLimit.Builder limit : limits) {
       builder.tokenLimit(limit);
     }
@@ -84,6 +89,39 @@ class RequestLimitCallTest {
     return new AttemptLoop<>(call, sender, pause -> {}).run();
   }
 
+  /**
+   * Begins a call, sees it admitted, has the direct route answer it with {@link #ANSWER} and reads
+   * the answer whole, so that the call is settled.
+   */
+  private void answeredCall(AiGateway gateway) throws IOException {
+    sender.on(null, json(ANSWER));
+    GovernedCall call = begin(gateway);
+    assertThat(call.admit().admitted()).isTrue();
+    readWhole(send(call).body());
+  }
+
+  /** A script whose backend cannot be connected to: the request reaches no backend. */
+  private static ScriptedSender.Script refusingToConnect() {
+    return plan -> {
+      throw new ConnectException("refused");
+    };
+  }
+
+  /**
+   * A gateway with one request a minute per consumer, over backends "a" and "b" tried in turn (two
+   * attempts at most).
+   */
+  private AiGateway oneRequestPerMinuteFailingOverFromAToB() {
+    return gatewayBuilder()
+        .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1))
+        .backendPool(
+            BackendPool.builder()
+                .backend(Backend.openAiCompatible("a", "http://a.test/"))
+                .backend(Backend.openAiCompatible("b", "http://b.test/"))
+                .failover(Failover.builder().maxAttempts(2).build()))
+        .build();
+  }
+
   private GatewayEvent lastEvent() {
     return events.get(events.size() - 1);
   }
@@ -91,11 +129,8 @@ class RequestLimitCallTest {
   @Test
   void requestRateAnswers429WithTheWaitUntilOneRequestFits() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerMinute(3));
-    sender.on(null, json(ANSWER));
     for (int i = 0; i < 3; i++) {
-      GovernedCall call = begin(gateway);
-      assertThat(call.admit().admitted()).isTrue();
-      readWhole(send(call).body());
+      answeredCall(gateway);
     }
 
     Rejection rejection = begin(gateway).admit().rejection();
@@ -131,11 +166,7 @@ class RequestLimitCallTest {
   @Test
   void aCallNoBackendAnsweredGivesItsRequestBack() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerMinute(1));
-    sender.on(
-        null,
-        plan -> {
-          throw new ConnectException("refused");
-        });
+    sender.on(null, refusingToConnect());
     GovernedCall failed = begin(gateway);
     failed.admit();
     assertThatThrownBy(() -> send(failed)).isInstanceOf(ConnectException.class);
@@ -198,10 +229,7 @@ class RequestLimitCallTest {
   @Test
   void aLimitOfRequestsAloneReservesNoTokens() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerSecond(5));
-    sender.on(null, json(ANSWER));
-    GovernedCall call = begin(gateway);
-    call.admit();
-    readWhole(send(call).body());
+    answeredCall(gateway);
 
     assertThat(lastEvent().limits().reservedTokens()).isZero();
     assertThat(lastEvent().limits().settledTokens()).isZero();
@@ -236,16 +264,11 @@ class RequestLimitCallTest {
   @Test
   void aSpentRequestQuotaAnswersTheGatewaysQuotaStatusUntilTheWindowEnds() throws IOException {
     AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
+        gatewayBuilder()
             .quotaRejectionStatus(429)
             .tokenLimit(TokenLimit.perConsumer().requestQuota(1, QuotaPeriod.DAILY))
             .build();
-    sender.on(null, json(ANSWER));
-    GovernedCall call = begin(gateway);
-    call.admit();
-    readWhole(send(call).body());
+    answeredCall(gateway);
 
     Rejection rejection = begin(gateway).admit().rejection();
 
@@ -266,10 +289,7 @@ class RequestLimitCallTest {
     // One request every 1.5 ms: the second call right after the first waits 1.5 ms.
     AiGateway gateway =
         gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_500_000)));
-    sender.on(null, json(ANSWER));
-    GovernedCall first = begin(gateway);
-    assertThat(first.admit().admitted()).isTrue();
-    readWhole(send(first).body());
+    answeredCall(gateway);
 
     Rejection rejection = begin(gateway).admit().rejection();
 
@@ -293,10 +313,7 @@ class RequestLimitCallTest {
         gateway(
             TokenLimit.perConsumer().requestsPerSecond(1),
             TokenLimit.global().name("all-rpm").requestsPerMinute(1));
-    sender.on(null, json(ANSWER));
-    GovernedCall first = begin(gateway);
-    assertThat(first.admit().admitted()).isTrue();
-    readWhole(send(first).body());
+    answeredCall(gateway);
 
     Rejection rejection = begin(gateway).admit().rejection();
 
@@ -315,10 +332,7 @@ class RequestLimitCallTest {
     // One request every 1.0005 s: Retry-After 1 would send the client back 0.5 ms early.
     AiGateway gateway =
         gateway(TokenLimit.perConsumer().requestsPer(1, Duration.ofNanos(1_000_500_000)));
-    sender.on(null, json(ANSWER));
-    GovernedCall first = begin(gateway);
-    assertThat(first.admit().admitted()).isTrue();
-    readWhole(send(first).body());
+    answeredCall(gateway);
 
     Rejection rejection = begin(gateway).admit().rejection();
 
@@ -335,10 +349,7 @@ class RequestLimitCallTest {
   @Test
   void aSpentRequestQuotaIs403ByDefault() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestQuota(1, QuotaPeriod.HOURLY));
-    sender.on(null, json(ANSWER));
-    GovernedCall call = begin(gateway);
-    call.admit();
-    readWhole(send(call).body());
+    answeredCall(gateway);
 
     assertThat(begin(gateway).admit().rejection().status()).isEqualTo(403);
   }
@@ -407,11 +418,7 @@ class RequestLimitCallTest {
         assertThat(answer.response().status).isEqualTo(500);
       }
       case CONNECT_FAILURE -> {
-        sender.on(
-            null,
-            plan -> {
-              throw new ConnectException("refused");
-            });
+        sender.on(null, refusingToConnect());
         assertThatThrownBy(() -> send(call)).isInstanceOf(IOException.class);
       }
       case CLIENT_EXCEPTION -> {
@@ -436,16 +443,11 @@ class RequestLimitCallTest {
   @Test
   void anInFlightSlotIsFreedWhenTheCacheAnswersAfterTheLimits() throws IOException {
     AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
+        gatewayBuilder()
             .tokenLimit(TokenLimit.perConsumer().maxInFlight(1))
             .responseCache(ResponseCache.builder())
             .build();
-    sender.on(null, json(ANSWER));
-    GovernedCall first = begin(gateway);
-    first.admit();
-    readWhole(send(first).body());
+    answeredCall(gateway);
 
     Admission hit = begin(gateway).admit();
 
@@ -476,17 +478,11 @@ class RequestLimitCallTest {
           public void remove(String partition, String key) {}
         };
     AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
+        gatewayBuilder()
             .tokenLimit(TokenLimit.perConsumer().maxInFlight(1))
             .responseCache(ResponseCache.builder().store(failing))
             .build();
-    sender.on(null, json(ANSWER));
-    GovernedCall first = begin(gateway);
-    assertThat(first.admit().admitted()).isTrue();
-
-    readWhole(send(first).body());
+    answeredCall(gateway);
 
     assertThat(events).hasSize(1);
     assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
@@ -496,9 +492,7 @@ class RequestLimitCallTest {
   @Test
   void anInFlightSlotIsFreedWhenRoutingRefusesTheCallAfterTheLimits() throws IOException {
     AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
+        gatewayBuilder()
             .tokenLimit(TokenLimit.perConsumer().maxInFlight(2))
             .backendPool(
                 BackendPool.builder()
@@ -527,24 +521,10 @@ class RequestLimitCallTest {
 
   @Test
   void aCallABackendAnsweredKeepsItsRequestWhenALaterAttemptFails() throws IOException {
-    AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
-            .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1))
-            .backendPool(
-                BackendPool.builder()
-                    .backend(Backend.openAiCompatible("a", "http://a.test/"))
-                    .backend(Backend.openAiCompatible("b", "http://b.test/"))
-                    .failover(Failover.builder().maxAttempts(2).build()))
-            .build();
+    AiGateway gateway = oneRequestPerMinuteFailingOverFromAToB();
     sender
         .on("a", status(503)) // answered: the request reached a backend
-        .on(
-            "b",
-            plan -> {
-              throw new ConnectException("refused");
-            });
+        .on("b", refusingToConnect());
     GovernedCall call = begin(gateway);
     assertThat(call.admit().admitted()).isTrue();
     assertThatThrownBy(() -> send(call)).isInstanceOf(ConnectException.class);
@@ -560,25 +540,11 @@ class RequestLimitCallTest {
   @Test
   void aCallWhoseStreamABackendAnsweredKeepsItsRequestWhenItFailsOverAndTheNextAttemptFails()
       throws IOException {
-    AiGateway gateway =
-        AiGateway.builder()
-            .clock(clock)
-            .listener(events::add)
-            .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1))
-            .backendPool(
-                BackendPool.builder()
-                    .backend(Backend.openAiCompatible("a", "http://a.test/"))
-                    .backend(Backend.openAiCompatible("b", "http://b.test/"))
-                    .failover(Failover.builder().maxAttempts(2).build()))
-            .build();
+    AiGateway gateway = oneRequestPerMinuteFailingOverFromAToB();
     sender
         // answered 200: the request reached a backend, whose stream then ended before any event
         .on("a", events(text(": keep-alive\n\n")))
-        .on(
-            "b",
-            plan -> {
-              throw new ConnectException("refused");
-            });
+        .on("b", refusingToConnect());
     GovernedCall call = begin(gateway, STREAMED_CHAT);
     assertThat(call.admit().admitted()).isTrue();
     assertThatThrownBy(() -> send(call)).isInstanceOf(ConnectException.class);

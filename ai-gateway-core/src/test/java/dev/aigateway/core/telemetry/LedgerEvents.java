@@ -28,6 +28,20 @@ final class LedgerEvents {
         .build();
   }
 
+  /**
+   * A successful call whose usage the backend reported, answered by {@code responseModel} (a
+   * snapshot of the requested {@code model}, say).
+   */
+  static GatewayEvent reportedAs(
+      String consumer, String model, String responseModel, Instant at, Usage usage) {
+    return base(consumer, model, at)
+        .responseModel(responseModel)
+        .usage(new UsageInfo(usage, UsageSource.REPORTED, UsageSource.REPORTED, false, null))
+        .outcome(CallOutcome.SUCCESS)
+        .status(200)
+        .build();
+  }
+
   /** A truncated call whose usage the gateway had to count itself. */
   static GatewayEvent estimated(String consumer, String model, Instant at, Usage usage) {
     return base(consumer, model, at)

@@ -4,6 +4,7 @@ import static dev.aigateway.core.telemetry.LedgerEvents.base;
 import static dev.aigateway.core.telemetry.LedgerEvents.estimated;
 import static dev.aigateway.core.telemetry.LedgerEvents.rejected;
 import static dev.aigateway.core.telemetry.LedgerEvents.reported;
+import static dev.aigateway.core.telemetry.LedgerEvents.reportedAs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -196,14 +197,7 @@ class UsageLedgerTest {
     void theModelIsTheResponseModelElseTheRequestedOneElseUnknown() {
       UsageLedger ledger = UsageLedger.builder().build();
 
-      ledger.onEvent(
-          base("team-a", "gpt-4o", T)
-              .responseModel("gpt-4o-2024-11-20")
-              .usage(
-                  new UsageInfo(
-                      Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED, false, null))
-              .outcome(CallOutcome.SUCCESS)
-              .build());
+      ledger.onEvent(reportedAs("team-a", "gpt-4o", "gpt-4o-2024-11-20", T, Usage.of(1, 1)));
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(2, 2)));
       ledger.onEvent(rejected("team-a", null, T));
 
@@ -216,17 +210,7 @@ class UsageLedgerTest {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
       ledger.onEvent(
-          base("team-a", "gpt-4o", T)
-              .responseModel("gpt-4o-2024-11-20")
-              .usage(
-                  new UsageInfo(
-                      Usage.of(1_000_000, 0),
-                      UsageSource.REPORTED,
-                      UsageSource.REPORTED,
-                      false,
-                      null))
-              .outcome(CallOutcome.SUCCESS)
-              .build());
+          reportedAs("team-a", "gpt-4o", "gpt-4o-2024-11-20", T, Usage.of(1_000_000, 0)));
 
       assertThat(ledger.byModel("team-a", QuotaPeriod.DAILY, T).get("gpt-4o-2024-11-20").cost())
           .isEqualTo(new BigDecimal("2.5"));
@@ -237,17 +221,7 @@ class UsageLedgerTest {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
       ledger.onEvent(
-          base("team-a", "gpt-4o-mini", T)
-              .responseModel("gpt-4o-mini-2024-07-18")
-              .usage(
-                  new UsageInfo(
-                      Usage.of(1_234_567, 0),
-                      UsageSource.REPORTED,
-                      UsageSource.REPORTED,
-                      false,
-                      null))
-              .outcome(CallOutcome.SUCCESS)
-              .build());
+          reportedAs("team-a", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", T, Usage.of(1_234_567, 0)));
 
       assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost())
           .isEqualTo(new BigDecimal("0.18518505"));
