@@ -1,0 +1,8 @@
+/**
+ * The library's own concurrency machinery shared by its stages: the bounded daemon threads a part
+ * that may block (the token store, a cache store, a vector store, an embedding model) is called on,
+ * with a bounded backlog of writes and a call its caller waits for or abandons ({@link
+ * dev.aigateway.core.concurrent.BoundedThreads}). Internal to the library; may change in any
+ * release.
+ */
+package dev.aigateway.core.concurrent;
