@@ -52,6 +52,7 @@ public final class ApiSurface {
   public static final Set<String> INTERNAL_PACKAGES =
       Set.of(
           "dev.aigateway.core.adapter",
+          "dev.aigateway.core.concurrent",
           "dev.aigateway.core.pipeline",
           "dev.aigateway.core.translate",
           "dev.aigateway.core.wire");

@@ -1,13 +1,9 @@
 package dev.aigateway.core.cache;
 
+import dev.aigateway.core.concurrent.BoundedThreads;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,12 +46,10 @@ final class CachePart {
   }
 
   private final String what;
-  private final @Nullable ThreadPoolExecutor threads;
-  private final ConcurrentLinkedQueue<Runnable> backlog = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger backlogSize = new AtomicInteger();
+  private final @Nullable BoundedThreads threads;
   private final AtomicLong dropped = new AtomicLong();
 
-  private CachePart(String what, @Nullable ThreadPoolExecutor threads) {
+  private CachePart(String what, @Nullable BoundedThreads threads) {
     this.what = what;
     this.threads = threads;
   }
@@ -65,27 +59,13 @@ final class CachePart {
    * direct}, else on threads of its own.
    */
   static CachePart of(String what, boolean direct) {
+    String names = "ai-gateway-cache-" + what.replace(' ', '-') + "-";
     return new CachePart(
         what,
         direct
             ? null
-            : new ThreadPoolExecutor(
-                0,
-                MAX_THREADS,
-                30,
-                TimeUnit.SECONDS,
-                new SynchronousQueue<>(),
-                runnable -> {
-                  Thread thread =
-                      new Thread(
-                          runnable,
-                          "ai-gateway-cache-"
-                              + what.replace(' ', '-')
-                              + "-"
-                              + THREADS.incrementAndGet());
-                  thread.setDaemon(true);
-                  return thread;
-                }));
+            : new BoundedThreads(
+                MAX_THREADS, MAX_PENDING_WRITES, () -> names + THREADS.incrementAndGet()));
   }
 
   /**
@@ -124,11 +104,17 @@ final class CachePart {
     if (left <= 0) {
       throw new TimeoutException("the lookup's time was up before the " + what + " was asked");
     }
-    Pending<T> pending = new Pending<>(task);
-    if (!start(pending)) {
+    BoundedThreads.Pending<T> pending = new BoundedThreads.Pending<>(task, late -> {});
+    if (!threads.start(pending)) {
       throw new Busy(what);
     }
-    return pending.await(left, what);
+    try {
+      return pending.await(left, "the " + what, "the " + what + " did not answer within ");
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new UndeclaredThrowableException(e);
+    }
   }
 
   /**
@@ -140,11 +126,19 @@ final class CachePart {
       write.run();
       return;
     }
-    if (start(write)) {
+    if (threads.start(write)) {
       return;
     }
-    if (backlogSize.incrementAndGet() > MAX_PENDING_WRITES) {
-      backlogSize.decrementAndGet();
+    boolean queued =
+        threads.queue(
+            () -> {
+              try {
+                write.run();
+              } catch (RuntimeException e) {
+                log.warn("ai-gateway: a write to the {} failed: {}", what, e.getClass().getName());
+              }
+            });
+    if (!queued) {
       long n = dropped.incrementAndGet();
       if (n == 1 || n % 1_000 == 0) {
         log.warn(
@@ -155,102 +149,11 @@ final class CachePart {
             MAX_PENDING_WRITES,
             n);
       }
-      return;
-    }
-    backlog.add(write);
-    // A thread that finished between the rejection and the add may have found the backlog empty:
-    // one more try, which finds that thread idle, or leaves the backlog to the threads still busy.
-    start(() -> {});
-  }
-
-  /** Starts {@code task} on a thread of the part, which then runs the backlog; false when full. */
-  private boolean start(Runnable task) {
-    try {
-      threads.execute(
-          () -> {
-            try {
-              task.run();
-            } finally {
-              runBacklog();
-            }
-          });
-      return true;
-    } catch (RejectedExecutionException e) {
-      return false;
-    }
-  }
-
-  private void runBacklog() {
-    Runnable write;
-    while ((write = backlog.poll()) != null) {
-      backlogSize.decrementAndGet();
-      try {
-        write.run();
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: a write to the {} failed: {}", what, e.getClass().getName());
-      }
     }
   }
 
   @Override
   public String toString() {
     return what + (threads == null ? " (direct)" : " (own threads)");
-  }
-
-  /** A call on a thread of the part, which its caller waits for or abandons. */
-  static final class Pending<T> implements Runnable {
-    private static final int WAITING = 0;
-    private static final int DONE = 1;
-    private static final int ABANDONED = 2;
-
-    private final Callable<T> task;
-    private final AtomicInteger state = new AtomicInteger(WAITING);
-    private final CountDownLatch done = new CountDownLatch(1);
-    // Written before done counts down; read after it did.
-    private volatile T result;
-    private volatile Throwable failure;
-
-    Pending(Callable<T> task) {
-      this.task = task;
-    }
-
-    @Override
-    public void run() {
-      try {
-        result = task.call();
-      } catch (Throwable e) {
-        failure = e;
-      }
-      state.compareAndSet(WAITING, DONE);
-      done.countDown();
-    }
-
-    T await(long timeoutNanos, String what) throws Exception {
-      boolean interrupted = false;
-      try {
-        done.await(timeoutNanos, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-      if (state.compareAndSet(WAITING, ABANDONED)) {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedException("interrupted while waiting for the " + what);
-        }
-        throw new TimeoutException(
-            "the " + what + " did not answer within " + Duration.ofNanos(timeoutNanos));
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-      Throwable e = failure;
-      if (e == null) {
-        return result;
-      }
-      if (e instanceof Exception exception) {
-        throw exception;
-      }
-      throw (Error) e;
-    }
   }
 }

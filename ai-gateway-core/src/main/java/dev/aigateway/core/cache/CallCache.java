@@ -239,14 +239,7 @@ public final class CallCache {
     }
     embedTried = true;
     if (prompt == null) {
-      prompt =
-          SemanticPrompt.of(
-              request.operation(),
-              request.format().semanticBody(request),
-              semantic.lastMessages(),
-              semantic.maxMessages(),
-              semantic.ignoreSystemMessages(),
-              config.keyIgnores());
+      prompt = semanticPrompt(semantic);
       if (prompt == null) {
         return false;
       }
@@ -278,6 +271,17 @@ public final class CallCache {
     }
     semanticPartition = semanticPartition(semantic, prompt, vector.length);
     return true;
+  }
+
+  /** The call's prompt as the semantic cache embeds it; null when it has none to embed. */
+  private @Nullable SemanticPrompt semanticPrompt(SemanticCache semantic) {
+    return SemanticPrompt.of(
+        request.operation(),
+        request.format().semanticBody(request),
+        semantic.lastMessages(),
+        semantic.maxMessages(),
+        semantic.ignoreSystemMessages(),
+        config.keyIgnores());
   }
 
   /**
@@ -597,14 +601,7 @@ public final class CallCache {
    * is not for the semantic cache.
    */
   private @Nullable Runnable embedThenAdd(SemanticCache semantic) {
-    SemanticPrompt text =
-        SemanticPrompt.of(
-            request.operation(),
-            request.format().semanticBody(request),
-            semantic.lastMessages(),
-            semantic.maxMessages(),
-            semantic.ignoreSystemMessages(),
-            config.keyIgnores());
+    SemanticPrompt text = semanticPrompt(semantic);
     if (text == null) {
       return null;
     }

@@ -6,17 +6,12 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.concurrent.BoundedThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -98,21 +93,13 @@ public final class GuardedStore {
    * The store threads; null when the store is called on the calling thread (the in-memory store, or
    * one that bounds its own calls within the store timeout).
    */
-  private final ThreadPoolExecutor threads;
+  private final BoundedThreads threads;
 
   /** The store's breaker; null for the in-memory store, which cannot be down. */
   private final StoreBreaker breaker;
 
   /** Where calls are counted while the store fails; null unless the policy falls back. */
   private final LocalFallback fallback;
-
-  /**
-   * Settlements that found every store thread taken; a store thread runs them when its own task is
-   * done. Unused when {@link #threads} is null.
-   */
-  private final ConcurrentLinkedQueue<Runnable> backlog = new ConcurrentLinkedQueue<>();
-
-  private final AtomicInteger backlogSize = new AtomicInteger();
 
   /** A guard that fails open, with the default breaker, on the system clock (tests). */
   GuardedStore(TokenLimitStore store, Duration timeout) {
@@ -171,8 +158,10 @@ public final class GuardedStore {
     this.threads =
         inMemory || boundsItself
             ? null
-            : new ThreadPoolExecutor(
-                0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), storeThreads());
+            : new BoundedThreads(
+                maxThreads,
+                MAX_BACKLOG,
+                () -> "ai-gateway-token-store-" + THREADS.incrementAndGet());
     this.breaker =
         inMemory
             ? null
@@ -245,17 +234,17 @@ public final class GuardedStore {
       } else if (threads == null) {
         store.settle(reservation, actual);
       } else {
-        Pending<Boolean> pending =
-            new Pending<>(
+        BoundedThreads.Pending<Boolean> pending =
+            new BoundedThreads.Pending<>(
                 () -> {
                   store.settle(reservation, actual);
                   return Boolean.TRUE;
                 },
                 settled -> {});
-        if (!start(pending)) {
+        if (!threads.start(pending)) {
           return queueSettlement(reservation, actual, callId);
         }
-        pending.await(timeoutNanos);
+        await(pending);
       }
       return true;
     } catch (VirtualMachineError e) {
@@ -337,31 +326,16 @@ public final class GuardedStore {
    * store thread.
    */
   private <T> T onStoreThread(Callable<T> task, Consumer<T> late) throws Throwable {
-    Pending<T> pending = new Pending<>(task, late);
-    if (!start(pending)) {
+    BoundedThreads.Pending<T> pending = new BoundedThreads.Pending<>(task, late);
+    if (!threads.start(pending)) {
       throw new RejectedExecutionException("every token store thread is taken");
     }
-    return pending.await(timeoutNanos);
+    return await(pending);
   }
 
-  /**
-   * Starts {@code task} on a store thread, which then runs the settlements waiting in the backlog;
-   * false when every store thread is taken.
-   */
-  private boolean start(Runnable task) {
-    try {
-      threads.execute(
-          () -> {
-            try {
-              task.run();
-            } finally {
-              runBacklog();
-            }
-          });
-      return true;
-    } catch (RejectedExecutionException e) {
-      return false;
-    }
+  /** Waits for a store call on a store thread up to the timeout. */
+  private <T> T await(BoundedThreads.Pending<T> pending) throws Throwable {
+    return pending.await(timeoutNanos, "the token store", "no answer within ");
   }
 
   /**
@@ -369,114 +343,35 @@ public final class GuardedStore {
    * free; false (not settled yet), or when the backlog is full, dropped with a log line.
    */
   private boolean queueSettlement(Reservation reservation, long[] actual, long callId) {
-    if (backlogSize.incrementAndGet() > MAX_BACKLOG) {
-      backlogSize.decrementAndGet();
+    boolean queued =
+        threads.queue(
+            () -> {
+              try {
+                store.settle(reservation, actual);
+              } catch (VirtualMachineError e) {
+                throw e;
+              } catch (Throwable e) {
+                log.warn(
+                    "ai-gateway: the token store failed to settle call {} to {}: {}",
+                    callId,
+                    java.util.Arrays.toString(actual),
+                    why(e));
+              }
+            });
+    if (!queued) {
       log.warn(
           "ai-gateway: the token store's {} store threads are all taken and {} settlements wait"
               + " for one; call {}'s settlement to {} is dropped",
-          threads.getMaximumPoolSize(),
+          threads.maxThreads(),
           MAX_BACKLOG,
           callId,
           java.util.Arrays.toString(actual));
-      return false;
     }
-    backlog.add(
-        () -> {
-          try {
-            store.settle(reservation, actual);
-          } catch (VirtualMachineError e) {
-            throw e;
-          } catch (Throwable e) {
-            log.warn(
-                "ai-gateway: the token store failed to settle call {} to {}: {}",
-                callId,
-                java.util.Arrays.toString(actual),
-                why(e));
-          }
-        });
-    // A store thread that finished between the rejection and the add may have found the backlog
-    // empty: one more try, which finds that thread idle, or leaves the backlog to the threads still
-    // busy (each runs it when its own task is done).
-    start(() -> {});
     return false;
-  }
-
-  /** Runs the settlements waiting for a store thread, on this one. */
-  private void runBacklog() {
-    Runnable settlement;
-    while ((settlement = backlog.poll()) != null) {
-      backlogSize.decrementAndGet();
-      settlement.run();
-    }
-  }
-
-  /** A store call on a store thread, which its caller waits for or abandons. */
-  private static final class Pending<T> implements Runnable {
-    private static final int WAITING = 0;
-    private static final int DONE = 1;
-    private static final int ABANDONED = 2;
-
-    private final Callable<T> task;
-    private final Consumer<T> late;
-    private final AtomicInteger state = new AtomicInteger(WAITING);
-    private final CountDownLatch done = new CountDownLatch(1);
-    // Written before state leaves WAITING; read only after seeing it did.
-    private T result;
-    private Throwable failure;
-
-    Pending(Callable<T> task, Consumer<T> late) {
-      this.task = task;
-      this.late = late;
-    }
-
-    @Override
-    public void run() {
-      try {
-        result = task.call();
-      } catch (Throwable e) {
-        failure = e;
-      }
-      if (state.compareAndSet(WAITING, DONE)) {
-        done.countDown();
-      } else if (failure == null) {
-        late.accept(result); // the caller went on without it
-      }
-    }
-
-    T await(long timeoutNanos) throws Throwable {
-      boolean interrupted = false;
-      try {
-        done.await(timeoutNanos, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-      if (state.compareAndSet(WAITING, ABANDONED)) {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedException("interrupted while waiting for the token store");
-        }
-        throw new TimeoutException("no answer within " + Duration.ofNanos(timeoutNanos));
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-      if (failure != null) {
-        throw failure;
-      }
-      return result;
-    }
   }
 
   /** Why a store call failed, for the log: the exception's class (its message may hold secrets). */
   private static String why(Throwable e) {
     return e instanceof TimeoutException ? e.getMessage() : e.getClass().getName();
-  }
-
-  private static ThreadFactory storeThreads() {
-    return runnable -> {
-      Thread thread = new Thread(runnable, "ai-gateway-token-store-" + THREADS.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

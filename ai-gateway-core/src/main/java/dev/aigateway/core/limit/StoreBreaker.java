@@ -3,10 +3,9 @@ package dev.aigateway.core.limit;
 import dev.aigateway.api.StoreState;
 import dev.aigateway.api.StoreTransition;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.concurrent.OrderedReporter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,17 +35,7 @@ final class StoreBreaker {
   private final StoreFailurePolicy failurePolicy;
   private final Clock clock;
   private final String store;
-  private final Consumer<StoreTransition> transitions;
-
-  /** The changes made under the lock and not yet reported, oldest first; guarded by the lock. */
-  private final ArrayDeque<StoreTransition> unreported = new ArrayDeque<>();
-
-  /**
-   * How many queued changes are counted and not yet reported: the thread that raises it from 0
-   * reports until it is back to 0, so changes are reported one at a time, in order, and none is
-   * left behind.
-   */
-  private final AtomicLong reporting = new AtomicLong();
+  private final OrderedReporter<StoreTransition> transitions;
 
   private StoreState state = StoreState.HEALTHY;
   private long generation;
@@ -66,7 +55,7 @@ final class StoreBreaker {
     this.failurePolicy = failurePolicy;
     this.clock = clock;
     this.store = store;
-    this.transitions = transitions;
+    this.transitions = new OrderedReporter<>(transitions, log, "store transition");
     this.coolDown = policy.coolDown();
   }
 
@@ -82,9 +71,7 @@ final class StoreBreaker {
       permit = acquireLocked();
       changes = generation - before;
     }
-    if (changes != 0) {
-      report(changes);
-    }
+    transitions.report(changes);
     return permit;
   }
 
@@ -111,9 +98,7 @@ final class StoreBreaker {
       succeededLocked(permit);
       changes = generation - before;
     }
-    if (changes != 0) {
-      report(changes);
-    }
+    transitions.report(changes);
   }
 
   private void succeededLocked(long permit) {
@@ -137,9 +122,7 @@ final class StoreBreaker {
       failedLocked(permit, why);
       changes = generation - before;
     }
-    if (changes != 0) {
-      report(changes);
-    }
+    transitions.report(changes);
   }
 
   private void failedLocked(long permit, String why) {
@@ -198,36 +181,6 @@ final class StoreBreaker {
               store,
               reason);
     }
-    unreported.add(transition);
-  }
-
-  /**
-   * Reports the queued changes, in order: {@code changes} more were queued by this thread. Unless
-   * another thread is reporting (it then reports these too, after the ones before them), this
-   * thread reports until none is left. Called without the lock.
-   */
-  private void report(long changes) {
-    if (reporting.getAndAdd(changes) != 0) {
-      return; // the thread reporting reaches these changes too
-    }
-    Error failed = null;
-    do {
-      StoreTransition transition;
-      synchronized (this) {
-        transition = unreported.poll(); // each change is queued before it is counted
-      }
-      try {
-        transitions.accept(transition);
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: the store transition consumer failed on {}", transition, e);
-      } catch (Error e) {
-        // Thrown on once the changes counted are reported: left counted, they would keep every
-        // later change from being reported.
-        failed = failed == null ? e : failed;
-      }
-    } while (reporting.decrementAndGet() != 0);
-    if (failed != null) {
-      throw failed;
-    }
+    transitions.add(transition);
   }
 }

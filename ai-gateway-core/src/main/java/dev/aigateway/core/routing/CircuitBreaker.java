@@ -2,15 +2,14 @@ package dev.aigateway.core.routing;
 
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.core.concurrent.OrderedReporter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -53,18 +52,8 @@ public final class CircuitBreaker {
   private final String backendId;
   private final CircuitBreakerPolicy policy;
   private final Clock clock;
-  private final Consumer<BreakerTransition> transitions;
+  private final OrderedReporter<BreakerTransition> transitions;
   private final Object lock = new Object();
-
-  /** The changes made under the lock and not yet reported, oldest first; guarded by lock. */
-  private final ArrayDeque<BreakerTransition> unreported = new ArrayDeque<>();
-
-  /**
-   * How many queued changes are counted and not yet reported: the thread that raises it from 0
-   * reports until it is back to 0, so changes are reported one at a time, in order, and none is
-   * left behind.
-   */
-  private final AtomicLong reporting = new AtomicLong();
 
   // The window, guarded by lock. Bucket i holds epoch bucket bucketEpoch[i] (now / bucketMillis).
   private final long bucketMillis;
@@ -107,7 +96,9 @@ public final class CircuitBreaker {
     this.backendId = Objects.requireNonNull(backendId, "backendId");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.transitions = Objects.requireNonNull(transitions, "transitions");
+    this.transitions =
+        new OrderedReporter<>(
+            Objects.requireNonNull(transitions, "transitions"), log, "breaker transition");
     // Saturated: an interval beyond what a long holds in milliseconds (ChronoUnit.FOREVER's) is a
     // window that never forgets a failure.
     long intervalMillis = Math.max(1, TimeUnit.MILLISECONDS.convert(policy.interval()));
@@ -178,7 +169,7 @@ public final class CircuitBreaker {
       acquired = acquireLocked();
       changes = generation - before;
     }
-    report(changes);
+    transitions.report(changes);
     return acquired;
   }
 
@@ -238,7 +229,7 @@ public final class CircuitBreaker {
       onOutcomeLocked(permit, failed, retryAfter);
       changes = generation - before;
     }
-    report(changes);
+    transitions.report(changes);
   }
 
   private void onOutcomeLocked(long permit, boolean failed, @Nullable Duration retryAfter) {
@@ -287,7 +278,7 @@ public final class CircuitBreaker {
       onLateFailureLocked(permit);
       changes = generation - before;
     }
-    report(changes);
+    transitions.report(changes);
   }
 
   private void onLateFailureLocked(long permit) {
@@ -356,7 +347,7 @@ public final class CircuitBreaker {
       tripFromSignalLocked(openFor, origin);
       changes = generation - before;
     }
-    report(changes);
+    transitions.report(changes);
   }
 
   private void tripFromSignalLocked(Duration openFor, String origin) {
@@ -390,7 +381,7 @@ public final class CircuitBreaker {
     }
   }
 
-  /** Changes state and queues it to be reported ({@link #report}); called under the lock. */
+  /** Changes state and queues it to be reported; called under the lock. */
   private void move(
       BreakerState to, long now, Duration openFor, String reason, @Nullable String origin) {
     BreakerState from = state;
@@ -399,37 +390,7 @@ public final class CircuitBreaker {
     BreakerTransition transition =
         new BreakerTransition(
             backendId, from, to, Instant.ofEpochMilli(now), openFor, reason, origin);
-    unreported.add(transition);
-  }
-
-  /**
-   * Reports the queued changes, in order: {@code changes} more were queued by this thread. Unless
-   * another thread is reporting (it then reports these too, after the ones before them), this
-   * thread reports until none is left. Called without the lock.
-   */
-  private void report(long changes) {
-    if (changes == 0 || reporting.getAndAdd(changes) != 0) {
-      return; // nothing new, or the thread reporting reaches these changes too
-    }
-    Error failed = null;
-    do {
-      BreakerTransition transition;
-      synchronized (lock) {
-        transition = unreported.poll(); // each change is queued before it is counted
-      }
-      try {
-        transitions.accept(transition);
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
-      } catch (Error e) {
-        // Thrown on once the changes counted are reported: left counted, they would keep every
-        // later change from being reported.
-        failed = failed == null ? e : failed;
-      }
-    } while (reporting.decrementAndGet() != 0);
-    if (failed != null) {
-      throw failed;
-    }
+    transitions.add(transition);
   }
 
   private void record(long now, boolean failed) {
