@@ -75,8 +75,7 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
    * OkHttp asynchronous call until its answer's headers arrive), as LangChain4j's own HTTP client
    * has no such cap. Its streams run on daemon threads (shared by these clients, each ended after
    * 60 s idle), as LangChain4j's own HTTP client's do: OkHttp's default dispatcher threads are not
-   * daemons, so a program that streamed would stay up for a minute after its {@code main}
-   * returned.
+   * daemons, so a program that streamed would stay up for a minute after its {@code main} returned.
    */
   public static GovernedHttpClientBuilder of(AiGateway gateway) {
     Dispatcher dispatcher = new Dispatcher(SharedPool.STREAMS);

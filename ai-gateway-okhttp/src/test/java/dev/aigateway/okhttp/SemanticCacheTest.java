@@ -729,10 +729,10 @@ class SemanticCacheTest {
   /**
    * An in-memory answer store that forgets its last answer on demand ({@link #expireLastPut}), and
    * then, on the first read that finds that answer gone, runs {@link #whenGone} on another thread
-   * and waits for it before it answers: a call that stores meanwhile. It bounds its own calls
-   * ({@link #callTimeout}), so the gateway calls it on the calling thread, as it does its in-memory
-   * store: an answer is stored on the thread of its call, and the interleaving is the one the test
-   * sets up, not one with the cache's own threads.
+   * and waits for it before it answers: a call that stores meanwhile. It is held in process and
+   * waits on nothing ({@link #callTimeout} zero), so the gateway calls it on the calling thread, as
+   * it does its in-memory store: an answer is stored on the thread of its call, and the
+   * interleaving is the one the test sets up, not one with the cache's own threads.
    */
   private static final class RacingAnswers implements ResponseCacheStore {
     private final InMemoryResponseCacheStore answers = InMemoryResponseCacheStore.create();
@@ -780,11 +780,6 @@ class SemanticCacheTest {
     @Override
     public void remove(String partition, String key) {
       answers.remove(partition, key);
-    }
-
-    @Override
-    public Duration callTimeout() {
-      return Duration.ofMillis(1);
     }
   }
 
