@@ -80,8 +80,16 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
 
     void find(String t, Spans out) {
       int n = t.length();
+      int run = 0; // where the run of diacritics just before i starts (i itself when none)
+      int last = -1; // the previous position looked at
       for (int i = 0; i < n; i++) {
-        if (!startsWord(t, i)) {
+        if (i == 0 || !diacritic(t.charAt(i - 1))) {
+          run = i;
+        } else if (last != i - 1) {
+          run = diacriticsFrom(t, i); // after a match: its own trailing diacritics, once
+        } // else the run before i - 1 goes on over t[i - 1]: looked back over once, not per mark
+        last = i;
+        if (!noWordBefore(t, run)) {
           continue;
         }
         String[] candidates = byFirst.get(key(t.codePointAt(i)));
@@ -146,15 +154,21 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       return k;
     }
 
-    /**
-     * Whether a word may start at {@code i}: the text starts there, or what comes before (past any
-     * diacritics laid over it) is no letter or digit.
-     */
-    private static boolean startsWord(String t, int i) {
+    /** Where the run of diacritics that ends at {@code i} starts ({@code i} when none). */
+    private static int diacriticsFrom(String t, int i) {
       int j = i;
       while (j > 0 && diacritic(t.charAt(j - 1))) {
         j--;
       }
+      return j;
+    }
+
+    /**
+     * Whether the text starts at {@code j}, or no letter or digit comes just before it: with {@code
+     * j} where the diacritics before a position start, whether a word may start at that position
+     * (what comes before it, past any diacritics laid over it, is no letter or digit).
+     */
+    private static boolean noWordBefore(String t, int j) {
       return j == 0 || !Character.isLetterOrDigit(read(t.codePointBefore(j)));
     }
 

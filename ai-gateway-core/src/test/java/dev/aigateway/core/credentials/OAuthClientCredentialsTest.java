@@ -10,6 +10,7 @@ import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -244,6 +245,30 @@ class OAuthClientCredentialsTest {
               assertThat(e.error()).doesNotContain(CLIENT_SECRET);
               assertThat(e.getMessage()).doesNotContain(CLIENT_SECRET).contains("****");
             });
+  }
+
+  @Test
+  void anEndpointThatEchoesTheFormItWasSentMasksTheSecretAsFormEncodedToo() {
+    // Client secrets hold characters a form encodes: Entra ID's hold '~', generated ones '+', '/'
+    // and '='. An endpoint quoting the request it refused quotes the secret so spelt.
+    String secret = "oauth-client-SECRET~8Q.+/=";
+    tokenEndpoint.enqueue(
+        json(
+            400,
+            "{\"error\":\"invalid_request\",\"error_description\":\"bad request: client_secret="
+                + URLEncoder.encode(secret, StandardCharsets.UTF_8)
+                + "\"}"));
+    OAuthClientCredentials credentials = oauth().clientSecret(secret).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            TokenEndpointException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .doesNotContain(URLEncoder.encode(secret, StandardCharsets.UTF_8))
+                    .endsWith("answered 400 invalid_request: bad request: client_secret=****"));
   }
 
   @Test

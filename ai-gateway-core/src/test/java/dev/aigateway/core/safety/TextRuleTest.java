@@ -1,7 +1,9 @@
 package dev.aigateway.core.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -100,6 +102,20 @@ class TextRuleTest {
                 "a \uD835\uDC2C\uD835\uDC1E\uD835\uDC1C\uD835\uDC2B\uD835\uDC1E"
                     + "\uD835\uDC2D\uD835\uDC1A\uD835\uDC2B\uD835\uDC32"))
         .isZero(); // secretary
+  }
+
+  @Test
+  void aLongRunOfCombiningMarksIsScannedInTimeThatGrowsWithItsLength() {
+    // Each position of a run of combining marks looked back over the whole run before it to tell
+    // whether a word may start there: a prompt of a million marks (two megabytes) took minutes.
+    TextRule rule = TextRule.words("secret", List.of("falcon"), SafetyAction.BLOCK);
+    String text = "falcon e" + "\u0301".repeat(1_000_000) + " falcon";
+    Spans spans = new Spans();
+
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> rule.finder().find(text, spans));
+
+    assertThat(spans.size()).isEqualTo(2);
+    assertThat(spans.start(1)).isEqualTo(text.length() - "falcon".length());
   }
 
   @Test
