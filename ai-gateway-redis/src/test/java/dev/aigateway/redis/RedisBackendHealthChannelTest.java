@@ -144,7 +144,11 @@ class RedisBackendHealthChannelTest {
       redis.command("PUBLISH", "app:backend-health", "garbage");
       redis.command("PUBLISH", "app:other-channel", "not ours");
       await("delivered", Duration.ofSeconds(5), () -> atA.size() == 1 && atB.size() == 1);
-      await("malformed counted", Duration.ofSeconds(5), () -> b.malformed() == 2);
+      // each instance counts on its own channel thread: wait for both, not only the one read first
+      await(
+          "malformed counted",
+          Duration.ofSeconds(5),
+          () -> a.malformed() == 2 && b.malformed() == 2);
 
       for (List<HealthSignal> got : List.of(atA, atB)) {
         assertThat(got)
