@@ -195,18 +195,7 @@ class BedrockRuntimeSdkTest {
     ConverseStreamResponseHandler handler =
         ConverseStreamResponseHandler.builder().subscriber(event -> {}).build();
 
-    Throwable thrown;
-    try (BedrockRuntimeAsyncClient sdk = asyncSdk(http)) {
-      CompletableFuture<Void> call =
-          sdk.converseStream(
-              ConverseStreamRequest.builder()
-                  .modelId(MODEL)
-                  .messages(user("Hello"))
-                  .inferenceConfig(c -> c.maxTokens(1000))
-                  .build(),
-              handler);
-      thrown = catchThrowable(() -> call.get(30, TimeUnit.SECONDS));
-    }
+    Throwable thrown = converseStream(http, "Hello", 1000, handler);
 
     assertThat(thrown).isInstanceOf(ExecutionException.class);
     assertThat(thrown.getCause()).isInstanceOf(ThrottlingException.class);
@@ -243,18 +232,7 @@ class BedrockRuntimeSdkTest {
             .onError(errors::add)
             .build();
 
-    Throwable thrown;
-    try (BedrockRuntimeAsyncClient sdk = asyncSdk(http)) {
-      CompletableFuture<Void> call =
-          sdk.converseStream(
-              ConverseStreamRequest.builder()
-                  .modelId(MODEL)
-                  .messages(user("Tell me"))
-                  .inferenceConfig(c -> c.maxTokens(100))
-                  .build(),
-              handler);
-      thrown = catchThrowable(() -> call.get(30, TimeUnit.SECONDS));
-    }
+    Throwable thrown = converseStream(http, "Tell me", 100, handler);
 
     assertThat(thrown).as("the call fails").isInstanceOf(ExecutionException.class);
     Throwable cause = thrown.getCause();
@@ -278,5 +256,24 @@ class BedrockRuntimeSdkTest {
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(events.poll(200, TimeUnit.MILLISECONDS)).as("exactly one event").isNull();
+  }
+
+  /**
+   * Streams a Converse call of {@code prompt} through the SDK's async client on {@code http} and
+   * returns what waiting for it threw (null when it ended well).
+   */
+  private Throwable converseStream(
+      OkHttpClient http, String prompt, int maxTokens, ConverseStreamResponseHandler handler) {
+    try (BedrockRuntimeAsyncClient sdk = asyncSdk(http)) {
+      CompletableFuture<Void> call =
+          sdk.converseStream(
+              ConverseStreamRequest.builder()
+                  .modelId(MODEL)
+                  .messages(user(prompt))
+                  .inferenceConfig(c -> c.maxTokens(maxTokens))
+                  .build(),
+              handler);
+      return catchThrowable(() -> call.get(30, TimeUnit.SECONDS));
+    }
   }
 }
