@@ -374,27 +374,33 @@ class GeminiAndFoundryTest {
         });
   }
 
+  /**
+   * A client whose gateway's pool holds two Gemini backends, east ({@code app}) first and west
+   * ({@code second}) after it, each with its own key, on {@code clock}.
+   */
+  private OkHttpClient eastThenWest(ManualClock clock) {
+    return client(
+        AiGateway.builder()
+            .clock(clock)
+            .backendPool(
+                BackendPool.builder()
+                    .backend(
+                        dev.aigateway.core.routing.Backend.gemini("east", app.url("/").toString())
+                            .credential(Credentials.apiKey("key-east"))
+                            .priority(1))
+                    .backend(
+                        dev.aigateway.core.routing.Backend.gemini(
+                                "west", second.url("/").toString())
+                            .credential(Credentials.apiKey("key-west"))
+                            .priority(2))));
+  }
+
   @Test
   void aGemini429sRetryDelayInItsBodyCoolsItsBackendDownForThatLong() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
     answerAlways(app, quotaExhausted("12s"));
     answerAlways(second, answer(JSON_TYPE, GeminiBodies.ANSWER));
-    OkHttpClient client =
-        client(
-            AiGateway.builder()
-                .clock(clock)
-                .backendPool(
-                    BackendPool.builder()
-                        .backend(
-                            dev.aigateway.core.routing.Backend.gemini(
-                                    "east", app.url("/").toString())
-                                .credential(Credentials.apiKey("key-east"))
-                                .priority(1))
-                        .backend(
-                            dev.aigateway.core.routing.Backend.gemini(
-                                    "west", second.url("/").toString())
-                                .credential(Credentials.apiKey("key-west"))
-                                .priority(2))));
+    OkHttpClient client = eastThenWest(clock);
 
     assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
     assertThat(events.next().routing().failoverReason()).isEqualTo("429 from east");
@@ -417,22 +423,7 @@ class GeminiAndFoundryTest {
     String quota = quotaBody("12s").replace("\n", "");
     answerAlways(app, answer("text/event-stream", "data: " + quota + "\r\n\r\n"));
     answerAlways(second, answer("text/event-stream", GeminiBodies.EVENTS));
-    OkHttpClient client =
-        client(
-            AiGateway.builder()
-                .clock(clock)
-                .backendPool(
-                    BackendPool.builder()
-                        .backend(
-                            dev.aigateway.core.routing.Backend.gemini(
-                                    "east", app.url("/").toString())
-                                .credential(Credentials.apiKey("key-east"))
-                                .priority(1))
-                        .backend(
-                            dev.aigateway.core.routing.Backend.gemini(
-                                    "west", second.url("/").toString())
-                                .credential(Credentials.apiKey("key-west"))
-                                .priority(2))));
+    OkHttpClient client = eastThenWest(clock);
     Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
 
     assertThat(call(client, stream)).isEqualTo(GeminiBodies.EVENTS);
