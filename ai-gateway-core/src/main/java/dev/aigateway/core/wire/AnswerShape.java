@@ -205,15 +205,27 @@ final class AnswerShape {
   static final int MODEL_END = 3;
 
   /**
+   * Where {@link #match} puts where the first scalar value that is the string {@code
+   * "content_filter"} starts, or -1 when none is: a value, not a name, is what says an answer was
+   * filtered ({@link FailedAnswers#filtered(byte[], int, int)}), and every value lies in a hole.
+   */
+  static final int CONTENT_FILTER_AT = 4;
+
+  /** How many places {@link #match} puts positions in. */
+  static final int PLACES = 5;
+
+  /**
    * Matches the object {@code json[from, to)} against this layout: returns its usage, and puts in
-   * {@code at} (four places: {@link #USAGE_START}, ...) where its usage and model lie; null at the
-   * first difference (then what was put is meaningless, and the object is to be walked whole).
+   * {@code at} ({@link #PLACES} places: {@link #USAGE_START}, ...) where its usage and model lie,
+   * and where a value {@code "content_filter"} does; null at the first difference (then what was
+   * put is meaningless, and the object is to be walked whole).
    */
   dev.aigateway.api.Usage match(byte[] json, int from, int to, int[] at) {
     int i = from;
     int runStart = 0;
     UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
     at[MODEL_START] = -1;
+    at[CONTENT_FILTER_AT] = -1;
     for (int h = 0; ; h++) {
       int runEnd = runEnds[h];
       int length = runEnd - runStart;
@@ -244,6 +256,11 @@ final class AnswerShape {
       }
       if (b == '"') {
         i = StrictJson.string(json, i, to, true);
+        if (i - start == FailedAnswers.CONTENT_FILTER_LENGTH
+            && at[CONTENT_FILTER_AT] < 0
+            && FailedAnswers.isContentFilter(json, start)) {
+          at[CONTENT_FILTER_AT] = start;
+        }
       } else if (b == 't' || b == 'n') {
         i = to - i >= 4 && (int) INTS.get(json, i) == (b == 't' ? TRUE_INT : NULL_INT) ? i + 4 : -1;
       } else if (b == 'f') {

@@ -47,7 +47,19 @@ public final class FailedAnswers {
     }
   }
 
+  /** The length of the string token {@code "content_filter"}, its quotes included. */
+  static final int CONTENT_FILTER_LENGTH = CONTENT_FILTER.length;
+
   private FailedAnswers() {}
+
+  /**
+   * Whether {@code data[at, at + CONTENT_FILTER_LENGTH)}, in range, is the string token {@code
+   * "content_filter"}.
+   */
+  static boolean isContentFilter(byte[] data, int at) {
+    return Arrays.equals(
+        data, at, at + CONTENT_FILTER.length, CONTENT_FILTER, 0, CONTENT_FILTER.length);
+  }
 
   /**
    * Whether {@code body} (a JSON document, or server-sent events when {@code stream}) was cut off

@@ -96,8 +96,7 @@ public final class JsonBody extends ObservedBody {
     }
     if (copied == 0 && n < requested && readsFirstPlain) {
       // The source had nothing more at hand: often the whole document, read here if plain.
-      if (readout.readPlainDocument(b, off, off + n, this)) {
-        readout.noteIfFiltered(b, off, off + n);
+      if (readout.readPlainDocument(b, off, off + n, this)) { // notes a content filter too
         copied = n;
         return;
       }

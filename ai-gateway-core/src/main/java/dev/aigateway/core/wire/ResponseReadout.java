@@ -484,7 +484,9 @@ public final class ResponseReadout {
    * parser (a whole JSON object reporting usage in plain form, its text not needed); returns false,
    * having read nothing, for any other document. With a {@code holder}, what was read is handed to
    * it ({@link JsonBody#holdPlain}), to be learnt later ({@link #learnPlain}), instead of being
-   * learnt now. The text must be needed or not ({@link #keepText}) by now.
+   * learnt now, and whether the document says a content filter cut it off is noted at once ({@link
+   * #noteIfFiltered}, searched only when the walk did not already tell). The text must be needed or
+   * not ({@link #keepText}) by now.
    */
   boolean readPlainDocument(byte[] doc, int from, int to, @Nullable JsonBody holder) {
     if (keepText || to - from > StrictJson.MAX_LENGTH) {
@@ -500,6 +502,9 @@ public final class ResponseReadout {
     }
     if (holder != null) {
       holder.holdPlain(top.model(), read);
+      if (top.mayBeFiltered(doc, from, to)) {
+        noteIfFiltered(doc, from, to); // nearly never: no value of the answer says content_filter
+      }
     } else {
       learnPlain(top.model(), read);
     }

@@ -73,7 +73,7 @@ final class TopLevelMembers {
    * Where the value {@link UsageBytes#asOpenAiWritesIt} read ends; and, after a match of the learnt
    * layout, where the usage and model lie ({@link AnswerShape#match}).
    */
-  private final int[] usageEnd = new int[4];
+  private final int[] usageEnd = new int[AnswerShape.PLACES];
 
   /**
    * The layout of the answer walked whole last by a walker that notes no positions (one JSON answer
@@ -176,6 +176,18 @@ final class TopLevelMembers {
     modelValue = usageEnd[AnswerShape.MODEL_START];
     modelEnd = usageEnd[AnswerShape.MODEL_END];
     return readModel(json, to);
+  }
+
+  /**
+   * Whether the object {@code json[from, to)} just walked may say that a content filter cut it off
+   * ({@link FailedAnswers#filtered(byte[], int, int)}): when it matched the layout learnt, whether
+   * one of its values is the string {@code "content_filter"}, which the match noted; else whether
+   * it holds that string token anywhere.
+   */
+  boolean mayBeFiltered(byte[] json, int from, int to) {
+    return matchedShape
+        ? usageEnd[AnswerShape.CONTENT_FILTER_AT] >= 0
+        : FailedAnswers.holdsContentFilter(json, from, to);
   }
 
   /** Whether the last walk matched the layout learnt from the answers before: for tests. */

@@ -72,6 +72,7 @@ class AnswerShapeTest {
     "true",
     "false",
     "\"stop\"",
+    "\"content_filter\"",
     "\"Hello there, all of you.\"",
     "\"\"",
     "-3.5e+2"
@@ -83,6 +84,9 @@ class AnswerShapeTest {
     "\"gpt-4o-mini\"",
     "\"gpt-4o\"",
     "\"gpt\\u002d4o\"",
+    "\"content_filter\"",
+    "\"content_filter_results\"",
+    "\"not content_filter\"",
     "\"line\\nbreak\"",
     "\"d\u00e9j\u00e0 vu \ud83d\ude42\"",
     "\"tab\there\"",
@@ -127,6 +131,11 @@ class AnswerShapeTest {
     ""
   };
 
+  /** Answers read filtered by a content filter: all of them, and those matched to a layout. */
+  private static int filteredSeen;
+
+  private static int filteredMatched;
+
   @AfterEach
   void forgetTheLayout() {
     TopLevelMembers.forgetShape();
@@ -135,6 +144,8 @@ class AnswerShapeTest {
   @Test
   void answersMatchedReadAsAnswersWalkedWhole() {
     Random random = new Random(20261205L);
+    filteredSeen = 0;
+    filteredMatched = 0;
     int matched = 0;
     int walked = 0;
     for (int round = 0; round < 3_000; round++) {
@@ -161,9 +172,11 @@ class AnswerShapeTest {
         }
       }
     }
-    // Both ways taken in earnest.
+    // Both ways taken in earnest, for filtered answers too.
     assertThat(matched).isGreaterThan(12_000);
     assertThat(walked).isGreaterThan(10_000);
+    assertThat(filteredMatched).isGreaterThan(100);
+    assertThat(filteredSeen - filteredMatched).isGreaterThan(100);
   }
 
   @Test
@@ -208,6 +221,19 @@ class AnswerShapeTest {
     assertThat(walker.walk(answer, 0, answer.length)).as(text).isEqualTo(expected);
     if (!expected) {
       return;
+    }
+    // Whether a content filter may have cut it off: never missed, never guessed from nothing.
+    boolean filtered = FailedAnswers.filtered(answer, 0, answer.length);
+    boolean mayBe = walker.mayBeFiltered(answer, 0, answer.length);
+    if (filtered) {
+      assertThat(mayBe).as(text).isTrue();
+    }
+    if (!FailedAnswers.holdsContentFilter(answer, 0, answer.length)) {
+      assertThat(mayBe).as(text).isFalse();
+    }
+    if (filtered) {
+      filteredSeen++;
+      filteredMatched += walker.matchedShape() ? 1 : 0;
     }
     assertThat(walker.usages()).as(text).isEqualTo(whole.usages());
     assertThat(walker.usagesNull()).as(text).isEqualTo(whole.usagesNull());
