@@ -2,7 +2,7 @@ package dev.aigateway.core.concurrent;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 
@@ -11,10 +11,11 @@ import org.slf4j.Logger;
  * they were made, after the lock is let go: a consumer that takes its time (a listener paging
  * someone over a slow network) holds up the thread whose call made the change, never the other
  * threads, which need the lock. The owner {@link #add}s each change under its lock, then, without
- * it, {@link #report}s how many it added. A change is reported on the thread that made it, or,
- * while the consumer is still being told of an earlier change, by the thread telling it, right
- * after it. An exception from the consumer is logged and dropped; an error is thrown on once the
- * changes counted are reported. Thread-safe.
+ * it, calls {@link #report} (whether or not it added any: nothing queued costs a look at an empty
+ * queue). A change is reported on the thread that made it, or, while the consumer is still being
+ * told of an earlier change, by the thread telling it, right after it. An exception from the
+ * consumer is logged and dropped; an error is thrown on once the changes queued are reported.
+ * Thread-safe.
  *
  * <p>Internal to the library, not API: public only so that the library's packages share it; may
  * change in any release.
@@ -31,11 +32,12 @@ public final class OrderedReporter<T> {
   private final Queue<T> unreported = new ConcurrentLinkedQueue<>();
 
   /**
-   * How many added changes are counted and not yet reported: the thread that raises it from 0
-   * reports until it is back to 0, so changes are reported one at a time, in order, and none is
-   * left behind.
+   * Whether a thread is telling the consumer: it reports until the queue is empty, so changes are
+   * reported one at a time, in order; a thread that finds another reporting leaves its changes to
+   * it, and the reporting thread looks at the queue once more after it let go, so none is left
+   * behind.
    */
-  private final AtomicLong reporting = new AtomicLong();
+  private final AtomicBoolean reporting = new AtomicBoolean();
 
   /**
    * @param consumer told of every change
@@ -55,27 +57,29 @@ public final class OrderedReporter<T> {
   }
 
   /**
-   * Reports the queued changes, in order: {@code changes} more were added by this thread. Unless
-   * another thread is reporting (it then reports these too, after the ones before them), this
-   * thread reports until none is left. Called without the owner's lock.
+   * Reports the queued changes, in order. Unless another thread is reporting (it then reports these
+   * too, after the ones before them), this thread reports until none is left. Called without the
+   * owner's lock, after anything that may have added a change.
    */
-  public void report(long changes) {
-    if (changes == 0 || reporting.getAndAdd(changes) != 0) {
-      return; // nothing new, or the thread reporting reaches these changes too
-    }
+  public void report() {
     Error failed = null;
-    do {
-      T change = unreported.poll(); // each change is queued before it is counted
+    while (!unreported.isEmpty() && reporting.compareAndSet(false, true)) {
       try {
-        consumer.accept(change);
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: the {} consumer failed on {}", what, change, e);
-      } catch (Error e) {
-        // Thrown on once the changes counted are reported: left counted, they would keep every
-        // later change from being reported.
-        failed = failed == null ? e : failed;
+        for (T change = unreported.poll(); change != null; change = unreported.poll()) {
+          try {
+            consumer.accept(change);
+          } catch (RuntimeException e) {
+            log.warn("ai-gateway: the {} consumer failed on {}", what, change, e);
+          } catch (Error e) {
+            // Thrown on once the changes queued are reported: thrown at once, it would leave them
+            // for the next change's thread to report, out of their time.
+            failed = failed == null ? e : failed;
+          }
+        }
+      } finally {
+        reporting.set(false);
       }
-    } while (reporting.decrementAndGet() != 0);
+    }
     if (failed != null) {
       throw failed;
     }

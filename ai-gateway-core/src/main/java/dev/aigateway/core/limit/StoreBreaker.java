@@ -65,13 +65,10 @@ final class StoreBreaker {
    */
   long acquire() {
     long permit;
-    long changes;
     synchronized (this) {
-      long before = generation;
       permit = acquireLocked();
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
     return permit;
   }
 
@@ -92,13 +89,10 @@ final class StoreBreaker {
 
   /** The store answered the reservation of {@code permit}. */
   void succeeded(long permit) {
-    long changes;
     synchronized (this) {
-      long before = generation;
       succeededLocked(permit);
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
   }
 
   private void succeededLocked(long permit) {
@@ -116,13 +110,10 @@ final class StoreBreaker {
 
   /** The store failed the reservation of {@code permit}; {@code why} is free of secrets. */
   void failed(long permit, String why) {
-    long changes;
     synchronized (this) {
-      long before = generation;
       failedLocked(permit, why);
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
   }
 
   private void failedLocked(long permit, String why) {

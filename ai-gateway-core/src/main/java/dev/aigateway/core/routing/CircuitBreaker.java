@@ -163,13 +163,10 @@ public final class CircuitBreaker {
       return permit;
     }
     long acquired;
-    long changes;
     synchronized (lock) {
-      long before = generation;
       acquired = acquireLocked();
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
     return acquired;
   }
 
@@ -223,13 +220,10 @@ public final class CircuitBreaker {
 
   /** Counts an acquired call's outcome, closing or opening a half-open breaker with its probe's. */
   private void onOutcome(long permit, boolean failed, @Nullable Duration retryAfter) {
-    long changes;
     synchronized (lock) {
-      long before = generation;
       onOutcomeLocked(permit, failed, retryAfter);
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
   }
 
   private void onOutcomeLocked(long permit, boolean failed, @Nullable Duration retryAfter) {
@@ -272,13 +266,10 @@ public final class CircuitBreaker {
    * @param permit what {@link #tryAcquire()} returned for the call
    */
   public void onLateFailure(long permit) {
-    long changes;
     synchronized (lock) {
-      long before = generation;
       onLateFailureLocked(permit);
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
   }
 
   private void onLateFailureLocked(long permit) {
@@ -341,13 +332,10 @@ public final class CircuitBreaker {
    * again (its probe's verdict becomes stale). Reported with the signal's origin.
    */
   void tripFromSignal(Duration openFor, String origin) {
-    long changes;
     synchronized (lock) {
-      long before = generation;
       tripFromSignalLocked(openFor, origin);
-      changes = generation - before;
     }
-    transitions.report(changes);
+    transitions.report();
   }
 
   private void tripFromSignalLocked(Duration openFor, String origin) {
