@@ -725,14 +725,34 @@ final class ChatChunkScanner {
       if (c < 0) {
         return OTHER;
       }
+      if (c - quote == FailedAnswers.CONTENT_FILTER_LENGTH
+          && FailedAnswers.isContentFilter(json, quote)) {
+        contentFilterString = true;
+      }
       p = places[2 * k + 1];
       k++;
     }
     return compared(json, from, to, open, c, p, usageShift, modelQuote);
   }
 
+  /**
+   * Whether the chunk read last, found like the chunk kept ({@link #likeKept()}), may say that a
+   * content filter cut the answer off ({@link FailedAnswers#filtered(byte[], int, int)}): whether
+   * one of its value strings that differ from the kept chunk's is the string {@code
+   * "content_filter"}. What it shares with the kept chunk says what it said there (the same
+   * members, the same values in the same places), and the kept chunk was read itself; so a chunk
+   * like it is not searched again. Meaningless for a chunk not found like the kept one.
+   */
+  boolean likeKeptMayBeFiltered() {
+    return contentFilterString;
+  }
+
+  /** See {@link #likeKeptMayBeFiltered()}. */
+  private boolean contentFilterString;
+
   /** What {@link #compare} notes before it compares; returns the kept chunk's length, or -1. */
   private int startCompare() {
+    contentFilterString = false;
     previousHead = keptHead;
     previousTail = keptTail;
     keptHead = -1;

@@ -611,6 +611,9 @@ public final class SseBody extends ObservedBody {
   private void deferLikeKept(byte[] buffer, int start, int end, int from, int to, int usageValue) {
     lastEventHidden = false;
     eventArrived();
+    if (chunkScanner.likeKeptMayBeFiltered()) {
+      readout.noteIfFiltered(buffer, from, to); // a string it does not share is "content_filter"
+    }
     if (!readout.deferChunk(
         buffer,
         from,
@@ -727,9 +730,13 @@ public final class SseBody extends ObservedBody {
    */
   private void handleChunk(
       byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
-    // A chunk like the one kept (deferred unread) is no finish chunk: a choice's finish is a chunk
-    // of its own shape, which comes here.
-    readout.noteIfFiltered(data, from, to);
+    // A chunk found like the one kept is searched only when a string it does not share with it is
+    // "content_filter" (ChatChunkScanner.likeKeptMayBeFiltered); every other chunk is searched.
+    if (usageValue == ChatChunkScanner.OTHER
+        || !chunkScanner.likeKept()
+        || chunkScanner.likeKeptMayBeFiltered()) {
+      readout.noteIfFiltered(data, from, to);
+    }
     passOn(start, end, data == buffer, readChunk(data, from, to, usageValue));
   }
 

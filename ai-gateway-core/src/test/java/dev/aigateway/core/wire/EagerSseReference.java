@@ -70,7 +70,8 @@ final class EagerSseReference {
     } else if (data.is(DONE)) {
       facts.markComplete();
       hiddenOutput.writeBytes(event);
-    } else if (!facts.readChunk(data.bytes(), data.from(), data.to(), member)) {
+    } else if (!noteIfFiltered(data)
+        || !facts.readChunk(data.bytes(), data.from(), data.to(), member)) {
       hiddenOutput.writeBytes(event);
     } else if (hideUsage && member.usageOnly()) {
       // dropped
@@ -80,6 +81,12 @@ final class EagerSseReference {
     } else {
       hiddenOutput.writeBytes(event);
     }
+  }
+
+  /** Notes whether the chunk says a content filter cut the answer off; true, to go on. */
+  private boolean noteIfFiltered(SseEventFramer.Data data) {
+    facts.noteIfFiltered(data.bytes(), data.from(), data.to());
+    return true;
   }
 
   private static int indexOf(byte[] bytes, int from, int to) {

@@ -50,7 +50,8 @@ final class RandomChatStream {
     "data: x",
     "null",
     "12",
-    "\\u0075sage"
+    "\\u0075sage",
+    "content_filter"
   };
 
   /** The usage members the gateway reads. */
@@ -104,6 +105,13 @@ final class RandomChatStream {
   private final boolean includeUsage;
   private final boolean obfuscation;
   private final boolean pretty;
+
+  /**
+   * Whether the stream's text chunks name a finish reason as a string (an empty one, {@code
+   * length}, now and then {@code content_filter}) rather than null.
+   */
+  private final boolean textFinishes;
+
   private String model;
 
   RandomChatStream(long seed) {
@@ -111,6 +119,7 @@ final class RandomChatStream {
     includeUsage = random.nextBoolean();
     obfuscation = random.nextInt(4) == 0;
     pretty = random.nextInt(10) == 0;
+    textFinishes = random.nextInt(4) == 0;
     model = MODELS[random.nextInt(MODELS.length)];
   }
 
@@ -139,7 +148,8 @@ final class RandomChatStream {
                     "[{\"index\":0,\"delta\":{\"content\":\""
                         + text()
                         + "\"},\"logprobs\":null,"
-                        + "\"finish_reason\":null}]";
+                        + textFinish()
+                        + "}]";
                 case 1 -> "[{\"index\":0,\"delta\":{\"reasoning_content\":\"" + text() + "\"}}]";
                 case 2 ->
                     i == 0
@@ -154,10 +164,15 @@ final class RandomChatStream {
                     "[{\"text\":\""
                         + text()
                         + "\",\"index\":0,\"logprobs\":null,"
-                        + "\"finish_reason\":null}]";
+                        + textFinish()
+                        + "}]";
               }));
     }
-    chunks.add(chunk("[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]"));
+    chunks.add(
+        chunk(
+            "[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\""
+                + (random.nextInt(6) == 0 ? "content_filter" : "stop")
+                + "\"}]"));
     if (includeUsage) {
       String usage =
           random.nextInt(4) == 0
@@ -410,6 +425,17 @@ final class RandomChatStream {
       tail.append(",\"obfuscation\":\"").append("aZ0".repeat(random.nextInt(6))).append('"');
     }
     return tail.append('}').toString();
+  }
+
+  /** A text chunk's finish reason member (see {@link #textFinishes}). */
+  private String textFinish() {
+    if (!textFinishes) {
+      return "\"finish_reason\":null";
+    }
+    int pick = random.nextInt(12);
+    return "\"finish_reason\":\""
+        + (pick == 0 ? "content_filter" : pick < 4 ? "length" : "")
+        + "\"";
   }
 
   private String text() {

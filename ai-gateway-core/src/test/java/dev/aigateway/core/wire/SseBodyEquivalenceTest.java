@@ -117,6 +117,7 @@ class SseBodyEquivalenceTest {
     ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.text().toString()).isEqualTo(reference.facts.text().toString());
     assertThat(facts.model()).isEqualTo(reference.facts.model());
+    assertThat(facts.contentFiltered()).isEqualTo(reference.facts.contentFiltered());
   }
 
   @Test
@@ -362,6 +363,7 @@ class SseBodyEquivalenceTest {
     ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
     assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+    assertThat(facts.contentFiltered()).as(as).isEqualTo(reference.facts.contentFiltered());
     assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
     assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
   }
@@ -478,6 +480,7 @@ class SseBodyEquivalenceTest {
         ResponseReadout facts = listener.onlyEnd().facts();
         assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
         assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+        assertThat(facts.contentFiltered()).as(as).isEqualTo(reference.facts.contentFiltered());
         assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
         if (reference.facts.usage() == null || keepText) {
           assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
@@ -556,6 +559,7 @@ class SseBodyEquivalenceTest {
       ResponseReadout facts = listener.onlyEnd().facts();
       assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
       assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+      assertThat(facts.contentFiltered()).as(as).isEqualTo(reference.facts.contentFiltered());
       assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
       assertThat(facts.text().toString()).as(as).isEqualTo(String.join("", words));
     }
@@ -639,6 +643,7 @@ class SseBodyEquivalenceTest {
     assertThat(facts.usage()).as(as).isEqualTo(expected.usage());
     assertThat(facts.model()).as(as).isEqualTo(expected.model());
     assertThat(facts.complete()).as(as).isEqualTo(expected.complete());
+    assertThat(facts.contentFiltered()).as(as).isEqualTo(expected.contentFiltered());
     if (expected.usage() == null || keepText) {
       assertThat(facts.text().toString()).as(as).isEqualTo(expected.text().toString());
     }
