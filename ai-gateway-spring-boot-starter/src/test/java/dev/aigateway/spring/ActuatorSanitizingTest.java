@@ -2,6 +2,8 @@ package dev.aigateway.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,6 +131,42 @@ class ActuatorSanitizingTest {
             context -> {
               assertThat(context).doesNotHaveBean(dev.aigateway.core.AiGateway.class);
               assertThat(env(context)).contains("east", "******").doesNotContain(KEY);
+            });
+  }
+
+  @Test
+  void aPrivateKeyIsNeverShownByItsContent(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    String base64 =
+        java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+            .encodeToString(generator.generateKeyPair().getPrivate().getEncoded());
+    Path pem = dir.resolve("client.pem");
+    Files.writeString(
+        pem, "-----BEGIN PRIVATE KEY-----\n" + base64 + "\n-----END PRIVATE KEY-----\n");
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/token",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway-client",
+            "ai-gateway.pool.backends[0].oauth.private-key=file:" + pem)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              String configprops = configprops(context);
+              String firstLine = base64.substring(0, 64);
+              assertThat(env(context)).contains("client.pem").doesNotContain(firstLine);
+              assertThat(configprops)
+                  .contains("internal", "ai-gateway-client")
+                  .doesNotContain(firstLine)
+                  .doesNotContain("BEGIN PRIVATE KEY")
+                  // the whole key, base64 of the file's bytes, as Jackson writes a byte[]
+                  .doesNotContain(
+                      java.util.Base64.getEncoder()
+                          .encodeToString(Files.readAllBytes(pem))
+                          .substring(0, 40));
             });
   }
 
