@@ -12,8 +12,9 @@ import org.springframework.context.annotation.Bean;
  * shows every value that no {@link SanitizingFunction} bean changes, a backend's {@code api-key}
  * and an OAuth {@code client-secret} among them. This configuration's function shows those as
  * {@code ******}, and a backend or token URL without its user information and query values, however
- * the key is spelled ({@code api-key}, {@code apiKey}, {@code AI_GATEWAY_..._APIKEY}). It is on
- * whether or not {@code ai-gateway.enabled} is, since the keys are in the environment either way.
+ * the key is spelled ({@code api-key}, {@code apiKey}, {@code AIGATEWAY_..._APIKEY}, {@code
+ * AI_GATEWAY_..._API_KEY}). It is on whether or not {@code ai-gateway.enabled} is, since the keys
+ * are in the environment either way.
  */
 @AutoConfiguration
 @ConditionalOnClass(SanitizingFunction.class)

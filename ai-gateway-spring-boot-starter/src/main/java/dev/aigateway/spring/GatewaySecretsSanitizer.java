@@ -13,9 +13,10 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  *
  * <p>A key is matched whatever its spelling, since each endpoint shows it as it was written or
  * bound: {@code ai-gateway.pool.backends[0].api-key}, {@code ...apiKey}, {@code ...apikey}, the
- * environment variable {@code AI_GATEWAY_POOL_BACKENDS_0_APIKEY} (or {@code _API_KEY}): letters and
- * digits only, lower-cased, compared. Only {@code ai-gateway.*} keys are touched, and the consumer
- * key's {@code api-key} (a boolean) is left as it is.
+ * environment variables {@code AIGATEWAY_POOL_BACKENDS_0_APIKEY} and {@code
+ * AI_GATEWAY_POOL_BACKENDS_0_API_KEY}: letters and digits only, lower-cased, compared. Only {@code
+ * ai-gateway.*} keys are touched, and the consumer key's {@code api-key} (a boolean) is left as it
+ * is.
  */
 final class GatewaySecretsSanitizer implements SanitizingFunction {
 
