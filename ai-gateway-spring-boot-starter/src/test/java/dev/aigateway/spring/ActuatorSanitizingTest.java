@@ -42,6 +42,21 @@ class ActuatorSanitizingTest {
               AutoConfigurations.of(
                   ConfigurationPropertiesReportEndpointAutoConfiguration.class,
                   EnvironmentEndpointAutoConfiguration.class))
+          // The process's own environment and system properties are left out: the env
+          // endpoint's answer, printed when an assertion fails, holds only the test's values.
+          .withInitializer(
+              context -> {
+                org.springframework.core.env.MutablePropertySources sources =
+                    context.getEnvironment().getPropertySources();
+                sources.replace(
+                    StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                    new SystemEnvironmentPropertySource(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of()));
+                sources.replace(
+                    StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME,
+                    new MapPropertySource(
+                        StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME, Map.of()));
+              })
           .withPropertyValues(
               "management.endpoints.web.exposure.include=configprops,env",
               "management.endpoints.jmx.exposure.include=configprops,env",
@@ -119,6 +134,39 @@ class ActuatorSanitizingTest {
   }
 
   @Test
+  void theVariablesTheSecretsAreReadFromAreMaskedToo() {
+    // api-key: ${AZURE_EAST_KEY}, as the documentation writes it: the env endpoint lists the
+    // variable itself too, under its own name.
+    runner
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .replace(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        new SystemEnvironmentPropertySource(
+                            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                            Map.of("AZURE_EAST_KEY", KEY, "LLM_CLIENT_SECRET", CLIENT_SECRET))))
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].flavor=azure-v1",
+            "ai-gateway.pool.backends[0].api-key=${AZURE_EAST_KEY}",
+            "ai-gateway.pool.backends[1].id=internal",
+            "ai-gateway.pool.backends[1].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[1].oauth.token-url=https://login.example.com/token",
+            "ai-gateway.pool.backends[1].oauth.client-id=ai-gateway-client",
+            "ai-gateway.pool.backends[1].oauth.client-secret=${LLM_CLIENT_SECRET}",
+            "ai-gateway.consumer-key.header=x-consumer-id")
+        .run(
+            context -> {
+              assertMasked(context, false);
+              assertThat(env(context)).contains("AZURE_EAST_KEY=", "LLM_CLIENT_SECRET=");
+            });
+  }
+
+  @Test
   void secretsAreMaskedInTheEnvironmentWithTheGatewayOff() {
     // The keys are in the environment whether or not the gateway bean is made.
     runner
@@ -126,11 +174,14 @@ class ActuatorSanitizingTest {
             "ai-gateway.enabled=false",
             "ai-gateway.pool.backends[0].id=east",
             "ai-gateway.pool.backends[0].url=https://east.example.com",
-            "ai-gateway.pool.backends[0].api-key=" + KEY)
+            "ai-gateway.pool.backends[0].api-key=${AZURE_EAST_KEY}",
+            "AZURE_EAST_KEY=" + KEY)
         .run(
             context -> {
               assertThat(context).doesNotHaveBean(dev.aigateway.core.AiGateway.class);
-              assertThat(env(context)).contains("east", "******").doesNotContain(KEY);
+              assertThat(env(context))
+                  .contains("east", "AZURE_EAST_KEY=", "******")
+                  .doesNotContain(KEY);
             });
   }
 
