@@ -696,11 +696,21 @@ public class AiGatewayProperties {
     /** The weight for weighted balancing (needs load-balancing: weighted). */
     private @Nullable Integer weight;
 
-    /** The backend's known tokens per minute, for capacity-aware balancing. */
+    /**
+     * The backend's known token capacity per minute (for example a provisioned deployment's TPM),
+     * read by capacity-aware balancing only (needs load-balancing: capacity-aware): a call whose
+     * reserved tokens do not fit goes to another backend until the backend reports its own
+     * x-ratelimit headers. Not a limit: the gateway counts no tokens per backend (use
+     * max-in-flight, or an ai-gateway.limits entry).
+     */
     private long tokensPerMinute;
 
-    /** The backend's known requests per minute, for capacity-aware balancing. */
-    private long requestsPerMinute;
+    /**
+     * Set when {@code requests-per-minute} was given: no balancing reads a backend's request rate
+     * and the gateway counts no requests per backend, so the value fails startup (it has no getter,
+     * so it is not in the IDE metadata).
+     */
+    private @Nullable Long requestsPerMinute;
 
     /** At most this many of the gateway's calls in flight at the backend at once. Unset: no cap. */
     private @Nullable Integer maxInFlight;
@@ -852,24 +862,29 @@ public class AiGatewayProperties {
       this.weight = weight;
     }
 
-    /** The known tokens per minute (0: unknown). */
+    /** The known tokens per minute (0: unknown), for capacity-aware balancing. */
     public long getTokensPerMinute() {
       return tokensPerMinute;
     }
 
-    /** Sets the known tokens per minute. */
+    /** Sets the known tokens per minute, for capacity-aware balancing. */
     public void setTokensPerMinute(long tokensPerMinute) {
       this.tokensPerMinute = tokensPerMinute;
     }
 
-    /** The known requests per minute (0: unknown). */
-    public long getRequestsPerMinute() {
-      return requestsPerMinute;
-    }
-
-    /** Sets the known requests per minute. */
+    /**
+     * Refused: a backend's requests per minute is neither read by any balancing nor counted, so a
+     * value set here fails startup naming what to use instead ({@code max-in-flight} on the
+     * backend, or a {@code requests-per-minute} limit under {@code ai-gateway.limits}). Bound only
+     * to be refused; it has no getter and no IDE metadata.
+     */
     public void setRequestsPerMinute(long requestsPerMinute) {
       this.requestsPerMinute = requestsPerMinute;
+    }
+
+    /** The refused {@code requests-per-minute}; null when unset. */
+    @Nullable Long requestsPerMinuteGiven() {
+      return requestsPerMinute;
     }
   }
 

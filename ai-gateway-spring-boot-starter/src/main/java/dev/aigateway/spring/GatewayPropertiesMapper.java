@@ -386,6 +386,7 @@ final class GatewayPropertiesMapper {
                 + ".load-balancing: weighted, or remove the weight",
             null);
       }
+      capacity(backends.get(i), at, path, pool.getLoadBalancing());
       Backend backend = backend(backends.get(i), at, modules);
       check(at + ".id", () -> builder.backend(backend));
     }
@@ -532,12 +533,48 @@ final class GatewayPropertiesMapper {
     if (maxInFlight != null) {
       check(path + ".max-in-flight", () -> builder.maxInFlight(maxInFlight));
     }
-    if (entry.getTokensPerMinute() != 0 || entry.getRequestsPerMinute() != 0) {
-      check(
-          path + (entry.getTokensPerMinute() < 0 ? ".tokens-per-minute" : ".requests-per-minute"),
-          () -> builder.capacity(entry.getTokensPerMinute(), entry.getRequestsPerMinute()));
+    if (entry.getTokensPerMinute() != 0) {
+      check(path + ".tokens-per-minute", () -> builder.capacity(entry.getTokensPerMinute(), 0));
     }
     return builder.build();
+  }
+
+  /**
+   * Refuses a backend's capacity settings that would do nothing: {@code requests-per-minute} always
+   * (no balancing reads a backend's request rate and nothing counts requests per backend), and
+   * {@code tokens-per-minute} outside capacity-aware balancing, the only one that reads it. Either,
+   * meant as a cap, would let every call through without a word.
+   */
+  private static void capacity(
+      BackendEntry entry, String at, String poolPath, AiGatewayProperties.Balancing balancing) {
+    String instead =
+        "to cap this backend's calls at once, set "
+            + at
+            + ".max-in-flight; to limit a rate, add an ai-gateway.limits entry (scope: model or"
+            + " global)";
+    if (entry.requestsPerMinuteGiven() != null) {
+      throw new InvalidGatewayPropertyException(
+          at + ".requests-per-minute",
+          "is not read: no balancing weighs a backend's requests per minute and the gateway counts"
+              + " no requests per backend, so it would limit nothing; remove it ("
+              + instead
+              + " with requests-per-minute)",
+          null);
+    }
+    if (entry.getTokensPerMinute() > 0
+        && balancing != AiGatewayProperties.Balancing.CAPACITY_AWARE) {
+      throw new InvalidGatewayPropertyException(
+          at + ".tokens-per-minute",
+          "is the backend's known capacity, read by capacity-aware balancing only (it is not a"
+              + " limit: the gateway counts no tokens per backend), but the pool balances "
+              + name(balancing)
+              + "; set "
+              + poolPath
+              + ".load-balancing: capacity-aware, or remove it ("
+              + instead
+              + " with tokens-per-minute)",
+          null);
+    }
   }
 
   private static CredentialProvider credential(AiGatewayProperties.Flavor flavor, String key) {

@@ -312,17 +312,119 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
-  void aNegativeBackendRequestRateFailsStartupNamingThatProperty() {
+  void aNegativeBackendTokenRateFailsStartupNamingThatProperty() {
     runner
         .withPropertyValues(
+            "ai-gateway.pool.load-balancing=capacity-aware",
             "ai-gateway.pool.backends[0].id=east",
             "ai-gateway.pool.backends[0].url=https://east.example.com",
-            "ai-gateway.pool.backends[0].tokens-per-minute=100000",
-            "ai-gateway.pool.backends[0].requests-per-minute=-1")
+            "ai-gateway.pool.backends[0].tokens-per-minute=-1")
         .run(
             context ->
                 assertThat(propertyFailure(context))
-                    .hasMessageStartingWith("ai-gateway.pool.backends[0].requests-per-minute"));
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].tokens-per-minute:")
+                    .hasMessageContaining("must be >= 0"));
+  }
+
+  @Test
+  void aBackendRequestRateFailsStartupNamingWhatToUseInstead() throws Exception {
+    // No balancing reads a backend's requests per minute and nothing counts requests per backend:
+    // a value meant as a cap would let every call through without a word.
+    backend.enqueue(json(completion(12, 3)));
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=" + backend.url("/"),
+            "ai-gateway.pool.backends[0].requests-per-minute=1")
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              if (context.getStartupFailure() == null) {
+                OkHttpClient client = context.getBean(OkHttpClient.class);
+                int first;
+                int second;
+                try (Response response = client.newCall(chat()).execute()) {
+                  first = response.code();
+                }
+                try (Response response = client.newCall(chat()).execute()) {
+                  second = response.code();
+                }
+                throw new AssertionError(
+                    "started with requests-per-minute: 1, and two calls in a row were answered "
+                        + first
+                        + " and "
+                        + second);
+              }
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].requests-per-minute:")
+                  .hasMessageContaining("max-in-flight")
+                  .hasMessageContaining("ai-gateway.limits");
+            });
+  }
+
+  @Test
+  void aBackendTokenRateOutsideCapacityAwareBalancingFailsStartupNamingWhatToUseInstead()
+      throws Exception {
+    // A backend's tokens per minute is its known capacity, read by capacity-aware balancing
+    // only: under any other balancing a call over it would go to the backend all the same.
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=" + backend.url("/"),
+            "ai-gateway.pool.backends[0].tokens-per-minute=10")
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              if (context.getStartupFailure() == null) {
+                try (Response response =
+                    context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                  throw new AssertionError(
+                      "started with tokens-per-minute: 10 under round-robin balancing, and a call"
+                          + " reserving more was answered "
+                          + response.code());
+                }
+              }
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].tokens-per-minute:")
+                  .hasMessageContaining("load-balancing: capacity-aware")
+                  .hasMessageContaining("max-in-flight")
+                  .hasMessageContaining("ai-gateway.limits");
+            });
+  }
+
+  @Test
+  void aBackendTokenRateSteersCapacityAwareBalancing() throws Exception {
+    // Under capacity-aware balancing the configured capacity is read: a call whose reservation
+    // (a token limit's: the prompt and its max_tokens of 20) does not fit a backend's tokens per
+    // minute goes to the other backend.
+    try (MockWebServer large = new MockWebServer()) {
+      large.start();
+      large.enqueue(json(completion(12, 3)));
+      runner
+          .withPropertyValues(
+              "ai-gateway.limits[0].scope=global",
+              "ai-gateway.limits[0].tokens-per-minute=100000",
+              "ai-gateway.pool.load-balancing=capacity-aware",
+              "ai-gateway.pool.backends[0].id=small",
+              "ai-gateway.pool.backends[0].url=" + backend.url("/"),
+              "ai-gateway.pool.backends[0].tokens-per-minute=10",
+              "ai-gateway.pool.backends[1].id=large",
+              "ai-gateway.pool.backends[1].url=" + large.url("/"),
+              "ai-gateway.pool.backends[1].tokens-per-minute=100000")
+          .withUserConfiguration(AppBeans.class)
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                try (Response response =
+                    context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                  assertThat(response.code()).isEqualTo(200);
+                }
+                assertThat(large.getRequestCount()).isEqualTo(1);
+                assertThat(backend.getRequestCount()).isZero();
+              });
+    }
   }
 
   @Test
