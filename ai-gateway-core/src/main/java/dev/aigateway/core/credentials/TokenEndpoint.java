@@ -15,6 +15,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,14 @@ final class TokenEndpoint implements TokenSource {
   private final String clientId;
   private final @Nullable Secret secret;
   private final boolean basic;
+
+  /**
+   * The Basic header's credentials as an endpoint quoting the request may echo them (Base64 and
+   * Base64url, with and without padding), masked before the secret itself; empty unless the client
+   * authenticates with {@code client_secret_basic}.
+   */
+  private final List<String> basicSpellings;
+
   private final @Nullable ClientAssertion assertion;
   private final List<String> scopes;
   private final Map<String, String> parameters;
@@ -78,6 +87,8 @@ final class TokenEndpoint implements TokenSource {
     this.clientId = clientId;
     this.secret = secret;
     this.basic = basic;
+    this.basicSpellings =
+        secret != null && basic ? basicSpellings(basicPair(clientId, secret)) : List.of();
     this.assertion = assertion;
     this.scopes = scopes;
     this.parameters = parameters;
@@ -95,10 +106,9 @@ final class TokenEndpoint implements TokenSource {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json");
     if (secret != null && basic) {
-      String pair = formEncode(clientId) + ":" + formEncode(secret.reveal());
       request.header(
           "Authorization",
-          "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+          "Basic " + Base64.getEncoder().encodeToString(basicPair(clientId, secret)));
     }
     request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
@@ -290,8 +300,44 @@ final class TokenEndpoint implements TokenSource {
     return printable(redact(description.asText()), MAX_DESCRIPTION);
   }
 
+  /**
+   * {@code text} with the client secret masked: the Basic header's credentials in each spelling of
+   * {@link #basicSpellings} first (masking the secret first could break them up), then the secret
+   * as it is or percent-encoded ({@link Secret#redact}).
+   */
   private String redact(String text) {
-    return secret == null ? text : secret.redact(text);
+    if (secret == null) {
+      return text;
+    }
+    String redacted = text;
+    for (String spelling : basicSpellings) {
+      redacted = redacted.replace(spelling, "****");
+    }
+    return secret.redact(redacted);
+  }
+
+  /** The credentials of the Basic header: form-encoded id and secret (RFC 6749 §2.3.1). */
+  private static byte[] basicPair(String clientId, Secret secret) {
+    return (formEncode(clientId) + ":" + formEncode(secret.reveal()))
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The Base64 spellings of the Basic header's credentials, longest first. */
+  private static List<String> basicSpellings(byte[] pair) {
+    String padded = Base64.getEncoder().encodeToString(pair);
+    String url = Base64.getUrlEncoder().encodeToString(pair);
+    return List.of(padded, url, strip(padded), strip(url)).stream()
+        .distinct()
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .toList();
+  }
+
+  private static String strip(String base64) {
+    int end = base64.length();
+    while (end > 0 && base64.charAt(end - 1) == '=') {
+      end--;
+    }
+    return base64.substring(0, end);
   }
 
   private static String printable(String text, int max) {

@@ -272,6 +272,47 @@ class OAuthClientCredentialsTest {
   }
 
   @Test
+  void anEndpointThatEchoesABasicHeaderMasksTheSecretInEverySpellingOfIt() {
+    // client_secret_basic sends Base64(form(id) ":" form(secret)) (RFC 6749 §2.3.1). An endpoint
+    // quoting what it refused may quote the header as sent, without its padding, or the secret
+    // percent-encoded as RFC 3986 spells it (space as %20, '~' bare) or with lower-case hex.
+    String secret = "oauth-client-SECRET~8Q.+/= x";
+    String pair = "gateway-client:" + URLEncoder.encode(secret, StandardCharsets.UTF_8); // as sent
+    String base64 = Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    List<String> echoes =
+        List.of(
+            "Authorization: Basic " + base64,
+            "credentials " + base64.replace("=", ""),
+            "credentials "
+                + Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(pair.getBytes(StandardCharsets.UTF_8)),
+            "client_secret=oauth-client-SECRET~8Q.%2B%2F%3D%20x",
+            "client_secret=oauth-client-SECRET%7e8Q.%2b%2f%3d+x",
+            "gateway-client:oauth-client-SECRET%7E8Q.%2B%2F%3D%20x");
+    OAuthClientCredentials credentials = oauth().clientSecretBasic(secret).build();
+
+    for (String echo : echoes) {
+      tokenEndpoint.enqueue(
+          json(
+              401,
+              "{\"error\":\"invalid_client\",\"error_description\":\"refused " + echo + "\"}"));
+      assertThatThrownBy(credentials::credential)
+          .isInstanceOf(IOException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              TokenEndpointException.class,
+              e ->
+                  assertThat(e.getMessage())
+                      .as("the message for an endpoint that answered '%s'", echo)
+                      .doesNotContain(base64.substring(0, 24))
+                      .doesNotContain("SECRET")
+                      .contains("answered 401 invalid_client: refused ")
+                      .contains("****"));
+    }
+  }
+
+  @Test
   void aTokenUrlThatDoesNotParseIsRefusedWithoutQuotingIt() {
     String url = "https://login.example.com/token?key=url-SECRET value";
 
