@@ -110,7 +110,8 @@ final class TokenEndpoint implements TokenSource {
           "Authorization",
           "Basic " + Base64.getEncoder().encodeToString(basicPair(clientId, secret)));
     }
-    request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
+    String jwt = assertion == null ? null : signAssertion();
+    request.POST(HttpRequest.BodyPublishers.ofString(form(jwt), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
     long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
     HttpResponse<InputStream> response;
@@ -131,7 +132,7 @@ final class TokenEndpoint implements TokenSource {
               + shownUrl
               + " did not answer: "
               + e.getClass().getName()
-              + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())),
+              + (e.getMessage() == null ? "" : ": " + redact(e.getMessage(), jwt)),
           e);
     }
     // The client's timeout ends when the headers come; the body is read within the same timeout,
@@ -169,7 +170,7 @@ final class TokenEndpoint implements TokenSource {
     if (overdue.get()) {
       throw overdue(response.statusCode(), null);
     }
-    return read(response.statusCode(), body);
+    return read(response.statusCode(), body, jwt);
   }
 
   private TokenEndpointException overdue(int status, @Nullable Throwable cause) {
@@ -181,14 +182,17 @@ final class TokenEndpoint implements TokenSource {
         cause);
   }
 
-  /** The token in a response, or the exception that says why there is none. */
-  AccessToken read(int status, byte[] body) throws TokenEndpointException {
+  /**
+   * The token in a response, or the exception that says why there is none; {@code jwt} is the
+   * client assertion the request sent, if any, masked as the secret is should the answer quote it.
+   */
+  AccessToken read(int status, byte[] body, @Nullable String jwt) throws TokenEndpointException {
     JsonNode json =
         body.length > MAX_RESPONSE_BYTES ? null : Json.parseOrNull(body, 0, body.length);
     if (status < 200 || status > 299) {
       String code = json == null ? null : errorCode(json.path("error"));
-      String error = code == null ? null : redact(code); // an endpoint may echo anything
-      String description = json == null ? null : description(json.path("error_description"));
+      String error = code == null ? null : redact(code, jwt); // an endpoint may echo anything
+      String description = json == null ? null : description(json.path("error_description"), jwt);
       throw new TokenEndpointException(
           shownUrl,
           status,
@@ -244,8 +248,27 @@ final class TokenEndpoint implements TokenSource {
         shownUrl, status, null, "the token endpoint " + shownUrl + " answered " + what, null);
   }
 
-  /** The form of a token request, with the client's credentials in it unless sent as Basic. */
-  private String form() throws IOException {
+  /** A new client assertion for a token request. */
+  private String signAssertion() throws IOException {
+    try {
+      return assertion.sign(clientId, tokenUrl.toString(), clock.instant());
+    } catch (GeneralSecurityException e) {
+      throw new IOException(
+          "signing the client assertion for "
+              + shownUrl
+              + " with "
+              + assertion.algorithm()
+              + " failed: "
+              + e.getClass().getName(),
+          e);
+    }
+  }
+
+  /**
+   * The form of a token request, with the client's credentials in it unless sent as Basic, and the
+   * client assertion {@code jwt} when there is one.
+   */
+  private String form(@Nullable String jwt) {
     StringBuilder form = new StringBuilder("grant_type=client_credentials");
     if (!scopes.isEmpty()) {
       form.append("&scope=").append(formEncode(String.join(" ", scopes)));
@@ -256,20 +279,7 @@ final class TokenEndpoint implements TokenSource {
     if (secret != null && !basic) {
       form.append("&client_secret=").append(formEncode(secret.reveal()));
     }
-    if (assertion != null) {
-      String jwt;
-      try {
-        jwt = assertion.sign(clientId, tokenUrl.toString(), clock.instant());
-      } catch (GeneralSecurityException e) {
-        throw new IOException(
-            "signing the client assertion for "
-                + shownUrl
-                + " with "
-                + assertion.algorithm()
-                + " failed: "
-                + e.getClass().getName(),
-            e);
-      }
+    if (jwt != null) {
       form.append("&client_assertion_type=").append(formEncode(ClientAssertion.TYPE));
       form.append("&client_assertion=").append(jwt);
     }
@@ -292,24 +302,36 @@ final class TokenEndpoint implements TokenSource {
         : code;
   }
 
-  /** The endpoint's own words, shortened, printable, with the client secret masked; or null. */
-  private @Nullable String description(JsonNode description) {
+  /**
+   * The endpoint's own words, shortened, printable, with the client secret and the assertion
+   * masked; or null.
+   */
+  private @Nullable String description(JsonNode description, @Nullable String jwt) {
     if (!description.isTextual() || description.asText().isBlank()) {
       return null;
     }
-    return printable(redact(description.asText()), MAX_DESCRIPTION);
+    return printable(redact(description.asText(), jwt), MAX_DESCRIPTION);
   }
 
   /**
-   * {@code text} with the client secret masked: the Basic header's credentials in each spelling of
-   * {@link #basicSpellings} first (masking the secret first could break them up), then the secret
-   * as it is or percent-encoded ({@link Secret#redact}).
+   * {@code text} with the client's credentials masked: the client assertion {@code jwt} the request
+   * sent, whole and its signature alone (with which it could be used again until it expires); the
+   * Basic header's credentials in each spelling of {@link #basicSpellings} (masking the secret
+   * first could break them up); then the secret as it is or percent-encoded ({@link
+   * Secret#redact}).
    */
-  private String redact(String text) {
-    if (secret == null) {
-      return text;
-    }
+  private String redact(String text, @Nullable String jwt) {
     String redacted = text;
+    if (jwt != null) {
+      redacted = redacted.replace(jwt, "****");
+      int dot = jwt.lastIndexOf('.');
+      if (dot >= 0 && dot < jwt.length() - 1) {
+        redacted = redacted.replace(jwt.substring(dot + 1), "****");
+      }
+    }
+    if (secret == null) {
+      return redacted;
+    }
     for (String spelling : basicSpellings) {
       redacted = redacted.replace(spelling, "****");
     }

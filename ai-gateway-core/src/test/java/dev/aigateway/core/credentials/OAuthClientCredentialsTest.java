@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -310,6 +311,47 @@ class OAuthClientCredentialsTest {
                       .contains("answered 401 invalid_client: refused ")
                       .contains("****"));
     }
+  }
+
+  @Test
+  void anEndpointThatEchoesTheClientAssertionHasItMasked() throws Exception {
+    // A private_key_jwt assertion is a credential for its five minutes: an endpoint quoting the
+    // assertion it refused, or its signature, must not put it in the message and the WARN line.
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair keys = generator.generateKeyPair();
+    List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    tokenEndpoint.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String jwt = form(request).get("client_assertion");
+            sent.add(jwt);
+            return json(
+                401,
+                "{\"error\":\"invalid_client\",\"error_description\":\"signature "
+                    + jwt.substring(jwt.lastIndexOf('.') + 1)
+                    + " does not verify for assertion "
+                    + jwt
+                    + "\"}");
+          }
+        });
+    OAuthClientCredentials credentials =
+        oauth().privateKeyJwt(keys.getPrivate(), "key-1", JwsAlgorithm.ES256).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            TokenEndpointException.class,
+            e -> {
+              String signature = sent.get(0).substring(sent.get(0).lastIndexOf('.') + 1);
+              assertThat(e.getMessage())
+                  .doesNotContain(signature)
+                  .endsWith(
+                      "answered 401 invalid_client: signature **** does not verify for"
+                          + " assertion ****");
+            });
   }
 
   @Test
