@@ -219,6 +219,14 @@ public final class GatewayEvent {
     return tool;
   }
 
+  /**
+   * The event on one line: ids, counts and categories, never counter keys, headers or contents.
+   * Names from requests, backends or other instances (consumer, models, backend, error, ...) are
+   * written with their control characters, line separators and text direction controls escaped
+   * ({@code \n}, {@code \}{@code u0085}), each cut at 200 characters as written, the cut shown as
+   * {@code …(+N chars)}: the text of a call whose model name holds a line break, or is a megabyte
+   * long, is still one line of a few hundred characters.
+   */
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -228,29 +236,27 @@ public final class GatewayEvent {
             .append(callId)
             .append(", op=")
             .append(operation.conventionName())
-            .append(", consumer=")
-            .append(consumer)
-            .append(", model=")
-            .append(requestedModel)
-            .append("->")
-            .append(responseModel)
-            .append(", stream=")
-            .append(stream)
-            .append(", outcome=")
-            .append(outcome)
-            .append(", status=")
-            .append(status)
-            .append(", usage=")
-            .append(usage.tokens())
-            .append(" (")
-            .append(usage.inputSource())
-            .append('/')
-            .append(usage.outputSource())
-            .append(usage.capped() ? ", capped" : "")
-            .append("), reserved=")
-            .append(limits.reservedTokens())
-            .append(", settled=")
-            .append(limits.settledTokens());
+            .append(", consumer=");
+    LogText.append(s, consumer).append(", model=");
+    LogText.append(s, requestedModel).append("->");
+    LogText.append(s, responseModel)
+        .append(", stream=")
+        .append(stream)
+        .append(", outcome=")
+        .append(outcome)
+        .append(", status=")
+        .append(status)
+        .append(", usage=")
+        .append(usage.tokens())
+        .append(" (")
+        .append(usage.inputSource())
+        .append('/')
+        .append(usage.outputSource())
+        .append(usage.capped() ? ", capped" : "")
+        .append("), reserved=")
+        .append(limits.reservedTokens())
+        .append(", settled=")
+        .append(limits.settledTokens());
     if (limits.outcome() != LimitOutcome.NONE
         && limits.outcome() != LimitOutcome.SETTLED
         && limits.outcome() != LimitOutcome.REJECTED) {
@@ -260,25 +266,24 @@ public final class GatewayEvent {
       s.append(", rejection=").append(rejection);
     }
     if (access.decision() == AccessInfo.Decision.DENIED) {
-      s.append(", access=").append(access.rule()).append('/').append(access.check());
+      LogText.append(s.append(", access="), access.rule()).append('/').append(access.check());
     }
     if (errorType != null) {
-      s.append(", error=").append(errorType);
+      LogText.append(s.append(", error="), errorType);
     }
     if (contentFiltered) {
       s.append(", contentFiltered");
     }
     if (routing.backendId() != null) {
-      s.append(", backend=")
-          .append(routing.backendId())
+      LogText.append(s.append(", backend="), routing.backendId())
           .append(", attempts=")
           .append(routing.attempts().size());
     }
     if (routing.failoverReason() != null) {
-      s.append(", failover=").append(routing.failoverReason());
+      LogText.append(s.append(", failover="), routing.failoverReason());
     }
     if (routing.variant() != null) {
-      s.append(", variant=").append(routing.variant());
+      LogText.append(s.append(", variant="), routing.variant());
     }
     s.append(", latency=").append(timing.latency().toMillis()).append("ms");
     if (timing.timeToFirstChunk() != null) {
@@ -290,13 +295,13 @@ public final class GatewayEvent {
         s.append(String.format(Locale.ROOT, "@%.3f", cache.score()));
       }
       if (cache.guardObjection() != null) {
-        s.append('(').append(cache.guardObjection()).append(')');
+        LogText.append(s.append('('), cache.guardObjection()).append(')');
       }
       if (cache.semanticSkip() != null) {
-        s.append(", semanticSkip=").append(cache.semanticSkip());
+        LogText.append(s.append(", semanticSkip="), cache.semanticSkip());
       }
       if (cache.failure() != null) {
-        s.append(", cacheFailure=").append(cache.failure());
+        LogText.append(s.append(", cacheFailure="), cache.failure());
       }
       if (cache.tokensSaved() != 0) {
         s.append(", saved=").append(cache.tokensSaved());
@@ -308,18 +313,16 @@ public final class GatewayEvent {
     if (safety.outcome() != SafetyOutcome.NONE) {
       s.append(", safety=").append(safety.outcome().name().toLowerCase(Locale.ROOT));
       if (safety.check() != null) {
-        s.append('(').append(safety.check()).append('/').append(safety.category()).append(')');
+        LogText.append(s.append('('), safety.check()).append('/');
+        LogText.append(s, safety.category()).append(')');
       }
     }
     if (tool != ToolCallInfo.NONE) {
-      s.append(", ")
-          .append(tool.kind().name().toLowerCase(Locale.ROOT))
-          .append('=')
-          .append(tool.target())
-          .append('/')
-          .append(tool.method());
+      s.append(", ").append(tool.kind().name().toLowerCase(Locale.ROOT)).append('=');
+      LogText.append(s, tool.target()).append('/');
+      LogText.append(s, tool.method());
       if (tool.tool() != null) {
-        s.append('/').append(tool.tool());
+        LogText.append(s.append('/'), tool.tool());
       }
       s.append(", toolOutcome=").append(tool.outcome());
       if (tool.errorCode() != null) {

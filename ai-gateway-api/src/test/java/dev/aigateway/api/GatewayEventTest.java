@@ -244,4 +244,27 @@ class GatewayEventTest {
   private static LimitsInfo limits(LimitOutcome outcome) {
     return new LimitsInfo(Map.of(), 0, 0, null, outcome);
   }
+
+  @Test
+  void theEventsTextKeepsACallersNamesOnOneBoundedLine() {
+    // The consumer (a header) and the model (the body) are the caller's; an application that logs
+    // events as they print must not get a forged line or a megabyte one.
+    GatewayEvent event =
+        event()
+            .consumer("team-a\nGatewayEvent{call=2, op=chat, consumer=admin")
+            .requestedModel("m".repeat(1 << 20))
+            .responseModel("gpt-4o\u0085\u202eforged")
+            .build();
+
+    String text = event.toString();
+
+    assertThat(text).doesNotContain("\n", "\u0085", "\u202e").hasSizeLessThan(2_000);
+    assertThat(text)
+        .contains(
+            "consumer=team-a\\nGatewayEvent{call=2, op=chat, consumer=admin, model="
+                + "m".repeat(200)
+                + "…(+"
+                + ((1 << 20) - 200)
+                + " chars)->gpt-4o\\u0085\\u202eforged");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.aigateway.spring;
 
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.wire.SafeUrls;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -197,11 +198,14 @@ public final class SecurityProperties {
           || refreshTimeout != null;
     }
 
-    /** The settings, the secret masked and the key named by its resource only. */
+    /**
+     * The settings, the secret masked, the token URL without user info and with its query values
+     * masked (as the backend URL shows), and the key named by its resource only.
+     */
     @Override
     public String toString() {
       return "OAuth{token-url="
-          + tokenUrl
+          + (tokenUrl == null ? null : SafeUrls.withoutSecrets(tokenUrl))
           + ", client-id="
           + clientId
           + ", client-secret="

@@ -117,6 +117,30 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aTokenUrlsQueryNeverShowsInTheBackendsText() {
+    // A token endpoint behind a function or a gateway may take its key in the query (?code=).
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].flavor=openai-compatible",
+            "ai-gateway.pool.backends[0].oauth.token-url="
+                + "https://login.example.com/oauth2/token?code=url-SECRET-starter",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[0].oauth.client-secret=" + SECRET)
+        .run(
+            context -> {
+              assertThat(onlyBackend(context).credential().toString())
+                  .contains("at https://login.example.com/oauth2/token,")
+                  .doesNotContain("url-SECRET");
+              AiGatewayProperties properties = context.getBean(AiGatewayProperties.class);
+              assertThat(properties.getPool().getBackends().get(0).toString())
+                  .contains("token-url=https://login.example.com/oauth2/token?code=***")
+                  .doesNotContain("url-SECRET");
+            });
+  }
+
+  @Test
   void oauthWithAPemPrivateKeySignsAssertions(@TempDir Path dir) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);

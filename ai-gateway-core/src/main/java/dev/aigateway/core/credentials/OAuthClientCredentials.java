@@ -42,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Neither the client secret, the private key, an assertion nor a token appears in {@link
  * #toString()}, a log line or an exception message (an error description the endpoint sends is
- * quoted with the client secret masked).
+ * quoted with the client secret, in any spelling the request gave it, and the client assertion
+ * masked).
  */
 public final class OAuthClientCredentials extends CachedTokenCredentials {
 

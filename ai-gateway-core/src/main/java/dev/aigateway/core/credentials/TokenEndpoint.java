@@ -15,6 +15,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,14 @@ final class TokenEndpoint implements TokenSource {
   private final String clientId;
   private final @Nullable Secret secret;
   private final boolean basic;
+
+  /**
+   * The Basic header's credentials as an endpoint quoting the request may echo them (Base64 and
+   * Base64url, with and without padding), masked before the secret itself; empty unless the client
+   * authenticates with {@code client_secret_basic}.
+   */
+  private final List<String> basicSpellings;
+
   private final @Nullable ClientAssertion assertion;
   private final List<String> scopes;
   private final Map<String, String> parameters;
@@ -78,6 +87,8 @@ final class TokenEndpoint implements TokenSource {
     this.clientId = clientId;
     this.secret = secret;
     this.basic = basic;
+    this.basicSpellings =
+        secret != null && basic ? basicSpellings(basicPair(clientId, secret)) : List.of();
     this.assertion = assertion;
     this.scopes = scopes;
     this.parameters = parameters;
@@ -95,12 +106,12 @@ final class TokenEndpoint implements TokenSource {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json");
     if (secret != null && basic) {
-      String pair = formEncode(clientId) + ":" + formEncode(secret.reveal());
       request.header(
           "Authorization",
-          "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+          "Basic " + Base64.getEncoder().encodeToString(basicPair(clientId, secret)));
     }
-    request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
+    String jwt = assertion == null ? null : signAssertion();
+    request.POST(HttpRequest.BodyPublishers.ofString(form(jwt), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
     long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
     HttpResponse<InputStream> response;
@@ -121,7 +132,7 @@ final class TokenEndpoint implements TokenSource {
               + shownUrl
               + " did not answer: "
               + e.getClass().getName()
-              + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())),
+              + (e.getMessage() == null ? "" : ": " + redact(e.getMessage(), jwt)),
           e);
     }
     // The client's timeout ends when the headers come; the body is read within the same timeout,
@@ -159,7 +170,7 @@ final class TokenEndpoint implements TokenSource {
     if (overdue.get()) {
       throw overdue(response.statusCode(), null);
     }
-    return read(response.statusCode(), body);
+    return read(response.statusCode(), body, jwt);
   }
 
   private TokenEndpointException overdue(int status, @Nullable Throwable cause) {
@@ -171,14 +182,17 @@ final class TokenEndpoint implements TokenSource {
         cause);
   }
 
-  /** The token in a response, or the exception that says why there is none. */
-  AccessToken read(int status, byte[] body) throws TokenEndpointException {
+  /**
+   * The token in a response, or the exception that says why there is none; {@code jwt} is the
+   * client assertion the request sent, if any, masked as the secret is should the answer quote it.
+   */
+  AccessToken read(int status, byte[] body, @Nullable String jwt) throws TokenEndpointException {
     JsonNode json =
         body.length > MAX_RESPONSE_BYTES ? null : Json.parseOrNull(body, 0, body.length);
     if (status < 200 || status > 299) {
       String code = json == null ? null : errorCode(json.path("error"));
-      String error = code == null ? null : redact(code); // an endpoint may echo anything
-      String description = json == null ? null : description(json.path("error_description"));
+      String error = code == null ? null : redact(code, jwt); // an endpoint may echo anything
+      String description = json == null ? null : description(json.path("error_description"), jwt);
       throw new TokenEndpointException(
           shownUrl,
           status,
@@ -234,8 +248,27 @@ final class TokenEndpoint implements TokenSource {
         shownUrl, status, null, "the token endpoint " + shownUrl + " answered " + what, null);
   }
 
-  /** The form of a token request, with the client's credentials in it unless sent as Basic. */
-  private String form() throws IOException {
+  /** A new client assertion for a token request. */
+  private String signAssertion() throws IOException {
+    try {
+      return assertion.sign(clientId, tokenUrl.toString(), clock.instant());
+    } catch (GeneralSecurityException e) {
+      throw new IOException(
+          "signing the client assertion for "
+              + shownUrl
+              + " with "
+              + assertion.algorithm()
+              + " failed: "
+              + e.getClass().getName(),
+          e);
+    }
+  }
+
+  /**
+   * The form of a token request, with the client's credentials in it unless sent as Basic, and the
+   * client assertion {@code jwt} when there is one.
+   */
+  private String form(@Nullable String jwt) {
     StringBuilder form = new StringBuilder("grant_type=client_credentials");
     if (!scopes.isEmpty()) {
       form.append("&scope=").append(formEncode(String.join(" ", scopes)));
@@ -246,20 +279,7 @@ final class TokenEndpoint implements TokenSource {
     if (secret != null && !basic) {
       form.append("&client_secret=").append(formEncode(secret.reveal()));
     }
-    if (assertion != null) {
-      String jwt;
-      try {
-        jwt = assertion.sign(clientId, tokenUrl.toString(), clock.instant());
-      } catch (GeneralSecurityException e) {
-        throw new IOException(
-            "signing the client assertion for "
-                + shownUrl
-                + " with "
-                + assertion.algorithm()
-                + " failed: "
-                + e.getClass().getName(),
-            e);
-      }
+    if (jwt != null) {
       form.append("&client_assertion_type=").append(formEncode(ClientAssertion.TYPE));
       form.append("&client_assertion=").append(jwt);
     }
@@ -282,16 +302,64 @@ final class TokenEndpoint implements TokenSource {
         : code;
   }
 
-  /** The endpoint's own words, shortened, printable, with the client secret masked; or null. */
-  private @Nullable String description(JsonNode description) {
+  /**
+   * The endpoint's own words, shortened, printable, with the client secret and the assertion
+   * masked; or null.
+   */
+  private @Nullable String description(JsonNode description, @Nullable String jwt) {
     if (!description.isTextual() || description.asText().isBlank()) {
       return null;
     }
-    return printable(redact(description.asText()), MAX_DESCRIPTION);
+    return printable(redact(description.asText(), jwt), MAX_DESCRIPTION);
   }
 
-  private String redact(String text) {
-    return secret == null ? text : secret.redact(text);
+  /**
+   * {@code text} with the client's credentials masked: the client assertion {@code jwt} the request
+   * sent, whole and its signature alone (with which it could be used again until it expires); the
+   * Basic header's credentials in each spelling of {@link #basicSpellings} (masking the secret
+   * first could break them up); then the secret as it is or percent-encoded ({@link
+   * Secret#redact}).
+   */
+  private String redact(String text, @Nullable String jwt) {
+    String redacted = text;
+    if (jwt != null) {
+      redacted = redacted.replace(jwt, "****");
+      int dot = jwt.lastIndexOf('.');
+      if (dot >= 0 && dot < jwt.length() - 1) {
+        redacted = redacted.replace(jwt.substring(dot + 1), "****");
+      }
+    }
+    if (secret == null) {
+      return redacted;
+    }
+    for (String spelling : basicSpellings) {
+      redacted = redacted.replace(spelling, "****");
+    }
+    return secret.redact(redacted);
+  }
+
+  /** The credentials of the Basic header: form-encoded id and secret (RFC 6749 §2.3.1). */
+  private static byte[] basicPair(String clientId, Secret secret) {
+    return (formEncode(clientId) + ":" + formEncode(secret.reveal()))
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The Base64 spellings of the Basic header's credentials, longest first. */
+  private static List<String> basicSpellings(byte[] pair) {
+    String padded = Base64.getEncoder().encodeToString(pair);
+    String url = Base64.getUrlEncoder().encodeToString(pair);
+    return List.of(padded, url, strip(padded), strip(url)).stream()
+        .distinct()
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .toList();
+  }
+
+  private static String strip(String base64) {
+    int end = base64.length();
+    while (end > 0 && base64.charAt(end - 1) == '=') {
+      end--;
+    }
+    return base64.substring(0, end);
   }
 
   private static String printable(String text, int max) {

@@ -12,16 +12,21 @@ import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.UsageInfo;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logs one line per governed call to SLF4J (logger {@value #LOGGER_NAME}, level INFO; rejections
  * and failures at WARN). The line holds ids, consumer, model, tokens and timings, never request
- * headers or contents, so credentials cannot reach it. Names that come from requests or backends
- * (consumer, models, errors) are written with their line breaks and other control characters
- * escaped ({@code \n}, {@code \r}, {@code \t}, the others as Unicode escapes), so a call is always
- * one line.
+ * headers or contents, so credentials cannot reach it. Names that come from requests, backends or
+ * other instances (consumer, models, backends, errors, a breaker's reason and origin) are written
+ * with their line breaks, other control characters (C0 and C1), the Unicode line and paragraph
+ * separators and the text direction controls escaped ({@code \n}, {@code \r}, {@code \t}, the
+ * others as Unicode escapes), so a call is always one line and reads as written; and each is cut at
+ * {@value #MAX_VALUE_CHARS} characters as written, the cut shown as {@code …(+N chars)} with the
+ * number of characters left out, so a caller's megabyte model name or consumer header is not a
+ * megabyte line.
  *
  * <pre>{@code
  * AiGateway.builder().listener(LoggingListener.create())...
@@ -31,6 +36,12 @@ public final class LoggingListener implements GatewayListener {
 
   /** The logger the default instance writes to. */
   public static final String LOGGER_NAME = "dev.aigateway.calls";
+
+  /**
+   * The most characters of one name written on a line (escapes counted as written); the rest is
+   * left out and counted.
+   */
+  public static final int MAX_VALUE_CHARS = 200;
 
   private final Logger logger;
 
@@ -51,15 +62,22 @@ public final class LoggingListener implements GatewayListener {
   @Override
   public void onBreakerTransition(BreakerTransition t) {
     if (logger.isWarnEnabled()) {
-      logger.warn(
-          "ai-gateway breaker backend={} {}->{}{} reason=\"{}\"{}",
-          t.backendId(),
-          t.from(),
-          t.to(),
-          t.openFor() == null ? "" : " for=" + t.openFor().toMillis() + "ms",
-          t.reason(),
-          t.origin() == null ? "" : " origin=" + t.origin());
+      logger.warn(format(t));
     }
+  }
+
+  /** The line this listener logs for a breaker transition. */
+  public static String format(BreakerTransition t) {
+    StringBuilder line = new StringBuilder(128).append("ai-gateway breaker backend=");
+    text(line, t.backendId()).append(' ').append(t.from()).append("->").append(t.to());
+    if (t.openFor() != null) {
+      line.append(" for=").append(t.openFor().toMillis()).append("ms");
+    }
+    text(line.append(" reason=\""), t.reason()).append('"');
+    if (t.origin() != null) {
+      text(line.append(" origin="), t.origin());
+    }
+    return line.toString();
   }
 
   @Override
@@ -154,10 +172,10 @@ public final class LoggingListener implements GatewayListener {
         text(line.append(" guard="), cache.guardObjection());
       }
       if (cache.semanticSkip() != null) {
-        line.append(" semantic_skip=").append(cache.semanticSkip());
+        text(line.append(" semantic_skip="), cache.semanticSkip());
       }
       if (cache.failure() != null) {
-        line.append(" cache_failure=").append(cache.failure());
+        text(line.append(" cache_failure="), cache.failure());
       }
       if (cache.tokensSaved() > 0) {
         line.append(" saved=").append(cache.tokensSaved());
@@ -171,27 +189,60 @@ public final class LoggingListener implements GatewayListener {
   }
 
   /**
-   * Appends a name as it is, except its control characters (and the Unicode line and paragraph
-   * separators), escaped as in Java source: a name from a request or a backend cannot break the
-   * line or start a forged one.
+   * Appends a name as it is, except its control characters, the Unicode line and paragraph
+   * separators and the text direction controls, escaped as in Java source (a name from a request, a
+   * backend or another instance cannot break the line, start a forged one or turn the rest of it
+   * round), and cut at {@link #MAX_VALUE_CHARS} characters as written, the cut shown with the
+   * number of characters left out.
    */
-  private static StringBuilder text(StringBuilder line, String value) {
+  private static StringBuilder text(StringBuilder line, @Nullable String value) {
     if (value == null) {
       return line.append((String) null);
     }
-    for (int i = 0; i < value.length(); i++) {
+    int start = line.length();
+    int i = 0;
+    while (i < value.length()) {
       char c = value.charAt(i);
-      if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+      int mark = line.length();
+      int next = i + 1;
+      if (escaped(c)) {
         switch (c) {
           case '\n' -> line.append("\\n");
           case '\r' -> line.append("\\r");
           case '\t' -> line.append("\\t");
           default -> line.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
         }
+      } else if (Character.isHighSurrogate(c)
+          && next < value.length()
+          && Character.isLowSurrogate(value.charAt(next))) {
+        line.append(c).append(value.charAt(next)); // a pair is kept whole
+        next++;
       } else {
         line.append(c);
       }
+      if (line.length() - start > MAX_VALUE_CHARS) {
+        line.setLength(mark);
+        return line.append("…(+").append(value.length() - i).append(" chars)");
+      }
+      i = next;
     }
     return line;
+  }
+
+  /**
+   * Whether a character is written escaped: C0 and C1 controls and DEL, the line and paragraph
+   * separators, and the bidirectional formatting characters (marks, embeddings, overrides,
+   * isolates).
+   */
+  private static boolean escaped(char c) {
+    return c < 0x20
+        || (c >= 0x7f && c <= 0x9f)
+        || c == '\u2028'
+        || c == '\u2029'
+        || c == '\u061c'
+        || c == '\u200e'
+        || c == '\u200f'
+        || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u2066' && c <= '\u2069');
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -269,6 +270,88 @@ class OAuthClientCredentialsTest {
                 assertThat(e.getMessage())
                     .doesNotContain(URLEncoder.encode(secret, StandardCharsets.UTF_8))
                     .endsWith("answered 400 invalid_request: bad request: client_secret=****"));
+  }
+
+  @Test
+  void anEndpointThatEchoesABasicHeaderMasksTheSecretInEverySpellingOfIt() {
+    // client_secret_basic sends Base64(form(id) ":" form(secret)) (RFC 6749 §2.3.1). An endpoint
+    // quoting what it refused may quote the header as sent, without its padding, or the secret
+    // percent-encoded as RFC 3986 spells it (space as %20, '~' bare) or with lower-case hex.
+    String secret = "oauth-client-SECRET~8Q.+/= x";
+    String pair = "gateway-client:" + URLEncoder.encode(secret, StandardCharsets.UTF_8); // as sent
+    String base64 = Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    List<String> echoes =
+        List.of(
+            "Authorization: Basic " + base64,
+            "credentials " + base64.replace("=", ""),
+            "credentials "
+                + Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(pair.getBytes(StandardCharsets.UTF_8)),
+            "client_secret=oauth-client-SECRET~8Q.%2B%2F%3D%20x",
+            "client_secret=oauth-client-SECRET%7e8Q.%2b%2f%3d+x",
+            "gateway-client:oauth-client-SECRET%7E8Q.%2B%2F%3D%20x");
+    OAuthClientCredentials credentials = oauth().clientSecretBasic(secret).build();
+
+    for (String echo : echoes) {
+      tokenEndpoint.enqueue(
+          json(
+              401,
+              "{\"error\":\"invalid_client\",\"error_description\":\"refused " + echo + "\"}"));
+      assertThatThrownBy(credentials::credential)
+          .isInstanceOf(IOException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              TokenEndpointException.class,
+              e ->
+                  assertThat(e.getMessage())
+                      .as("the message for an endpoint that answered '%s'", echo)
+                      .doesNotContain(base64.substring(0, 24))
+                      .doesNotContain("SECRET")
+                      .contains("answered 401 invalid_client: refused ")
+                      .contains("****"));
+    }
+  }
+
+  @Test
+  void anEndpointThatEchoesTheClientAssertionHasItMasked() throws Exception {
+    // A private_key_jwt assertion is a credential for its five minutes: an endpoint quoting the
+    // assertion it refused, or its signature, must not put it in the message and the WARN line.
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair keys = generator.generateKeyPair();
+    List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    tokenEndpoint.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String jwt = form(request).get("client_assertion");
+            sent.add(jwt);
+            return json(
+                401,
+                "{\"error\":\"invalid_client\",\"error_description\":\"signature "
+                    + jwt.substring(jwt.lastIndexOf('.') + 1)
+                    + " does not verify for assertion "
+                    + jwt
+                    + "\"}");
+          }
+        });
+    OAuthClientCredentials credentials =
+        oauth().privateKeyJwt(keys.getPrivate(), "key-1", JwsAlgorithm.ES256).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            TokenEndpointException.class,
+            e -> {
+              String signature = sent.get(0).substring(sent.get(0).lastIndexOf('.') + 1);
+              assertThat(e.getMessage())
+                  .doesNotContain(signature)
+                  .endsWith(
+                      "answered 401 invalid_client: signature **** does not verify for"
+                          + " assertion ****");
+            });
   }
 
   @Test
