@@ -98,7 +98,13 @@ public final class GatewayEvent {
     return consumer;
   }
 
-  /** The model the application asked for, or null when the request named none. */
+  /**
+   * The model the application asked for, or null when the request named none. A call sent straight
+   * to an Azure OpenAI deployment ({@code /openai/deployments/{deployment}/...}, no backend pool)
+   * names the path's deployment, which Azure serves whatever {@code model} the body writes (as
+   * {@code TokenLimit.perModel()} counts it); a call a backend pool routes names the model its body
+   * asks for, which the pool routes by.
+   */
   public @Nullable String requestedModel() {
     return requestedModel;
   }

@@ -194,6 +194,67 @@ class UsageExtractionTest {
   }
 
   @Test
+  void aDirectAzureDeploymentCallNamesThePathsDeploymentAsItsRequestedModel() throws Exception {
+    // Azure serves the deployment the path names, whatever model the body writes (a caller may
+    // write anything there): the event, its log line and its metrics name the deployment, as
+    // TokenLimit.perModel() counts the call under it.
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+
+    GatewayEvent event =
+        call(
+            "/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21",
+            chatRequest("gpt-4o-mini", "Hi", ""));
+    GatewayEvent escaped =
+        call(
+            "/openai/deployments/prod%2Dgpt4o/chat/completions?api-version=2024-10-21",
+            chatRequest("anything-at-all", "Hi", ""));
+
+    assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
+    assertThat(escaped.requestedModel()).isEqualTo("prod-gpt4o");
+    assertThat(dev.aigateway.core.telemetry.LoggingListener.format(event))
+        .contains("prod-gpt4o")
+        .doesNotContain("gpt-4o-mini");
+    assertThat(event.responseModel()).isEqualTo("gpt-4o-2024-11-20");
+  }
+
+  @Test
+  void aPooledCallNamesTheModelItAskedForAsItsRequestedModel() throws Exception {
+    // Through a pool the body's model is what the call asks for: the pool routes by it and writes
+    // the backend's deployment into the path, whatever deployment the application's path named.
+    RecordingListener pooled = new RecordingListener();
+    OkHttpClient routed =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .backendPool(
+                    dev.aigateway.core.routing.BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.azureOpenAi(
+                                    "east", server.url("/").toString(), "2024-10-21")
+                                .model("gpt-4o", "gpt4o-east")))
+                .listener(pooled)
+                .build());
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+
+    try (Response response =
+        routed
+            .newCall(
+                post(
+                    server
+                        .url("/openai/deployments/other/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      response.body().string();
+    }
+
+    assertThat(server.takeRequest().getTarget())
+        .startsWith("/openai/deployments/gpt4o-east/chat/completions");
+    assertThat(pooled.next().requestedModel()).isEqualTo("gpt-4o");
+  }
+
+  @Test
   void responseWithoutUsageIsSettledOnALocalCount() throws Exception {
     server.enqueue(
         json(

@@ -198,7 +198,7 @@ public final class TelemetryStage implements CallStage {
         .callId(x.callId())
         .operation(request.operation())
         .consumer(x.consumer())
-        .requestedModel(request.model())
+        .requestedModel(requestedModel(x))
         .responseModel(x.responseModel())
         .stream(x.stream())
         .status(x.status())
@@ -236,7 +236,7 @@ public final class TelemetryStage implements CallStage {
       logsPrompt =
           factory.promptLog != null
               && factory.promptLog.wants(
-                  exchange.consumer(), exchange.request().model(), exchange.callId());
+                  exchange.consumer(), requestedModel(exchange), exchange.callId());
     }
     return logsPrompt;
   }
@@ -248,7 +248,19 @@ public final class TelemetryStage implements CallStage {
     }
     Optional<BigDecimal> answered =
         responseModel == null ? Optional.empty() : prices.cost(responseModel, usage);
-    return answered.or(() -> prices.cost(exchange.request().model(), usage)).orElse(null);
+    return answered.or(() -> prices.cost(requestedModel(exchange), usage)).orElse(null);
+  }
+
+  /**
+   * The model the call asked for, as its event names it: the deployment a direct Azure OpenAI
+   * call's path names ({@code /openai/deployments/{deployment}/...}), which Azure serves whatever
+   * model the body writes (as {@code TokenLimit.perModel()} counts it); else, and for a call a
+   * backend pool routes (by the model its body asks for), the request's model.
+   */
+  private static String requestedModel(Exchange x) {
+    WireRequest request = x.request();
+    String deployment = request.deployment();
+    return deployment != null && !x.route().pooled() ? deployment : request.model();
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */
