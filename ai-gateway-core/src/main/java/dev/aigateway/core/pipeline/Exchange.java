@@ -81,6 +81,7 @@ public final class Exchange {
   private boolean eventStream;
   private boolean answerReplaced;
   private boolean backendAnswered;
+  private boolean promptFiltered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
   private long endNanos;
@@ -425,6 +426,21 @@ public final class Exchange {
 
   public void readout(ResponseReadout readout) {
     this.readout = readout;
+  }
+
+  /**
+   * Whether the backend refused the prompt for its content filter: an error answer (Azure OpenAI's
+   * and Azure AI Foundry's 400 with code {@code content_filter}) the application got as it came.
+   */
+  public boolean promptFiltered() {
+    return promptFiltered;
+  }
+
+  /**
+   * Records that the backend refused the prompt for its content filter ({@link #promptFiltered}).
+   */
+  public void promptFiltered(boolean filtered) {
+    this.promptFiltered = filtered;
   }
 
   /**

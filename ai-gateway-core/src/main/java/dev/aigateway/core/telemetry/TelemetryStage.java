@@ -205,7 +205,8 @@ public final class TelemetryStage implements CallStage {
         .outcome(x.outcome())
         .rejection(x.rejection())
         .errorType(x.errorType())
-        .contentFiltered(x.readout() != null && x.readout().contentFiltered())
+        .contentFiltered(
+            x.promptFiltered() || (x.readout() != null && x.readout().contentFiltered()))
         .usage(
             new UsageInfo(
                 x.usage(),

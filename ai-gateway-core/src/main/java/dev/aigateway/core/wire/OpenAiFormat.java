@@ -200,6 +200,19 @@ abstract class OpenAiFormat implements WireFormat {
     }
   }
 
+  /**
+   * Azure's refusal of a prompt its content filter flagged ({@link FailedAnswers#promptFiltered}).
+   */
+  @Override
+  public final boolean promptFiltered(byte[] body, int length) {
+    return FailedAnswers.promptFiltered(body, length);
+  }
+
+  @Override
+  public final boolean tellsPromptFiltered() {
+    return true;
+  }
+
   @Override
   public final String errorContentType() {
     return ERROR_CONTENT_TYPE;
