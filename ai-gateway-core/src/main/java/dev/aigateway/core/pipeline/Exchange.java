@@ -314,6 +314,18 @@ public final class Exchange {
     this.phases = phases;
   }
 
+  /**
+   * The model the call asked for, as its event names it and anomaly detection counts it: the
+   * deployment a direct Azure OpenAI call's path names ({@code
+   * /openai/deployments/{deployment}/...}), which Azure serves whatever model the body writes (as
+   * {@code TokenLimit.perModel()} counts it); else, and for a call a backend pool routes (by the
+   * model its body asks for), the request's model.
+   */
+  public String requestedModel() {
+    String deployment = request.deployment();
+    return deployment != null && !route.pooled() ? deployment : request.model();
+  }
+
   /** The model the call is for: the traffic split's variant, else the model asked for. */
   public String routedModel() {
     return route.routedModel();

@@ -198,7 +198,7 @@ public final class TelemetryStage implements CallStage {
         .callId(x.callId())
         .operation(request.operation())
         .consumer(x.consumer())
-        .requestedModel(requestedModel(x))
+        .requestedModel(x.requestedModel())
         .responseModel(x.responseModel())
         .stream(x.stream())
         .status(x.status())
@@ -237,7 +237,7 @@ public final class TelemetryStage implements CallStage {
       logsPrompt =
           factory.promptLog != null
               && factory.promptLog.wants(
-                  exchange.consumer(), requestedModel(exchange), exchange.callId());
+                  exchange.consumer(), exchange.requestedModel(), exchange.callId());
     }
     return logsPrompt;
   }
@@ -249,19 +249,7 @@ public final class TelemetryStage implements CallStage {
     }
     Optional<BigDecimal> answered =
         responseModel == null ? Optional.empty() : prices.cost(responseModel, usage);
-    return answered.or(() -> prices.cost(requestedModel(exchange), usage)).orElse(null);
-  }
-
-  /**
-   * The model the call asked for, as its event names it: the deployment a direct Azure OpenAI
-   * call's path names ({@code /openai/deployments/{deployment}/...}), which Azure serves whatever
-   * model the body writes (as {@code TokenLimit.perModel()} counts it); else, and for a call a
-   * backend pool routes (by the model its body asks for), the request's model.
-   */
-  private static String requestedModel(Exchange x) {
-    WireRequest request = x.request();
-    String deployment = request.deployment();
-    return deployment != null && !x.route().pooled() ? deployment : request.model();
+    return answered.or(() -> prices.cost(exchange.requestedModel(), usage)).orElse(null);
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */
