@@ -136,7 +136,9 @@ public final class Backend {
   /**
    * An Azure AI Foundry resource through its model inference API ({@code
    * {endpoint}/models/chat/completions?api-version=...}, the model in the body), for example {@code
-   * https://my-resource.services.ai.azure.com} with {@code 2024-05-01-preview}.
+   * https://my-resource.services.ai.azure.com} with {@code 2024-05-01-preview}. An endpoint already
+   * ending in {@code /models}, as the Foundry portal shows it ({@code
+   * https://my-resource.services.ai.azure.com/models}), is used as it is.
    */
   public static Builder azureAiInference(String id, String endpoint, String apiVersion) {
     if (apiVersion == null || apiVersion.isBlank()) {

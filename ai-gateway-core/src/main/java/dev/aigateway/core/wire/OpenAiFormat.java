@@ -265,8 +265,12 @@ abstract class OpenAiFormat implements WireFormat {
               + suffix
               + "?api-version="
               + encode(apiVersion);
-      case AZURE_AI_INFERENCE ->
-          baseUrl + "/models/" + suffix + "?api-version=" + encode(apiVersion);
+      case AZURE_AI_INFERENCE -> // the portal's endpoint ends in /models: used as it is
+          (baseUrl.endsWith("/models") ? baseUrl : baseUrl + "/models")
+              + "/"
+              + suffix
+              + "?api-version="
+              + encode(apiVersion);
       case GEMINI -> baseUrl + "/v1beta/openai/" + suffix;
       case VERTEX_AI -> baseUrl + "/endpoints/openapi/" + suffix;
     };
