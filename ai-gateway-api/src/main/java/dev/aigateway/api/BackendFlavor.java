@@ -33,7 +33,8 @@ public enum BackendFlavor {
    */
   BEDROCK,
   /**
-   * Azure AI Foundry model inference: {@code {endpoint}/models/{operation}?api-version=...}, the
+   * Azure AI Foundry model inference: {@code {endpoint}/models/{operation}?api-version=...} (an
+   * endpoint already ending in {@code /models}, as the Foundry portal shows it, is used as is), the
    * model (deployment) name in the body's {@code model}, API keys in the {@code api-key} header.
    */
   AZURE_AI_INFERENCE,

@@ -98,7 +98,13 @@ public final class GatewayEvent {
     return consumer;
   }
 
-  /** The model the application asked for, or null when the request named none. */
+  /**
+   * The model the application asked for, or null when the request named none. A call sent straight
+   * to an Azure OpenAI deployment ({@code /openai/deployments/{deployment}/...}, no backend pool)
+   * names the path's deployment, which Azure serves whatever {@code model} the body writes (as
+   * {@code TokenLimit.perModel()} counts it); a call a backend pool routes names the model its body
+   * asks for, which the pool routes by.
+   */
   public @Nullable String requestedModel() {
     return requestedModel;
   }
@@ -138,15 +144,23 @@ public final class GatewayEvent {
   }
 
   /**
-   * Whether the provider's content filter cut the answer off: a choice that ended with {@code
-   * finish_reason: "content_filter"} (as Azure OpenAI ends an output its filter stops, in a JSON
-   * answer or a stream), or a Responses API response left incomplete with {@code
-   * incomplete_details.reason: "content_filter"}; read on answers in OpenAI's shapes (OpenAI, Azure
-   * OpenAI, Azure AI Foundry, OpenAI-compatible servers). Such a call ends {@link
-   * CallOutcome#SUCCESS} (a 200 with an answer, partial or empty), is charged what it used, and is
-   * never stored in the response cache. False for every other call, including a prompt the provider
-   * refused with a 400 (its outcome is {@link CallOutcome#BACKEND_ERROR}) and an answer the
-   * gateway's own content safety blocked ({@link #safety()}).
+   * Whether the provider's content filter stopped the call; read on calls in OpenAI's shapes
+   * (OpenAI, Azure OpenAI, Azure AI Foundry, OpenAI-compatible servers):
+   *
+   * <ul>
+   *   <li>it cut the answer off: a choice that ended with {@code finish_reason: "content_filter"}
+   *       (as Azure OpenAI ends an output its filter stops, in a JSON answer or a stream), or a
+   *       Responses API response left incomplete with {@code incomplete_details.reason:
+   *       "content_filter"}. Such a call ends {@link CallOutcome#SUCCESS} (a 200 with an answer,
+   *       partial or empty), is charged what it used, and is never stored in the response cache;
+   *   <li>it refused the prompt: a 400 whose JSON error has {@code code} {@code content_filter} or
+   *       an {@code innererror} coded {@code ResponsibleAIPolicyViolation} (as Azure OpenAI and
+   *       Azure AI Foundry answer). Such a call ends {@link CallOutcome#BACKEND_ERROR}, error type
+   *       {@code 400}, charged nothing.
+   * </ul>
+   *
+   * False for every other call, including an answer or prompt the gateway's own content safety
+   * blocked ({@link #safety()}).
    */
   public boolean contentFiltered() {
     return contentFiltered;

@@ -112,13 +112,13 @@ public final class GenAiMetricNames {
         "Calls the gateway rejected locally, by reason and limit",
         NO_BUCKETS),
     /**
-     * Calls answered 200 whose answer the provider's content filter cut off ({@code
-     * GatewayEvent.contentFiltered()}). Counter.
+     * Calls the provider's content filter stopped ({@code GatewayEvent.contentFiltered()}): an
+     * answer it cut off under a 200, or a prompt it refused with a 400. Counter.
      */
     CONTENT_FILTERED(
         "ai_gateway.content_filtered",
         null,
-        "Calls whose answer the provider's content filter cut off under a 200",
+        "Calls whose answer the provider's content filter cut off, or whose prompt it refused",
         NO_BUCKETS),
     /** Tries against a backend, per backend and result. Counter. */
     ATTEMPTS("ai_gateway.attempts", null, "Tries of routed calls against a backend", NO_BUCKETS),

@@ -152,6 +152,58 @@ class GenAiMetricsEndToEndTest {
   }
 
   @Test
+  void aPromptTheProvidersContentFilterRefusesIsCountedAsContentFiltered() throws Exception {
+    // Azure OpenAI refuses a prompt its filter flags with a 400 naming the filter: a backend error,
+    // counted apart as filtered, on the deployment the path names (the body's model is ignored).
+    AiGateway gateway = AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(400)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"error\":{\"message\":\"The response was filtered due to the prompt"
+                    + " triggering Azure OpenAI's content management policy.\",\"type\":null,"
+                    + "\"param\":\"prompt\",\"code\":\"content_filter\",\"status\":400,"
+                    + "\"innererror\":{\"code\":\"ResponsibleAIPolicyViolation\","
+                    + "\"content_filter_result\":{\"violence\":{\"filtered\":true,"
+                    + "\"severity\":\"medium\"}}}}}")
+            .build());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"))
+            .post(
+                RequestBody.create(
+                    "{\"model\":\"whatever\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}",
+                    MediaType.get("application/json")))
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).contains("ResponsibleAIPolicyViolation");
+    }
+
+    assertThat(
+            registry
+                .get("ai_gateway.content_filtered")
+                .tag("gen_ai.operation.name", "chat")
+                .tag("gen_ai.provider.name", "azure.ai.openai")
+                .tag("gen_ai.request.model", "gpt-4o")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("gen_ai.client.operation.duration")
+                .tag("error.type", "400")
+                .tag("gen_ai.request.model", "gpt-4o")
+                .timer()
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void aJsonAnswerContentSafetyWithholdsIsCountedAsAnAnswerBlock() throws Exception {
     AiGateway gateway =
         AiGateway.builder()

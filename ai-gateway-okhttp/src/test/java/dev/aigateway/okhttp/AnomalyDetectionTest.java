@@ -211,6 +211,54 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void directAzureCallsCountTheDeploymentsTheyReachAsTheirModels() throws Exception {
+    // Azure serves the deployment a direct call's path names, whatever model the body writes: a
+    // consumer reaching three deployments under one body model asks for three models, and one that
+    // writes three body models to one deployment asks for one.
+    for (String deployment : new String[] {"gpt-4o", "o3", "gpt-4-1"}) {
+      azureCall("spread", deployment, "gpt-4o-mini");
+    }
+    for (String model : new String[] {"gpt-4o", "o3", "gpt-4-1"}) {
+      azureCall("steady", "gpt-4o", model);
+    }
+
+    assertThat(
+            gateway
+                .anomalies()
+                .consumer("spread")
+                .orElseThrow()
+                .recent(AnomalySignal.DISTINCT_MODELS))
+        .isEqualTo(3.0);
+    assertThat(
+            gateway
+                .anomalies()
+                .consumer("steady")
+                .orElseThrow()
+                .recent(AnomalySignal.DISTINCT_MODELS))
+        .isEqualTo(1.0);
+  }
+
+  private void azureCall(String consumer, String deployment, String model) throws IOException {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server
+                        .url(
+                            "/openai/deployments/"
+                                + deployment
+                                + "/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    chatRequest(model, "Hello there", ""),
+                    CONSUMER,
+                    consumer))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+  }
+
+  @Test
   void aBlockedConsumerGetsA403InOpenAisErrorShapeWithoutReachingTheBackend() throws Exception {
     gateway.anomalies().block("mallory", "stolen key", Duration.ofMinutes(10));
 

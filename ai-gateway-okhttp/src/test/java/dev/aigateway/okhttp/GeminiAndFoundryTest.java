@@ -758,6 +758,34 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aFoundryBackendWhoseEndpointEndsInModelsIsNotGivenASecondModelsSegment() throws Exception {
+    // The Foundry portal shows the model inference endpoint as
+    // https://{resource}.services.ai.azure.com/models, which is what its SDKs are given: such a
+    // base URL is used as it is, as an OpenAI base ending in /v1 is.
+    for (String base : new String[] {"/models", "/models/", "/"}) {
+      second.enqueue(answer("application/json", chatCompletion("DeepSeek-R1", 9, 4)));
+      OkHttpClient client =
+          client(
+              AiGateway.builder()
+                  .backendPool(
+                      BackendPool.builder()
+                          .backend(
+                              dev.aigateway.core.routing.Backend.azureAiInference(
+                                      "foundry", second.url(base).toString(), "2024-05-01-preview")
+                                  .credential(Credentials.apiKey("foundry-key")))));
+
+      call(
+          client,
+          post(app.url("/v1/chat/completions").toString(), chatRequest("DeepSeek-R1", "Hi", "")));
+
+      assertThat(second.takeRequest(5, TimeUnit.SECONDS).getTarget())
+          .as(base)
+          .isEqualTo("/models/chat/completions?api-version=2024-05-01-preview");
+      assertThat(events.next().status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void anAzureOpenAiResponsesCallWithAnApiVersionIsGoverned() throws Exception {
     app.enqueue(
         answer(

@@ -242,6 +242,41 @@ class RoutingTest {
   }
 
   @Test
+  void aModelOfDotsNeverLeadsAnAzureDeploymentCallOutOfItsDeploymentsPath() throws Exception {
+    // An Azure backend without a model mapping puts the model the body asks for in the path as
+    // the deployment. "." or ".." there is a dot segment, which the HTTP client resolves: the call
+    // would go to {endpoint}/openai/chat/completions (or under an API Management base, above it),
+    // not to a deployment. No Azure deployment has such a name: no backend serves the call.
+    MockWebServer azure = server(ok("azure"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                        "apim", azure.url("/team-a").toString(), "2024-10-21"))
+                .build());
+
+    for (String model : new String[] {"..", "."}) {
+      try (Response response = client.newCall(chat(model)).execute()) {
+        assertThat(response.code()).as(model).isEqualTo(404);
+        assertThat(response.header("x-ai-gateway-rejected"))
+            .isEqualTo(RejectionReason.MODEL_NOT_FOUND.headerValue());
+      }
+    }
+    assertThat(servedBy(client, chat("gpt-4.1"))).isEqualTo("azure"); // dots inside a name: fine
+    assertThat(azure.getRequestCount()).isOne();
+    assertThat(azure.takeRequest().getTarget())
+        .isEqualTo("/team-a/openai/deployments/gpt-4.1/chat/completions?api-version=2024-10-21");
+    assertThatThrownBy(
+            () ->
+                dev.aigateway.core.routing.Backend.azureOpenAi(
+                        "east", azure.url("/").toString(), "2024-10-21")
+                    .model("gpt-4o", ".."))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'..'");
+  }
+
+  @Test
   void anAzure429ThatSaysOnlyWhenItsTokensResetCoolsItsBackendDownThatLong() throws Exception {
     // Azure OpenAI answers some token-rate 429s without Retry-After or retry-after-ms: the wait is
     // in x-ratelimit-reset-tokens, in seconds.

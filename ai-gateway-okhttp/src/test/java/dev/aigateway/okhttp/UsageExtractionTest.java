@@ -109,6 +109,99 @@ class UsageExtractionTest {
     assertThat(answered.usage().tokens().totalTokens()).isEqualTo(48);
   }
 
+  /** Azure OpenAI's answer to a prompt its content filter refuses: a 400 naming the filter. */
+  static final String AZURE_PROMPT_FILTERED =
+      "{\"error\":{\"message\":\"The response was filtered due to the prompt triggering Azure"
+          + " OpenAI's content management policy.\",\"type\":null,\"param\":\"prompt\","
+          + "\"code\":\"content_filter\",\"status\":400,\"innererror\":{\"code\":"
+          + "\"ResponsibleAIPolicyViolation\",\"content_filter_result\":{\"hate\":{\"filtered\":"
+          + "false,\"severity\":\"safe\"},\"violence\":{\"filtered\":true,\"severity\":"
+          + "\"medium\"}}}}}";
+
+  @Test
+  void anAzurePromptItsContentFilterRefusesIsReportedContentFilteredAsABackendError()
+      throws Exception {
+    // Azure refuses a prompt its filter flags with a 400 naming the filter (code content_filter,
+    // innererror ResponsibleAIPolicyViolation); another 400 (a context too long) is no filter's.
+    String tooLong =
+        "{\"error\":{\"message\":\"This model's maximum context length is 128000 tokens.\","
+            + "\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":"
+            + "\"context_length_exceeded\"}}";
+    server.enqueue(Backend.jsonBuilder(AZURE_PROMPT_FILTERED).code(400).build());
+    server.enqueue(Backend.jsonBuilder(AZURE_PROMPT_FILTERED).code(400).build());
+    server.enqueue(Backend.jsonBuilder(tooLong).code(400).build());
+    String path = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
+    String[] bodies = new String[3];
+    GatewayEvent[] seen = new GatewayEvent[3];
+    String[] requests = {
+      chatRequest("gpt-4o", "Hi", ""),
+      chatRequest("gpt-4o", "Hi", "\"stream\":true"),
+      chatRequest("gpt-4o", "Hi", "")
+    };
+    for (int i = 0; i < 3; i++) {
+      try (Response response =
+          client.newCall(post(server.url(path).toString(), requests[i])).execute()) {
+        assertThat(response.code()).isEqualTo(400);
+        bodies[i] = response.body().string();
+      }
+      seen[i] = events.next();
+    }
+
+    for (int i = 0; i < 2; i++) {
+      assertThat(bodies[i]).isEqualTo(AZURE_PROMPT_FILTERED); // the application gets it as it came
+      GatewayEvent refused = seen[i];
+      assertThat(refused.contentFiltered()).as(refused.toString()).isTrue();
+      assertThat(refused.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+      assertThat(refused.errorType()).isEqualTo("400");
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.usage().tokens().totalTokens()).isZero();
+      assertThat(refused.limits().settledTokens()).isZero();
+      assertThat(refused.toString()).contains(", contentFiltered");
+      assertThat(dev.aigateway.core.telemetry.LoggingListener.format(refused))
+          .contains(" content_filtered=true");
+    }
+    assertThat(bodies[2]).isEqualTo(tooLong);
+    assertThat(seen[2].contentFiltered()).isFalse();
+    assertThat(seen[2].outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(dev.aigateway.core.telemetry.LoggingListener.format(seen[2]))
+        .doesNotContain("content_filtered");
+  }
+
+  @Test
+  void anAzurePromptRefusedByTheContentFilterOfAPoolsBackendIsReportedContentFiltered()
+      throws Exception {
+    RecordingListener pooled = new RecordingListener();
+    OkHttpClient routed =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .backendPool(
+                    dev.aigateway.core.routing.BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.azureOpenAi(
+                                    "east", server.url("/").toString(), "2024-10-21")
+                                .model("gpt-4o", "gpt4o-east")))
+                .listener(pooled)
+                .build());
+    server.enqueue(Backend.jsonBuilder(AZURE_PROMPT_FILTERED).code(400).build());
+
+    try (Response response =
+        routed
+            .newCall(
+                post("https://api.openai.com/v1/chat/completions", chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).isEqualTo(AZURE_PROMPT_FILTERED);
+    }
+    GatewayEvent refused = pooled.next();
+
+    assertThat(server.takeRequest().getTarget())
+        .startsWith("/openai/deployments/gpt4o-east/chat/completions");
+    assertThat(refused.contentFiltered()).as(refused.toString()).isTrue();
+    assertThat(refused.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(refused.routing().backendId()).isEqualTo("east");
+  }
+
   @Test
   void eventNamesTheServerAndProviderTheApplicationAddressed() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
@@ -191,6 +284,67 @@ class UsageExtractionTest {
 
     assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
+  }
+
+  @Test
+  void aDirectAzureDeploymentCallNamesThePathsDeploymentAsItsRequestedModel() throws Exception {
+    // Azure serves the deployment the path names, whatever model the body writes (a caller may
+    // write anything there): the event, its log line and its metrics name the deployment, as
+    // TokenLimit.perModel() counts the call under it.
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+
+    GatewayEvent event =
+        call(
+            "/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21",
+            chatRequest("gpt-4o-mini", "Hi", ""));
+    GatewayEvent escaped =
+        call(
+            "/openai/deployments/prod%2Dgpt4o/chat/completions?api-version=2024-10-21",
+            chatRequest("anything-at-all", "Hi", ""));
+
+    assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
+    assertThat(escaped.requestedModel()).isEqualTo("prod-gpt4o");
+    assertThat(dev.aigateway.core.telemetry.LoggingListener.format(event))
+        .contains("prod-gpt4o")
+        .doesNotContain("gpt-4o-mini");
+    assertThat(event.responseModel()).isEqualTo("gpt-4o-2024-11-20");
+  }
+
+  @Test
+  void aPooledCallNamesTheModelItAskedForAsItsRequestedModel() throws Exception {
+    // Through a pool the body's model is what the call asks for: the pool routes by it and writes
+    // the backend's deployment into the path, whatever deployment the application's path named.
+    RecordingListener pooled = new RecordingListener();
+    OkHttpClient routed =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .backendPool(
+                    dev.aigateway.core.routing.BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.azureOpenAi(
+                                    "east", server.url("/").toString(), "2024-10-21")
+                                .model("gpt-4o", "gpt4o-east")))
+                .listener(pooled)
+                .build());
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+
+    try (Response response =
+        routed
+            .newCall(
+                post(
+                    server
+                        .url("/openai/deployments/other/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      response.body().string();
+    }
+
+    assertThat(server.takeRequest().getTarget())
+        .startsWith("/openai/deployments/gpt4o-east/chat/completions");
+    assertThat(pooled.next().requestedModel()).isEqualTo("gpt-4o");
   }
 
   @Test

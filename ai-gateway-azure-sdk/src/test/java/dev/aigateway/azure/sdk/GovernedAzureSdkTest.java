@@ -237,6 +237,37 @@ class GovernedAzureSdkTest {
   }
 
   @Test
+  void aPromptAzuresContentFilterRefusesIsTheSdksErrorAndAFilteredEvent() {
+    // Azure refuses a prompt its content filter flags with a 400 naming the filter: the SDK raises
+    // it as its HttpResponseException with the body as it came (read by the gateway to tell the
+    // filter), without a retry, and the call's one event says contentFiltered.
+    String refused =
+        "{\"error\":{\"message\":\"The response was filtered due to the prompt triggering Azure"
+            + " OpenAI's content management policy.\",\"type\":null,\"param\":\"prompt\","
+            + "\"code\":\"content_filter\",\"status\":400,\"innererror\":{\"code\":"
+            + "\"ResponsibleAIPolicyViolation\",\"content_filter_result\":{\"violence\":"
+            + "{\"filtered\":true,\"severity\":\"medium\"}}}}}";
+    backend.enqueue(json(refused).setResponseCode(400));
+    OpenAIClient client = client(gateway().build());
+
+    assertThatThrownBy(() -> client.getChatCompletions(DEPLOYMENT, options()))
+        .isInstanceOfSatisfying(
+            HttpResponseException.class,
+            e -> {
+              assertThat(e.getResponse().getStatusCode()).isEqualTo(400);
+              assertThat(e.getMessage()).contains("content_filter");
+              assertThat(e.getValue().toString()).contains("ResponsibleAIPolicyViolation");
+            });
+
+    GatewayEvent event = onlyEvent();
+    assertThat(event.contentFiltered()).as(event.toString()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("400");
+    assertThat(event.requestedModel()).isEqualTo(DEPLOYMENT);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void aKeyAHeaderCannotCarryFailsWithoutQuotingIt() {
     // a key read from a file with its line break: OkHttp refuses it, quoting the value of any
     // header it does not know to be secret (it knows Authorization, not Azure's api-key)

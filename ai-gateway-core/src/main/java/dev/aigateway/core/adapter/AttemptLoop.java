@@ -370,14 +370,41 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     if (translation != null) {
       call.translatedBy(translation);
     }
+    boolean bodyRead = held != null || peekedBody != null;
+    if (status == 400 && held == null && json(contentType) && call.format().tellsPromptFiltered()) {
+      // A refusal by the provider's content filter is told by its small JSON body: read (up to
+      // the bound) and handed on as it came, its failure included.
+      HeldBody whole = holdWhole(upstream);
+      upstream = whole;
+      bodyRead = true;
+      byte[] bytes = whole.whole();
+      if (bytes != null && promptFiltered(bytes, whole.heldLength())) {
+        call.promptFiltered();
+      }
+    }
     InputStream observed = call.observeResponse(status, contentType, this, upstream, this);
     if (translation != null) {
       return new Answer<>(response, observed, null, contentType);
     }
-    return new Answer<>(
-        response,
-        observed == upstream && held == null && peekedBody == null ? null : observed,
-        null);
+    return new Answer<>(response, observed == upstream && !bodyRead ? null : observed, null);
+  }
+
+  /** Reads an error answer's body whole, up to {@link #MAX_ERROR_BODY_BYTES}, to read it again. */
+  private static HeldBody holdWhole(InputStream body) {
+    return HeldBody.holdWhole(body, MAX_ERROR_BODY_BYTES);
+  }
+
+  /** Whether the call's format reads an error body as a content filter's refusal; never throws. */
+  private boolean promptFiltered(byte[] body, int length) {
+    try {
+      return call.format().promptFiltered(body, length);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean json(String contentType) {
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json");
   }
 
   /**

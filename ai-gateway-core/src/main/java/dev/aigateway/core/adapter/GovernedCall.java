@@ -506,6 +506,14 @@ public final class GovernedCall {
     this.translation = translation;
   }
 
+  /**
+   * The error answer about to be observed is the backend's refusal of the prompt for its content
+   * filter ({@link WireFormat#promptFiltered}): the call's event says {@code contentFiltered()}.
+   */
+  void promptFiltered() {
+    exchange.promptFiltered(true);
+  }
+
   /** No response came (connect failure, timeout): refunds and reports the call. */
   public void failed(Throwable failure) {
     end(CallOutcome.FAILED, null, failure.getClass().getName());

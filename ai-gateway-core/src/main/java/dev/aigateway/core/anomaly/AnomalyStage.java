@@ -160,7 +160,7 @@ public final class AnomalyStage implements CallStage {
     Usage usage = exchange.usage();
     anomalies.record(
         exchange.consumer(),
-        exchange.request().model(),
+        exchange.requestedModel(), // a direct Azure call's deployment, as its event names it
         refused,
         outcome == CallOutcome.BACKEND_ERROR
             || outcome == CallOutcome.FAILED

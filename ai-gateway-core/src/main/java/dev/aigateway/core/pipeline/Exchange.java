@@ -81,6 +81,7 @@ public final class Exchange {
   private boolean eventStream;
   private boolean answerReplaced;
   private boolean backendAnswered;
+  private boolean promptFiltered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
   private long endNanos;
@@ -313,6 +314,18 @@ public final class Exchange {
     this.phases = phases;
   }
 
+  /**
+   * The model the call asked for, as its event names it and anomaly detection counts it: the
+   * deployment a direct Azure OpenAI call's path names ({@code
+   * /openai/deployments/{deployment}/...}), which Azure serves whatever model the body writes (as
+   * {@code TokenLimit.perModel()} counts it); else, and for a call a backend pool routes (by the
+   * model its body asks for), the request's model.
+   */
+  public String requestedModel() {
+    String deployment = request.deployment();
+    return deployment != null && !route.pooled() ? deployment : request.model();
+  }
+
   /** The model the call is for: the traffic split's variant, else the model asked for. */
   public String routedModel() {
     return route.routedModel();
@@ -425,6 +438,21 @@ public final class Exchange {
 
   public void readout(ResponseReadout readout) {
     this.readout = readout;
+  }
+
+  /**
+   * Whether the backend refused the prompt for its content filter: an error answer (Azure OpenAI's
+   * and Azure AI Foundry's 400 with code {@code content_filter}) the application got as it came.
+   */
+  public boolean promptFiltered() {
+    return promptFiltered;
+  }
+
+  /**
+   * Records that the backend refused the prompt for its content filter ({@link #promptFiltered}).
+   */
+  public void promptFiltered(boolean filtered) {
+    this.promptFiltered = filtered;
   }
 
   /**

@@ -136,7 +136,9 @@ public final class Backend {
   /**
    * An Azure AI Foundry resource through its model inference API ({@code
    * {endpoint}/models/chat/completions?api-version=...}, the model in the body), for example {@code
-   * https://my-resource.services.ai.azure.com} with {@code 2024-05-01-preview}.
+   * https://my-resource.services.ai.azure.com} with {@code 2024-05-01-preview}. An endpoint already
+   * ending in {@code /models}, as the Foundry portal shows it ({@code
+   * https://my-resource.services.ai.azure.com/models}), is used as it is.
    */
   public static Builder azureAiInference(String id, String endpoint, String apiVersion) {
     if (apiVersion == null || apiVersion.isBlank()) {
@@ -287,13 +289,23 @@ public final class Backend {
   /**
    * Whether the backend serves the model the application asked for. A backend without a mapping
    * serves every model (and, unless it is an Azure deployment-form backend, which needs a
-   * deployment name, calls that name none).
+   * deployment name, calls that name none). An Azure deployment-form backend without a mapping
+   * serves no model named {@code .} or {@code ..}: no deployment has such a name, and as the path's
+   * deployment segment it is a dot segment, which the HTTP client resolves, so the call would go to
+   * another path of the endpoint ({@code /openai/chat/completions}), or above the base path of an
+   * API Management endpoint.
    */
   public boolean serves(String requestedModel) {
     if (models.isEmpty()) {
-      return requestedModel != null || flavor != BackendFlavor.AZURE_OPENAI;
+      return flavor != BackendFlavor.AZURE_OPENAI
+          || (requestedModel != null && !dotSegment(requestedModel));
     }
     return requestedModel != null && models.containsKey(requestedModel);
+  }
+
+  /** Whether {@code name} is a path's dot segment, {@code .} or {@code ..}. */
+  static boolean dotSegment(String name) {
+    return name.equals(".") || name.equals("..");
   }
 
   /**
@@ -351,10 +363,26 @@ public final class Backend {
       this.apiVersion = apiVersion;
     }
 
-    /** Serves the application's model {@code alias} as this backend's {@code target}. */
+    /**
+     * Serves the application's model {@code alias} as this backend's {@code target}.
+     *
+     * @throws IllegalArgumentException when {@code target} is {@code .} or {@code ..} on an Azure
+     *     OpenAI deployment-form backend, where it is the path's deployment segment: a dot segment,
+     *     which would lead the call to another path of the endpoint
+     */
     public Builder model(String alias, String target) {
       requireText(alias, "model alias");
       requireText(target, "target model");
+      if (flavor == BackendFlavor.AZURE_OPENAI && dotSegment(target)) {
+        throw new IllegalArgumentException(
+            "backend '"
+                + id
+                + "' cannot map model '"
+                + alias
+                + "' to deployment '"
+                + target
+                + "': a dot segment is no deployment name");
+      }
       String previous = models.putIfAbsent(alias, target);
       if (previous != null) {
         throw new IllegalStateException(

@@ -198,14 +198,15 @@ public final class TelemetryStage implements CallStage {
         .callId(x.callId())
         .operation(request.operation())
         .consumer(x.consumer())
-        .requestedModel(request.model())
+        .requestedModel(x.requestedModel())
         .responseModel(x.responseModel())
         .stream(x.stream())
         .status(x.status())
         .outcome(x.outcome())
         .rejection(x.rejection())
         .errorType(x.errorType())
-        .contentFiltered(x.readout() != null && x.readout().contentFiltered())
+        .contentFiltered(
+            x.promptFiltered() || (x.readout() != null && x.readout().contentFiltered()))
         .usage(
             new UsageInfo(
                 x.usage(),
@@ -236,7 +237,7 @@ public final class TelemetryStage implements CallStage {
       logsPrompt =
           factory.promptLog != null
               && factory.promptLog.wants(
-                  exchange.consumer(), exchange.request().model(), exchange.callId());
+                  exchange.consumer(), exchange.requestedModel(), exchange.callId());
     }
     return logsPrompt;
   }
@@ -248,7 +249,7 @@ public final class TelemetryStage implements CallStage {
     }
     Optional<BigDecimal> answered =
         responseModel == null ? Optional.empty() : prices.cost(responseModel, usage);
-    return answered.or(() -> prices.cost(exchange.request().model(), usage)).orElse(null);
+    return answered.or(() -> prices.cost(exchange.requestedModel(), usage)).orElse(null);
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */

@@ -127,6 +127,30 @@ public final class FailedAnswers {
         || "content_filter".equals(document.at("/response/incomplete_details/reason").textValue());
   }
 
+  private static final byte[] POLICY_VIOLATION =
+      "\"ResponsibleAIPolicyViolation\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether the error document {@code body[0, length)} is a refusal of the prompt by the provider's
+   * content filter, as Azure OpenAI and Azure AI Foundry answer one (with a 400): its {@code error}
+   * object's {@code code} is {@code content_filter}, or its {@code innererror}'s (the older {@code
+   * inner_error}'s) is {@code ResponsibleAIPolicyViolation}. Parsed only when it holds one of the
+   * two strings as a JSON string token.
+   */
+  static boolean promptFiltered(byte[] body, int length) {
+    if (!holdsContentFilter(body, 0, length) && indexOf(body, POLICY_VIOLATION, 0, length) < 0) {
+      return false;
+    }
+    JsonNode document = Json.parseOrNull(body, 0, length);
+    if (document == null || !document.path("error").isObject()) {
+      return false;
+    }
+    JsonNode error = document.path("error");
+    return "content_filter".equals(error.path("code").textValue())
+        || "ResponsibleAIPolicyViolation".equals(error.at("/innererror/code").textValue())
+        || "ResponsibleAIPolicyViolation".equals(error.at("/inner_error/code").textValue());
+  }
+
   /**
    * Whether a stream of server-sent events that ended complete holds an event whose data is not
    * JSON (a chunk a backend or a proxy mangled, or one cut by a stray line end): what the

@@ -200,6 +200,19 @@ abstract class OpenAiFormat implements WireFormat {
     }
   }
 
+  /**
+   * Azure's refusal of a prompt its content filter flagged ({@link FailedAnswers#promptFiltered}).
+   */
+  @Override
+  public final boolean promptFiltered(byte[] body, int length) {
+    return FailedAnswers.promptFiltered(body, length);
+  }
+
+  @Override
+  public final boolean tellsPromptFiltered() {
+    return true;
+  }
+
   @Override
   public final String errorContentType() {
     return ERROR_CONTENT_TYPE;
@@ -252,8 +265,12 @@ abstract class OpenAiFormat implements WireFormat {
               + suffix
               + "?api-version="
               + encode(apiVersion);
-      case AZURE_AI_INFERENCE ->
-          baseUrl + "/models/" + suffix + "?api-version=" + encode(apiVersion);
+      case AZURE_AI_INFERENCE -> // the portal's endpoint ends in /models: used as it is
+          (baseUrl.endsWith("/models") ? baseUrl : baseUrl + "/models")
+              + "/"
+              + suffix
+              + "?api-version="
+              + encode(apiVersion);
       case GEMINI -> baseUrl + "/v1beta/openai/" + suffix;
       case VERTEX_AI -> baseUrl + "/endpoints/openapi/" + suffix;
     };

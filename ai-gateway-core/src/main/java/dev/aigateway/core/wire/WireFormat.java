@@ -217,6 +217,25 @@ public interface WireFormat {
   }
 
   /**
+   * Whether an error answer's JSON body {@code body[0, length)} says the provider's content filter
+   * refused the prompt: Azure OpenAI's and Azure AI Foundry's 400 {@code {"error":{"code":
+   * "content_filter", "innererror":{"code":"ResponsibleAIPolicyViolation", ...}}}} (OpenAI's
+   * shapes); false by default. Asked only of a 400 whose body is JSON and ended within a small
+   * bound (error bodies are small; a larger one is not read).
+   */
+  default boolean promptFiltered(byte[] body, int length) {
+    return false;
+  }
+
+  /**
+   * Whether {@link #promptFiltered} may say true: only then is a 400's JSON body read before it is
+   * handed on. False by default.
+   */
+  default boolean tellsPromptFiltered() {
+    return false;
+  }
+
+  /**
    * Whether an answer that ended complete (a stream's end marker read, a document's last brace)
    * holds an event, element, frame or bytes that are not well-formed, so that the response cache
    * does not keep it: the application got a mangled answer (a backend's or a proxy's fault, or

@@ -53,4 +53,39 @@ class FailedAnswersTest {
     assertThat(FailedAnswers.filtered(whole, 0, whole.length)).isFalse();
     assertThat(FailedAnswers.failed(whole, false)).isFalse();
   }
+
+  @Test
+  void aPromptRefusalIsToldByItsErrorsCodeOrItsInnerErrorsOnly() {
+    String[] refusals = {
+      "{\"error\":{\"code\":\"content_filter\",\"message\":\"filtered\",\"status\":400,"
+          + "\"innererror\":{\"code\":\"ResponsibleAIPolicyViolation\","
+          + "\"content_filter_result\":{\"hate\":{\"filtered\":true,\"severity\":\"high\"}}}}}",
+      // Azure AI Foundry's model inference: the code only
+      "{\"error\":{\"code\":\"content_filter\",\"message\":\"The response was filtered\"}}",
+      // the inner error only, in either spelling
+      "{\"error\":{\"code\":\"BadRequest\",\"innererror\":{\"code\":"
+          + "\"ResponsibleAIPolicyViolation\"}}}",
+      "{\"error\":{\"code\":\"content_policy_violation\",\"inner_error\":{\"code\":"
+          + "\"ResponsibleAIPolicyViolation\"}}}"
+    };
+    String[] others = {
+      "{\"error\":{\"code\":\"context_length_exceeded\",\"message\":\"too long\"}}",
+      // the words inside a message, a string other than the code, or not an error object
+      "{\"error\":{\"code\":\"invalid_request\",\"message\":\"\\\"content_filter\\\"\"}}",
+      "{\"error\":{\"code\":\"invalid_request\",\"param\":\"content_filter\"}}",
+      "{\"error\":\"content_filter\"}",
+      "{\"code\":\"content_filter\"}",
+      "{\"error\":{\"code\":\"content_filter\"",
+      "not json \"content_filter\"",
+      ""
+    };
+    for (String refusal : refusals) {
+      byte[] bytes = (refusal + "   trailing room").getBytes(StandardCharsets.UTF_8);
+      assertThat(FailedAnswers.promptFiltered(bytes, refusal.length())).as(refusal).isTrue();
+    }
+    for (String other : others) {
+      byte[] bytes = other.getBytes(StandardCharsets.UTF_8);
+      assertThat(FailedAnswers.promptFiltered(bytes, bytes.length)).as(other).isFalse();
+    }
+  }
 }
