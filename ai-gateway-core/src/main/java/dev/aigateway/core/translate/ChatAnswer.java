@@ -30,6 +30,12 @@ final class ChatAnswer {
   String finishReason = "stop";
   @Nullable ChatUsage usage;
 
+  /**
+   * Whether the backend ended the answer as failed, whatever {@link #finishReason} says ({@link
+   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}); not written.
+   */
+  boolean failed;
+
   /** Adds a tool call; {@code arguments} null (the backend gave none) is the empty object. */
   void call(String id, String name, @Nullable String arguments) {
     call(id, name, arguments, null);

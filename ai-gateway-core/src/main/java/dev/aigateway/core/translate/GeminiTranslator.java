@@ -198,6 +198,7 @@ final class GeminiTranslator extends Translator {
     } else {
       answer.finishReason = finishReason(response.finishReason, !answer.calls.isEmpty());
     }
+    answer.failed = response.failedFinish();
     answer.usage = response.usage;
     return answer;
   }
@@ -243,6 +244,15 @@ final class GeminiTranslator extends Translator {
     @Nullable String finishReason;
     boolean blocked;
     @Nullable ChatUsage usage;
+
+    /**
+     * Whether the candidate finished by a reason by which Gemini ends one that failed (any but
+     * {@code STOP} and {@code MAX_TOKENS}), or the prompt was blocked: no answer to give again.
+     */
+    boolean failedFinish() {
+      return (finishReason != null && !FailedAnswers.isGeminiAnswered(finishReason))
+          || (!candidate && blocked);
+    }
 
     /** Whether the response is an error, and its {@code code} (500 when it gives none). */
     boolean failed;
@@ -352,6 +362,9 @@ final class GeminiTranslator extends Translator {
 
     private boolean blocked;
 
+    /** Whether a response ended the answer as failed ({@link Response#failedFinish}). */
+    private volatile boolean failed;
+
     Decoder(ChunkWriter chunks, Context context) {
       super(GeminiTranslator.this, chunks);
       this.context = context;
@@ -387,6 +400,11 @@ final class GeminiTranslator extends Translator {
     }
 
     @Override
+    public boolean failedAnswer() {
+      return failed;
+    }
+
+    @Override
     void event(@Nullable String name, String data) throws IOException {
       Response response = BackendJson.read(data, Response::read);
       if (response.failed) {
@@ -407,6 +425,7 @@ final class GeminiTranslator extends Translator {
         }
       }
       blocked |= response.blocked;
+      failed |= response.blocked || response.failedFinish();
       if (response.usage != null) {
         usage = response.usage; // each response carries the totals so far
       }
