@@ -954,6 +954,40 @@ class UnifiedApiTest {
     assertThat(event.limits().settledTokens()).isEqualTo(19);
   }
 
+  @Test
+  void aTranslatedGeminiStreamCutBeforeAnyCountIsEstimatedNotChargedZeroAsReported()
+      throws Exception {
+    // Vertex AI's early chunks carry a usageMetadata without a count ({"trafficType":...}): the
+    // counts come in the last chunk, which this stream never sends.
+    MockWebServer app = server();
+    MockWebServer google = server();
+    StringBuilder sse = new StringBuilder();
+    for (String piece : new String[] {"The sky", " is"}) {
+      sse.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"")
+          .append(piece)
+          .append("\"}],\"role\":\"model\"},\"index\":0}],")
+          .append("\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"},")
+          .append("\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-v1\"}\r\n\r\n");
+    }
+    google.enqueue(Backend.sse(sse.toString()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    List<String> data = streamed(client, app);
+
+    assertThat(text(data)).isEqualTo("The sky is");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().outputSource())
+        .as("no count was reported: the usage is estimated, not zero as reported")
+        .isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().inputTokens()).isPositive();
+    assertThat(event.usage().tokens().outputTokens()).isPositive();
+    assertThat(event.limits().settledTokens()).isPositive();
+  }
+
   /**
    * One Gemini response for a translated call, finished {@code finishReason}: the whole JSON
    * answer, or (when {@code stream}) the same response as an {@code alt=sse} event.

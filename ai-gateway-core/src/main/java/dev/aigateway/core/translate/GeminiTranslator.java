@@ -162,14 +162,23 @@ final class GeminiTranslator extends Translator {
     "cachedContentTokenCount"
   };
 
-  /** The {@code usageMetadata} at the reading in OpenAI's terms; null when not an object. */
+  /**
+   * The {@code usageMetadata} at the reading in OpenAI's terms; null when not an object or when it
+   * holds no count (Vertex AI's early chunks carry only {@code trafficType}): such a response
+   * reports no usage, as the gateway reads it on Gemini's own API, rather than zero tokens.
+   */
   static @Nullable ChatUsage usage(BackendJson json) throws IOException {
     long[] n = json.counts(USAGE_COUNTS);
     if (n == null) {
       return null;
     }
+    boolean any = false;
     for (int i = 0; i < n.length; i++) {
+      any |= n[i] >= 0;
       n[i] = Math.max(0, n[i]);
+    }
+    if (!any) {
+      return null;
     }
     long thoughts = n[3];
     return ChatUsage.of(
