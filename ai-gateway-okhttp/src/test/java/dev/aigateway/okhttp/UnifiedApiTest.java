@@ -955,6 +955,38 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aGeminiErrorDocumentAnsweredWith200IsAnOpenAiErrorNeverAnEmptyCompletion() throws Exception {
+    // A 200 whose JSON body is Google's error (as a proxy in front of Gemini may answer): the
+    // application gets the error in OpenAI's shape, the call is an error answer, never stored.
+    MockWebServer app = server();
+    MockWebServer google = server();
+    String overloaded =
+        "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again"
+            + " later.\",\"status\":\"UNAVAILABLE\"}}";
+    google.enqueue(json(overloaded));
+    google.enqueue(json(overloaded));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    for (int i = 0; i < 2; i++) {
+      JsonNode answer;
+      try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+        answer = MAPPER.readTree(response.body().string());
+      }
+      assertThat(answer.has("choices")).as("no completion: %s", answer).isFalse();
+      assertThat(answer.at("/error/message").asText())
+          .isEqualTo("The model is overloaded. Please try again later.");
+      assertThat(answer.at("/error/code").asText()).isEqualTo("UNAVAILABLE");
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+      assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(google.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aTranslatedGeminiStreamCutBeforeAnyCountIsEstimatedNotChargedZeroAsReported()
       throws Exception {
     // Vertex AI's early chunks carry a usageMetadata without a count ({"trafficType":...}): the

@@ -189,6 +189,12 @@ final class GeminiTranslator extends Translator {
   ChatAnswer answer(BackendJson json, Context context) throws IOException {
     Response response = Response.read(json);
     ChatAnswer answer = new ChatAnswer();
+    if (response.failed) {
+      // Google's error under a 2xx (a proxy's, or a stream's error as a document)
+      answer.errorStatus =
+          response.errorCode >= 400 && response.errorCode <= 599 ? response.errorCode : 500;
+      return answer;
+    }
     answer.id = orElse(response.id, context.fallbackId());
     answer.model = orElse(response.model, context.model());
     for (Part part : response.parts) {

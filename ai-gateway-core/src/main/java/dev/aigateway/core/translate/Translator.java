@@ -186,6 +186,10 @@ public abstract class Translator {
           bytes -> {
             try {
               ChatAnswer answer = BackendJson.read(bytes, 0, bytes.length, this::answer);
+              if (answer.errorStatus != 0) {
+                // an error under the 2xx: OpenAI's error shape, which the call reads as one
+                return errorBody(answer.errorStatus, bytes, headers);
+              }
               failedDocument = answer.failed;
               return answer.toJson(context.created());
             } catch (IOException e) {
