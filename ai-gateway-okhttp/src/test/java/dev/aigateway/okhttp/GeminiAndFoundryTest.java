@@ -4,6 +4,7 @@ import static dev.aigateway.okhttp.Backend.chatCompletion;
 import static dev.aigateway.okhttp.Backend.chatRequest;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,15 +19,21 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.Failover;
 import dev.aigateway.testing.GeminiBodies;
 import dev.aigateway.testing.ManualClock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -393,6 +400,143 @@ class GeminiAndFoundryTest {
                                 "west", second.url("/").toString())
                             .credential(Credentials.apiKey("key-west"))
                             .priority(2))));
+  }
+
+  /**
+   * A client whose gateway's pool holds two Gemini backends, east ({@code app}) first and west
+   * ({@code second}) after it, each with its own key, failing over as {@code failover} says.
+   */
+  private OkHttpClient eastThenWest(Failover failover) {
+    return client(
+        AiGateway.builder()
+            .backendPool(
+                BackendPool.builder()
+                    .backend(
+                        dev.aigateway.core.routing.Backend.gemini("east", app.url("/").toString())
+                            .credential(Credentials.apiKey("key-east"))
+                            .priority(1))
+                    .backend(
+                        dev.aigateway.core.routing.Backend.gemini(
+                                "west", second.url("/").toString())
+                            .credential(Credentials.apiKey("key-west"))
+                            .priority(2))
+                    .failover(failover)));
+  }
+
+  @Test
+  void anArrayStreamThatBreaksBeforeItsFirstElementFailsOver() throws Exception {
+    // Without alt=sse the stream is one JSON array: held until its first element is whole, as an
+    // event stream is held until its first event, so a stream that breaks before it fails over.
+    // The socket closes halfway through the body: within the first (and only) element.
+    String first = GeminiBodies.chunks()[0];
+    answerAlways(
+        app,
+        new MockResponse.Builder(answer(JSON_TYPE, "[" + first + "\n]"))
+            .onResponseBody(new SocketEffect.CloseSocket())
+            .build());
+    answerAlways(second, answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client = eastThenWest(Failover.builder().build());
+
+    assertThat(call(client, gemini(GeminiBodies.STREAM_PATH))).isEqualTo(GeminiBodies.ARRAY);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId())
+        .containsExactly("east", "west");
+    assertThat(event.usage().tokens()).isEqualTo(STREAM_USAGE);
+  }
+
+  @Test
+  void anArrayStreamWhoseFirstElementIsAnErrorFailsOver() throws Exception {
+    // Google's error as the array's first element, after a 200: no answer began, so the call
+    // moves on as it does for an event stream whose first event is the error.
+    String overloaded =
+        "[{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded."
+            + " Please try again later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n]";
+    answerAlways(app, answer(JSON_TYPE, overloaded));
+    answerAlways(second, answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client = eastThenWest(Failover.builder().build());
+
+    assertThat(call(client, gemini(GeminiBodies.STREAM_PATH))).isEqualTo(GeminiBodies.ARRAY);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId())
+        .containsExactly("east", "west");
+  }
+
+  @Test
+  void anArrayStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
+    answerAlways(
+        app,
+        new MockResponse.Builder(answer(JSON_TYPE, GeminiBodies.ARRAY))
+            .bodyDelay(5, TimeUnit.SECONDS)
+            .build());
+    answerAlways(second, answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client =
+        eastThenWest(Failover.builder().firstEventTimeout(Duration.ofSeconds(1)).build());
+
+    assertThat(call(client, gemini(GeminiBodies.STREAM_PATH))).isEqualTo(GeminiBodies.ARRAY);
+    assertThat(events.next().routing().failoverReason())
+        .isEqualTo("SocketTimeoutException from east");
+  }
+
+  @Test
+  void aHeldArrayStreamReachesTheAppAfterItsFirstElementNotWhole() throws Exception {
+    // Only the first element is held: the application reads it while the backend still holds the
+    // rest back.
+    assumeTrue(okhttp3.OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
+    String firstElement = "[" + GeminiBodies.chunks()[0];
+    String rest = GeminiBodies.ARRAY.substring(firstElement.length());
+    CountDownLatch firstRead = new CountDownLatch(1);
+    answerAlways(
+        app,
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", JSON_TYPE)
+            .body(
+                new mockwebserver3.MockResponseBody() {
+                  @Override
+                  public long getContentLength() {
+                    return GeminiBodies.ARRAY.getBytes(StandardCharsets.UTF_8).length;
+                  }
+
+                  @Override
+                  public void writeTo(okio.BufferedSink sink) throws IOException {
+                    sink.writeUtf8(firstElement).flush();
+                    try {
+                      // the rest only once the app has read the first element (or after 30 s)
+                      firstRead.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    sink.writeUtf8(rest).flush();
+                  }
+                })
+            .build());
+    OkHttpClient client = eastThenWest(Failover.builder().build());
+
+    long began = System.nanoTime();
+    try (Response response = client.newCall(gemini(GeminiBodies.STREAM_PATH)).execute()) {
+      InputStream body = response.body().byteStream();
+      byte[] head = new byte[firstElement.length()];
+      for (int read = 0; read < head.length; ) {
+        int n = body.read(head, read, head.length - read);
+        assertThat(n).isPositive();
+        read += n;
+      }
+      long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+      firstRead.countDown();
+      assertThat(new String(head, StandardCharsets.UTF_8)).isEqualTo(firstElement);
+      // a stream held past its first element would have come only after the backend's 30 s
+      assertThat(waitedMillis).isLessThan(20_000);
+      assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(rest);
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(STREAM_USAGE);
+    assertThat(second.getRequestCount()).isZero();
   }
 
   @Test

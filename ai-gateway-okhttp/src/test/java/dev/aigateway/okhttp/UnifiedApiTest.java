@@ -42,6 +42,8 @@ import okhttp3.Response;
 import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * One API in front of many providers, end to end: an application speaking OpenAI chat completions
@@ -950,6 +952,170 @@ class UnifiedApiTest {
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.usage().tokens()).isEqualTo(new Usage(12, 7, 19, 0, 3));
     assertThat(event.limits().settledTokens()).isEqualTo(19);
+  }
+
+  @Test
+  void aGeminiErrorDocumentAnsweredWith200IsAnOpenAiErrorNeverAnEmptyCompletion() throws Exception {
+    // A 200 whose JSON body is Google's error (as a proxy in front of Gemini may answer): the
+    // application gets the error in OpenAI's shape, the call is an error answer, never stored.
+    MockWebServer app = server();
+    MockWebServer google = server();
+    String overloaded =
+        "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again"
+            + " later.\",\"status\":\"UNAVAILABLE\"}}";
+    google.enqueue(json(overloaded));
+    google.enqueue(json(overloaded));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    for (int i = 0; i < 2; i++) {
+      JsonNode answer;
+      try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+        answer = MAPPER.readTree(response.body().string());
+      }
+      assertThat(answer.has("choices")).as("no completion: %s", answer).isFalse();
+      assertThat(answer.at("/error/message").asText())
+          .isEqualTo("The model is overloaded. Please try again later.");
+      assertThat(answer.at("/error/code").asText()).isEqualTo("UNAVAILABLE");
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+      assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(google.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aTranslatedGeminiStreamCutBeforeAnyCountIsEstimatedNotChargedZeroAsReported()
+      throws Exception {
+    // Vertex AI's early chunks carry a usageMetadata without a count ({"trafficType":...}): the
+    // counts come in the last chunk, which this stream never sends.
+    MockWebServer app = server();
+    MockWebServer google = server();
+    StringBuilder sse = new StringBuilder();
+    for (String piece : new String[] {"The sky", " is"}) {
+      sse.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"")
+          .append(piece)
+          .append("\"}],\"role\":\"model\"},\"index\":0}],")
+          .append("\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"},")
+          .append("\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-v1\"}\r\n\r\n");
+    }
+    google.enqueue(Backend.sse(sse.toString()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    List<String> data = streamed(client, app);
+
+    assertThat(text(data)).isEqualTo("The sky is");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().outputSource())
+        .as("no count was reported: the usage is estimated, not zero as reported")
+        .isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().inputTokens()).isPositive();
+    assertThat(event.usage().tokens().outputTokens()).isPositive();
+    assertThat(event.limits().settledTokens()).isPositive();
+  }
+
+  /**
+   * One Gemini response for a translated call, finished {@code finishReason}: the whole JSON
+   * answer, or (when {@code stream}) the same response as an {@code alt=sse} event.
+   */
+  private static MockResponse geminiFinished(String finishReason, boolean stream) {
+    String response =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\""
+            + finishReason
+            + "\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":12,"
+            + "\"candidatesTokenCount\":2,\"totalTokenCount\":14},"
+            + "\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-f1\"}";
+    return stream ? Backend.sse("data: " + response + "\r\n\r\n") : json(response);
+  }
+
+  /**
+   * A Gemini answer that failed to finish (any finish reason but {@code STOP} and {@code
+   * MAX_TOKENS}: a function call the model wrote wrong or may not make, {@code OTHER}, a filter's
+   * stop) is translated with an OpenAI finish reason the response cache does not read as a failure
+   * ({@code stop}, or {@code content_filter} for a filter's): it must still never be stored, as a
+   * direct Gemini call's is not, in JSON and in a stream alike; asked again, the call goes to
+   * Gemini again.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "MALFORMED_FUNCTION_CALL, false",
+    "MALFORMED_FUNCTION_CALL, true",
+    "UNEXPECTED_TOOL_CALL, false",
+    "UNEXPECTED_TOOL_CALL, true",
+    "OTHER, false",
+    "OTHER, true",
+    "SAFETY, false",
+    "SAFETY, true"
+  })
+  void aTranslatedGeminiAnswerThatFailedToFinishIsNeverCached(String finishReason, boolean stream)
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    google.enqueue(geminiFinished(finishReason, stream));
+    google.enqueue(geminiFinished(finishReason, stream));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+    String request =
+        stream
+            ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
+            : REQUEST;
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(chat(app, request)).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        assertThat(response.body().string()).contains("Hello");
+      }
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.cache().outcome()).as("call %d", i + 1).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(google.getRequestCount())
+        .as("an answer finished %s is no answer to give again", finishReason)
+        .isEqualTo(2);
+  }
+
+  /** A translated Gemini answer that finished well is stored, and given again, in either shape. */
+  @ParameterizedTest
+  @CsvSource({"STOP, false", "STOP, true", "MAX_TOKENS, false", "MAX_TOKENS, true"})
+  void aTranslatedGeminiAnswerThatFinishedIsCached(String finishReason, boolean stream)
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    google.enqueue(geminiFinished(finishReason, stream));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+    String request =
+        stream
+            ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
+            : REQUEST;
+
+    String first;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      first = response.body().string();
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    String second;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      second = response.body().string();
+    }
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(google.getRequestCount()).isEqualTo(1);
+    assertThat(second).contains("Hello");
+    if (!stream) {
+      assertThat(MAPPER.readTree(second)).isEqualTo(MAPPER.readTree(first));
+    }
   }
 
   private static final AwsCredentialsProvider AWS =

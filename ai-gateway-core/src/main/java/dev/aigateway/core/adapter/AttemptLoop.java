@@ -212,7 +212,7 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
         routed
                 && status >= 200
                 && status <= 299
-                && call.format().isStream(contentType, call.request().stream())
+                && call.format().holdsFirstEvent(contentType, call.request().stream())
             ? call.firstEventTimeout()
             : null;
     if (firstEventTimeout == null) {
@@ -229,7 +229,7 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     }
     HeldBody held;
     try {
-      held = holdFirstEvent(response, firstEventTimeout);
+      held = holdFirstEvent(response, firstEventTimeout, contentType);
     } catch (IOException e) {
       discard(response);
       return failedAttempt(e);
@@ -345,10 +345,11 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
    * Holds a stream until its first event (or its end, failure, or the bound on held bytes), its
    * reads bounded by {@code timeout} unless zero.
    */
-  private HeldBody holdFirstEvent(R response, Duration timeout) throws IOException {
+  private HeldBody holdFirstEvent(R response, Duration timeout, String contentType)
+      throws IOException {
     InputStream body = body(response);
     boolean bounded = !timeout.isZero() && readDeadline(response, timeout);
-    HeldBody held = call.format().holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
+    HeldBody held = call.format().holdFirstEvent(body, SseBody.MAX_EVENT_BYTES, contentType);
     if (bounded && held.outcome() != HeldBody.Held.FAILED) {
       readDeadline(response, null);
     }

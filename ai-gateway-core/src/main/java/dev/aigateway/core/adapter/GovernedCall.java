@@ -547,6 +547,9 @@ public final class GovernedCall {
       reported = readout.usage();
       start = readout.startUsage();
       AnswerTranslation translated = translation;
+      if (translated != null && translatedFailed(translated)) {
+        exchange.failedAnswer(true); // an answer the backend ended as failed is not stored
+      }
       if (reported == null && translated != null) {
         // A translated stream cut before it carried the usage the backend had reported
         reported = translatedUsage(translated, true);
@@ -615,6 +618,18 @@ public final class GovernedCall {
       }
     }
     runEnds(began);
+  }
+
+  /**
+   * Whether a translation says its backend ended the answer as failed ({@link
+   * AnswerTranslation#failedAnswer}); a translation that fails to tell counts as saying so.
+   */
+  private static boolean translatedFailed(AnswerTranslation translation) {
+    try {
+      return translation.failedAnswer();
+    } catch (RuntimeException e) {
+      return true;
+    }
   }
 
   /**

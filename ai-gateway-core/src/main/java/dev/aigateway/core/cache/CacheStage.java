@@ -115,6 +115,15 @@ public final class CacheStage implements CallStage {
         || readout.errorAnswer()) {
       return;
     }
+    if (exchange.failedAnswer()) {
+      // A translated answer the backend ended as failed (Gemini's MALFORMED_FUNCTION_CALL, ...),
+      // its translation's finish reason OpenAI's stop: no answer to give again.
+      log.debug(
+          "ai-gateway: call {} was answered with an answer its backend ended as failed; not"
+              + " storing",
+          exchange.callId());
+      return;
+    }
     byte[] body = observed.captured();
     if (body != null) {
       cache.store(

@@ -80,6 +80,7 @@ public final class Exchange {
   private ResponseReadout readout;
   private boolean eventStream;
   private boolean answerReplaced;
+  private boolean failedAnswer;
   private boolean backendAnswered;
   private boolean promptFiltered;
   private volatile long firstChunkNanos;
@@ -487,6 +488,20 @@ public final class Exchange {
    */
   public void answerReplaced(boolean replaced) {
     this.answerReplaced = replaced;
+  }
+
+  /**
+   * Whether the backend ended the answer as failed in a way its body, as the application got it,
+   * does not show (a translated answer: {@link
+   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}), so that it is not stored.
+   */
+  public boolean failedAnswer() {
+    return failedAnswer;
+  }
+
+  /** Notes that the answer is one the backend ended as failed ({@link #failedAnswer()}). */
+  public void failedAnswer(boolean failed) {
+    this.failedAnswer = failed;
   }
 
   /** Whether the response body is read as server-sent events. */

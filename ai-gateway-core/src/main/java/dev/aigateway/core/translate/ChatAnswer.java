@@ -30,6 +30,19 @@ final class ChatAnswer {
   String finishReason = "stop";
   @Nullable ChatUsage usage;
 
+  /**
+   * Whether the backend ended the answer as failed, whatever {@link #finishReason} says ({@link
+   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}); not written.
+   */
+  boolean failed;
+
+  /**
+   * The status of the error the backend's 2xx document is in place of an answer (Gemini's {@code
+   * {"error":{...}}}), 0 when it is an answer: translated as the backend's error, not as an empty
+   * completion.
+   */
+  int errorStatus;
+
   /** Adds a tool call; {@code arguments} null (the backend gave none) is the empty object. */
   void call(String id, String name, @Nullable String arguments) {
     call(id, name, arguments, null);

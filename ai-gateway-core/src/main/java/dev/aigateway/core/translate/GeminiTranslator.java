@@ -162,14 +162,23 @@ final class GeminiTranslator extends Translator {
     "cachedContentTokenCount"
   };
 
-  /** The {@code usageMetadata} at the reading in OpenAI's terms; null when not an object. */
+  /**
+   * The {@code usageMetadata} at the reading in OpenAI's terms; null when not an object or when it
+   * holds no count (Vertex AI's early chunks carry only {@code trafficType}): such a response
+   * reports no usage, as the gateway reads it on Gemini's own API, rather than zero tokens.
+   */
   static @Nullable ChatUsage usage(BackendJson json) throws IOException {
     long[] n = json.counts(USAGE_COUNTS);
     if (n == null) {
       return null;
     }
+    boolean any = false;
     for (int i = 0; i < n.length; i++) {
+      any |= n[i] >= 0;
       n[i] = Math.max(0, n[i]);
+    }
+    if (!any) {
+      return null;
     }
     long thoughts = n[3];
     return ChatUsage.of(
@@ -180,6 +189,12 @@ final class GeminiTranslator extends Translator {
   ChatAnswer answer(BackendJson json, Context context) throws IOException {
     Response response = Response.read(json);
     ChatAnswer answer = new ChatAnswer();
+    if (response.failed) {
+      // Google's error under a 2xx (a proxy's, or a stream's error as a document)
+      answer.errorStatus =
+          response.errorCode >= 400 && response.errorCode <= 599 ? response.errorCode : 500;
+      return answer;
+    }
     answer.id = orElse(response.id, context.fallbackId());
     answer.model = orElse(response.model, context.model());
     for (Part part : response.parts) {
@@ -198,6 +213,7 @@ final class GeminiTranslator extends Translator {
     } else {
       answer.finishReason = finishReason(response.finishReason, !answer.calls.isEmpty());
     }
+    answer.failed = response.failedFinish();
     answer.usage = response.usage;
     return answer;
   }
@@ -243,6 +259,15 @@ final class GeminiTranslator extends Translator {
     @Nullable String finishReason;
     boolean blocked;
     @Nullable ChatUsage usage;
+
+    /**
+     * Whether the candidate finished by a reason by which Gemini ends one that failed (any but
+     * {@code STOP} and {@code MAX_TOKENS}), or the prompt was blocked: no answer to give again.
+     */
+    boolean failedFinish() {
+      return (finishReason != null && !FailedAnswers.isGeminiAnswered(finishReason))
+          || (!candidate && blocked);
+    }
 
     /** Whether the response is an error, and its {@code code} (500 when it gives none). */
     boolean failed;
@@ -352,6 +377,9 @@ final class GeminiTranslator extends Translator {
 
     private boolean blocked;
 
+    /** Whether a response ended the answer as failed ({@link Response#failedFinish}). */
+    private volatile boolean failed;
+
     Decoder(ChunkWriter chunks, Context context) {
       super(GeminiTranslator.this, chunks);
       this.context = context;
@@ -387,6 +415,11 @@ final class GeminiTranslator extends Translator {
     }
 
     @Override
+    public boolean failedAnswer() {
+      return failed;
+    }
+
+    @Override
     void event(@Nullable String name, String data) throws IOException {
       Response response = BackendJson.read(data, Response::read);
       if (response.failed) {
@@ -407,6 +440,7 @@ final class GeminiTranslator extends Translator {
         }
       }
       blocked |= response.blocked;
+      failed |= response.blocked || response.failedFinish();
       if (response.usage != null) {
         usage = response.usage; // each response carries the totals so far
       }

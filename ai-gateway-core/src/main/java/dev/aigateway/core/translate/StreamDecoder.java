@@ -31,4 +31,12 @@ interface StreamDecoder {
   default @Nullable Usage startUsage() {
     return null;
   }
+
+  /**
+   * Whether the stream so far ended an answer as failed ({@link
+   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}). Read on any thread.
+   */
+  default boolean failedAnswer() {
+    return false;
+  }
 }

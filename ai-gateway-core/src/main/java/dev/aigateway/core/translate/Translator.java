@@ -146,6 +146,9 @@ public abstract class Translator {
     /** The decoder of the answer's stream, once its body is asked for; null before, or for JSON. */
     private volatile @Nullable StreamDecoder decoder;
 
+    /** Whether the JSON answer, translated, was one the backend ended as failed. */
+    private volatile boolean failedDocument;
+
     Answers(boolean stream, Context context) {
       this.stream = stream;
       this.context = context;
@@ -182,8 +185,13 @@ public abstract class Translator {
           body,
           bytes -> {
             try {
-              return BackendJson.read(bytes, 0, bytes.length, this::answer)
-                  .toJson(context.created());
+              ChatAnswer answer = BackendJson.read(bytes, 0, bytes.length, this::answer);
+              if (answer.errorStatus != 0) {
+                // an error under the 2xx: OpenAI's error shape, which the call reads as one
+                return errorBody(answer.errorStatus, bytes, headers);
+              }
+              failedDocument = answer.failed;
+              return answer.toJson(context.created());
             } catch (IOException e) {
               throw new IllegalStateException("the backend's answer is not JSON", e);
             }
@@ -200,6 +208,12 @@ public abstract class Translator {
     public @Nullable Usage startUsage() {
       StreamDecoder streamDecoder = decoder;
       return streamDecoder == null ? null : streamDecoder.startUsage();
+    }
+
+    @Override
+    public boolean failedAnswer() {
+      StreamDecoder streamDecoder = decoder;
+      return streamDecoder != null ? streamDecoder.failedAnswer() : failedDocument;
     }
 
     /**

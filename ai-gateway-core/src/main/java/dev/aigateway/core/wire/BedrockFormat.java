@@ -395,7 +395,8 @@ abstract class BedrockFormat implements ModelInPath {
 
   /** The first event stream message, by its prelude's length. */
   @Override
-  public final HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+  public final HeldBody holdFirstEvent(
+      InputStream upstream, int maxBytes, @Nullable String contentType) {
     return HeldBody.holdFirstFrame(upstream, maxBytes);
   }
 

@@ -240,6 +240,15 @@ public final class FailedAnswers {
     return GEMINI_FILTERED.contains(finishReason);
   }
 
+  /**
+   * Whether {@code finishReason} is one by which Gemini ends a candidate that answered ({@link
+   * #GEMINI_ANSWERED}: {@code STOP}, {@code MAX_TOKENS}); any other ends one that failed, an answer
+   * the cache does not keep, whichever OpenAI finish reason a translation gives it.
+   */
+  public static boolean isGeminiAnswered(String finishReason) {
+    return GEMINI_ANSWERED.contains(finishReason);
+  }
+
   private static final byte[] BLOCK_REASON = "\"blockReason\"".getBytes(StandardCharsets.US_ASCII);
 
   private static final byte[] FINISH_REASON =

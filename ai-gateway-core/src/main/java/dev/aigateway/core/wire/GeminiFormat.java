@@ -293,6 +293,23 @@ final class GeminiFormat implements ModelInPath {
     return SseBody.isEventStream(contentType, framing == Framing.EVENTS);
   }
 
+  /**
+   * An event stream, and (for a call without {@code alt=sse}) the JSON array stream: both are held
+   * until their first event, the array's its first element ({@link HeldBody#holdFirstElement}).
+   */
+  @Override
+  public boolean holdsFirstEvent(@Nullable String contentType, boolean streamRequested) {
+    return framing == Framing.ARRAY || isStream(contentType, streamRequested);
+  }
+
+  /** An event stream until its first event; an array stream until its first element. */
+  @Override
+  public HeldBody holdFirstEvent(InputStream upstream, int maxBytes, @Nullable String contentType) {
+    return isStream(contentType, false)
+        ? HeldBody.holdFirstEvent(upstream, maxBytes)
+        : HeldBody.holdFirstElement(upstream, maxBytes);
+  }
+
   /** A document or an array stream, told apart by its first byte. */
   @Override
   public ObservedBody observeDocument(

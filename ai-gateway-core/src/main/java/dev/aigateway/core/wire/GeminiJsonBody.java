@@ -104,6 +104,7 @@ final class GeminiJsonBody extends ObservedBody {
       int end = responses.readElement(readout, data, from, to);
       if (end >= 0) {
         noteIfErrorElement(data, from, end);
+        eventArrived();
       }
       return end;
     }
@@ -120,6 +121,7 @@ final class GeminiJsonBody extends ObservedBody {
     if (scanner.array()) {
       responses.read(readout, data, from, to);
       noteIfErrorElement(data, from, to);
+      eventArrived(); // an element of a stream: its first tells a stream handed on unheld began
     } else {
       // The one document: its text is learnt only when it reports no usage or the log keeps it.
       responses.readDocument(readout, data, from, to);

@@ -20,7 +20,9 @@ import java.util.Locale;
  *
  * <p>The first event is the first one with a field other than a comment ({@code data:}, {@code
  * event:}, …) ended by its blank line; comments and blank lines before it (keep-alives such as
- * {@code : PROCESSING}) are held with it. Lines end as SSE allows: LF, CR or CRLF.
+ * {@code : PROCESSING}) are held with it. Lines end as SSE allows: LF, CR or CRLF. A JSON array
+ * stream (Gemini's {@code streamGenerateContent} without {@code alt=sse}) is held until its first
+ * element closed instead ({@link #holdFirstElement}).
  */
 public final class HeldBody extends InputStream {
 
@@ -53,6 +55,14 @@ public final class HeldBody extends InputStream {
   /** Where the first server-sent event ends in {@link #held} (its blank line), or -1. */
   private int firstEventEnd = -1;
 
+  /**
+   * Where the first element of a held JSON array stream (or the one object) begins and ends in
+   * {@link #held}, its end -1 when none was held whole.
+   */
+  private int elementStart;
+
+  private int elementEnd = -1;
+
   private HeldBody(InputStream upstream) {
     this.upstream = upstream;
   }
@@ -78,6 +88,22 @@ public final class HeldBody extends InputStream {
   public static HeldBody holdFirstFrame(InputStream upstream, int maxBytes) {
     HeldBody body = new HeldBody(upstream);
     body.holdFrame(maxBytes);
+    return body;
+  }
+
+  /**
+   * Reads {@code upstream}, a JSON array whose elements arrive one by one (Gemini's {@code
+   * streamGenerateContent} without {@code alt=sse}), until its first element arrived whole, it
+   * ended or failed, or {@code maxBytes} were read; the first element is its first event ({@link
+   * #firstEventErrorStatus} reads it: Google's error, {@code {"error":{...}}}, is an error event).
+   * The array's closing bracket (an empty array) ends holding too; so does a body that is one JSON
+   * object once it closed (it is its first event), and one that is neither an array nor an object
+   * at its first byte (held no further). Only bytes up to the first element's end are held for
+   * certain: a read may bring more of the stream with it. Never throws, as {@link #holdFirstEvent}.
+   */
+  public static HeldBody holdFirstElement(InputStream upstream, int maxBytes) {
+    HeldBody body = new HeldBody(upstream);
+    body.holdElement(maxBytes);
     return body;
   }
 
@@ -158,6 +184,37 @@ public final class HeldBody extends InputStream {
     return n;
   }
 
+  private void holdElement(int maxBytes) {
+    JsonValueScanner scanner = new JsonValueScanner();
+    while (true) {
+      int n = readMore(maxBytes);
+      if (n < 0) {
+        return;
+      }
+      for (int i = scanner.find(held, count - n, count);
+          i < count;
+          i = scanner.find(held, i + 1, count)) {
+        switch (scanner.found()) {
+          case JsonValueScanner.VALUE_START -> elementStart = i;
+          case JsonValueScanner.VALUE_END -> {
+            elementEnd = i + 1;
+            outcome = Held.FIRST_EVENT;
+            return;
+          }
+          case JsonValueScanner.ARRAY_END -> {
+            outcome = Held.FIRST_EVENT; // an empty array: a stream that said nothing, whole
+            return;
+          }
+          default -> {}
+        }
+      }
+      if (scanner.neither()) {
+        outcome = Held.FIRST_EVENT; // no JSON array: held no further, read as it comes
+        return;
+      }
+    }
+  }
+
   private void hold(int maxBytes) {
     int lineStart = 0;
     boolean fields = false;
@@ -211,6 +268,10 @@ public final class HeldBody extends InputStream {
    * {@code request_too_large} 413), else 500: the backend failed to produce the answer.
    */
   public int firstEventErrorStatus() {
+    if (elementEnd >= 0 && held != null) {
+      byte[] element = Arrays.copyOfRange(held, elementStart, elementEnd);
+      return contains(element, ERROR) ? errorStatusOf(element) : 0;
+    }
     if (firstEventEnd < 0 || held == null) {
       return 0;
     }
@@ -227,6 +288,10 @@ public final class HeldBody extends InputStream {
    * GoogleRetryInfo}); null when no event was held or it asks for no wait.
    */
   public @org.jspecify.annotations.Nullable Duration firstEventRetryDelay() {
+    if (elementEnd >= 0 && held != null) {
+      byte[] element = Arrays.copyOfRange(held, elementStart, elementEnd);
+      return GoogleRetryInfo.retryDelay(element, element.length);
+    }
     if (firstEventEnd < 0 || held == null) {
       return null;
     }
@@ -387,9 +452,7 @@ public final class HeldBody extends InputStream {
 
   /** How a stream that ended while held (or failed) ended, as an exception to report. */
   public IOException endedEarly() {
-    return failure != null
-        ? failure
-        : new EOFException("the event stream ended before its first event");
+    return failure != null ? failure : new EOFException("the stream ended before its first event");
   }
 
   @Override

@@ -50,6 +50,14 @@ final class JsonValueScanner {
   }
 
   /**
+   * Whether the body's first byte other than white space came and is neither {@code [} nor {@code
+   * \{}: no value of it is ever reported.
+   */
+  boolean neither() {
+    return top != 0 && top != '[' && top != '{';
+  }
+
+  /**
    * Reads the bytes of {@code b[from, to)} as {@link #next} does, up to the first that is not
    * {@link #NONE}: returns its index (what it was in {@link #found()}), or {@code to} when every
    * byte was {@link #NONE}. The text of a string is skipped eight bytes a step up to its next quote

@@ -131,12 +131,24 @@ public interface WireFormat {
   }
 
   /**
+   * Whether a routed 2xx response body is a stream held back until its first event ({@link
+   * #holdFirstEvent}) so that one that fails before it can fail over: an event stream ({@link
+   * #isStream}) by default; a format whose streams come framed otherwise (Gemini's JSON array
+   * stream) says so too.
+   */
+  default boolean holdsFirstEvent(@Nullable String contentType, boolean streamRequested) {
+    return isStream(contentType, streamRequested);
+  }
+
+  /**
    * A 2xx stream held back until its first event has arrived whole (so that a stream that fails
    * before it can fail over): server-sent events by default ({@link HeldBody#holdFirstEvent}).
    *
    * @param maxBytes the most bytes held before the stream is let go unheld
+   * @param contentType the response's {@code Content-Type}, null when absent
    */
-  default HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+  default HeldBody holdFirstEvent(
+      InputStream upstream, int maxBytes, @Nullable String contentType) {
     return HeldBody.holdFirstEvent(upstream, maxBytes);
   }
 

@@ -73,6 +73,79 @@ class HeldBodyTest {
   }
 
   @Test
+  void anArrayStreamIsHeldUntilItsFirstElementClosedThenReadAsIfNotHeld() throws IOException {
+    // braces and brackets inside strings do not count
+    String first = "[\n{\"candidates\": [{\"text\": \"a } ] \\\" [\"}]}";
+    String stream = first + "\n,\r\n{\"candidates\": []}\n]";
+    PiecewiseInputStream upstream = pieces(stream, 1); // a read ends after every byte
+
+    HeldBody body = HeldBody.holdFirstElement(upstream, 1 << 20);
+
+    assertThat(body.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(upstream.position)
+        .as("nothing read past the first element")
+        .isEqualTo(first.length());
+    assertThat(body.firstEventErrorStatus()).isZero();
+    assertThat(readAll(body)).isEqualTo(stream);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "overloaded|[{\"error\": {\"code\": 503, \"message\": \"m\", \"status\": \"UNAVAILABLE\"}}]|503",
+        "invalid|[{\\n  \"error\": {\"code\": 400, \"status\": \"INVALID_ARGUMENT\"}}\\n]|400",
+        "one error document|{\"error\": {\"code\": 429, \"status\": \"RESOURCE_EXHAUSTED\"}}|429",
+        "a response|[{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"error\"}]}}]}]|0",
+        "an error in a later element|[{\"candidates\": []},{\"error\": {\"code\": 500}}]|0",
+      })
+  void anArrayStreamsFirstElementThatIsGooglesErrorIsToldWithItsStatus(
+      String name, String stream, int status) {
+    HeldBody body = HeldBody.holdFirstElement(pieces(stream.replace("\\n", "\n"), 3), 1 << 20);
+
+    assertThat(body.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(body.firstEventErrorStatus()).as(name).isEqualTo(status);
+  }
+
+  @Test
+  void anArrayStreamThatEndsOrFailsBeforeItsFirstElementClosedIsHeldSo() throws IOException {
+    HeldBody ended = HeldBody.holdFirstElement(pieces("[{\"candidates\": [", 3), 1 << 20);
+    assertThat(ended.outcome()).isEqualTo(HeldBody.Held.ENDED);
+    assertThat(ended.endedEarly()).isInstanceOf(EOFException.class);
+    assertThat(readAll(ended)).isEqualTo("[{\"candidates\": [");
+
+    PiecewiseInputStream upstream = pieces("[{\"candidates\": []}]", 4).failingAfter(8);
+    HeldBody failed = HeldBody.holdFirstElement(upstream, 1 << 20);
+    assertThat(failed.outcome()).isEqualTo(HeldBody.Held.FAILED);
+    assertThat(failed.failure()).isSameAs(upstream.failure);
+  }
+
+  @Test
+  void anEmptyArrayOrABodyThatIsNoJsonContainerIsNotHeldFurther() throws IOException {
+    HeldBody empty = HeldBody.holdFirstElement(pieces(" [ ]", 1), 1 << 20);
+    assertThat(empty.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(readAll(empty)).isEqualTo(" [ ]");
+
+    PiecewiseInputStream upstream = pieces("upstream failed, and more", 1);
+    HeldBody other = HeldBody.holdFirstElement(upstream, 1 << 20);
+    assertThat(other.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(upstream.position).isEqualTo(1);
+    assertThat(other.firstEventErrorStatus()).isZero();
+    assertThat(readAll(other)).isEqualTo("upstream failed, and more");
+  }
+
+  @Test
+  void anArrayStreamsFirstElementLargerThanTheBoundIsHeldNoFurther() throws IOException {
+    String stream = "[{\"candidates\": [{\"text\": \"" + "x".repeat(100) + "\"}]}]";
+
+    HeldBody body = HeldBody.holdFirstElement(pieces(stream, 7), 32);
+
+    assertThat(body.outcome()).isEqualTo(HeldBody.Held.TOO_LARGE);
+    assertThat(body.heldLength()).isEqualTo(32);
+    assertThat(readAll(body)).isEqualTo(stream);
+  }
+
+  @Test
   void aStreamWithoutItsFirstEventReportsNoErrorEvent() {
     assertThat(
             HeldBody.holdFirstEvent(pieces("event: error\n", 3), 1 << 20).firstEventErrorStatus())
