@@ -4,6 +4,7 @@ import static dev.aigateway.okhttp.Backend.chatCompletion;
 import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -1165,6 +1166,41 @@ class UnifiedApiTest {
     assertThat(translated.at("/inferenceConfig/maxTokens").asLong()).isEqualTo(64);
     assertThat(translated.at("/inferenceConfig/stopSequences/0").asText()).isEqualTo("END");
     assertThat(events.next().limits().settledTokens()).isEqualTo(17);
+  }
+
+  @Test
+  void aModelOfDotsNeverLeadsABedrockCallOutOfItsModelsPath() throws Exception {
+    // A Bedrock backend without a model mapping puts the model the body asks for in the path
+    // (/model/{id}/converse). "." or ".." there is a dot segment, which the HTTP client resolves
+    // (escaped as %2E too): the signed call would go to /converse, or above an endpoint's base
+    // path. No model has such an ID: no backend serves the call.
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.bedrock(
+                            "bedrock", aws.url("/base").toString())
+                        .signer(AwsSigV4.signer("us-east-1", "bedrock", AWS))),
+            AiGateway.builder());
+
+    for (String model : new String[] {"..", "."}) {
+      try (Response response =
+          client.newCall(chat(app, REQUEST.replace("\"gpt-4o\"", "\"" + model + "\""))).execute()) {
+        assertThat(response.code()).as(model).isEqualTo(404);
+        assertThat(response.header("x-ai-gateway-rejected"))
+            .isEqualTo(RejectionReason.MODEL_NOT_FOUND.headerValue());
+      }
+      events.next();
+    }
+    assertThat(aws.getRequestCount()).isZero();
+    assertThatThrownBy(
+            () ->
+                dev.aigateway.core.routing.Backend.bedrock("east", aws.url("/").toString())
+                    .model("gpt-4o", ".."))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'..'");
   }
 
   private static String sha256Hex(byte[] bytes) throws Exception {

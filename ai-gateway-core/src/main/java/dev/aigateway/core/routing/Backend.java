@@ -289,16 +289,20 @@ public final class Backend {
   /**
    * Whether the backend serves the model the application asked for. A backend without a mapping
    * serves every model (and, unless it is an Azure deployment-form backend, which needs a
-   * deployment name, calls that name none). An Azure deployment-form backend without a mapping
-   * serves no model named {@code .} or {@code ..}: no deployment has such a name, and as the path's
-   * deployment segment it is a dot segment, which the HTTP client resolves, so the call would go to
-   * another path of the endpoint ({@code /openai/chat/completions}), or above the base path of an
-   * API Management endpoint.
+   * deployment name, calls that name none), but none named {@code .} or {@code ..} when the model
+   * is a segment of its path (an Azure deployment-form backend's deployment, a Bedrock backend's
+   * {@code /model/{id}/}): no deployment or model has such a name, and as a segment it is a dot
+   * segment, which the HTTP client resolves, so the call would go to another path of the endpoint
+   * ({@code /openai/chat/completions}, {@code /converse}), or above the base path of an API
+   * Management endpoint or a proxy.
    */
   public boolean serves(String requestedModel) {
     if (models.isEmpty()) {
-      return flavor != BackendFlavor.AZURE_OPENAI
-          || (requestedModel != null && !dotSegment(requestedModel));
+      return switch (flavor) {
+        case AZURE_OPENAI -> requestedModel != null && !dotSegment(requestedModel);
+        case BEDROCK -> requestedModel == null || !dotSegment(requestedModel);
+        default -> true;
+      };
     }
     return requestedModel != null && models.containsKey(requestedModel);
   }
@@ -367,21 +371,24 @@ public final class Backend {
      * Serves the application's model {@code alias} as this backend's {@code target}.
      *
      * @throws IllegalArgumentException when {@code target} is {@code .} or {@code ..} on an Azure
-     *     OpenAI deployment-form backend, where it is the path's deployment segment: a dot segment,
-     *     which would lead the call to another path of the endpoint
+     *     OpenAI deployment-form backend or a Bedrock backend, where it is a segment of the path
+     *     (the deployment, the model ID): a dot segment, which would lead the call to another path
+     *     of the endpoint
      */
     public Builder model(String alias, String target) {
       requireText(alias, "model alias");
       requireText(target, "target model");
-      if (flavor == BackendFlavor.AZURE_OPENAI && dotSegment(target)) {
+      if ((flavor == BackendFlavor.AZURE_OPENAI || flavor == BackendFlavor.BEDROCK)
+          && dotSegment(target)) {
         throw new IllegalArgumentException(
             "backend '"
                 + id
                 + "' cannot map model '"
                 + alias
-                + "' to deployment '"
+                + (flavor == BackendFlavor.BEDROCK ? "' to model ID '" : "' to deployment '")
                 + target
-                + "': a dot segment is no deployment name");
+                + "': a dot segment is no "
+                + (flavor == BackendFlavor.BEDROCK ? "model ID" : "deployment name"));
       }
       String previous = models.putIfAbsent(alias, target);
       if (previous != null) {
