@@ -1,5 +1,6 @@
 /**
- * The gateway an application builds: {@link dev.aigateway.core.AiGateway} and its builder. Each
+ * The gateway an application builds: {@link dev.aigateway.core.AiGateway} and its builder, and
+ * {@link dev.aigateway.core.Prompts}, the prompt tokens the gateway estimates for a request. Each
  * stage of the pipeline is configured with the types of its own package: {@code core.limit} (token
  * limits and quotas), {@code core.routing} (backend pools, load balancing, failover, circuit
  * breakers), {@code core.cache} (exact and semantic response cache), {@code core.telemetry}

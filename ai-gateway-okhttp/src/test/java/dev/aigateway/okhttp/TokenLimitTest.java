@@ -22,6 +22,7 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.Prompts;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
@@ -72,11 +73,11 @@ class TokenLimitTest {
   }
 
   private static long prompt() {
-    return TokenCounter.defaults()
-        .countPrompt(
-            "gpt-4o",
-            Operation.CHAT_COMPLETIONS,
-            "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}");
+    return Prompts.countTokens(
+        TokenCounter.defaults(),
+        "gpt-4o",
+        Operation.CHAT_COMPLETIONS,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}");
   }
 
   /** A token store that blocks every call until the test ends. */
@@ -468,8 +469,8 @@ class TokenLimitTest {
       r.body().string();
     }
     long prompt =
-        TokenCounter.defaults()
-            .countPrompt("gpt-3.5-turbo-instruct", Operation.COMPLETIONS, request);
+        Prompts.countTokens(
+            TokenCounter.defaults(), "gpt-3.5-turbo-instruct", Operation.COMPLETIONS, request);
 
     GatewayEvent event = events.next();
     assertThat(event.limits().reservedTokens()).isEqualTo(prompt + 5 * 100);

@@ -9,6 +9,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.Prompts;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.okhttp.OkHttpAiGateway;
@@ -40,11 +41,11 @@ class SharedLimitGatewayTest {
 
   /** The prompt's tokens as the gateway counts them. */
   private static final long PROMPT =
-      TokenCounter.defaults()
-          .countPrompt(
-              "gpt-4o",
-              Operation.CHAT_COMPLETIONS,
-              "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+      Prompts.countTokens(
+          TokenCounter.defaults(),
+          "gpt-4o",
+          Operation.CHAT_COMPLETIONS,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
 
   /** What a call reserves (prompt + max_tokens) and, as the backend reports it, uses. */
   private static final long PER_CALL = PROMPT + 100;

@@ -4,6 +4,7 @@ import com.sun.management.ThreadMXBean;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.Prompts;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.wire.ClientRequest;
 import dev.aigateway.core.wire.OpenAiRequest;
@@ -70,8 +71,8 @@ public final class RequestSideAllocation {
           return view.body();
         });
     steps.put(
-        "TokenCounter.countPrompt(String)",
-        () -> counter.countPrompt(Workload.MODEL, Operation.CHAT_COMPLETIONS, json));
+        "Prompts.countTokens(String)",
+        () -> Prompts.countTokens(counter, Workload.MODEL, Operation.CHAT_COMPLETIONS, json));
     Map<String, Double> bytes = new LinkedHashMap<>();
     steps.forEach((name, step) -> bytes.put(name, bytesPerCall(step, warmUp, measured)));
     return bytes;

@@ -10,6 +10,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RoleResolver;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.Prompts;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
@@ -173,9 +174,11 @@ final class Workload {
 
   /** The prompt tokens the gateway reserves for a chat request body. */
   static int promptTokens(byte[] chatBody) {
-    return TokenCounter.defaults()
-        .countPrompt(
-            MODEL, Operation.CHAT_COMPLETIONS, new String(chatBody, StandardCharsets.UTF_8));
+    return Prompts.countTokens(
+        TokenCounter.defaults(),
+        MODEL,
+        Operation.CHAT_COMPLETIONS,
+        new String(chatBody, StandardCharsets.UTF_8));
   }
 
   /** A POST of {@code body} to {@code url}, charged to {@code consumer}; reusable. */

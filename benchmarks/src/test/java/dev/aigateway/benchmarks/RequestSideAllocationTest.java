@@ -18,7 +18,7 @@ class RequestSideAllocationTest {
             "request view + model",
             "request view + model + countPrompt",
             "request view + model + tree",
-            "TokenCounter.countPrompt(String)");
+            "Prompts.countTokens(String)");
     assertThat(bytes.values()).allSatisfy(value -> assertThat(value).isNotNegative());
     // The prompt is counted without building the body's tree.
     assertThat(bytes.get("request view + model + countPrompt"))

@@ -1,8 +1,6 @@
 package dev.aigateway.core.tokens;
 
 import com.knuddels.jtokkit.api.Encoding;
-import dev.aigateway.api.Operation;
-import dev.aigateway.core.wire.PromptTokens;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -19,16 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Counts the prompt tokens of an OpenAI-shaped request before it is sent, so that token limits can
- * reserve an estimate without calling any backend.
+ * Counts tokens locally, before a request is sent, so that token limits can reserve an estimate
+ * without calling any backend: a model's encoding, the tokens of a text in it, and the bound a
+ * prompt's image or other non-text part counts.
  *
- * <p>Text is counted exactly with the model's tiktoken encoding (via jtokkit). Chat messages follow
- * OpenAI's published rule from the cookbook "How to count tokens with tiktoken" ({@code
- * num_tokens_from_messages}): 3 tokens per message, 1 more when the message has a {@code name}, the
- * tokens of every string value of the message, and 3 tokens priming the reply. Images, audio, files
- * and tool definitions have no exact public rule; they are counted as documented estimates that err
- * high, because a reservation that is too small lets a caller overrun a limit while one that is too
- * large is settled back to actual usage after the call.
+ * <p>Text is counted exactly with the model's tiktoken encoding (via jtokkit). A whole request's
+ * prompt (its messages, inputs and tool definitions, by OpenAI's published rules) is counted with a
+ * counter by {@link dev.aigateway.core.Prompts#countTokens(TokenCounter, String,
+ * dev.aigateway.api.Operation, String) Prompts.countTokens(counter, model, operation,
+ * requestJson)}, which was this class's {@code countPrompt(model, operation, requestJson)}: finding
+ * the prompt in a request is the wire formats' business, and they use this counter.
  *
  * <p>The work is bounded: a run of more than 256 letters, or of more than 256 characters that are
  * neither letters nor digits (a whitespace-free line, a long separator), is counted by its UTF-8
@@ -37,16 +35,14 @@ import org.jspecify.annotations.Nullable;
  * token of a byte-level BPE is shorter than a byte. Natural text has no such runs and is counted
  * exactly.
  *
- * <p>Instances are immutable and thread-safe. Counting never throws on odd request shapes: a field
- * that is missing or of an unexpected type counts 0.
+ * <p>Instances are immutable and thread-safe.
  *
  * <pre>{@code
  * TokenCounter counter = TokenCounter.builder()
  *     .encodingForModelPrefix("my-deployment", TokenEncoding.CL100K_BASE) // an Azure deployment name
  *     .imageTokens(48_169)                                                 // callers use gpt-4o-mini
  *     .build();
- * String requestJson = "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}";
- * int prompt = counter.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, requestJson);
+ * int tokens = counter.countText("my-deployment", "Hello");
  * }</pre>
  */
 public final class TokenCounter {
@@ -355,48 +351,6 @@ public final class TokenCounter {
    */
   public int imageTokens() {
     return imageTokens;
-  }
-
-  /**
-   * The prompt tokens of a request body, given as JSON text, for an operation.
-   *
-   * <ul>
-   *   <li>{@link Operation#CHAT_COMPLETIONS}: {@code messages}, plus the estimate for {@code tools}
-   *       and legacy {@code functions} (below). Each message costs 3 tokens, plus 1 when it has a
-   *       {@code name}, plus the tokens of each of its string values ({@code role}, {@code
-   *       content}, {@code name}, {@code tool_call_id}, …); the reply is primed with 3 more.
-   *       Content given as parts counts each text part as text and each image, audio, file or
-   *       unknown part as the {@linkplain Builder#imageTokens(int) image bound}. Assistant {@code
-   *       tool_calls} and legacy {@code function_call} count their function name and arguments as
-   *       text. Elements that are not objects are skipped.
-   *   <li>{@link Operation#COMPLETIONS}: {@code prompt} (a string, strings, token ids, or arrays of
-   *       token ids, which count their length) and {@code suffix}.
-   *   <li>{@link Operation#EMBEDDINGS}: {@code input}, in the same shapes as {@code prompt}.
-   *   <li>{@link Operation#RESPONSES}: {@code instructions} as a developer message, {@code input}
-   *       (a string as a user message, or items: messages counted like chat messages, other items
-   *       such as {@code function_call} and {@code function_call_output} with the same per-message
-   *       overhead and their string fields, ids and status excepted), 3 tokens priming the reply,
-   *       plus the estimate for {@code tools}.
-   * </ul>
-   *
-   * <p>Tool definitions (chat {@code tools}, legacy {@code functions}, Responses {@code tools})
-   * have no exact public rule, so each definition counts the tokens of its compact JSON plus 10,
-   * and a non-empty list 12 more: an estimate that errs high, since the rendering OpenAI uses drops
-   * most of the JSON punctuation and schema keywords. A structured-output schema, which the backend
-   * renders into the prompt likewise, counts the tokens of its compact JSON: a chat request's
-   * {@code response_format.json_schema} and a Responses request's {@code text.format}, when their
-   * type is {@code json_schema} ({@code json_object} and {@code text} count nothing).
-   *
-   * <p>When {@code model} is null or blank, the body's {@code model} field chooses the encoding. A
-   * null or malformed body, a body that is not a JSON object, or a null operation counts 0; missing
-   * or odd fields count 0; this method never throws on the content of the body.
-   */
-  public int countPrompt(
-      @Nullable String model, @Nullable Operation operation, @Nullable String requestJson) {
-    if (requestJson == null || operation == null) {
-      return 0;
-    }
-    return PromptTokens.countJson(this, model, operation, requestJson);
   }
 
   @Override

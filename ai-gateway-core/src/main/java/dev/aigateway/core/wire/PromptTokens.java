@@ -13,12 +13,14 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The prompt tokens of an OpenAI-shaped request body, counted by the rules {@link
- * TokenCounter#countPrompt} documents, either on a tree ({@link #count(TokenCounter, String,
- * Operation, JsonNode)}) or straight off the JSON text with a streaming parser, no tree built
- * ({@link #countJson(TokenCounter, String, Operation, String)}): the same count either way. The
- * gateway counts the tree when its request view has already parsed one, else the bytes; {@link
- * TokenCounter#countPrompt} counts the text applications give it.
+ * The prompt tokens of an OpenAI-shaped request body, counted by the rules the public {@code
+ * Prompts.countTokens} (package {@code dev.aigateway.core}) documents, either on a tree ({@link
+ * #count(TokenCounter, String, Operation, JsonNode)}) or straight off the JSON text with a
+ * streaming parser, no tree built ({@link #countJson(TokenCounter, String, Operation, String)}):
+ * the same count either way. The gateway counts the tree when its request view has already parsed
+ * one, else the bytes; {@code Prompts.countTokens} counts the text applications give it. The rules
+ * live here, with the formats that read requests, and count with {@link TokenCounter}: {@code
+ * core.tokens} reads no wire type.
  */
 public final class PromptTokens {
 
@@ -50,9 +52,9 @@ public final class PromptTokens {
   }
 
   /**
-   * The prompt tokens of a request body for an operation, as {@link TokenCounter#countPrompt}
-   * counts them: 0 for a null body or operation, a body that is not an object, and missing or odd
-   * fields; never throws on the shape of the body.
+   * The prompt tokens of a request body for an operation, as {@code Prompts.countTokens} counts
+   * them: 0 for a null body or operation, a body that is not an object, and missing or odd fields;
+   * never throws on the shape of the body.
    */
   public static int count(
       TokenCounter counter,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.Prompts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -232,7 +233,7 @@ class TokenCounterChatTest {
     if (tools != null) {
       body.set("tools", tools);
     }
-    return counter.countPrompt(model, Operation.CHAT_COMPLETIONS, body.toString());
+    return Prompts.countTokens(counter, model, Operation.CHAT_COMPLETIONS, body.toString());
   }
 
   private int text(String text) {

@@ -3,6 +3,7 @@ package dev.aigateway.core.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.Prompts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -69,8 +70,8 @@ class TokenCounterConcurrencyTest {
     Integer[] counts = new Integer[models.length * 3];
     for (int i = 0; i < models.length; i++) {
       int m = (i + offset) % models.length;
-      counts[m * 3] = counter.countPrompt(models[m], Operation.CHAT_COMPLETIONS, CHAT);
-      counts[m * 3 + 1] = counter.countPrompt(models[m], Operation.EMBEDDINGS, EMBEDDINGS);
+      counts[m * 3] = Prompts.countTokens(counter, models[m], Operation.CHAT_COMPLETIONS, CHAT);
+      counts[m * 3 + 1] = Prompts.countTokens(counter, models[m], Operation.EMBEDDINGS, EMBEDDINGS);
       counts[m * 3 + 2] = counter.countText(models[m], "Concurrency is not parallelism.");
     }
     return List.of(counts);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.Prompts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,20 +20,20 @@ class TokenCounterPromptTest {
   @ParameterizedTest
   @EnumSource(Operation.class)
   void nullBodyCountsZero(Operation operation) {
-    assertThat(counter.countPrompt(MODEL, operation, null)).isZero();
+    assertThat(Prompts.countTokens(counter, MODEL, operation, null)).isZero();
   }
 
   @ParameterizedTest
   @EnumSource(Operation.class)
   void bodyWithoutItsInputFieldCountsZero(Operation operation) {
-    assertThat(counter.countPrompt(MODEL, operation, "{\"model\": \"gpt-4o\"}")).isZero();
+    assertThat(Prompts.countTokens(counter, MODEL, operation, "{\"model\": \"gpt-4o\"}")).isZero();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"[]", "42", "\"text\"", "null", "true"})
   void bodyThatIsNotAnObjectCountsZero(String body) {
     for (Operation operation : Operation.values()) {
-      assertThat(counter.countPrompt(MODEL, operation, body)).isZero();
+      assertThat(Prompts.countTokens(counter, MODEL, operation, body)).isZero();
     }
   }
 
@@ -45,12 +46,12 @@ class TokenCounterPromptTest {
              "suffix": 3, "input": {"a": "b"}, "instructions": ["x"]}
             """;
 
-    assertThat(counter.countPrompt(MODEL, operation, body)).isZero();
+    assertThat(Prompts.countTokens(counter, MODEL, operation, body)).isZero();
   }
 
   @Test
   void nullOperationCountsZero() {
-    assertThat(counter.countPrompt(MODEL, null, "{\"prompt\": \"hi\"}")).isZero();
+    assertThat(Prompts.countTokens(counter, MODEL, null, "{\"prompt\": \"hi\"}")).isZero();
   }
 
   @Test
@@ -63,7 +64,7 @@ class TokenCounterPromptTest {
                         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}
             """;
 
-    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.CHAT_COMPLETIONS, body))
         .isEqualTo(chat(member(body, "messages")) + chat(member(body, "tools")))
         .isGreaterThan(chat(member(body, "messages")));
   }
@@ -76,7 +77,7 @@ class TokenCounterPromptTest {
              "functions": [{"name": "get_weather", "parameters": {"type": "object"}}]}
             """;
 
-    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.CHAT_COMPLETIONS, body))
         .isEqualTo(chat(member(body, "messages")) + chat(member(body, "functions")))
         .isGreaterThan(chat(member(body, "messages")));
   }
@@ -85,8 +86,8 @@ class TokenCounterPromptTest {
   void bodyModelChoosesTheEncodingWhenNoModelIsGiven() {
     String body = "{\"model\": \"gpt-4\", \"input\": \"お誕生日おめでとう\"}";
 
-    assertThat(counter.countPrompt(null, Operation.EMBEDDINGS, body)).isEqualTo(9);
-    assertThat(counter.countPrompt("gpt-4o", Operation.EMBEDDINGS, body)).isEqualTo(8);
+    assertThat(Prompts.countTokens(counter, null, Operation.EMBEDDINGS, body)).isEqualTo(9);
+    assertThat(Prompts.countTokens(counter, "gpt-4o", Operation.EMBEDDINGS, body)).isEqualTo(8);
   }
 
   @Test
@@ -104,13 +105,13 @@ class TokenCounterPromptTest {
             """;
     JsonNode schema = json(body).get("response_format").get("json_schema");
 
-    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.CHAT_COMPLETIONS, body))
         .isEqualTo(chat(member(body, "messages")) + text(schema.toString()));
     // json_object and text formats carry no schema: nothing more
     String jsonObject =
         body.substring(0, body.indexOf("\"response_format\""))
             + "\"response_format\": {\"type\": \"json_object\"}}";
-    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, jsonObject))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.CHAT_COMPLETIONS, jsonObject))
         .isEqualTo(chat(member(body, "messages")));
   }
 
@@ -125,7 +126,7 @@ class TokenCounterPromptTest {
             """;
     JsonNode format = json(body).get("text").get("format");
 
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body))
         .isEqualTo(3 + text("user") + text("Name a city.") + 3 + text(format.toString()));
   }
 
@@ -133,7 +134,7 @@ class TokenCounterPromptTest {
   void completionsCountAPromptString() {
     String body = "{\"prompt\": \"Say this is a test\"}";
 
-    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.COMPLETIONS, body))
         .isEqualTo(text("Say this is a test"));
   }
 
@@ -141,21 +142,26 @@ class TokenCounterPromptTest {
   void completionsCountPromptStringsAndSuffix() {
     String body = "{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}";
 
-    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.COMPLETIONS, body))
         .isEqualTo(text("def add(a, b):") + text("def sub(a, b):") + text("# end"));
   }
 
   @Test
   void completionsCountTokenIdsByTheirLength() {
-    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, "{\"prompt\": [1, 2, 3]}"))
+    assertThat(
+            Prompts.countTokens(counter, MODEL, Operation.COMPLETIONS, "{\"prompt\": [1, 2, 3]}"))
         .isEqualTo(3);
-    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, "{\"prompt\": [[1, 2], [3]]}"))
+    assertThat(
+            Prompts.countTokens(
+                counter, MODEL, Operation.COMPLETIONS, "{\"prompt\": [[1, 2], [3]]}"))
         .isEqualTo(3);
   }
 
   @Test
   void embeddingsCountAnInputString() {
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, "{\"input\": \"hello world\"}"))
+    assertThat(
+            Prompts.countTokens(
+                counter, MODEL, Operation.EMBEDDINGS, "{\"input\": \"hello world\"}"))
         .isEqualTo(text("hello world"));
   }
 
@@ -163,17 +169,18 @@ class TokenCounterPromptTest {
   void embeddingsCountAnArrayOfStrings() {
     String body = "{\"input\": [\"first text\", \"second text\"]}";
 
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.EMBEDDINGS, body))
         .isEqualTo(text("first text") + text("second text"));
   }
 
   @Test
   void embeddingsCountTokenIdsAndArraysOfTokenIdsByLength() {
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, "{\"input\": [9906, 1917]}"))
+    assertThat(
+            Prompts.countTokens(counter, MODEL, Operation.EMBEDDINGS, "{\"input\": [9906, 1917]}"))
         .isEqualTo(2);
     assertThat(
-            counter.countPrompt(
-                MODEL, Operation.EMBEDDINGS, "{\"input\": [[9906, 1917], [15339, 1, 2]]}"))
+            Prompts.countTokens(
+                counter, MODEL, Operation.EMBEDDINGS, "{\"input\": [[9906, 1917], [15339, 1, 2]]}"))
         .isEqualTo(5);
   }
 
@@ -181,7 +188,7 @@ class TokenCounterPromptTest {
   void embeddingsSkipOddElements() {
     String body = "{\"input\": [\"hello\", {\"a\": 1}, null, 1.5, true, [\"x\", {}]]}";
 
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.EMBEDDINGS, body))
         .isEqualTo(text("hello") + text("x"));
   }
 
@@ -197,7 +204,7 @@ class TokenCounterPromptTest {
             + text("user")
             + text("Hello there")
             + 3;
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
 
   @Test
@@ -225,7 +232,7 @@ class TokenCounterPromptTest {
             + text("user")
             + text("Thanks")
             + 3;
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
 
   @Test
@@ -248,7 +255,7 @@ class TokenCounterPromptTest {
             + text("call_1")
             + text("18C")
             + 3;
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
 
   @Test
@@ -271,28 +278,28 @@ class TokenCounterPromptTest {
             + text(tools.get(0).toString())
             + 10
             + text(tools.get(1).toString());
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
 
   @Test
   void responsesSkipInputItemsThatAreNotObjects() {
     String body = "{\"input\": [1, null, [\"x\"], \"loose text\"]}";
 
-    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body))
+    assertThat(Prompts.countTokens(counter, MODEL, Operation.RESPONSES, body))
         .isEqualTo(3 + text("loose text"));
   }
 
   @Test
   void malformedJsonCountsZero() {
     for (Operation operation : Operation.values()) {
-      assertThat(counter.countPrompt(MODEL, operation, "{\"prompt\": \"hi\"")).isZero();
-      assertThat(counter.countPrompt(MODEL, operation, "")).isZero();
+      assertThat(Prompts.countTokens(counter, MODEL, operation, "{\"prompt\": \"hi\"")).isZero();
+      assertThat(Prompts.countTokens(counter, MODEL, operation, "")).isZero();
     }
   }
 
   // A chat request body holding only one member of another body.
   private int chat(String member) {
-    return counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, member);
+    return Prompts.countTokens(counter, MODEL, Operation.CHAT_COMPLETIONS, member);
   }
 
   private static String member(String body, String name) {

@@ -12,6 +12,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.Prompts;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.wire.tiny.TinyFormat;
@@ -186,7 +187,7 @@ class OpenAiFormatsTest {
 
       assertThat(counted)
           .isPositive()
-          .isEqualTo(COUNTER.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, REQUEST));
+          .isEqualTo(Prompts.countTokens(COUNTER, "gpt-4o", Operation.CHAT_COMPLETIONS, REQUEST));
     }
 
     @Test
@@ -201,7 +202,7 @@ class OpenAiFormatsTest {
       long counted = chat.countPrompt(COUNTER, read(chat, "/v1/chat/completions", body));
 
       assertThat(counted)
-          .isEqualTo(COUNTER.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, body))
+          .isEqualTo(Prompts.countTokens(COUNTER, "gpt-4o", Operation.CHAT_COMPLETIONS, body))
           .isGreaterThan(chat.countPrompt(COUNTER, read(chat, "/v1/chat/completions", without)));
     }
 
@@ -387,7 +388,7 @@ class OpenAiFormatsTest {
 
       assertThat(completions.countPrompt(COUNTER, request))
           .isPositive()
-          .isEqualTo(COUNTER.countPrompt(null, Operation.COMPLETIONS, body));
+          .isEqualTo(Prompts.countTokens(COUNTER, null, Operation.COMPLETIONS, body));
       assertThat(request.maxOutputTokensField()).isEqualTo("max_tokens");
       assertThat(request.maxOutputTokens()).hasValue(7);
     }
@@ -456,7 +457,7 @@ class OpenAiFormatsTest {
       WireRequest request = read(embeddings, "/v1/embeddings", body);
 
       assertThat(embeddings.countPrompt(COUNTER, request))
-          .isEqualTo(COUNTER.countPrompt(null, Operation.EMBEDDINGS, body))
+          .isEqualTo(Prompts.countTokens(COUNTER, null, Operation.EMBEDDINGS, body))
           .isPositive();
       assertThat(embeddings.asksForStreamUsage()).isFalse();
       assertThat(embeddings.bodyForBackend(request, null, true)).isNull();
