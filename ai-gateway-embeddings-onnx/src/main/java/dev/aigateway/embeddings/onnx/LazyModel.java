@@ -2,6 +2,7 @@ package dev.aigateway.embeddings.onnx;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,7 @@ final class LazyModel {
   private final String prefix;
   private final LoadedOnce<dev.langchain4j.model.embedding.EmbeddingModel> model;
   private final @Nullable TokenizerReach reach;
+  private final LongAdder tokenized = new LongAdder();
 
   /**
    * A model not loaded yet.
@@ -61,9 +63,16 @@ final class LazyModel {
   float[] embed(String text) throws IOException {
     Objects.requireNonNull(text, "text");
     dev.langchain4j.model.embedding.EmbeddingModel loaded = loaded();
+    // A model whose tokenizer truncates is given only what that tokenizer reads (a huge text would
+    // otherwise be tokenized whole, for pieces dropped after the first 128).
+    String given =
+        reach == null
+            ? prefix + text
+            : ReadableText.of(prefix + text, TokenizerReach.PIECES).text();
+    tokenized.add(given.length());
     float[] vector;
     try {
-      vector = loaded.embed(prefix + TokenizerReach.wellFormed(text)).content().vector();
+      vector = loaded.embed(TokenizerReach.wellFormed(given)).content().vector();
     } catch (RuntimeException e) {
       throw new IOException(
           name + " could not embed a text of " + text.length() + " characters: " + e, e);
@@ -85,6 +94,11 @@ final class LazyModel {
       return text.length();
     }
     return Math.max(0, reach.charactersRead(prefix + text) - prefix.length());
+  }
+
+  /** How many characters this has given the model's tokenizers so far (what bounds their work). */
+  long charactersTokenized() {
+    return tokenized.sum() + (reach == null ? 0 : reach.charactersTokenized());
   }
 
   /**

@@ -29,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #charactersRead} says how much of a text was read, and the semantic cache keeps a prompt
  * that is not read whole (a pasted document, then the question) out of its lookups unless {@code
  * SemanticCache.Builder#truncatedPrompts} lets it in, where only the guard, which reads the whole
- * texts, could tell two such prompts apart.
+ * texts, could tell two such prompts apart. The tokenizer is given only what it needs of a text for
+ * those pieces, so a text of megabytes costs what its first 128 pieces cost; a text whose first
+ * 65,536 characters hold fewer pieces (nearly all of them characters the tokenizer drops, such as
+ * control characters) is read that far, and {@link #charactersRead} says so.
  *
  * <p>It also gives each word's vector in context, before pooling ({@link #wordVectors}), which
  * {@code LearnedVerifier} reads: that runs a second ONNX session over the same model file, loaded
@@ -140,6 +143,11 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
   @Override
   public int charactersRead(String text) throws IOException {
     return MODEL.charactersRead(text);
+  }
+
+  /** How many characters the model's tokenizers have been given so far, in every call. */
+  static long charactersTokenized() {
+    return MODEL.charactersTokenized() + WORDS.charactersTokenized();
   }
 
   /**

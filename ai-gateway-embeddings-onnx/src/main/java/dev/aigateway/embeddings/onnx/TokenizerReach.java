@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * How much of a text a model whose tokenizer truncates reads: the text is tokenized as the model's
@@ -16,7 +17,14 @@ import java.util.Objects;
  */
 final class TokenizerReach {
 
+  /**
+   * The most word pieces, its two markers among them, that the truncating tokenizers (both
+   * all-MiniLM-L6-v2's) keep: their {@code truncation.max_length}.
+   */
+  static final int PIECES = 128;
+
   private final LoadedOnce<HuggingFaceTokenizer> tokenizer;
+  private final LongAdder tokenized = new LongAdder();
 
   /**
    * @param name the model's name, in failures' messages
@@ -31,16 +39,20 @@ final class TokenizerReach {
 
   /**
    * How many of {@code text}'s leading characters the model reads: {@code text.length()} unless the
-   * tokenizer cut the text short, else the end of the last word piece it kept.
+   * tokenizer cut the text short, else the end of the last word piece it kept. The tokenizer is
+   * given only what it needs of the text ({@link ReadableText}).
    */
   int charactersRead(String text) throws IOException {
     Objects.requireNonNull(text, "text");
-    Encoding encoding = tokenizer.get().encode(wellFormed(text), true, true);
+    ReadableText readable = ReadableText.of(text, PIECES);
+    String given = readable.text();
+    tokenized.add(given.length());
+    Encoding encoding = tokenizer.get().encode(wellFormed(given), true, true);
     boolean cut =
         encoding.exceedMaxLength()
             || encoding.getOverflowing() != null && encoding.getOverflowing().length > 0;
     if (!cut) {
-      return text.length();
+      return readable.cut() ? readable.wholeIndex(given.length()) : text.length();
     }
     int end = 0;
     long[] special = encoding.getSpecialTokenMask();
@@ -50,7 +62,12 @@ final class TokenizerReach {
         end = Math.max(end, spans[t].getEnd());
       }
     }
-    return charIndex(text, end);
+    return readable.wholeIndex(charIndex(given, end));
+  }
+
+  /** How many characters this has given the tokenizer so far (what bounds its work). */
+  long charactersTokenized() {
+    return tokenized.sum();
   }
 
   /**
