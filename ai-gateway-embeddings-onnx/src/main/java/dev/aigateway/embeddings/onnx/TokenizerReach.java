@@ -65,6 +65,14 @@ final class TokenizerReach {
     return readable.wholeIndex(charIndex(given, end));
   }
 
+  /** Closes the tokenizer when it was loaded; called once, with no call running. */
+  void close() {
+    HuggingFaceTokenizer loaded = tokenizer.ifLoaded();
+    if (loaded != null) {
+      loaded.close();
+    }
+  }
+
   /** How many characters this has given the tokenizer so far (what bounds its work). */
   long charactersTokenized() {
     return tokenized.sum();

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The contextual vectors of a text's words from a BERT-style ONNX model: the model's last hidden
@@ -160,6 +161,27 @@ final class WordVectorSession {
     }
     return new MiniLmEmbeddingModel.EmbeddedWords(
         pooled, new TokenVectorModel.WordVectors(words, vectors));
+  }
+
+  /**
+   * Closes the session and the tokenizer when they were loaded (not the process's shared {@link
+   * OrtEnvironment}); called once, with no call running.
+   */
+  void close() throws OrtException {
+    Loaded l = loaded.ifLoaded();
+    if (l != null) {
+      try {
+        l.tok().close();
+      } finally {
+        l.session().close();
+      }
+    }
+  }
+
+  /** The session when it was loaded, else null: for tests that check it is closed. */
+  @Nullable OrtSession sessionIfLoaded() {
+    Loaded l = loaded.ifLoaded();
+    return l == null ? null : l.session();
   }
 
   /** How many characters this has given the tokenizer so far (what bounds its work). */

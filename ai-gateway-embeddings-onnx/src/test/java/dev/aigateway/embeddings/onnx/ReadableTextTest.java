@@ -58,10 +58,10 @@ class ReadableTextTest {
     String huge = sentence.repeat(20 * MB / sentence.length());
     String head = huge.substring(0, 16 * 1024);
 
-    long before = MiniLmEmbeddingModel.charactersTokenized();
+    long before = model.charactersTokenized();
     int read = model.charactersRead(huge);
     float[] vector = model.embed(huge);
-    long looked = MiniLmEmbeddingModel.charactersTokenized() - before;
+    long looked = model.charactersTokenized() - before;
 
     assertThat(looked)
         .as("characters the tokenizer was given for a prompt of %,d characters", huge.length())
@@ -75,10 +75,10 @@ class ReadableTextTest {
     String question = " Does the policy cover opened items?";
     String text = "x".repeat(20 * MB) + question;
 
-    long before = MiniLmEmbeddingModel.charactersTokenized();
+    long before = model.charactersTokenized();
     int read = model.charactersRead(text);
     float[] vector = model.embed(text);
-    long looked = MiniLmEmbeddingModel.charactersTokenized() - before;
+    long looked = model.charactersTokenized() - before;
 
     assertThat(looked).isLessThanOrEqualTo(2 * (ReadableText.RUN + 1 + question.length()));
     assertThat(read).as("one unknown piece and the question: read whole").isEqualTo(text.length());
@@ -91,10 +91,10 @@ class ReadableTextTest {
     String text = word.repeat(20 * MB / word.length());
     String head = word.repeat(200);
 
-    long before = MiniLmEmbeddingModel.charactersTokenized();
+    long before = model.charactersTokenized();
     int read = model.charactersRead(text);
     float[] vector = model.embed(text);
-    long looked = MiniLmEmbeddingModel.charactersTokenized() - before;
+    long looked = model.charactersTokenized() - before;
 
     assertThat(looked).isLessThan(2 * 130 * (ReadableText.MARKS + 2));
     assertThat(read).isEqualTo(wholeCharactersRead(head));
@@ -105,10 +105,10 @@ class ReadableTextTest {
   void aLetterWithMillionsOfCombiningMarksIsTokenizedOnlyAsFarAsTheModelReads() throws IOException {
     String text = "a" + "\u0301".repeat(20 * MB) + " reset my password";
 
-    long before = MiniLmEmbeddingModel.charactersTokenized();
+    long before = model.charactersTokenized();
     int read = model.charactersRead(text);
     float[] vector = model.embed(text);
-    long looked = MiniLmEmbeddingModel.charactersTokenized() - before;
+    long looked = model.charactersTokenized() - before;
 
     assertThat(looked).isLessThan(2 * (ReadableText.MARKS + 20));
     assertThat(read).isEqualTo(text.length());
