@@ -22,15 +22,22 @@ import java.util.Set;
  * tokenizer, both native, both closed by {@link #close()}. It computes what LangChain4j's {@code
  * OnnxBertBiEncoder} computes, step for step and float for float (the text's word pieces in windows
  * of {@value #WINDOW}, each window run and pooled, the windows averaged by their number of pieces,
- * the result scaled to unit length), so its vectors are LangChain4j's to the last bit; LangChain4j
- * keeps its models in static fields, which nothing can release. The shared {@link OrtEnvironment}
- * (one a process) is not closed. Thread-safe, but {@link #close()} must not run while a call does
- * (the caller ensures it).
+ * the result scaled to unit length), so its vectors are LangChain4j's to the last bit for every
+ * text of at most {@value #MOST_WINDOWS} windows (LangChain4j reads every window of a text however
+ * long); LangChain4j keeps its models in static fields, which nothing can release. The shared
+ * {@link OrtEnvironment} (one a process) is not closed. Thread-safe, but {@link #close()} must not
+ * run while a call does (the caller ensures it).
  */
 final class BertEncoder implements AutoCloseable {
 
   /** The most word pieces one run of the model reads (its 512 positions less the two markers). */
   static final int WINDOW = 510;
+
+  /**
+   * The most windows of a text that are read (8,160 pieces, some 6,000 English words): a longer
+   * text is embedded by its first {@value}, so the work of one call is bounded.
+   */
+  static final int MOST_WINDOWS = 16;
 
   private final OrtEnvironment environment;
   private final OrtSession session;
@@ -83,7 +90,8 @@ final class BertEncoder implements AutoCloseable {
   }
 
   /**
-   * The embedding of {@code text}, of unit length.
+   * The embedding of {@code text}, of unit length: of its first {@value #MOST_WINDOWS} windows when
+   * it has more.
    *
    * @throws IllegalArgumentException when the text has no word piece
    * @throws OrtException when the model fails
@@ -91,6 +99,9 @@ final class BertEncoder implements AutoCloseable {
   float[] embed(String text) throws OrtException {
     List<String> tokens = tokenizer.tokenize(text);
     List<List<String>> windows = partition(tokens, WINDOW);
+    if (windows.size() > MOST_WINDOWS) {
+      windows = windows.subList(0, MOST_WINDOWS);
+    }
     if (windows.isEmpty()) {
       throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
     }

@@ -25,7 +25,7 @@ final class LazyModel {
   private final int dimensions;
   private final String prefix;
   private final LoadedOnce<BertEncoder> model;
-  private final @Nullable TokenizerReach reach;
+  private final TokenizerReach reach;
   private final @Nullable WordVectorSession words;
   private final LongAdder tokenized = new LongAdder();
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -42,8 +42,8 @@ final class LazyModel {
    * @param tokenizerResource the tokenizer's ({@code tokenizer.json}) absolute class-path resource
    * @param clsPooling whether a text's vector is its first marker's, else the mean of its pieces'
    * @param truncates whether the tokenizer truncates texts (to {@link TokenizerReach#PIECES}
-   *     pieces, so the model reads only their beginning), else the model reads every text whole (in
-   *     windows, averaged)
+   *     pieces, so the model reads only their beginning), else the model reads a text in windows,
+   *     averaged, at most {@link BertEncoder#MOST_WINDOWS} of them
    * @param words the word vectors over the same model file, closed with this model, or null
    */
   LazyModel(
@@ -57,7 +57,7 @@ final class LazyModel {
       boolean truncates,
       @Nullable WordVectorSession words) {
     this.name = name;
-    this.reach = truncates ? new TokenizerReach(name, tokenizerResource) : null;
+    this.reach = new TokenizerReach(name, tokenizerResource, !truncates);
     this.words = words;
     this.dimensions = dimensions;
     this.prefix = prefix;
@@ -112,12 +112,9 @@ final class LazyModel {
     return use(
         () -> {
           BertEncoder loaded = model.get();
-          // A model whose tokenizer truncates is given only what that tokenizer reads (a huge
-          // text would otherwise be tokenized whole, for pieces dropped after the first 128).
-          String given =
-              reach == null
-                  ? prefix + text
-                  : ReadableText.of(prefix + text, TokenizerReach.PIECES).text();
+          // The tokenizer is given only what the model reads (a huge text would otherwise be
+          // tokenized whole, for pieces dropped after the first 128 or the last window read).
+          String given = ReadableText.of(prefix + text, reach.pieces()).text();
           tokenized.add(given.length());
           float[] vector;
           try {
@@ -136,15 +133,12 @@ final class LazyModel {
 
   /**
    * How many of {@code text}'s leading characters {@link #embed} reads (the prefix not counted):
-   * all of them unless the model's tokenizer truncates; loads that tokenizer alone on first use.
+   * all of them unless the model's tokenizer truncates, or the text has more windows than the model
+   * reads; loads that tokenizer alone on first use.
    */
   int charactersRead(String text) throws IOException {
     Objects.requireNonNull(text, "text");
-    TokenizerReach r = reach;
-    if (r == null) {
-      return use(text::length);
-    }
-    return use(() -> Math.max(0, r.charactersRead(prefix + text) - prefix.length()));
+    return use(() -> Math.max(0, reach.charactersRead(prefix + text) - prefix.length()));
   }
 
   /** The word vectors over the same model file (null when this model has none). */
@@ -155,7 +149,7 @@ final class LazyModel {
   /** How many characters this has given the model's tokenizers so far (what bounds their work). */
   long charactersTokenized() {
     return tokenized.sum()
-        + (reach == null ? 0 : reach.charactersTokenized())
+        + reach.charactersTokenized()
         + (words == null ? 0 : words.charactersTokenized());
   }
 
@@ -204,9 +198,7 @@ final class LazyModel {
           failure = e;
         }
       }
-      if (reach != null) {
-        reach.close();
-      }
+      reach.close();
       if (words != null) {
         try {
           words.close();

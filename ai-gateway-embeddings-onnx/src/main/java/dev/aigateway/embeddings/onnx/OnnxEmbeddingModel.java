@@ -103,7 +103,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
     // bge's vector is its first marker's (CLS pooling); the others', the mean of the pieces'.
     private final boolean clsPooling;
     // Whether the tokenizer truncates (8-bit MiniLM's: 128 pieces); the others' set no cut, and a
-    // long text is embedded in windows, averaged.
+    // long text is embedded in windows, averaged (at most BertEncoder.MOST_WINDOWS of them).
     private final boolean truncates;
 
     Choice(
@@ -259,8 +259,10 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
   /**
    * How many of {@code text}'s leading characters {@link #embed} reads: for the 8-bit MiniLM, whose
    * tokenizer keeps a text's first 128 word pieces (two markers among them), the end of the last
-   * piece kept; for the others, whose tokenizers set no cut (LangChain4j embeds a long text in
-   * windows of 510 pieces and averages them), the whole text.
+   * piece kept; for the others, whose tokenizers set no cut (a long text is embedded in windows of
+   * 510 pieces, averaged), the whole text unless it has more than 16 windows (8,160 pieces, some
+   * 6,000 English words), else the end of the last piece of the 16th: a longer text is embedded by
+   * its first 16 windows, so one call's work is bounded.
    *
    * @throws IOException when the tokenizer cannot be loaded
    * @throws NullPointerException when {@code text} is null

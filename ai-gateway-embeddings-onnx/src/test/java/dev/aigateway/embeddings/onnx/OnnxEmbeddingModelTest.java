@@ -123,6 +123,35 @@ class OnnxEmbeddingModelTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = Choice.class,
+      names = {"BGE_SMALL_EN_V15_Q", "E5_SMALL_V2_Q"})
+  void aHugePromptIsReadNoFurtherThanItsFirstWindows(Choice choice) throws IOException {
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    String sentence = "The deployment pipeline builds the service, runs the tests and ships it. ";
+    String huge = sentence.repeat(20 * 1024 * 1024 / sentence.length());
+
+    long before = model.model().charactersTokenized();
+    int read = model.charactersRead(huge);
+    float[] vector = model.embed(huge);
+    long looked = model.model().charactersTokenized() - before;
+
+    assertThat(looked)
+        .as("characters the tokenizer was given for a prompt of %,d characters", huge.length())
+        .isLessThan(200_000);
+    assertThat(read).isPositive().isLessThan(huge.length());
+    dev.langchain4j.model.embedding.EmbeddingModel reference =
+        choice == Choice.E5_SMALL_V2_Q
+            ? new E5SmallV2QuantizedEmbeddingModel()
+            : new BgeSmallEnV15QuantizedEmbeddingModel();
+    assertThat(vector)
+        .as("the embedding of what it says it read, as LangChain4j's model computes it")
+        .containsExactly(
+            reference.embed(choice.prefix() + huge.substring(0, read)).content().vector());
+    assertThat(model.charactersRead(huge.substring(0, read))).isEqualTo(read);
+  }
+
   @Test
   void closingTheLastInstanceOfAChoiceReleasesItsNativeSession() throws IOException {
     LazyModel.Shared shared = OnnxEmbeddingModel.shared(Choice.ALL_MINILM_L6_V2_Q);
