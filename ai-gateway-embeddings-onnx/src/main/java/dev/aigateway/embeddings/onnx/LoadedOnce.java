@@ -6,9 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Something native loaded on first use and then shared, whose first failure is kept and reported on
- * every later use (a model's static initialiser, or a native session, that failed once fails the
- * same way again). Before loading, DJL's {@value MiniLmEmbeddingModel#OPT_OUT_TRACKING} is set to
- * {@code true} unless the application has set it itself. Thread-safe.
+ * every later use (a native session or library that failed once fails the same way again). Before
+ * loading, DJL's {@value MiniLmEmbeddingModel#OPT_OUT_TRACKING} is set to {@code true} unless the
+ * application has set it itself. Thread-safe.
  *
  * @param <T> what is loaded
  */
@@ -33,6 +33,11 @@ final class LoadedOnce<T> {
   LoadedOnce(Loader<T> loader, Function<Throwable, String> failureMessage) {
     this.loader = loader;
     this.failureMessage = failureMessage;
+  }
+
+  /** The value when it was loaded, else null (nothing is loaded). */
+  @Nullable T ifLoaded() {
+    return value;
   }
 
   /**

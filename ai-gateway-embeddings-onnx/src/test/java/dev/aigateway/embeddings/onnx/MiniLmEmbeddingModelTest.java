@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -137,8 +139,98 @@ class MiniLmEmbeddingModelTest {
 
   @Test
   void instancesShareOneModel() throws IOException {
-    assertThat(MiniLmEmbeddingModel.create()).isSameAs(model);
-    assertThat(model.load()).isSameAs(model);
+    try (MiniLmEmbeddingModel other = MiniLmEmbeddingModel.create()) {
+      assertThat(other.model()).isSameAs(model.model());
+      assertThat(model.load()).isSameAs(model);
+    }
+    assertThat(model.embed("still open")).hasSize(384);
+  }
+
+  @Test
+  void closingTheLastInstanceReleasesTheNativeSessionsOnce() throws Exception {
+    LazyModel.Shared shared = MiniLmEmbeddingModel.shared();
+    MiniLmEmbeddingModel first = MiniLmEmbeddingModel.create(shared);
+    MiniLmEmbeddingModel second = MiniLmEmbeddingModel.create(shared);
+    String text = "How do I reset my password?";
+    float[] vector = first.embed(text);
+    assertThat(second.wordVectors(text).words()).contains("password");
+    assertThat(second.charactersRead(text)).isEqualTo(text.length());
+    OrtSession session = first.model().sessionIfLoaded();
+    OrtSession words = Objects.requireNonNull(first.model().words()).sessionIfLoaded();
+    assertThat(session).isNotNull();
+    assertThat(words).isNotNull();
+
+    first.close();
+    first.close();
+
+    assertThatThrownBy(() -> first.embed(text))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("all-MiniLM-L6-v2")
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> first.charactersRead(text)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(first::load).isInstanceOf(IllegalStateException.class);
+    assertThat(second.embed(text)).as("another instance still uses it").containsExactly(vector);
+    assertThat(session.getInputInfo()).isNotEmpty();
+
+    second.close();
+    second.close();
+
+    assertThatThrownBy(session::getInputInfo)
+        .as("the model's session was released")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(words::getInputInfo)
+        .as("the word vectors' session was released")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> second.wordVectors(text)).isInstanceOf(IllegalStateException.class);
+    try (MiniLmEmbeddingModel again = MiniLmEmbeddingModel.create(shared)) {
+      assertThat(again.embed(text)).as("loaded again").containsExactly(vector);
+      assertThat(again.model()).isNotSameAs(first.model());
+    }
+  }
+
+  @Test
+  void closingWaitsForTheCallsRunningAndFailsTheLaterOnes() throws Exception {
+    LazyModel.Shared shared = MiniLmEmbeddingModel.shared();
+    MiniLmEmbeddingModel closing = MiniLmEmbeddingModel.create(shared).load();
+    String text = "Why does my Kubernetes pod keep restarting with exit code 137?";
+    float[] expected = closing.embed(text);
+    int threads = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch running = new CountDownLatch(threads);
+      List<Future<Integer>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  running.countDown();
+                  int embedded = 0;
+                  while (true) {
+                    float[] vector;
+                    try {
+                      vector = closing.embed(text);
+                    } catch (IllegalStateException closed) {
+                      return embedded;
+                    }
+                    assertThat(vector).containsExactly(expected);
+                    embedded++;
+                  }
+                }));
+      }
+      assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+
+      closing.close();
+
+      for (Future<Integer> future : futures) {
+        assertThat(future.get(60, TimeUnit.SECONDS)).isNotNegative();
+      }
+      assertThatThrownBy(() -> closing.model().sessionIfLoaded().getInputInfo())
+          .isInstanceOf(IllegalStateException.class);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

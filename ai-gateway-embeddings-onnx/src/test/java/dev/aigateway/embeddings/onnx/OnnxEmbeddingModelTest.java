@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import ai.onnxruntime.OrtSession;
 import dev.aigateway.embeddings.onnx.OnnxEmbeddingModel.Choice;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -81,15 +87,92 @@ class OnnxEmbeddingModelTest {
   }
 
   @Test
-  void eachChoiceHasOneSharedInstanceAndANameOfItsOwn() throws IOException {
+  void theInstancesOfAChoiceShareOneModelAndEachChoiceHasANameOfItsOwn() throws IOException {
     for (Choice choice : Choice.values()) {
-      assertThat(OnnxEmbeddingModel.create(choice))
-          .isSameAs(OnnxEmbeddingModel.create(choice))
-          .isSameAs(OnnxEmbeddingModel.create(choice).load());
+      OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+      try (OnnxEmbeddingModel other = OnnxEmbeddingModel.create(choice)) {
+        assertThat(other.model()).isSameAs(model.model());
+        assertThat(model.load()).isSameAs(model);
+      }
       assertThat(choice.artifactId()).startsWith("langchain4j-embeddings-");
     }
     assertThat(Arrays.stream(Choice.values()).map(Choice::modelName).distinct())
         .hasSize(Choice.values().length);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Choice.class)
+  void itsVectorsAreLangChain4jsToTheLastBit(Choice choice) throws IOException {
+    dev.langchain4j.model.embedding.EmbeddingModel reference =
+        switch (choice) {
+          case ALL_MINILM_L6_V2_Q -> new AllMiniLmL6V2QuantizedEmbeddingModel();
+          case BGE_SMALL_EN_V15 -> new BgeSmallEnV15EmbeddingModel();
+          case BGE_SMALL_EN_V15_Q -> new BgeSmallEnV15QuantizedEmbeddingModel();
+          case E5_SMALL_V2_Q -> new E5SmallV2QuantizedEmbeddingModel();
+        };
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    String sentence = "The deployment pipeline builds the service, runs the tests and ships it. ";
+    for (String text :
+        List.of(
+            "How do I reset my password?",
+            "Déjà vu: naïve café owners in Zürich, 東京 and Москва",
+            sentence.repeat(60))) { // about 1,000 pieces: windows, for the models without a cut
+      assertThat(model.embed(text))
+          .as(text)
+          .containsExactly(reference.embed(choice.prefix() + text).content().vector());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Choice.class,
+      names = {"BGE_SMALL_EN_V15_Q", "E5_SMALL_V2_Q"})
+  void aHugePromptIsReadNoFurtherThanItsFirstWindows(Choice choice) throws IOException {
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    String sentence = "The deployment pipeline builds the service, runs the tests and ships it. ";
+    String huge = sentence.repeat(20 * 1024 * 1024 / sentence.length());
+
+    long before = model.model().charactersTokenized();
+    int read = model.charactersRead(huge);
+    float[] vector = model.embed(huge);
+    long looked = model.model().charactersTokenized() - before;
+
+    assertThat(looked)
+        .as("characters the tokenizer was given for a prompt of %,d characters", huge.length())
+        .isLessThan(200_000);
+    assertThat(read).isPositive().isLessThan(huge.length());
+    dev.langchain4j.model.embedding.EmbeddingModel reference =
+        choice == Choice.E5_SMALL_V2_Q
+            ? new E5SmallV2QuantizedEmbeddingModel()
+            : new BgeSmallEnV15QuantizedEmbeddingModel();
+    assertThat(vector)
+        .as("the embedding of what it says it read, as LangChain4j's model computes it")
+        .containsExactly(
+            reference.embed(choice.prefix() + huge.substring(0, read)).content().vector());
+    assertThat(model.charactersRead(huge.substring(0, read))).isEqualTo(read);
+  }
+
+  @Test
+  void closingTheLastInstanceOfAChoiceReleasesItsNativeSession() throws IOException {
+    LazyModel.Shared shared = OnnxEmbeddingModel.shared(Choice.ALL_MINILM_L6_V2_Q);
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(Choice.ALL_MINILM_L6_V2_Q, shared);
+    float[] vector = model.embed("How do I reset my password?");
+    OrtSession session = model.model().sessionIfLoaded();
+    assertThat(session).isNotNull();
+
+    model.close();
+    model.close();
+
+    assertThatThrownBy(session::getInputInfo)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> model.embed("How do I reset my password?"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("all-MiniLM-L6-v2-q")
+        .hasMessageContaining("closed");
+    try (OnnxEmbeddingModel again = OnnxEmbeddingModel.create(Choice.ALL_MINILM_L6_V2_Q, shared)) {
+      assertThat(again.embed("How do I reset my password?")).containsExactly(vector);
+    }
   }
 
   @Test
