@@ -8,6 +8,7 @@ import dev.aigateway.core.cache.LearnedVerifier;
 import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.cache.WordRelations;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
+import dev.aigateway.testing.KeptEmbeddings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -449,6 +450,21 @@ public final class SemanticGuardEvaluation {
         }
         vectors.put(c[0], v);
       }
+    }
+
+    /**
+     * Reads the vectors of {@code model} an earlier test JVM kept with the same code ({@link
+     * KeptEmbeddings}; nothing when there are none, or a sample of them is not what the model gives
+     * now).
+     */
+    void readKept(String fingerprint) throws IOException {
+      vectors.putAll(
+          KeptEmbeddings.read(KeptEmbeddings.file(model.name()), fingerprint, model::embed));
+    }
+
+    /** Keeps every vector computed or read so far for the next test JVM ({@link #readKept}). */
+    void writeKept(String fingerprint) throws IOException {
+      KeptEmbeddings.write(KeptEmbeddings.file(model.name()), fingerprint, vectors);
     }
 
     /** Writes every vector computed or read so far to {@code file}, for {@link #load}. */

@@ -8,6 +8,7 @@ import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.cache.TokenVectorModel;
 import dev.aigateway.core.cache.VerifierModel;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
+import dev.aigateway.testing.KeptEmbeddings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -307,10 +308,27 @@ public final class VerifierEvaluation {
 
   /**
    * The labelled pairs of {@code sets} with the features {@link #CHOSEN} reads (the {@code
-   * in_context} group at zero when it drops it), for this run only.
+   * in_context} group at zero when it drops it), for this run only; the prompts' embeddings are
+   * read from, and kept for, other test JVMs ({@link KeptEmbeddings}: the embeddings module's
+   * JudgedSetRegressionTest embeds most of these prompts with the same model and code).
    */
   static List<Row> rows(List<String> sets) throws IOException {
-    return rows(sets, false, !CHOSEN.dropped().contains("in_context"), null, null);
+    return rows(sets, false, !CHOSEN.dropped().contains("in_context"), null, null, true);
+  }
+
+  /**
+   * A fingerprint of the code that embeds a text with all-MiniLM-L6-v2 ({@link
+   * KeptEmbeddings#fingerprint}), the same as the embeddings module's JudgedSetRegressionTest
+   * computes, so that each reads the vectors the other kept.
+   */
+  static String embeddingCode() throws IOException {
+    return KeptEmbeddings.fingerprint(
+        List.of(MiniLmEmbeddingModel.class),
+        List.of(
+            dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel.class,
+            dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder.class,
+            ai.onnxruntime.OrtSession.class,
+            ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.class));
   }
 
   /**
@@ -323,6 +341,22 @@ public final class VerifierEvaluation {
   static List<Row> rows(
       List<String> sets, boolean context, boolean inContext, Path cache, Path embeddings)
       throws IOException {
+    return rows(sets, context, inContext, cache, embeddings, false);
+  }
+
+  /**
+   * {@link #rows(List, boolean, boolean, Path, Path)}, with {@code kept}: the prompts' embeddings
+   * read from and kept for other test JVMs ({@link KeptEmbeddings}) when they are the plain model's
+   * (not read in context, whose embeddings come from another run of the model).
+   */
+  static List<Row> rows(
+      List<String> sets,
+      boolean context,
+      boolean inContext,
+      Path cache,
+      Path embeddings,
+      boolean kept)
+      throws IOException {
     if (cache != null && Files.exists(cache)) {
       return readRows(cache);
     }
@@ -331,6 +365,10 @@ public final class VerifierEvaluation {
         new SemanticGuardEvaluation.Memo(inContext ? once : MiniLmEmbeddingModel.create());
     if (embeddings != null) {
       model.load(embeddings);
+    }
+    boolean keep = kept && !inContext;
+    if (keep) {
+      model.readKept(embeddingCode());
     }
     LearnedVerifier.Builder builder = LearnedVerifier.builder(model).context(context);
     LearnedVerifier extractor = inContext ? builder.tokenVectors(once).build() : builder.build();
@@ -368,6 +406,9 @@ public final class VerifierEvaluation {
     }
     if (embeddings != null) {
       model.save(embeddings);
+    }
+    if (keep) {
+      model.writeKept(embeddingCode());
     }
     return rows;
   }

@@ -8,6 +8,7 @@ import dev.aigateway.core.cache.AlignmentGuard;
 import dev.aigateway.core.cache.LearnedVerifier;
 import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.cache.TokenVectorModel;
+import dev.aigateway.testing.KeptEmbeddings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -205,7 +206,8 @@ class JudgedSetRegressionTest {
   }
 
   private static void decideEveryPair() throws IOException {
-    EmbeddingModel model = new Memo(MiniLmEmbeddingModel.create());
+    Memo model = new Memo(MiniLmEmbeddingModel.create());
+    model.readKept();
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
     judged9 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-9.tsv");
@@ -221,6 +223,22 @@ class JudgedSetRegressionTest {
     judged3 = outcomes(model, guard, "judged-3.tsv");
     judged2 = outcomes(model, guard, "judged-2.tsv");
     firstJudged = outcomes(model, guard, "judged.tsv");
+    model.writeKept();
+  }
+
+  /**
+   * A fingerprint of the code that embeds a text with all-MiniLM-L6-v2: this module's classes, and
+   * the versions of LangChain4j's model, ONNX Runtime and the tokenizer (the benchmarks module's
+   * evaluations compute the same one, so each reads the vectors the other kept).
+   */
+  static String embeddingCode() throws IOException {
+    return KeptEmbeddings.fingerprint(
+        List.of(MiniLmEmbeddingModel.class),
+        List.of(
+            dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel.class,
+            dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder.class,
+            ai.onnxruntime.OrtSession.class,
+            ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.class));
   }
 
   /**
@@ -228,7 +246,10 @@ class JudgedSetRegressionTest {
    * verifier and by it, and the guard embeds the same words pair after pair. The model gives a text
    * the same vector every time, so the outcomes are those of the model itself; its words in context
    * ({@link TokenVectorModel}, which the learned verifier reads when its model has them) are the
-   * model's own, not kept. Thread-safe: the pairs are decided on {@link #THREADS} threads.
+   * model's own, not kept. The vectors are also kept for the next test JVM ({@link KeptEmbeddings}:
+   * the benchmarks module's evaluations embed most of these prompts again), and read from there
+   * when an earlier run kept them with the same code and a sample of them is what the model gives
+   * now. Thread-safe: the pairs are decided on {@link #THREADS} threads.
    */
   private static final class Memo implements EmbeddingModel, TokenVectorModel {
     private final MiniLmEmbeddingModel model;
@@ -237,6 +258,17 @@ class JudgedSetRegressionTest {
 
     Memo(MiniLmEmbeddingModel model) {
       this.model = model;
+    }
+
+    /** Reads the vectors an earlier run kept, when they are still the model's. */
+    void readKept() throws IOException {
+      vectors.putAll(
+          KeptEmbeddings.read(KeptEmbeddings.file(model.name()), embeddingCode(), model::embed));
+    }
+
+    /** Keeps every vector read or computed in this run (those read first among them). */
+    void writeKept() throws IOException {
+      KeptEmbeddings.write(KeptEmbeddings.file(model.name()), embeddingCode(), vectors);
     }
 
     @Override
