@@ -39,6 +39,29 @@ class DimensionsTest {
         .collect(Collectors.toSet());
   }
 
+  /** The tags of the one operation-duration timer. */
+  private Map<String, String> durationTags() {
+    return tags(registry.get("gen_ai.client.operation.duration").timer());
+  }
+
+  /** How many calls the input-token summary with this tag recorded. */
+  private long inputTokenCount(String tagKey, String tagValue) {
+    return registry
+        .get("gen_ai.client.token.usage")
+        .tag("gen_ai.token.type", "input")
+        .tag(tagKey, tagValue)
+        .summary()
+        .count();
+  }
+
+  /** Records two chat calls through metrics whose one dimension, "broken", is this one. */
+  private void twoCallsWithBrokenDimension(Dimension broken) {
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("broken", broken).logger(log).build();
+    metrics.onEvent(Events.chat().build());
+    metrics.onEvent(Events.chat().build());
+  }
+
   @Test
   void customDimensionsTagEveryPerCallMeter() {
     GenAiMetrics metrics =
@@ -119,7 +142,7 @@ class DimensionsTest {
                     "ptu-east", List.of(), null, "gpt-4.1", "openai", "api.openai.com", 443))
             .build());
 
-    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
+    assertThat(durationTags())
         .containsEntry("backend", "ptu-east")
         .containsEntry("variant", "gpt-4.1");
   }
@@ -135,9 +158,7 @@ class DimensionsTest {
 
     metrics.onEvent(Events.chat().consumer("free-42").build());
 
-    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
-        .containsEntry("tier", "free")
-        .containsEntry("streamed", "false");
+    assertThat(durationTags()).containsEntry("tier", "free").containsEntry("streamed", "false");
   }
 
   @Test
@@ -150,9 +171,7 @@ class DimensionsTest {
 
     metrics.onEvent(Events.chat().build());
 
-    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
-        .containsEntry("team", "none")
-        .containsEntry("backend", "none");
+    assertThat(durationTags()).containsEntry("team", "none").containsEntry("backend", "none");
   }
 
   @Test
@@ -169,22 +188,8 @@ class DimensionsTest {
     }
 
     assertThat(inputTokenValues("team")).containsExactlyInAnyOrder("a", "b", "other");
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("team", "other")
-                .summary()
-                .count())
-        .isEqualTo(2);
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("team", "a")
-                .summary()
-                .count())
-        .isEqualTo(2);
+    assertThat(inputTokenCount("team", "other")).isEqualTo(2);
+    assertThat(inputTokenCount("team", "a")).isEqualTo(2);
   }
 
   @Test
@@ -265,57 +270,27 @@ class DimensionsTest {
 
   @Test
   void aDimensionThatThrowsIsRecordedAsNoneAndLoggedOnce() {
-    GenAiMetrics metrics =
-        GenAiMetrics.builder(registry)
-            .dimension(
-                "broken",
-                e -> {
-                  throw new IllegalStateException("boom");
-                })
-            .logger(log)
-            .build();
+    twoCallsWithBrokenDimension(
+        e -> {
+          throw new IllegalStateException("boom");
+        });
 
-    metrics.onEvent(Events.chat().build());
-    metrics.onEvent(Events.chat().build());
-
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("broken", "none")
-                .summary()
-                .count())
-        .isEqualTo(2);
+    assertThat(inputTokenCount("broken", "none")).isEqualTo(2);
     assertThat(log.warnings()).hasSize(1).first().asString().contains("'broken'");
   }
 
   @Test
   void aDimensionThatFailsWithAnErrorIsRecordedAsNoneToo() {
     // a dimension using a class the application's runtime lacks, say
-    GenAiMetrics metrics =
-        GenAiMetrics.builder(registry)
-            .dimension(
-                "broken",
-                e -> {
-                  throw new NoClassDefFoundError("com/example/Tiers");
-                })
-            .logger(log)
-            .build();
-
-    metrics.onEvent(Events.chat().build());
-    metrics.onEvent(Events.chat().build());
+    twoCallsWithBrokenDimension(
+        e -> {
+          throw new NoClassDefFoundError("com/example/Tiers");
+        });
 
     assertThat(
             registry.get("gen_ai.client.operation.duration").tag("broken", "none").timer().count())
         .isEqualTo(2);
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("broken", "none")
-                .summary()
-                .count())
-        .isEqualTo(2);
+    assertThat(inputTokenCount("broken", "none")).isEqualTo(2);
     assertThat(log.warnings()).hasSize(1).first().asString().contains("'broken'");
   }
 

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 /** A real call through a wrapped OkHttpClient lands in the registry with the reported usage. */
 class GenAiMetricsEndToEndTest {
 
+  /** An OpenAI chat request for gpt-4o that says "Hi". */
+  private static final String OPENAI_HI =
+      "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
   private final MockWebServer server = new MockWebServer();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -43,29 +47,13 @@ class GenAiMetricsEndToEndTest {
                 GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build())
             .build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
-                    + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
-                    + "{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"
-                    + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
-            .build());
-    Request request =
-        new Request.Builder()
-            .url(server.url("/v1/chat/completions"))
-            .post(
-                RequestBody.create(
-                    "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
-                        + "\"content\":\"Hi\"}]}",
-                    MediaType.get("application/json")))
-            .build();
+    answerWith(
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
+            + "{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}");
 
-    try (Response response = client.newCall(request).execute()) {
-      assertThat(response.body().string()).contains("Hello there");
-    }
+    assertThat(post(client, "/v1/chat/completions", OPENAI_HI)).contains("Hello there");
 
     DistributionSummary input =
         registry
@@ -105,31 +93,21 @@ class GenAiMetricsEndToEndTest {
     AiGateway gateway = AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     for (String finish : new String[] {"content_filter", "stop"}) {
-      server.enqueue(
-          new MockResponse.Builder()
-              .code(200)
-              .addHeader("Content-Type", "application/json")
-              .body(
-                  "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
-                      + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
-                      + "{\"role\":\"assistant\",\"content\":\"The first\"},\"finish_reason\":\""
-                      + finish
-                      + "\",\"content_filter_results\":{\"violence\":{\"filtered\":"
-                      + finish.equals("content_filter")
-                      + ",\"severity\":\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,"
-                      + "\"completion_tokens\":2,\"total_tokens\":7}}")
-              .build());
-      Request request =
-          new Request.Builder()
-              .url(server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"))
-              .post(
-                  RequestBody.create(
-                      "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
-                      MediaType.get("application/json")))
-              .build();
-      try (Response response = client.newCall(request).execute()) {
-        assertThat(response.body().string()).contains("The first");
-      }
+      answerWith(
+          "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+              + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
+              + "{\"role\":\"assistant\",\"content\":\"The first\"},\"finish_reason\":\""
+              + finish
+              + "\",\"content_filter_results\":{\"violence\":{\"filtered\":"
+              + finish.equals("content_filter")
+              + ",\"severity\":\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,"
+              + "\"completion_tokens\":2,\"total_tokens\":7}}");
+      assertThat(
+              post(
+                  client,
+                  "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+                  "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+          .contains("The first");
     }
 
     assertThat(
@@ -214,30 +192,16 @@ class GenAiMetricsEndToEndTest {
             .listener(GenAiMetrics.create(registry))
             .build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
-                    + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"
-                    + "{\"role\":\"assistant\",\"content\":\"the forbidden answer\"},"
-                    + "\"finish_reason\":\"stop\"}],"
-                    + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
-            .build());
-    Request request =
-        new Request.Builder()
-            .url(server.url("/v1/chat/completions"))
-            .post(
-                RequestBody.create(
-                    "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
-                        + "\"content\":\"Hi\"}]}",
-                    MediaType.get("application/json")))
-            .build();
+    answerWith(
+        "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"
+            + "{\"role\":\"assistant\",\"content\":\"the forbidden answer\"},"
+            + "\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}");
 
-    try (Response response = client.newCall(request).execute()) {
-      assertThat(response.body().string()).contains("content_filter").doesNotContain("forbidden");
-    }
+    assertThat(post(client, "/v1/chat/completions", OPENAI_HI))
+        .contains("content_filter")
+        .doesNotContain("forbidden");
 
     assertThat(
             registry
@@ -246,5 +210,27 @@ class GenAiMetricsEndToEndTest {
                 .counter()
                 .count())
         .isEqualTo(1);
+  }
+
+  /** Enqueues a 200 answer with this JSON body. */
+  private void answerWith(String json) {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(json)
+            .build());
+  }
+
+  /** Posts this JSON to the server's path through the client and returns the answer's body. */
+  private String post(OkHttpClient client, String path, String json) throws Exception {
+    Request request =
+        new Request.Builder()
+            .url(server.url(path))
+            .post(RequestBody.create(json, MediaType.get("application/json")))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().string();
+    }
   }
 }

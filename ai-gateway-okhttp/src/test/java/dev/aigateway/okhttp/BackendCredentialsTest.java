@@ -509,6 +509,16 @@ class BackendCredentialsTest {
         base, AiGateway.builder().clock(clock).backendPool(pool).listener(events).build());
   }
 
+  /** Cancels the call on another thread once its failover waits for the next backend's token. */
+  private Future<?> cancelOnceTheTokenIsAsked(okhttp3.Call call) {
+    return callers.submit(
+        () -> {
+          tokenAsked.await(10, TimeUnit.SECONDS); // the failover waits for its token
+          call.cancel();
+          return null;
+        });
+  }
+
   /**
    * A call the application cancels while its failover attempt waits for the next backend's token
    * ends cancelled, as one cancelled while its first attempt waits does: not failed with the first
@@ -518,13 +528,7 @@ class BackendCredentialsTest {
   void aCallCancelledWhileItsFailoverWaitsForATokenEndsCancelled() throws Exception {
     OkHttpClient client = failingOverToAHangingToken(new OkHttpClient());
     okhttp3.Call call = client.newCall(chat());
-    Future<?> cancel =
-        callers.submit(
-            () -> {
-              tokenAsked.await(10, TimeUnit.SECONDS); // the failover waits for its token
-              call.cancel();
-              return null;
-            });
+    Future<?> cancel = cancelOnceTheTokenIsAsked(call);
 
     assertThatThrownBy(() -> call.execute().close())
         .isInstanceOf(IOException.class)
@@ -555,13 +559,7 @@ class BackendCredentialsTest {
             appTarget.url("/v1/chat/completions").toString(),
             chatRequest("gpt-4o", "Hi", "\"stream\":true"));
     okhttp3.Call call = client.newCall(streamed);
-    Future<?> cancel =
-        callers.submit(
-            () -> {
-              tokenAsked.await(10, TimeUnit.SECONDS); // the failover waits for its token
-              call.cancel();
-              return null;
-            });
+    Future<?> cancel = cancelOnceTheTokenIsAsked(call);
 
     assertThatThrownBy(() -> call.execute().close()).isInstanceOf(IOException.class);
     cancel.get(5, TimeUnit.SECONDS);

@@ -20,6 +20,7 @@ import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -166,6 +167,31 @@ class BedrockTest {
       builder.header(headers[i], headers[i + 1]);
     }
     return builder.build();
+  }
+
+  /** An InvokeModel call of this body under version {@code version} of guardrail gr-kids. */
+  private static Request underKidsGuardrail(String url, String body, String version) {
+    return post(
+        url,
+        body,
+        "X-Amzn-Bedrock-GuardrailIdentifier",
+        "gr-kids",
+        "X-Amzn-Bedrock-GuardrailVersion",
+        version);
+  }
+
+  /** Sends the request through the client and returns the answer's body as text. */
+  private static String answerText(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().string();
+    }
+  }
+
+  /** Sends the request through the client and returns the answer's body as bytes. */
+  private static byte[] answerBytes(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().bytes();
+    }
   }
 
   /** The application's call: to Bedrock's public endpoint, which a pool replaces. */
@@ -497,12 +523,9 @@ class BedrockTest {
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
 
-    try (Response response =
-        client
-            .newCall(post(bedrock.url("/model/" + MODEL + "/invoke").toString(), body))
-            .execute()) {
-      assertThat(response.body().string()).isEqualTo(answer);
-    }
+    assertThat(
+            answerText(client, post(bedrock.url("/model/" + MODEL + "/invoke").toString(), body)))
+        .isEqualTo(answer);
 
     GatewayEvent event = events.next();
     assertThat(event.usage().tokens()).isEqualTo(Usage.of(19, 4));
@@ -583,27 +606,17 @@ class BedrockTest {
             .encode());
     bedrock.enqueue(eventStream(invokeStream.toByteArray()));
     OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
-    try (Response first =
-        client
-            .newCall(
-                post(
-                    bedrock.url("/model/" + nova + "/converse-stream").toString(),
-                    CONVERSE_REQUEST))
-            .execute()) {
-      first.body().bytes();
-    }
+    answerBytes(
+        client,
+        post(bedrock.url("/model/" + nova + "/converse-stream").toString(), CONVERSE_REQUEST));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
-    byte[] received;
-    try (Response second =
-        client
-            .newCall(
-                post(
-                    bedrock.url("/model/" + nova + "/invoke-with-response-stream").toString(),
-                    CONVERSE_REQUEST))
-            .execute()) {
-      received = second.body().bytes();
-    }
+    byte[] received =
+        answerBytes(
+            client,
+            post(
+                bedrock.url("/model/" + nova + "/invoke-with-response-stream").toString(),
+                CONVERSE_REQUEST));
 
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(bedrock.getRequestCount()).isEqualTo(2);
@@ -635,56 +648,18 @@ class BedrockTest {
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
     String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
 
-    try (Response first = client.newCall(post(url, body)).execute()) {
-      assertThat(first.body().string()).isEqualTo(unguarded);
-    }
+    assertThat(answerText(client, post(url, body))).isEqualTo(unguarded);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
-    try (Response second =
-        client
-            .newCall(
-                post(
-                    url,
-                    body,
-                    "X-Amzn-Bedrock-GuardrailIdentifier",
-                    "gr-kids",
-                    "X-Amzn-Bedrock-GuardrailVersion",
-                    "1"))
-            .execute()) {
-      assertThat(second.body().string()).isEqualTo(guarded);
-    }
+    assertThat(answerText(client, underKidsGuardrail(url, body, "1"))).isEqualTo(guarded);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
-    try (Response third =
-        client
-            .newCall(
-                post(
-                    url,
-                    body,
-                    "X-Amzn-Bedrock-GuardrailIdentifier",
-                    "gr-kids",
-                    "X-Amzn-Bedrock-GuardrailVersion",
-                    "2"))
-            .execute()) {
-      assertThat(third.body().string()).isEqualTo(guarded);
-    }
+    assertThat(answerText(client, underKidsGuardrail(url, body, "2"))).isEqualTo(guarded);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(bedrock.getRequestCount()).isEqualTo(3);
 
     // The same guardrail asked again is answered from the cache.
-    try (Response fourth =
-        client
-            .newCall(
-                post(
-                    url,
-                    body,
-                    "X-Amzn-Bedrock-GuardrailIdentifier",
-                    "gr-kids",
-                    "X-Amzn-Bedrock-GuardrailVersion",
-                    "1"))
-            .execute()) {
-      assertThat(fourth.body().string()).isEqualTo(guarded);
-    }
+    assertThat(answerText(client, underKidsGuardrail(url, body, "1"))).isEqualTo(guarded);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
     assertThat(bedrock.getRequestCount()).isEqualTo(3);
   }
@@ -710,22 +685,14 @@ class BedrockTest {
     String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
     String streamUrl = bedrock.url("/model/" + MODEL + "/invoke-with-response-stream").toString();
 
-    try (Response first = client.newCall(post(url, body)).execute()) {
-      assertThat(first.body().string()).isEqualTo(refused);
-    }
+    assertThat(answerText(client, post(url, body))).isEqualTo(refused);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
-    try (Response second = client.newCall(post(url, body)).execute()) {
-      assertThat(second.body().string()).isEqualTo(answer);
-    }
+    assertThat(answerText(client, post(url, body))).isEqualTo(answer);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
-    try (Response first = client.newCall(post(streamUrl, body)).execute()) {
-      assertThat(first.body().bytes()).isEqualTo(claudeStream("refusal"));
-    }
+    assertThat(answerBytes(client, post(streamUrl, body))).isEqualTo(claudeStream("refusal"));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
-    try (Response second = client.newCall(post(streamUrl, body)).execute()) {
-      assertThat(second.body().bytes()).isEqualTo(claudeStream("end_turn"));
-    }
+    assertThat(answerBytes(client, post(streamUrl, body))).isEqualTo(claudeStream("end_turn"));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
@@ -768,22 +735,15 @@ class BedrockTest {
     String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
     String other = CONVERSE_REQUEST.replace("primary colour", "secondary colour");
 
-    try (Response first = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
-      assertThat(first.body().string()).isEqualTo(filtered);
-    }
+    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(filtered);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
-    try (Response second = client.newCall(post(url, CONVERSE_REQUEST)).execute()) {
-      assertThat(second.body().string()).isEqualTo(CONVERSE_ANSWER);
-    }
+    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(CONVERSE_ANSWER);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
-    try (Response first = client.newCall(post(streamUrl, other)).execute()) {
-      assertThat(first.body().bytes()).isEqualTo(converseStream(14, 3, "content_filtered"));
-    }
+    assertThat(answerBytes(client, post(streamUrl, other)))
+        .isEqualTo(converseStream(14, 3, "content_filtered"));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
-    try (Response second = client.newCall(post(streamUrl, other)).execute()) {
-      assertThat(second.body().bytes()).isEqualTo(converseStream(14, 3));
-    }
+    assertThat(answerBytes(client, post(streamUrl, other))).isEqualTo(converseStream(14, 3));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
@@ -808,9 +768,7 @@ class BedrockTest {
             + "\"inferenceConfig\":{\"maxTokens\":100,\"temperature\":0}}";
 
     for (String body : List.of(creative, creative, exact, exact)) {
-      try (Response response = client.newCall(post(url, body)).execute()) {
-        response.body().string();
-      }
+      answerText(client, post(url, body));
     }
 
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
@@ -842,9 +800,7 @@ class BedrockTest {
     String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
 
     for (int i = 0; i < 2; i++) {
-      try (Response response = client.newCall(post(url, body)).execute()) {
-        assertThat(response.body().string()).isEqualTo(answer);
-      }
+      assertThat(answerText(client, post(url, body))).isEqualTo(answer);
     }
 
     events.next();

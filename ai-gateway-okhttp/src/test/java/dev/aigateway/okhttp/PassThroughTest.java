@@ -13,6 +13,7 @@ import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
+import java.io.IOException;
 import java.util.List;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -210,6 +211,23 @@ class PassThroughTest {
   }
 
   /** An SDK's file listing at {@code server}, with its default headers. */
+  /**
+   * Sends a chat call ("Hi" to gpt-4o) with these header names and values through {@code client}
+   * and returns the answer's body.
+   */
+  private String chatHi(OkHttpClient client, String... headers) throws IOException {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "Hi", ""),
+                    headers))
+            .execute()) {
+      return response.body().string();
+    }
+  }
+
   private static Request files(MockWebServer server) {
     return new Request.Builder()
         .url(server.url("/v1/files?purpose=batch"))
@@ -419,19 +437,7 @@ class PassThroughTest {
   @Test
   void gatewayHeadersAreRemovedBeforeSending() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    Backend.chatRequest("gpt-4o", "Hi", ""),
-                    "x-consumer-id",
-                    "team-a",
-                    "Authorization",
-                    "Bearer sk-test"))
-            .execute()) {
-      response.body().string();
-    }
+    chatHi(client, "x-consumer-id", "team-a", "Authorization", "Bearer sk-test");
     RecordedRequest sent = server.takeRequest();
     assertThat(sent.getHeaders().get("x-consumer-id")).isNull();
     assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test");
@@ -445,17 +451,7 @@ class PassThroughTest {
             new OkHttpClient(),
             AiGateway.builder().gatewayHeader(" X-Internal-Route ").listener(events).build());
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response =
-        declaring
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    Backend.chatRequest("gpt-4o", "Hi", ""),
-                    "x-internal-route",
-                    "blue"))
-            .execute()) {
-      response.body().string();
-    }
+    chatHi(declaring, "x-internal-route", "blue");
     assertThat(server.takeRequest().getHeaders().get("x-internal-route")).isNull();
     assertThat(events.next().status()).isEqualTo(200);
   }
@@ -471,17 +467,7 @@ class PassThroughTest {
                 .listener(events)
                 .build());
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response =
-        forwarding
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    Backend.chatRequest("gpt-4o", "Hi", ""),
-                    "x-consumer-id",
-                    "team-a"))
-            .execute()) {
-      response.body().string();
-    }
+    chatHi(forwarding, "x-consumer-id", "team-a");
     assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isEqualTo("team-a");
   }
 
@@ -514,15 +500,7 @@ class PassThroughTest {
                 .listener(events)
                 .build());
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response =
-        withBadListener
-            .newCall(
-                post(
-                    server.url("/v1/chat/completions").toString(),
-                    Backend.chatRequest("gpt-4o", "Hi", "")))
-            .execute()) {
-      assertThat(response.body().string()).contains("chatcmpl-1");
-    }
+    assertThat(chatHi(withBadListener)).contains("chatcmpl-1");
     assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(10);
   }
 }

@@ -61,6 +61,27 @@ class StreamingTest {
         .execute();
   }
 
+  /**
+   * Sends a streamed Anthropic Messages call ("Hi" to claude-sonnet-4-5) through the wrapped client
+   * and returns the stream it read.
+   */
+  private String readAnthropicStream() throws IOException {
+    String request =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
+            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/messages").toString(),
+                    request,
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      return response.body().string();
+    }
+  }
+
   private String read(String requestJson) throws Exception {
     try (Response response =
         client
@@ -434,21 +455,8 @@ class StreamingTest {
             + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
             + "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
     server.enqueue(sse(stream));
-    String request =
-        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
-            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/messages").toString(),
-                    request,
-                    "anthropic-version",
-                    "2023-06-01"))
-            .execute()) {
-      assertThat(response.body().string()).isEqualTo(stream);
-    }
+    assertThat(readAnthropicStream()).isEqualTo(stream);
 
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
@@ -469,21 +477,8 @@ class StreamingTest {
             + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
             + "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
     server.enqueue(sse(stream));
-    String request =
-        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"messages\":"
-            + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
-    try (Response response =
-        client
-            .newCall(
-                post(
-                    server.url("/v1/messages").toString(),
-                    request,
-                    "anthropic-version",
-                    "2023-06-01"))
-            .execute()) {
-      assertThat(response.body().string()).isEqualTo(stream);
-    }
+    assertThat(readAnthropicStream()).isEqualTo(stream);
 
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);

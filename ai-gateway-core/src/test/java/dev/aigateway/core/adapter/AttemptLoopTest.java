@@ -126,12 +126,28 @@ class AttemptLoopTest {
 
   /** A body that serves {@code first}, then fails as a broken connection does. */
   private static InputStream breakingAfter(String first) {
+    return failingAfter(
+        first,
+        () -> {
+          throw new IOException("connection reset");
+        });
+  }
+
+  /** What a body's failing read does; it throws. */
+  @FunctionalInterface
+  private interface FailingRead {
+    void fail() throws IOException;
+  }
+
+  /** A body that serves {@code first}, then fails its next read as {@code failure} does. */
+  private static InputStream failingAfter(String first, FailingRead failure) {
     return new SequenceInputStream(
         text(first),
         new InputStream() {
           @Override
           public int read() throws IOException {
-            throw new IOException("connection reset");
+            failure.fail();
+            throw new AssertionError("the failing read returned");
           }
         });
   }
@@ -563,13 +579,7 @@ class AttemptLoopTest {
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
-    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
-    assertThat(sender.replies.get(0).discarded).isTrue();
-    GatewayEvent event = onlyEvent();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.routing().attempts())
-        .extracting(a -> a.backendId() + ":" + a.errorType())
-        .containsExactly("a:java.io.IOException", "b:null");
+    assertFailedOverFromAToB(answer, "java.io.IOException");
   }
 
   @Test
@@ -578,71 +588,69 @@ class AttemptLoopTest {
         .on(
             "a",
             events(
-                new SequenceInputStream(
-                    text(": keep-alive\n\n"),
-                    new InputStream() {
-                      @Override
-                      public int read() {
-                        throw new IllegalStateException("the body's source broke");
-                      }
+                failingAfter(
+                    ": keep-alive\n\n",
+                    () -> {
+                      throw new IllegalStateException("the body's source broke");
                     })))
         .on("b", events(text(FIRST_EVENT + REST)));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
-    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
-    assertThat(sender.replies.get(0).discarded).isTrue();
-    GatewayEvent event = onlyEvent();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.routing().attempts())
-        .extracting(a -> a.backendId() + ":" + a.errorType())
-        .containsExactly("a:java.lang.IllegalStateException", "b:null");
+    assertFailedOverFromAToB(answer, "java.lang.IllegalStateException");
   }
 
   @Test
   void aCallCancelledWhileItsStreamIsHeldForItsFirstEventFailsWithOneCancelledEvent() {
-    sender
-        .on(
-            "a",
-            events(
-                new SequenceInputStream(
-                    text(": keep-alive\n\n"),
-                    new InputStream() {
-                      @Override
-                      public int read() throws IOException {
-                        sender.canceled = true; // the application cancels the call meanwhile
-                        throw new IOException("Canceled");
-                      }
-                    })))
-        .on("b", events(text(FIRST_EVENT + REST)));
+    GatewayEvent event =
+        heldStreamEndingIn(
+            () -> {
+              sender.canceled = true; // the application cancels the call meanwhile
+              throw new IOException("Canceled");
+            });
 
-    assertThatThrownBy(() -> send(routed(pool("a", "b")), STREAMED_CHAT))
-        .isInstanceOf(IOException.class)
-        .hasMessage("Canceled");
-
-    assertThat(sender.backendsTried()).containsExactly("a");
-    assertThat(sender.replies.get(0).discarded).isTrue();
-    GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(transitions).isEmpty();
   }
 
   @Test
   void aCallTheClientsCallTimeoutEndsWhileItsStreamIsHeldFailsWithOneEvent() {
+    GatewayEvent event =
+        heldStreamEndingIn(
+            () -> {
+              sender.canceled = true; // the client's call timeout cancels the call
+              sender.timedOut = true;
+              throw new IOException("Canceled");
+            });
+
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.usage().tokens().totalTokens()).isZero();
+    assertThat(transitions).isEmpty();
+  }
+
+  /**
+   * Asserts that the streamed call failed over from a, whose reply was discarded after it failed
+   * with {@code aErrorType}, to b, whose stream the application reads as it came.
+   */
+  private void assertFailedOverFromAToB(
+      AttemptLoop.Answer<ScriptedSender.Reply> answer, String aErrorType) throws IOException {
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId() + ":" + a.errorType())
+        .containsExactly("a:" + aErrorType, "b:null");
+  }
+
+  /**
+   * Sends a streamed call whose stream from a, held for its first event, sends a keep-alive and
+   * then fails its read as {@code failure} does (b would answer); asserts that the call ends in
+   * "Canceled" with only a tried and its reply discarded, and returns the call's one event.
+   */
+  private GatewayEvent heldStreamEndingIn(FailingRead failure) {
     sender
-        .on(
-            "a",
-            events(
-                new SequenceInputStream(
-                    text(": keep-alive\n\n"),
-                    new InputStream() {
-                      @Override
-                      public int read() throws IOException {
-                        sender.canceled = true; // the client's call timeout cancels the call
-                        sender.timedOut = true;
-                        throw new IOException("Canceled");
-                      }
-                    })))
+        .on("a", events(failingAfter(": keep-alive\n\n", failure)))
         .on("b", events(text(FIRST_EVENT + REST)));
 
     assertThatThrownBy(() -> send(routed(pool("a", "b")), STREAMED_CHAT))
@@ -651,10 +659,7 @@ class AttemptLoopTest {
 
     assertThat(sender.backendsTried()).containsExactly("a");
     assertThat(sender.replies.get(0).discarded).isTrue();
-    GatewayEvent event = onlyEvent();
-    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
-    assertThat(event.usage().tokens().totalTokens()).isZero();
-    assertThat(transitions).isEmpty();
+    return onlyEvent();
   }
 
   @Test

@@ -39,6 +39,11 @@ class CircuitBreakerTest {
         .build();
   }
 
+  /** Half or more of at least {@code minCalls} calls failing within 10 s trip it. */
+  private static CircuitBreakerPolicy halfFailingIn10s(int minCalls) {
+    return CircuitBreakerPolicy.builder().failureRate(50, minCalls, Duration.ofSeconds(10)).build();
+  }
+
   private CircuitBreaker tripped() {
     CircuitBreaker breaker = breaker(threeIn10s());
     for (int i = 0; i < 3; i++) {
@@ -241,8 +246,7 @@ class CircuitBreakerTest {
 
   @Test
   void memoryStaysConstantAtAnyCallRate() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 10, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(10));
     for (int i = 0; i < 1_000_000; i++) {
       succeeded(breaker); // a million calls in one bucket: counters, not a list of calls
       if (i % 1000 == 0) {
@@ -256,8 +260,7 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeWaitsForTheMinimumNumberOfCalls() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(4));
     failed(breaker, null);
     failed(breaker, null);
     succeeded(breaker);
@@ -271,8 +274,7 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeTripsExactlyAtThePercentage() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(4));
     succeeded(breaker);
     succeeded(breaker);
     failed(breaker, null);
@@ -285,8 +287,7 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeStaysClosedBelowThePercentage() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(4));
     for (int i = 0; i < 3; i++) {
       succeeded(breaker);
     }
@@ -298,8 +299,7 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeForgetsCallsOutsideTheInterval() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(4));
     for (int i = 0; i < 3; i++) {
       succeeded(breaker);
     }
@@ -317,8 +317,7 @@ class CircuitBreakerTest {
 
   @Test
   void ignoredCallsAreNotCounted() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 2, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(2));
     failed(breaker, null);
     ignored(breaker);
     ignored(breaker);
@@ -555,8 +554,7 @@ class CircuitBreakerTest {
 
   @Test
   void aLateFailureReplacesTheCallsSuccessInRateMode() {
-    CircuitBreaker breaker =
-        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker = breaker(halfFailingIn10s(4));
     succeeded(breaker);
     succeeded(breaker);
     failed(breaker, null);

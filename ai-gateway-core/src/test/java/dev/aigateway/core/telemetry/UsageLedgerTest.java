@@ -63,8 +63,31 @@ class UsageLedgerTest {
         estimatedCost == null ? null : new BigDecimal(estimatedCost));
   }
 
+  /** The rows of this period among these, in their order. */
+  private static List<LedgerEntry> rowsOf(QuotaPeriod period, List<LedgerEntry> rows) {
+    return rows.stream().filter(e -> e.period() == period).toList();
+  }
+
+  /** The month's row of team-a's calls of gpt-4o at {@link #T}. */
+  private static LedgerEntry teamAGpt4oThisMonth(UsageLedger ledger) {
+    return ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+  }
+
+  /** A ledger builder that keeps one window of each of the hour, the day and the month. */
+  private static UsageLedger.Builder keepingOneWindowOfEachPeriod() {
+    return UsageLedger.builder()
+        .retain(QuotaPeriod.HOURLY, 1)
+        .retain(QuotaPeriod.DAILY, 1)
+        .retain(QuotaPeriod.MONTHLY, 1);
+  }
+
   @Nested
   class Counting {
+
+    /** The row of this period that the one call of Counting's first test leaves. */
+    private LedgerEntry theOneCallsRow(QuotaPeriod period, String start) {
+      return row(period, start, "team-a", "gpt-4o", 1, 1_000, 400, 200, 1_200, 0, "0.004", "0");
+    }
 
     @Test
     void reportedUsageLandsInItsHourlyDailyAndMonthlyRows() {
@@ -74,45 +97,9 @@ class UsageLedgerTest {
 
       assertThat(ledger.entries())
           .containsExactly(
-              row(
-                  QuotaPeriod.HOURLY,
-                  "2025-03-14T10:00:00Z",
-                  "team-a",
-                  "gpt-4o",
-                  1,
-                  1_000,
-                  400,
-                  200,
-                  1_200,
-                  0,
-                  "0.004",
-                  "0"),
-              row(
-                  QuotaPeriod.DAILY,
-                  "2025-03-14T00:00:00Z",
-                  "team-a",
-                  "gpt-4o",
-                  1,
-                  1_000,
-                  400,
-                  200,
-                  1_200,
-                  0,
-                  "0.004",
-                  "0"),
-              row(
-                  QuotaPeriod.MONTHLY,
-                  "2025-03-01T00:00:00Z",
-                  "team-a",
-                  "gpt-4o",
-                  1,
-                  1_000,
-                  400,
-                  200,
-                  1_200,
-                  0,
-                  "0.004",
-                  "0"));
+              theOneCallsRow(QuotaPeriod.HOURLY, "2025-03-14T10:00:00Z"),
+              theOneCallsRow(QuotaPeriod.DAILY, "2025-03-14T00:00:00Z"),
+              theOneCallsRow(QuotaPeriod.MONTHLY, "2025-03-01T00:00:00Z"));
     }
 
     @Test
@@ -122,7 +109,7 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(100, 10)));
       ledger.onEvent(reported("team-a", "gpt-4o", T.plusSeconds(60), Usage.of(300, 30)));
 
-      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      LedgerEntry month = teamAGpt4oThisMonth(ledger);
       assertThat(month.calls()).isEqualTo(2);
       assertThat(month.inputTokens()).isEqualTo(400);
       assertThat(month.outputTokens()).isEqualTo(40);
@@ -138,7 +125,7 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(100, 10)));
       ledger.onEvent(estimated("team-a", "gpt-4o", T, Usage.of(1_000, 500)));
 
-      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      LedgerEntry month = teamAGpt4oThisMonth(ledger);
       assertThat(month.calls()).isEqualTo(2);
       assertThat(month.inputTokens()).isEqualTo(100);
       assertThat(month.outputTokens()).isEqualTo(10);
@@ -165,7 +152,7 @@ class UsageLedgerTest {
               .outcome(CallOutcome.TRUNCATED)
               .build());
 
-      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      LedgerEntry month = teamAGpt4oThisMonth(ledger);
       assertThat(month.inputTokens()).isEqualTo(1_000);
       assertThat(month.cachedInputTokens()).isEqualTo(200);
       assertThat(month.outputTokens()).isZero();
@@ -186,7 +173,7 @@ class UsageLedgerTest {
               .errorType("java.net.ConnectException")
               .build());
 
-      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      LedgerEntry month = teamAGpt4oThisMonth(ledger);
       assertThat(month.calls()).isEqualTo(2);
       assertThat(month.hasReportedTokens()).isFalse();
       assertThat(month.estimatedTokens()).isZero();
@@ -234,7 +221,7 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(10, 10)));
       ledger.onEvent(estimated("team-a", "gpt-4o", T, Usage.of(10, 10)));
 
-      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      LedgerEntry month = teamAGpt4oThisMonth(ledger);
       assertThat(month.cost()).isNull();
       assertThat(month.estimatedCost()).isNull();
     }
@@ -310,8 +297,7 @@ class UsageLedgerTest {
       ledger.onEvent(
           reported("team-a", "m", Instant.parse("2025-03-10T10:30:00Z"), Usage.of(2, 0)));
 
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, ledger.entries()))
           .extracting(LedgerEntry::periodStart)
           .containsExactly(
               Instant.parse("2025-03-10T09:30:00Z"), Instant.parse("2025-03-10T10:30:00Z"));
@@ -327,8 +313,7 @@ class UsageLedgerTest {
       ledger.onEvent(
           reported("team-a", "m", Instant.parse("2025-03-30T22:00:00Z"), Usage.of(2, 0)));
 
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.DAILY)
+      assertThat(rowsOf(QuotaPeriod.DAILY, ledger.entries()))
           .extracting(e -> e.periodStart() + " " + e.inputTokens())
           .containsExactly("2025-03-29T23:00:00Z 1", "2025-03-30T22:00:00Z 2");
     }
@@ -518,21 +503,14 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "c", T, Usage.of(4, 0)));
       ledger.flush();
 
-      assertThat(written)
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, written))
           .extracting(LedgerEntry::model, LedgerEntry::inputTokens)
           .containsExactly(tuple("a", 1L), tuple(UsageLedger.OTHER_MODELS, 6L));
     }
 
     @Test
     void aWindowDroppedFromMemoryFreesItsModelSlots() {
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .maxModelsPerConsumer(1)
-              .retain(QuotaPeriod.HOURLY, 1)
-              .retain(QuotaPeriod.DAILY, 1)
-              .retain(QuotaPeriod.MONTHLY, 1)
-              .build();
+      UsageLedger ledger = keepingOneWindowOfEachPeriod().maxModelsPerConsumer(1).build();
       Instant nextMonth = T.plus(java.time.Duration.ofDays(40));
 
       ledger.onEvent(reported("team-a", "a", T, Usage.of(1, 0)));
@@ -610,13 +588,7 @@ class UsageLedgerTest {
 
     @Test
     void theBoundIsPerWindow() {
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .maxConsumersPerWindow(1)
-              .retain(QuotaPeriod.HOURLY, 1)
-              .retain(QuotaPeriod.DAILY, 1)
-              .retain(QuotaPeriod.MONTHLY, 1)
-              .build();
+      UsageLedger ledger = keepingOneWindowOfEachPeriod().maxConsumersPerWindow(1).build();
       Instant nextHour = T.plusSeconds(3_600);
       Instant nextMonth = T.plus(java.time.Duration.ofDays(40));
 
@@ -642,8 +614,7 @@ class UsageLedgerTest {
       ledger.onEvent(reported("y", "gpt-4o", T, Usage.of(4, 0)));
       ledger.flush();
 
-      assertThat(written)
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, written))
           .extracting(LedgerEntry::consumer, LedgerEntry::inputTokens)
           .containsExactly(tuple(UsageLedger.OTHER_CONSUMERS, 6L), tuple("team-a", 1L));
     }
@@ -669,8 +640,7 @@ class UsageLedgerTest {
         ledger.onEvent(reported("team-a", "m", ten.plusSeconds(3_600L * hour), Usage.of(1, 0)));
       }
 
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, ledger.entries()))
           .extracting(LedgerEntry::periodStart)
           .containsExactly(
               Instant.parse("2025-03-14T13:00:00Z"), Instant.parse("2025-03-14T14:00:00Z"));
@@ -687,12 +657,10 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "m", ten, Usage.of(2, 0)));
       ledger.flush();
 
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, ledger.entries()))
           .extracting(LedgerEntry::inputTokens)
           .containsExactly(1L);
-      assertThat(written)
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, written))
           .extracting(LedgerEntry::inputTokens)
           .containsExactly(2L, 1L);
     }
@@ -712,12 +680,11 @@ class UsageLedgerTest {
       ledger.onEvent(
           reported("team-a", "m", Instant.parse("2025-03-01T00:00:00Z"), Usage.of(1, 0)));
 
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+      assertThat(rowsOf(QuotaPeriod.MONTHLY, ledger.entries()))
           .extracting(LedgerEntry::periodStart)
           .containsExactly(
               Instant.parse("2025-02-01T00:00:00Z"), Instant.parse("2025-03-01T00:00:00Z"));
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.DAILY).hasSize(3);
+      assertThat(rowsOf(QuotaPeriod.DAILY, ledger.entries())).hasSize(3);
     }
   }
 
@@ -746,8 +713,7 @@ class UsageLedgerTest {
       ledger.flush();
 
       assertThat(writes).hasSize(2);
-      assertThat(writes.get(1))
-          .filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+      assertThat(rowsOf(QuotaPeriod.MONTHLY, writes.get(1)))
           .extracting(e -> e.consumer() + "=" + e.calls() + "/" + e.totalTokens())
           .containsExactly("team-a=1/10", "team-b=1/14");
       assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).totalTokens()).isEqualTo(1_110);
@@ -848,12 +814,10 @@ class UsageLedgerTest {
       assertThat(firstSink).isEmpty();
       assertThat(secondSink).hasSize(1);
       // one hourly window kept (the second setting), days aligned in UTC (the second zone)
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+      assertThat(rowsOf(QuotaPeriod.HOURLY, ledger.entries()))
           .extracting(LedgerEntry::periodStart)
           .containsExactly(Instant.parse("2025-03-14T11:00:00Z"));
-      assertThat(ledger.entries())
-          .filteredOn(e -> e.period() == QuotaPeriod.DAILY)
+      assertThat(rowsOf(QuotaPeriod.DAILY, ledger.entries()))
           .extracting(LedgerEntry::periodStart)
           .containsExactly(Instant.parse("2025-03-14T00:00:00Z"));
     }

@@ -208,15 +208,9 @@ class BedrockFormatsTest {
     };
     long[] floors = {textTokens * 5 / 4, textTokens * 5 / 4, counter.imageTokens()};
     for (int k = 0; k < bodies.length; k++) {
-      WireRequest request = converse(bodies[k]);
-
-      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
-      long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
-      long streamed =
-          BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(bodies[k]));
+      long estimate = promptEstimateTheStreamAgreesWith(counter, bodies[k]);
 
       assertThat(estimate).as(bodies[k].substring(0, 40)).isGreaterThanOrEqualTo(floors[k]);
-      assertThat(streamed).as(bodies[k].substring(0, 40)).isEqualTo(onTree);
     }
   }
 
@@ -233,14 +227,10 @@ class BedrockFormatsTest {
             + text
             + "\"}],\"citations\":[]}}]},"
             + "{\"role\":\"user\",\"content\":[{\"text\":\"Shorter.\"}]}]}";
-    WireRequest request = converse(body);
 
-    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
-    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
-    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+    long estimate = promptEstimateTheStreamAgreesWith(counter, body);
 
     assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
-    assertThat(streamed).isEqualTo(onTree);
   }
 
   @Test
@@ -266,13 +256,9 @@ class BedrockFormatsTest {
             + "]}}]}]}";
 
     for (String body : List.of(inMessage, inToolResult)) {
-      WireRequest request = converse(body);
-      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
-      long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
-      long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+      long estimate = promptEstimateTheStreamAgreesWith(counter, body);
 
       assertThat(estimate).as(body.substring(0, 60)).isGreaterThanOrEqualTo(textTokens * 5 / 4);
-      assertThat(streamed).isEqualTo(onTree);
     }
   }
 
@@ -284,14 +270,10 @@ class BedrockFormatsTest {
     TokenCounter counter = TokenCounter.defaults();
     long textTokens = counter.countText(MODEL, text);
     String body = "{\"promptVariables\":{\"report\":{\"text\":\"" + text + "\"}}}";
-    WireRequest request = converse(body);
 
-    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
-    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
-    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+    long estimate = promptEstimateTheStreamAgreesWith(counter, body);
 
     assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
-    assertThat(streamed).isEqualTo(onTree);
   }
 
   @Test
@@ -305,15 +287,11 @@ class BedrockFormatsTest {
             + "{\"text\":\"Transcribe.\"}]}]}";
     String textOnly =
         "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Transcribe.\"}]}]}";
-    WireRequest request = converse(audio);
 
-    long withAudio = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+    long withAudio = promptEstimateTheStreamAgreesWith(counter, audio);
     long without = BedrockConverseFormat.CONVERSE.countPrompt(counter, converse(textOnly));
-    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
-    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(audio));
 
     assertThat(withAudio - without).isGreaterThanOrEqualTo(counter.imageTokens());
-    assertThat(streamed).isEqualTo(onTree);
   }
 
   @Test
@@ -673,6 +651,18 @@ class BedrockFormatsTest {
         .isNull();
     assertThat(BedrockInvokeFormat.INVOKE_STREAM.replay(cached, true, false).body())
         .isEqualTo(stream);
+  }
+
+  /**
+   * The Converse request's prompt estimate, after asserting that the estimate on its parsed tree
+   * and the one a streamed read of its bytes makes are the same.
+   */
+  private static long promptEstimateTheStreamAgreesWith(TokenCounter counter, String body) {
+    WireRequest request = converse(body);
+    long onTree = BedrockConverseFormat.CONVERSE.estimate(counter, MODEL, request.body());
+    long streamed = BedrockConverseFormat.CONVERSE.streamedEstimate(counter, MODEL, utf8(body));
+    assertThat(streamed).as("streamed estimate of " + body.substring(0, 40)).isEqualTo(onTree);
+    return BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
   }
 
   private static WireRequest converse(String body) {
