@@ -1496,6 +1496,45 @@ class McpGovernanceTest {
     assertThat(events.none()).isTrue();
   }
 
+  @Test
+  void aCardNumberWrittenAsAMemberNameIsCheckedAsAValueIs() throws Exception {
+    // JSON object member names are data too: a tool that takes a map ({"4111...": "visa"}) or
+    // returns one in structuredContent reads and returns them as the values they are.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.cardNumber(),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+
+    JsonNode argument =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                call(1, "get_issue", "{\"cards\":{\"4111 1111 1111 1111\":\"visa\"}}")));
+    GatewayEvent argumentEvent = events.next();
+    assertThat(backend.calls.get()).isZero();
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"cards on file\"}],"
+            + "\"structuredContent\":{\"5555555555554444\":{\"brand\":\"mastercard\"}}}";
+    String answer = post(client, "alice", call(2, "get_issue", "{\"n\":7}"));
+    GatewayEvent resultEvent = events.next();
+
+    assertThat(argument.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(argumentEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(backend.calls.get()).isEqualTo(1); // the second call only
+    assertThat(answer).doesNotContain("5555555555554444");
+    assertThat(JSON.readTree(answer).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(resultEvent.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
   /** The GET an MCP client sends to resume a broken stream (or, without the id, to listen). */
   private Request resume(String consumer, @Nullable String lastEventId) {
     Request.Builder get =
@@ -1686,7 +1725,8 @@ class McpGovernanceTest {
                     ContentSafety.builder()
                         .denyPattern(
                             "repeats",
-                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            // "z": in none of the member names (content, type, text) read
+                            java.util.regex.Pattern.compile("(a|b)*z"),
                             dev.aigateway.core.safety.SafetyAction.BLOCK)));
     Request request =
         rpc(
@@ -1728,7 +1768,8 @@ class McpGovernanceTest {
                     ContentSafety.builder()
                         .denyPattern(
                             "repeats",
-                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            // "z": in none of the member names (content, type, text) read
+                            java.util.regex.Pattern.compile("(a|b)*z"),
                             dev.aigateway.core.safety.SafetyAction.BLOCK)));
     String ok = backend.result;
     for (boolean sse : new boolean[] {false, true}) {
