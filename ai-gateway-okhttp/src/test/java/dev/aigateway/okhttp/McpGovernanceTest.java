@@ -14,6 +14,7 @@ import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.agent.A2aAgent;
+import dev.aigateway.core.agent.AgentCall;
 import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.agent.AgentInventory;
 import dev.aigateway.core.agent.AgentSections;
@@ -94,6 +95,8 @@ class McpGovernanceTest {
     volatile @Nullable MockResponse listen; // the answer to a GET (else 405: no listen stream)
     volatile String trailing = ""; // text after the answer's JSON value
     volatile @Nullable RecordedRequest listened; // the last GET
+    volatile String before = ""; // SSE events sent before the answer's (server requests, say)
+    volatile @Nullable String answeredBody; // the body of the last POST of a client's answer
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
@@ -116,6 +119,10 @@ class McpGovernanceTest {
         if (body.isObject() && !body.has("id")) {
           return new MockResponse.Builder().code(202).build(); // a notification: accepted
         }
+        if (body.isObject() && !body.has("method")) {
+          answeredBody = request.getBody().utf8(); // a client's answer to a server request
+          return new MockResponse.Builder().code(202).build();
+        }
         StringBuilder answer = new StringBuilder();
         if (body.isArray()) {
           answer.append('[');
@@ -133,6 +140,7 @@ class McpGovernanceTest {
               .addHeader("Content-Type", "text/event-stream")
               .body(
                   NOTIFICATION_EVENT
+                      + before
                       + "id: ev1\nevent: message\ndata: "
                       + (multiLineData
                           ? JSON.readTree(answer.toString())
@@ -1535,6 +1543,136 @@ class McpGovernanceTest {
     assertThat(events.none()).isTrue();
   }
 
+  /** An SSE event of a request the server sends the client. */
+  private static String serverRequest(String id, String method, String params) {
+    return "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\""
+        + method
+        + "\",\"params\":"
+        + params
+        + "}\n\n";
+  }
+
+  /** The JSON-RPC messages of the data lines of an event stream, in order. */
+  private static List<JsonNode> messages(String stream) throws IOException {
+    List<JsonNode> messages = new ArrayList<>();
+    for (String line : stream.split("\n")) {
+      if (line.startsWith("data: ")) {
+        messages.add(JSON.readTree(line.substring(6)));
+      }
+    }
+    return messages;
+  }
+
+  @Test
+  void aServersSamplingAndElicitationRequestsAndTheClientsAnswersAreChecked() throws Exception {
+    // During a tools/call the server asks the client's LLM (sampling/createMessage) and its user
+    // (elicitation/create) on the call's event stream, and the client POSTs its answers back:
+    // a prompt the checks would stop must not reach the client's LLM that way, nor may the
+    // client's answer carry such data out. Requests the checks stop are renamed so no client runs
+    // them (a client answers them "method not found", failing the server's request at once).
+    OkHttpClient client = checkingForFalcon();
+    backend.sse = true;
+    backend.before =
+        serverRequest(
+                "\"s1\"",
+                "sampling/createMessage",
+                "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                    + "\"text\":\"Summarize Project Falcon\"}}],\"maxTokens\":100}")
+            + serverRequest(
+                "2",
+                "elicitation/create",
+                "{\"message\":\"Which project falcon milestone?\","
+                    + "\"requestedSchema\":{\"type\":\"object\",\"properties\":{}}}")
+            + serverRequest(
+                "\"s3\"",
+                "sampling/createMessage",
+                "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                    + "\"text\":\"Summarize issue 7\"}}],\"maxTokens\":100}");
+
+    ReadUntilFailure read =
+        readUntilFailure(client, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContainIgnoringCase("falcon");
+    List<JsonNode> messages = messages(read.text());
+    assertThat(messages).hasSize(5); // the progress notification, three requests, the result
+    JsonNode sampling = messages.get(1);
+    assertThat(sampling.get("id").asText()).isEqualTo("s1");
+    assertThat(sampling.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(sampling.path("params").path("method").asText()).isEqualTo("sampling/createMessage");
+    assertThat(sampling.path("params").path("check").asText()).isEqualTo("deny-words");
+    JsonNode elicitation = messages.get(2);
+    assertThat(elicitation.get("id").asInt()).isEqualTo(2);
+    assertThat(elicitation.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(messages.get(3).get("method").asText()).isEqualTo("sampling/createMessage");
+    assertThat(messages.get(3).toString()).contains("Summarize issue 7");
+    assertThat(messages.get(4).path("result").isObject()).isTrue();
+    GatewayEvent blockedSampling = events.next();
+    assertThat(blockedSampling.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(blockedSampling.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(blockedSampling.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blockedSampling.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(blockedSampling.limits().counterKeys()).isEmpty();
+    GatewayEvent blockedElicitation = events.next();
+    assertThat(blockedElicitation.tool().method()).isEqualTo("elicitation/create");
+    assertThat(blockedElicitation.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    GatewayEvent passedSampling = events.next();
+    assertThat(passedSampling.tool().rpcId()).isEqualTo("\"s3\"");
+    assertThat(passedSampling.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent call = events.next();
+    assertThat(call.tool().tool()).isEqualTo("get_issue");
+    assertThat(call.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+
+    // The client's LLM answers the sampling request that passed with data the checks stop: the
+    // server gets the gateway's error for its request in the answer's place.
+    Request answer =
+        rpc(
+                server.url("/mcp"),
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"s3\",\"result\":{\"role\":\"assistant\","
+                    + "\"content\":{\"type\":\"text\",\"text\":\"Project Falcon ships in May\"},"
+                    + "\"model\":\"m\"}}")
+            .header("Accept", "application/json, text/event-stream")
+            .header("Mcp-Session-Id", "session-1")
+            .build();
+    try (Response response = client.newCall(answer).execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    JsonNode delivered = JSON.readTree(backend.answeredBody);
+    assertThat(backend.answeredBody).doesNotContainIgnoringCase("falcon");
+    assertThat(delivered.get("id").asText()).isEqualTo("s3");
+    assertThat(delivered.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    GatewayEvent blockedAnswer = events.next();
+    assertThat(blockedAnswer.tool().rpcId()).isEqualTo("\"s3\"");
+    assertThat(blockedAnswer.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blockedAnswer.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.BLOCKED);
+    assertThat(blockedAnswer.status()).isEqualTo(202);
+
+    // The client's "method not found" for a renamed request passes, and is reported as what it is.
+    String notFound =
+        "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"error\":{\"code\":-32601,"
+            + "\"message\":\"Method not found: ai-gateway/blocked\"}}";
+    try (Response response =
+        client
+            .newCall(
+                rpc(server.url("/mcp"), "alice", notFound)
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    assertThat(backend.answeredBody).isEqualTo(notFound);
+    GatewayEvent error = events.next();
+    assertThat(error.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+    assertThat(error.tool().errorCode()).isEqualTo(-32601);
+    assertThat(events.none()).isTrue();
+  }
+
   /** The GET an MCP client sends to resume a broken stream (or, without the id, to listen). */
   private Request resume(String consumer, @Nullable String lastEventId) {
     Request.Builder get =
@@ -1672,6 +1810,10 @@ class McpGovernanceTest {
       assertThat(rest).doesNotContain("Project Falcon").contains("\"id\":9");
       assertThat(rest).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
     }
+    GatewayEvent roots = events.next(); // the server's request, checked as it passed
+    assertThat(roots.tool().method()).isEqualTo("roots/list");
+    assertThat(roots.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(roots.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     GatewayEvent event = events.next();
     assertThat(event.tool().rpcId()).isEqualTo("9");
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);

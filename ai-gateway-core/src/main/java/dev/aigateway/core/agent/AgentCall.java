@@ -61,6 +61,13 @@ public final class AgentCall {
 
   private static final int INVALID_REQUEST_CODE = -32600;
 
+  /**
+   * The method a server request a content check blocked is renamed to on its way to the client (its
+   * params then name the method, reason, check and category): no client runs it, and a client
+   * answers it with its "method not found" error, which fails the server's request at once.
+   */
+  public static final String BLOCKED_METHOD = "ai-gateway/blocked";
+
   /** The rule a tools/call without a readable tool name is refused by. */
   static final String NO_TOOL_NAME_RULE = "no-tool-name";
 
@@ -70,6 +77,13 @@ public final class AgentCall {
   private final Instant startedAt;
   private final long startNanos;
   private final List<Member> members = new ArrayList<>();
+
+  /**
+   * The client's answers to server requests this POST carries (JSON-RPC responses), each checked
+   * and ending in an event of its own when the POST's answer arrives.
+   */
+  private final List<Member> clientAnswers = new ArrayList<>();
+
   private final Map<String, Member> byId = new HashMap<>();
   private Rpc.@Nullable Document document;
   private String consumer = AiGateway.ANONYMOUS;
@@ -109,9 +123,25 @@ public final class AgentCall {
   /** What {@link #admit()} decided. */
   public static final class Admission {
     private final byte @Nullable [] localAnswer;
+    private final byte @Nullable [] body;
 
     Admission(byte @Nullable [] localAnswer) {
+      this(localAnswer, null);
+    }
+
+    Admission(byte @Nullable [] localAnswer, byte @Nullable [] body) {
       this.localAnswer = localAnswer;
+      this.body = body;
+    }
+
+    /**
+     * The body to send in place of the application's, in the same charset, or null to send it as it
+     * is: a POST holding a client's answer to a server request whose content a check blocked goes
+     * with a JSON-RPC error ({@link AgentGovernance#CONTENT_BLOCKED_CODE}, the same id) in that
+     * answer's place, so the server learns that its request failed and the data does not leave.
+     */
+    public byte @Nullable [] body() {
+      return body;
     }
 
     /**
@@ -147,7 +177,13 @@ public final class AgentCall {
     final String method;
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
-    final long argumentBytes;
+    long argumentBytes;
+
+    /**
+     * A message the server sent (a request to the client) or the client's answer to one: checked
+     * and reported in an event of its own, never charged to a limit.
+     */
+    boolean uncharged;
 
     /**
      * Whether its answer is a stream of responses that all carry its id (an A2A stream), so it ends
@@ -263,6 +299,12 @@ public final class AgentCall {
               peer));
     }
     settle(false); // before the last event, which would settle the call as sent
+    for (Member answer : clientAnswers) {
+      if (!answer.ended) {
+        answer.errorType = failure.getClass().getName();
+        end(answer, ToolCallInfo.Outcome.NOT_SENT, CallOutcome.FAILED, 0);
+      }
+    }
     for (Member m : members) {
       if (!m.ended) {
         m.rejection = null;
@@ -309,6 +351,7 @@ public final class AgentCall {
               + " number, name or nesting beyond its bounds)");
     }
     int keyed = 0;
+    List<Rpc.Message> responses = new ArrayList<>();
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -344,6 +387,10 @@ public final class AgentCall {
             Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         continue;
       }
+      if (message.isResponse()) {
+        responses.add(message); // a client's answer to a server request
+        continue;
+      }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
       // with a null id): there, such a message is a request like any other. MCP's notifications
       // are its notifications/* methods; any other method written without an id (a tools/call,
@@ -364,7 +411,10 @@ public final class AgentCall {
       }
     }
     if (members.isEmpty()) {
-      return new Admission(null);
+      if (!responses.isEmpty() && checksServerExchanges()) {
+        resolveConsumer(); // the answers' events name the caller
+      }
+      return sending(sent, body, responses);
     }
     if (byId.size() < keyed) {
       // Answers are matched to requests by id: with two requests of one id, which answer is whose
@@ -403,9 +453,179 @@ public final class AgentCall {
       refused = reserve();
     }
     if (!refused) {
-      return new Admission(null);
+      return sending(sent, body, responses);
     }
     return new Admission(localAnswer());
+  }
+
+  /**
+   * Whether the messages a server sends the client on its own (requests such as {@code
+   * sampling/createMessage}, {@code elicitation/create}, {@code roots/list}) and the client's
+   * answers to them are checked: for an MCP server with content checks (its own or a tool's).
+   */
+  private boolean checksServerExchanges() {
+    return peer.kind == ToolCallInfo.Kind.MCP && !peer.anyChecks().isEmpty();
+  }
+
+  /**
+   * The admission of a POST that is sent: the client's answers to server requests in it ({@code
+   * responses}) are checked by the prompt checks of the server and of every tool (what the client
+   * answers leaves it, as arguments do), each ending in an event of its own when the POST's answer
+   * arrives; one a check blocks is sent as a JSON-RPC error with its id in its place.
+   *
+   * @param sent the body as the application wrote it
+   * @param body the body as UTF-8, where the responses' spans are
+   */
+  private Admission sending(byte[] sent, byte[] body, List<Rpc.Message> responses) {
+    if (responses.isEmpty() || !checksServerExchanges()) {
+      return new Admission(null);
+    }
+    ByteArrayOutputStream out = null;
+    int copied = 0;
+    for (Rpc.Message message : responses) {
+      String id = message.id();
+      Member answer = new Member(message, id == null ? "null" : id, "", peer);
+      answer.uncharged = true;
+      clientAnswers.add(answer);
+      boolean error = !message.members().containsKey("result");
+      Rpc.Span span = message.members().get(error ? "error" : "result");
+      answer.argumentBytes = span == null ? 0 : span.length();
+      JsonNode content = message.node().get(error ? "error" : "result");
+      if (error) {
+        JsonNode code = content == null ? null : content.get("code");
+        answer.errorCode = code != null && code.canConvertToInt() ? code.intValue() : null;
+      }
+      List<String> texts = Rpc.strings(content);
+      ContentSafety.Finding finding = null;
+      for (ContentSafety safety : peer.anyChecks()) {
+        finding = safety.screen(ContentCheck.Where.PROMPT, texts);
+        if (finding != null) {
+          break;
+        }
+      }
+      if (finding == null) {
+        answer.safety = PASSED;
+        answer.outcome = error ? ToolCallInfo.Outcome.ERROR : ToolCallInfo.Outcome.OK;
+        continue;
+      }
+      blocked(
+          answer,
+          "the contents of the client's answer to request "
+              + answer.id
+              + " of MCP server '"
+              + peer.name
+              + "'",
+          finding,
+          false);
+      if (out == null) {
+        out = new ByteArrayOutputStream(body.length);
+      }
+      out.write(body, copied, message.span().start() - copied);
+      out.writeBytes(answer.localError);
+      copied = message.span().end();
+    }
+    if (out == null) {
+      return new Admission(null);
+    }
+    out.write(body, copied, body.length - copied);
+    byte[] replaced = out.toByteArray();
+    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
+    return new Admission(
+        null,
+        charset == null
+            ? replaced
+            : new String(replaced, StandardCharsets.UTF_8).getBytes(charset));
+  }
+
+  /**
+   * Ends the events of the client's answers this POST carried: as the POST's answer arrived with
+   * {@code status} (0: the send failed).
+   */
+  private synchronized void endClientAnswers(int status) {
+    for (Member answer : clientAnswers) {
+      if (answer.ended) {
+        continue;
+      }
+      if (status == 0) {
+        end(answer, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.FAILED, 0);
+      } else if (status < 200 || status > 299) {
+        end(answer, ToolCallInfo.Outcome.HTTP_ERROR, CallOutcome.BACKEND_ERROR, status);
+      } else {
+        end(
+            answer,
+            answer.outcome,
+            answer.outcome == ToolCallInfo.Outcome.BLOCKED
+                ? CallOutcome.REJECTED
+                : CallOutcome.SUCCESS,
+            status);
+      }
+    }
+  }
+
+  /**
+   * A request the server sent the client on a stream ({@code sampling/createMessage}, {@code
+   * elicitation/create}, {@code roots/list}, ...): its {@code params} are checked by the answer
+   * checks of the server and of every tool (it may come during any call), and it ends in an event
+   * of its own. One a check blocks does not reach the client as it was: in its place the client
+   * gets a request of the method {@value #BLOCKED_METHOD} with the same id, whose params name the
+   * method, reason, check and category, which a client answers with its "method not found" error,
+   * so the server's request fails at once instead of waiting. Null to pass it as it is
+   * (notifications pass unchecked).
+   */
+  private byte @Nullable [] serverRequest(Rpc.Message message) {
+    String method = message.method();
+    String id = message.id();
+    if (method == null || id == null || !checksServerExchanges()) {
+      return null;
+    }
+    Member request = new Member(message, id, method, peer);
+    request.uncharged = true;
+    List<String> texts = Rpc.strings(message.node().get("params"));
+    ContentSafety.Finding finding = null;
+    for (ContentSafety safety : peer.anyChecks()) {
+      finding = safety.screen(ContentCheck.Where.ANSWER, texts);
+      if (finding != null) {
+        break;
+      }
+    }
+    byte[] replacement = null;
+    if (finding == null) {
+      request.safety = PASSED;
+      request.outcome = ToolCallInfo.Outcome.OK;
+    } else {
+      blocked(
+          request,
+          "the params of request '"
+              + method
+              + "' (id "
+              + id
+              + ") of MCP server '"
+              + peer.name
+              + "'",
+          finding,
+          true);
+      Map<String, Object> params = new LinkedHashMap<>();
+      params.put("method", method);
+      params.put("reason", request.rejection == null ? "" : request.rejection.headerValue());
+      params.put("check", finding.check());
+      params.put("category", finding.category());
+      try {
+        replacement =
+            ("{\"jsonrpc\":\"2.0\",\"id\":"
+                    + id
+                    + ",\"method\":\""
+                    + BLOCKED_METHOD
+                    + "\",\"params\":"
+                    + dev.aigateway.core.wire.Json.MAPPER.writeValueAsString(params)
+                    + "}")
+                .getBytes(StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      request.resultBytes = replacement.length;
+    }
+    end(request, request.outcome, CallOutcome.SUCCESS, status);
+    return replacement;
   }
 
   /**
@@ -854,6 +1074,7 @@ public final class AgentCall {
     if (this.sessionId == null) {
       this.sessionId = sessionId;
     }
+    endClientAnswers(status);
     if (listen) {
       return listened(status, contentType, contentEncoding, body);
     }
@@ -883,7 +1104,7 @@ public final class AgentCall {
         }
       }
     }
-    boolean rewrites = false;
+    boolean rewrites = checksServerExchanges(); // a server request in it may be replaced
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
     }
@@ -946,6 +1167,7 @@ public final class AgentCall {
 
   /** Reports a send that failed: every request's event ends {@code TRANSPORT_ERROR}. */
   public synchronized void failed(IOException failure) {
+    endClientAnswers(0);
     for (Member m : members) {
       end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.FAILED, 0);
     }
@@ -1203,18 +1425,20 @@ public final class AgentCall {
     ByteArrayOutputStream out = null;
     int copied = 0;
     for (Rpc.Message message : answers.messages()) {
+      byte[] replacement;
       if (!message.isResponse()) {
-        continue;
+        replacement = serverRequest(message); // a request or notification the server sends
+      } else {
+        String key = message.idKey();
+        Member m = listen ? listenMember(message) : byId.get(key);
+        if ((m == null || m.ended) && "null".equals(key)) {
+          m = nextIdless(); // an answer to a message sent without an id, in their order
+        }
+        if (m == null || m.ended) {
+          continue;
+        }
+        replacement = response(m, json, message);
       }
-      String key = message.idKey();
-      Member m = listen ? listenMember(message) : byId.get(key);
-      if ((m == null || m.ended) && "null".equals(key)) {
-        m = nextIdless(); // an answer to a message sent without an id, in their order
-      }
-      if (m == null || m.ended) {
-        continue;
-      }
-      byte[] replacement = response(m, json, message);
       if (replacement != null) {
         if (out == null) {
           out = new ByteArrayOutputStream(json.length);
@@ -1444,7 +1668,7 @@ public final class AgentCall {
                     : outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
             .safety(m.safety)
-            .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
+            .limits(taken == null || m.uncharged ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
                 new TimingInfo(
                     startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))
