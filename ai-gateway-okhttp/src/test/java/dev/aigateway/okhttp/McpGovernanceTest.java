@@ -97,6 +97,7 @@ class McpGovernanceTest {
     volatile @Nullable RecordedRequest listened; // the last GET
     volatile String before = ""; // SSE events sent before the answer's (server requests, say)
     volatile @Nullable String answeredBody; // the body of the last POST of a client's answer
+    volatile boolean cut; // an SSE answer ends before the response (a stream that broke)
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
@@ -139,17 +140,19 @@ class McpGovernanceTest {
           return response
               .addHeader("Content-Type", "text/event-stream")
               .body(
-                  NOTIFICATION_EVENT
-                      + before
-                      + "id: ev1\nevent: message\ndata: "
-                      + (multiLineData
-                          ? JSON.readTree(answer.toString())
-                              .toPrettyString()
-                              .replace("\r\n", "\n")
-                              .replace("\n", "\ndata: ")
-                          : answer)
-                      + trailing
-                      + "\n\n")
+                  cut
+                      ? NOTIFICATION_EVENT + before
+                      : NOTIFICATION_EVENT
+                          + before
+                          + "id: ev1\nevent: message\ndata: "
+                          + (multiLineData
+                              ? JSON.readTree(answer.toString())
+                                  .toPrettyString()
+                                  .replace("\r\n", "\n")
+                                  .replace("\n", "\ndata: ")
+                              : answer)
+                          + trailing
+                          + "\n\n")
               .build();
         }
         return response
@@ -1749,6 +1752,121 @@ class McpGovernanceTest {
     assertThat(checked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
     assertThat(checked.safety().outcome())
         .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aCheckThatFailsOnAClientsAnswerEndsItInOneEventAndSendsNothing() throws Exception {
+    // A POST holding only the client's answer to a server request, whose check overflows the
+    // stack (an application's pattern recursing on a long run): an IOException, one event for
+    // the answer, nothing sent.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*z"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    Request answer =
+        rpc(
+                server.url("/mcp"),
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"text\":\""
+                    + "a".repeat(200_000)
+                    + "\"}}")
+            .header("Mcp-Session-Id", "session-1")
+            .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newCall(answer).execute())
+        .isInstanceOf(IOException.class)
+        .hasRootCauseInstanceOf(StackOverflowError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+    assertThat(event.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.answeredBody).isNull();
+  }
+
+  @Test
+  void eventsOfMessagesOnAGetStreamNameWhatTheyAre() throws Exception {
+    // A tools/call whose event stream breaks before its result ends NO_RESPONSE; the client
+    // resumes with Last-Event-ID and the server replays the result on the GET stream, with a
+    // sampling request of its own. The replayed response's event names the call it answers
+    // (tools/call, get_issue), the server request's its method, and the client's later answer
+    // to that request the method it answers; a response whose request the gateway never saw
+    // unanswered names none.
+    OkHttpClient client = checkingForFalcon();
+    backend.sse = true;
+    backend.cut = true;
+    try (Response response =
+        client
+            .newCall(
+                mcpRequest("alice", call(4, "get_issue", "{}"))
+                    .newBuilder()
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      response.body().string();
+    }
+    GatewayEvent broken = events.next();
+    assertThat(broken.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NO_RESPONSE);
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                "id: ev2\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":4,\"result\":"
+                    + backend.result
+                    + "}\n\n"
+                    + "id: ev3\n"
+                    + serverRequest(
+                        "\"s9\"",
+                        "sampling/createMessage",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                            + "\"text\":\"Summarize issue 7\"}}],\"maxTokens\":100}")
+                    + "id: ev4\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":77,\"result\":{}}\n\n")
+            .build();
+
+    ReadUntilFailure read = readUntilFailure(client, resume("alice", "ev1"));
+
+    assertThat(read.failure()).isNull();
+    assertThat(messages(read.text())).hasSize(3);
+    GatewayEvent replayed = events.next();
+    assertThat(replayed.tool().rpcId()).isEqualTo("4");
+    assertThat(replayed.tool().method()).isEqualTo("tools/call");
+    assertThat(replayed.tool().tool()).isEqualTo("get_issue");
+    assertThat(replayed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent sampling = events.next();
+    assertThat(sampling.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(sampling.tool().rpcId()).isEqualTo("\"s9\"");
+    GatewayEvent unknown = events.next();
+    assertThat(unknown.tool().rpcId()).isEqualTo("77");
+    assertThat(unknown.tool().method()).isEmpty();
+    assertThat(events.none()).isTrue();
+
+    try (Response response =
+        client
+            .newCall(
+                rpc(
+                        server.url("/mcp"),
+                        "alice",
+                        "{\"jsonrpc\":\"2.0\",\"id\":\"s9\",\"result\":{\"role\":\"assistant\","
+                            + "\"content\":{\"type\":\"text\",\"text\":\"Issue 7 is open\"},"
+                            + "\"model\":\"m\"}}")
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    GatewayEvent answered = events.next();
+    assertThat(answered.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(answered.tool().rpcId()).isEqualTo("\"s9\"");
+    assertThat(answered.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     assertThat(events.none()).isTrue();
   }
 

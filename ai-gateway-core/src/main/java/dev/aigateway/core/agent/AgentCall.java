@@ -163,6 +163,22 @@ public final class AgentCall {
     return false;
   }
 
+  /**
+   * The tool a {@code tools/call} message names, else null. A name given as a number or a boolean
+   * is the text a server reads it as (123: "123"), so it is checked as that text rather than let
+   * through unchecked. A name also given in another case ("NAME") is not read: Go's JSON decoder
+   * takes the last of them.
+   */
+  private static @Nullable String toolOf(Rpc.Message message, String method, Peer peer) {
+    JsonNode name = message.node().path("params").path("name");
+    return peer.kind == ToolCallInfo.Kind.MCP
+            && "tools/call".equals(method)
+            && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
+            && !nameInAnotherCase(message.node().path("params"))
+        ? name.asText()
+        : null;
+  }
+
   /** One request of the POST. */
   private static final class Member {
     final Rpc.Message message;
@@ -211,23 +227,18 @@ public final class AgentCall {
     @Nullable String errorType;
 
     Member(Rpc.Message message, String id, String method, Peer peer) {
+      this(message, id, method, toolOf(message, method, peer), peer);
+    }
+
+    /** A member whose tool is known otherwise (a response answering an earlier request). */
+    Member(Rpc.Message message, String id, String method, @Nullable String tool, Peer peer) {
       this.message = message;
       this.id = id;
       String key = message.idKey();
       this.key = key == null ? id : key;
       this.idless = key == null;
       this.method = method;
-      JsonNode name = message.node().path("params").path("name");
-      // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
-      // it is checked as that text rather than let through unchecked. A name also given in
-      // another case ("NAME") is not read: Go's JSON decoder takes the last of them.
-      this.tool =
-          peer.kind == ToolCallInfo.Kind.MCP
-                  && "tools/call".equals(method)
-                  && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
-                  && !nameInAnotherCase(message.node().path("params"))
-              ? name.asText()
-              : null;
+      this.tool = tool;
       this.toolPolicy = peer.tool(tool);
       Rpc.Span params = message.members().get("params");
       this.argumentBytes = params == null ? 0 : params.length();
@@ -286,7 +297,7 @@ public final class AgentCall {
    * with the failure's type, and frees whatever was reserved (nothing was sent).
    */
   private synchronized void notAdmitted(Throwable failure) {
-    if (members.isEmpty()) {
+    if (members.isEmpty() && clientAnswers.isEmpty()) {
       // Failed before its requests were known: one event all the same, as for an unreadable body.
       members.add(
           new Member(
@@ -484,7 +495,9 @@ public final class AgentCall {
     int copied = 0;
     for (Rpc.Message message : responses) {
       String id = message.id();
-      Member answer = new Member(message, id == null ? "null" : id, "", peer);
+      AgentGovernance.Asked asked = governance.recall(true, peer.name, sessionId, message.idKey());
+      Member answer =
+          new Member(message, id == null ? "null" : id, asked == null ? "" : asked.method(), peer);
       answer.uncharged = true;
       clientAnswers.add(answer);
       boolean error = !message.members().containsKey("result");
@@ -578,6 +591,7 @@ public final class AgentCall {
     if (method == null || id == null || !checksServerExchanges()) {
       return null;
     }
+    governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
     Member request = new Member(message, id, method, peer);
     request.uncharged = true;
     List<String> texts = Rpc.strings(message.node().get("params"));
@@ -1498,7 +1512,10 @@ public final class AgentCall {
    */
   private Member listenMember(Rpc.Message message) {
     String id = message.id();
-    return new Member(message, id == null ? "null" : id, "", peer);
+    AgentGovernance.Asked asked = governance.recall(false, peer.name, sessionId, message.idKey());
+    return asked == null
+        ? new Member(message, id == null ? "null" : id, "", peer)
+        : new Member(message, id == null ? "null" : id, asked.method(), asked.tool(), peer);
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */
@@ -1643,6 +1660,17 @@ public final class AgentCall {
     }
     m.ended = true;
     m.outcome = outcome;
+    if (!listen
+        && !m.uncharged
+        && !m.idless
+        && peer.kind == ToolCallInfo.Kind.MCP
+        && (outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR
+            || outcome == ToolCallInfo.Outcome.CANCELLED
+            || outcome == ToolCallInfo.Outcome.NO_RESPONSE)) {
+      // Sent, its response not seen: a server may replay it on a GET stream resumed with
+      // Last-Event-ID, whose event then names what it answers.
+      governance.remember(false, peer.name, sessionId, m.key, m.method, m.tool);
+    }
     long latency = System.nanoTime() - startNanos;
     boolean rejected = callOutcome == CallOutcome.REJECTED || m.errorType != null;
     LimitOutcome limitOutcome =
