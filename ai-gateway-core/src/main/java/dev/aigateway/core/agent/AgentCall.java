@@ -47,8 +47,10 @@ import org.jspecify.annotations.Nullable;
  * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
  * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
  * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
- * message with an id) ends in exactly one event; notifications and responses pass ungoverned.
- * Thread-safe for the one adapter thread plus a closing thread.
+ * message with an id) ends in exactly one event; notifications pass ungoverned. For an MCP server
+ * with content checks, the requests the server sends the client on a stream and the client's
+ * answers to them (responses it POSTs) are checked and end in one event each; otherwise they pass
+ * ungoverned too. Thread-safe for the one adapter thread plus a closing thread.
  */
 public final class AgentCall {
 
