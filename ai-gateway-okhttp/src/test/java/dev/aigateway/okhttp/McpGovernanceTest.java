@@ -1793,6 +1793,49 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aServerRequestInAnEventTooLargeToReadIsNotPassedUnchecked() throws Exception {
+    // A server request padded beyond the 4 MiB the gateway reads of an event: with checks for
+    // server requests (here only delete_repo's, so the get_issue call's own result is not checked;
+    // then the server's, the request coming after the result), it cannot pass unread.
+    backend.sse = true;
+    String big =
+        serverRequest(
+            "\"s1\"",
+            "sampling/createMessage",
+            "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                + "\"text\":\"Summarize project falcon "
+                + "x".repeat(5 << 20)
+                + "\"}}],\"maxTokens\":100}");
+    backend.before = big;
+    OkHttpClient toolChecked =
+        client(
+            github()
+                .tool(
+                    "delete_repo",
+                    ToolPolicy.builder()
+                        .contentChecks(ContentSafety.builder().denyWords("project falcon"))));
+
+    ReadUntilFailure before =
+        readUntilFailure(toolChecked, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(before.failure()).isNotNull();
+    assertThat(before.failure().getMessage()).contains("github").contains("too large");
+    assertThat(before.text()).doesNotContain("project falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TRANSPORT_ERROR);
+    assertThat(events.none()).isTrue();
+
+    backend.before = "";
+    backend.trailing = "\n\n" + big.substring(0, big.length() - 2); // after the result's event
+    ReadUntilFailure after =
+        readUntilFailure(checkingForFalcon(), mcpRequest("alice", call(2, "get_issue", "{}")));
+
+    assertThat(after.failure()).isNotNull();
+    assertThat(after.text()).contains("issue 7 is open").doesNotContain("project falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void eventsOfMessagesOnAGetStreamNameWhatTheyAre() throws Exception {
     // A tools/call whose event stream breaks before its result ends NO_RESPONSE; the client
     // resumes with Last-Event-ID and the server replays the result on the GET stream, with a

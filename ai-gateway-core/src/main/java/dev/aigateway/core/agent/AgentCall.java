@@ -1288,7 +1288,18 @@ public final class AgentCall {
    * @param cut why the answer was cut, after "was cut: " in the application's exception
    */
   private synchronized @Nullable IOException notReadable(String why, String cut) {
+    return notReadable(why, cut, true);
+  }
+
+  /**
+   * As {@link #notReadable(String, String)}; {@code mayHideServerRequest} says whether what cannot
+   * be read may hold a request the server sends the client (an event, a JSON answer), which must
+   * not pass unchecked while such requests are checked, whether or not a request of the call waits.
+   */
+  private synchronized @Nullable IOException notReadable(
+      String why, String cut, boolean mayHideServerRequest) {
     boolean mustRead = listen && listenRewrites(); // a GET stream's responses are read too
+    mustRead |= mayHideServerRequest && checksServerExchanges();
     for (Member m : members) {
       if (!m.ended && rewritesAnswer(m)) {
         mustRead = true;
@@ -1500,7 +1511,8 @@ public final class AgentCall {
               "holds a result whose id answers no request of the call",
               "it holds a result whose id answers no request of the call, which a client matching"
                   + " ids loosely may take as the answer of a request whose answer is filtered or"
-                  + " checked");
+                  + " checked",
+              false);
       if (failure != null) {
         throw new AnswerStream.Refused(failure);
       }
