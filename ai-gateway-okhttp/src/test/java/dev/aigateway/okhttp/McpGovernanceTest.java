@@ -98,6 +98,7 @@ class McpGovernanceTest {
     volatile String before = ""; // SSE events sent before the answer's (server requests, say)
     volatile @Nullable String answeredBody; // the body of the last POST of a client's answer
     volatile boolean cut; // an SSE answer ends before the response (a stream that broke)
+    volatile @Nullable MockResponse notified; // the answer to a notification (else 202)
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
@@ -118,7 +119,9 @@ class McpGovernanceTest {
         gate.await(10, TimeUnit.SECONDS);
         JsonNode body = JSON.readTree(request.getBody().utf8());
         if (body.isObject() && !body.has("id")) {
-          return new MockResponse.Builder().code(202).build(); // a notification: accepted
+          MockResponse answer = notified;
+          // a notification: accepted
+          return answer != null ? answer : new MockResponse.Builder().code(202).build();
         }
         if (body.isObject() && !body.has("method")) {
           answeredBody = request.getBody().utf8(); // a client's answer to a server request
@@ -1832,6 +1835,39 @@ class McpGovernanceTest {
     assertThat(after.failure()).isNotNull();
     assertThat(after.text()).contains("issue 7 is open").doesNotContain("project falcon");
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aServerRequestInTheAnswerToANotificationIsCheckedToo() throws Exception {
+    // A server answers the client's notifications/initialized with an event stream (it should
+    // answer 202) carrying a sampling request: MCP clients read such an answer's messages, so the
+    // request is checked as on any other stream.
+    OkHttpClient client = checkingForFalcon();
+    backend.notified =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                serverRequest(
+                    "\"s1\"",
+                    "sampling/createMessage",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                        + "\"text\":\"Summarize project falcon\"}}],\"maxTokens\":100}"))
+            .build();
+
+    ReadUntilFailure read =
+        readUntilFailure(
+            client,
+            mcpRequest("alice", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContain("project falcon");
+    assertThat(messages(read.text()).get(0).get("method").asText())
+        .isEqualTo(AgentCall.BLOCKED_METHOD);
+    GatewayEvent event = events.next();
+    assertThat(event.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
     assertThat(events.none()).isTrue();
   }
 

@@ -1094,7 +1094,11 @@ public final class AgentCall {
     if (listen) {
       return listened(status, contentType, contentEncoding, body);
     }
-    if (members.isEmpty()) {
+    if (members.isEmpty()
+        && (contentType == null || !checksServerExchanges() || status < 200 || status > 299)) {
+      // No request of its own: nothing to end. The answer to a POST of notifications or answers
+      // (202, no body) is read only when it has a body that may hold server requests to check
+      // (clients read such an answer's messages, whatever the server was to send).
       return body;
     }
     if (status < 200 || status > 299) {
