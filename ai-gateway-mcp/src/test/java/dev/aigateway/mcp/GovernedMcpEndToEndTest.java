@@ -504,7 +504,7 @@ class GovernedMcpEndToEndTest {
   }
 
   @Test
-  void aServersSamplingRequestAndTheClientsAnswerAreCheckedBothWays() {
+  void aServersSamplingRequestAndTheClientsAnswerAreCheckedBothWays() throws InterruptedException {
     // The server's tool asks the client's LLM (sampling/createMessage) on the call's stream and
     // the client POSTs the LLM's answer back. A prompt the checks stop (the server joins two
     // harmless arguments into "project falcon") never reaches the client's LLM: the SDK client
@@ -548,8 +548,14 @@ class GovernedMcpEndToEndTest {
         .startsWith("sampling failed")
         .contains("blocked by the content check deny-words")
         .doesNotContainIgnoringCase("falcon");
-    List<GatewayEvent> sampling =
-        events.stream().filter(e -> e.tool().method().equals("sampling/createMessage")).toList();
+    // The answer's event ends when its own POST is answered (202), which may come after the
+    // tool's result the server sent once it had the answer: wait for it (at most 10 s).
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<GatewayEvent> sampling = samplingEvents();
+    while (sampling.size() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      sampling = samplingEvents();
+    }
     assertThat(sampling)
         .extracting(e -> e.tool().outcome())
         .containsExactly(Outcome.BLOCKED, Outcome.ERROR, Outcome.OK, Outcome.BLOCKED);
@@ -557,6 +563,11 @@ class GovernedMcpEndToEndTest {
     assertThat(callsOf("sample"))
         .extracting(ToolCallInfo::outcome)
         .containsExactly(Outcome.OK, Outcome.OK);
+  }
+
+  /** The events of sampling/createMessage requests and answers, in their order. */
+  private List<GatewayEvent> samplingEvents() {
+    return events.stream().filter(e -> e.tool().method().equals("sampling/createMessage")).toList();
   }
 
   @Test
