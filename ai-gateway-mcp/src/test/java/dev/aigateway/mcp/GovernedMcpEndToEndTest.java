@@ -18,6 +18,7 @@ import dev.aigateway.testing.ManualClock;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
@@ -155,7 +156,7 @@ class GovernedMcpEndToEndTest {
 
     assertThat(alice.listTools().tools())
         .extracting(Tool::name)
-        .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress");
+        .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress", "sample");
     assertThat(bob.listTools().tools())
         .extracting(Tool::name)
         .containsExactlyInAnyOrder("add", "echo");
@@ -500,6 +501,73 @@ class GovernedMcpEndToEndTest {
     assertThat(callsOf("echo")).extracting(ToolCallInfo::outcome).containsExactly(Outcome.BLOCKED);
     assertThat(text(client.callTool(call("echo", Map.of("text", "harmless")))))
         .isEqualTo("harmless");
+  }
+
+  @Test
+  void aServersSamplingRequestAndTheClientsAnswerAreCheckedBothWays() throws InterruptedException {
+    // The server's tool asks the client's LLM (sampling/createMessage) on the call's stream and
+    // the client POSTs the LLM's answer back. A prompt the checks stop (the server joins two
+    // harmless arguments into "project falcon") never reaches the client's LLM: the SDK client
+    // answers the renamed request "method not found" and the server's request fails at once. An
+    // answer the checks stop never reaches the server: it gets the gateway's error instead.
+    TestMcpServer server = statefulServer();
+    List<String> prompts = new CopyOnWriteArrayList<>();
+    McpSyncClient client =
+        McpClient.sync(
+                GovernedMcp.builder(
+                        governed(
+                            server.url(),
+                            s ->
+                                s.contentChecks(
+                                    ContentSafety.builder().denyWords("project falcon"))),
+                        server.url())
+                    .headers(() -> Map.of(CONSUMER_HEADER, "alice"))
+                    .build())
+            .requestTimeout(Duration.ofSeconds(10))
+            .capabilities(McpSchema.ClientCapabilities.builder().sampling().build())
+            .sampling(
+                request -> {
+                  String prompt = ((TextContent) request.messages().get(0).content()).text();
+                  prompts.add(prompt);
+                  return McpSchema.CreateMessageResult.builder(
+                          McpSchema.Role.ASSISTANT, "Project Falcon ships in May", "m")
+                      .build();
+                })
+            .build();
+    closeables.add(client::closeGracefully);
+    client.initialize();
+
+    CallToolResult stopped = client.callTool(call("sample", Map.of("a", "project", "b", "falcon")));
+    CallToolResult answered = client.callTool(call("sample", Map.of("a", "issue", "b", "7")));
+
+    assertThat(stopped.isError()).isTrue();
+    assertThat(text(stopped)).startsWith("sampling failed");
+    assertThat(prompts).containsExactly("Summarize issue 7"); // the first never reached the LLM
+    assertThat(answered.isError()).isTrue();
+    assertThat(text(answered))
+        .startsWith("sampling failed")
+        .contains("blocked by the content check deny-words")
+        .doesNotContainIgnoringCase("falcon");
+    // The answer's event ends when its own POST is answered (202), which may come after the
+    // tool's result the server sent once it had the answer: wait for it (at most 10 s).
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<GatewayEvent> sampling = samplingEvents();
+    while (sampling.size() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      sampling = samplingEvents();
+    }
+    assertThat(sampling)
+        .extracting(e -> e.tool().outcome())
+        .containsExactly(Outcome.BLOCKED, Outcome.ERROR, Outcome.OK, Outcome.BLOCKED);
+    assertThat(sampling.get(1).tool().errorCode()).isEqualTo(-32601);
+    assertThat(callsOf("sample"))
+        .extracting(ToolCallInfo::outcome)
+        .containsExactly(Outcome.OK, Outcome.OK);
+  }
+
+  /** The events of sampling/createMessage requests and answers, in their order. */
+  private List<GatewayEvent> samplingEvents() {
+    return events.stream().filter(e -> e.tool().method().equals("sampling/createMessage")).toList();
   }
 
   @Test

@@ -115,7 +115,7 @@ class GovernedMcpTest {
     assertThat(client.initialize().serverInfo().name()).isEqualTo("test-server");
     assertThat(client.listTools().tools())
         .extracting(Tool::name)
-        .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress");
+        .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress", "sample");
     CallToolResult sum = client.callTool(call("add", Map.of("a", 2, "b", 3)));
     CallToolResult echo = client.callTool(call("echo", Map.of("text", "héllo")));
 

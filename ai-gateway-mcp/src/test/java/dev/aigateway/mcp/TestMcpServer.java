@@ -21,8 +21,9 @@ import java.util.function.Function;
  * A real MCP server built with the SDK, on loopback: tools {@code add}, {@code echo}, {@code slow}
  * (answers after 300 ms or the given millis) and {@code fail} (answers a tool error), served over
  * Streamable HTTP, the stateful server also {@code progress} (a progress notification, then the
- * answer 500 ms later), either stateful (sessions; answers as event streams) or stateless (answers
- * as JSON).
+ * answer 500 ms later) and {@code sample} (asks the client's LLM through {@code
+ * sampling/createMessage} and answers its text, or the failure as a tool error), either stateful
+ * (sessions; answers as event streams) or stateless (answers as JSON).
  */
 final class TestMcpServer implements AutoCloseable {
 
@@ -97,6 +98,42 @@ final class TestMcpServer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                   }
                   return text("finished", false);
+                })
+            .build());
+    spec.tools(
+        SyncToolSpecification.builder()
+            .tool(
+                Tool.builder(
+                        "sample",
+                        Map.of(
+                            "type",
+                            "object",
+                            "properties",
+                            Map.of("a", Map.of("type", "string"), "b", Map.of("type", "string"))))
+                    .description("Asks the client's LLM to summarize 'a b' and answers its text")
+                    .build())
+            .callHandler(
+                (exchange, request) -> {
+                  count(calls, "sample");
+                  String prompt =
+                      "Summarize "
+                          + request.arguments().get("a")
+                          + " "
+                          + request.arguments().get("b");
+                  try {
+                    McpSchema.CreateMessageResult sampled =
+                        exchange.createMessage(
+                            McpSchema.CreateMessageRequest.builder(
+                                    List.of(
+                                        new McpSchema.SamplingMessage(
+                                            McpSchema.Role.USER,
+                                            new McpSchema.TextContent(prompt))),
+                                    100)
+                                .build());
+                    return text(((McpSchema.TextContent) sampled.content()).text(), false);
+                  } catch (RuntimeException e) {
+                    return text("sampling failed: " + e.getMessage(), true);
+                  }
                 })
             .build());
     McpSyncServer server = spec.build();

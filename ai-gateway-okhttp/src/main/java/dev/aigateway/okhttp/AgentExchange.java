@@ -126,6 +126,10 @@ final class AgentExchange {
           .body(ResponseBody.create(local, JSON))
           .build();
     }
+    byte[] replaced = admission.body(); // a client's answer a check blocked, replaced by an error
+    if (replaced != null) {
+      bytes = replaced;
+    }
     Request sent =
         body == null
             ? request

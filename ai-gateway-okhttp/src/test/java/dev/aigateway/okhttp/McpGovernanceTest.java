@@ -14,6 +14,7 @@ import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.agent.A2aAgent;
+import dev.aigateway.core.agent.AgentCall;
 import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.agent.AgentInventory;
 import dev.aigateway.core.agent.AgentSections;
@@ -94,6 +95,10 @@ class McpGovernanceTest {
     volatile @Nullable MockResponse listen; // the answer to a GET (else 405: no listen stream)
     volatile String trailing = ""; // text after the answer's JSON value
     volatile @Nullable RecordedRequest listened; // the last GET
+    volatile String before = ""; // SSE events sent before the answer's (server requests, say)
+    volatile @Nullable String answeredBody; // the body of the last POST of a client's answer
+    volatile boolean cut; // an SSE answer ends before the response (a stream that broke)
+    volatile @Nullable MockResponse notified; // the answer to a notification (else 202)
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
@@ -114,7 +119,13 @@ class McpGovernanceTest {
         gate.await(10, TimeUnit.SECONDS);
         JsonNode body = JSON.readTree(request.getBody().utf8());
         if (body.isObject() && !body.has("id")) {
-          return new MockResponse.Builder().code(202).build(); // a notification: accepted
+          MockResponse answer = notified;
+          // a notification: accepted
+          return answer != null ? answer : new MockResponse.Builder().code(202).build();
+        }
+        if (body.isObject() && !body.has("method")) {
+          answeredBody = request.getBody().utf8(); // a client's answer to a server request
+          return new MockResponse.Builder().code(202).build();
         }
         StringBuilder answer = new StringBuilder();
         if (body.isArray()) {
@@ -132,16 +143,19 @@ class McpGovernanceTest {
           return response
               .addHeader("Content-Type", "text/event-stream")
               .body(
-                  NOTIFICATION_EVENT
-                      + "id: ev1\nevent: message\ndata: "
-                      + (multiLineData
-                          ? JSON.readTree(answer.toString())
-                              .toPrettyString()
-                              .replace("\r\n", "\n")
-                              .replace("\n", "\ndata: ")
-                          : answer)
-                      + trailing
-                      + "\n\n")
+                  cut
+                      ? NOTIFICATION_EVENT + before
+                      : NOTIFICATION_EVENT
+                          + before
+                          + "id: ev1\nevent: message\ndata: "
+                          + (multiLineData
+                              ? JSON.readTree(answer.toString())
+                                  .toPrettyString()
+                                  .replace("\r\n", "\n")
+                                  .replace("\n", "\ndata: ")
+                              : answer)
+                          + trailing
+                          + "\n\n")
               .build();
         }
         return response
@@ -1496,6 +1510,175 @@ class McpGovernanceTest {
     assertThat(events.none()).isTrue();
   }
 
+  @Test
+  void aCardNumberWrittenAsAMemberNameIsCheckedAsAValueIs() throws Exception {
+    // JSON object member names are data too: a tool that takes a map ({"4111...": "visa"}) or
+    // returns one in structuredContent reads and returns them as the values they are.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .pii(
+                            dev.aigateway.core.safety.PiiDetector.cardNumber(),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+
+    JsonNode argument =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                call(1, "get_issue", "{\"cards\":{\"4111 1111 1111 1111\":\"visa\"}}")));
+    GatewayEvent argumentEvent = events.next();
+    assertThat(backend.calls.get()).isZero();
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"cards on file\"}],"
+            + "\"structuredContent\":{\"5555555555554444\":{\"brand\":\"mastercard\"}}}";
+    String answer = post(client, "alice", call(2, "get_issue", "{\"n\":7}"));
+    GatewayEvent resultEvent = events.next();
+
+    assertThat(argument.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(argumentEvent.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(backend.calls.get()).isEqualTo(1); // the second call only
+    assertThat(answer).doesNotContain("5555555555554444");
+    assertThat(JSON.readTree(answer).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(resultEvent.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  /** An SSE event of a request the server sends the client. */
+  private static String serverRequest(String id, String method, String params) {
+    return "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\""
+        + method
+        + "\",\"params\":"
+        + params
+        + "}\n\n";
+  }
+
+  /** The JSON-RPC messages of the data lines of an event stream, in order. */
+  private static List<JsonNode> messages(String stream) throws IOException {
+    List<JsonNode> messages = new ArrayList<>();
+    for (String line : stream.split("\n")) {
+      if (line.startsWith("data: ")) {
+        messages.add(JSON.readTree(line.substring(6)));
+      }
+    }
+    return messages;
+  }
+
+  @Test
+  void aServersSamplingAndElicitationRequestsAndTheClientsAnswersAreChecked() throws Exception {
+    // During a tools/call the server asks the client's LLM (sampling/createMessage) and its user
+    // (elicitation/create) on the call's event stream, and the client POSTs its answers back:
+    // a prompt the checks would stop must not reach the client's LLM that way, nor may the
+    // client's answer carry such data out. Requests the checks stop are renamed so no client runs
+    // them (a client answers them "method not found", failing the server's request at once).
+    OkHttpClient client = checkingForFalcon();
+    backend.sse = true;
+    backend.before =
+        serverRequest(
+                "\"s1\"",
+                "sampling/createMessage",
+                "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                    + "\"text\":\"Summarize Project Falcon\"}}],\"maxTokens\":100}")
+            + serverRequest(
+                "2",
+                "elicitation/create",
+                "{\"message\":\"Which project falcon milestone?\","
+                    + "\"requestedSchema\":{\"type\":\"object\",\"properties\":{}}}")
+            + serverRequest(
+                "\"s3\"",
+                "sampling/createMessage",
+                "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                    + "\"text\":\"Summarize issue 7\"}}],\"maxTokens\":100}");
+
+    ReadUntilFailure read =
+        readUntilFailure(client, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContainIgnoringCase("falcon");
+    List<JsonNode> messages = messages(read.text());
+    assertThat(messages).hasSize(5); // the progress notification, three requests, the result
+    JsonNode sampling = messages.get(1);
+    assertThat(sampling.get("id").asText()).isEqualTo("s1");
+    assertThat(sampling.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(sampling.path("params").path("method").asText()).isEqualTo("sampling/createMessage");
+    assertThat(sampling.path("params").path("check").asText()).isEqualTo("deny-words");
+    JsonNode elicitation = messages.get(2);
+    assertThat(elicitation.get("id").asInt()).isEqualTo(2);
+    assertThat(elicitation.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(messages.get(3).get("method").asText()).isEqualTo("sampling/createMessage");
+    assertThat(messages.get(3).toString()).contains("Summarize issue 7");
+    assertThat(messages.get(4).path("result").isObject()).isTrue();
+    GatewayEvent blockedSampling = events.next();
+    assertThat(blockedSampling.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(blockedSampling.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(blockedSampling.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blockedSampling.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(blockedSampling.limits().counterKeys()).isEmpty();
+    GatewayEvent blockedElicitation = events.next();
+    assertThat(blockedElicitation.tool().method()).isEqualTo("elicitation/create");
+    assertThat(blockedElicitation.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    GatewayEvent passedSampling = events.next();
+    assertThat(passedSampling.tool().rpcId()).isEqualTo("\"s3\"");
+    assertThat(passedSampling.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent call = events.next();
+    assertThat(call.tool().tool()).isEqualTo("get_issue");
+    assertThat(call.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+
+    // The client's LLM answers the sampling request that passed with data the checks stop: the
+    // server gets the gateway's error for its request in the answer's place.
+    Request answer =
+        rpc(
+                server.url("/mcp"),
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"s3\",\"result\":{\"role\":\"assistant\","
+                    + "\"content\":{\"type\":\"text\",\"text\":\"Project Falcon ships in May\"},"
+                    + "\"model\":\"m\"}}")
+            .header("Accept", "application/json, text/event-stream")
+            .header("Mcp-Session-Id", "session-1")
+            .build();
+    try (Response response = client.newCall(answer).execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    JsonNode delivered = JSON.readTree(backend.answeredBody);
+    assertThat(backend.answeredBody).doesNotContainIgnoringCase("falcon");
+    assertThat(delivered.get("id").asText()).isEqualTo("s3");
+    assertThat(delivered.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    GatewayEvent blockedAnswer = events.next();
+    assertThat(blockedAnswer.tool().rpcId()).isEqualTo("\"s3\"");
+    assertThat(blockedAnswer.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blockedAnswer.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.BLOCKED);
+    assertThat(blockedAnswer.status()).isEqualTo(202);
+
+    // The client's "method not found" for a renamed request passes, and is reported as what it is.
+    String notFound =
+        "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"error\":{\"code\":-32601,"
+            + "\"message\":\"Method not found: ai-gateway/blocked\"}}";
+    try (Response response =
+        client
+            .newCall(
+                rpc(server.url("/mcp"), "alice", notFound)
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    assertThat(backend.answeredBody).isEqualTo(notFound);
+    GatewayEvent error = events.next();
+    assertThat(error.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+    assertThat(error.tool().errorCode()).isEqualTo(-32601);
+    assertThat(events.none()).isTrue();
+  }
+
   /** The GET an MCP client sends to resume a broken stream (or, without the id, to listen). */
   private Request resume(String consumer, @Nullable String lastEventId) {
     Request.Builder get =
@@ -1576,6 +1759,197 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aCheckThatFailsOnAClientsAnswerEndsItInOneEventAndSendsNothing() throws Exception {
+    // A POST holding only the client's answer to a server request, whose check overflows the
+    // stack (an application's pattern recursing on a long run): an IOException, one event for
+    // the answer, nothing sent.
+    OkHttpClient client =
+        client(
+            github()
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*z"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    Request answer =
+        rpc(
+                server.url("/mcp"),
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"text\":\""
+                    + "a".repeat(200_000)
+                    + "\"}}")
+            .header("Mcp-Session-Id", "session-1")
+            .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newCall(answer).execute())
+        .isInstanceOf(IOException.class)
+        .hasRootCauseInstanceOf(StackOverflowError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+    assertThat(event.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.answeredBody).isNull();
+  }
+
+  @Test
+  void aServerRequestInAnEventTooLargeToReadIsNotPassedUnchecked() throws Exception {
+    // A server request padded beyond the 4 MiB the gateway reads of an event: with checks for
+    // server requests (here only delete_repo's, so the get_issue call's own result is not checked;
+    // then the server's, the request coming after the result), it cannot pass unread.
+    backend.sse = true;
+    String big =
+        serverRequest(
+            "\"s1\"",
+            "sampling/createMessage",
+            "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                + "\"text\":\"Summarize project falcon "
+                + "x".repeat(5 << 20)
+                + "\"}}],\"maxTokens\":100}");
+    backend.before = big;
+    OkHttpClient toolChecked =
+        client(
+            github()
+                .tool(
+                    "delete_repo",
+                    ToolPolicy.builder()
+                        .contentChecks(ContentSafety.builder().denyWords("project falcon"))));
+
+    ReadUntilFailure before =
+        readUntilFailure(toolChecked, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(before.failure()).isNotNull();
+    assertThat(before.failure().getMessage()).contains("github").contains("too large");
+    assertThat(before.text()).doesNotContain("project falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TRANSPORT_ERROR);
+    assertThat(events.none()).isTrue();
+
+    backend.before = "";
+    backend.trailing = "\n\n" + big.substring(0, big.length() - 2); // after the result's event
+    ReadUntilFailure after =
+        readUntilFailure(checkingForFalcon(), mcpRequest("alice", call(2, "get_issue", "{}")));
+
+    assertThat(after.failure()).isNotNull();
+    assertThat(after.text()).contains("issue 7 is open").doesNotContain("project falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aServerRequestInTheAnswerToANotificationIsCheckedToo() throws Exception {
+    // A server answers the client's notifications/initialized with an event stream (it should
+    // answer 202) carrying a sampling request: MCP clients read such an answer's messages, so the
+    // request is checked as on any other stream.
+    OkHttpClient client = checkingForFalcon();
+    backend.notified =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                serverRequest(
+                    "\"s1\"",
+                    "sampling/createMessage",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                        + "\"text\":\"Summarize project falcon\"}}],\"maxTokens\":100}"))
+            .build();
+
+    ReadUntilFailure read =
+        readUntilFailure(
+            client,
+            mcpRequest("alice", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContain("project falcon");
+    assertThat(messages(read.text()).get(0).get("method").asText())
+        .isEqualTo(AgentCall.BLOCKED_METHOD);
+    GatewayEvent event = events.next();
+    assertThat(event.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void eventsOfMessagesOnAGetStreamNameWhatTheyAre() throws Exception {
+    // A tools/call whose event stream breaks before its result ends NO_RESPONSE; the client
+    // resumes with Last-Event-ID and the server replays the result on the GET stream, with a
+    // sampling request of its own. The replayed response's event names the call it answers
+    // (tools/call, get_issue), the server request's its method, and the client's later answer
+    // to that request the method it answers; a response whose request the gateway never saw
+    // unanswered names none.
+    OkHttpClient client = checkingForFalcon();
+    backend.sse = true;
+    backend.cut = true;
+    try (Response response =
+        client
+            .newCall(
+                mcpRequest("alice", call(4, "get_issue", "{}"))
+                    .newBuilder()
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      response.body().string();
+    }
+    GatewayEvent broken = events.next();
+    assertThat(broken.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NO_RESPONSE);
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                "id: ev2\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":4,\"result\":"
+                    + backend.result
+                    + "}\n\n"
+                    + "id: ev3\n"
+                    + serverRequest(
+                        "\"s9\"",
+                        "sampling/createMessage",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                            + "\"text\":\"Summarize issue 7\"}}],\"maxTokens\":100}")
+                    + "id: ev4\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":77,\"result\":{}}\n\n")
+            .build();
+
+    ReadUntilFailure read = readUntilFailure(client, resume("alice", "ev1"));
+
+    assertThat(read.failure()).isNull();
+    assertThat(messages(read.text())).hasSize(3);
+    GatewayEvent replayed = events.next();
+    assertThat(replayed.tool().rpcId()).isEqualTo("4");
+    assertThat(replayed.tool().method()).isEqualTo("tools/call");
+    assertThat(replayed.tool().tool()).isEqualTo("get_issue");
+    assertThat(replayed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent sampling = events.next();
+    assertThat(sampling.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(sampling.tool().rpcId()).isEqualTo("\"s9\"");
+    GatewayEvent unknown = events.next();
+    assertThat(unknown.tool().rpcId()).isEqualTo("77");
+    assertThat(unknown.tool().method()).isEmpty();
+    assertThat(events.none()).isTrue();
+
+    try (Response response =
+        client
+            .newCall(
+                rpc(
+                        server.url("/mcp"),
+                        "alice",
+                        "{\"jsonrpc\":\"2.0\",\"id\":\"s9\",\"result\":{\"role\":\"assistant\","
+                            + "\"content\":{\"type\":\"text\",\"text\":\"Issue 7 is open\"},"
+                            + "\"model\":\"m\"}}")
+                    .header("Mcp-Session-Id", "session-1")
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    GatewayEvent answered = events.next();
+    assertThat(answered.tool().method()).isEqualTo("sampling/createMessage");
+    assertThat(answered.tool().rpcId()).isEqualTo("\"s9\"");
+    assertThat(answered.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void theListenStreamPassesEachEventAsItArrivesAndChecksTheResponsesOnIt() throws Exception {
     // The plain GET listen stream (no Last-Event-ID) is read the same way, event by event: an
     // event reaches the application while the server still holds the stream open, and a result
@@ -1633,6 +2007,10 @@ class McpGovernanceTest {
       assertThat(rest).doesNotContain("Project Falcon").contains("\"id\":9");
       assertThat(rest).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
     }
+    GatewayEvent roots = events.next(); // the server's request, checked as it passed
+    assertThat(roots.tool().method()).isEqualTo("roots/list");
+    assertThat(roots.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(roots.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     GatewayEvent event = events.next();
     assertThat(event.tool().rpcId()).isEqualTo("9");
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
@@ -1686,7 +2064,8 @@ class McpGovernanceTest {
                     ContentSafety.builder()
                         .denyPattern(
                             "repeats",
-                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            // "z": in none of the member names (content, type, text) read
+                            java.util.regex.Pattern.compile("(a|b)*z"),
                             dev.aigateway.core.safety.SafetyAction.BLOCK)));
     Request request =
         rpc(
@@ -1728,7 +2107,8 @@ class McpGovernanceTest {
                     ContentSafety.builder()
                         .denyPattern(
                             "repeats",
-                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            // "z": in none of the member names (content, type, text) read
+                            java.util.regex.Pattern.compile("(a|b)*z"),
                             dev.aigateway.core.safety.SafetyAction.BLOCK)));
     String ok = backend.result;
     for (boolean sse : new boolean[] {false, true}) {

@@ -47,8 +47,10 @@ import org.jspecify.annotations.Nullable;
  * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
  * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
  * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
- * message with an id) ends in exactly one event; notifications and responses pass ungoverned.
- * Thread-safe for the one adapter thread plus a closing thread.
+ * message with an id) ends in exactly one event; notifications pass ungoverned. For an MCP server
+ * with content checks, the requests the server sends the client on a stream and the client's
+ * answers to them (responses it POSTs) are checked and end in one event each; otherwise they pass
+ * ungoverned too. Thread-safe for the one adapter thread plus a closing thread.
  */
 public final class AgentCall {
 
@@ -61,6 +63,13 @@ public final class AgentCall {
 
   private static final int INVALID_REQUEST_CODE = -32600;
 
+  /**
+   * The method a server request a content check blocked is renamed to on its way to the client (its
+   * params then name the method, reason, check and category): no client runs it, and a client
+   * answers it with its "method not found" error, which fails the server's request at once.
+   */
+  public static final String BLOCKED_METHOD = "ai-gateway/blocked";
+
   /** The rule a tools/call without a readable tool name is refused by. */
   static final String NO_TOOL_NAME_RULE = "no-tool-name";
 
@@ -70,6 +79,13 @@ public final class AgentCall {
   private final Instant startedAt;
   private final long startNanos;
   private final List<Member> members = new ArrayList<>();
+
+  /**
+   * The client's answers to server requests this POST carries (JSON-RPC responses), each checked
+   * and ending in an event of its own when the POST's answer arrives.
+   */
+  private final List<Member> clientAnswers = new ArrayList<>();
+
   private final Map<String, Member> byId = new HashMap<>();
   private Rpc.@Nullable Document document;
   private String consumer = AiGateway.ANONYMOUS;
@@ -109,9 +125,25 @@ public final class AgentCall {
   /** What {@link #admit()} decided. */
   public static final class Admission {
     private final byte @Nullable [] localAnswer;
+    private final byte @Nullable [] body;
 
     Admission(byte @Nullable [] localAnswer) {
+      this(localAnswer, null);
+    }
+
+    Admission(byte @Nullable [] localAnswer, byte @Nullable [] body) {
       this.localAnswer = localAnswer;
+      this.body = body;
+    }
+
+    /**
+     * The body to send in place of the application's, in the same charset, or null to send it as it
+     * is: a POST holding a client's answer to a server request whose content a check blocked goes
+     * with a JSON-RPC error ({@link AgentGovernance#CONTENT_BLOCKED_CODE}, the same id) in that
+     * answer's place, so the server learns that its request failed and the data does not leave.
+     */
+    public byte @Nullable [] body() {
+      return body;
     }
 
     /**
@@ -133,6 +165,22 @@ public final class AgentCall {
     return false;
   }
 
+  /**
+   * The tool a {@code tools/call} message names, else null. A name given as a number or a boolean
+   * is the text a server reads it as (123: "123"), so it is checked as that text rather than let
+   * through unchecked. A name also given in another case ("NAME") is not read: Go's JSON decoder
+   * takes the last of them.
+   */
+  private static @Nullable String toolOf(Rpc.Message message, String method, Peer peer) {
+    JsonNode name = message.node().path("params").path("name");
+    return peer.kind == ToolCallInfo.Kind.MCP
+            && "tools/call".equals(method)
+            && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
+            && !nameInAnotherCase(message.node().path("params"))
+        ? name.asText()
+        : null;
+  }
+
   /** One request of the POST. */
   private static final class Member {
     final Rpc.Message message;
@@ -147,7 +195,13 @@ public final class AgentCall {
     final String method;
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
-    final long argumentBytes;
+    long argumentBytes;
+
+    /**
+     * A message the server sent (a request to the client) or the client's answer to one: checked
+     * and reported in an event of its own, never charged to a limit.
+     */
+    boolean uncharged;
 
     /**
      * Whether its answer is a stream of responses that all carry its id (an A2A stream), so it ends
@@ -175,23 +229,18 @@ public final class AgentCall {
     @Nullable String errorType;
 
     Member(Rpc.Message message, String id, String method, Peer peer) {
+      this(message, id, method, toolOf(message, method, peer), peer);
+    }
+
+    /** A member whose tool is known otherwise (a response answering an earlier request). */
+    Member(Rpc.Message message, String id, String method, @Nullable String tool, Peer peer) {
       this.message = message;
       this.id = id;
       String key = message.idKey();
       this.key = key == null ? id : key;
       this.idless = key == null;
       this.method = method;
-      JsonNode name = message.node().path("params").path("name");
-      // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
-      // it is checked as that text rather than let through unchecked. A name also given in
-      // another case ("NAME") is not read: Go's JSON decoder takes the last of them.
-      this.tool =
-          peer.kind == ToolCallInfo.Kind.MCP
-                  && "tools/call".equals(method)
-                  && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
-                  && !nameInAnotherCase(message.node().path("params"))
-              ? name.asText()
-              : null;
+      this.tool = tool;
       this.toolPolicy = peer.tool(tool);
       Rpc.Span params = message.members().get("params");
       this.argumentBytes = params == null ? 0 : params.length();
@@ -250,7 +299,7 @@ public final class AgentCall {
    * with the failure's type, and frees whatever was reserved (nothing was sent).
    */
   private synchronized void notAdmitted(Throwable failure) {
-    if (members.isEmpty()) {
+    if (members.isEmpty() && clientAnswers.isEmpty()) {
       // Failed before its requests were known: one event all the same, as for an unreadable body.
       members.add(
           new Member(
@@ -263,6 +312,12 @@ public final class AgentCall {
               peer));
     }
     settle(false); // before the last event, which would settle the call as sent
+    for (Member answer : clientAnswers) {
+      if (!answer.ended) {
+        answer.errorType = failure.getClass().getName();
+        end(answer, ToolCallInfo.Outcome.NOT_SENT, CallOutcome.FAILED, 0);
+      }
+    }
     for (Member m : members) {
       if (!m.ended) {
         m.rejection = null;
@@ -309,6 +364,7 @@ public final class AgentCall {
               + " number, name or nesting beyond its bounds)");
     }
     int keyed = 0;
+    List<Rpc.Message> responses = new ArrayList<>();
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -344,6 +400,10 @@ public final class AgentCall {
             Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         continue;
       }
+      if (message.isResponse()) {
+        responses.add(message); // a client's answer to a server request
+        continue;
+      }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
       // with a null id): there, such a message is a request like any other. MCP's notifications
       // are its notifications/* methods; any other method written without an id (a tools/call,
@@ -364,7 +424,10 @@ public final class AgentCall {
       }
     }
     if (members.isEmpty()) {
-      return new Admission(null);
+      if (!responses.isEmpty() && checksServerExchanges()) {
+        resolveConsumer(); // the answers' events name the caller
+      }
+      return sending(sent, body, responses);
     }
     if (byId.size() < keyed) {
       // Answers are matched to requests by id: with two requests of one id, which answer is whose
@@ -403,9 +466,182 @@ public final class AgentCall {
       refused = reserve();
     }
     if (!refused) {
-      return new Admission(null);
+      return sending(sent, body, responses);
     }
     return new Admission(localAnswer());
+  }
+
+  /**
+   * Whether the messages a server sends the client on its own (requests such as {@code
+   * sampling/createMessage}, {@code elicitation/create}, {@code roots/list}) and the client's
+   * answers to them are checked: for an MCP server with content checks (its own or a tool's).
+   */
+  private boolean checksServerExchanges() {
+    return peer.kind == ToolCallInfo.Kind.MCP && !peer.anyChecks().isEmpty();
+  }
+
+  /**
+   * The admission of a POST that is sent: the client's answers to server requests in it ({@code
+   * responses}) are checked by the prompt checks of the server and of every tool (what the client
+   * answers leaves it, as arguments do), each ending in an event of its own when the POST's answer
+   * arrives; one a check blocks is sent as a JSON-RPC error with its id in its place.
+   *
+   * @param sent the body as the application wrote it
+   * @param body the body as UTF-8, where the responses' spans are
+   */
+  private Admission sending(byte[] sent, byte[] body, List<Rpc.Message> responses) {
+    if (responses.isEmpty() || !checksServerExchanges()) {
+      return new Admission(null);
+    }
+    ByteArrayOutputStream out = null;
+    int copied = 0;
+    for (Rpc.Message message : responses) {
+      String id = message.id();
+      AgentGovernance.Asked asked = governance.recall(true, peer.name, sessionId, message.idKey());
+      Member answer =
+          new Member(message, id == null ? "null" : id, asked == null ? "" : asked.method(), peer);
+      answer.uncharged = true;
+      clientAnswers.add(answer);
+      boolean error = !message.members().containsKey("result");
+      Rpc.Span span = message.members().get(error ? "error" : "result");
+      answer.argumentBytes = span == null ? 0 : span.length();
+      JsonNode content = message.node().get(error ? "error" : "result");
+      if (error) {
+        JsonNode code = content == null ? null : content.get("code");
+        answer.errorCode = code != null && code.canConvertToInt() ? code.intValue() : null;
+      }
+      List<String> texts = Rpc.strings(content);
+      ContentSafety.Finding finding = null;
+      for (ContentSafety safety : peer.anyChecks()) {
+        finding = safety.screen(ContentCheck.Where.PROMPT, texts);
+        if (finding != null) {
+          break;
+        }
+      }
+      if (finding == null) {
+        answer.safety = PASSED;
+        answer.outcome = error ? ToolCallInfo.Outcome.ERROR : ToolCallInfo.Outcome.OK;
+        continue;
+      }
+      blocked(
+          answer,
+          "the contents of the client's answer to request "
+              + answer.id
+              + " of MCP server '"
+              + peer.name
+              + "'",
+          finding,
+          false);
+      if (out == null) {
+        out = new ByteArrayOutputStream(body.length);
+      }
+      out.write(body, copied, message.span().start() - copied);
+      out.writeBytes(answer.localError);
+      copied = message.span().end();
+    }
+    if (out == null) {
+      return new Admission(null);
+    }
+    out.write(body, copied, body.length - copied);
+    byte[] replaced = out.toByteArray();
+    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
+    return new Admission(
+        null,
+        charset == null
+            ? replaced
+            : new String(replaced, StandardCharsets.UTF_8).getBytes(charset));
+  }
+
+  /**
+   * Ends the events of the client's answers this POST carried: as the POST's answer arrived with
+   * {@code status} (0: the send failed).
+   */
+  private synchronized void endClientAnswers(int status) {
+    for (Member answer : clientAnswers) {
+      if (answer.ended) {
+        continue;
+      }
+      if (status == 0) {
+        end(answer, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.FAILED, 0);
+      } else if (status < 200 || status > 299) {
+        end(answer, ToolCallInfo.Outcome.HTTP_ERROR, CallOutcome.BACKEND_ERROR, status);
+      } else {
+        end(
+            answer,
+            answer.outcome,
+            answer.outcome == ToolCallInfo.Outcome.BLOCKED
+                ? CallOutcome.REJECTED
+                : CallOutcome.SUCCESS,
+            status);
+      }
+    }
+  }
+
+  /**
+   * A request the server sent the client on a stream ({@code sampling/createMessage}, {@code
+   * elicitation/create}, {@code roots/list}, ...): its {@code params} are checked by the answer
+   * checks of the server and of every tool (it may come during any call), and it ends in an event
+   * of its own. One a check blocks does not reach the client as it was: in its place the client
+   * gets a request of the method {@value #BLOCKED_METHOD} with the same id, whose params name the
+   * method, reason, check and category, which a client answers with its "method not found" error,
+   * so the server's request fails at once instead of waiting. Null to pass it as it is
+   * (notifications pass unchecked).
+   */
+  private byte @Nullable [] serverRequest(Rpc.Message message) {
+    String method = message.method();
+    String id = message.id();
+    if (method == null || id == null || !checksServerExchanges()) {
+      return null;
+    }
+    governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
+    Member request = new Member(message, id, method, peer);
+    request.uncharged = true;
+    List<String> texts = Rpc.strings(message.node().get("params"));
+    ContentSafety.Finding finding = null;
+    for (ContentSafety safety : peer.anyChecks()) {
+      finding = safety.screen(ContentCheck.Where.ANSWER, texts);
+      if (finding != null) {
+        break;
+      }
+    }
+    byte[] replacement = null;
+    if (finding == null) {
+      request.safety = PASSED;
+      request.outcome = ToolCallInfo.Outcome.OK;
+    } else {
+      blocked(
+          request,
+          "the params of request '"
+              + method
+              + "' (id "
+              + id
+              + ") of MCP server '"
+              + peer.name
+              + "'",
+          finding,
+          true);
+      Map<String, Object> params = new LinkedHashMap<>();
+      params.put("method", method);
+      params.put("reason", request.rejection == null ? "" : request.rejection.headerValue());
+      params.put("check", finding.check());
+      params.put("category", finding.category());
+      try {
+        replacement =
+            ("{\"jsonrpc\":\"2.0\",\"id\":"
+                    + id
+                    + ",\"method\":\""
+                    + BLOCKED_METHOD
+                    + "\",\"params\":"
+                    + dev.aigateway.core.wire.Json.MAPPER.writeValueAsString(params)
+                    + "}")
+                .getBytes(StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      request.resultBytes = replacement.length;
+    }
+    end(request, request.outcome, CallOutcome.SUCCESS, status);
+    return replacement;
   }
 
   /**
@@ -854,10 +1090,15 @@ public final class AgentCall {
     if (this.sessionId == null) {
       this.sessionId = sessionId;
     }
+    endClientAnswers(status);
     if (listen) {
       return listened(status, contentType, contentEncoding, body);
     }
-    if (members.isEmpty()) {
+    if (members.isEmpty()
+        && (contentType == null || !checksServerExchanges() || status < 200 || status > 299)) {
+      // No request of its own: nothing to end. The answer to a POST of notifications or answers
+      // (202, no body) is read only when it has a body that may hold server requests to check
+      // (clients read such an answer's messages, whatever the server was to send).
       return body;
     }
     if (status < 200 || status > 299) {
@@ -883,7 +1124,7 @@ public final class AgentCall {
         }
       }
     }
-    boolean rewrites = false;
+    boolean rewrites = checksServerExchanges(); // a server request in it may be replaced
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
     }
@@ -946,6 +1187,7 @@ public final class AgentCall {
 
   /** Reports a send that failed: every request's event ends {@code TRANSPORT_ERROR}. */
   public synchronized void failed(IOException failure) {
+    endClientAnswers(0);
     for (Member m : members) {
       end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.FAILED, 0);
     }
@@ -1050,7 +1292,18 @@ public final class AgentCall {
    * @param cut why the answer was cut, after "was cut: " in the application's exception
    */
   private synchronized @Nullable IOException notReadable(String why, String cut) {
+    return notReadable(why, cut, true);
+  }
+
+  /**
+   * As {@link #notReadable(String, String)}; {@code mayHideServerRequest} says whether what cannot
+   * be read may hold a request the server sends the client (an event, a JSON answer), which must
+   * not pass unchecked while such requests are checked, whether or not a request of the call waits.
+   */
+  private synchronized @Nullable IOException notReadable(
+      String why, String cut, boolean mayHideServerRequest) {
     boolean mustRead = listen && listenRewrites(); // a GET stream's responses are read too
+    mustRead |= mayHideServerRequest && checksServerExchanges();
     for (Member m : members) {
       if (!m.ended && rewritesAnswer(m)) {
         mustRead = true;
@@ -1203,18 +1456,20 @@ public final class AgentCall {
     ByteArrayOutputStream out = null;
     int copied = 0;
     for (Rpc.Message message : answers.messages()) {
+      byte[] replacement;
       if (!message.isResponse()) {
-        continue;
+        replacement = serverRequest(message); // a request or notification the server sends
+      } else {
+        String key = message.idKey();
+        Member m = listen ? listenMember(message) : byId.get(key);
+        if ((m == null || m.ended) && "null".equals(key)) {
+          m = nextIdless(); // an answer to a message sent without an id, in their order
+        }
+        if (m == null || m.ended) {
+          continue;
+        }
+        replacement = response(m, json, message);
       }
-      String key = message.idKey();
-      Member m = listen ? listenMember(message) : byId.get(key);
-      if ((m == null || m.ended) && "null".equals(key)) {
-        m = nextIdless(); // an answer to a message sent without an id, in their order
-      }
-      if (m == null || m.ended) {
-        continue;
-      }
-      byte[] replacement = response(m, json, message);
       if (replacement != null) {
         if (out == null) {
           out = new ByteArrayOutputStream(json.length);
@@ -1260,7 +1515,8 @@ public final class AgentCall {
               "holds a result whose id answers no request of the call",
               "it holds a result whose id answers no request of the call, which a client matching"
                   + " ids loosely may take as the answer of a request whose answer is filtered or"
-                  + " checked");
+                  + " checked",
+              false);
       if (failure != null) {
         throw new AnswerStream.Refused(failure);
       }
@@ -1274,7 +1530,10 @@ public final class AgentCall {
    */
   private Member listenMember(Rpc.Message message) {
     String id = message.id();
-    return new Member(message, id == null ? "null" : id, "", peer);
+    AgentGovernance.Asked asked = governance.recall(false, peer.name, sessionId, message.idKey());
+    return asked == null
+        ? new Member(message, id == null ? "null" : id, "", peer)
+        : new Member(message, id == null ? "null" : id, asked.method(), asked.tool(), peer);
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */
@@ -1419,6 +1678,17 @@ public final class AgentCall {
     }
     m.ended = true;
     m.outcome = outcome;
+    if (!listen
+        && !m.uncharged
+        && !m.idless
+        && peer.kind == ToolCallInfo.Kind.MCP
+        && (outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR
+            || outcome == ToolCallInfo.Outcome.CANCELLED
+            || outcome == ToolCallInfo.Outcome.NO_RESPONSE)) {
+      // Sent, its response not seen: a server may replay it on a GET stream resumed with
+      // Last-Event-ID, whose event then names what it answers.
+      governance.remember(false, peer.name, sessionId, m.key, m.method, m.tool);
+    }
     long latency = System.nanoTime() - startNanos;
     boolean rejected = callOutcome == CallOutcome.REJECTED || m.errorType != null;
     LimitOutcome limitOutcome =
@@ -1444,7 +1714,7 @@ public final class AgentCall {
                     : outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
             .safety(m.safety)
-            .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
+            .limits(taken == null || m.uncharged ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
                 new TimingInfo(
                     startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))

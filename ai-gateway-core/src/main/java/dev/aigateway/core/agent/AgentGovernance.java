@@ -425,6 +425,74 @@ public final class AgentGovernance {
     return gatewayHeaders;
   }
 
+  /** The most messages {@link #remember}ed at once; the eldest is forgotten first. */
+  static final int MAX_REMEMBERED = 4096;
+
+  /** The longest id or session id remembered (a longer one is not: it names no later event). */
+  private static final int MAX_REMEMBERED_KEY = 256;
+
+  /** What a message was asked for: its method, and its tool for a {@code tools/call}. */
+  record Asked(String method, @Nullable String tool) {}
+
+  /**
+   * Messages whose answer may come in another exchange of the same MCP session, so the answer's
+   * event can name what it answers: client requests whose POST ended without their response (a
+   * server replays it on a GET stream resumed with {@code Last-Event-ID}), and requests a server
+   * sent the client (answered in a later POST). Keyed by kind, server, session and id; bounded.
+   */
+  private final Map<String, Asked> remembered =
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Asked> eldest) {
+          return size() > MAX_REMEMBERED;
+        }
+      };
+
+  /**
+   * Remembers what the message {@code idKey} of {@code session} asked, for {@link #recall}.
+   *
+   * @param fromServer whether the server sent it (a request to the client), else the client
+   */
+  void remember(
+      boolean fromServer,
+      String server,
+      @Nullable String session,
+      @Nullable String idKey,
+      String method,
+      @Nullable String tool) {
+    String key = rememberedKey(fromServer, server, session, idKey);
+    if (key != null) {
+      synchronized (remembered) {
+        remembered.put(key, new Asked(method, tool));
+      }
+    }
+  }
+
+  /** What {@link #remember} remembered of a message, forgotten now; null when nothing. */
+  @Nullable Asked recall(
+      boolean fromServer, String server, @Nullable String session, @Nullable String idKey) {
+    String key = rememberedKey(fromServer, server, session, idKey);
+    if (key == null) {
+      return null;
+    }
+    synchronized (remembered) {
+      return remembered.remove(key);
+    }
+  }
+
+  private static @Nullable String rememberedKey(
+      boolean fromServer, String server, @Nullable String session, @Nullable String idKey) {
+    if (session == null
+        || idKey == null
+        || session.length() > MAX_REMEMBERED_KEY
+        || idKey.length() > MAX_REMEMBERED_KEY) {
+      return null; // without a session an id names no exchange for sure
+    }
+    return (fromServer ? "s" : "c") + '\u0000' + server + '\u0000' + session + '\u0000' + idKey;
+  }
+
   void emit(GatewayEvent event) {
     for (GatewayListener listener : listeners) {
       try {

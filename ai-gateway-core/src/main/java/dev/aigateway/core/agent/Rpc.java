@@ -346,8 +346,9 @@ final class Rpc {
   /**
    * The texts content checks read anywhere in {@code node}: its string values as they are, and its
    * numbers as their decimal text (a card number sent as {@code 4111111111111111}, or as {@code
-   * 4.111111111111111e15}, is read as {@code "4111111111111111"}; see {@link #decimal}). Object
-   * member names, booleans and nulls are not read.
+   * 4.111111111111111e15}, is read as {@code "4111111111111111"}; see {@link #decimal}), and its
+   * objects' member names as they are (a tool taking or returning a map, {@code {"4111 1111 1111
+   * 1111": "visa"}}, reads and returns them as data). Booleans and nulls are not read.
    */
   static List<String> strings(@Nullable JsonNode node) {
     List<String> out = new ArrayList<>();
@@ -366,7 +367,12 @@ final class Rpc {
       if (decimal != null) {
         out.add(decimal);
       }
-    } else if (node.isContainerNode()) {
+    } else if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> member : node.properties()) {
+        out.add(member.getKey());
+        collect(member.getValue(), out);
+      }
+    } else if (node.isArray()) {
       for (JsonNode child : node) {
         collect(child, out);
       }

@@ -110,10 +110,14 @@ public final class ToolPolicy {
     }
 
     /**
-     * Checks the string values of the arguments before the call is sent, and of the result as it
-     * arrives, with the text rules (deny lists, personal data: {@code BLOCK} and {@code REDACT}
-     * both block, since arguments and results are never rewritten) and the external checks (prompt
-     * checks on arguments, answer checks on results) of {@code safety}.
+     * Checks the arguments before the call is sent, and the result as it arrives (their string
+     * values, numbers as their decimal text, and object member names), with the text rules (deny
+     * lists, personal data: {@code BLOCK} and {@code REDACT} both block, since arguments and
+     * results are never rewritten) and the external checks (prompt checks on arguments, answer
+     * checks on results) of {@code safety}. An MCP server's checks and every tool's also read the
+     * requests the server sends the client ({@code sampling/createMessage}, {@code
+     * elicitation/create}: answer checks) and the client's answers to them (prompt checks); see
+     * {@code docs/agents.md}.
      */
     public Builder contentChecks(ContentSafety safety) {
       this.contentChecks = Objects.requireNonNull(safety, "safety");
