@@ -8,18 +8,24 @@ import org.jspecify.annotations.Nullable;
  * characters (C0, C1 and DEL), the Unicode line and paragraph separators and the text direction
  * controls escaped as in Java source ({@code \n}, {@code \r}, {@code \t}, the others as {@code
  * \}{@code uXXXX}), and each name cut at {@link #MAX_CHARS} characters as written, the cut shown as
- * {@code …(+N chars)} with the number of characters left out. The core's call log writes names the
- * same way.
+ * {@code …(+N chars)} with the number of characters left out. A name a caller chose (a consumer, a
+ * model) can then neither break a log line, start a forged one, turn the rest of it round, nor make
+ * it a megabyte long. {@link GatewayEvent#toString()} and the core's call log write names so; a
+ * listener that writes its own lines from events can use it too.
  */
-final class LogText {
+public final class LogText {
 
   /** The most characters of one name written (escapes counted as written). */
-  static final int MAX_CHARS = 200;
+  public static final int MAX_CHARS = 200;
 
   private LogText() {}
 
-  /** Appends {@code value} escaped and cut; {@code null} as {@code null}. */
-  static StringBuilder append(StringBuilder line, @Nullable String value) {
+  /**
+   * Appends {@code value} escaped and cut (see above); {@code null} as {@code null}.
+   *
+   * @return {@code line}
+   */
+  public static StringBuilder append(StringBuilder line, @Nullable String value) {
     if (value == null) {
       return line.append((String) null);
     }
@@ -58,7 +64,7 @@ final class LogText {
    * separators, and the bidirectional formatting characters (marks, embeddings, overrides,
    * isolates).
    */
-  static boolean escaped(char c) {
+  private static boolean escaped(char c) {
     return c < 0x20
         || (c >= 0x7f && c <= 0x9f)
         || c == '\u2028'

@@ -7,6 +7,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.UsageInfo;
@@ -41,7 +42,7 @@ public final class LoggingListener implements GatewayListener {
    * The most characters of one name written on a line (escapes counted as written); the rest is
    * left out and counted.
    */
-  public static final int MAX_VALUE_CHARS = 200;
+  public static final int MAX_VALUE_CHARS = LogText.MAX_CHARS;
 
   private final Logger logger;
 
@@ -188,61 +189,8 @@ public final class LoggingListener implements GatewayListener {
     return line.toString();
   }
 
-  /**
-   * Appends a name as it is, except its control characters, the Unicode line and paragraph
-   * separators and the text direction controls, escaped as in Java source (a name from a request, a
-   * backend or another instance cannot break the line, start a forged one or turn the rest of it
-   * round), and cut at {@link #MAX_VALUE_CHARS} characters as written, the cut shown with the
-   * number of characters left out.
-   */
+  /** Appends a name as {@link LogText} writes it: escaped, and cut at {@link #MAX_VALUE_CHARS}. */
   private static StringBuilder text(StringBuilder line, @Nullable String value) {
-    if (value == null) {
-      return line.append((String) null);
-    }
-    int start = line.length();
-    int i = 0;
-    while (i < value.length()) {
-      char c = value.charAt(i);
-      int mark = line.length();
-      int next = i + 1;
-      if (escaped(c)) {
-        switch (c) {
-          case '\n' -> line.append("\\n");
-          case '\r' -> line.append("\\r");
-          case '\t' -> line.append("\\t");
-          default -> line.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-        }
-      } else if (Character.isHighSurrogate(c)
-          && next < value.length()
-          && Character.isLowSurrogate(value.charAt(next))) {
-        line.append(c).append(value.charAt(next)); // a pair is kept whole
-        next++;
-      } else {
-        line.append(c);
-      }
-      if (line.length() - start > MAX_VALUE_CHARS) {
-        line.setLength(mark);
-        return line.append("…(+").append(value.length() - i).append(" chars)");
-      }
-      i = next;
-    }
-    return line;
-  }
-
-  /**
-   * Whether a character is written escaped: C0 and C1 controls and DEL, the line and paragraph
-   * separators, and the bidirectional formatting characters (marks, embeddings, overrides,
-   * isolates).
-   */
-  private static boolean escaped(char c) {
-    return c < 0x20
-        || (c >= 0x7f && c <= 0x9f)
-        || c == '\u2028'
-        || c == '\u2029'
-        || c == '\u061c'
-        || c == '\u200e'
-        || c == '\u200f'
-        || (c >= '\u202a' && c <= '\u202e')
-        || (c >= '\u2066' && c <= '\u2069');
+    return LogText.append(line, value);
   }
 }

@@ -69,17 +69,8 @@ final class BertEncoder implements AutoCloseable {
   static BertEncoder load(String modelResource, String tokenizerResource, boolean clsPooling)
       throws IOException, OrtException {
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
-    OrtSession session;
-    try (InputStream in = resource(modelResource)) {
-      session = environment.createSession(in.readAllBytes());
-    }
-    HuggingFaceTokenizer tokenizer;
-    try (InputStream in = resource(tokenizerResource)) {
-      tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
-    } catch (IOException | RuntimeException e) {
-      session.close();
-      throw e;
-    }
+    OrtSession session = session(environment, modelResource);
+    HuggingFaceTokenizer tokenizer = tokenizer(tokenizerResource, session);
     try {
       return new BertEncoder(environment, session, tokenizer, clsPooling);
     } catch (OrtException | RuntimeException e) {
@@ -232,6 +223,29 @@ final class BertEncoder implements AutoCloseable {
       unit[d] = vector[d] / norm;
     }
     return unit;
+  }
+
+  /** A session over the ONNX file at the absolute class-path resource {@code modelResource}. */
+  static OrtSession session(OrtEnvironment environment, String modelResource)
+      throws IOException, OrtException {
+    try (InputStream in = resource(modelResource)) {
+      return environment.createSession(in.readAllBytes());
+    }
+  }
+
+  /**
+   * The tokenizer ({@code tokenizer.json}, without padding) at the absolute class-path resource
+   * {@code tokenizerResource}, for {@code session}, which is closed when the tokenizer cannot be
+   * loaded.
+   */
+  static HuggingFaceTokenizer tokenizer(String tokenizerResource, OrtSession session)
+      throws IOException, OrtException {
+    try (InputStream in = resource(tokenizerResource)) {
+      return HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
+    } catch (IOException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
   }
 
   private static InputStream resource(String path) throws IOException {

@@ -255,4 +255,50 @@ final class LazyModel {
       }
     }
   }
+
+  /**
+   * One instance's hold on the model a {@link Shared} shares: the model while the hold is open;
+   * closing it lets go of the model once (the last hold closes the model).
+   */
+  static final class Hold {
+
+    private final Shared shared;
+    private final LazyModel model;
+    private final String name;
+    private final java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Holds the model {@code shared} shares now; {@code name} names it in a closed call's error.
+     */
+    Hold(Shared shared, String name) {
+      this.shared = shared;
+      this.model = shared.acquire();
+      this.name = name;
+    }
+
+    /** The model held, open or not. */
+    LazyModel model() {
+      return model;
+    }
+
+    /**
+     * The model held.
+     *
+     * @throws IllegalStateException once the hold is closed
+     */
+    LazyModel open() {
+      if (closed.get()) {
+        throw closedFailure(name);
+      }
+      return model;
+    }
+
+    /** Lets go of the model; closing again does nothing more. */
+    void close() {
+      if (closed.compareAndSet(false, true)) {
+        shared.release(model);
+      }
+    }
+  }
 }

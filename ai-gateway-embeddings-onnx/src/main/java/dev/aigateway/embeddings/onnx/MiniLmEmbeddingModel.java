@@ -5,7 +5,6 @@ import dev.aigateway.core.cache.TokenVectorModel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -86,13 +85,12 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
 
   private static final LazyModel.Shared SHARED = shared();
 
-  private final LazyModel.Shared shared;
+  private final LazyModel.Hold hold;
   private final LazyModel model;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private MiniLmEmbeddingModel(LazyModel.Shared shared) {
-    this.shared = shared;
-    this.model = shared.acquire();
+    this.hold = new LazyModel.Hold(shared, NAME);
+    this.model = hold.model();
   }
 
   /**
@@ -191,16 +189,11 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      shared.release(model);
-    }
+    hold.close();
   }
 
   private LazyModel open() {
-    if (closed.get()) {
-      throw LazyModel.closedFailure(NAME);
-    }
-    return model;
+    return hold.open();
   }
 
   /**

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One of the other small English sentence models LangChain4j packages for ONNX Runtime, as an
@@ -146,14 +145,13 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
   }
 
   private final Choice choice;
-  private final LazyModel.Shared shared;
+  private final LazyModel.Hold hold;
   private final LazyModel model;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private OnnxEmbeddingModel(Choice choice, LazyModel.Shared shared) {
     this.choice = choice;
-    this.shared = shared;
-    this.model = shared.acquire();
+    this.hold = new LazyModel.Hold(shared, choice.modelName);
+    this.model = hold.model();
   }
 
   /** A new group of models of {@code choice} sharing one loaded copy (tests use their own). */
@@ -205,16 +203,11 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      shared.release(model);
-    }
+    hold.close();
   }
 
   private LazyModel open() {
-    if (closed.get()) {
-      throw LazyModel.closedFailure(choice.modelName);
-    }
-    return model;
+    return hold.open();
   }
 
   /** The choice this model was created with. */

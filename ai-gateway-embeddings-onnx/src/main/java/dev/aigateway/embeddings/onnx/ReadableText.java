@@ -68,17 +68,12 @@ final class ReadableText {
     if (length <= pieces) {
       return new ReadableText(whole, false, new int[0], new int[0]);
     }
-    StringBuilder out = null;
-    int[] at = new int[4];
-    int[] dropped = new int[4];
-    int shortened = 0;
-    int droppedSoFar = 0;
+    Shortening shortening = new Shortening(whole);
     int definite = 0; // pieces the text surely has so far
     int runStart = 0;
     boolean runDone = false; // the run was looked at as a long run already
     int marks = 0; // non-spacing marks in a row up to i
     boolean runCounted = false;
-    int copiedTo = 0; // whole[0, copiedTo) is in out (when out is not null)
     int i = 0;
     while (i < length) {
       char c = whole.charAt(i);
@@ -94,19 +89,7 @@ final class ReadableText {
                 && Character.getType(whole.charAt(end)) == Character.NON_SPACING_MARK) {
               end++;
             }
-            if (out == null) {
-              out = new StringBuilder(Math.min(length, MOST + RUN));
-            }
-            out.append(whole, copiedTo, i);
-            copiedTo = end;
-            droppedSoFar += end - i;
-            if (shortened == at.length) {
-              at = Arrays.copyOf(at, shortened * 2);
-              dropped = Arrays.copyOf(dropped, shortened * 2);
-            }
-            at[shortened] = out.length();
-            dropped[shortened] = droppedSoFar;
-            shortened++;
+            shortening.leaveOut(i, end);
             i = end;
             marks = 0;
             continue;
@@ -155,19 +138,7 @@ final class ReadableText {
               runCounted = true;
               definite++;
             }
-            if (out == null) {
-              out = new StringBuilder(Math.min(length, MOST + RUN));
-            }
-            out.append(whole, copiedTo, i);
-            copiedTo = tail;
-            droppedSoFar += tail - i;
-            if (shortened == at.length) {
-              at = Arrays.copyOf(at, shortened * 2);
-              dropped = Arrays.copyOf(dropped, shortened * 2);
-            }
-            at[shortened] = out.length();
-            dropped[shortened] = droppedSoFar;
-            shortened++;
+            shortening.leaveOut(i, tail);
             i = tail;
             continue;
           }
@@ -187,41 +158,67 @@ final class ReadableText {
         if (definite >= pieces
             && i < length
             && (boundary(whole.charAt(i)) != NONE || survives(whole.charAt(i)))) {
-          return finish(whole, out, copiedTo, i, true, at, dropped, shortened);
+          return shortening.finish(i, true);
         }
       }
-      if (i - droppedSoFar >= MOST && i < length) {
+      if (i - shortening.droppedSoFar >= MOST && i < length) {
         int end = i;
         if (Character.isLowSurrogate(whole.charAt(end))
             && Character.isHighSurrogate(whole.charAt(end - 1))) {
           end--;
         }
-        return finish(whole, out, copiedTo, end, true, at, dropped, shortened);
+        return shortening.finish(end, true);
       }
     }
-    return finish(whole, out, copiedTo, length, false, at, dropped, shortened);
+    return shortening.finish(length, false);
   }
 
-  private static ReadableText finish(
-      String whole,
-      StringBuilder out,
-      int copiedTo,
-      int end,
-      boolean cut,
-      int[] at,
-      int[] dropped,
-      int shortened) {
-    String text;
-    if (out == null) {
-      text = end == whole.length() ? whole : whole.substring(0, end);
-    } else {
-      if (end > copiedTo) {
-        out.append(whole, copiedTo, end);
-      }
-      text = out.toString();
+  /** The text as it is shortened: the runs left out so far, and what is kept before them. */
+  private static final class Shortening {
+
+    private final String whole;
+    private StringBuilder out; // null until a run is left out
+    private int copiedTo; // whole[0, copiedTo) is in out (when out is not null)
+    private int[] at = new int[4];
+    private int[] dropped = new int[4];
+    private int shortened;
+    int droppedSoFar;
+
+    Shortening(String whole) {
+      this.whole = whole;
     }
-    return new ReadableText(
-        text, cut, Arrays.copyOf(at, shortened), Arrays.copyOf(dropped, shortened));
+
+    /** Leaves out {@code whole[from, to)}, keeping what comes before it since the last run. */
+    void leaveOut(int from, int to) {
+      if (out == null) {
+        out = new StringBuilder(Math.min(whole.length(), MOST + RUN));
+      }
+      out.append(whole, copiedTo, from);
+      copiedTo = to;
+      droppedSoFar += to - from;
+      if (shortened == at.length) {
+        at = Arrays.copyOf(at, shortened * 2);
+        dropped = Arrays.copyOf(dropped, shortened * 2);
+      }
+      at[shortened] = out.length();
+      dropped[shortened] = droppedSoFar;
+      shortened++;
+    }
+
+    /** What the tokenizer is given: the text kept up to {@code end} of the whole text. */
+    ReadableText finish(int end, boolean cut) {
+      String text;
+      if (out == null) {
+        text = end == whole.length() ? whole : whole.substring(0, end);
+      } else {
+        if (end > copiedTo) {
+          out.append(whole, copiedTo, end);
+        }
+        text = out.toString();
+      }
+      return new ReadableText(
+          text, cut, Arrays.copyOf(at, shortened), Arrays.copyOf(dropped, shortened));
+    }
   }
 
   /** What the tokenizer is given. */

@@ -9,7 +9,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.aigateway.core.cache.TokenVectorModel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -222,22 +221,7 @@ final class WordVectorSession {
 
   private Loaded load() throws IOException, OrtException {
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
-    OrtSession session;
-    try (InputStream in = resource(modelResource)) {
-      session = environment.createSession(in.readAllBytes());
-    }
-    HuggingFaceTokenizer tokenizer;
-    try (InputStream in = resource(tokenizerResource)) {
-      tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
-    }
-    return new Loaded(environment, session, tokenizer);
-  }
-
-  private static InputStream resource(String path) throws IOException {
-    InputStream in = WordVectorSession.class.getResourceAsStream(path);
-    if (in == null) {
-      throw new IOException(path + " is not on the class path");
-    }
-    return in;
+    OrtSession session = BertEncoder.session(environment, modelResource);
+    return new Loaded(environment, session, BertEncoder.tokenizer(tokenizerResource, session));
   }
 }
