@@ -352,7 +352,17 @@ public final class GovernedCall {
    * @param callCanceled whether the application cancelled the call (never retried)
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
-    return exchange.route().retryAfterFailure(failure, callCanceled);
+    return exchange.route().retryAfterFailure(failure, callCanceled, false);
+  }
+
+  /**
+   * As {@link #retryAfterFailure(IOException, boolean)}; {@code callTimedOut}: the cancellation was
+   * the client's own call timeout, which ended the attempt while it waited for its backend (a
+   * timeout for the backend's breaker; the call is not moved on).
+   */
+  public boolean retryAfterFailure(
+      IOException failure, boolean callCanceled, boolean callTimedOut) {
+    return exchange.route().retryAfterFailure(failure, callCanceled, callTimedOut);
   }
 
   /**

@@ -130,6 +130,18 @@ public interface Route {
    */
   boolean retryAfterFailure(IOException failure, boolean callCanceled);
 
+  /**
+   * As {@link #retryAfterFailure(IOException, boolean)}, for a call that may have been ended by its
+   * client's own call timeout ({@code callTimedOut}, which implies {@code callCanceled}): the
+   * attempt then waited for the backend until the call's time ran out, a timeout that counts
+   * against the backend as a read timeout does, though the call never moves on. By default the
+   * timeout is not told apart from a cancel.
+   */
+  default boolean retryAfterFailure(
+      IOException failure, boolean callCanceled, boolean callTimedOut) {
+    return retryAfterFailure(failure, callCanceled);
+  }
+
   /** The answer's first bytes came at {@code nanos} ({@link System#nanoTime()}). */
   void firstBytes(long nanos, boolean stream);
 
