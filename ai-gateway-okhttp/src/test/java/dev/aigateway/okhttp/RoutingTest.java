@@ -537,6 +537,40 @@ class RoutingTest {
   }
 
   @Test
+  void aJsonAnswerWhoseBodyBreaksOffIsAFailureForItsBreaker() throws Exception {
+    MockWebServer broken =
+        server(ok("only").newBuilder().onResponseBody(new SocketEffect.CloseSocket()).build());
+    OkHttpClient client = client(lastAttemptPool(broken));
+
+    try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(response.code()).isEqualTo(200); // handed on with its headers
+      assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
+    }
+
+    // The application got no answer: a failure for the backend, not the success its status said.
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("only", BreakerState.OPEN));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 503");
+    assertThat(broken.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aJsonAnswerTheApplicationClosesUnreadIsNoFailureForItsBreaker() throws Exception {
+    MockWebServer backend = server(ok("only"));
+    OkHttpClient client = client(lastAttemptPool(backend));
+
+    try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    events.next();
+    assertThat(transitions).isEmpty();
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("only");
+  }
+
+  @Test
   void aStreamThatEndsBeforeItsFirstEventOnTheLastAttemptIsAFailureForItsBreaker()
       throws Exception {
     MockWebServer empty = server(Backend.sse(": keep-alive\n\n"));

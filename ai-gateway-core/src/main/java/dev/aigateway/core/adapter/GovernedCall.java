@@ -436,6 +436,15 @@ public final class GovernedCall {
               // An error the body reported before its reading failed is the same verdict as a
               // whole error answer's; the call still ends as its body did.
               exchange.route().errorAnswered(readout.errorAnswerStatus());
+            } else if (outcome == CallOutcome.TRUNCATED
+                && failure != null
+                && !(failure instanceof ObservedBody.Stopped)
+                && !exchange.eventStream()
+                && !callCanceled.getAsBoolean()) {
+              // A document whose read from the backend failed: no answer reached the application.
+              // (Not when the call was cancelled or timed out meanwhile: the application may have
+              // taken its time to read what the backend had sent.)
+              exchange.route().answerBroke();
             }
             String errorType =
                 switch (outcome) {

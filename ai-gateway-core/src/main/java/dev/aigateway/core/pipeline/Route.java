@@ -167,6 +167,14 @@ public interface Route {
    */
   default void errorAnswered(int status) {}
 
+  /**
+   * The delivered 2xx answer's body, a document (not an event stream), failed to arrive whole: its
+   * read from the backend failed (the connection broke, or a read timed out), so the application
+   * got no answer. A success its backend's breaker heard when the status arrived is corrected to a
+   * failure, as for a connection failure. Nothing by default.
+   */
+  default void answerBroke() {}
+
   /** The call ended; a complete JSON answer's latency may be recorded. */
   void callEnded(boolean successfulJson);
 

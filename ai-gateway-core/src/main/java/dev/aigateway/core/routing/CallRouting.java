@@ -668,6 +668,24 @@ final class CallRouting implements Route {
   }
 
   /**
+   * The delivered 2xx document's read from its backend failed (the connection broke off, a read
+   * timed out) before it arrived whole: when its backend's breaker heard a success for it as its
+   * status arrived, the verdict is corrected to a failure ({@link CircuitBreaker#onLateFailure}),
+   * as for a connection failure (none when the policy ignores those). A stream is judged by its
+   * first event instead ({@link #firstEvent()}, {@link #streamEnded}).
+   */
+  @Override
+  public void answerBroke() {
+    if (!successBeforeBody) {
+      return;
+    }
+    successBeforeBody = false;
+    if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
+      current.breaker().onLateFailure(permit);
+    }
+  }
+
+  /**
    * The call ended {@code outcome}: a stream handed on unheld that never sent its first event
    * ended, broke or was cancelled before it. Its attempt failed as a held stream's would have (a
    * connection failure), unless the application cancelled it (no verdict) or it ended complete.
