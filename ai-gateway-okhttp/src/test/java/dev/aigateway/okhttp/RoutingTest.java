@@ -145,6 +145,24 @@ class RoutingTest {
         new OkHttpClient(), builder.clock(clock).backendPool(pool).listener(listener).build());
   }
 
+  /** {@code base} wrapped by a gateway over {@code pool}, its events and transitions recorded. */
+  private OkHttpClient client(OkHttpClient base, BackendPool pool) {
+    GatewayListener listener =
+        new GatewayListener() {
+          @Override
+          public void onEvent(GatewayEvent event) {
+            events.onEvent(event);
+          }
+
+          @Override
+          public void onBreakerTransition(BreakerTransition transition) {
+            transitions.add(transition);
+          }
+        };
+    return OkHttpAiGateway.wrap(
+        base, AiGateway.builder().clock(clock).backendPool(pool).listener(listener).build());
+  }
+
   private OkHttpClient client(BackendPool pool) {
     return client(pool, AiGateway.builder());
   }
@@ -551,6 +569,40 @@ class RoutingTest {
         .containsExactly(org.assertj.core.api.Assertions.tuple("only", BreakerState.OPEN));
     assertThat(servedBy(client, streamedChat())).isEqualTo("status 503");
     assertThat(broken.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aJsonAnswerWhoseBodyBreaksOffIsAFailureForItsBreaker() throws Exception {
+    MockWebServer broken =
+        server(ok("only").newBuilder().onResponseBody(new SocketEffect.CloseSocket()).build());
+    OkHttpClient client = client(lastAttemptPool(broken));
+
+    try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(response.code()).isEqualTo(200); // handed on with its headers
+      assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
+    }
+
+    // The application got no answer: a failure for the backend, not the success its status said.
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("only", BreakerState.OPEN));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 503");
+    assertThat(broken.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aJsonAnswerTheApplicationClosesUnreadIsNoFailureForItsBreaker() throws Exception {
+    MockWebServer backend = server(ok("only"));
+    OkHttpClient client = client(lastAttemptPool(backend));
+
+    try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    events.next();
+    assertThat(transitions).isEmpty();
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("only");
   }
 
   @Test
@@ -1343,6 +1395,68 @@ class RoutingTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
+  }
+
+  @Test
+  void aBackendSilentUntilTheClientsCallTimeoutIsAFailureForItsBreaker() throws Exception {
+    MockWebServer hung = server(ok("hung").newBuilder().headersDelay(5, TimeUnit.SECONDS).build());
+    MockWebServer steady = server(ok("steady"));
+    OkHttpClient client =
+        client(
+            new OkHttpClient.Builder().callTimeout(Duration.ofMillis(500)).build(),
+            BackendPool.builder()
+                .backend(openAi("hung", hung).priority(1))
+                .backend(openAi("steady", steady).priority(2))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)).build())
+                .build());
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
+
+    assertThat(ended.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasFieldOrPropertyWithValue("message", "timeout");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    // The backend never answered within the call's time: a timeout, which trips its breaker as a
+    // read timeout would, so the next calls go to the backend that answers.
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("hung", BreakerState.OPEN));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    assertThat(hung.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aStreamSilentUntilTheClientsCallTimeoutIsAFailureForItsBreaker() throws Exception {
+    MockWebServer held = server();
+    MockWebServer other = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    answerAlways(
+        held,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n" + stream))
+            .throttleBody(": keep-alive\n\n".length(), 5, TimeUnit.SECONDS)
+            .build());
+    answerAlways(other, Backend.sse(stream));
+    OkHttpClient client =
+        client(
+            new OkHttpClient.Builder().callTimeout(Duration.ofMillis(800)).build(),
+            BackendPool.builder()
+                .backend(openAi("held", held).priority(1))
+                .backend(openAi("other", other).priority(2))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)).build())
+                .build());
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(streamedChat()));
+
+    assertThat(ended.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasFieldOrPropertyWithValue("message", "timeout");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("held", BreakerState.OPEN));
+    assertThat(other.getRequestCount()).isZero();
   }
 
   @Test

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every attempt's outcome reaches its backend's breaker, whatever happens: an answer, an {@link
  * IOException}, an unchecked exception from the client (a failed attempt, reported to the
  * application as a {@link SendFailedException} when no other attempt follows), an interrupted
- * backoff or a cancelled call (no verdict against the backend), or a stream that ends, breaks or
- * stays silent before its first event (a failed attempt; see {@link Failover}).
+ * backoff or a call the application cancelled (no verdict against the backend), a call its client's
+ * own call timeout ended while the attempt waited for the backend (a timeout, a failed attempt), or
+ * a stream that ends, breaks or stays silent before its first event (a failed attempt; see {@link
+ * Failover}).
  *
  * <p>A call the application cancels ends {@link dev.aigateway.api.CallOutcome#CANCELLED} in
  * whichever phase the cancel finds it: waiting for a response's headers, in a backoff, or while its
@@ -237,7 +239,7 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
     if (held.outcome() == HeldBody.Held.ENDED || held.outcome() == HeldBody.Held.FAILED) {
       boolean canceled = sender.canceled();
       IOException ended = held.endedEarly();
-      if (call.retryAfterFailure(ended, canceled)) {
+      if (call.retryAfterFailure(ended, canceled, canceled && sender.timedOut())) {
         discard(response); // nothing of it reached the application
         return null;
       }
@@ -478,7 +480,9 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
    */
   private Answer<R> failedAttempt(IOException failure) throws IOException {
     boolean canceled = sender.canceled();
-    if (routed && call.retryAfterFailure(failure, canceled)) {
+    // The client's call timeout (asked only of a cancelled call: asking ends the timeout's watch)
+    // ended the attempt waiting for its backend: a timeout for the backend's breaker.
+    if (routed && call.retryAfterFailure(failure, canceled, canceled && sender.timedOut())) {
       return null;
     }
     canceled |= routed && call.endedWhilePlanning();

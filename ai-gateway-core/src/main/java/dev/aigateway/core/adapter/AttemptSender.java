@@ -79,8 +79,9 @@ public interface AttemptSender<R> {
   /**
    * Whether the call was cancelled: by the application, or by the client at its own bound on the
    * whole call when it implements that bound by cancelling (OkHttp's {@code callTimeout}; {@link
-   * #timedOut} tells the two apart). A cancelled call is never retried, and its attempt gives its
-   * backend no verdict.
+   * #timedOut} tells the two apart). A cancelled call is never retried; its attempt gives its
+   * backend no verdict when the application cancelled it, and counts as a timeout against the
+   * backend when the client's call timeout ended it waiting for that backend.
    */
   boolean canceled();
 

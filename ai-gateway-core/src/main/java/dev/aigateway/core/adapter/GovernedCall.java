@@ -352,7 +352,17 @@ public final class GovernedCall {
    * @param callCanceled whether the application cancelled the call (never retried)
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
-    return exchange.route().retryAfterFailure(failure, callCanceled);
+    return exchange.route().retryAfterFailure(failure, callCanceled, false);
+  }
+
+  /**
+   * As {@link #retryAfterFailure(IOException, boolean)}; {@code callTimedOut}: the cancellation was
+   * the client's own call timeout, which ended the attempt while it waited for its backend (a
+   * timeout for the backend's breaker; the call is not moved on).
+   */
+  public boolean retryAfterFailure(
+      IOException failure, boolean callCanceled, boolean callTimedOut) {
+    return exchange.route().retryAfterFailure(failure, callCanceled, callTimedOut);
   }
 
   /**
@@ -426,6 +436,15 @@ public final class GovernedCall {
               // An error the body reported before its reading failed is the same verdict as a
               // whole error answer's; the call still ends as its body did.
               exchange.route().errorAnswered(readout.errorAnswerStatus());
+            } else if (outcome == CallOutcome.TRUNCATED
+                && failure != null
+                && !(failure instanceof ObservedBody.Stopped)
+                && !exchange.eventStream()
+                && !callCanceled.getAsBoolean()) {
+              // A document whose read from the backend failed: no answer reached the application.
+              // (Not when the call was cancelled or timed out meanwhile: the application may have
+              // taken its time to read what the backend had sent.)
+              exchange.route().answerBroke();
             }
             String errorType =
                 switch (outcome) {

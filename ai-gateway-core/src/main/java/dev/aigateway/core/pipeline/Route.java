@@ -130,6 +130,18 @@ public interface Route {
    */
   boolean retryAfterFailure(IOException failure, boolean callCanceled);
 
+  /**
+   * As {@link #retryAfterFailure(IOException, boolean)}, for a call that may have been ended by its
+   * client's own call timeout ({@code callTimedOut}, which implies {@code callCanceled}): the
+   * attempt then waited for the backend until the call's time ran out, a timeout that counts
+   * against the backend as a read timeout does, though the call never moves on. By default the
+   * timeout is not told apart from a cancel.
+   */
+  default boolean retryAfterFailure(
+      IOException failure, boolean callCanceled, boolean callTimedOut) {
+    return retryAfterFailure(failure, callCanceled);
+  }
+
   /** The answer's first bytes came at {@code nanos} ({@link System#nanoTime()}). */
   void firstBytes(long nanos, boolean stream);
 
@@ -154,6 +166,14 @@ public interface Route {
    * default.
    */
   default void errorAnswered(int status) {}
+
+  /**
+   * The delivered 2xx answer's body, a document (not an event stream), failed to arrive whole: its
+   * read from the backend failed (the connection broke, or a read timed out), so the application
+   * got no answer. A success its backend's breaker heard when the status arrived is corrected to a
+   * failure, as for a connection failure. Nothing by default.
+   */
+  default void answerBroke() {}
 
   /** The call ended; a complete JSON answer's latency may be recorded. */
   void callEnded(boolean successfulJson);

@@ -148,10 +148,18 @@ public final class BackendState {
 
   /**
    * Remaining tokens as a share of the limit, per the last rate-limit headers still within their
-   * reset time; 1 when unknown. Negative when the call's estimate does not fit.
+   * reset time; 1 when unknown. Negative when the call's estimate does not fit, or when no request
+   * is left before the requests' reset (whatever is known of the tokens: a backend may send its
+   * request counts alone, or its token window may have reset before its request window).
    */
   double headroom(long estimate, long nowMillis) {
     RateLimitSnapshot limits = rateLimits;
+    if (limits != null
+        && limits.remainingRequests() == 0
+        && (limits.requestsResetAt() == null
+            || limits.requestsResetAt().toEpochMilli() > nowMillis)) {
+      return -1;
+    }
     long limit;
     long remaining;
     if (limits != null
@@ -159,11 +167,6 @@ public final class BackendState {
         && (limits.tokensResetAt() == null || limits.tokensResetAt().toEpochMilli() > nowMillis)) {
       remaining = limits.remainingTokens();
       limit = limits.limitTokens() > 0 ? limits.limitTokens() : Math.max(remaining, 1);
-      if (limits.remainingRequests() == 0
-          && (limits.requestsResetAt() == null
-              || limits.requestsResetAt().toEpochMilli() > nowMillis)) {
-        return -1;
-      }
     } else if (backend.tokensPerMinute() > 0) {
       return estimate > backend.tokensPerMinute() ? -1 : 1;
     } else {

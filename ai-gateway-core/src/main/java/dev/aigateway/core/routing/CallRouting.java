@@ -565,22 +565,41 @@ final class CallRouting implements Route {
    */
   @Override
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
+    return retryAfterFailure(failure, callCanceled, false);
+  }
+
+  /**
+   * As {@link #retryAfterFailure(IOException, boolean)}. A call its client's own call timeout ended
+   * ({@code callTimedOut}) while the attempt waited for its backend (its answer's headers, or a
+   * held stream's first event) is not moved on either, but the attempt is a timeout: it is recorded
+   * as one ({@code java.io.InterruptedIOException}) and counts against the backend's breaker as a
+   * read timeout does (unless the policy ignores connection failures), so a backend that never
+   * answers within the clients' call timeout trips its breaker instead of taking its share of calls
+   * for ever. A call the application cancelled gives its backend no verdict.
+   */
+  @Override
+  public boolean retryAfterFailure(
+      IOException failure, boolean callCanceled, boolean callTimedOut) {
     BackendState backend = current;
-    // A client's unchecked exception is named for itself, not for the gateway's wrapper.
+    // A client's unchecked exception is named for itself, not for the gateway's wrapper; an attempt
+    // the call's timeout ended as the timeout the call fails with.
     Throwable named =
         failure instanceof SendFailedException && failure.getCause() != null
             ? failure.getCause()
             : failure;
+    String errorType =
+        callCanceled && callTimedOut && !(named instanceof InterruptedIOException)
+            ? InterruptedIOException.class.getName()
+            : named.getClass().getName();
     attempts.add(
-        new Attempt(
-            backend.id(),
-            0,
-            named.getClass().getName(),
-            sinceAttemptStart(),
-            currentIsCredentialRetry));
+        new Attempt(backend.id(), 0, errorType, sinceAttemptStart(), currentIsCredentialRetry));
     successBeforeBody = false;
     if (callCanceled) {
-      backend.breaker().onIgnored(permit);
+      if (callTimedOut && router.pool().circuitBreaker().tripsOnConnectionFailures()) {
+        backend.breaker().onFailure(permit, null); // the backend did not answer in the call's time
+      } else {
+        backend.breaker().onIgnored(permit);
+      }
       return false;
     }
     if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
@@ -644,6 +663,24 @@ final class CallRouting implements Route {
     }
     successBeforeBody = false;
     if (router.pool().circuitBreaker().isFailureStatus(status)) {
+      current.breaker().onLateFailure(permit);
+    }
+  }
+
+  /**
+   * The delivered 2xx document's read from its backend failed (the connection broke off, a read
+   * timed out) before it arrived whole: when its backend's breaker heard a success for it as its
+   * status arrived, the verdict is corrected to a failure ({@link CircuitBreaker#onLateFailure}),
+   * as for a connection failure (none when the policy ignores those). A stream is judged by its
+   * first event instead ({@link #firstEvent()}, {@link #streamEnded}).
+   */
+  @Override
+  public void answerBroke() {
+    if (!successBeforeBody) {
+      return;
+    }
+    successBeforeBody = false;
+    if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
       current.breaker().onLateFailure(permit);
     }
   }

@@ -84,8 +84,10 @@ public final class LoadBalancing {
   /**
    * The backend with the most headroom, per the {@code x-ratelimit-remaining-tokens} / {@code
    * -requests} and reset headers it sent last (or its configured capacity before it sent any),
-   * skipping backends whose remaining tokens cannot cover the call's estimate, so traffic moves
-   * away before a 429 happens. Counts sent without a reset (Azure OpenAI's) count for a minute.
+   * skipping backends whose remaining tokens cannot cover the call's estimate, or that have no
+   * request left before their requests' reset (also when they sent no token counts), so traffic
+   * moves away before a 429 happens. Counts sent without a reset (Azure OpenAI's) count for a
+   * minute.
    */
   public static LoadBalancing capacityAware() {
     return CAPACITY_AWARE;

@@ -270,6 +270,25 @@ class RouterTest {
   }
 
   @Test
+  void capacityAwareSteersAwayFromABackendOutOfRequestsThatSentNoTokenCounts() {
+    Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"), backend("c"));
+    Instant reset = clock.instant().plusSeconds(30);
+    Instant past = clock.instant().minusSeconds(1);
+    // a sent its request counts only, b's token counts have reset while its requests have not:
+    // neither has a request left until its reset, whatever is known of its tokens.
+    router.backends().get(0).rateLimits(new RateLimitSnapshot(-1, -1, null, 1000, 0, reset));
+    router.backends().get(1).rateLimits(new RateLimitSnapshot(100_000, 10, past, 1000, 0, reset));
+    router
+        .backends()
+        .get(2)
+        .rateLimits(new RateLimitSnapshot(100_000, 40_000, reset, 1000, 500, reset));
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("c");
+    }
+  }
+
+  @Test
   void capacityAwareForgetsHeadroomAfterTheResetTime() {
     Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"));
     Instant past = clock.instant().minusSeconds(1);
