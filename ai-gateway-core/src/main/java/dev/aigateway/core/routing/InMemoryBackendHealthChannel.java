@@ -2,6 +2,9 @@ package dev.aigateway.core.routing;
 
 import dev.aigateway.api.spi.BackendHealthChannel;
 import dev.aigateway.api.spi.HealthSignal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * A {@link BackendHealthChannel} within one JVM: several gateways of one process (one per tenant,
  * say) that route over the same backends share their view of them, and tests exercise shared health
  * without a broker. Signals are delivered to every subscriber in the order published, on the
- * channel's delivery executor, never on the publishing thread. Thread-safe.
+ * channel's delivery executor, never on the publishing thread. A signal that waited for delivery
+ * (behind a slow receiver, say) is passed on {@linkplain HealthSignal#aged aged} by its wait, so
+ * waiting never lengthens a pause; one whose time ran out while it waited arrives with nothing
+ * remaining, which receivers ignore. Thread-safe.
  *
  * <pre>{@code
  * InMemoryBackendHealthChannel health = new InMemoryBackendHealthChannel();
@@ -36,6 +44,10 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
   static final int MAX_PENDING = 10_000;
 
   private final Executor delivery;
+
+  /** Measures how long a signal waited for delivery; null: {@link System#nanoTime()}. */
+  private final @Nullable Clock clock;
+
   private final List<Consumer<HealthSignal>> receivers = new CopyOnWriteArrayList<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicBoolean dropping = new AtomicBoolean();
@@ -58,6 +70,7 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
               return thread;
             });
     this.delivery = executor;
+    this.clock = null;
   }
 
   /**
@@ -68,9 +81,24 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
    */
   public InMemoryBackendHealthChannel(Executor delivery) {
     this.delivery = Objects.requireNonNull(delivery, "delivery");
+    this.clock = null;
   }
 
-  /** Hands the signal to the delivery executor; dropped (and counted) when it refuses. */
+  /**
+   * A channel that delivers through {@code delivery}, as {@link
+   * #InMemoryBackendHealthChannel(Executor)}, and measures on {@code clock} how long a signal
+   * waited between publishing and delivery, to pass it on aged by that wait. The other constructors
+   * measure on {@link System#nanoTime()}; tests pass a clock they control.
+   */
+  public InMemoryBackendHealthChannel(Executor delivery, Clock clock) {
+    this.delivery = Objects.requireNonNull(delivery, "delivery");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Hands the signal to the delivery executor, which passes it on aged by the time it waited;
+   * dropped (and counted) when the executor refuses it.
+   */
   @Override
   public void publish(HealthSignal signal) {
     Objects.requireNonNull(signal, "signal");
@@ -79,7 +107,8 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
       return;
     }
     try {
-      delivery.execute(() -> deliver(targets, signal));
+      Supplier<Duration> waited = stopwatch();
+      delivery.execute(() -> deliver(targets, signal.aged(waited.get())));
       dropping.set(false);
     } catch (RejectedExecutionException e) {
       dropped.incrementAndGet();
@@ -109,6 +138,17 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
   @Override
   public String toString() {
     return "InMemoryBackendHealthChannel[" + receivers.size() + " subscribers]";
+  }
+
+  /** The time elapsed since this call, on the channel's clock. */
+  private Supplier<Duration> stopwatch() {
+    Clock measuring = clock;
+    if (measuring == null) {
+      long start = System.nanoTime();
+      return () -> Duration.ofNanos(System.nanoTime() - start);
+    }
+    Instant start = measuring.instant();
+    return () -> Duration.between(start, measuring.instant());
   }
 
   private static void deliver(List<Consumer<HealthSignal>> targets, HealthSignal signal) {

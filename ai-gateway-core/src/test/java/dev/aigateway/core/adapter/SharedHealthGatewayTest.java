@@ -37,8 +37,10 @@ class SharedHealthGatewayTest {
 
   private final ManualClock clock = ManualClock.at("2026-06-01T10:00:00Z");
   private final Queue<Runnable> deliveries = new ArrayDeque<>();
+  // The channel measures a signal's wait on the gateways' clock: deliveries run by hand while it
+  // stands still pass a signal on with the time it was sent with.
   private final InMemoryBackendHealthChannel health =
-      new InMemoryBackendHealthChannel(deliveries::add);
+      new InMemoryBackendHealthChannel(deliveries::add, clock);
 
   private AiGateway gateway(CircuitBreakerPolicy policy, List<BreakerTransition> transitions) {
     BackendPool pool =

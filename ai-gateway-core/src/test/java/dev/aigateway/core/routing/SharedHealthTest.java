@@ -69,8 +69,11 @@ class SharedHealthTest {
   }
 
   private final QueuedExecutor deliveries = new QueuedExecutor();
+  // The channel measures a signal's wait on a clock of its own, which stands still unless a test
+  // moves it: a delivery run by hand passes the signal on with the time it was sent with.
+  private final ManualClock channelClock = ManualClock.at("2026-06-01T10:00:00Z");
   private final InMemoryBackendHealthChannel inMemory =
-      new InMemoryBackendHealthChannel(deliveries);
+      new InMemoryBackendHealthChannel(deliveries, channelClock);
   private final RecordingChannel channel = new RecordingChannel(inMemory);
   private final ManualClock clockA = ManualClock.at("2026-06-01T10:00:00Z");
   // Instance B's clock is an hour off: received signals count from their remaining time.
@@ -438,6 +441,33 @@ class SharedHealthTest {
     assertThat(second).isEmpty();
     assertThat(threaded.subscribers()).isEqualTo(2);
     assertThat(threaded.dropped()).isZero();
+  }
+
+  @Test
+  void aSignalThatWaitedInTheInMemoryChannelIsPassedOnAgedByItsWait() {
+    List<HealthSignal> received = new CopyOnWriteArrayList<>();
+    inMemory.subscribe(received::add);
+    Router b = routerB(pool("chat", oneFailureTrips()));
+
+    channel.publish(foreign("chat", "east", HealthSignal.Kind.TRIPPED, Duration.ofSeconds(20)));
+    channel.publish(foreign("chat", "west", HealthSignal.Kind.COOL_DOWN, Duration.ofSeconds(5)));
+    channel.publish(foreign("chat", "west", HealthSignal.Kind.RECOVERED, Duration.ZERO));
+    channelClock.advance(Duration.ofSeconds(8)); // the signals wait behind a slow receiver
+    assertThat(deliveries.runAll()).isEqualTo(3);
+
+    assertThat(received)
+        .extracting(HealthSignal::backendId, HealthSignal::kind, HealthSignal::remaining)
+        .containsExactly(
+            tuple("east", HealthSignal.Kind.TRIPPED, Duration.ofSeconds(12)),
+            tuple("west", HealthSignal.Kind.COOL_DOWN, Duration.ZERO),
+            tuple("west", HealthSignal.Kind.RECOVERED, Duration.ZERO));
+    assertThat(transitionsB)
+        .singleElement()
+        .extracting(BreakerTransition::openFor)
+        .isEqualTo(Duration.ofSeconds(12));
+    assertThat(route(b, 2)).containsExactly("west", "west"); // the cool-down ran out while queued
+    clockB.advance(Duration.ofSeconds(12));
+    assertThat(route(b, 2)).containsExactlyInAnyOrder("east", "west"); // east: a probe
   }
 
   @Test
