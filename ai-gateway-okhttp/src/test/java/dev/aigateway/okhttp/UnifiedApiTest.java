@@ -22,15 +22,19 @@ import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.Failover;
 import dev.aigateway.core.telemetry.Price;
 import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.testing.Closing;
+import dev.aigateway.testing.ManualClock;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -985,6 +989,79 @@ class UnifiedApiTest {
       assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
     }
     assertThat(google.getRequestCount()).isEqualTo(2);
+  }
+
+  /**
+   * A Gemini backend named {@code id} on {@code server}, taking {@code gpt-4o}, at {@code
+   * priority}.
+   */
+  private static dev.aigateway.core.routing.Backend.Builder gemini(
+      String id, MockWebServer server, int priority) {
+    return dev.aigateway.core.routing.Backend.gemini(
+            id, server.url("/").toString().replaceAll("/$", ""))
+        .model("gpt-4o", "gemini-2.5-flash")
+        .credential(Credentials.apiKey(GEMINI_KEY))
+        .priority(priority);
+  }
+
+  @Test
+  void aTranslatedGeminiStreamsFirstEventErrorIsJudgedByItsCodeAndRetryInfo() throws Exception {
+    // Google fails the stream after its 200 but before any chunk: its 503 error, RetryInfo and
+    // all, as the first event. The OpenAI call is judged by Google's own code and wait, as a
+    // direct Gemini call is: east fails over and is cooled down for the 30 s it asked for.
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    MockWebServer app = server();
+    MockWebServer east = server();
+    MockWebServer west = server();
+    String unavailable =
+        "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again"
+            + " later.\",\"status\":\"UNAVAILABLE\",\"details\":[{\"@type\":"
+            + "\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"30s\"}]}}";
+    answerAlways(east, Backend.sse("data: " + unavailable + "\r\n\r\n"));
+    answerAlways(
+        west,
+        Backend.sse(
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello!\"}],"
+                + "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":12,\"candidatesTokenCount\":2,"
+                + "\"totalTokenCount\":14},\"modelVersion\":\"gemini-2.5-flash\"}\r\n\r\n"));
+    // Failover only on 503: a call judged a 500 would not move on.
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(gemini("east", east, 1))
+                .backend(gemini("west", west, 2))
+                .failover(Failover.builder().retryOn(status -> status == 503).build()),
+            AiGateway.builder().clock(clock));
+
+    assertThat(text(streamed(client, app))).isEqualTo("Hello!");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.routing().attempts().get(0).status()).isEqualTo(200);
+    assertThat(event.routing().attempts().get(0).errorType()).isEqualTo("error-event");
+
+    assertThat(text(streamed(client, app))).isEqualTo("Hello!");
+    assertThat(east.getRequestCount())
+        .as(
+            "east asked for 30 s of quiet in its error event's RetryInfo: the next call goes to west")
+        .isEqualTo(1);
+    assertThat(events.next().routing().attempts()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(31));
+    streamed(client, app);
+    assertThat(east.getRequestCount()).as("east has cooled down").isEqualTo(2);
+  }
+
+  private static void answerAlways(MockWebServer server, MockResponse response) {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return response;
+          }
+        });
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.aigateway.core.adapter;
 
 import dev.aigateway.api.Usage;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -72,5 +73,25 @@ public interface AnswerTranslation {
    */
   default boolean failedAnswer() {
     return false;
+  }
+
+  /**
+   * The status of the backend's error event that ended the translated stream, as the backend's own
+   * event gave it (a Gemini error's {@code code}, say 503), 0 when the stream ended with none or
+   * the translation does not tell. The call's protocol may have no room for it (OpenAI's error
+   * event names no status), so a stream whose first event is such an error is judged by this status
+   * rather than by its translation's. May be asked on any thread, while or after the body is read.
+   */
+  default int errorEventStatus() {
+    return 0;
+  }
+
+  /**
+   * The wait the backend's error event that ended the translated stream asked for (a Google error's
+   * {@code google.rpc.RetryInfo} {@code retryDelay}), null when none, or the translation does not
+   * tell: its translation drops it. May be asked on any thread, while or after the body is read.
+   */
+  default @Nullable Duration errorEventRetryDelay() {
+    return null;
   }
 }

@@ -255,12 +255,21 @@ public final class AttemptLoop<R> implements Function<String, String>, BooleanSu
       throw ended;
     }
     int errorStatus = held.firstEventErrorStatus();
+    Duration errorRetryDelay = null;
+    if (errorStatus != 0 && translation != null && translation.errorEventStatus() != 0) {
+      // A translated error event: judged by the backend's own event, whose status and wait the
+      // call's error shape may not carry (Gemini's 503 and RetryInfo in OpenAI's error event).
+      errorStatus = translation.errorEventStatus();
+      errorRetryDelay = translation.errorEventRetryDelay();
+    } else if (errorStatus != 0) {
+      errorRetryDelay = held.firstEventRetryDelay();
+    }
     boolean retry =
         errorStatus != 0
             ? call.retryAfterErrorEvent(
                 errorStatus,
                 name -> header(response, name),
-                errorStatus == 429 || errorStatus >= 500 ? held.firstEventRetryDelay() : null,
+                errorStatus == 429 || errorStatus >= 500 ? errorRetryDelay : null,
                 sender.canceled())
             : call.retryAfterResponse(status, name -> header(response, name), sender.canceled());
     if (retry) {

@@ -1,7 +1,9 @@
 package dev.aigateway.core.translate;
 
+import dev.aigateway.core.wire.GoogleRetryInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,10 +46,38 @@ abstract class SseDecoder implements StreamDecoder {
    */
   abstract void event(@Nullable String name, String data) throws IOException;
 
-  /** Ends the OpenAI stream with the backend's error event, as OpenAI's error, status kept. */
+  /**
+   * The backend's error event that ended the stream, once one did: its status and data, read by
+   * {@link #errorEventStatus} and {@link #errorEventRetryDelay}.
+   */
+  private volatile @Nullable EndingError endingError;
+
+  private record EndingError(int status, byte[] data) {}
+
+  /**
+   * Ends the OpenAI stream with the backend's error event, as OpenAI's error, status kept; the
+   * event's own status and data are kept for the call to judge the attempt by ({@link
+   * #errorEventStatus}), as OpenAI's error shape has no room for them.
+   */
   final void error(int status, String data) {
-    chunks.error(
-        translator.errorBody(status, data.getBytes(StandardCharsets.UTF_8), header -> null));
+    if (chunks.isDone()) {
+      return;
+    }
+    byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+    endingError = new EndingError(status, bytes);
+    chunks.error(translator.errorBody(status, bytes, header -> null));
+  }
+
+  @Override
+  public int errorEventStatus() {
+    EndingError error = endingError;
+    return error == null ? 0 : error.status();
+  }
+
+  @Override
+  public @Nullable Duration errorEventRetryDelay() {
+    EndingError error = endingError;
+    return error == null ? null : GoogleRetryInfo.retryDelay(error.data(), error.data().length);
   }
 
   private void accept(@Nullable String name, String data) {

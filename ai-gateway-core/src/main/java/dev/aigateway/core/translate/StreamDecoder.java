@@ -1,6 +1,7 @@
 package dev.aigateway.core.translate;
 
 import dev.aigateway.api.Usage;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,5 +39,23 @@ interface StreamDecoder {
    */
   default boolean failedAnswer() {
     return false;
+  }
+
+  /**
+   * The status of the backend's error event the stream ended with, as the backend's own event gave
+   * it (Gemini's {@code code}, Anthropic's error type), 0 when it ended with none ({@link
+   * dev.aigateway.core.adapter.AnswerTranslation#errorEventStatus}). Read on any thread.
+   */
+  default int errorEventStatus() {
+    return 0;
+  }
+
+  /**
+   * The wait the backend's error event asked for (a Google error's {@code google.rpc.RetryInfo}
+   * {@code retryDelay}), null when none ({@link
+   * dev.aigateway.core.adapter.AnswerTranslation#errorEventRetryDelay}). Read on any thread.
+   */
+  default @Nullable Duration errorEventRetryDelay() {
+    return null;
   }
 }

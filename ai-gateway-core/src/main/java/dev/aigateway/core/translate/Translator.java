@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -214,6 +215,18 @@ public abstract class Translator {
     public boolean failedAnswer() {
       StreamDecoder streamDecoder = decoder;
       return streamDecoder != null ? streamDecoder.failedAnswer() : failedDocument;
+    }
+
+    @Override
+    public int errorEventStatus() {
+      StreamDecoder streamDecoder = decoder;
+      return streamDecoder == null ? 0 : streamDecoder.errorEventStatus();
+    }
+
+    @Override
+    public @Nullable Duration errorEventRetryDelay() {
+      StreamDecoder streamDecoder = decoder;
+      return streamDecoder == null ? null : streamDecoder.errorEventRetryDelay();
     }
 
     /**
