@@ -13,7 +13,6 @@ import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.UsageInfo;
 import java.util.Locale;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,13 +69,13 @@ public final class LoggingListener implements GatewayListener {
   /** The line this listener logs for a breaker transition. */
   public static String format(BreakerTransition t) {
     StringBuilder line = new StringBuilder(128).append("ai-gateway breaker backend=");
-    text(line, t.backendId()).append(' ').append(t.from()).append("->").append(t.to());
+    LogText.append(line, t.backendId()).append(' ').append(t.from()).append("->").append(t.to());
     if (t.openFor() != null) {
       line.append(" for=").append(t.openFor().toMillis()).append("ms");
     }
-    text(line.append(" reason=\""), t.reason()).append('"');
+    LogText.append(line.append(" reason=\""), t.reason()).append('"');
     if (t.origin() != null) {
-      text(line.append(" origin="), t.origin());
+      LogText.append(line.append(" origin="), t.origin());
     }
     return line.toString();
   }
@@ -111,10 +110,10 @@ public final class LoggingListener implements GatewayListener {
             .append(" op=")
             .append(e.operation().conventionName())
             .append(" consumer=");
-    text(line, e.consumer()).append(" model=");
-    text(line, e.requestedModel());
+    LogText.append(line, e.consumer()).append(" model=");
+    LogText.append(line, e.requestedModel());
     if (e.responseModel() != null && !e.responseModel().equals(e.requestedModel())) {
-      text(line.append("->"), e.responseModel());
+      LogText.append(line.append("->"), e.responseModel());
     }
     line.append(" stream=")
         .append(e.stream())
@@ -145,21 +144,21 @@ public final class LoggingListener implements GatewayListener {
       line.append(" limit=").append(limits.outcome());
     }
     if (routing.backendId() != null) {
-      text(line.append(" backend="), routing.backendId())
+      LogText.append(line.append(" backend="), routing.backendId())
           .append(" attempts=")
           .append(routing.attempts().size());
     }
     if (routing.failoverReason() != null) {
-      text(line.append(" failover=\""), routing.failoverReason()).append('"');
+      LogText.append(line.append(" failover=\""), routing.failoverReason()).append('"');
     }
     if (routing.variant() != null) {
-      text(line.append(" variant="), routing.variant());
+      LogText.append(line.append(" variant="), routing.variant());
     }
     if (e.rejection() != null) {
       line.append(" rejected=").append(e.rejection().headerValue());
     }
     if (e.errorType() != null) {
-      text(line.append(" error="), e.errorType());
+      LogText.append(line.append(" error="), e.errorType());
     }
     if (e.contentFiltered()) {
       line.append(" content_filtered=true");
@@ -170,13 +169,13 @@ public final class LoggingListener implements GatewayListener {
         line.append(String.format(Locale.ROOT, "@%.3f", cache.score()));
       }
       if (cache.guardObjection() != null) {
-        text(line.append(" guard="), cache.guardObjection());
+        LogText.append(line.append(" guard="), cache.guardObjection());
       }
       if (cache.semanticSkip() != null) {
-        text(line.append(" semantic_skip="), cache.semanticSkip());
+        LogText.append(line.append(" semantic_skip="), cache.semanticSkip());
       }
       if (cache.failure() != null) {
-        text(line.append(" cache_failure="), cache.failure());
+        LogText.append(line.append(" cache_failure="), cache.failure());
       }
       if (cache.tokensSaved() > 0) {
         line.append(" saved=").append(cache.tokensSaved());
@@ -187,10 +186,5 @@ public final class LoggingListener implements GatewayListener {
       line.append(" ttfc=").append(timing.timeToFirstChunk().toMillis()).append("ms");
     }
     return line.toString();
-  }
-
-  /** Appends a name as {@link LogText} writes it: escaped, and cut at {@link #MAX_VALUE_CHARS}. */
-  private static StringBuilder text(StringBuilder line, @Nullable String value) {
-    return LogText.append(line, value);
   }
 }

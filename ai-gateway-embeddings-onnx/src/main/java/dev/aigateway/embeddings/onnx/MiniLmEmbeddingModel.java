@@ -130,7 +130,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    *     ONNX Runtime or tokenizer library)
    */
   public MiniLmEmbeddingModel load() throws IOException {
-    open().load();
+    hold.open().load();
     return this;
   }
 
@@ -143,7 +143,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public float[] embed(String text) throws IOException {
-    return open().embed(text);
+    return hold.open().embed(text);
   }
 
   /**
@@ -168,7 +168,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public int charactersRead(String text) throws IOException {
-    return open().charactersRead(text);
+    return hold.open().charactersRead(text);
   }
 
   /** How many characters the model's tokenizers have been given so far, in every call. */
@@ -192,10 +192,6 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
     hold.close();
   }
 
-  private LazyModel open() {
-    return hold.open();
-  }
-
   /**
    * The words of {@code text} (lower case, as the model's tokenizer splits them: punctuation marks
    * are words of their own) with their vectors in context: the model's last hidden state, the word
@@ -208,7 +204,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    */
   @Override
   public WordVectors wordVectors(String text) throws IOException {
-    LazyModel m = open();
+    LazyModel m = hold.open();
     return m.use(() -> Objects.requireNonNull(m.words()).wordVectors(text));
   }
 
@@ -223,7 +219,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
    * @throws NullPointerException when {@code text} is null
    */
   public EmbeddedWords embedWithWords(String text) throws IOException {
-    LazyModel m = open();
+    LazyModel m = hold.open();
     return m.use(() -> Objects.requireNonNull(m.words()).run(text));
   }
 

@@ -206,10 +206,6 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
     hold.close();
   }
 
-  private LazyModel open() {
-    return hold.open();
-  }
-
   /** The choice this model was created with. */
   public Choice choice() {
     return choice;
@@ -222,7 +218,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
    *     not on the class path, or the platform has no bundled ONNX Runtime or tokenizer library
    */
   public OnnxEmbeddingModel load() throws IOException {
-    open().load();
+    hold.open().load();
     return this;
   }
 
@@ -235,7 +231,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
    */
   @Override
   public float[] embed(String text) throws IOException {
-    return open().embed(text);
+    return hold.open().embed(text);
   }
 
   /**
@@ -262,7 +258,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
    */
   @Override
   public int charactersRead(String text) throws IOException {
-    return open().charactersRead(text);
+    return hold.open().charactersRead(text);
   }
 
   /** The choice's {@link Choice#modelName()}, such as {@code bge-small-en-v1.5-q}. */
