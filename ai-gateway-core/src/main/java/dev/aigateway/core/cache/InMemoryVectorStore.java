@@ -45,8 +45,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written (on
  * the builder's {@link Builder#clock clock}); an expired entry is never returned and is dropped by
- * a sweep that runs on later calls. Past {@link Builder#maximumEntries} the oldest entries, over
- * all partitions, are evicted first.
+ * a sweep that runs on later calls. Past {@link Builder#maximumEntries} entries or {@link
+ * Builder#maximumBytes} bytes (each entry's vector, id and text, {@linkplain #bytes counted from
+ * above}), the oldest entries, over all partitions, are evicted first; an entry larger than the
+ * byte bound on its own is evicted as soon as it is added.
  *
  * <p><b>Threads.</b> Searches of a partition run concurrently under its read lock; adds and removes
  * take its write lock (an add to an indexed partition links the entry into the graph there: about 1
@@ -59,6 +61,13 @@ public final class InMemoryVectorStore implements VectorStore {
 
   /** How many entries the store holds by default, over all partitions. */
   public static final long DEFAULT_MAXIMUM_ENTRIES = 100_000;
+
+  /**
+   * How many bytes the store's entries hold by default, over all partitions ({@link #bytes}): 256
+   * MiB, a little above what {@link #DEFAULT_MAXIMUM_ENTRIES} entries of 384-dimension vectors with
+   * prompts of 300 characters hold (about 250 MB), so it binds only where prompts are longer.
+   */
+  public static final long DEFAULT_MAXIMUM_BYTES = 256L << 20;
 
   /**
    * Live entries of a partition above which it is searched through an HNSW graph by default.
@@ -89,6 +98,7 @@ public final class InMemoryVectorStore implements VectorStore {
 
   private final long timeToLiveNanos;
   private final long maximumEntries;
+  private final long maximumBytes;
   private final VectorStoreSettings settings;
   private final ConcurrentHashMap<String, VectorPartition> partitions = new ConcurrentHashMap<>();
 
@@ -97,6 +107,7 @@ public final class InMemoryVectorStore implements VectorStore {
 
   private final ReentrantLock sweepLock = new ReentrantLock();
   private final AtomicLong size = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong sequence = new AtomicLong();
 
   /** Writes in {@link #writes} whose entry was replaced or removed since. */
@@ -107,6 +118,7 @@ public final class InMemoryVectorStore implements VectorStore {
     // saturated: a time to live of centuries and more (ChronoUnit.FOREVER's) never expires
     this.timeToLiveNanos = TimeUnit.NANOSECONDS.convert(builder.timeToLive);
     this.maximumEntries = builder.maximumEntries;
+    this.maximumBytes = builder.maximumBytes;
     this.settings =
         new VectorStoreSettings(
             timeToLiveNanos,
@@ -133,11 +145,12 @@ public final class InMemoryVectorStore implements VectorStore {
       VectorPartition target =
           partitions.computeIfAbsent(partition, name -> new VectorPartition(name, settings));
       VectorPartition.Added added = target.add(id, vector, text, now, seq);
-      if (added == VectorPartition.Added.PARTITION_DROPPED) {
+      if (added.partitionDropped()) {
         partitions.remove(partition, target); // emptied meanwhile; add to a fresh one
         continue;
       }
-      if (added == VectorPartition.Added.NEW) {
+      bytes.addAndGet(VectorPartition.entryBytes(id, text, vector.length) - added.replacedBytes());
+      if (added.replacedBytes() == 0) {
         size.incrementAndGet();
       } else {
         staleWrites.incrementAndGet();
@@ -169,7 +182,9 @@ public final class InMemoryVectorStore implements VectorStore {
     Objects.requireNonNull(partition, "partition");
     Objects.requireNonNull(id, "id");
     VectorPartition target = partitions.get(partition);
-    if (target != null && target.remove(id)) {
+    long removed = target == null ? 0 : target.remove(id);
+    if (removed > 0) {
+      bytes.addAndGet(-removed);
       size.decrementAndGet();
       staleWrites.incrementAndGet();
       forgetIfDropped(partition, target);
@@ -179,6 +194,17 @@ public final class InMemoryVectorStore implements VectorStore {
   @Override
   public long size() {
     return size.get();
+  }
+
+  /**
+   * The memory the live entries hold, as {@link Builder#maximumBytes} bounds it: each entry's
+   * vector (four bytes a dimension), two bytes a character of its id and text (an upper bound: a
+   * Latin-1 string takes one), and about 200 bytes of bookkeeping. Slots of removed and replaced
+   * entries keep their vectors (not their texts) until their partition is compacted, once they are
+   * a third of its slots, so the vectors may take up to half as much again.
+   */
+  public long bytes() {
+    return bytes.get();
   }
 
   /** How many partitions hold entries (for monitoring and tests). */
@@ -213,13 +239,15 @@ public final class InMemoryVectorStore implements VectorStore {
   }
 
   /**
-   * Evicts the oldest entries past the size bound, drops expired ones, and forgets writes that were
-   * superseded once they outnumber the entries. Writers wait for a running sweep; searches skip it.
+   * Evicts the oldest entries past the size and byte bounds, drops expired ones, and forgets writes
+   * that were superseded once they outnumber the entries. Writers wait for a running sweep;
+   * searches skip it.
    */
   private void sweep(long now, boolean wait) {
     Written oldest = writes.peek();
     boolean due =
         size.get() > maximumEntries
+            || bytes.get() > maximumBytes
             || (oldest != null && now - oldest.writtenAt >= timeToLiveNanos)
             || staleWrites.get() > Math.max(size.get(), 1_024);
     if (!due) {
@@ -231,7 +259,7 @@ public final class InMemoryVectorStore implements VectorStore {
       return;
     }
     try {
-      while (size.get() > maximumEntries) {
+      while (size.get() > maximumEntries || bytes.get() > maximumBytes) {
         Written written = writes.poll();
         if (written == null) {
           break;
@@ -258,7 +286,9 @@ public final class InMemoryVectorStore implements VectorStore {
 
   /** Removes a write's entry if it is still current; accounts a superseded write otherwise. */
   private void forget(Written written) {
-    if (written.partition.removeIfCurrent(written.id, written.sequence)) {
+    long removed = written.partition.removeIfCurrent(written.id, written.sequence);
+    if (removed > 0) {
+      bytes.addAndGet(-removed);
       size.decrementAndGet();
       forgetIfDropped(written.name, written.partition);
     } else {
@@ -274,14 +304,15 @@ public final class InMemoryVectorStore implements VectorStore {
    * Configures an {@link InMemoryVectorStore}; each setting is checked when it is set.
    *
    * <p>Defaults: time to live {@link #DEFAULT_TIME_TO_LIVE}, at most {@link
-   * #DEFAULT_MAXIMUM_ENTRIES} entries, the system ticker, HNSW above {@link
-   * #DEFAULT_APPROXIMATE_ABOVE} entries per partition with a search beam of {@link
-   * #DEFAULT_SEARCH_BEAM_WIDTH} and at most {@link #DEFAULT_SEARCH_VISIT_LIMIT} nodes read, and
-   * graph builds on a new daemon thread each.
+   * #DEFAULT_MAXIMUM_ENTRIES} entries holding at most {@link #DEFAULT_MAXIMUM_BYTES} bytes, the
+   * system ticker, HNSW above {@link #DEFAULT_APPROXIMATE_ABOVE} entries per partition with a
+   * search beam of {@link #DEFAULT_SEARCH_BEAM_WIDTH} and at most {@link
+   * #DEFAULT_SEARCH_VISIT_LIMIT} nodes read, and graph builds on a new daemon thread each.
    */
   public static final class Builder {
     private Duration timeToLive = DEFAULT_TIME_TO_LIVE;
     private long maximumEntries = DEFAULT_MAXIMUM_ENTRIES;
+    private long maximumBytes = DEFAULT_MAXIMUM_BYTES;
     private Ticker ticker = Ticker.systemTicker();
     private int approximateAbove = DEFAULT_APPROXIMATE_ABOVE;
     private int searchBeamWidth = DEFAULT_SEARCH_BEAM_WIDTH;
@@ -310,6 +341,21 @@ public final class InMemoryVectorStore implements VectorStore {
             "maximumEntries must be at least 1 but was " + maximumEntries);
       }
       this.maximumEntries = maximumEntries;
+      return this;
+    }
+
+    /**
+     * How many bytes the entries may hold over all partitions, {@linkplain
+     * InMemoryVectorStore#bytes() counted} from their vectors, ids and texts; the oldest go first
+     * beyond it. Bounds the memory a few very long prompts can hold when the semantic cache stores
+     * truncated prompts.
+     */
+    public Builder maximumBytes(long maximumBytes) {
+      if (maximumBytes < 1) {
+        throw new IllegalArgumentException(
+            "maximumBytes must be at least 1 but was " + maximumBytes);
+      }
+      this.maximumBytes = maximumBytes;
       return this;
     }
 

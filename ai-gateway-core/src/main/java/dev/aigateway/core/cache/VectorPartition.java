@@ -64,11 +64,28 @@ final class VectorPartition {
 
   private static final int INITIAL_SLOTS = 16;
 
-  /** What {@link #add} did. */
-  enum Added {
-    NEW,
-    REPLACED,
-    PARTITION_DROPPED
+  /**
+   * Bytes an entry holds besides its vector's floats and its strings' characters: the two strings'
+   * headers and arrays, its slot in the four per-slot arrays, its entry in the id map, and the
+   * store's record of the write with its queue node.
+   */
+  static final long ENTRY_OVERHEAD_BYTES = 200;
+
+  /**
+   * What {@link #add} did: whether the partition was dropped (emptied) meanwhile, so nothing was
+   * added, and the {@linkplain #entryBytes bytes} of the entry it replaced (0 when the id was new).
+   */
+  record Added(boolean partitionDropped, long replacedBytes) {
+    static final Added NEW = new Added(false, 0);
+    static final Added PARTITION_DROPPED = new Added(true, 0);
+  }
+
+  /**
+   * The memory an entry holds, counted from above: its vector's floats, two bytes a character of
+   * its id and text (a Latin-1 string takes one), and {@link #ENTRY_OVERHEAD_BYTES}.
+   */
+  static long entryBytes(String id, String text, int dimension) {
+    return 4L * dimension + 2L * id.length() + 2L * text.length() + ENTRY_OVERHEAD_BYTES;
   }
 
   private final String name;
@@ -114,7 +131,9 @@ final class VectorPartition {
         checkDimension(vector);
       }
       Integer previous = slotById.get(id);
+      long replacedBytes = 0;
       if (previous != null) {
+        replacedBytes = entryBytes(id, texts[previous], dimension);
         kill(previous);
       }
       int slot = append(slab, vector, 0);
@@ -127,7 +146,7 @@ final class VectorPartition {
       if (graph != null) {
         graph.insert(slot);
       }
-      added = previous == null ? Added.NEW : Added.REPLACED;
+      added = previous == null ? Added.NEW : new Added(false, replacedBytes);
       rebuild = claimRebuildIfDue();
     } finally {
       lock.writeLock().unlock();
@@ -138,29 +157,37 @@ final class VectorPartition {
     return added;
   }
 
-  /** Removes the entry with this id; whether there was one. */
-  boolean remove(String id) {
+  /**
+   * Removes the entry with this id; the {@linkplain #entryBytes bytes} it held, 0 when there was
+   * none.
+   */
+  long remove(String id) {
     return removeIf(id, -1);
   }
 
-  /** Removes the entry with this id only if it is still the one written with {@code sequence}. */
-  boolean removeIfCurrent(String id, long sequence) {
+  /**
+   * Removes the entry with this id only if it is still the one written with {@code sequence}; the
+   * {@linkplain #entryBytes bytes} it held, 0 when it was not removed.
+   */
+  long removeIfCurrent(String id, long sequence) {
     return removeIf(id, sequence);
   }
 
-  private boolean removeIf(String id, long sequence) {
+  private long removeIf(String id, long sequence) {
     boolean rebuild;
+    long bytes;
     lock.writeLock().lock();
     try {
       Integer slot = slotById.get(id);
       if (slot == null || (sequence >= 0 && sequences[slot] != sequence)) {
-        return false;
+        return 0;
       }
+      bytes = entryBytes(id, texts[slot], dimension);
       slotById.remove(id);
       kill(slot);
       if (live == 0) {
         dropped = true; // the store forgets it; a later add creates a fresh partition
-        return true;
+        return bytes;
       }
       rebuild = claimRebuildIfDue();
     } finally {
@@ -169,7 +196,7 @@ final class VectorPartition {
     if (rebuild) {
       startRebuild();
     }
-    return true;
+    return bytes;
   }
 
   /** Whether the entry with this id is still the one written with {@code sequence}. */
@@ -264,6 +291,7 @@ final class VectorPartition {
 
   private void kill(int slot) {
     dead.set(slot);
+    texts[slot] = null; // a dead slot's text is never read again: its memory goes now
     live--;
   }
 

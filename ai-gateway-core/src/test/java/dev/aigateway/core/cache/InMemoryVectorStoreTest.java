@@ -284,6 +284,87 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     assertThat(partition.slots()).isLessThan(200); // tombstones compacted along the way
   }
 
+  // ---------------------------------------------------------------- the byte bound
+
+  private InMemoryVectorStore byteBounded(long maximumBytes) {
+    return InMemoryVectorStore.builder()
+        .clock(clock)
+        .maximumEntries(1_000_000)
+        .maximumBytes(maximumBytes)
+        .executor(Runnable::run)
+        .build();
+  }
+
+  @Test
+  void largeTextsAreEvictedOldestFirstPastTheByteBound() {
+    String megabyte = "x".repeat(1 << 20);
+    // a character counts two bytes: room for three such entries, not four
+    InMemoryVectorStore bounded = byteBounded(7L << 20);
+    for (int i = 0; i < 10; i++) {
+      bounded.add("p", "e" + i, atAngle(i * 9), i + megabyte);
+    }
+
+    assertThat(bounded.size()).isEqualTo(3);
+    assertThat(bounded.bytes()).isLessThanOrEqualTo(7L << 20).isGreaterThan(6L << 20);
+    for (int i = 0; i < 10; i++) {
+      List<String> best = ids(bounded.nearest("p", atAngle(i * 9), 1, 0.999));
+      assertThat(best).as("entry %d", i).isEqualTo(i >= 7 ? List.of("e" + i) : List.of());
+    }
+  }
+
+  @Test
+  void anEntryLargerThanTheBoundIsNotKept() {
+    InMemoryVectorStore bounded = byteBounded(64 << 10);
+    bounded.add("p", "small", atAngle(0), "small");
+
+    bounded.add("p", "huge", atAngle(45), "y".repeat(1 << 20));
+
+    // the huge entry is evicted at once, the oldest first: the small one goes with it
+    assertThat(bounded.size()).isZero();
+    assertThat(bounded.bytes()).isZero();
+    assertThat(bounded.partitionCount()).isZero();
+  }
+
+  @Test
+  void replacedAndRemovedEntriesGiveTheirBytesBack() {
+    InMemoryVectorStore bounded = byteBounded(1L << 30);
+    bounded.add("p", "a", atAngle(0), "z".repeat(100_000));
+    long one = bounded.bytes();
+
+    bounded.add("p", "a", atAngle(0), "short");
+    long replaced = bounded.bytes();
+    bounded.add("q", "b", atAngle(10), "short");
+    long two = bounded.bytes();
+    bounded.remove("p", "a");
+    long removed = bounded.bytes();
+    bounded.remove("q", "b");
+
+    assertThat(one).isGreaterThan(200_000); // two bytes a char, counted from above
+    assertThat(replaced).isLessThan(one - 199_000).isPositive();
+    assertThat(two).isEqualTo(2 * replaced);
+    assertThat(removed).isEqualTo(replaced);
+    assertThat(bounded.bytes()).isZero();
+  }
+
+  @Test
+  void expiredEntriesGiveTheirBytesBack() {
+    InMemoryVectorStore bounded = byteBounded(1L << 30);
+    bounded.add("p", "a", atAngle(0), "text");
+    clock.advance(InMemoryVectorStore.DEFAULT_TIME_TO_LIVE);
+
+    bounded.nearest("p", atAngle(0), 1, 0.0);
+
+    assertThat(bounded.size()).isZero();
+    assertThat(bounded.bytes()).isZero();
+  }
+
+  @Test
+  void theByteBoundMustBePositive() {
+    assertThatThrownBy(() -> InMemoryVectorStore.builder().maximumBytes(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maximumBytes must be at least 1 but was 0");
+  }
+
   // ---------------------------------------------------------------- the graph
 
   @Test
