@@ -78,7 +78,7 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
   private final String channel;
   private final Logger log;
   private final ScheduledThreadPoolExecutor worker;
-  private final List<Consumer<HealthSignal>> receivers = new CopyOnWriteArrayList<>();
+  private final List<Registration> receivers = new CopyOnWriteArrayList<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
@@ -132,20 +132,25 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
 
   /**
    * Delivers signals published by any instance (this one included) to {@code receiver}, on the
-   * channel's thread, until the subscription is closed. The first subscription starts the Redis
-   * subscription in the background; this method never waits for Redis.
+   * channel's thread, until the subscription is closed: a signal not yet handed to it then is not
+   * delivered to it. Closing one subscription ends only that one, also when the same receiver is
+   * subscribed more than once. The first subscription starts the Redis subscription in the
+   * background; this method never waits for Redis.
    */
   @Override
   public Subscription subscribe(Consumer<HealthSignal> receiver) {
-    Objects.requireNonNull(receiver, "receiver");
+    Registration registration = new Registration(receiver);
     if (closed) {
       throw new IllegalStateException(this + " is closed");
     }
-    receivers.add(receiver);
+    receivers.add(registration);
     if (subscribing.compareAndSet(false, true)) {
       worker.execute(this::connect);
     }
-    return () -> receivers.remove(receiver);
+    return () -> {
+      registration.closed = true;
+      receivers.remove(registration);
+    };
   }
 
   /** Whether the Redis subscription is made and its connection is up now. */
@@ -320,12 +325,28 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
       return;
     }
     HealthSignal aged = signal.aged(Duration.ofNanos(System.nanoTime() - arrivedAt));
-    for (Consumer<HealthSignal> receiver : receivers) {
+    for (Registration target : receivers) {
+      if (target.closed) {
+        continue;
+      }
       try {
-        receiver.accept(aged);
+        target.receiver.accept(aged);
       } catch (RuntimeException e) {
         log.warn("ai-gateway: a backend health receiver failed on {}", aged, e);
       }
+    }
+  }
+
+  /**
+   * One subscription's receiver. Compared by identity, so that closing a subscription removes its
+   * own registration, never another subscription of the same receiver.
+   */
+  private static final class Registration {
+    final Consumer<HealthSignal> receiver;
+    volatile boolean closed;
+
+    Registration(Consumer<HealthSignal> receiver) {
+      this.receiver = Objects.requireNonNull(receiver, "receiver");
     }
   }
 

@@ -34,6 +34,9 @@ import java.util.function.Consumer;
  *       late one never keeps it away longer than its sender asked.
  *   <li><b>Thread-safe</b>: one channel may serve several pools and gateways.
  * </ul>
+ *
+ * <p>The suite {@code dev.aigateway.store.tck.BackendHealthChannelContract} in {@code
+ * ai-gateway-store-tck} checks these, for the in-memory and the Redis channel alike.
  */
 public interface BackendHealthChannel {
 
@@ -53,7 +56,11 @@ public interface BackendHealthChannel {
   /** A receiver's registration with a {@link BackendHealthChannel}; close it to stop receiving. */
   @FunctionalInterface
   interface Subscription extends AutoCloseable {
-    /** Stops delivery to the receiver; idempotent. */
+    /**
+     * Stops delivery through this subscription: a signal not yet handed to the receiver is not
+     * handed to it any more. Idempotent, and it ends this subscription only: another subscription
+     * of the same receiver goes on.
+     */
     @Override
     void close();
   }

@@ -48,7 +48,7 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
   /** Measures how long a signal waited for delivery; null: {@link System#nanoTime()}. */
   private final @Nullable Clock clock;
 
-  private final List<Consumer<HealthSignal>> receivers = new CopyOnWriteArrayList<>();
+  private final List<Registration> receivers = new CopyOnWriteArrayList<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicBoolean dropping = new AtomicBoolean();
 
@@ -75,9 +75,10 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
 
   /**
    * A channel that delivers through {@code delivery}: each published signal is one task, which
-   * hands it to every receiver subscribed when it was published. The executor must not run the task
-   * on the publishing thread (receivers take breaker locks that the publisher may hold); tests pass
-   * one that queues tasks and runs them when the test says.
+   * hands it to every receiver subscribed when it was published whose subscription is still open
+   * when the task runs. The executor must not run the task on the publishing thread (receivers take
+   * breaker locks that the publisher may hold); tests pass one that queues tasks and runs them when
+   * the test says.
    */
   public InMemoryBackendHealthChannel(Executor delivery) {
     this.delivery = Objects.requireNonNull(delivery, "delivery");
@@ -102,7 +103,7 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
   @Override
   public void publish(HealthSignal signal) {
     Objects.requireNonNull(signal, "signal");
-    List<Consumer<HealthSignal>> targets = List.copyOf(receivers);
+    List<Registration> targets = List.copyOf(receivers);
     if (targets.isEmpty()) {
       return;
     }
@@ -118,11 +119,19 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
     }
   }
 
+  /**
+   * Delivers every signal published from now on to {@code receiver}, until the subscription is
+   * closed: a signal still waiting for delivery then is not delivered to it. Closing one
+   * subscription ends only that one, also when the same receiver is subscribed more than once.
+   */
   @Override
   public Subscription subscribe(Consumer<HealthSignal> receiver) {
-    Objects.requireNonNull(receiver, "receiver");
-    receivers.add(receiver);
-    return () -> receivers.remove(receiver);
+    Registration registration = new Registration(receiver);
+    receivers.add(registration);
+    return () -> {
+      registration.closed = true;
+      receivers.remove(registration);
+    };
   }
 
   /** Receivers subscribed now. */
@@ -151,13 +160,29 @@ public final class InMemoryBackendHealthChannel implements BackendHealthChannel 
     return () -> Duration.between(start, measuring.instant());
   }
 
-  private static void deliver(List<Consumer<HealthSignal>> targets, HealthSignal signal) {
-    for (Consumer<HealthSignal> receiver : targets) {
+  private static void deliver(List<Registration> targets, HealthSignal signal) {
+    for (Registration target : targets) {
+      if (target.closed) {
+        continue;
+      }
       try {
-        receiver.accept(signal);
+        target.receiver.accept(signal);
       } catch (RuntimeException e) {
         log.warn("ai-gateway: a health signal receiver failed on {}", signal, e);
       }
+    }
+  }
+
+  /**
+   * One subscription's receiver. Compared by identity, so that closing a subscription removes its
+   * own registration, never another subscription of the same receiver.
+   */
+  private static final class Registration {
+    final Consumer<HealthSignal> receiver;
+    volatile boolean closed;
+
+    Registration(Consumer<HealthSignal> receiver) {
+      this.receiver = Objects.requireNonNull(receiver, "receiver");
     }
   }
 }

@@ -8,7 +8,10 @@
  *   <li>{@link dev.aigateway.store.tck.ResponseCacheStoreContract} for a {@link
  *       dev.aigateway.api.spi.ResponseCacheStore};
  *   <li>{@link dev.aigateway.store.tck.VectorStoreContract} for a {@link
- *       dev.aigateway.api.spi.VectorStore}.
+ *       dev.aigateway.api.spi.VectorStore};
+ *   <li>{@link dev.aigateway.store.tck.BackendHealthChannelContract} for a {@link
+ *       dev.aigateway.api.spi.BackendHealthChannel} (its hooks: {@code newChannel()}, and {@code
+ *       awaitSubscribed(..)} for a channel that subscribes in the background).
  * </ul>
  *
  * <p>Add {@code dev.aigateway:ai-gateway-store-tck} with test scope (it brings JUnit Jupiter and
