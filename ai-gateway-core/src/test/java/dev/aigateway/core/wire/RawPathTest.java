@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.core.adapter.PostedRequest;
 import java.net.URI;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link RawPath} gives what {@link URI#getRawPath()} gives, for every string. */
+@Tag("compute-bound")
 class RawPathTest {
 
   /** What {@link URI} reads as the raw path: empty when there is none or the string is no URI. */
