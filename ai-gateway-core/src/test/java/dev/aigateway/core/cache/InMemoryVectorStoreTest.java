@@ -22,12 +22,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The store contract on the in-memory store (scanned exactly, and through the graph), plus what
  * only it promises: argument checks, sweeping, and the HNSW path's recall and bookkeeping.
  */
+@Tag("compute-bound")
 class InMemoryVectorStoreTest extends VectorStoreContract {
 
   /** The dimension of all-MiniLM-L6-v2, for the graph tests. */

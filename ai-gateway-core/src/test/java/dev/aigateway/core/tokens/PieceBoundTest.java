@@ -6,9 +6,11 @@ import com.knuddels.jtokkit.api.Encoding;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+@Tag("compute-bound")
 class PieceBoundTest {
 
   private static final Encoding O200K = SharedEncodings.get(TokenEncoding.O200K_BASE);

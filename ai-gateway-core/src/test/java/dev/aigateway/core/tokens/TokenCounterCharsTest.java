@@ -11,9 +11,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Counting a text on its characters in a buffer gives the count of the text as a string. */
+@Tag("compute-bound")
 class TokenCounterCharsTest {
 
   private static final String[] PIECES = {

@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * calls (names, arguments, ids where the target keeps them), tool results, tools, sampling options;
  * and back: text, tool calls, finish reason and usage.
  */
+@Tag("compute-bound")
 class RoundTripPropertyTest {
 
   private static final int CASES = 250;

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * with bytes changed, put in, taken out or cut off, the walk that may match gives the result, the
  * usage members, the usage, the model and the choices of a walk that never matches.
  */
+@Tag("compute-bound")
 class AnswerShapeTest {
 
   /** A scalar value's place in a layout below; a usage count's place. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * checked, and the reading goes on. Every CRC is checked first when the body is kept for the cache
  * or its text for the prompt log.
  */
+@Tag("compute-bound")
 class BedrockClaudeCrcTest {
 
   /** What a body reported, and whether its decoder stopped on a bad frame. */

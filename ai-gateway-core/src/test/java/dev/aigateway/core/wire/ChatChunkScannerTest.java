@@ -8,10 +8,12 @@ import dev.aigateway.api.Usage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Tag("compute-bound")
 class ChatChunkScannerTest {
 
   // ---------------------------------------------------------------- against Jackson

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * surrogates, repeated and escaped names, nested values, tools, every member order, whitespace),
  * and the fields read in that walk are the ones read without it, for those bodies and broken ones.
  */
+@Tag("compute-bound")
 class ChatPromptSpansTest {
 
   private static final int BODIES = 3_000;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * anywhere; Anthropic's stream reader, which reads events by learnt shapes, learns from streams of
  * events written alike what their trees teach.
  */
+@Tag("compute-bound")
 class EventShapesTest {
 
   private static final String[] NAMES = {

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * JSON and streams cut anywhere, read in one read, in small pieces, or in two reads split at every
  * offset.
  */
+@Tag("compute-bound")
 class GeminiEventsBeforeFramingTest {
 
   private static final String[] ENDINGS = {"\n", "\r\n", "\r"};

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * writes them and with odd values (escapes, counts near and beyond {@link Long#MAX_VALUE},
  * fractions, negative counts, changed modalities, models and shapes, cut responses).
  */
+@Tag("compute-bound")
 class GeminiResponsesTest {
 
   private static final String[] TEXTS = {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * character out of the alphabet at any place (in the run, in its last unit, in the padding),
  * followed by Bedrock's padding member or not, a long one, or other members.
  */
+@Tag("compute-bound")
 class InvokeChunkRunsTest {
 
   private static final String[] AFTERS = {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * call learns (usage, model, text, how the body ended) is what reading the copy at the end teaches,
  * at every split of the bytes, whatever follows the document, however the body ends.
  */
+@Tag("compute-bound")
 class JsonBodyFirstReadTest {
 
   private static final List<String> DOCUMENTS =

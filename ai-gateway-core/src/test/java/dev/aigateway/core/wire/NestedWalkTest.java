@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * way, learns from random events (members in any order, duplicated, escaped names, odd counts and
  * values) what the events' Jackson trees teach.
  */
+@Tag("compute-bound")
 class NestedWalkTest {
 
   private static final byte[] A = ObjectMembers.quoted("a");

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * random request bodies of every OpenAI operation: well-formed ones of every shape the rules read
  * (and wrong types, repeated members, escapes, non-ASCII text), and broken ones.
  */
+@Tag("compute-bound")
 class PromptTokensStreamingTest {
 
   private static final int BODIES = 1_500;

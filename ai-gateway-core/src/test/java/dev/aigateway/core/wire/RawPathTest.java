@@ -4,20 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.core.adapter.PostedRequest;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link RawPath} gives what {@link URI#getRawPath()} gives, for every string. */
+@Tag("compute-bound")
 class RawPathTest {
 
   /** What {@link URI} reads as the raw path: empty when there is none or the string is no URI. */
   private static String byUri(String url) {
     try {
-      String path = URI.create(url).getRawPath();
+      String path = new URI(url).getRawPath();
       return path == null ? "" : path;
-    } catch (IllegalArgumentException e) {
+    } catch (URISyntaxException e) {
       return "";
     }
   }
@@ -71,6 +78,8 @@ class RawPathTest {
       "{", "|", "}", "é", "\u0001", "host", "models", "v1", ":8080", "::1"
     };
     SplittableRandom random = new SplittableRandom(15);
+    Set<String> checked = new HashSet<>();
+    Map<String, String> differing = new LinkedHashMap<>();
     for (int i = 0; i < 200_000; i++) {
       StringBuilder url = new StringBuilder(starts[random.nextInt(starts.length)]);
       int count = random.nextInt(12);
@@ -78,8 +87,16 @@ class RawPathTest {
         url.append(pieces[random.nextInt(pieces.length)]);
       }
       String text = url.toString();
-      assertThat(RawPath.of(text)).as(text).isEqualTo(byUri(text));
+      // A short URL comes up many times; both sides read a string the same way every time.
+      if (checked.add(text)) {
+        String path = RawPath.of(text);
+        if (!path.equals(byUri(text))) {
+          differing.put(text, path);
+        }
+      }
     }
+
+    assertThat(differing).as("URLs whose path differs from URI's, with the path read").isEmpty();
   }
 
   @Test

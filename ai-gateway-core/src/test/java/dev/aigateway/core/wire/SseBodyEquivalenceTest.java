@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * others: {@code -Dsse.seed=<first seed, a long or 0x hex> -Dsse.streams=<how many>}; a failure
  * names its stream's seed.
  */
+@Tag("compute-bound")
 class SseBodyEquivalenceTest {
 
   private static final long FIRST_SEED = Long.decode(System.getProperty("sse.seed", "0x5EED0000"));

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * among them (escapes, whitespace, members before and after the text, duplicates, cut or trailing
  * bytes, values that are not strings), whole and split at every offset.
  */
+@Tag("compute-bound")
 class StreamTemplatesTest {
 
   private static final String[] ANTHROPIC_PREFIXES = {

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * random bodies: shaped like the providers' (with wrong types, repeated members, escapes and
  * non-ASCII text mixed in), arbitrary JSON over the same member names, and broken bytes.
  */
+@Tag("compute-bound")
 class StreamedRequestReadTest {
 
   private static final int BODIES = 3_000;
