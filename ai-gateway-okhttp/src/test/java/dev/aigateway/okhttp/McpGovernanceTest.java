@@ -1872,6 +1872,115 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aNotificationTheClientSendsIsCheckedAndOneThatIsBlockedIsNotSent() throws Exception {
+    // A notification carries data as a request does (a cancellation's reason, a progress
+    // message): under the server's content checks, one they stop does not leave. Like a refused
+    // request it is answered locally (id null, as it has none), with one event; its batch is not
+    // sent. A notification the checks pass goes as it is and makes no event.
+    OkHttpClient client = checkingForFalcon();
+    String cancelled =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+            + "\"params\":{\"requestId\":1,\"reason\":\"Project Falcon is secret\"}}";
+
+    JsonNode refused = JSON.readTree(post(client, "alice", cancelled));
+
+    assertThat(backend.calls.get()).isZero();
+    assertThat(refused.get("id").isNull()).isTrue();
+    assertThat(refused.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(refused.path("error").path("data").path("method").asText())
+        .isEqualTo("notifications/cancelled");
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().method()).isEqualTo("notifications/cancelled");
+    assertThat(blocked.tool().rpcId()).isEqualTo("null");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blocked.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.BLOCKED);
+    assertThat(blocked.limits().counterKeys()).isEmpty();
+    assertThat(events.none()).isTrue();
+
+    JsonNode batch =
+        JSON.readTree(post(client, "alice", batch(call(2, "get_issue", "{}"), cancelled)));
+
+    assertThat(backend.calls.get()).isZero();
+    assertThat(batch.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(batch.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+
+    try (Response response =
+        client
+            .newCall(
+                mcpRequest(
+                    "alice",
+                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                        + "\"params\":{\"requestId\":1,\"reason\":\"took too long\"}}"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aNotificationTheServerSendsIsCheckedAndOneThatIsBlockedIsRenamed() throws Exception {
+    // A server's log message (notifications/message) or progress message carries data to the
+    // client as a result does. One the checks stop reaches the client as a notification of the
+    // method no client handles, naming what was blocked, with one event; the others pass as they
+    // are and make none. So on the listen stream.
+    OkHttpClient client = checkingForFalcon();
+    String log =
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+            + "\"params\":{\"level\":\"info\",\"data\":{\"note\":\"Project Falcon ships\"}}}\n\n";
+    String progress =
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+            + "\"params\":{\"progressToken\":\"t\",\"progress\":2,\"message\":\"halfway\"}}\n\n";
+    backend.sse = true;
+    backend.before = log + progress;
+
+    ReadUntilFailure read =
+        readUntilFailure(client, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContainIgnoringCase("falcon");
+    List<JsonNode> messages = messages(read.text());
+    assertThat(messages).hasSize(4); // the first progress notification, the two, the result
+    JsonNode renamed = messages.get(1);
+    assertThat(renamed.has("id")).isFalse();
+    assertThat(renamed.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(renamed.path("params").path("method").asText()).isEqualTo("notifications/message");
+    assertThat(renamed.path("params").path("check").asText()).isEqualTo("deny-words");
+    assertThat(messages.get(2).path("params").path("message").asText()).isEqualTo("halfway");
+    assertThat(messages.get(3).path("result").isObject()).isTrue();
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().method()).isEqualTo("notifications/message");
+    assertThat(blocked.tool().rpcId()).isEqualTo("null");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blocked.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(blocked.limits().counterKeys()).isEmpty();
+    assertThat(events.next().tool().tool()).isEqualTo("get_issue");
+    assertThat(events.none()).isTrue();
+
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(progress + log)
+            .build();
+    ReadUntilFailure listened = readUntilFailure(client, resume("alice", null));
+
+    assertThat(listened.failure()).isNull();
+    assertThat(listened.text()).contains("halfway").doesNotContainIgnoringCase("falcon");
+    assertThat(messages(listened.text()).get(1).get("method").asText())
+        .isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(events.next().tool().method()).isEqualTo("notifications/message");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void eventsOfMessagesOnAGetStreamNameWhatTheyAre() throws Exception {
     // A tools/call whose event stream breaks before its result ends NO_RESPONSE; the client
     // resumes with Last-Event-ID and the server replays the result on the GET stream, with a

@@ -47,10 +47,11 @@ import org.jspecify.annotations.Nullable;
  * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
  * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
  * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
- * message with an id) ends in exactly one event; notifications pass ungoverned. For an MCP server
- * with content checks, the requests the server sends the client on a stream and the client's
- * answers to them (responses it POSTs) are checked and end in one event each; otherwise they pass
- * ungoverned too. Thread-safe for the one adapter thread plus a closing thread.
+ * message with an id) ends in exactly one event. For an MCP server with content checks, the
+ * requests the server sends the client on a stream and the client's answers to them (responses it
+ * POSTs) are checked and end in one event each, and so are notifications either way, which end in
+ * an event only when a check blocks them; otherwise all of these pass ungoverned. Thread-safe for
+ * the one adapter thread plus a closing thread.
  */
 public final class AgentCall {
 
@@ -365,6 +366,7 @@ public final class AgentCall {
     }
     int keyed = 0;
     List<Rpc.Message> responses = new ArrayList<>();
+    List<Rpc.Message> notifications = new ArrayList<>();
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -421,6 +423,14 @@ public final class AgentCall {
           byId.putIfAbsent(member.key, member);
           keyed++;
         }
+      } else if (method != null && checksServerExchanges()) {
+        notifications.add(message); // an MCP notification, which carries data as a request does
+      }
+    }
+    for (Rpc.Message notification : notifications) {
+      Member blocked = blockedNotification(notification);
+      if (blocked != null) {
+        members.add(blocked); // refused as a request is: the POST is answered locally
       }
     }
     if (members.isEmpty()) {
@@ -510,14 +520,7 @@ public final class AgentCall {
         JsonNode code = content == null ? null : content.get("code");
         answer.errorCode = code != null && code.canConvertToInt() ? code.intValue() : null;
       }
-      List<String> texts = Rpc.strings(content);
-      ContentSafety.Finding finding = null;
-      for (ContentSafety safety : peer.anyChecks()) {
-        finding = safety.screen(ContentCheck.Where.PROMPT, texts);
-        if (finding != null) {
-          break;
-        }
-      }
+      ContentSafety.Finding finding = screenEveryCheck(ContentCheck.Where.PROMPT, content);
       if (finding == null) {
         answer.safety = PASSED;
         answer.outcome = error ? ToolCallInfo.Outcome.ERROR : ToolCallInfo.Outcome.OK;
@@ -578,32 +581,58 @@ public final class AgentCall {
   }
 
   /**
-   * A request the server sent the client on a stream ({@code sampling/createMessage}, {@code
-   * elicitation/create}, {@code roots/list}, ...): its {@code params} are checked by the answer
-   * checks of the server and of every tool (it may come during any call), and it ends in an event
-   * of its own. One a check blocks does not reach the client as it was: in its place the client
-   * gets a request of the method {@value #BLOCKED_METHOD} with the same id, whose params name the
-   * method, reason, check and category, which a client answers with its "method not found" error,
-   * so the server's request fails at once instead of waiting. Null to pass it as it is
-   * (notifications pass unchecked).
+   * A notification the client sends (MCP, when the server has content checks): its {@code params}
+   * are checked by the prompt checks of the server and of every tool, as a client's answer is,
+   * since what it carries leaves the client as arguments do (a cancellation's reason, a progress
+   * message, anything a notification of the application's own holds). Returns it as a request
+   * refused ({@code BLOCKED}, id {@code null}, never charged) when a check blocks it, so the POST
+   * is answered locally and nothing is sent; else null, and it goes as it is, making no event.
+   */
+  private @Nullable Member blockedNotification(Rpc.Message message) {
+    String method = message.method();
+    ContentSafety.Finding finding =
+        screenEveryCheck(ContentCheck.Where.PROMPT, message.node().get("params"));
+    if (method == null || finding == null) {
+      return null;
+    }
+    Member notification = new Member(message, "null", method, peer);
+    notification.uncharged = true;
+    blocked(
+        notification,
+        "the params of notification '" + method + "' to MCP server '" + peer.name + "'",
+        finding,
+        false);
+    return notification;
+  }
+
+  /**
+   * A request or notification the server sent the client on a stream ({@code
+   * sampling/createMessage}, {@code elicitation/create}, {@code roots/list}, {@code
+   * notifications/message}, {@code notifications/progress}, ...): its {@code params} are checked by
+   * the answer checks of the server and of every tool (it may come during any call). A request ends
+   * in an event of its own; a notification only when a check blocks it (notifications that pass
+   * make none, as the client's do not). One a check blocks does not reach the client as it was: in
+   * its place the client gets a message of the method {@value #BLOCKED_METHOD} with the same id (a
+   * notification: none), whose params name the method, reason, check and category; a client answers
+   * such a request with its "method not found" error, which fails the server's request at once
+   * instead of leaving it waiting, and ignores such a notification. Null to pass it as it is.
    */
   private byte @Nullable [] serverRequest(Rpc.Message message) {
     String method = message.method();
     String id = message.id();
-    if (method == null || id == null || !checksServerExchanges()) {
+    if (method == null || !checksServerExchanges()) {
       return null;
     }
-    governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
-    Member request = new Member(message, id, method, peer);
-    request.uncharged = true;
-    List<String> texts = Rpc.strings(message.node().get("params"));
-    ContentSafety.Finding finding = null;
-    for (ContentSafety safety : peer.anyChecks()) {
-      finding = safety.screen(ContentCheck.Where.ANSWER, texts);
-      if (finding != null) {
-        break;
-      }
+    if (id != null) {
+      governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
     }
+    ContentSafety.Finding finding =
+        screenEveryCheck(ContentCheck.Where.ANSWER, message.node().get("params"));
+    if (id == null && finding == null) {
+      return null;
+    }
+    Member request = new Member(message, id == null ? "null" : id, method, peer);
+    request.uncharged = true;
     byte[] replacement = null;
     if (finding == null) {
       request.safety = PASSED;
@@ -611,11 +640,11 @@ public final class AgentCall {
     } else {
       blocked(
           request,
-          "the params of request '"
+          "the params of "
+              + (id == null ? "notification '" : "request '")
               + method
-              + "' (id "
-              + id
-              + ") of MCP server '"
+              + (id == null ? "'" : "' (id " + id + ")")
+              + " of MCP server '"
               + peer.name
               + "'",
           finding,
@@ -627,9 +656,9 @@ public final class AgentCall {
       params.put("category", finding.category());
       try {
         replacement =
-            ("{\"jsonrpc\":\"2.0\",\"id\":"
-                    + id
-                    + ",\"method\":\""
+            ("{\"jsonrpc\":\"2.0\","
+                    + (id == null ? "" : "\"id\":" + id + ",")
+                    + "\"method\":\""
                     + BLOCKED_METHOD
                     + "\",\"params\":"
                     + dev.aigateway.core.wire.Json.MAPPER.writeValueAsString(params)
@@ -642,6 +671,23 @@ public final class AgentCall {
     }
     end(request, request.outcome, CallOutcome.SUCCESS, status);
     return replacement;
+  }
+
+  /**
+   * What the first of the server's and every tool's checks to block {@code content} found (its
+   * texts read as {@link Rpc#strings} reads them), or null when none blocks it: for the messages of
+   * a server's exchanges with the client, which belong to no one tool.
+   */
+  private ContentSafety.@Nullable Finding screenEveryCheck(
+      ContentCheck.Where where, @Nullable JsonNode content) {
+    List<String> texts = Rpc.strings(content);
+    for (ContentSafety safety : peer.anyChecks()) {
+      ContentSafety.Finding finding = safety.screen(where, texts);
+      if (finding != null) {
+        return finding;
+      }
+    }
+    return null;
   }
 
   /**
