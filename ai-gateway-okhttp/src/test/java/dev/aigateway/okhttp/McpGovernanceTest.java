@@ -123,8 +123,8 @@ class McpGovernanceTest {
           // a notification: accepted
           return answer != null ? answer : new MockResponse.Builder().code(202).build();
         }
-        if (body.isObject() && !body.has("method")) {
-          answeredBody = request.getBody().utf8(); // a client's answer to a server request
+        if (body.isObject() && !body.has("method") || body.isArray() && !holdsRequest(body)) {
+          answeredBody = request.getBody().utf8(); // a client's answers to server requests
           return new MockResponse.Builder().code(202).build();
         }
         StringBuilder answer = new StringBuilder();
@@ -167,6 +167,16 @@ class McpGovernanceTest {
       } finally {
         active.decrementAndGet();
       }
+    }
+
+    /** Whether a batch holds a request (a method with an id), which the server answers. */
+    private static boolean holdsRequest(JsonNode batch) {
+      for (JsonNode message : batch) {
+        if (message.has("method") && message.has("id")) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private String answer(JsonNode request) {
@@ -2342,6 +2352,57 @@ class McpGovernanceTest {
     assertThat(backend.calls.get()).isZero();
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void aRefusedBatchStillSendsTheClientsAnswersAndNotificationsItCarries() throws Exception {
+    // The client answers two sampling requests of the server and cancels a request in the same
+    // batch as a tools/call the gateway refuses. Nothing of the server's answer is needed for
+    // answers and notifications, and the server waits for them (its requests would hang, and the
+    // call they came in with): they are sent on their own, checked as ever (the answer carrying
+    // what the checks stop goes as the gateway's error), while the application gets the refusal.
+    OkHttpClient client = checkingForFalcon();
+    String clean = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"text\":\"issue 7\"}}";
+    String secret = "{\"jsonrpc\":\"2.0\",\"id\":\"s2\",\"result\":{\"text\":\"Project Falcon\"}}";
+    String cancel =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":9}}";
+
+    JsonNode answer =
+        JSON.readTree(
+            post(client, "alice", batch(clean, call(1, "delete_repo", "{}"), secret, cancel)));
+
+    assertThat(answer).hasSize(1);
+    assertThat(answer.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isEqualTo(1);
+    JsonNode delivered = JSON.readTree(backend.answeredBody);
+    assertThat(delivered).hasSize(3);
+    assertThat(delivered.get(0)).isEqualTo(JSON.readTree(clean));
+    assertThat(delivered.get(1).get("id").asText()).isEqualTo("s2");
+    assertThat(delivered.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(delivered.get(2)).isEqualTo(JSON.readTree(cancel));
+    assertThat(backend.answeredBody).doesNotContainIgnoringCase("falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    GatewayEvent passed = events.next();
+    assertThat(passed.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(passed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(passed.status()).isEqualTo(202);
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().rpcId()).isEqualTo("\"s2\"");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+
+    // Without checks the answers go as they are, with no event of their own.
+    JsonNode alone =
+        JSON.readTree(post(client(github()), "alice", batch(call(2, "delete_repo", "{}"), secret)));
+
+    assertThat(alone.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isEqualTo(2);
+    assertThat(JSON.readTree(backend.answeredBody)).isEqualTo(JSON.readTree(secret));
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(events.none()).isTrue();
   }
 
   @Test

@@ -142,6 +142,10 @@ public final class AgentCall {
      * is: a POST holding a client's answer to a server request whose content a check blocked goes
      * with a JSON-RPC error ({@link AgentGovernance#CONTENT_BLOCKED_CODE}, the same id) in that
      * answer's place, so the server learns that its request failed and the data does not leave.
+     * With a {@link #localAnswer()}: the messages of the POST the server answers with nothing (the
+     * client's answers, notifications), to send on their own before the application gets the local
+     * answer, reporting the server's status to {@link AgentCall#sentAlone} (or a failure to {@link
+     * AgentCall#failed}); null when there are none.
      */
     public byte @Nullable [] body() {
       return body;
@@ -253,15 +257,17 @@ public final class AgentCall {
    * Reads the POST's messages and checks each request: its credential and access, argument size,
    * content, then the counters of all requests at once. A refused request refuses the whole POST
    * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
-   * one local answer with a JSON-RPC error per request and nothing is sent. So does a batch with
-   * two requests of the same id (their answers could not be told apart): those requests are
-   * answered -32600 (invalid request), the others {@link AgentGovernance#NOT_SENT_CODE}, all {@code
-   * NOT_SENT} (A2A messages sent without an id have no id to share: several go together, their
-   * answers, all with a null id, read in their order). A body that is not JSON-RPC, or has no
-   * request, goes as it is and makes no event. One that starts as a JSON object or array but cannot
-   * be read whole (malformed, followed by more text, beyond the parser's bounds) is not sent
-   * either: the answer is JSON-RPC's parse error (-32700, id null), with one {@code NOT_SENT} event
-   * (rejection {@code INVALID_REQUEST}, no method or tool, id {@code null}).
+   * one local answer with a JSON-RPC error per request and no request is sent (what the server
+   * answers with nothing, the client's answers and notifications, goes on its own: {@link
+   * Admission#body()}). So does a batch with two requests of the same id (their answers could not
+   * be told apart): those requests are answered -32600 (invalid request), the others {@link
+   * AgentGovernance#NOT_SENT_CODE}, all {@code NOT_SENT} (A2A messages sent without an id have no
+   * id to share: several go together, their answers, all with a null id, read in their order). A
+   * body that is not JSON-RPC, or has no request, goes as it is and makes no event. One that starts
+   * as a JSON object or array but cannot be read whole (malformed, followed by more text, beyond
+   * the parser's bounds) is not sent either: the answer is JSON-RPC's parse error (-32700, id
+   * null), with one {@code NOT_SENT} event (rejection {@code INVALID_REQUEST}, no method or tool,
+   * id {@code null}).
    *
    * @throws UncheckedIOException when a check failed with an unexpected exception (a defect, or a
    *     part the application plugged in that threw where nothing guards it) or overflowed its stack
@@ -367,6 +373,8 @@ public final class AgentCall {
     int keyed = 0;
     List<Rpc.Message> responses = new ArrayList<>();
     List<Rpc.Message> notifications = new ArrayList<>();
+    // The messages the server answers with nothing (the client's answers, notifications), in order.
+    List<Rpc.Message> unanswered = new ArrayList<>();
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -404,6 +412,7 @@ public final class AgentCall {
       }
       if (message.isResponse()) {
         responses.add(message); // a client's answer to a server request
+        unanswered.add(message);
         continue;
       }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
@@ -423,14 +432,17 @@ public final class AgentCall {
           byId.putIfAbsent(member.key, member);
           keyed++;
         }
-      } else if (method != null && checksServerExchanges()) {
+      } else if (method != null) {
         notifications.add(message); // an MCP notification, which carries data as a request does
+        unanswered.add(message);
       }
     }
-    for (Rpc.Message notification : notifications) {
+    for (Rpc.Message notification :
+        checksServerExchanges() ? notifications : List.<Rpc.Message>of()) {
       Member blocked = blockedNotification(notification);
       if (blocked != null) {
         members.add(blocked); // refused as a request is: the POST is answered locally
+        unanswered.removeIf(m -> m == notification);
       }
     }
     if (members.isEmpty()) {
@@ -465,7 +477,7 @@ public final class AgentCall {
         }
       }
       resolveConsumer(); // the events name the caller; its answers stay -32600 and -32094
-      return new Admission(localAnswer());
+      return answeredLocally(sent, body, responses, unanswered);
     }
     resolveCaller();
     boolean refused = false;
@@ -478,7 +490,7 @@ public final class AgentCall {
     if (!refused) {
       return sending(sent, body, responses);
     }
-    return new Admission(localAnswer());
+    return answeredLocally(sent, body, responses, unanswered);
   }
 
   /**
@@ -492,9 +504,8 @@ public final class AgentCall {
 
   /**
    * The admission of a POST that is sent: the client's answers to server requests in it ({@code
-   * responses}) are checked by the prompt checks of the server and of every tool (what the client
-   * answers leaves it, as arguments do), each ending in an event of its own when the POST's answer
-   * arrives; one a check blocks is sent as a JSON-RPC error with its id in its place.
+   * responses}) are checked (see {@link #checkAnswers}); one a check blocks is sent as a JSON-RPC
+   * error with its id in its place.
    *
    * @param sent the body as the application wrote it
    * @param body the body as UTF-8, where the responses' spans are
@@ -503,8 +514,89 @@ public final class AgentCall {
     if (responses.isEmpty() || !checksServerExchanges()) {
       return new Admission(null);
     }
+    checkAnswers(responses);
     ByteArrayOutputStream out = null;
     int copied = 0;
+    for (Member answer : clientAnswers) {
+      if (answer.outcome != ToolCallInfo.Outcome.BLOCKED) {
+        continue;
+      }
+      if (out == null) {
+        out = new ByteArrayOutputStream(body.length);
+      }
+      out.write(body, copied, answer.message.span().start() - copied);
+      out.writeBytes(answer.localError);
+      copied = answer.message.span().end();
+    }
+    if (out == null) {
+      return new Admission(null);
+    }
+    out.write(body, copied, body.length - copied);
+    return new Admission(null, inSentCharset(sent, out.toByteArray()));
+  }
+
+  /**
+   * The admission of a POST answered locally (a request in it refused): the application gets the
+   * local answer, and the messages in it that the server answers with nothing ({@code unanswered}:
+   * the client's answers to server requests, checked as for a POST that is sent, and the
+   * notifications that passed) are sent all the same, on their own, as a batch when there are
+   * several: the server waits for the answers (its requests, and the calls they came during, would
+   * hang without them) and runs the notifications (a cancellation), and no answer of its needs
+   * merging into the local one.
+   *
+   * @param sent the body as the application wrote it
+   * @param body the body as UTF-8, where the messages' spans are
+   */
+  private Admission answeredLocally(
+      byte[] sent, byte[] body, List<Rpc.Message> responses, List<Rpc.Message> unanswered) {
+    byte[] local = localAnswer();
+    if (unanswered.isEmpty()) {
+      return new Admission(local);
+    }
+    if (checksServerExchanges()) {
+      checkAnswers(responses);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length);
+    boolean several = unanswered.size() > 1;
+    if (several) {
+      out.write('[');
+    }
+    for (int i = 0; i < unanswered.size(); i++) {
+      Rpc.Message message = unanswered.get(i);
+      if (i > 0) {
+        out.write(',');
+      }
+      byte[] error = null;
+      for (Member answer : clientAnswers) {
+        if (answer.message == message && answer.outcome == ToolCallInfo.Outcome.BLOCKED) {
+          error = answer.localError;
+        }
+      }
+      if (error != null) {
+        out.writeBytes(error);
+      } else {
+        out.write(body, message.span().start(), message.span().length());
+      }
+    }
+    if (several) {
+      out.write(']');
+    }
+    return new Admission(local, inSentCharset(sent, out.toByteArray()));
+  }
+
+  /** A body written in UTF-8, in the charset the application's body {@code sent} is in. */
+  private byte[] inSentCharset(byte[] sent, byte[] utf8) {
+    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
+    return charset == null ? utf8 : new String(utf8, StandardCharsets.UTF_8).getBytes(charset);
+  }
+
+  /**
+   * Checks the client's answers to server requests ({@code responses}) by the prompt checks of the
+   * server and of every tool (what the client answers leaves it, as arguments do), each to end in
+   * an event of its own when the POST that carries it is answered; one a check blocks holds, as its
+   * local error, the JSON-RPC error (its id) that goes in its place.
+   */
+  private void checkAnswers(List<Rpc.Message> responses) {
     for (Rpc.Message message : responses) {
       String id = message.id();
       AgentGovernance.Asked asked = governance.recall(true, peer.name, sessionId, message.idKey());
@@ -535,24 +627,7 @@ public final class AgentCall {
               + "'",
           finding,
           false);
-      if (out == null) {
-        out = new ByteArrayOutputStream(body.length);
-      }
-      out.write(body, copied, message.span().start() - copied);
-      out.writeBytes(answer.localError);
-      copied = message.span().end();
     }
-    if (out == null) {
-      return new Admission(null);
-    }
-    out.write(body, copied, body.length - copied);
-    byte[] replaced = out.toByteArray();
-    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
-    return new Admission(
-        null,
-        charset == null
-            ? replaced
-            : new String(replaced, StandardCharsets.UTF_8).getBytes(charset));
   }
 
   /**
@@ -586,7 +661,7 @@ public final class AgentCall {
    * since what it carries leaves the client as arguments do (a cancellation's reason, a progress
    * message, anything a notification of the application's own holds). Returns it as a request
    * refused ({@code BLOCKED}, id {@code null}, never charged) when a check blocks it, so the POST
-   * is answered locally and nothing is sent; else null, and it goes as it is, making no event.
+   * is answered locally and it is not sent; else null, and it goes as it is, making no event.
    */
   private @Nullable Member blockedNotification(Rpc.Message message) {
     String method = message.method();
@@ -1229,6 +1304,15 @@ public final class AgentCall {
   private boolean rewritesAnswer(Member m) {
     return ("tools/list".equals(m.method) && peer.filtersToolsList())
         || !peer.checks(m.toolPolicy).isEmpty();
+  }
+
+  /**
+   * Reports the status the server answered the {@link Admission#body()} of a POST answered locally
+   * with (the messages of it that get no answer, sent on their own): the client's answers in it end
+   * their events so. The server's answer is not the application's (it gets the local one).
+   */
+  public void sentAlone(int status) {
+    endClientAnswers(status);
   }
 
   /** Reports a send that failed: every request's event ends {@code TRANSPORT_ERROR}. */
