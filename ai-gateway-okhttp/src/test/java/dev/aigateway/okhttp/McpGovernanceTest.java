@@ -116,8 +116,10 @@ class McpGovernanceTest {
       int now = active.incrementAndGet();
       mostAtOnce.accumulateAndGet(now, Math::max);
       try {
-        gate.await(10, TimeUnit.SECONDS);
         JsonNode body = JSON.readTree(request.getBody().utf8());
+        if (!body.isObject() || body.has("id")) {
+          gate.await(10, TimeUnit.SECONDS); // notifications are not held
+        }
         if (body.isObject() && !body.has("id")) {
           MockResponse answer = notified;
           // a notification: accepted
@@ -2403,6 +2405,68 @@ class McpGovernanceTest {
     assertThat(JSON.readTree(backend.answeredBody)).isEqualTo(JSON.readTree(secret));
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aRequestTheClientCancelledEndsCancelledWhenItsStreamEndsWithoutItsResponse()
+      throws Exception {
+    // The client cancels a slow tools/call (notifications/cancelled, in the same session); the
+    // server stops and, as MCP has it, sends no response: the call's stream ends without one. The
+    // call was cancelled, not left unanswered, and its event says so.
+    OkHttpClient client = client(github());
+    backend.sse = true;
+    backend.cut = true; // the stream ends without the response
+    backend.gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<ReadUntilFailure> slow =
+          pool.submit(
+              () ->
+                  readUntilFailure(
+                      client,
+                      mcpRequest("alice", call(7, "get_issue", "{}"))
+                          .newBuilder()
+                          .header("Mcp-Session-Id", "session-1")
+                          .build()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (backend.calls.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(backend.calls.get()).isEqualTo(1); // admitted and sent, held by the server
+      try (Response cancelled =
+          client
+              .newCall(
+                  mcpRequest(
+                          "alice",
+                          "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                              + "\"params\":{\"requestId\":7.0,\"reason\":\"user stopped it\"}}")
+                      .newBuilder()
+                      .header("Mcp-Session-Id", "session-1")
+                      .build())
+              .execute()) {
+        assertThat(cancelled.code()).isEqualTo(202);
+      }
+      backend.gate.countDown();
+
+      assertThat(slow.get(10, TimeUnit.SECONDS).failure()).isNull();
+    } finally {
+      pool.shutdownNow();
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().rpcId()).isEqualTo("7");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(events.none()).isTrue();
+
+    // A call nobody cancelled whose stream ends so still ends NO_RESPONSE.
+    backend.gate = new CountDownLatch(0);
+    readUntilFailure(
+        client,
+        mcpRequest("alice", call(8, "get_issue", "{}"))
+            .newBuilder()
+            .header("Mcp-Session-Id", "session-1")
+            .build());
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NO_RESPONSE);
   }
 
   @Test

@@ -445,6 +445,7 @@ public final class AgentCall {
         unanswered.removeIf(m -> m == notification);
       }
     }
+    noteCancellations(unanswered); // sent: on their own when the POST is answered locally
     if (members.isEmpty()) {
       if (!responses.isEmpty() && checksServerExchanges()) {
         resolveConsumer(); // the answers' events name the caller
@@ -491,6 +492,24 @@ public final class AgentCall {
       return sending(sent, body, responses);
     }
     return answeredLocally(sent, body, responses, unanswered);
+  }
+
+  /**
+   * Remembers the requests the client cancels in this POST ({@code notifications/cancelled} naming
+   * a {@code requestId}, MCP), so that one whose stream then ends without its response ends {@code
+   * CANCELLED}, not {@code NO_RESPONSE}: the server stops a cancelled request and sends no
+   * response.
+   */
+  private void noteCancellations(List<Rpc.Message> unanswered) {
+    if (peer.kind != ToolCallInfo.Kind.MCP) {
+      return;
+    }
+    for (Rpc.Message message : unanswered) {
+      if ("notifications/cancelled".equals(message.method())) {
+        governance.cancelled(
+            peer.name, sessionId, Rpc.Message.key(message.node().path("params").get("requestId")));
+      }
+    }
   }
 
   /**
@@ -1790,7 +1809,13 @@ public final class AgentCall {
       }
       if (failure != null) {
         end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.TRUNCATED, status);
-      } else if (!complete) {
+      } else if (!complete
+          || (m.outcome == ToolCallInfo.Outcome.NONE
+              && !listen
+              && !m.idless
+              && governance.wasCancelled(peer.name, sessionId, m.key))) {
+        // Closed by the application, or cancelled by the client (notifications/cancelled), after
+        // which the server sends no response.
         end(m, ToolCallInfo.Outcome.CANCELLED, CallOutcome.CANCELLED, status);
       } else if (m.outcome == ToolCallInfo.Outcome.NONE) {
         end(m, ToolCallInfo.Outcome.NO_RESPONSE, CallOutcome.TRUNCATED, status);
