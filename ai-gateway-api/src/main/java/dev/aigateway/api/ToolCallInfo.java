@@ -88,7 +88,11 @@ public record ToolCallInfo(
     HTTP_ERROR,
     /** The call failed before an answer arrived (connection, timeout). */
     TRANSPORT_ERROR,
-    /** The application closed or cancelled the answer before the call's response arrived. */
+    /**
+     * The application closed or cancelled the answer before the call's response arrived, or the
+     * client cancelled the request ({@code notifications/cancelled}) and the answer ended without
+     * its response.
+     */
     CANCELLED,
     /** The answer ended without a response for this call. */
     NO_RESPONSE

@@ -113,7 +113,13 @@ final class AgentExchange {
       // IOException
     }
     byte[] local = admission.localAnswer();
+    byte[] replaced = admission.body();
     if (local != null) {
+      if (replaced != null && body != null) {
+        // The messages of the POST the server answers with nothing (the client's answers to its
+        // requests, notifications) go on their own: the server waits for them.
+        sendAlone(chain, call, request, RequestBody.create(replaced, body.contentType()));
+      }
       long now = System.currentTimeMillis();
       return new Response.Builder()
           .request(request)
@@ -126,8 +132,7 @@ final class AgentExchange {
           .body(ResponseBody.create(local, JSON))
           .build();
     }
-    byte[] replaced = admission.body(); // a client's answer a check blocked, replaced by an error
-    if (replaced != null) {
+    if (replaced != null) { // a client's answer a check blocked, replaced by an error
       bytes = replaced;
     }
     Request sent =
@@ -147,6 +152,22 @@ final class AgentExchange {
       throw e;
     }
     return observed(response, call);
+  }
+
+  /**
+   * Sends what a POST answered locally carries that the server answers with nothing, and reports
+   * the server's status; its answer (a bare 202) is not the application's. A failure reaches the
+   * application, as for any send.
+   */
+  private static void sendAlone(
+      Interceptor.Chain chain, AgentCall call, Request request, RequestBody alone)
+      throws IOException {
+    try (Response response = chain.proceed(request.newBuilder().method("POST", alone).build())) {
+      call.sentAlone(response.code());
+    } catch (IOException | RuntimeException | Error e) {
+      call.failed(e instanceof IOException io ? io : new IOException(e));
+      throw e;
+    }
   }
 
   /** The response with its body as {@code call} reads it (the same response when not read). */

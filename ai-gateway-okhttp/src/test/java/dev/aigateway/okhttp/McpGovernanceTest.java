@@ -116,15 +116,17 @@ class McpGovernanceTest {
       int now = active.incrementAndGet();
       mostAtOnce.accumulateAndGet(now, Math::max);
       try {
-        gate.await(10, TimeUnit.SECONDS);
         JsonNode body = JSON.readTree(request.getBody().utf8());
+        if (!body.isObject() || body.has("id")) {
+          gate.await(10, TimeUnit.SECONDS); // notifications are not held
+        }
         if (body.isObject() && !body.has("id")) {
           MockResponse answer = notified;
           // a notification: accepted
           return answer != null ? answer : new MockResponse.Builder().code(202).build();
         }
-        if (body.isObject() && !body.has("method")) {
-          answeredBody = request.getBody().utf8(); // a client's answer to a server request
+        if (body.isObject() && !body.has("method") || body.isArray() && !holdsRequest(body)) {
+          answeredBody = request.getBody().utf8(); // a client's answers to server requests
           return new MockResponse.Builder().code(202).build();
         }
         StringBuilder answer = new StringBuilder();
@@ -167,6 +169,16 @@ class McpGovernanceTest {
       } finally {
         active.decrementAndGet();
       }
+    }
+
+    /** Whether a batch holds a request (a method with an id), which the server answers. */
+    private static boolean holdsRequest(JsonNode batch) {
+      for (JsonNode message : batch) {
+        if (message.has("method") && message.has("id")) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private String answer(JsonNode request) {
@@ -1872,6 +1884,115 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aNotificationTheClientSendsIsCheckedAndOneThatIsBlockedIsNotSent() throws Exception {
+    // A notification carries data as a request does (a cancellation's reason, a progress
+    // message): under the server's content checks, one they stop does not leave. Like a refused
+    // request it is answered locally (id null, as it has none), with one event; its batch is not
+    // sent. A notification the checks pass goes as it is and makes no event.
+    OkHttpClient client = checkingForFalcon();
+    String cancelled =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+            + "\"params\":{\"requestId\":1,\"reason\":\"Project Falcon is secret\"}}";
+
+    JsonNode refused = JSON.readTree(post(client, "alice", cancelled));
+
+    assertThat(backend.calls.get()).isZero();
+    assertThat(refused.get("id").isNull()).isTrue();
+    assertThat(refused.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(refused.path("error").path("data").path("method").asText())
+        .isEqualTo("notifications/cancelled");
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().method()).isEqualTo("notifications/cancelled");
+    assertThat(blocked.tool().rpcId()).isEqualTo("null");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blocked.safety().outcome()).isEqualTo(dev.aigateway.api.SafetyOutcome.BLOCKED);
+    assertThat(blocked.limits().counterKeys()).isEmpty();
+    assertThat(events.none()).isTrue();
+
+    JsonNode batch =
+        JSON.readTree(post(client, "alice", batch(call(2, "get_issue", "{}"), cancelled)));
+
+    assertThat(backend.calls.get()).isZero();
+    assertThat(batch.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(batch.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+
+    try (Response response =
+        client
+            .newCall(
+                mcpRequest(
+                    "alice",
+                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                        + "\"params\":{\"requestId\":1,\"reason\":\"took too long\"}}"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(202);
+    }
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aNotificationTheServerSendsIsCheckedAndOneThatIsBlockedIsRenamed() throws Exception {
+    // A server's log message (notifications/message) or progress message carries data to the
+    // client as a result does. One the checks stop reaches the client as a notification of the
+    // method no client handles, naming what was blocked, with one event; the others pass as they
+    // are and make none. So on the listen stream.
+    OkHttpClient client = checkingForFalcon();
+    String log =
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+            + "\"params\":{\"level\":\"info\",\"data\":{\"note\":\"Project Falcon ships\"}}}\n\n";
+    String progress =
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+            + "\"params\":{\"progressToken\":\"t\",\"progress\":2,\"message\":\"halfway\"}}\n\n";
+    backend.sse = true;
+    backend.before = log + progress;
+
+    ReadUntilFailure read =
+        readUntilFailure(client, mcpRequest("alice", call(1, "get_issue", "{}")));
+
+    assertThat(read.failure()).isNull();
+    assertThat(read.text()).doesNotContainIgnoringCase("falcon");
+    List<JsonNode> messages = messages(read.text());
+    assertThat(messages).hasSize(4); // the first progress notification, the two, the result
+    JsonNode renamed = messages.get(1);
+    assertThat(renamed.has("id")).isFalse();
+    assertThat(renamed.get("method").asText()).isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(renamed.path("params").path("method").asText()).isEqualTo("notifications/message");
+    assertThat(renamed.path("params").path("check").asText()).isEqualTo("deny-words");
+    assertThat(messages.get(2).path("params").path("message").asText()).isEqualTo("halfway");
+    assertThat(messages.get(3).path("result").isObject()).isTrue();
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().method()).isEqualTo("notifications/message");
+    assertThat(blocked.tool().rpcId()).isEqualTo("null");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(blocked.safety().outcome())
+        .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+    assertThat(blocked.limits().counterKeys()).isEmpty();
+    assertThat(events.next().tool().tool()).isEqualTo("get_issue");
+    assertThat(events.none()).isTrue();
+
+    backend.listen =
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(progress + log)
+            .build();
+    ReadUntilFailure listened = readUntilFailure(client, resume("alice", null));
+
+    assertThat(listened.failure()).isNull();
+    assertThat(listened.text()).contains("halfway").doesNotContainIgnoringCase("falcon");
+    assertThat(messages(listened.text()).get(1).get("method").asText())
+        .isEqualTo(AgentCall.BLOCKED_METHOD);
+    assertThat(events.next().tool().method()).isEqualTo("notifications/message");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void eventsOfMessagesOnAGetStreamNameWhatTheyAre() throws Exception {
     // A tools/call whose event stream breaks before its result ends NO_RESPONSE; the client
     // resumes with Last-Event-ID and the server replays the result on the GET stream, with a
@@ -2233,6 +2354,119 @@ class McpGovernanceTest {
     assertThat(backend.calls.get()).isZero();
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void aRefusedBatchStillSendsTheClientsAnswersAndNotificationsItCarries() throws Exception {
+    // The client answers two sampling requests of the server and cancels a request in the same
+    // batch as a tools/call the gateway refuses. Nothing of the server's answer is needed for
+    // answers and notifications, and the server waits for them (its requests would hang, and the
+    // call they came in with): they are sent on their own, checked as ever (the answer carrying
+    // what the checks stop goes as the gateway's error), while the application gets the refusal.
+    OkHttpClient client = checkingForFalcon();
+    String clean = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"text\":\"issue 7\"}}";
+    String secret = "{\"jsonrpc\":\"2.0\",\"id\":\"s2\",\"result\":{\"text\":\"Project Falcon\"}}";
+    String cancel =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":9}}";
+
+    JsonNode answer =
+        JSON.readTree(
+            post(client, "alice", batch(clean, call(1, "delete_repo", "{}"), secret, cancel)));
+
+    assertThat(answer).hasSize(1);
+    assertThat(answer.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isEqualTo(1);
+    JsonNode delivered = JSON.readTree(backend.answeredBody);
+    assertThat(delivered).hasSize(3);
+    assertThat(delivered.get(0)).isEqualTo(JSON.readTree(clean));
+    assertThat(delivered.get(1).get("id").asText()).isEqualTo("s2");
+    assertThat(delivered.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(delivered.get(2)).isEqualTo(JSON.readTree(cancel));
+    assertThat(backend.answeredBody).doesNotContainIgnoringCase("falcon");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    GatewayEvent passed = events.next();
+    assertThat(passed.tool().rpcId()).isEqualTo("\"s1\"");
+    assertThat(passed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(passed.status()).isEqualTo(202);
+    GatewayEvent blocked = events.next();
+    assertThat(blocked.tool().rpcId()).isEqualTo("\"s2\"");
+    assertThat(blocked.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.none()).isTrue();
+
+    // Without checks the answers go as they are, with no event of their own.
+    JsonNode alone =
+        JSON.readTree(post(client(github()), "alice", batch(call(2, "delete_repo", "{}"), secret)));
+
+    assertThat(alone.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isEqualTo(2);
+    assertThat(JSON.readTree(backend.answeredBody)).isEqualTo(JSON.readTree(secret));
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aRequestTheClientCancelledEndsCancelledWhenItsStreamEndsWithoutItsResponse()
+      throws Exception {
+    // The client cancels a slow tools/call (notifications/cancelled, in the same session); the
+    // server stops and, as MCP has it, sends no response: the call's stream ends without one. The
+    // call was cancelled, not left unanswered, and its event says so.
+    OkHttpClient client = client(github());
+    backend.sse = true;
+    backend.cut = true; // the stream ends without the response
+    backend.gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<ReadUntilFailure> slow =
+          pool.submit(
+              () ->
+                  readUntilFailure(
+                      client,
+                      mcpRequest("alice", call(7, "get_issue", "{}"))
+                          .newBuilder()
+                          .header("Mcp-Session-Id", "session-1")
+                          .build()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (backend.calls.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(backend.calls.get()).isEqualTo(1); // admitted and sent, held by the server
+      try (Response cancelled =
+          client
+              .newCall(
+                  mcpRequest(
+                          "alice",
+                          "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                              + "\"params\":{\"requestId\":7.0,\"reason\":\"user stopped it\"}}")
+                      .newBuilder()
+                      .header("Mcp-Session-Id", "session-1")
+                      .build())
+              .execute()) {
+        assertThat(cancelled.code()).isEqualTo(202);
+      }
+      backend.gate.countDown();
+
+      assertThat(slow.get(10, TimeUnit.SECONDS).failure()).isNull();
+    } finally {
+      pool.shutdownNow();
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().rpcId()).isEqualTo("7");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(events.none()).isTrue();
+
+    // A call nobody cancelled whose stream ends so still ends NO_RESPONSE.
+    backend.gate = new CountDownLatch(0);
+    readUntilFailure(
+        client,
+        mcpRequest("alice", call(8, "get_issue", "{}"))
+            .newBuilder()
+            .header("Mcp-Session-Id", "session-1")
+            .build());
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NO_RESPONSE);
   }
 
   @Test

@@ -47,10 +47,11 @@ import org.jspecify.annotations.Nullable;
  * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
  * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
  * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
- * message with an id) ends in exactly one event; notifications pass ungoverned. For an MCP server
- * with content checks, the requests the server sends the client on a stream and the client's
- * answers to them (responses it POSTs) are checked and end in one event each; otherwise they pass
- * ungoverned too. Thread-safe for the one adapter thread plus a closing thread.
+ * message with an id) ends in exactly one event. For an MCP server with content checks, the
+ * requests the server sends the client on a stream and the client's answers to them (responses it
+ * POSTs) are checked and end in one event each, and so are notifications either way, which end in
+ * an event only when a check blocks them; otherwise all of these pass ungoverned. Thread-safe for
+ * the one adapter thread plus a closing thread.
  */
 public final class AgentCall {
 
@@ -141,6 +142,10 @@ public final class AgentCall {
      * is: a POST holding a client's answer to a server request whose content a check blocked goes
      * with a JSON-RPC error ({@link AgentGovernance#CONTENT_BLOCKED_CODE}, the same id) in that
      * answer's place, so the server learns that its request failed and the data does not leave.
+     * With a {@link #localAnswer()}: the messages of the POST the server answers with nothing (the
+     * client's answers, notifications), to send on their own before the application gets the local
+     * answer, reporting the server's status to {@link AgentCall#sentAlone} (or a failure to {@link
+     * AgentCall#failed}); null when there are none.
      */
     public byte @Nullable [] body() {
       return body;
@@ -252,15 +257,17 @@ public final class AgentCall {
    * Reads the POST's messages and checks each request: its credential and access, argument size,
    * content, then the counters of all requests at once. A refused request refuses the whole POST
    * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
-   * one local answer with a JSON-RPC error per request and nothing is sent. So does a batch with
-   * two requests of the same id (their answers could not be told apart): those requests are
-   * answered -32600 (invalid request), the others {@link AgentGovernance#NOT_SENT_CODE}, all {@code
-   * NOT_SENT} (A2A messages sent without an id have no id to share: several go together, their
-   * answers, all with a null id, read in their order). A body that is not JSON-RPC, or has no
-   * request, goes as it is and makes no event. One that starts as a JSON object or array but cannot
-   * be read whole (malformed, followed by more text, beyond the parser's bounds) is not sent
-   * either: the answer is JSON-RPC's parse error (-32700, id null), with one {@code NOT_SENT} event
-   * (rejection {@code INVALID_REQUEST}, no method or tool, id {@code null}).
+   * one local answer with a JSON-RPC error per request and no request is sent (what the server
+   * answers with nothing, the client's answers and notifications, goes on its own: {@link
+   * Admission#body()}). So does a batch with two requests of the same id (their answers could not
+   * be told apart): those requests are answered -32600 (invalid request), the others {@link
+   * AgentGovernance#NOT_SENT_CODE}, all {@code NOT_SENT} (A2A messages sent without an id have no
+   * id to share: several go together, their answers, all with a null id, read in their order). A
+   * body that is not JSON-RPC, or has no request, goes as it is and makes no event. One that starts
+   * as a JSON object or array but cannot be read whole (malformed, followed by more text, beyond
+   * the parser's bounds) is not sent either: the answer is JSON-RPC's parse error (-32700, id
+   * null), with one {@code NOT_SENT} event (rejection {@code INVALID_REQUEST}, no method or tool,
+   * id {@code null}).
    *
    * @throws UncheckedIOException when a check failed with an unexpected exception (a defect, or a
    *     part the application plugged in that threw where nothing guards it) or overflowed its stack
@@ -365,6 +372,9 @@ public final class AgentCall {
     }
     int keyed = 0;
     List<Rpc.Message> responses = new ArrayList<>();
+    List<Rpc.Message> notifications = new ArrayList<>();
+    // The messages the server answers with nothing (the client's answers, notifications), in order.
+    List<Rpc.Message> unanswered = new ArrayList<>();
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -402,6 +412,7 @@ public final class AgentCall {
       }
       if (message.isResponse()) {
         responses.add(message); // a client's answer to a server request
+        unanswered.add(message);
         continue;
       }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
@@ -421,8 +432,20 @@ public final class AgentCall {
           byId.putIfAbsent(member.key, member);
           keyed++;
         }
+      } else if (method != null) {
+        notifications.add(message); // an MCP notification, which carries data as a request does
+        unanswered.add(message);
       }
     }
+    for (Rpc.Message notification :
+        checksServerExchanges() ? notifications : List.<Rpc.Message>of()) {
+      Member blocked = blockedNotification(notification);
+      if (blocked != null) {
+        members.add(blocked); // refused as a request is: the POST is answered locally
+        unanswered.removeIf(m -> m == notification);
+      }
+    }
+    noteCancellations(unanswered); // sent: on their own when the POST is answered locally
     if (members.isEmpty()) {
       if (!responses.isEmpty() && checksServerExchanges()) {
         resolveConsumer(); // the answers' events name the caller
@@ -455,7 +478,7 @@ public final class AgentCall {
         }
       }
       resolveConsumer(); // the events name the caller; its answers stay -32600 and -32094
-      return new Admission(localAnswer());
+      return answeredLocally(sent, body, responses, unanswered);
     }
     resolveCaller();
     boolean refused = false;
@@ -468,7 +491,25 @@ public final class AgentCall {
     if (!refused) {
       return sending(sent, body, responses);
     }
-    return new Admission(localAnswer());
+    return answeredLocally(sent, body, responses, unanswered);
+  }
+
+  /**
+   * Remembers the requests the client cancels in this POST ({@code notifications/cancelled} naming
+   * a {@code requestId}, MCP), so that one whose stream then ends without its response ends {@code
+   * CANCELLED}, not {@code NO_RESPONSE}: the server stops a cancelled request and sends no
+   * response.
+   */
+  private void noteCancellations(List<Rpc.Message> unanswered) {
+    if (peer.kind != ToolCallInfo.Kind.MCP) {
+      return;
+    }
+    for (Rpc.Message message : unanswered) {
+      if ("notifications/cancelled".equals(message.method())) {
+        governance.cancelled(
+            peer.name, sessionId, Rpc.Message.key(message.node().path("params").get("requestId")));
+      }
+    }
   }
 
   /**
@@ -482,9 +523,8 @@ public final class AgentCall {
 
   /**
    * The admission of a POST that is sent: the client's answers to server requests in it ({@code
-   * responses}) are checked by the prompt checks of the server and of every tool (what the client
-   * answers leaves it, as arguments do), each ending in an event of its own when the POST's answer
-   * arrives; one a check blocks is sent as a JSON-RPC error with its id in its place.
+   * responses}) are checked (see {@link #checkAnswers}); one a check blocks is sent as a JSON-RPC
+   * error with its id in its place.
    *
    * @param sent the body as the application wrote it
    * @param body the body as UTF-8, where the responses' spans are
@@ -493,8 +533,89 @@ public final class AgentCall {
     if (responses.isEmpty() || !checksServerExchanges()) {
       return new Admission(null);
     }
+    checkAnswers(responses);
     ByteArrayOutputStream out = null;
     int copied = 0;
+    for (Member answer : clientAnswers) {
+      if (answer.outcome != ToolCallInfo.Outcome.BLOCKED) {
+        continue;
+      }
+      if (out == null) {
+        out = new ByteArrayOutputStream(body.length);
+      }
+      out.write(body, copied, answer.message.span().start() - copied);
+      out.writeBytes(answer.localError);
+      copied = answer.message.span().end();
+    }
+    if (out == null) {
+      return new Admission(null);
+    }
+    out.write(body, copied, body.length - copied);
+    return new Admission(null, inSentCharset(sent, out.toByteArray()));
+  }
+
+  /**
+   * The admission of a POST answered locally (a request in it refused): the application gets the
+   * local answer, and the messages in it that the server answers with nothing ({@code unanswered}:
+   * the client's answers to server requests, checked as for a POST that is sent, and the
+   * notifications that passed) are sent all the same, on their own, as a batch when there are
+   * several: the server waits for the answers (its requests, and the calls they came during, would
+   * hang without them) and runs the notifications (a cancellation), and no answer of its needs
+   * merging into the local one.
+   *
+   * @param sent the body as the application wrote it
+   * @param body the body as UTF-8, where the messages' spans are
+   */
+  private Admission answeredLocally(
+      byte[] sent, byte[] body, List<Rpc.Message> responses, List<Rpc.Message> unanswered) {
+    byte[] local = localAnswer();
+    if (unanswered.isEmpty()) {
+      return new Admission(local);
+    }
+    if (checksServerExchanges()) {
+      checkAnswers(responses);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length);
+    boolean several = unanswered.size() > 1;
+    if (several) {
+      out.write('[');
+    }
+    for (int i = 0; i < unanswered.size(); i++) {
+      Rpc.Message message = unanswered.get(i);
+      if (i > 0) {
+        out.write(',');
+      }
+      byte[] error = null;
+      for (Member answer : clientAnswers) {
+        if (answer.message == message && answer.outcome == ToolCallInfo.Outcome.BLOCKED) {
+          error = answer.localError;
+        }
+      }
+      if (error != null) {
+        out.writeBytes(error);
+      } else {
+        out.write(body, message.span().start(), message.span().length());
+      }
+    }
+    if (several) {
+      out.write(']');
+    }
+    return new Admission(local, inSentCharset(sent, out.toByteArray()));
+  }
+
+  /** A body written in UTF-8, in the charset the application's body {@code sent} is in. */
+  private byte[] inSentCharset(byte[] sent, byte[] utf8) {
+    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
+    return charset == null ? utf8 : new String(utf8, StandardCharsets.UTF_8).getBytes(charset);
+  }
+
+  /**
+   * Checks the client's answers to server requests ({@code responses}) by the prompt checks of the
+   * server and of every tool (what the client answers leaves it, as arguments do), each to end in
+   * an event of its own when the POST that carries it is answered; one a check blocks holds, as its
+   * local error, the JSON-RPC error (its id) that goes in its place.
+   */
+  private void checkAnswers(List<Rpc.Message> responses) {
     for (Rpc.Message message : responses) {
       String id = message.id();
       AgentGovernance.Asked asked = governance.recall(true, peer.name, sessionId, message.idKey());
@@ -510,14 +631,7 @@ public final class AgentCall {
         JsonNode code = content == null ? null : content.get("code");
         answer.errorCode = code != null && code.canConvertToInt() ? code.intValue() : null;
       }
-      List<String> texts = Rpc.strings(content);
-      ContentSafety.Finding finding = null;
-      for (ContentSafety safety : peer.anyChecks()) {
-        finding = safety.screen(ContentCheck.Where.PROMPT, texts);
-        if (finding != null) {
-          break;
-        }
-      }
+      ContentSafety.Finding finding = screenEveryCheck(ContentCheck.Where.PROMPT, content);
       if (finding == null) {
         answer.safety = PASSED;
         answer.outcome = error ? ToolCallInfo.Outcome.ERROR : ToolCallInfo.Outcome.OK;
@@ -532,24 +646,7 @@ public final class AgentCall {
               + "'",
           finding,
           false);
-      if (out == null) {
-        out = new ByteArrayOutputStream(body.length);
-      }
-      out.write(body, copied, message.span().start() - copied);
-      out.writeBytes(answer.localError);
-      copied = message.span().end();
     }
-    if (out == null) {
-      return new Admission(null);
-    }
-    out.write(body, copied, body.length - copied);
-    byte[] replaced = out.toByteArray();
-    Charset charset = Rpc.charset(sent, request.header("Content-Type"));
-    return new Admission(
-        null,
-        charset == null
-            ? replaced
-            : new String(replaced, StandardCharsets.UTF_8).getBytes(charset));
   }
 
   /**
@@ -578,32 +675,58 @@ public final class AgentCall {
   }
 
   /**
-   * A request the server sent the client on a stream ({@code sampling/createMessage}, {@code
-   * elicitation/create}, {@code roots/list}, ...): its {@code params} are checked by the answer
-   * checks of the server and of every tool (it may come during any call), and it ends in an event
-   * of its own. One a check blocks does not reach the client as it was: in its place the client
-   * gets a request of the method {@value #BLOCKED_METHOD} with the same id, whose params name the
-   * method, reason, check and category, which a client answers with its "method not found" error,
-   * so the server's request fails at once instead of waiting. Null to pass it as it is
-   * (notifications pass unchecked).
+   * A notification the client sends (MCP, when the server has content checks): its {@code params}
+   * are checked by the prompt checks of the server and of every tool, as a client's answer is,
+   * since what it carries leaves the client as arguments do (a cancellation's reason, a progress
+   * message, anything a notification of the application's own holds). Returns it as a request
+   * refused ({@code BLOCKED}, id {@code null}, never charged) when a check blocks it, so the POST
+   * is answered locally and it is not sent; else null, and it goes as it is, making no event.
+   */
+  private @Nullable Member blockedNotification(Rpc.Message message) {
+    String method = message.method();
+    ContentSafety.Finding finding =
+        screenEveryCheck(ContentCheck.Where.PROMPT, message.node().get("params"));
+    if (method == null || finding == null) {
+      return null;
+    }
+    Member notification = new Member(message, "null", method, peer);
+    notification.uncharged = true;
+    blocked(
+        notification,
+        "the params of notification '" + method + "' to MCP server '" + peer.name + "'",
+        finding,
+        false);
+    return notification;
+  }
+
+  /**
+   * A request or notification the server sent the client on a stream ({@code
+   * sampling/createMessage}, {@code elicitation/create}, {@code roots/list}, {@code
+   * notifications/message}, {@code notifications/progress}, ...): its {@code params} are checked by
+   * the answer checks of the server and of every tool (it may come during any call). A request ends
+   * in an event of its own; a notification only when a check blocks it (notifications that pass
+   * make none, as the client's do not). One a check blocks does not reach the client as it was: in
+   * its place the client gets a message of the method {@value #BLOCKED_METHOD} with the same id (a
+   * notification: none), whose params name the method, reason, check and category; a client answers
+   * such a request with its "method not found" error, which fails the server's request at once
+   * instead of leaving it waiting, and ignores such a notification. Null to pass it as it is.
    */
   private byte @Nullable [] serverRequest(Rpc.Message message) {
     String method = message.method();
     String id = message.id();
-    if (method == null || id == null || !checksServerExchanges()) {
+    if (method == null || !checksServerExchanges()) {
       return null;
     }
-    governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
-    Member request = new Member(message, id, method, peer);
-    request.uncharged = true;
-    List<String> texts = Rpc.strings(message.node().get("params"));
-    ContentSafety.Finding finding = null;
-    for (ContentSafety safety : peer.anyChecks()) {
-      finding = safety.screen(ContentCheck.Where.ANSWER, texts);
-      if (finding != null) {
-        break;
-      }
+    if (id != null) {
+      governance.remember(true, peer.name, sessionId, message.idKey(), method, null);
     }
+    ContentSafety.Finding finding =
+        screenEveryCheck(ContentCheck.Where.ANSWER, message.node().get("params"));
+    if (id == null && finding == null) {
+      return null;
+    }
+    Member request = new Member(message, id == null ? "null" : id, method, peer);
+    request.uncharged = true;
     byte[] replacement = null;
     if (finding == null) {
       request.safety = PASSED;
@@ -611,11 +734,11 @@ public final class AgentCall {
     } else {
       blocked(
           request,
-          "the params of request '"
+          "the params of "
+              + (id == null ? "notification '" : "request '")
               + method
-              + "' (id "
-              + id
-              + ") of MCP server '"
+              + (id == null ? "'" : "' (id " + id + ")")
+              + " of MCP server '"
               + peer.name
               + "'",
           finding,
@@ -627,9 +750,9 @@ public final class AgentCall {
       params.put("category", finding.category());
       try {
         replacement =
-            ("{\"jsonrpc\":\"2.0\",\"id\":"
-                    + id
-                    + ",\"method\":\""
+            ("{\"jsonrpc\":\"2.0\","
+                    + (id == null ? "" : "\"id\":" + id + ",")
+                    + "\"method\":\""
                     + BLOCKED_METHOD
                     + "\",\"params\":"
                     + dev.aigateway.core.wire.Json.MAPPER.writeValueAsString(params)
@@ -642,6 +765,23 @@ public final class AgentCall {
     }
     end(request, request.outcome, CallOutcome.SUCCESS, status);
     return replacement;
+  }
+
+  /**
+   * What the first of the server's and every tool's checks to block {@code content} found (its
+   * texts read as {@link Rpc#strings} reads them), or null when none blocks it: for the messages of
+   * a server's exchanges with the client, which belong to no one tool.
+   */
+  private ContentSafety.@Nullable Finding screenEveryCheck(
+      ContentCheck.Where where, @Nullable JsonNode content) {
+    List<String> texts = Rpc.strings(content);
+    for (ContentSafety safety : peer.anyChecks()) {
+      ContentSafety.Finding finding = safety.screen(where, texts);
+      if (finding != null) {
+        return finding;
+      }
+    }
+    return null;
   }
 
   /**
@@ -1185,6 +1325,15 @@ public final class AgentCall {
         || !peer.checks(m.toolPolicy).isEmpty();
   }
 
+  /**
+   * Reports the status the server answered the {@link Admission#body()} of a POST answered locally
+   * with (the messages of it that get no answer, sent on their own): the client's answers in it end
+   * their events so. The server's answer is not the application's (it gets the local one).
+   */
+  public void sentAlone(int status) {
+    endClientAnswers(status);
+  }
+
   /** Reports a send that failed: every request's event ends {@code TRANSPORT_ERROR}. */
   public synchronized void failed(IOException failure) {
     endClientAnswers(0);
@@ -1660,7 +1809,13 @@ public final class AgentCall {
       }
       if (failure != null) {
         end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.TRUNCATED, status);
-      } else if (!complete) {
+      } else if (!complete
+          || (m.outcome == ToolCallInfo.Outcome.NONE
+              && !listen
+              && !m.idless
+              && governance.wasCancelled(peer.name, sessionId, m.key))) {
+        // Closed by the application, or cancelled by the client (notifications/cancelled), after
+        // which the server sends no response.
         end(m, ToolCallInfo.Outcome.CANCELLED, CallOutcome.CANCELLED, status);
       } else if (m.outcome == ToolCallInfo.Outcome.NONE) {
         end(m, ToolCallInfo.Outcome.NO_RESPONSE, CallOutcome.TRUNCATED, status);

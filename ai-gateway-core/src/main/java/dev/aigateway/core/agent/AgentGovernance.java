@@ -438,7 +438,8 @@ public final class AgentGovernance {
    * Messages whose answer may come in another exchange of the same MCP session, so the answer's
    * event can name what it answers: client requests whose POST ended without their response (a
    * server replays it on a GET stream resumed with {@code Last-Event-ID}), and requests a server
-   * sent the client (answered in a later POST). Keyed by kind, server, session and id; bounded.
+   * sent the client (answered in a later POST); and the client's requests it cancelled, whose
+   * stream then ends without their response. Keyed by kind, server, session and id; bounded.
    */
   private final Map<String, Asked> remembered =
       new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -462,7 +463,7 @@ public final class AgentGovernance {
       @Nullable String idKey,
       String method,
       @Nullable String tool) {
-    String key = rememberedKey(fromServer, server, session, idKey);
+    String key = rememberedKey(fromServer ? 's' : 'c', server, session, idKey);
     if (key != null) {
       synchronized (remembered) {
         remembered.put(key, new Asked(method, tool));
@@ -470,10 +471,38 @@ public final class AgentGovernance {
     }
   }
 
+  /** What {@link #cancelled} remembers of a cancelled request. */
+  private static final Asked CANCELLED = new Asked("notifications/cancelled", null);
+
+  /**
+   * Remembers that the client cancelled its request {@code idKey} of {@code session} (it sent
+   * {@code notifications/cancelled} naming it), for {@link #wasCancelled}: a server stops such a
+   * request and sends no response, so its stream ends without one.
+   */
+  void cancelled(String server, @Nullable String session, @Nullable String idKey) {
+    String key = rememberedKey('x', server, session, idKey);
+    if (key != null) {
+      synchronized (remembered) {
+        remembered.put(key, CANCELLED);
+      }
+    }
+  }
+
+  /** Whether {@link #cancelled} remembered the request, forgotten now. */
+  boolean wasCancelled(String server, @Nullable String session, @Nullable String idKey) {
+    String key = rememberedKey('x', server, session, idKey);
+    if (key == null) {
+      return false;
+    }
+    synchronized (remembered) {
+      return remembered.remove(key) != null;
+    }
+  }
+
   /** What {@link #remember} remembered of a message, forgotten now; null when nothing. */
   @Nullable Asked recall(
       boolean fromServer, String server, @Nullable String session, @Nullable String idKey) {
-    String key = rememberedKey(fromServer, server, session, idKey);
+    String key = rememberedKey(fromServer ? 's' : 'c', server, session, idKey);
     if (key == null) {
       return null;
     }
@@ -482,15 +511,20 @@ public final class AgentGovernance {
     }
   }
 
+  /**
+   * The key of a remembered message.
+   *
+   * @param kind {@code s} a server request, {@code c} a client request, {@code x} a cancellation
+   */
   private static @Nullable String rememberedKey(
-      boolean fromServer, String server, @Nullable String session, @Nullable String idKey) {
+      char kind, String server, @Nullable String session, @Nullable String idKey) {
     if (session == null
         || idKey == null
         || session.length() > MAX_REMEMBERED_KEY
         || idKey.length() > MAX_REMEMBERED_KEY) {
       return null; // without a session an id names no exchange for sure
     }
-    return (fromServer ? "s" : "c") + '\u0000' + server + '\u0000' + session + '\u0000' + idKey;
+    return kind + "\u0000" + server + '\u0000' + session + '\u0000' + idKey;
   }
 
   void emit(GatewayEvent event) {

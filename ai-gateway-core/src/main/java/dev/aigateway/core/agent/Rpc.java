@@ -66,8 +66,15 @@ final class Rpc {
      * take them, and answer all three with {@code 1}. Null for a notification.
      */
     @Nullable String idKey() {
-      JsonNode id = node.get("id");
-      if (id == null) {
+      return key(node.get("id"));
+    }
+
+    /**
+     * An id written anywhere (a cancellation's {@code requestId}) as {@link #idKey()} has a
+     * message's: a number by its value; null when there is none.
+     */
+    static @Nullable String key(@Nullable JsonNode id) {
+      if (id == null || id.isMissingNode()) {
         return null;
       }
       if (!id.isNumber()
