@@ -201,6 +201,67 @@ class RoutingTest {
     assertThat(appTarget.getRequestCount()).isZero();
   }
 
+  /** A latency-aware pool whose breakers never trip in a test's few calls. */
+  private static BackendPool latencyAwarePool(
+      dev.aigateway.core.routing.Backend.Builder... backends) {
+    BackendPool.Builder pool =
+        BackendPool.builder()
+            .loadBalancing(LoadBalancing.latencyAware())
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder().failureCount(1_000, Duration.ofSeconds(10)));
+    for (dev.aigateway.core.routing.Backend.Builder backend : backends) {
+      pool.backend(backend);
+    }
+    return pool.build();
+  }
+
+  @Test
+  void latencyAwareRanksABackendThatFailsFastBehindOneThatAnswers() throws Exception {
+    MockWebServer failing = server(failure(500));
+    MockWebServer answering = server(ok("answering"));
+    OkHttpClient client =
+        client(latencyAwarePool(openAi("failing", failing), openAi("answering", answering)));
+
+    List<String> served = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      served.add(servedBy(client, chat("gpt-4o")));
+    }
+
+    // The unmeasured backend is tried first, once: its failure counts as a slow sample, so every
+    // later call goes straight to the backend that answers instead of failing over from it.
+    assertThat(served).containsOnly("answering");
+    assertThat(failing.getRequestCount()).isEqualTo(1);
+    assertThat(events.all.get(0).routing().failoverReason()).isEqualTo("500 from failing");
+    assertThat(events.all.subList(1, 6))
+        .allSatisfy(e -> assertThat(e.routing().attempts()).hasSize(1));
+  }
+
+  @Test
+  void latencyAwareRanksABackendThatDropsItsConnectionsBehindOneThatAnswers() throws Exception {
+    MockWebServer dropping =
+        server(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+    MockWebServer answering = server(ok("answering"));
+    OkHttpClient client =
+        client(latencyAwarePool(openAi("dropping", dropping), openAi("answering", answering)));
+
+    for (int i = 0; i < 6; i++) {
+      assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("answering");
+    }
+
+    // One attempt ends without an answer at the dropping backend; the rest go straight on.
+    assertThat(events.all.get(0).routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("dropping", 0),
+            org.assertj.core.groups.Tuple.tuple("answering", 200));
+    assertThat(events.all.subList(1, 6))
+        .allSatisfy(
+            e ->
+                assertThat(e.routing().attempts())
+                    .extracting(Attempt::backendId)
+                    .containsExactly("answering"));
+  }
+
   @Test
   void weightedBalancingFollowsTheWeights() throws Exception {
     MockWebServer a = server(ok("a"));
