@@ -704,6 +704,39 @@ class RoutingTest {
   }
 
   @Test
+  void aCallWhileTheOnlyBackendsProbeIsUndecidedIsToldToComeBackInASecond() throws Exception {
+    MockWebServer backend = server();
+    backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    backend.enqueue(
+        new MockResponse.Builder(Backend.sse(stream)).bodyDelay(3, TimeUnit.SECONDS).build());
+    OkHttpClient client = client(lastAttemptPool(backend));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 500");
+    events.next();
+    clock.advance(Duration.ofMinutes(1)); // the trip is over: the next call is the probe
+
+    Call probe = client.newCall(streamedChat());
+    try (Response response = probe.execute()) {
+      assertThat(response.code()).isEqualTo(200); // its headers, and no event yet: undecided
+      try (Response refused = client.newCall(chat("gpt-4o")).execute()) {
+        assertThat(refused.code()).isEqualTo(503);
+        // The trip's end has passed; the backend is free once the probe's verdict comes, which no
+        // clock says: a second, as for a backend at its in-flight cap, not "now" over and over.
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
+        assertThat(refused.header("retry-after-ms")).isEqualTo("1000");
+        assertThat(refused.body().string()).contains("Retry after 1 s.");
+      }
+      GatewayEvent rejected = events.next();
+      assertThat(rejected.rejection()).isEqualTo(RejectionReason.NO_BACKEND_AVAILABLE);
+      assertThat(rejected.routing().attempts()).isEmpty();
+      probe.cancel();
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aProbeStreamCancelledBeforeItsFirstEventOnTheLastAttemptFreesTheProbe() throws Exception {
     MockWebServer backend = server();
     backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
