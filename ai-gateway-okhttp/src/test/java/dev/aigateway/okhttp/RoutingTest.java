@@ -703,17 +703,31 @@ class RoutingTest {
     assertThat(transitions).isEmpty();
   }
 
-  @Test
-  void aCallWhileTheOnlyBackendsProbeIsUndecidedIsToldToComeBackInASecond() throws Exception {
-    MockWebServer backend = server();
+  /**
+   * A client over {@code backend} alone, whose breaker a 500 tripped and whose trip is over: the
+   * next call is its probe, a stream whose first event comes 3 s after its headers; then {@code
+   * later} answer, in order.
+   */
+  private OkHttpClient trippedWithASlowProbe(MockWebServer backend, MockResponse... later)
+      throws Exception {
     backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
     String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
     backend.enqueue(
         new MockResponse.Builder(Backend.sse(stream)).bodyDelay(3, TimeUnit.SECONDS).build());
+    for (MockResponse answer : later) {
+      backend.enqueue(answer);
+    }
     OkHttpClient client = client(lastAttemptPool(backend));
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 500");
     events.next();
     clock.advance(Duration.ofMinutes(1)); // the trip is over: the next call is the probe
+    return client;
+  }
+
+  @Test
+  void aCallWhileTheOnlyBackendsProbeIsUndecidedIsToldToComeBackInASecond() throws Exception {
+    MockWebServer backend = server();
+    OkHttpClient client = trippedWithASlowProbe(backend);
 
     Call probe = client.newCall(streamedChat());
     try (Response response = probe.execute()) {
@@ -739,15 +753,8 @@ class RoutingTest {
   @Test
   void aProbeStreamCancelledBeforeItsFirstEventOnTheLastAttemptFreesTheProbe() throws Exception {
     MockWebServer backend = server();
-    backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
-    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
-    backend.enqueue(
-        new MockResponse.Builder(Backend.sse(stream)).bodyDelay(3, TimeUnit.SECONDS).build());
-    backend.enqueue(Backend.sse(stream));
-    OkHttpClient client = client(lastAttemptPool(backend));
-    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 500");
-    events.next();
-    clock.advance(Duration.ofMinutes(1));
+    OkHttpClient client =
+        trippedWithASlowProbe(backend, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
 
     Call probe = client.newCall(streamedChat());
     try (Response response = probe.execute()) {

@@ -53,21 +53,26 @@ class HealthSignalTest {
         .hasMessage("backendId");
   }
 
+  private static final Instant AT = Instant.parse("2026-06-01T10:00:00Z");
+
+  /** East's breaker opened for 30 s by a trip signal from {@code origin}. */
+  private static BreakerTransition trippedAt(String origin) {
+    return new BreakerTransition(
+        "east",
+        BreakerState.CLOSED,
+        BreakerState.OPEN,
+        AT,
+        Duration.ofSeconds(30),
+        "tripped at instance " + origin,
+        origin);
+  }
+
   @Test
   void aTransitionSaysWhetherAnotherInstanceCausedIt() {
-    Instant at = Instant.parse("2026-06-01T10:00:00Z");
     BreakerTransition local =
         new BreakerTransition(
-            "east", BreakerState.CLOSED, BreakerState.OPEN, at, Duration.ofSeconds(30), "3 fails");
-    BreakerTransition remote =
-        new BreakerTransition(
-            "east",
-            BreakerState.CLOSED,
-            BreakerState.OPEN,
-            at,
-            Duration.ofSeconds(30),
-            "tripped at instance gw-a",
-            "gw-a");
+            "east", BreakerState.CLOSED, BreakerState.OPEN, AT, Duration.ofSeconds(30), "3 fails");
+    BreakerTransition remote = trippedAt("gw-a");
 
     assertThat(local.origin()).isNull();
     assertThat(local.remote()).isFalse();
@@ -109,18 +114,7 @@ class HealthSignalTest {
 
   @Test
   void aTransitionAnotherInstanceCausedShowsItsOriginAndReasonOnOneLine() {
-    Instant at = Instant.parse("2026-06-01T10:00:00Z");
-    BreakerTransition remote =
-        new BreakerTransition(
-            "east",
-            BreakerState.CLOSED,
-            BreakerState.OPEN,
-            at,
-            Duration.ofSeconds(30),
-            "tripped at instance " + FORGED,
-            FORGED);
-
-    assertThat(remote.toString())
+    assertThat(trippedAt(FORGED).toString())
         .isEqualTo(
             "BreakerTransition[backendId=east, from=CLOSED, to=OPEN, at=2026-06-01T10:00:00Z,"
                 + " openFor=PT30S, reason=tripped at instance gw-a\\n2026-06-01 10:00:00 ERROR"
@@ -128,7 +122,7 @@ class HealthSignalTest {
                 + " password reset\\u202e]");
     assertThat(
             new BreakerTransition(
-                    "east", BreakerState.HALF_OPEN, BreakerState.CLOSED, at, null, "ok")
+                    "east", BreakerState.HALF_OPEN, BreakerState.CLOSED, AT, null, "ok")
                 .toString())
         .isEqualTo(
             "BreakerTransition[backendId=east, from=HALF_OPEN, to=CLOSED, at=2026-06-01T10:00:00Z,"
