@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
+ * <p>{@link #toString()} writes the backend id, the reason and the origin through {@link LogText}:
+ * a transition another instance caused carries its id, which was read from a shared channel.
+ *
  * @param backendId the backend whose breaker changed
  * @param from the state before
  * @param to the state after; never equal to {@code from}
@@ -62,5 +65,26 @@ public record BreakerTransition(
   /** Whether another gateway instance's signal caused the change ({@code origin} is set). */
   public boolean remote() {
     return origin != null;
+  }
+
+  /**
+   * The transition as the record's own form would show it, with its backend id, reason and origin
+   * escaped and cut by {@link LogText}, so a logged transition stays one line of bounded length.
+   */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder(160).append("BreakerTransition[backendId=");
+    LogText.append(s, backendId)
+        .append(", from=")
+        .append(from)
+        .append(", to=")
+        .append(to)
+        .append(", at=")
+        .append(at)
+        .append(", openFor=")
+        .append(openFor)
+        .append(", reason=");
+    LogText.append(s, reason).append(", origin=");
+    return LogText.append(s, origin).append(']').toString();
   }
 }

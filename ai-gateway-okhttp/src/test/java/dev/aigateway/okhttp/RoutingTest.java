@@ -201,6 +201,67 @@ class RoutingTest {
     assertThat(appTarget.getRequestCount()).isZero();
   }
 
+  /** A latency-aware pool whose breakers never trip in a test's few calls. */
+  private static BackendPool latencyAwarePool(
+      dev.aigateway.core.routing.Backend.Builder... backends) {
+    BackendPool.Builder pool =
+        BackendPool.builder()
+            .loadBalancing(LoadBalancing.latencyAware())
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder().failureCount(1_000, Duration.ofSeconds(10)));
+    for (dev.aigateway.core.routing.Backend.Builder backend : backends) {
+      pool.backend(backend);
+    }
+    return pool.build();
+  }
+
+  @Test
+  void latencyAwareRanksABackendThatFailsFastBehindOneThatAnswers() throws Exception {
+    MockWebServer failing = server(failure(500));
+    MockWebServer answering = server(ok("answering"));
+    OkHttpClient client =
+        client(latencyAwarePool(openAi("failing", failing), openAi("answering", answering)));
+
+    List<String> served = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      served.add(servedBy(client, chat("gpt-4o")));
+    }
+
+    // The unmeasured backend is tried first, once: its failure counts as a slow sample, so every
+    // later call goes straight to the backend that answers instead of failing over from it.
+    assertThat(served).containsOnly("answering");
+    assertThat(failing.getRequestCount()).isEqualTo(1);
+    assertThat(events.all.get(0).routing().failoverReason()).isEqualTo("500 from failing");
+    assertThat(events.all.subList(1, 6))
+        .allSatisfy(e -> assertThat(e.routing().attempts()).hasSize(1));
+  }
+
+  @Test
+  void latencyAwareRanksABackendThatDropsItsConnectionsBehindOneThatAnswers() throws Exception {
+    MockWebServer dropping =
+        server(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+    MockWebServer answering = server(ok("answering"));
+    OkHttpClient client =
+        client(latencyAwarePool(openAi("dropping", dropping), openAi("answering", answering)));
+
+    for (int i = 0; i < 6; i++) {
+      assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("answering");
+    }
+
+    // One attempt ends without an answer at the dropping backend; the rest go straight on.
+    assertThat(events.all.get(0).routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("dropping", 0),
+            org.assertj.core.groups.Tuple.tuple("answering", 200));
+    assertThat(events.all.subList(1, 6))
+        .allSatisfy(
+            e ->
+                assertThat(e.routing().attempts())
+                    .extracting(Attempt::backendId)
+                    .containsExactly("answering"));
+  }
+
   @Test
   void weightedBalancingFollowsTheWeights() throws Exception {
     MockWebServer a = server(ok("a"));
@@ -642,18 +703,58 @@ class RoutingTest {
     assertThat(transitions).isEmpty();
   }
 
-  @Test
-  void aProbeStreamCancelledBeforeItsFirstEventOnTheLastAttemptFreesTheProbe() throws Exception {
-    MockWebServer backend = server();
+  /**
+   * A client over {@code backend} alone, whose breaker a 500 tripped and whose trip is over: the
+   * next call is its probe, a stream whose first event comes 3 s after its headers; then {@code
+   * later} answer, in order.
+   */
+  private OkHttpClient trippedWithASlowProbe(MockWebServer backend, MockResponse... later)
+      throws Exception {
     backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
     String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
     backend.enqueue(
         new MockResponse.Builder(Backend.sse(stream)).bodyDelay(3, TimeUnit.SECONDS).build());
-    backend.enqueue(Backend.sse(stream));
+    for (MockResponse answer : later) {
+      backend.enqueue(answer);
+    }
     OkHttpClient client = client(lastAttemptPool(backend));
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 500");
     events.next();
-    clock.advance(Duration.ofMinutes(1));
+    clock.advance(Duration.ofMinutes(1)); // the trip is over: the next call is the probe
+    return client;
+  }
+
+  @Test
+  void aCallWhileTheOnlyBackendsProbeIsUndecidedIsToldToComeBackInASecond() throws Exception {
+    MockWebServer backend = server();
+    OkHttpClient client = trippedWithASlowProbe(backend);
+
+    Call probe = client.newCall(streamedChat());
+    try (Response response = probe.execute()) {
+      assertThat(response.code()).isEqualTo(200); // its headers, and no event yet: undecided
+      try (Response refused = client.newCall(chat("gpt-4o")).execute()) {
+        assertThat(refused.code()).isEqualTo(503);
+        // The trip's end has passed; the backend is free once the probe's verdict comes, which no
+        // clock says: a second, as for a backend at its in-flight cap, not "now" over and over.
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
+        assertThat(refused.header("retry-after-ms")).isEqualTo("1000");
+        assertThat(refused.body().string()).contains("Retry after 1 s.");
+      }
+      GatewayEvent rejected = events.next();
+      assertThat(rejected.rejection()).isEqualTo(RejectionReason.NO_BACKEND_AVAILABLE);
+      assertThat(rejected.routing().attempts()).isEmpty();
+      probe.cancel();
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aProbeStreamCancelledBeforeItsFirstEventOnTheLastAttemptFreesTheProbe() throws Exception {
+    MockWebServer backend = server();
+    OkHttpClient client =
+        trippedWithASlowProbe(backend, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
 
     Call probe = client.newCall(streamedChat());
     try (Response response = probe.execute()) {

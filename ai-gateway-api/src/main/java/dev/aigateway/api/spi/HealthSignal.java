@@ -1,5 +1,6 @@
 package dev.aigateway.api.spi;
 
+import dev.aigateway.api.LogText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -14,6 +15,9 @@ import java.util.Objects;
  * own clock (so clock skew between hosts does not matter); {@code until} is for people and logs. A
  * {@link Kind#RECOVERED} signal has {@code remaining} zero and {@code until} the moment it was
  * sent.
+ *
+ * <p>{@link #toString()} writes its names through {@link LogText}: a signal read from a shared
+ * channel is another process's text, and the gateway logs it in the rare case a receiver fails.
  *
  * @param pool the name of the backend pool the backend belongs to ({@code BackendPool.name()})
  * @param backendId the backend's id within that pool
@@ -60,6 +64,25 @@ public record HealthSignal(
     }
     Duration left = remaining.compareTo(elapsed) > 0 ? remaining.minus(elapsed) : Duration.ZERO;
     return new HealthSignal(pool, backendId, kind, until, left, origin);
+  }
+
+  /**
+   * The signal as the record's own form would show it, with its pool, backend id and origin escaped
+   * and cut by {@link LogText}, so a logged signal stays one line of bounded length.
+   */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder(128).append("HealthSignal[pool=");
+    LogText.append(s, pool).append(", backendId=");
+    LogText.append(s, backendId)
+        .append(", kind=")
+        .append(kind)
+        .append(", until=")
+        .append(until)
+        .append(", remaining=")
+        .append(remaining)
+        .append(", origin=");
+    return LogText.append(s, origin).append(']').toString();
   }
 
   private static void requireName(String value, String name) {

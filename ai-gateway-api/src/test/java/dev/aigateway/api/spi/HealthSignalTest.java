@@ -53,25 +53,79 @@ class HealthSignalTest {
         .hasMessage("backendId");
   }
 
+  private static final Instant AT = Instant.parse("2026-06-01T10:00:00Z");
+
+  /** East's breaker opened for 30 s by a trip signal from {@code origin}. */
+  private static BreakerTransition trippedAt(String origin) {
+    return new BreakerTransition(
+        "east",
+        BreakerState.CLOSED,
+        BreakerState.OPEN,
+        AT,
+        Duration.ofSeconds(30),
+        "tripped at instance " + origin,
+        origin);
+  }
+
   @Test
   void aTransitionSaysWhetherAnotherInstanceCausedIt() {
-    Instant at = Instant.parse("2026-06-01T10:00:00Z");
     BreakerTransition local =
         new BreakerTransition(
-            "east", BreakerState.CLOSED, BreakerState.OPEN, at, Duration.ofSeconds(30), "3 fails");
-    BreakerTransition remote =
-        new BreakerTransition(
-            "east",
-            BreakerState.CLOSED,
-            BreakerState.OPEN,
-            at,
-            Duration.ofSeconds(30),
-            "tripped at instance gw-a",
-            "gw-a");
+            "east", BreakerState.CLOSED, BreakerState.OPEN, AT, Duration.ofSeconds(30), "3 fails");
+    BreakerTransition remote = trippedAt("gw-a");
 
     assertThat(local.origin()).isNull();
     assertThat(local.remote()).isFalse();
     assertThat(remote.remote()).isTrue();
     assertThat(remote.origin()).isEqualTo("gw-a");
+  }
+
+  /** What another instance could put in a signal on the channel to forge a log line. */
+  private static final String FORGED = "gw-a\n2026-06-01 10:00:00 ERROR admin password reset\u202e";
+
+  @Test
+  void aSignalShowsItsNamesOnOneLineEscapedAsTheLogsWriteThem() {
+    HealthSignal signal =
+        new HealthSignal(
+            "chat\r",
+            "east\u2028",
+            HealthSignal.Kind.TRIPPED,
+            UNTIL,
+            Duration.ofSeconds(30),
+            FORGED);
+
+    assertThat(signal.toString())
+        .isEqualTo(
+            "HealthSignal[pool=chat\\r, backendId=east\\u2028, kind=TRIPPED,"
+                + " until=2026-06-01T10:00:30Z, remaining=PT30S, origin=gw-a\\n2026-06-01 10:00:00"
+                + " ERROR admin password reset\\u202e]");
+    assertThat(
+            new HealthSignal(
+                    "chat",
+                    "east",
+                    HealthSignal.Kind.COOL_DOWN,
+                    UNTIL,
+                    Duration.ZERO,
+                    "x".repeat(5000))
+                .toString())
+        .hasSizeLessThan(400)
+        .contains("…(+4800 chars)");
+  }
+
+  @Test
+  void aTransitionAnotherInstanceCausedShowsItsOriginAndReasonOnOneLine() {
+    assertThat(trippedAt(FORGED).toString())
+        .isEqualTo(
+            "BreakerTransition[backendId=east, from=CLOSED, to=OPEN, at=2026-06-01T10:00:00Z,"
+                + " openFor=PT30S, reason=tripped at instance gw-a\\n2026-06-01 10:00:00 ERROR"
+                + " admin password reset\\u202e, origin=gw-a\\n2026-06-01 10:00:00 ERROR admin"
+                + " password reset\\u202e]");
+    assertThat(
+            new BreakerTransition(
+                    "east", BreakerState.HALF_OPEN, BreakerState.CLOSED, AT, null, "ok")
+                .toString())
+        .isEqualTo(
+            "BreakerTransition[backendId=east, from=HALF_OPEN, to=CLOSED, at=2026-06-01T10:00:00Z,"
+                + " openFor=null, reason=ok, origin=null]");
   }
 }

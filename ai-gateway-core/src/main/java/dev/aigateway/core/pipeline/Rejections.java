@@ -25,8 +25,9 @@ import java.util.Map;
 public final class Rejections {
 
   /**
-   * The wait a call refused by an in-flight cap (a counter key's or every backend's) is told: 1 s,
-   * the shortest {@code Retry-After} can say, since a slot frees whenever a call ends.
+   * The wait a call refused by an in-flight cap (a counter key's or every backend's), or while the
+   * half-open probe of the only backend it could go to is in flight, is told: 1 s, the shortest
+   * {@code Retry-After} can say, since a slot frees whenever a call ends.
    */
   public static final Duration IN_FLIGHT_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -195,11 +196,17 @@ public final class Rejections {
         format, new LocalError(RejectionReason.INVALID_REQUEST, message, param, code), null);
   }
 
-  /** 503 when every backend serving the model is unavailable; says when one will be. */
+  /**
+   * 503 when every backend serving the model is unavailable; says when one will be. A {@code
+   * soonest} not after now (the trip of the soonest backend is over, and its half-open probe is in
+   * flight) says nothing of when: the backend takes calls again once the probe's verdict comes, so
+   * the call is told {@link #IN_FLIGHT_RETRY_AFTER}, as for a backend at its in-flight cap, rather
+   * than to come back at once and be refused again while the probe lasts.
+   */
   public static Rejection noBackend(WireFormat format, String model, Instant soonest, Clock clock) {
     Duration wait = Duration.between(clock.instant(), soonest);
-    if (wait.isNegative()) {
-      wait = Duration.ZERO;
+    if (wait.isNegative() || wait.isZero()) {
+      wait = IN_FLIGHT_RETRY_AFTER;
     }
     String message =
         "Every backend serving '"

@@ -125,7 +125,10 @@ public final class BackendState {
     inFlight.decrementAndGet();
   }
 
-  /** The moving average of latency in nanoseconds, NaN before the first sample. */
+  /**
+   * The moving average of latency in nanoseconds (a failed attempt counts as the failover's
+   * first-event timeout: {@link LoadBalancing#latencyAware()}), NaN before the first sample.
+   */
   public double latencyEwmaNanos() {
     return latencyEwmaNanos;
   }

@@ -488,7 +488,7 @@ final class CallRouting implements Route {
     }
     successBeforeBody = false;
     if (policy.isFailureStatus(status)) {
-      backend.breaker().onFailure(permit, retryAfter);
+      failed(retryAfter);
     } else if (unheldStream) {
       verdictAwaitsFirstEvent = true; // a stream that breaks before its first event failed
     } else {
@@ -548,7 +548,7 @@ final class CallRouting implements Route {
       router.coolDown(backend, policy.coolDown(retryAfter));
     }
     if (policy.isFailureStatus(status)) {
-      backend.breaker().onFailure(permit, retryAfter);
+      failed(retryAfter);
     } else {
       backend.breaker().onSuccess(permit);
     }
@@ -596,14 +596,14 @@ final class CallRouting implements Route {
     successBeforeBody = false;
     if (callCanceled) {
       if (callTimedOut && router.pool().circuitBreaker().tripsOnConnectionFailures()) {
-        backend.breaker().onFailure(permit, null); // the backend did not answer in the call's time
+        failed(null); // the backend did not answer in the call's time
       } else {
         backend.breaker().onIgnored(permit);
       }
       return false;
     }
     if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
-      backend.breaker().onFailure(permit, null);
+      failed(null);
     } else {
       backend.breaker().onIgnored(permit);
     }
@@ -663,7 +663,7 @@ final class CallRouting implements Route {
     }
     successBeforeBody = false;
     if (router.pool().circuitBreaker().isFailureStatus(status)) {
-      current.breaker().onLateFailure(permit);
+      failedLate();
     }
   }
 
@@ -681,7 +681,7 @@ final class CallRouting implements Route {
     }
     successBeforeBody = false;
     if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
-      current.breaker().onLateFailure(permit);
+      failedLate();
     }
   }
 
@@ -701,7 +701,7 @@ final class CallRouting implements Route {
         || !router.pool().circuitBreaker().tripsOnConnectionFailures()) {
       breaker.onIgnored(permit);
     } else {
-      breaker.onFailure(permit, null);
+      failed(null);
     }
   }
 
@@ -971,6 +971,32 @@ final class CallRouting implements Route {
       return new AttemptPlan(config.id(), url, set, remove, body, backoff, answer);
     }
     return null;
+  }
+
+  /**
+   * The current attempt failed, as its breaker hears: the breaker counts it, and latency-aware
+   * balancing takes it as a sample of the failover's first-event timeout, or of the time it took
+   * when that was longer. A failure gives no latency of its own worth ranking by (a backend that
+   * refuses at once would rank fastest, or, never measured, be tried first on every call), and the
+   * first-event timeout is the longest the gateway waits for an answer to start.
+   */
+  private void failed(@Nullable Duration retryAfter) {
+    current.breaker().onFailure(permit, retryAfter);
+    recordFailedLatency();
+  }
+
+  /**
+   * The current attempt, counted a success when its answer began, failed after all: the breaker's
+   * verdict is corrected, and the attempt counts for latency as {@link #failed} says.
+   */
+  private void failedLate() {
+    current.breaker().onLateFailure(permit);
+    recordFailedLatency();
+  }
+
+  private void recordFailedLatency() {
+    long penalty = router.pool().failover().firstEventTimeoutNanos();
+    current.recordLatency(Math.max(System.nanoTime() - attemptStartNanos, penalty));
   }
 
   private void endCurrentAttempt() {

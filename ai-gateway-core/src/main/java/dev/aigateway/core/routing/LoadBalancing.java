@@ -75,7 +75,10 @@ public final class LoadBalancing {
 
   /**
    * The backend with the lowest moving average (EWMA) of recent latency: time to the first chunk
-   * for streams, the whole response otherwise. Backends without a sample are tried first.
+   * for streams, the whole response otherwise. A failed attempt (one its breaker counts as a
+   * failure) is a sample of the pool's {@link Failover#firstEventTimeout()}, or of the time it took
+   * when longer, so a backend that fails fast ranks behind those that answer instead of ahead of
+   * them. Backends without a sample are tried first.
    */
   public static LoadBalancing latencyAware() {
     return LATENCY_AWARE;
