@@ -9,9 +9,14 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.ClosedStreamCharge;
+import dev.aigateway.core.pipeline.Admission;
+import dev.aigateway.core.pipeline.AnswerTranslation;
+import dev.aigateway.core.pipeline.AttemptPlan;
+import dev.aigateway.core.pipeline.CallLog;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Pipeline;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.BodyListener;
@@ -31,7 +36,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One governed call, driven by a client adapter through its life, and the orchestrator of the
@@ -65,7 +69,7 @@ public final class GovernedCall {
   /** The admission of a call with no headers to add: immutable, so one for every such call. */
   private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
 
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   /** {@link #ended}, set once (compare-and-set): the call ends exactly once, on any thread. */
   private static final VarHandle ENDED;

@@ -5,7 +5,7 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.pipeline.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;

@@ -7,9 +7,6 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One governed call as the pipeline's stages see it: the request, the consumer, the estimate, the
@@ -33,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class Exchange {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   private static final CallStage[] NO_STAGES = {};
   private static final int[] NO_PHASES = {};
@@ -493,7 +489,7 @@ public final class Exchange {
   /**
    * Whether the backend ended the answer as failed in a way its body, as the application got it,
    * does not show (a translated answer: {@link
-   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}), so that it is not stored.
+   * dev.aigateway.core.pipeline.AnswerTranslation#failedAnswer}), so that it is not stored.
    */
   public boolean failedAnswer() {
     return failedAnswer;

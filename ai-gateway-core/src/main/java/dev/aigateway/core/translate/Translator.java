@@ -3,7 +3,7 @@ package dev.aigateway.core.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.AnswerTranslation;
+import dev.aigateway.core.pipeline.AnswerTranslation;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayOutputStream;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.OpenAiRequest;
 import java.io.IOException;

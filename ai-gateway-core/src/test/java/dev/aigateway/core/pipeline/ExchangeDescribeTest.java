@@ -6,7 +6,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.OpenAiRequest;
 import java.time.Instant;

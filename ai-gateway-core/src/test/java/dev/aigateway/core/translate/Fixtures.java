@@ -1,7 +1,7 @@
 package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.aigateway.core.adapter.AnswerTranslation;
+import dev.aigateway.core.pipeline.AnswerTranslation;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayInputStream;

@@ -1,0 +1,37 @@
+package dev.aigateway.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering of the core's packages, checked on their compiled classes (docs/design.md, "Package
+ * dependencies"): from the bottom, {@code core.tokens}, {@code core.wire} (their own tests), {@code
+ * core.pipeline} (the stage contract and what stages answer with), the stages and the translators,
+ * {@code core.adapter} (the orchestrator and the attempt loop), and {@code core} ({@code
+ * AiGateway}, which assembles them).
+ */
+class CorePackageDependenciesTest {
+
+  private static CorePackageGraph graph;
+
+  @BeforeAll
+  static void read() {
+    graph = CorePackageGraph.read();
+    assertThat(graph.classesOf("dev.aigateway.core.adapter"))
+        .as("compiled classes of core.adapter")
+        .contains("GovernedCall.class", "AttemptLoop.class");
+  }
+
+  @Test
+  void onlyTheGatewayNamesTheAdapterProtocol() {
+    // What a stage answers with (an admission, a rejection, an attempt's plan, an answer's
+    // translation) is the pipeline's: the stages, the translators and the pipeline itself sit
+    // below the orchestrator that drives them.
+    assertThat(graph.usesOf("dev.aigateway.core.adapter", Set.of("dev.aigateway.core")))
+        .as("classes of the core's packages below it naming core.adapter")
+        .isEmpty();
+  }
+}
