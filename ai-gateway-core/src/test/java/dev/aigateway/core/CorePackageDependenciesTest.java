@@ -34,4 +34,19 @@ class CorePackageDependenciesTest {
         .as("classes of the core's packages below it naming core.adapter")
         .isEmpty();
   }
+
+  @Test
+  void theTranslatorsNameNeitherTheRoutingNorAStage() {
+    // A translator takes what it needs of the backend as values (flavour, base URL, API version),
+    // as a wire format does (WireFormat.backendUrl): the routing picks and drives translators.
+    assertThat(
+            graph.usesOutside(
+                "dev.aigateway.core.translate",
+                Set.of(
+                    "dev.aigateway.core.tokens",
+                    "dev.aigateway.core.wire",
+                    "dev.aigateway.core.pipeline")))
+        .as("core.translate classes naming a core package but tokens, wire and pipeline")
+        .isEmpty();
+  }
 }

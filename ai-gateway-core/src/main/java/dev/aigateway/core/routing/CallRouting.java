@@ -259,7 +259,7 @@ final class CallRouting implements Route {
       if (!backend.serves(routedModel) || (allowed != null && !allowed.test(backend.id()))) {
         continue;
       }
-      Translator translator = translations.forBackend(format, backend);
+      Translator translator = translations.forBackend(format, backend.flavor());
       if (translator == null) {
         if (!format.servedBy(backend.flavor())) {
           // Not translated and not spoken there (a Responses API call for an Anthropic backend).
@@ -874,7 +874,8 @@ final class CallRouting implements Route {
         set.put(version.getKey(), version.getValue());
       }
       String target = config.targetModel(routedModel);
-      Translator translator = translations == null ? null : translations.forBackend(format, config);
+      Translator translator =
+          translations == null ? null : translations.forBackend(format, config.flavor());
       byte[] body;
       String url;
       dev.aigateway.core.pipeline.AnswerTranslation answer = null;
@@ -886,7 +887,11 @@ final class CallRouting implements Route {
           byte[] openAiBody = bodyFor.apply(null);
           TranslatedRequest translated =
               translator.translate(
-                  openAiBody != null ? openAiBody : applicationBody, target, config);
+                  openAiBody != null ? openAiBody : applicationBody,
+                  target,
+                  config.flavor(),
+                  config.requestBaseUrl(),
+                  config.apiVersion());
           body = translated.body();
           url = config.withBaseQuery(translated.url());
           answer = translated.answer();
