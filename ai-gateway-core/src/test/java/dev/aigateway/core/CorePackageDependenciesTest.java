@@ -49,4 +49,25 @@ class CorePackageDependenciesTest {
         .as("core.translate classes naming a core package but tokens, wire and pipeline")
         .isEmpty();
   }
+
+  @Test
+  void noPackageBelowTheGatewayNamesIt() {
+    // A call reads the gateway's configuration through its exchange (CallSettings): the pipeline,
+    // the stages, the orchestrator and the agents' governance never name AiGateway. The inventory,
+    // a report read off a built gateway, still does.
+    assertThat(graph.usesOf("dev.aigateway.core", Set.of("dev.aigateway.core.inventory")))
+        .as("classes of the core's other packages naming the core package itself")
+        .isEmpty();
+  }
+
+  @Test
+  void theOnlyPackagesThatDependOnOneAnotherAreTheGatewayWithItsInventory() {
+    // AiGateway.inventory() reads the inventory off the gateway, which the inventory reads back;
+    // the agents' governance, which the gateway builds, contributes its inventory sections.
+    assertThat(graph.cycles())
+        .as("groups of the core's packages that depend on one another")
+        .containsExactly(
+            Set.of(
+                "dev.aigateway.core", "dev.aigateway.core.agent", "dev.aigateway.core.inventory"));
+  }
 }

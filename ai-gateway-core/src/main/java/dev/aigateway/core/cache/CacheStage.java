@@ -131,7 +131,7 @@ public final class CacheStage implements CallStage {
           body,
           exchange.responseModel(),
           exchange.usage(),
-          exchange.gateway().clock().instant());
+          exchange.settings().clock().instant());
     }
   }
 

@@ -6,7 +6,6 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
@@ -34,14 +33,14 @@ public final class Exchange {
   private static final CallStage[] NO_STAGES = {};
   private static final int[] NO_PHASES = {};
 
-  private final AiGateway gateway;
+  private final CallSettings settings;
   private WireRequest request;
   private boolean bodyRewritten;
   private final long callId;
   private final Instant startedAt;
   private final long startNanos;
   private final boolean stream;
-  private String consumer = AiGateway.ANONYMOUS;
+  private String consumer = CallSettings.ANONYMOUS;
   private long promptEstimate = -1;
 
   /**
@@ -84,8 +83,8 @@ public final class Exchange {
   private long endNanos;
 
   public Exchange(
-      AiGateway gateway, WireRequest request, long callId, Instant startedAt, long startNanos) {
-    this.gateway = gateway;
+      CallSettings settings, WireRequest request, long callId, Instant startedAt, long startNanos) {
+    this.settings = settings;
     this.request = request;
     this.callId = callId;
     this.startedAt = startedAt;
@@ -94,8 +93,9 @@ public final class Exchange {
     this.route = Route.direct(this);
   }
 
-  public AiGateway gateway() {
-    return gateway;
+  /** What the call reads of its gateway's configuration. */
+  public CallSettings settings() {
+    return settings;
   }
 
   public WireRequest request() {
@@ -145,13 +145,13 @@ public final class Exchange {
     return stream;
   }
 
-  /** Who is charged for the call ({@value AiGateway#ANONYMOUS} until resolved or when none). */
+  /** Who is charged for the call ({@value CallSettings#ANONYMOUS} until resolved or when none). */
   public String consumer() {
     return consumer;
   }
 
   public void consumer(String resolved) {
-    consumer = orDefault(resolved, AiGateway.ANONYMOUS);
+    consumer = orDefault(resolved, CallSettings.ANONYMOUS);
   }
 
   /**
@@ -181,14 +181,14 @@ public final class Exchange {
   public long promptTokens() {
     if (promptEstimate < 0) {
       try {
-        if (gateway.responseCache() != null && request.bodyUnderstood()) {
+        if (settings.cachesResponses() && request.bodyUnderstood()) {
           // The cache keys the call on the body's tree after the limits count the prompt: the
           // count reads that tree instead of reading the body a second time.
           request.body();
         }
         promptEstimate =
             request.bodyUnderstood()
-                ? request.format().countPrompt(gateway.tokenCounter(), request)
+                ? request.format().countPrompt(settings.tokenCounter(), request)
                 : 0;
       } catch (RuntimeException e) {
         log.warn(
@@ -207,7 +207,7 @@ public final class Exchange {
    */
   public long outputAllowance() {
     if (!allowanceRead) {
-      allowanceTokens = OutputAllowance.tokens(request, gateway.defaultOutputAllowance());
+      allowanceTokens = OutputAllowance.tokens(request, settings.defaultOutputAllowance());
       allowanceRead = true;
     }
     return allowanceTokens;
@@ -215,7 +215,7 @@ public final class Exchange {
 
   /** How the request bounds its output, in full (for the answer to a call refused for it). */
   OutputAllowance allowance() {
-    return OutputAllowance.of(request, gateway.defaultOutputAllowance());
+    return OutputAllowance.of(request, settings.defaultOutputAllowance());
   }
 
   /**
@@ -224,7 +224,7 @@ public final class Exchange {
    * may go to takes the question ({@link Route#acceptsStreamOptions()}).
    */
   public boolean hidesStreamUsage() {
-    return gateway.injectStreamUsage()
+    return settings.injectStreamUsage()
         && stream
         && !request.includeUsageRequested()
         && request.format().asksForStreamUsage()

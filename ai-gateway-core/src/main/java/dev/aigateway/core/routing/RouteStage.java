@@ -30,7 +30,7 @@ public final class RouteStage implements CallStage {
     this.routing =
         new CallRouting(
             router,
-            exchange.gateway().clock(),
+            exchange.settings().clock(),
             exchange.callId(),
             exchange.startNanos(),
             exchange.request().format(),

@@ -260,7 +260,7 @@ public final class SafetyStage implements CallStage {
    */
   private @Nullable Admission unreadable(WireRequest request) {
     String why =
-        request.rawBody().length > exchange.gateway().maxParsedBodyBytes()
+        request.rawBody().length > exchange.settings().maxParsedBodyBytes()
             ? "too-large"
             : "not-json";
     boolean mayRefuse = safety.maxMessages() > 0 || safety.maxPromptTokens() > 0;

@@ -25,7 +25,7 @@ class DirectRouteTest {
             new CallMatch(Operation.CHAT_COMPLETIONS, null),
             PostedRequest.of(URL, body),
             AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES);
-    return new Exchange(gateway, request, 1, Instant.EPOCH, System.nanoTime());
+    return new Exchange(gateway.callSettings(), request, 1, Instant.EPOCH, System.nanoTime());
   }
 
   @Test

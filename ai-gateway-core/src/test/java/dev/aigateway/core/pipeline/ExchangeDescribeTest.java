@@ -36,7 +36,7 @@ class ExchangeDescribeTest {
   /** An exchange of a small chat call of {@code gateway}. */
   static Exchange exchange(AiGateway gateway) {
     return new Exchange(
-        gateway,
+        gateway.callSettings(),
         new OpenAiRequest(
             new CallMatch(Operation.CHAT_COMPLETIONS, null),
             PostedRequest.of(
