@@ -36,6 +36,7 @@ import dev.aigateway.core.limit.StoreBreakerPolicy;
 import dev.aigateway.core.limit.StoreFailurePolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.pipeline.AllowanceStage;
+import dev.aigateway.core.pipeline.CallSettings;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Pipeline;
 import dev.aigateway.core.routing.BackendPool;
@@ -82,7 +83,7 @@ import org.slf4j.LoggerFactory;
 public final class AiGateway {
 
   /** The consumer of calls whose consumer key resolves to nothing. */
-  public static final String ANONYMOUS = "anonymous";
+  public static final String ANONYMOUS = CallSettings.ANONYMOUS;
 
   /** Output tokens reserved for a call that sets no {@code max_tokens}, by default. */
   public static final long DEFAULT_OUTPUT_ALLOWANCE = 1024;
@@ -125,6 +126,9 @@ public final class AiGateway {
 
   /** The pipeline: one factory per configured stage, outermost first, with its phases. */
   private final Pipeline stages;
+
+  /** What each call reads of this configuration, handed to it instead of the gateway. */
+  private final CallSettings callSettings;
 
   private final @Nullable AgentGovernance agentGovernance;
 
@@ -216,6 +220,19 @@ public final class AiGateway {
         b.anomalyDetection == null
             ? null
             : new Anomalies(b.anomalyDetection, clock, this::consumerTransition);
+    this.callSettings =
+        new CallSettings(
+            wireFormats,
+            consumerKey,
+            clock,
+            tokenCounter,
+            defaultOutputAllowance,
+            injectStreamUsage,
+            responseCache != null,
+            quotaRejectionStatus,
+            maxParsedBodyBytes,
+            maxObservedBodyBytes,
+            closedStreamCharge == ClosedStreamCharge.OUTPUT_ALLOWANCE);
     this.stages =
         Pipeline.of(
             pipeline(
@@ -405,7 +422,8 @@ public final class AiGateway {
    */
   public GovernedCall begin(CallMatch match, ClientRequest request) {
     backgroundResponses.sweepIfDue();
-    return new GovernedCall(this, match, request);
+    return new GovernedCall(
+        callSettings, stages, backgroundResponses, nextCallId(), match, request);
   }
 
   /**
@@ -498,6 +516,14 @@ public final class AiGateway {
    */
   public Pipeline stages() {
     return stages;
+  }
+
+  /**
+   * What each governed call reads of this gateway's configuration: the values its exchange hands
+   * the stages. For client adapters and the library's own orchestrator; not meant for applications.
+   */
+  public CallSettings callSettings() {
+    return callSettings;
   }
 
   public KeyResolver consumerKey() {

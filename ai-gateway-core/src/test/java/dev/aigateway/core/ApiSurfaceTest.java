@@ -18,9 +18,10 @@ class ApiSurfaceTest {
 
   /**
    * The classes of API packages whose public signatures name internal types today: the gateway's
-   * adapter entry points ({@code AiGateway.begin}, {@code AgentGovernance.begin}), the stage
-   * engines the gateway assembles from another package, and the cache's lookup that a benchmark
-   * drives on its own ({@code CallCache}). No other class may join them unseen.
+   * adapter entry points ({@code AiGateway.begin}, {@code AiGateway.callSettings}, {@code
+   * AgentGovernance.begin}), the stage engines the gateway assembles from another package, and the
+   * cache's lookup that a benchmark drives on its own ({@code CallCache}). No other class may join
+   * them unseen.
    */
   private static final Set<String> BRIDGES =
       Set.of(

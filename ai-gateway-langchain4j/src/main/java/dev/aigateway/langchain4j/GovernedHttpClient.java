@@ -3,7 +3,7 @@ package dev.aigateway.langchain4j;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectionReason;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;

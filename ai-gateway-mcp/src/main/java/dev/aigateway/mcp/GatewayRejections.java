@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.GatewayRejectedException;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.aigateway.mcp;
 
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;

@@ -2,14 +2,14 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.AttemptLoop;
-import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.AttemptSender;
 import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.agent.AgentGovernance;
+import dev.aigateway.core.pipeline.Admission;
+import dev.aigateway.core.pipeline.AttemptPlan;
+import dev.aigateway.core.pipeline.Rejection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

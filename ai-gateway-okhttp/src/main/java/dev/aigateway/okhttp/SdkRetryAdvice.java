@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectedResponse;
 import dev.aigateway.api.RejectionReason;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;

@@ -3,7 +3,6 @@ package dev.aigateway.benchmarks;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.translate.TranslatedRequest;
 import dev.aigateway.core.translate.Translations;
-import dev.aigateway.core.translate.Translator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,19 +88,19 @@ public class TranslationBenchmark extends MicroBenchmark {
   /** The request alone: OpenAI chat to Anthropic Messages. */
   @Benchmark
   public int anthropicRequest() {
-    return translator(anthropic).translate(openAiJson, MODEL, anthropic).body().length;
+    return request(anthropic, openAiJson).body().length;
   }
 
   /** The request alone: OpenAI chat to Bedrock Converse. */
   @Benchmark
   public int bedrockRequest() {
-    return translator(bedrock).translate(openAiJson, MODEL, bedrock).body().length;
+    return request(bedrock, openAiJson).body().length;
   }
 
   /** The request alone: OpenAI chat to Gemini generateContent. */
   @Benchmark
   public int geminiRequest() {
-    return translator(gemini).translate(openAiJson, MODEL, gemini).body().length;
+    return request(gemini, openAiJson).body().length;
   }
 
   /** Request out, Anthropic's message back as an OpenAI chat completion. */
@@ -144,14 +143,17 @@ public class TranslationBenchmark extends MicroBenchmark {
     return call(gemini, openAiStream, geminiEvents, "text/event-stream");
   }
 
-  private Translator translator(Backend backend) {
-    return translations.forFlavor(backend.flavor());
+  /** The request translated for {@code backend}, as the routing asks for it. */
+  private TranslatedRequest request(Backend backend, byte[] openAi) {
+    return translations
+        .forFlavor(backend.flavor())
+        .translate(openAi, MODEL, backend.flavor(), backend.requestBaseUrl(), backend.apiVersion());
   }
 
   /** Translates the request, then reads the translated answer whole; returns its length. */
   private long call(Backend backend, byte[] openAi, byte[] answer, String contentType)
       throws IOException {
-    TranslatedRequest request = translator(backend).translate(openAi, MODEL, backend);
+    TranslatedRequest request = request(backend, openAi);
     long read = 0;
     try (InputStream body =
         request.answer().body(200, contentType, name -> null, new ByteArrayInputStream(answer))) {

@@ -8,7 +8,7 @@ import com.azure.core.http.policy.RequestRetryCondition;
 import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.policy.RetryStrategy;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkRetryAdvice;

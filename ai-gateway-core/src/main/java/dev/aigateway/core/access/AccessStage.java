@@ -5,18 +5,17 @@ import dev.aigateway.api.AccessInfo;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Admission;
+import dev.aigateway.core.pipeline.CallLog;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.wire.WireRequest;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The access stage: establishes the caller (its roles, and a consumer id a credential proves) and
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class AccessStage implements CallStage {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   private static final AccessInfo ALLOWED_BY_DEFAULT =
       new AccessInfo(AccessInfo.Decision.ALLOWED, AccessInfo.DEFAULT_RULE, null);

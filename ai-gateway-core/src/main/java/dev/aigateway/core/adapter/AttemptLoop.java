@@ -1,5 +1,9 @@
 package dev.aigateway.core.adapter;
 
+import dev.aigateway.core.pipeline.AnswerTranslation;
+import dev.aigateway.core.pipeline.AttemptPlan;
+import dev.aigateway.core.pipeline.CallLog;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.routing.Failover;
 import dev.aigateway.core.wire.GoogleRetryInfo;
 import dev.aigateway.core.wire.HeldBody;
@@ -14,7 +18,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Sends an admitted {@link GovernedCall} through a client adapter's {@link AttemptSender}, attempt
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class AttemptLoop<R> implements Function<String, String>, BooleanSupplier {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   /** The most of an error answer's body read for the wait it asks for (Google's are ~1 KiB). */
   static final int MAX_ERROR_BODY_BYTES = 64 * 1024;

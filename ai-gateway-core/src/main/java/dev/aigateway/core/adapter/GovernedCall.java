@@ -7,11 +7,15 @@ import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.ClosedStreamCharge;
+import dev.aigateway.core.pipeline.Admission;
+import dev.aigateway.core.pipeline.AnswerTranslation;
+import dev.aigateway.core.pipeline.AttemptPlan;
+import dev.aigateway.core.pipeline.CallLog;
+import dev.aigateway.core.pipeline.CallSettings;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Pipeline;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.BodyListener;
@@ -31,7 +35,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One governed call, driven by a client adapter through its life, and the orchestrator of the
@@ -65,7 +68,7 @@ public final class GovernedCall {
   /** The admission of a call with no headers to add: immutable, so one for every such call. */
   private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
 
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   /** {@link #ended}, set once (compare-and-set): the call ends exactly once, on any thread. */
   private static final VarHandle ENDED;
@@ -86,6 +89,8 @@ public final class GovernedCall {
    * where it would do nothing.
    */
   private final Pipeline pipeline;
+
+  private final BackgroundResponses backgroundResponses;
 
   /** Whether the call has ended (a field, not an object of its own: one call, one flag). */
   private volatile boolean ended;
@@ -109,16 +114,30 @@ public final class GovernedCall {
    */
   private volatile AnswerTranslation translation;
 
-  public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
+  /**
+   * Begins governing one matched call of a gateway: reads its request and makes each stage's part.
+   *
+   * @param settings what the call reads of the gateway's configuration
+   * @param pipeline the gateway's stages
+   * @param backgroundResponses the gateway's Responses API background calls waiting for a poll
+   * @param callId the call's id, unique within the gateway
+   */
+  public GovernedCall(
+      CallSettings settings,
+      Pipeline pipeline,
+      BackgroundResponses backgroundResponses,
+      long callId,
+      CallMatch match,
+      ClientRequest clientRequest) {
     WireRequest request =
-        gateway
+        settings
             .wireFormats()
             .formatFor(match, clientRequest)
-            .readRequest(match, clientRequest, gateway.maxParsedBodyBytes());
+            .readRequest(match, clientRequest, settings.maxParsedBodyBytes());
     this.exchange =
-        new Exchange(
-            gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
-    this.pipeline = gateway.stages();
+        new Exchange(settings, request, callId, settings.clock().instant(), System.nanoTime());
+    this.pipeline = pipeline;
+    this.backgroundResponses = backgroundResponses;
     this.stages = pipeline.begin(exchange);
   }
 
@@ -147,7 +166,7 @@ public final class GovernedCall {
   public Admission admit() {
     long began = exchange.startNanos(); // reading the request when the call began is gateway work
     try {
-      exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
+      exchange.consumer(exchange.resolve(exchange.settings().consumerKey()));
       for (int i = 0; i < stages.length; i++) {
         Admission answer = (pipeline.phases(i) & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
         admitted++;
@@ -478,7 +497,7 @@ public final class GovernedCall {
                 document,
                 listener,
                 callCanceled,
-                exchange.gateway().maxObservedBodyBytes(),
+                exchange.settings().maxObservedBodyBytes(),
                 headers);
     if (pipeline.anyIn(CallStage.OBSERVE)) {
       for (int i = 0; i < stages.length; i++) {
@@ -679,7 +698,7 @@ public final class GovernedCall {
         endStage(i);
       }
     }
-    if (!exchange.gateway().backgroundResponses().keep(id, this)) {
+    if (!backgroundResponses.keep(id, this)) {
       runUsageEnds();
     }
   }
@@ -779,15 +798,14 @@ public final class GovernedCall {
     try {
       read =
           exchange
-              .gateway()
+              .settings()
               .tokenCounter()
               .countText(
                   Exchange.orDefault(readout.model(), exchange.request().model()), readout.text());
     } catch (RuntimeException e) {
       return exchange.outputAllowance();
     }
-    if (outcome == CallOutcome.CANCELLED
-        && exchange.gateway().closedStreamCharge() == ClosedStreamCharge.OUTPUT_ALLOWANCE) {
+    if (outcome == CallOutcome.CANCELLED && exchange.settings().closedStreamAllowance()) {
       return Math.max(read, exchange.outputAllowance());
     }
     return read;

@@ -16,9 +16,9 @@ import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
-import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.limit.CallCounters;
+import dev.aigateway.core.pipeline.CallSettings;
 import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.wire.ClientRequest;
@@ -89,7 +89,7 @@ public final class AgentCall {
 
   private final Map<String, Member> byId = new HashMap<>();
   private Rpc.@Nullable Document document;
-  private String consumer = AiGateway.ANONYMOUS;
+  private String consumer = CallSettings.ANONYMOUS;
   private Set<String> roles = Set.of();
   private CallCounters.@Nullable Taken taken;
   private Map<String, String> counterKeys = Map.of();
@@ -1297,7 +1297,7 @@ public final class AgentCall {
       // Whose access filters the lists. A refused credential names no caller: the lists show only
       // what anyone may call, whatever consumer the request's key claims.
       if (resolveConsumer() != null) {
-        consumer = AiGateway.ANONYMOUS;
+        consumer = CallSettings.ANONYMOUS;
         roles = Set.of();
       }
     }

@@ -5,7 +5,7 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.pipeline.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;
@@ -131,7 +131,7 @@ public final class CacheStage implements CallStage {
           body,
           exchange.responseModel(),
           exchange.usage(),
-          exchange.gateway().clock().instant());
+          exchange.settings().clock().instant());
     }
   }
 

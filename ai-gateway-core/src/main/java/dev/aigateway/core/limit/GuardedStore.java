@@ -5,8 +5,8 @@ import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
-import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.concurrent.BoundedThreads;
+import dev.aigateway.core.pipeline.CallLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +16,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The token store as a call sees it: a store that throws (any exception, or an error other than a
@@ -54,7 +53,7 @@ public final class GuardedStore {
   static final int MAX_BACKLOG = 65_536;
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /** Who answered a reservation. */

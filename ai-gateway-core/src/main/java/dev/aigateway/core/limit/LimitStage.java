@@ -9,10 +9,10 @@ import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.time.Duration;
@@ -391,7 +391,7 @@ public final class LimitStage implements CallStage {
         wait,
         exchange.responseHeaders(),
         fallback,
-        exchange.gateway().quotaRejectionStatus());
+        exchange.settings().quotaRejectionStatus());
   }
 
   /** Whether the charge needs more than its limit's whole capacity: no wait lets it fit. */
@@ -417,7 +417,7 @@ public final class LimitStage implements CallStage {
     if (spec.kind() != LimitSpec.Kind.QUOTA) {
       return spec.refillPeriod() != null ? spec.refillPeriod() : Duration.ZERO;
     }
-    Instant now = exchange.gateway().clock().instant();
+    Instant now = exchange.settings().clock().instant();
     Duration untilEnd = Duration.between(now, spec.quotaPeriod().windowEnd(now, spec.zone()));
     return untilEnd.isNegative() ? Duration.ZERO : untilEnd;
   }

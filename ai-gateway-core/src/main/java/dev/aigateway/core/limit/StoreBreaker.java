@@ -2,13 +2,12 @@ package dev.aigateway.core.limit;
 
 import dev.aigateway.api.StoreState;
 import dev.aigateway.api.StoreTransition;
-import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.concurrent.OrderedReporter;
+import dev.aigateway.core.pipeline.CallLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The token store's breaker: a small state machine ({@link StoreState}) over reservations, on the
@@ -28,7 +27,7 @@ final class StoreBreaker {
   static final long SKIP = -1;
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  static final Logger LOG = LoggerFactory.getLogger(GovernedCall.class);
+  static final Logger LOG = CallLog.logger();
 
   private final Logger log;
   private final StoreBreakerPolicy policy;

@@ -1,7 +1,6 @@
 package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.Admission;
 
 /**
  * Refuses a call the gateway cannot govern before any other stage sees it: one whose output

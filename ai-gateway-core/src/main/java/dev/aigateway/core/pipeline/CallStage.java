@@ -1,15 +1,13 @@
 package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.wire.ObservedBody;
 import java.io.InputStream;
 
 /**
  * One stage of the pipeline, for one governed call. The gateway holds one {@link Factory} per
- * configured stage, in pipeline order (outermost first); {@link GovernedCall} makes each stage's
- * call part when a call begins and drives them:
+ * configured stage, in pipeline order (outermost first); {@code core.adapter.GovernedCall} makes
+ * each stage's call part when a call begins and drives them:
  *
  * <ol>
  *   <li>{@link #admit} in pipeline order, before anything is sent. A stage that answers the call
@@ -52,9 +50,9 @@ public interface CallStage {
    * Not a phase but a trait of {@link #END}, as a bit of {@link Factory#phases()}: the stage's end
    * reads the call's usage (it settles the limits, records or reports it). For a Responses API
    * background response answered before it was generated, such ends wait until a poll of the
-   * response reports its usage, or its time in {@link
-   * dev.aigateway.core.adapter.BackgroundResponses} is up; the other ends run when the answer has
-   * been read. Not part of {@link #ALL_PHASES}: a stage whose factory does not tell ends at once.
+   * response reports its usage, or its time in {@code core.adapter.BackgroundResponses} is up; the
+   * other ends run when the answer has been read. Not part of {@link #ALL_PHASES}: a stage whose
+   * factory does not tell ends at once.
    */
   int USAGE = 1 << 6;
 

@@ -1,7 +1,5 @@
 package dev.aigateway.core.pipeline;
 
-import dev.aigateway.core.adapter.AttemptPlan;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.AzureApiVersions;
 import java.io.IOException;
 import java.time.Duration;

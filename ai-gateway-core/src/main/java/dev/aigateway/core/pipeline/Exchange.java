@@ -6,10 +6,6 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
@@ -19,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One governed call as the pipeline's stages see it: the request, the consumer, the estimate, the
@@ -33,19 +28,19 @@ import org.slf4j.LoggerFactory;
 public final class Exchange {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   private static final CallStage[] NO_STAGES = {};
   private static final int[] NO_PHASES = {};
 
-  private final AiGateway gateway;
+  private final CallSettings settings;
   private WireRequest request;
   private boolean bodyRewritten;
   private final long callId;
   private final Instant startedAt;
   private final long startNanos;
   private final boolean stream;
-  private String consumer = AiGateway.ANONYMOUS;
+  private String consumer = CallSettings.ANONYMOUS;
   private long promptEstimate = -1;
 
   /**
@@ -88,8 +83,8 @@ public final class Exchange {
   private long endNanos;
 
   public Exchange(
-      AiGateway gateway, WireRequest request, long callId, Instant startedAt, long startNanos) {
-    this.gateway = gateway;
+      CallSettings settings, WireRequest request, long callId, Instant startedAt, long startNanos) {
+    this.settings = settings;
     this.request = request;
     this.callId = callId;
     this.startedAt = startedAt;
@@ -98,8 +93,9 @@ public final class Exchange {
     this.route = Route.direct(this);
   }
 
-  public AiGateway gateway() {
-    return gateway;
+  /** What the call reads of its gateway's configuration. */
+  public CallSettings settings() {
+    return settings;
   }
 
   public WireRequest request() {
@@ -149,13 +145,13 @@ public final class Exchange {
     return stream;
   }
 
-  /** Who is charged for the call ({@value AiGateway#ANONYMOUS} until resolved or when none). */
+  /** Who is charged for the call ({@value CallSettings#ANONYMOUS} until resolved or when none). */
   public String consumer() {
     return consumer;
   }
 
   public void consumer(String resolved) {
-    consumer = orDefault(resolved, AiGateway.ANONYMOUS);
+    consumer = orDefault(resolved, CallSettings.ANONYMOUS);
   }
 
   /**
@@ -185,14 +181,14 @@ public final class Exchange {
   public long promptTokens() {
     if (promptEstimate < 0) {
       try {
-        if (gateway.responseCache() != null && request.bodyUnderstood()) {
+        if (settings.cachesResponses() && request.bodyUnderstood()) {
           // The cache keys the call on the body's tree after the limits count the prompt: the
           // count reads that tree instead of reading the body a second time.
           request.body();
         }
         promptEstimate =
             request.bodyUnderstood()
-                ? request.format().countPrompt(gateway.tokenCounter(), request)
+                ? request.format().countPrompt(settings.tokenCounter(), request)
                 : 0;
       } catch (RuntimeException e) {
         log.warn(
@@ -211,7 +207,7 @@ public final class Exchange {
    */
   public long outputAllowance() {
     if (!allowanceRead) {
-      allowanceTokens = OutputAllowance.tokens(request, gateway.defaultOutputAllowance());
+      allowanceTokens = OutputAllowance.tokens(request, settings.defaultOutputAllowance());
       allowanceRead = true;
     }
     return allowanceTokens;
@@ -219,7 +215,7 @@ public final class Exchange {
 
   /** How the request bounds its output, in full (for the answer to a call refused for it). */
   OutputAllowance allowance() {
-    return OutputAllowance.of(request, gateway.defaultOutputAllowance());
+    return OutputAllowance.of(request, settings.defaultOutputAllowance());
   }
 
   /**
@@ -228,7 +224,7 @@ public final class Exchange {
    * may go to takes the question ({@link Route#acceptsStreamOptions()}).
    */
   public boolean hidesStreamUsage() {
-    return gateway.injectStreamUsage()
+    return settings.injectStreamUsage()
         && stream
         && !request.includeUsageRequested()
         && request.format().asksForStreamUsage()
@@ -493,7 +489,7 @@ public final class Exchange {
   /**
    * Whether the backend ended the answer as failed in a way its body, as the application got it,
    * does not show (a translated answer: {@link
-   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}), so that it is not stored.
+   * dev.aigateway.core.pipeline.AnswerTranslation#failedAnswer}), so that it is not stored.
    */
   public boolean failedAnswer() {
     return failedAnswer;

@@ -2,7 +2,6 @@ package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;

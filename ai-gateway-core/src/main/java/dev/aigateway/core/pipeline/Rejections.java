@@ -7,7 +7,6 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
-import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.LocalError;
 import dev.aigateway.core.wire.WireFormat;
 import java.time.Clock;

@@ -1,7 +1,5 @@
 package dev.aigateway.core.pipeline;
 
-import dev.aigateway.core.adapter.AttemptPlan;
-import dev.aigateway.core.adapter.Rejection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

@@ -1,6 +1,6 @@
 package dev.aigateway.core.routing;
 
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejection;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;

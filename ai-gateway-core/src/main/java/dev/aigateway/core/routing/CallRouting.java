@@ -7,9 +7,9 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.api.spi.RequestSigner;
-import dev.aigateway.core.adapter.AttemptPlan;
-import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.AttemptPlan;
+import dev.aigateway.core.pipeline.CallLog;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.pipeline.Route;
 import dev.aigateway.core.pipeline.StageFailures;
@@ -41,12 +41,11 @@ import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where one governed call goes when the gateway has a backend pool: the traffic-split variant and
  * session key, each attempt's backend and request, what each answer or failure means for the
- * backend (breaker, cooldown, rate-limit headers, latency) and whether to move on. The {@link
+ * backend (breaker, cooldown, rate-limit headers, latency) and whether to move on. The {@code
  * GovernedCall} it belongs to keeps the tokens, the response and the event; this class keeps the
  * attempts, which the event reports.
  *
@@ -55,7 +54,7 @@ import org.slf4j.LoggerFactory;
 final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
 
   /**
    * The error type of an attempt whose stream, held for its first event, sent an error event
@@ -260,7 +259,7 @@ final class CallRouting implements Route {
       if (!backend.serves(routedModel) || (allowed != null && !allowed.test(backend.id()))) {
         continue;
       }
-      Translator translator = translations.forBackend(format, backend);
+      Translator translator = translations.forBackend(format, backend.flavor());
       if (translator == null) {
         if (!format.servedBy(backend.flavor())) {
           // Not translated and not spoken there (a Responses API call for an Anthropic backend).
@@ -875,10 +874,11 @@ final class CallRouting implements Route {
         set.put(version.getKey(), version.getValue());
       }
       String target = config.targetModel(routedModel);
-      Translator translator = translations == null ? null : translations.forBackend(format, config);
+      Translator translator =
+          translations == null ? null : translations.forBackend(format, config.flavor());
       byte[] body;
       String url;
-      dev.aigateway.core.adapter.AnswerTranslation answer = null;
+      dev.aigateway.core.pipeline.AnswerTranslation answer = null;
       try {
         if (translator != null) {
           if (target == null) {
@@ -887,7 +887,11 @@ final class CallRouting implements Route {
           byte[] openAiBody = bodyFor.apply(null);
           TranslatedRequest translated =
               translator.translate(
-                  openAiBody != null ? openAiBody : applicationBody, target, config);
+                  openAiBody != null ? openAiBody : applicationBody,
+                  target,
+                  config.flavor(),
+                  config.requestBaseUrl(),
+                  config.apiVersion());
           body = translated.body();
           url = config.withBaseQuery(translated.url());
           answer = translated.answer();

@@ -4,11 +4,10 @@ import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.RoutingInfo;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.translate.Translations;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Clock;
@@ -19,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * The routing stage's admission and end: before anything is reserved, a call whose model no backend
  * serves (404) or whose backends are all unavailable (503) is answered locally; once the call has
  * ended, its attempt no longer counts against its backend. The attempts in between are the call's
- * {@link CallRouting}, which the adapter drives through {@link GovernedCall}.
+ * {@link CallRouting}, which the adapter drives through {@code core.adapter.GovernedCall}.
  */
 public final class RouteStage implements CallStage {
 
@@ -31,7 +30,7 @@ public final class RouteStage implements CallStage {
     this.routing =
         new CallRouting(
             router,
-            exchange.gateway().clock(),
+            exchange.settings().clock(),
             exchange.callId(),
             exchange.startNanos(),
             exchange.request().format(),

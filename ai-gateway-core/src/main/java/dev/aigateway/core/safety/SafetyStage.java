@@ -7,10 +7,10 @@ import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentFinding;
 import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.api.spi.ContentVerdict;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.WireFormat;
@@ -260,7 +260,7 @@ public final class SafetyStage implements CallStage {
    */
   private @Nullable Admission unreadable(WireRequest request) {
     String why =
-        request.rawBody().length > exchange.gateway().maxParsedBodyBytes()
+        request.rawBody().length > exchange.settings().maxParsedBodyBytes()
             ? "too-large"
             : "not-json";
     boolean mayRefuse = safety.maxMessages() > 0 || safety.maxPromptTokens() > 0;

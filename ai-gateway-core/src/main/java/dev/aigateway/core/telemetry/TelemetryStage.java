@@ -7,7 +7,7 @@ import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
-import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.pipeline.CallLog;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.Json;
@@ -22,7 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The telemetry stage, outermost: once the call has ended and every other stage has done its end,
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class TelemetryStage implements CallStage {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Logger log = CallLog.logger();
   private static final List<String> CONTENT_FIELDS =
       List.of(
           "instructions",

@@ -3,8 +3,8 @@ package dev.aigateway.core.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -35,15 +35,13 @@ final class AnthropicTranslator extends Translator {
   }
 
   @Override
-  String url(Backend backend, String targetModel, boolean stream) {
-    String base = backend.requestBaseUrl();
+  String url(BackendFlavor flavor, String base, String targetModel, boolean stream) {
     return (base.endsWith("/v1") ? base : base + "/v1") + "/messages";
   }
 
   @Override
-  Map<String, String> headers(Backend backend) {
-    return Map.of(
-        "anthropic-version", backend.apiVersion() != null ? backend.apiVersion() : DEFAULT_VERSION);
+  Map<String, String> headers(@Nullable String apiVersion) {
+    return Map.of("anthropic-version", apiVersion != null ? apiVersion : DEFAULT_VERSION);
   }
 
   @Override

@@ -3,7 +3,7 @@ package dev.aigateway.core.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.aigateway.core.routing.Backend;
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
@@ -74,8 +74,8 @@ final class BedrockTranslator extends Translator {
   }
 
   @Override
-  String url(Backend backend, String targetModel, boolean stream) {
-    return backend.requestBaseUrl()
+  String url(BackendFlavor flavor, String baseUrl, String targetModel, boolean stream) {
+    return baseUrl
         + "/model/"
         + URLEncoder.encode(targetModel, StandardCharsets.UTF_8).replace("+", "%20")
         + (stream ? "/converse-stream" : "/converse");

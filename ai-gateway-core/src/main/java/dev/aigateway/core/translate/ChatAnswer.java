@@ -32,7 +32,7 @@ final class ChatAnswer {
 
   /**
    * Whether the backend ended the answer as failed, whatever {@link #finishReason} says ({@link
-   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}); not written.
+   * dev.aigateway.core.pipeline.AnswerTranslation#failedAnswer}); not written.
    */
   boolean failed;
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.FailedAnswers;
 import dev.aigateway.core.wire.Json;
@@ -38,15 +37,14 @@ final class GeminiTranslator extends Translator {
   }
 
   @Override
-  String url(Backend backend, String targetModel, boolean stream) {
+  String url(BackendFlavor flavor, String base, String targetModel, boolean stream) {
     String method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
     String model = URLEncoder.encode(targetModel, StandardCharsets.UTF_8);
     // a model named by its resource path (tunedModels/..., endpoints/...) is called at that path,
     // unless a segment of it is empty or a dot segment
     String resource = targetModel.indexOf('/') > 0 ? SafeUrls.modelPath(targetModel) : null;
     String path = resource != null ? "/" + resource : null;
-    String base = backend.requestBaseUrl();
-    if (backend.flavor() == BackendFlavor.VERTEX_AI) {
+    if (flavor == BackendFlavor.VERTEX_AI) {
       return base + (path != null ? path : "/publishers/google/models/" + model) + method;
     }
     String versioned = base.endsWith("/v1beta") || base.endsWith("/v1") ? base : base + "/v1beta";

@@ -19,7 +19,7 @@ interface StreamDecoder {
   /**
    * The usage the backend's stream has reported whole so far, in the gateway's terms, or null: what
    * a stream cut before its end, and so before its usage chunk, is charged. Read on any thread
-   * ({@link dev.aigateway.core.adapter.AnswerTranslation#reportedUsage}).
+   * ({@link dev.aigateway.core.pipeline.AnswerTranslation#reportedUsage}).
    */
   default @Nullable Usage reportedUsage() {
     return null;
@@ -27,7 +27,7 @@ interface StreamDecoder {
 
   /**
    * The input the backend's stream reported at its start, in the gateway's terms, or null. Read on
-   * any thread ({@link dev.aigateway.core.adapter.AnswerTranslation#startUsage}).
+   * any thread ({@link dev.aigateway.core.pipeline.AnswerTranslation#startUsage}).
    */
   default @Nullable Usage startUsage() {
     return null;
@@ -35,7 +35,7 @@ interface StreamDecoder {
 
   /**
    * Whether the stream so far ended an answer as failed ({@link
-   * dev.aigateway.core.adapter.AnswerTranslation#failedAnswer}). Read on any thread.
+   * dev.aigateway.core.pipeline.AnswerTranslation#failedAnswer}). Read on any thread.
    */
   default boolean failedAnswer() {
     return false;
@@ -44,7 +44,7 @@ interface StreamDecoder {
   /**
    * The status of the backend's error event the stream ended with, as the backend's own event gave
    * it (Gemini's {@code code}, Anthropic's error type), 0 when it ended with none ({@link
-   * dev.aigateway.core.adapter.AnswerTranslation#errorEventStatus}). Read on any thread.
+   * dev.aigateway.core.pipeline.AnswerTranslation#errorEventStatus}). Read on any thread.
    */
   default int errorEventStatus() {
     return 0;
@@ -53,7 +53,7 @@ interface StreamDecoder {
   /**
    * The wait the backend's error event asked for (a Google error's {@code google.rpc.RetryInfo}
    * {@code retryDelay}), null when none ({@link
-   * dev.aigateway.core.adapter.AnswerTranslation#errorEventRetryDelay}). Read on any thread.
+   * dev.aigateway.core.pipeline.AnswerTranslation#errorEventRetryDelay}). Read on any thread.
    */
   default @Nullable Duration errorEventRetryDelay() {
     return null;

@@ -1,6 +1,6 @@
 package dev.aigateway.core.translate;
 
-import dev.aigateway.core.adapter.AnswerTranslation;
+import dev.aigateway.core.pipeline.AnswerTranslation;
 import java.util.Map;
 
 /**

@@ -2,15 +2,14 @@ package dev.aigateway.core.translate;
 
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.WireFormat;
 import java.time.Clock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Which calls are translated for which backends: an OpenAI chat completions call sent to a backend
- * that speaks Anthropic Messages ({@link Backend#anthropic}), Amazon Bedrock ({@link
- * Backend#bedrock}: Converse) or Google Gemini ({@link Backend#gemini}, {@link Backend#vertexAi}).
+ * that speaks Anthropic Messages ({@code Backend.anthropic}), Amazon Bedrock ({@code
+ * Backend.bedrock}: Converse) or Google Gemini ({@code Backend.gemini}, {@code Backend.vertexAi}).
  * Every other pairing goes out untranslated, as before. One instance per gateway; thread-safe.
  */
 public final class Translations {
@@ -31,15 +30,15 @@ public final class Translations {
   }
 
   /**
-   * The translator for a call of {@code format} sent to {@code backend}, or null when the backend
-   * takes the call as it is.
+   * The translator for a call of {@code format} sent to a backend of {@code flavor}, or null when
+   * the backend takes the call as it is.
    */
-  public @Nullable Translator forBackend(WireFormat format, Backend backend) {
+  public @Nullable Translator forBackend(WireFormat format, BackendFlavor flavor) {
     if (format.operation() != Operation.CHAT_COMPLETIONS
         || !format.name().equals("openai.chat_completions")) {
       return null;
     }
-    return forFlavor(backend.flavor());
+    return forFlavor(flavor);
   }
 
   /** The translator from OpenAI chat completions for a backend flavour, or null: none needed. */

@@ -2,9 +2,9 @@ package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Usage;
-import dev.aigateway.core.adapter.AnswerTranslation;
-import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.pipeline.AnswerTranslation;
 import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,9 +50,18 @@ public abstract class Translator {
    * @param openAiBody the body as it would go to an OpenAI backend (the gateway's own rewrites,
    *     such as asking for stream usage, included)
    * @param targetModel the backend's model for the call
+   * @param flavor the backend's flavour (Gemini's and Vertex AI's paths differ)
+   * @param baseUrl the backend's base URL, without a trailing slash
+   * @param apiVersion the API version the backend pins (Anthropic's {@code anthropic-version}), or
+   *     null
    * @throws TranslationRefusedException when the request cannot be translated
    */
-  public TranslatedRequest translate(byte[] openAiBody, String targetModel, Backend backend) {
+  public TranslatedRequest translate(
+      byte[] openAiBody,
+      String targetModel,
+      BackendFlavor flavor,
+      String baseUrl,
+      @Nullable String apiVersion) {
     ChatRequest request = ChatRequest.parse(openAiBody, target);
     byte[] body = ChatAnswer.bytes(requestBody(request, targetModel));
     Context context =
@@ -62,8 +71,8 @@ public abstract class Translator {
             "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1),
             targetModel);
     return new TranslatedRequest(
-        url(backend, targetModel, request.stream),
-        headers(backend),
+        url(flavor, baseUrl, targetModel, request.stream),
+        headers(apiVersion),
         body,
         new Answers(request.stream, context));
   }
@@ -74,11 +83,11 @@ public abstract class Translator {
   /** The target's request body. */
   abstract ObjectNode requestBody(ChatRequest request, String targetModel);
 
-  /** The attempt's URL on {@code backend}. */
-  abstract String url(Backend backend, String targetModel, boolean stream);
+  /** The attempt's URL on a backend of {@code flavor} at {@code baseUrl}. */
+  abstract String url(BackendFlavor flavor, String baseUrl, String targetModel, boolean stream);
 
-  /** Headers the protocol needs besides the credential. */
-  Map<String, String> headers(Backend backend) {
+  /** Headers the protocol needs besides the credential, the backend pinning {@code apiVersion}. */
+  Map<String, String> headers(@Nullable String apiVersion) {
     return Map.of();
   }
 

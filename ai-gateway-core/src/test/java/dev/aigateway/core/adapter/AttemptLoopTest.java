@@ -15,6 +15,8 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.pipeline.Admission;
+import dev.aigateway.core.pipeline.AttemptPlan;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.CircuitBreakerPolicy;

@@ -12,6 +12,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.pipeline.Rejection;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.Failover;

@@ -1,5 +1,6 @@
 package dev.aigateway.core.adapter;
 
+import dev.aigateway.core.pipeline.AttemptPlan;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

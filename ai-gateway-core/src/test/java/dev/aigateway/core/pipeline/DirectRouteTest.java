@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.OpenAiRequest;
 import java.io.IOException;
@@ -26,7 +25,7 @@ class DirectRouteTest {
             new CallMatch(Operation.CHAT_COMPLETIONS, null),
             PostedRequest.of(URL, body),
             AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES);
-    return new Exchange(gateway, request, 1, Instant.EPOCH, System.nanoTime());
+    return new Exchange(gateway.callSettings(), request, 1, Instant.EPOCH, System.nanoTime());
   }
 
   @Test

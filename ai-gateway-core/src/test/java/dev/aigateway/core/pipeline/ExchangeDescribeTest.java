@@ -6,7 +6,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.wire.OpenAiRequest;
 import java.time.Instant;
@@ -37,7 +36,7 @@ class ExchangeDescribeTest {
   /** An exchange of a small chat call of {@code gateway}. */
   static Exchange exchange(AiGateway gateway) {
     return new Exchange(
-        gateway,
+        gateway.callSettings(),
         new OpenAiRequest(
             new CallMatch(Operation.CHAT_COMPLETIONS, null),
             PostedRequest.of(

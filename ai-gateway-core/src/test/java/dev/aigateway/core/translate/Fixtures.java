@@ -1,7 +1,7 @@
 package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.aigateway.core.adapter.AnswerTranslation;
+import dev.aigateway.core.pipeline.AnswerTranslation;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayInputStream;
@@ -39,7 +39,14 @@ final class Fixtures {
   }
 
   static TranslatedRequest translate(Target target, String openAi) {
-    return translator(target).translate(utf8(openAi), "target-model", BACKENDS.get(target));
+    return translate(translator(target), utf8(openAi), "target-model", BACKENDS.get(target));
+  }
+
+  /** {@code openAi} translated by {@code translator} for {@code backend}, as the routing asks. */
+  static TranslatedRequest translate(
+      Translator translator, byte[] openAi, String targetModel, Backend backend) {
+    return translator.translate(
+        openAi, targetModel, backend.flavor(), backend.requestBaseUrl(), backend.apiVersion());
   }
 
   static JsonNode body(TranslatedRequest request) {

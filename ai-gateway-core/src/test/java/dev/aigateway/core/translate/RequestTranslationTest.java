@@ -152,8 +152,8 @@ class RequestTranslationTest {
     assertThat(translate(Target.GEMINI, stream).url())
         .endsWith("/v1beta/models/target-model:streamGenerateContent?alt=sse");
     assertThat(
-            translator(Target.GEMINI)
-                .translate(Fixtures.utf8(stream), "gemini-2.5-pro", vertex)
+            Fixtures.translate(
+                    translator(Target.GEMINI), Fixtures.utf8(stream), "gemini-2.5-pro", vertex)
                 .url())
         .isEqualTo(
             "https://europe-west4-aiplatform.googleapis.com/v1/projects/p/locations/europe-west4"
@@ -177,14 +177,17 @@ class RequestTranslationTest {
     Backend vertex = Backend.vertexAi("vertex", location).build();
     Translator gemini = translator(Target.GEMINI);
 
-    assertThat(gemini.translate(Fixtures.utf8(json), "tunedModels/my-tuned", Fixtures.GEMINI).url())
+    assertThat(
+            Fixtures.translate(gemini, Fixtures.utf8(json), "tunedModels/my-tuned", Fixtures.GEMINI)
+                .url())
         .isEqualTo(
             "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-tuned:generateContent");
-    assertThat(gemini.translate(Fixtures.utf8(stream), "endpoints/1234567890", vertex).url())
+    assertThat(
+            Fixtures.translate(gemini, Fixtures.utf8(stream), "endpoints/1234567890", vertex).url())
         .isEqualTo(location + "/endpoints/1234567890:streamGenerateContent?alt=sse");
     assertThat(
-            gemini
-                .translate(Fixtures.utf8(json), "endpoints/../../../../other/endpoints/1", vertex)
+            Fixtures.translate(
+                    gemini, Fixtures.utf8(json), "endpoints/../../../../other/endpoints/1", vertex)
                 .url())
         .as("dot segments would lead the call out of the backend's project: one model instead")
         .isEqualTo(
@@ -411,12 +414,12 @@ class RequestTranslationTest {
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
-        translator(Target.ANTHROPIC)
-            .translate(
-                Fixtures.utf8(
-                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"),
-                "claude",
-                pinned);
+        Fixtures.translate(
+            translator(Target.ANTHROPIC),
+            Fixtures.utf8(
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"),
+            "claude",
+            pinned);
 
     assertThat(body(request).path("max_tokens").asLong())
         .isEqualTo(AnthropicTranslator.DEFAULT_MAX_TOKENS);

@@ -56,8 +56,11 @@ class RoundTripPropertyTest {
       String context = target + " seed " + seed + ": " + request;
 
       TranslatedRequest translated =
-          Fixtures.translator(target)
-              .translate(ChatAnswer.bytes(request), "target-model", Fixtures.BACKENDS.get(target));
+          Fixtures.translate(
+              Fixtures.translator(target),
+              ChatAnswer.bytes(request),
+              "target-model",
+              Fixtures.BACKENDS.get(target));
       Seen seen = read(target, tree(translated.body()), translated.url());
 
       assertThat(seen.system).as(context).isEqualTo(expected.system);

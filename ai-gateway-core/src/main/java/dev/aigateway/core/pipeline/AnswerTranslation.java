@@ -1,4 +1,4 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.Usage;
 import java.io.InputStream;
@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * How one attempt's answer is turned back into the call's own protocol when the attempt went to a
  * backend that speaks another one (an OpenAI chat call sent to an Anthropic, Bedrock or Gemini
- * backend). The {@link AttemptLoop} applies it to the backend's response before anything else reads
- * it, so that holding a stream's first event, observing usage, caching and delivery all see the
- * answer as the application will: in the call's protocol.
+ * backend). The attempt loop ({@code core.adapter.AttemptLoop}) applies it to the backend's
+ * response before anything else reads it, so that holding a stream's first event, observing usage,
+ * caching and delivery all see the answer as the application will: in the call's protocol.
  *
  * <p>Implementations are made per attempt and need not be thread-safe; the body they return is read
  * by one thread at a time.

@@ -1,4 +1,4 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.pipeline;
 
 import java.util.Map;
 

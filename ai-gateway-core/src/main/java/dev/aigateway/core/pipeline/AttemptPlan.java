@@ -1,4 +1,4 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.pipeline;
 
 import dev.aigateway.core.wire.SafeUrls;
 import java.time.Duration;
@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What a client adapter sends for one attempt of a call ({@link AttemptSender#send}): the backend's
- * URL, the headers to set and remove, and the body. A call without a backend pool is one attempt
- * with no backend, sent to the application's URL. Its {@link #toString()} never shows header
- * values, nor the URL's user information or query values ({@link SafeUrls#withoutSecrets}): a
- * backend's base URL may carry a key or a signature in its query.
+ * What a client adapter sends for one attempt of a call ({@code core.adapter.AttemptSender.send}):
+ * the backend's URL, the headers to set and remove, and the body. A call without a backend pool is
+ * one attempt with no backend, sent to the application's URL. Its {@link #toString()} never shows
+ * header values, nor the URL's user information or query values ({@link SafeUrls#withoutSecrets}):
+ * a backend's base URL may carry a key or a signature in its query.
  *
  * @param backendId the backend chosen, or null for a call without a backend pool
  * @param url the full URL to send to, or null to send to the application's URL

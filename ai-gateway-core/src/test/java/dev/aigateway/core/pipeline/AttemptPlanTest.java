@@ -1,4 +1,4 @@
-package dev.aigateway.core.adapter;
+package dev.aigateway.core.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
