@@ -1201,8 +1201,14 @@ class UnifiedApiTest {
           new AwsCredentials("AKIDUNIFIED", "unified-aws-SECRET-wJalrXUtnFEMI", null));
 
   private static dev.aigateway.core.routing.Backend.Builder bedrock(MockWebServer server) {
+    return bedrock("bedrock", server);
+  }
+
+  /** A Bedrock backend named {@code id} on {@code server}, taking {@code gpt-4o}. */
+  private static dev.aigateway.core.routing.Backend.Builder bedrock(
+      String id, MockWebServer server) {
     return dev.aigateway.core.routing.Backend.bedrock(
-            "bedrock", server.url("/").toString().replaceAll("/$", ""))
+            id, server.url("/").toString().replaceAll("/$", ""))
         .model("gpt-4o", "anthropic.claude-3-haiku-20240307-v1:0")
         .signer(AwsSigV4.signer("us-east-1", "bedrock", AWS));
   }
@@ -1367,6 +1373,67 @@ class UnifiedApiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens()).isEqualTo(new Usage(26, 11, 37, 6, 0));
     assertThat(event.limits().settledTokens()).isEqualTo(37);
+  }
+
+  /** A Bedrock event stream answer of {@code frames}, with a 200. */
+  private static MockResponse eventStream(byte[]... frames) {
+    Buffer body = new Buffer();
+    for (byte[] frame : frames) {
+      body.write(frame);
+    }
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+        .body(body)
+        .build();
+  }
+
+  /** A Bedrock exception message of {@code type}, as Bedrock fails a stream after its 200. */
+  private static byte[] exception(String type, String message) {
+    return new EventStreamMessage(
+            java.util.Map.of(
+                ":message-type", "exception",
+                ":exception-type", type,
+                ":content-type", "application/json"),
+            ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8))
+        .encode();
+  }
+
+  @Test
+  void aTranslatedBedrockStreamsFirstExceptionIsJudgedByTheStatusBedrockDocumentsForIt()
+      throws Exception {
+    // Bedrock fails the ConverseStream after its 200, before any event: a
+    // serviceUnavailableException frame, which Bedrock documents as a 503. The OpenAI call is
+    // judged by that status, as a direct call's first error event is, not by its OpenAI
+    // translation's server_error (a 500): a pool that fails over on 503 alone moves on.
+    MockWebServer app = server();
+    MockWebServer east = server();
+    MockWebServer west = server();
+    east.enqueue(eventStream(exception("serviceUnavailableException", "Bedrock is unavailable.")));
+    west.enqueue(
+        eventStream(
+            message("messageStart", "{\"role\":\"assistant\"}"),
+            message("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"}}"),
+            message("contentBlockStop", "{\"contentBlockIndex\":0}"),
+            message("messageStop", "{\"stopReason\":\"end_turn\"}"),
+            message(
+                "metadata",
+                "{\"usage\":{\"inputTokens\":12,\"outputTokens\":1,\"totalTokens\":13}}")));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(bedrock("east", east).priority(1))
+                .backend(bedrock("west", west).priority(2))
+                .failover(Failover.builder().retryOn(status -> status == 503).build()),
+            AiGateway.builder());
+
+    assertThat(text(streamed(client, app))).isEqualTo("Hi");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts().get(0).errorType()).isEqualTo("error-event");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(12, 1));
   }
 
   /**

@@ -282,7 +282,7 @@ final class BedrockTranslator extends Translator {
 
   @Override
   StreamDecoder decoder(ChunkWriter chunks, Context context) {
-    return new Decoder(chunks);
+    return new Decoder(this, chunks);
   }
 
   /** One event of ConverseStream, as far as the translation reads it. */
@@ -335,8 +335,7 @@ final class BedrockTranslator extends Translator {
   }
 
   /** ConverseStream's binary event stream, message by message, to OpenAI chunks. */
-  private final class Decoder implements StreamDecoder {
-    private final ChunkWriter chunks;
+  private static final class Decoder extends ChunkDecoder {
     private final EventStreamDecoder messages = new EventStreamDecoder(this::message);
 
     /** Converse's content block index to the OpenAI tool call index, for toolUse blocks. */
@@ -344,8 +343,8 @@ final class BedrockTranslator extends Translator {
 
     private boolean stopped;
 
-    Decoder(ChunkWriter chunks) {
-      this.chunks = chunks;
+    Decoder(BedrockTranslator translator, ChunkWriter chunks) {
+      super(translator, chunks);
     }
 
     @Override
@@ -370,10 +369,10 @@ final class BedrockTranslator extends Translator {
       byte[] payload = message.payload();
       if (message.isException()) {
         String type = message.exceptionType() != null ? message.exceptionType() : "error";
-        int status = exceptionStatus(type);
-        chunks.error(
-            errorBody(
-                status, payload, name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null));
+        error(
+            exceptionStatus(type),
+            payload,
+            name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null);
         return;
       }
       Event event;
