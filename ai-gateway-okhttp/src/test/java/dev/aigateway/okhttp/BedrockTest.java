@@ -505,6 +505,46 @@ class BedrockTest {
   }
 
   @Test
+  void aRoutedStreamWhoseFirstFrameIsAThrottlingExceptionFailsOverAsA429() throws Exception {
+    // Bedrock answers 200, then fails the stream at once with a throttlingException frame (the
+    // status Bedrock documents for it: 429). Nothing reached the application yet: the call fails
+    // over to the next region, as a 429 answer or an SSE stream's first error event does.
+    MockWebServer east = server();
+    MockWebServer west = server();
+    byte[] stream = converseStream(25, 6);
+    east.enqueue(
+        eventStream(
+            new EventStreamMessage(
+                    java.util.Map.of(
+                        ":message-type", "exception",
+                        ":exception-type", "throttlingException",
+                        ":content-type", "application/json"),
+                    utf8("{\"message\":\"Too many tokens, please wait before trying again.\"}"))
+                .encode()));
+    west.enqueue(eventStream(stream));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(bedrock("east", east, "us-east-1").priority(1))
+                        .backend(bedrock("west", west, "us-west-2").priority(2))));
+
+    byte[] received;
+    try (Response response = client.newCall(converseCall("converse-stream")).execute()) {
+      received = response.body().bytes();
+    }
+
+    assertThat(received).isEqualTo(stream);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts().get(0).errorType()).isEqualTo("error-event");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
+  }
+
+  @Test
   void invokeModelIsChargedTheTokenCountsOfItsResponseHeaders() throws Exception {
     MockWebServer bedrock = server();
     String answer =

@@ -13,7 +13,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -315,25 +314,6 @@ final class BedrockTranslator extends Translator {
     }
   }
 
-  /**
-   * The HTTP status Bedrock documents for an exception of ConverseStream's stream ({@code
-   * ConverseStreamOutput}): 400 for {@code validationException}, 424 for {@code
-   * modelStreamErrorException}, 429 for {@code throttlingException}, 503 for {@code
-   * serviceUnavailableException}, 500 for {@code internalServerException} and any other.
-   */
-  static int exceptionStatus(String type) {
-    String lower = type.toLowerCase(Locale.ROOT);
-    if (lower.contains("throttl")) {
-      return 429;
-    }
-    return switch (lower) {
-      case "validationexception" -> 400;
-      case "modelstreamerrorexception" -> 424;
-      case "serviceunavailableexception" -> 503;
-      default -> 500;
-    };
-  }
-
   /** ConverseStream's binary event stream, message by message, to OpenAI chunks. */
   private static final class Decoder extends ChunkDecoder {
     private final EventStreamDecoder messages = new EventStreamDecoder(this::message);
@@ -370,7 +350,7 @@ final class BedrockTranslator extends Translator {
       if (message.isException()) {
         String type = message.exceptionType() != null ? message.exceptionType() : "error";
         error(
-            exceptionStatus(type),
+            message.exceptionStatus(),
             payload,
             name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null);
         return;
