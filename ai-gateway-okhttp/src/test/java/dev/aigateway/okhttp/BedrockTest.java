@@ -48,6 +48,8 @@ import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Amazon Bedrock through a wrapped OkHttp client against MockWebServer backends: calls signed with
@@ -758,6 +760,38 @@ class BedrockTest {
           EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
     }
     return stream.toByteArray();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"malformed_model_output", "malformed_tool_use"})
+  void aConverseAnswerTheModelFailedToFormIsNeverStored(String stopReason) throws Exception {
+    // Converse ends an answer whose output or tool use the model failed to form with one of these
+    // stop reasons: asked again, the call may well be answered whole, as a Gemini answer finished
+    // MALFORMED_FUNCTION_CALL may.
+    MockWebServer bedrock = server();
+    String failed = CONVERSE_ANSWER.replace("\"end_turn\"", "\"" + stopReason + "\"");
+    bedrock.enqueue(json(failed));
+    bedrock.enqueue(json(CONVERSE_ANSWER));
+    bedrock.enqueue(eventStream(converseStream(14, 3, stopReason)));
+    bedrock.enqueue(eventStream(converseStream(14, 3)));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String url = bedrock.url("/model/" + MODEL + "/converse").toString();
+    String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
+    String other = CONVERSE_REQUEST.replace("primary colour", "secondary colour");
+
+    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(failed);
+    GatewayEvent first = events.next();
+    assertThat(first.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(first.usage().tokens()).isEqualTo(Usage.of(14, 3));
+    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(CONVERSE_ANSWER);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    assertThat(answerBytes(client, post(streamUrl, other)))
+        .isEqualTo(converseStream(14, 3, stopReason));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(answerBytes(client, post(streamUrl, other))).isEqualTo(converseStream(14, 3));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
 
   @Test

@@ -1161,6 +1161,64 @@ class UnifiedApiTest {
         .isEqualTo(2);
   }
 
+  /**
+   * A translated Converse answer whose output or tool use the model failed to form is never stored:
+   * its OpenAI finish reason, {@code stop}, does not show it, as a Gemini answer's does not.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "malformed_model_output, false",
+    "malformed_model_output, true",
+    "malformed_tool_use, false",
+    "malformed_tool_use, true"
+  })
+  void aTranslatedConverseAnswerTheModelFailedToFormIsNeverCached(String stopReason, boolean stream)
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    for (int i = 0; i < 2; i++) {
+      aws.enqueue(
+          stream
+              ? eventStream(
+                  message("messageStart", "{\"role\":\"assistant\"}"),
+                  message(
+                      "contentBlockDelta",
+                      "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hello\"}}"),
+                  message("contentBlockStop", "{\"contentBlockIndex\":0}"),
+                  message("messageStop", "{\"stopReason\":\"" + stopReason + "\"}"),
+                  message(
+                      "metadata",
+                      "{\"usage\":{\"inputTokens\":12,\"outputTokens\":1,\"totalTokens\":13}}"))
+              : json(
+                  "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
+                      + "\"Hello\"}]}},\"stopReason\":\""
+                      + stopReason
+                      + "\",\"usage\":{\"inputTokens\":12,\"outputTokens\":1,"
+                      + "\"totalTokens\":13}}"));
+    }
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(bedrock(aws)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+    String request =
+        stream
+            ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
+            : REQUEST;
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(chat(app, request)).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        assertThat(response.body().string()).contains("Hello");
+      }
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.cache().outcome()).as("call %d", i + 1).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(aws.getRequestCount())
+        .as("an answer ended %s is no answer to give again", stopReason)
+        .isEqualTo(2);
+  }
+
   /** A translated Gemini answer that finished well is stored, and given again, in either shape. */
   @ParameterizedTest
   @CsvSource({"STOP, false", "STOP, true", "MAX_TOKENS, false", "MAX_TOKENS, true"})

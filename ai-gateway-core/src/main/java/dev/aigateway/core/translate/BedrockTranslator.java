@@ -7,6 +7,7 @@ import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
+import dev.aigateway.core.wire.FailedAnswers;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -197,6 +198,7 @@ final class BedrockTranslator extends Translator {
       }
     }
     answer.finishReason = finishReason(stopReason);
+    answer.failed = FailedAnswers.converseFailedStop(stopReason);
     return answer;
   }
 
@@ -323,6 +325,9 @@ final class BedrockTranslator extends Translator {
 
     private boolean stopped;
 
+    /** Whether the stream's {@code messageStop} ended the answer as failed. */
+    private volatile boolean failed;
+
     Decoder(BedrockTranslator translator, ChunkWriter chunks) {
       super(translator, chunks);
     }
@@ -334,6 +339,11 @@ final class BedrockTranslator extends Translator {
         throw new IllegalStateException(
             "the Bedrock event stream is corrupt: " + messages.corruption());
       }
+    }
+
+    @Override
+    public boolean failedAnswer() {
+      return failed;
     }
 
     @Override
@@ -391,6 +401,7 @@ final class BedrockTranslator extends Translator {
         }
         case "messageStop" -> {
           stopped = true;
+          failed = FailedAnswers.converseFailedStop(event.stopReason);
           chunks.finish(finishReason(event.stopReason));
         }
         case "metadata" -> {
