@@ -1142,11 +1142,21 @@ class UnifiedApiTest {
         client(
             BackendPool.builder().backend(gemini(google)),
             AiGateway.builder().responseCache(ResponseCache.builder()));
+    assertAskedTwiceNeverCached(client, app, stream, google, finishReason);
+  }
+
+  /**
+   * Sends the test's chat request ({@code stream} or not) twice through {@code client}: each call
+   * succeeds, answered by {@code backend}, never from the cache, since the answer it ended with
+   * ({@code ending}) is no answer to give again.
+   */
+  private void assertAskedTwiceNeverCached(
+      OkHttpClient client, MockWebServer app, boolean stream, MockWebServer backend, String ending)
+      throws Exception {
     String request =
         stream
             ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
             : REQUEST;
-
     for (int i = 0; i < 2; i++) {
       try (Response response = client.newCall(chat(app, request)).execute()) {
         assertThat(response.code()).isEqualTo(200);
@@ -1156,8 +1166,8 @@ class UnifiedApiTest {
       assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
       assertThat(event.cache().outcome()).as("call %d", i + 1).isEqualTo(CacheOutcome.MISS);
     }
-    assertThat(google.getRequestCount())
-        .as("an answer finished %s is no answer to give again", finishReason)
+    assertThat(backend.getRequestCount())
+        .as("an answer ended %s is no answer to give again", ending)
         .isEqualTo(2);
   }
 
@@ -1200,23 +1210,7 @@ class UnifiedApiTest {
         client(
             BackendPool.builder().backend(bedrock(aws)),
             AiGateway.builder().responseCache(ResponseCache.builder()));
-    String request =
-        stream
-            ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
-            : REQUEST;
-
-    for (int i = 0; i < 2; i++) {
-      try (Response response = client.newCall(chat(app, request)).execute()) {
-        assertThat(response.code()).isEqualTo(200);
-        assertThat(response.body().string()).contains("Hello");
-      }
-      GatewayEvent event = events.next();
-      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-      assertThat(event.cache().outcome()).as("call %d", i + 1).isEqualTo(CacheOutcome.MISS);
-    }
-    assertThat(aws.getRequestCount())
-        .as("an answer ended %s is no answer to give again", stopReason)
-        .isEqualTo(2);
+    assertAskedTwiceNeverCached(client, app, stream, aws, stopReason);
   }
 
   /** A translated Gemini answer that finished well is stored, and given again, in either shape. */
