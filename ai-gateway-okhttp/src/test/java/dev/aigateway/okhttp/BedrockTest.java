@@ -48,6 +48,8 @@ import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Amazon Bedrock through a wrapped OkHttp client against MockWebServer backends: calls signed with
@@ -477,13 +479,12 @@ class BedrockTest {
     assertThat(event.limits().settledTokens()).isEqualTo(31);
   }
 
-  @Test
-  void aRoutedStreamThatEndsBeforeItsFirstFrameFailsOverAndTheNextRegionStreams() throws Exception {
-    MockWebServer east = server();
-    MockWebServer west = server();
-    byte[] stream = converseStream(25, 6);
-    east.enqueue(eventStream(java.util.Arrays.copyOf(stream, 10))); // cut inside the first frame
-    west.enqueue(eventStream(stream));
+  /**
+   * The bytes the application's ConverseStream call receives through a pool that sends to {@code
+   * east} (us-east-1) first, then to {@code west} (us-west-2).
+   */
+  private byte[] converseStreamEastThenWest(MockWebServer east, MockWebServer west)
+      throws IOException {
     OkHttpClient client =
         client(
             AiGateway.builder()
@@ -491,16 +492,53 @@ class BedrockTest {
                     BackendPool.builder()
                         .backend(bedrock("east", east, "us-east-1").priority(1))
                         .backend(bedrock("west", west, "us-west-2").priority(2))));
-
-    byte[] received;
     try (Response response = client.newCall(converseCall("converse-stream")).execute()) {
-      received = response.body().bytes();
+      return response.body().bytes();
     }
+  }
+
+  @Test
+  void aRoutedStreamThatEndsBeforeItsFirstFrameFailsOverAndTheNextRegionStreams() throws Exception {
+    MockWebServer east = server();
+    MockWebServer west = server();
+    byte[] stream = converseStream(25, 6);
+    east.enqueue(eventStream(java.util.Arrays.copyOf(stream, 10))); // cut inside the first frame
+    west.enqueue(eventStream(stream));
+    byte[] received = converseStreamEastThenWest(east, west);
 
     assertThat(received).isEqualTo(stream);
     assertSignedFor(west.takeRequest(), "us-west-2");
     GatewayEvent event = events.next();
     assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
+  }
+
+  @Test
+  void aRoutedStreamWhoseFirstFrameIsAThrottlingExceptionFailsOverAsA429() throws Exception {
+    // Bedrock answers 200, then fails the stream at once with a throttlingException frame (the
+    // status Bedrock documents for it: 429). Nothing reached the application yet: the call fails
+    // over to the next region, as a 429 answer or an SSE stream's first error event does.
+    MockWebServer east = server();
+    MockWebServer west = server();
+    byte[] stream = converseStream(25, 6);
+    east.enqueue(
+        eventStream(
+            new EventStreamMessage(
+                    java.util.Map.of(
+                        ":message-type", "exception",
+                        ":exception-type", "throttlingException",
+                        ":content-type", "application/json"),
+                    utf8("{\"message\":\"Too many tokens, please wait before trying again.\"}"))
+                .encode()));
+    west.enqueue(eventStream(stream));
+    byte[] received = converseStreamEastThenWest(east, west);
+
+    assertThat(received).isEqualTo(stream);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts().get(0).errorType()).isEqualTo("error-event");
     assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
   }
 
@@ -720,28 +758,47 @@ class BedrockTest {
     return stream.toByteArray();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"malformed_model_output", "malformed_tool_use"})
+  void aConverseAnswerTheModelFailedToFormIsNeverStored(String stopReason) throws Exception {
+    // Converse ends an answer whose output or tool use the model failed to form with one of these
+    // stop reasons: asked again, the call may well be answered whole, as a Gemini answer finished
+    // MALFORMED_FUNCTION_CALL may.
+    assertAnswersEndedSoAreNeverStored(stopReason);
+  }
+
   @Test
   void aConverseAnswerTheContentFilterCutIsNeverStored() throws Exception {
     // Converse ends an answer its content filter cut off with stopReason "content_filtered", the
     // text partial or none: asked again, the call may well be answered whole.
+    assertAnswersEndedSoAreNeverStored("content_filtered");
+  }
+
+  /**
+   * A Converse answer and a ConverseStream ended with {@code stopReason}, each answered again by
+   * the backend when asked again: each call succeeds, charged its usage, and none is stored.
+   */
+  private void assertAnswersEndedSoAreNeverStored(String stopReason) throws Exception {
     MockWebServer bedrock = server();
-    String filtered = CONVERSE_ANSWER.replace("\"end_turn\"", "\"content_filtered\"");
-    bedrock.enqueue(json(filtered));
+    String failed = CONVERSE_ANSWER.replace("\"end_turn\"", "\"" + stopReason + "\"");
+    bedrock.enqueue(json(failed));
     bedrock.enqueue(json(CONVERSE_ANSWER));
-    bedrock.enqueue(eventStream(converseStream(14, 3, "content_filtered")));
+    bedrock.enqueue(eventStream(converseStream(14, 3, stopReason)));
     bedrock.enqueue(eventStream(converseStream(14, 3)));
     OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
     String url = bedrock.url("/model/" + MODEL + "/converse").toString();
     String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
     String other = CONVERSE_REQUEST.replace("primary colour", "secondary colour");
 
-    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(filtered);
-    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(failed);
+    GatewayEvent first = events.next();
+    assertThat(first.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(first.usage().tokens()).isEqualTo(Usage.of(14, 3));
     assertThat(answerText(client, post(url, CONVERSE_REQUEST))).isEqualTo(CONVERSE_ANSWER);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
 
     assertThat(answerBytes(client, post(streamUrl, other)))
-        .isEqualTo(converseStream(14, 3, "content_filtered"));
+        .isEqualTo(converseStream(14, 3, stopReason));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(answerBytes(client, post(streamUrl, other))).isEqualTo(converseStream(14, 3));
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);

@@ -902,6 +902,58 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void aFoundryStreamIsNeverAskedForItsUsageAndIsChargedItsEstimateOnce() throws Exception {
+    // The model inference API has no stream_options: an unknown member is refused with a 400 unless
+    // the caller sets extra-parameters: pass-through. The gateway does not ask, at any api-version
+    // (2025-04-01 is the stable one), through a pool or direct, and settles the stream on its
+    // estimate, once.
+    String stream = Backend.chatStream("DeepSeek-R1", false, 0, 0, true);
+    OkHttpClient pooled =
+        client(
+            AiGateway.builder()
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000))
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.azureAiInference(
+                                    "foundry", second.url("/").toString(), "2025-04-01")
+                                .credential(Credentials.apiKey("foundry-key")))));
+    OkHttpClient direct =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request = chatRequest("DeepSeek-R1", "Hi", "\"stream\":true");
+
+    second.enqueue(answer("text/event-stream", stream));
+    String viaPool = call(pooled, post(app.url("/v1/chat/completions").toString(), request));
+    app.enqueue(answer("text/event-stream", stream));
+    String sentDirect =
+        call(
+            direct,
+            post(
+                app.url("/models/chat/completions?api-version=2025-04-01").toString(),
+                request,
+                "api-key",
+                "foundry-key"));
+
+    assertThat(second.takeRequest(5, TimeUnit.SECONDS).getBody().utf8())
+        .as("pooled")
+        .isEqualTo(request);
+    assertThat(app.takeRequest(5, TimeUnit.SECONDS).getBody().utf8())
+        .as("direct")
+        .isEqualTo(request);
+    assertThat(viaPool).isEqualTo(stream);
+    assertThat(sentDirect).isEqualTo(stream);
+    for (String route : new String[] {"pooled", "direct"}) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).as(route).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.usage().outputSource()).as(route).isEqualTo(UsageSource.ESTIMATED);
+      assertThat(event.limits().settledTokens())
+          .as(route)
+          .isEqualTo(event.usage().tokens().totalTokens());
+    }
+    assertThat(events.none()).as("one event a call").isTrue();
+  }
+
+  @Test
   void aFoundryBackendWhoseEndpointEndsInModelsIsNotGivenASecondModelsSegment() throws Exception {
     // The Foundry portal shows the model inference endpoint as
     // https://{resource}.services.ai.azure.com/models, which is what its SDKs are given: such a

@@ -1142,11 +1142,21 @@ class UnifiedApiTest {
         client(
             BackendPool.builder().backend(gemini(google)),
             AiGateway.builder().responseCache(ResponseCache.builder()));
+    assertAskedTwiceNeverCached(client, app, stream, google, finishReason);
+  }
+
+  /**
+   * Sends the test's chat request ({@code stream} or not) twice through {@code client}: each call
+   * succeeds, answered by {@code backend}, never from the cache, since the answer it ended with
+   * ({@code ending}) is no answer to give again.
+   */
+  private void assertAskedTwiceNeverCached(
+      OkHttpClient client, MockWebServer app, boolean stream, MockWebServer backend, String ending)
+      throws Exception {
     String request =
         stream
             ? REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true")
             : REQUEST;
-
     for (int i = 0; i < 2; i++) {
       try (Response response = client.newCall(chat(app, request)).execute()) {
         assertThat(response.code()).isEqualTo(200);
@@ -1156,9 +1166,51 @@ class UnifiedApiTest {
       assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
       assertThat(event.cache().outcome()).as("call %d", i + 1).isEqualTo(CacheOutcome.MISS);
     }
-    assertThat(google.getRequestCount())
-        .as("an answer finished %s is no answer to give again", finishReason)
+    assertThat(backend.getRequestCount())
+        .as("an answer ended %s is no answer to give again", ending)
         .isEqualTo(2);
+  }
+
+  /**
+   * A translated Converse answer whose output or tool use the model failed to form is never stored:
+   * its OpenAI finish reason, {@code stop}, does not show it, as a Gemini answer's does not.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "malformed_model_output, false",
+    "malformed_model_output, true",
+    "malformed_tool_use, false",
+    "malformed_tool_use, true"
+  })
+  void aTranslatedConverseAnswerTheModelFailedToFormIsNeverCached(String stopReason, boolean stream)
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    for (int i = 0; i < 2; i++) {
+      aws.enqueue(
+          stream
+              ? eventStream(
+                  message("messageStart", "{\"role\":\"assistant\"}"),
+                  message(
+                      "contentBlockDelta",
+                      "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hello\"}}"),
+                  message("contentBlockStop", "{\"contentBlockIndex\":0}"),
+                  message("messageStop", "{\"stopReason\":\"" + stopReason + "\"}"),
+                  message(
+                      "metadata",
+                      "{\"usage\":{\"inputTokens\":12,\"outputTokens\":1,\"totalTokens\":13}}"))
+              : json(
+                  "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
+                      + "\"Hello\"}]}},\"stopReason\":\""
+                      + stopReason
+                      + "\",\"usage\":{\"inputTokens\":12,\"outputTokens\":1,"
+                      + "\"totalTokens\":13}}"));
+    }
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(bedrock(aws)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+    assertAskedTwiceNeverCached(client, app, stream, aws, stopReason);
   }
 
   /** A translated Gemini answer that finished well is stored, and given again, in either shape. */
@@ -1201,8 +1253,14 @@ class UnifiedApiTest {
           new AwsCredentials("AKIDUNIFIED", "unified-aws-SECRET-wJalrXUtnFEMI", null));
 
   private static dev.aigateway.core.routing.Backend.Builder bedrock(MockWebServer server) {
+    return bedrock("bedrock", server);
+  }
+
+  /** A Bedrock backend named {@code id} on {@code server}, taking {@code gpt-4o}. */
+  private static dev.aigateway.core.routing.Backend.Builder bedrock(
+      String id, MockWebServer server) {
     return dev.aigateway.core.routing.Backend.bedrock(
-            "bedrock", server.url("/").toString().replaceAll("/$", ""))
+            id, server.url("/").toString().replaceAll("/$", ""))
         .model("gpt-4o", "anthropic.claude-3-haiku-20240307-v1:0")
         .signer(AwsSigV4.signer("us-east-1", "bedrock", AWS));
   }
@@ -1367,6 +1425,67 @@ class UnifiedApiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens()).isEqualTo(new Usage(26, 11, 37, 6, 0));
     assertThat(event.limits().settledTokens()).isEqualTo(37);
+  }
+
+  /** A Bedrock event stream answer of {@code frames}, with a 200. */
+  private static MockResponse eventStream(byte[]... frames) {
+    Buffer body = new Buffer();
+    for (byte[] frame : frames) {
+      body.write(frame);
+    }
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+        .body(body)
+        .build();
+  }
+
+  /** A Bedrock exception message of {@code type}, as Bedrock fails a stream after its 200. */
+  private static byte[] exception(String type, String message) {
+    return new EventStreamMessage(
+            java.util.Map.of(
+                ":message-type", "exception",
+                ":exception-type", type,
+                ":content-type", "application/json"),
+            ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8))
+        .encode();
+  }
+
+  @Test
+  void aTranslatedBedrockStreamsFirstExceptionIsJudgedByTheStatusBedrockDocumentsForIt()
+      throws Exception {
+    // Bedrock fails the ConverseStream after its 200, before any event: a
+    // serviceUnavailableException frame, which Bedrock documents as a 503. The OpenAI call is
+    // judged by that status, as a direct call's first error event is, not by its OpenAI
+    // translation's server_error (a 500): a pool that fails over on 503 alone moves on.
+    MockWebServer app = server();
+    MockWebServer east = server();
+    MockWebServer west = server();
+    east.enqueue(eventStream(exception("serviceUnavailableException", "Bedrock is unavailable.")));
+    west.enqueue(
+        eventStream(
+            message("messageStart", "{\"role\":\"assistant\"}"),
+            message("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"}}"),
+            message("contentBlockStop", "{\"contentBlockIndex\":0}"),
+            message("messageStop", "{\"stopReason\":\"end_turn\"}"),
+            message(
+                "metadata",
+                "{\"usage\":{\"inputTokens\":12,\"outputTokens\":1,\"totalTokens\":13}}")));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(bedrock("east", east).priority(1))
+                .backend(bedrock("west", west).priority(2))
+                .failover(Failover.builder().retryOn(status -> status == 503).build()),
+            AiGateway.builder());
+
+    assertThat(text(streamed(client, app))).isEqualTo("Hi");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from east");
+    assertThat(event.routing().attempts().get(0).errorType()).isEqualTo("error-event");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(12, 1));
   }
 
   /**

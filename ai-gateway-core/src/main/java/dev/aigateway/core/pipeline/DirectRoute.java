@@ -18,7 +18,10 @@ final class DirectRoute implements Route {
   private final Exchange exchange;
   private boolean sent;
 
-  /** Whether the URL's API version takes {@code stream_options}; null until first asked. */
+  /**
+   * Whether the provider and API version the URL names take {@code stream_options}; null until
+   * first asked.
+   */
   private @Nullable Boolean acceptsStreamOptions;
 
   DirectRoute(Exchange exchange) {
@@ -56,7 +59,9 @@ final class DirectRoute implements Route {
   @Override
   public boolean acceptsStreamOptions() {
     if (acceptsStreamOptions == null) { // read from the URL once: asked more than once a call
-      acceptsStreamOptions = AzureApiVersions.acceptsStreamOptions(exchange.request().url());
+      acceptsStreamOptions =
+          AzureApiVersions.acceptsStreamOptions(
+              exchange.request().provider(), AzureApiVersions.of(exchange.request().url()));
     }
     return acceptsStreamOptions;
   }

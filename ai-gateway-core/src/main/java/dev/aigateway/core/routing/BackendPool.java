@@ -64,23 +64,26 @@ public final class BackendPool {
   }
 
   /**
-   * Whether a backend takes {@code stream_options}: every one but an Azure backend pinned to an
-   * api-version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS}. Another flavour's
-   * version is no Azure api-version (an Anthropic backend's is its {@code anthropic-version}, such
-   * as 2023-06-01, and its calls are translated, their usage written from Anthropic's counts).
+   * Whether a backend takes {@code stream_options}: every one but an Azure OpenAI backend pinned to
+   * an api-version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS} and an Azure AI
+   * Foundry backend, whose model inference API has none ({@link
+   * AzureApiVersions#acceptsStreamOptions(String, String)}). Another flavour's version is no Azure
+   * api-version (an Anthropic backend's is its {@code anthropic-version}, such as 2023-06-01, and
+   * its calls are translated, their usage written from Anthropic's counts).
    */
   private static boolean acceptsStreamOptions(Backend backend) {
     boolean azure =
         backend.flavor() == BackendFlavor.AZURE_OPENAI
             || backend.flavor() == BackendFlavor.AZURE_AI_INFERENCE;
-    return !azure || AzureApiVersions.acceptsStreamOptionsIn(backend.apiVersion());
+    return AzureApiVersions.acceptsStreamOptions(
+        backend.flavor().providerName(), azure ? backend.apiVersion() : null);
   }
 
   /**
    * Whether a call may ask its stream for usage whichever backend takes it: false when a backend is
-   * an Azure OpenAI API version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS},
-   * which refuses {@code stream_options} (such a pool's streams are settled on a count of their
-   * text unless the application asks for usage itself).
+   * an Azure OpenAI API version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS} or
+   * Azure AI Foundry, which refuse {@code stream_options} (such a pool's streams are settled on a
+   * count of their text unless the application asks for usage itself).
    */
   boolean acceptsStreamOptions() {
     return acceptsStreamOptions;

@@ -7,13 +7,13 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
+import dev.aigateway.core.wire.FailedAnswers;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -198,6 +198,7 @@ final class BedrockTranslator extends Translator {
       }
     }
     answer.finishReason = finishReason(stopReason);
+    answer.failed = FailedAnswers.converseFailedStop(stopReason);
     return answer;
   }
 
@@ -282,7 +283,7 @@ final class BedrockTranslator extends Translator {
 
   @Override
   StreamDecoder decoder(ChunkWriter chunks, Context context) {
-    return new Decoder(chunks);
+    return new Decoder(this, chunks);
   }
 
   /** One event of ConverseStream, as far as the translation reads it. */
@@ -315,28 +316,8 @@ final class BedrockTranslator extends Translator {
     }
   }
 
-  /**
-   * The HTTP status Bedrock documents for an exception of ConverseStream's stream ({@code
-   * ConverseStreamOutput}): 400 for {@code validationException}, 424 for {@code
-   * modelStreamErrorException}, 429 for {@code throttlingException}, 503 for {@code
-   * serviceUnavailableException}, 500 for {@code internalServerException} and any other.
-   */
-  static int exceptionStatus(String type) {
-    String lower = type.toLowerCase(Locale.ROOT);
-    if (lower.contains("throttl")) {
-      return 429;
-    }
-    return switch (lower) {
-      case "validationexception" -> 400;
-      case "modelstreamerrorexception" -> 424;
-      case "serviceunavailableexception" -> 503;
-      default -> 500;
-    };
-  }
-
   /** ConverseStream's binary event stream, message by message, to OpenAI chunks. */
-  private final class Decoder implements StreamDecoder {
-    private final ChunkWriter chunks;
+  private static final class Decoder extends ChunkDecoder {
     private final EventStreamDecoder messages = new EventStreamDecoder(this::message);
 
     /** Converse's content block index to the OpenAI tool call index, for toolUse blocks. */
@@ -344,8 +325,11 @@ final class BedrockTranslator extends Translator {
 
     private boolean stopped;
 
-    Decoder(ChunkWriter chunks) {
-      this.chunks = chunks;
+    /** Whether the stream's {@code messageStop} ended the answer as failed. */
+    private volatile boolean failed;
+
+    Decoder(BedrockTranslator translator, ChunkWriter chunks) {
+      super(translator, chunks);
     }
 
     @Override
@@ -355,6 +339,11 @@ final class BedrockTranslator extends Translator {
         throw new IllegalStateException(
             "the Bedrock event stream is corrupt: " + messages.corruption());
       }
+    }
+
+    @Override
+    public boolean failedAnswer() {
+      return failed;
     }
 
     @Override
@@ -370,10 +359,10 @@ final class BedrockTranslator extends Translator {
       byte[] payload = message.payload();
       if (message.isException()) {
         String type = message.exceptionType() != null ? message.exceptionType() : "error";
-        int status = exceptionStatus(type);
-        chunks.error(
-            errorBody(
-                status, payload, name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null));
+        error(
+            message.exceptionStatus(),
+            payload,
+            name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null);
         return;
       }
       Event event;
@@ -412,6 +401,7 @@ final class BedrockTranslator extends Translator {
         }
         case "messageStop" -> {
           stopped = true;
+          failed = FailedAnswers.converseFailedStop(event.stopReason);
           chunks.finish(finishReason(event.stopReason));
         }
         case "metadata" -> {

@@ -43,7 +43,8 @@ interface StreamDecoder {
 
   /**
    * The status of the backend's error event the stream ended with, as the backend's own event gave
-   * it (Gemini's {@code code}, Anthropic's error type), 0 when it ended with none ({@link
+   * it (Gemini's {@code code}, Anthropic's error type, the status Bedrock documents for its
+   * exception), 0 when it ended with none ({@link
    * dev.aigateway.core.pipeline.AnswerTranslation#errorEventStatus}). Read on any thread.
    */
   default int errorEventStatus() {

@@ -135,7 +135,8 @@ public abstract class Translator {
       case 401 -> "authentication_error";
       case 403 -> "permission_error";
       case 429 -> "rate_limit_error";
-      case 424 -> "server_error"; // Bedrock: the model failed (ModelErrorException, its stream's)
+      // Bedrock: the model failed (ModelErrorException, its stream's) or timed out
+      case 408, 424 -> "server_error";
       default -> status >= 500 ? "server_error" : "invalid_request_error";
     };
   }

@@ -1,12 +1,17 @@
 package dev.aigateway.core.wire;
 
+import dev.aigateway.api.BackendFlavor;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What Azure OpenAI's dated API versions accept of what the gateway adds to a request. Azure
  * answers a streamed call that carries {@code stream_options} with a 400 ("Unrecognized request
  * argument") before api-version {@value #FIRST_WITH_STREAM_OPTIONS} (2024-10-21 is the first stable
- * one with it); its {@code /openai/v1} API, which takes no api-version, accepts it.
+ * one with it); its {@code /openai/v1} API, which takes no api-version, accepts it. Azure AI
+ * Foundry's model inference API ({@code /models/chat/completions}) has no {@code stream_options} at
+ * any version (2024-05-01-preview, 2025-04-01): it refuses a member it does not define with a 400
+ * unless the caller sets {@code extra-parameters: pass-through}, which would pass the application's
+ * own unknown members on as well.
  */
 public final class AzureApiVersions {
 
@@ -23,6 +28,17 @@ public final class AzureApiVersions {
    */
   public static boolean acceptsStreamOptions(@Nullable String url) {
     return acceptsStreamOptionsIn(of(url));
+  }
+
+  /**
+   * Whether a request to {@code provider} (its {@code gen_ai.provider.name}, {@link
+   * BackendFlavor#providerName}) at {@code apiVersion} may carry {@code stream_options}: never to
+   * Azure AI Foundry's model inference API ({@code azure.ai.inference}), else as {@link
+   * #acceptsStreamOptionsIn} judges the version (null: none named).
+   */
+  public static boolean acceptsStreamOptions(String provider, @Nullable String apiVersion) {
+    return !BackendFlavor.AZURE_AI_INFERENCE.providerName().equals(provider)
+        && acceptsStreamOptionsIn(apiVersion);
   }
 
   /**

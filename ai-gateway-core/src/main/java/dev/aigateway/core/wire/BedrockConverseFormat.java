@@ -818,13 +818,14 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   /**
-   * An answer Converse's content filter cut off ({@code stopReason: "content_filtered"}), in a
-   * document or a stream's {@code messageStop}: its text is partial or none, so the response cache
-   * does not keep it.
+   * An answer Converse's content filter cut off ({@code stopReason: "content_filtered"}), or whose
+   * output or tool use the model failed to form ({@code malformed_model_output}, {@code
+   * malformed_tool_use}), in a document or a stream's {@code messageStop}: the same call asked
+   * again may well be answered whole, so the response cache does not keep it.
    */
   @Override
   public boolean failedAnswer(byte[] body, boolean stream) {
-    return FailedAnswers.converseFiltered(body, stream);
+    return FailedAnswers.converseFailed(body, stream);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -125,6 +126,33 @@ public final class EventStreamMessage {
   public boolean isException() {
     String type = messageType();
     return "exception".equals(type) || "error".equals(type);
+  }
+
+  /**
+   * The HTTP status Amazon Bedrock documents for the failure this message reports (the exceptions
+   * of ConverseStream's and InvokeModelWithResponseStream's streams): 400 for {@code
+   * validationException}, 408 for {@code modelTimeoutException}, 424 for {@code
+   * modelStreamErrorException}, 429 for {@code throttlingException} (any type that names
+   * throttling), 503 for {@code serviceUnavailableException}, 500 for {@code
+   * internalServerException}, any other exception and an {@code error} message; 0 when the message
+   * reports no failure ({@link #isException}).
+   */
+  public int exceptionStatus() {
+    if (!isException()) {
+      return 0;
+    }
+    String type = exceptionType();
+    String lower = type == null ? "" : type.toLowerCase(Locale.ROOT);
+    if (lower.contains("throttl")) {
+      return 429;
+    }
+    return switch (lower) {
+      case "validationexception" -> 400;
+      case "modeltimeoutexception" -> 408;
+      case "modelstreamerrorexception" -> 424;
+      case "serviceunavailableexception" -> 503;
+      default -> 500;
+    };
   }
 
   /** The payload (a copy). */

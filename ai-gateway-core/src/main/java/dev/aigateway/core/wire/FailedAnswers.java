@@ -21,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  *       finish reason but {@code STOP} and {@code MAX_TOKENS}), or a prompt the filters blocked.
  *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
  *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
- *   <li>Bedrock Converse's ({@link #converseFiltered}): an answer its content filter cut off,
- *       {@code stopReason: "content_filtered"}.
+ *   <li>Bedrock Converse's ({@link #converseFailed}): an answer its content filter cut off, {@code
+ *       stopReason: "content_filtered"}, or whose output or tool use the model failed to form
+ *       ({@code malformed_model_output}, {@code malformed_tool_use}).
  *   <li>Every stream's ({@link #malformedEvents}, {@link #malformedDocument}, {@link
  *       #malformedFrames}): an event, element or frame that is not well-formed.
  * </ul>
@@ -390,31 +391,56 @@ public final class FailedAnswers {
   private static final byte[] CONTENT_FILTERED =
       "\"content_filtered\"".getBytes(StandardCharsets.US_ASCII);
 
+  private static final byte[] MALFORMED = "\"malformed_".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Converse's stop reasons of an answer that failed: its content filter cut it off ({@code
+   * content_filtered}: the text partial or none), or the model failed to form its output or a tool
+   * use ({@code malformed_model_output}, {@code malformed_tool_use}). Asked again, such a call may
+   * well be answered whole.
+   */
+  private static final Set<String> CONVERSE_FAILED_STOPS =
+      Set.of("content_filtered", "malformed_model_output", "malformed_tool_use");
+
+  /**
+   * Whether Converse's {@code stopReason} (of an answer, or a stream's {@code messageStop}) ends an
+   * answer that failed: {@code content_filtered}, {@code malformed_model_output} or {@code
+   * malformed_tool_use}. A guardrail's intervention ({@code guardrail_intervened}) is the
+   * guardrail's answer, given again to the same call under the same guardrail, and is no failure.
+   */
+  public static boolean converseFailedStop(@Nullable String stopReason) {
+    return stopReason != null && CONVERSE_FAILED_STOPS.contains(stopReason);
+  }
+
   /**
    * Whether a Converse answer (a document, or a ConverseStream's event stream when {@code stream})
-   * ended in {@code stopReason: "content_filtered"}: the content filter cut it off, its text
-   * partial or none (the translators read it as OpenAI's {@code content_filter}). A guardrail's
-   * intervention ({@code guardrail_intervened}) is the guardrail's answer, given again to the same
-   * call under the same guardrail, and is kept.
+   * ended in a stop reason of a failed answer ({@link #converseFailedStop}); the translators read
+   * {@code content_filtered} as OpenAI's {@code content_filter}.
    */
-  static boolean converseFiltered(byte[] body, boolean stream) {
+  static boolean converseFailed(byte[] body, boolean stream) {
     if (!stream) {
-      return contains(body, CONTENT_FILTERED)
-          && filteredStop(Json.parseOrNull(body, 0, body.length));
+      return mayEndFailed(body) && failedStop(Json.parseOrNull(body, 0, body.length));
     }
     for (EventStreamMessage message : BedrockReplay.messages(body)) {
       byte[] payload = message.payload();
       if ("messageStop".equals(message.eventType())
-          && contains(payload, CONTENT_FILTERED)
-          && filteredStop(Json.parseOrNull(payload, 0, payload.length))) {
+          && mayEndFailed(payload)
+          && failedStop(Json.parseOrNull(payload, 0, payload.length))) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean filteredStop(@Nullable JsonNode document) {
-    return document != null && "content_filtered".equals(document.path("stopReason").textValue());
+  /**
+   * Whether {@code bytes} hold a failed answer's stop reason at all: no tree is built otherwise.
+   */
+  private static boolean mayEndFailed(byte[] bytes) {
+    return contains(bytes, CONTENT_FILTERED) || contains(bytes, MALFORMED);
+  }
+
+  private static boolean failedStop(@Nullable JsonNode document) {
+    return document != null && converseFailedStop(document.path("stopReason").textValue());
   }
 
   /** A message, or an event of one ({@code message_start}, {@code message_delta}), refused. */

@@ -63,6 +63,9 @@ public final class HeldBody extends InputStream {
 
   private int elementEnd = -1;
 
+  /** Where the first message of a held AWS event stream ends in {@link #held}, or -1. */
+  private int firstFrameEnd = -1;
+
   private HeldBody(InputStream upstream) {
     this.upstream = upstream;
   }
@@ -141,6 +144,7 @@ public final class HeldBody extends InputStream {
       }
       if (frameEnd >= 0 && count >= frameEnd) {
         outcome = Held.FIRST_EVENT;
+        firstFrameEnd = (int) frameEnd;
         return;
       }
       if (readMore(maxBytes) < 0) {
@@ -266,8 +270,17 @@ public final class HeldBody extends InputStream {
    * names ({@code rate_limit…} 429, {@code overloaded…} 529, {@code invalid_request…} or {@code
    * BadRequest…} 400, {@code authentication…} 401, {@code permission…} 403, {@code not_found…} 404,
    * {@code request_too_large} 413), else 500: the backend failed to produce the answer.
+   *
+   * <p>The first message of an AWS event stream ({@link #holdFirstFrame}) is an error event when it
+   * is an exception (Bedrock's {@code throttlingException}, ...), read with its CRCs checked: the
+   * status is the one Bedrock documents for it ({@link EventStreamMessage#exceptionStatus}).
    */
   public int firstEventErrorStatus() {
+    if (firstFrameEnd >= 0 && held != null) {
+      EventStreamMessage[] first = new EventStreamMessage[1];
+      new EventStreamDecoder(message -> first[0] = message).feed(held, 0, firstFrameEnd);
+      return first[0] == null ? 0 : first[0].exceptionStatus();
+    }
     if (elementEnd >= 0 && held != null) {
       byte[] element = Arrays.copyOfRange(held, elementStart, elementEnd);
       return contains(element, ERROR) ? errorStatusOf(element) : 0;

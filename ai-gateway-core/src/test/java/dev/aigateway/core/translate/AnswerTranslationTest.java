@@ -524,6 +524,7 @@ class AnswerTranslationTest {
     "validationException, 400, invalid_request_error",
     "throttlingException, 429, rate_limit_error",
     "modelStreamErrorException, 424, server_error",
+    "modelTimeoutException, 408, server_error",
     "internalServerException, 500, server_error",
     "serviceUnavailableException, 503, server_error",
   })
