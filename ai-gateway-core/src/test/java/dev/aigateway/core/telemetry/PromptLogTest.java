@@ -192,6 +192,44 @@ class PromptLogTest {
     assertThat(records.get(1).get("completion").isNull()).isTrue();
   }
 
+  /**
+   * The names in a record come from callers and backends; each is written as the call log writes it
+   * ({@code LogText}): cut at 200 characters, so a megabyte consumer header does not make every
+   * part's record a megabyte, and with line and text direction controls escaped, which JSON leaves
+   * as they are, so the record cannot be turned round where it is read. The secret is masked before
+   * the cut.
+   */
+  @Test
+  void namesAreEscapedAndCutAsTheCallLogWritesThemInEveryPart() {
+    PromptLog log = syncLog().maxPartBytes(16).build();
+    String hugeConsumer = "team-" + "x".repeat(1_000_000);
+    String turnedModel = "gpt-4o\u202e\u2028-mini";
+    GatewayEvent e =
+        GatewayEvent.builder()
+            .callId(3)
+            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
+            .operation(Operation.CHAT_COMPLETIONS)
+            .consumer(hugeConsumer)
+            .requestedModel(turnedModel)
+            .responseModel("y".repeat(190) + " " + SECRET_KEY) // the cut would split it
+            .routing(new RoutingInfo("east\u0085west", List.of(), null, null, null, null, 0))
+            .outcome(CallOutcome.SUCCESS)
+            .build();
+
+    log.log(e, "a".repeat(64), null);
+
+    List<String> lines = logger.lines(Level.INFO);
+    assertThat(lines).hasSize(4).allMatch(line -> line.length() < 1_000);
+    for (String line : lines) {
+      JsonNode r = json(line);
+      assertThat(r.get("consumer").asText())
+          .isEqualTo("team-" + "x".repeat(195) + "…(+999805 chars)");
+      assertThat(r.get("model").asText()).isEqualTo("gpt-4o\\u202e\\u2028-mini");
+      assertThat(r.get("response_model").asText()).isEqualTo("y".repeat(190) + " [api-key]");
+      assertThat(r.get("backend").asText()).isEqualTo("east\\u0085west");
+    }
+  }
+
   @Test
   void aFourByteCharacterAtTheBoundaryGoesWholeToTheNextPart() {
     PromptLog log = syncLog().maxPartBytes(16).redaction(Redaction.none()).build();
