@@ -64,6 +64,18 @@ class PromptLogTest {
         .build();
   }
 
+  /** A successful chat call of {@code consumer} for {@code model} on {@code backend}. */
+  private static GatewayEvent.Builder named(String consumer, String model, String backend) {
+    return GatewayEvent.builder()
+        .callId(1)
+        .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
+        .operation(Operation.CHAT_COMPLETIONS)
+        .consumer(consumer)
+        .requestedModel(model)
+        .routing(new RoutingInfo(backend, List.of(), null, null, null, null, 0))
+        .outcome(CallOutcome.SUCCESS);
+  }
+
   private static GatewayEvent event(long callId) {
     return event(callId, "team-a", "gpt-4o");
   }
@@ -205,15 +217,8 @@ class PromptLogTest {
     String hugeConsumer = "team-" + "x".repeat(1_000_000);
     String turnedModel = "gpt-4o\u202e\u2028-mini";
     GatewayEvent e =
-        GatewayEvent.builder()
-            .callId(3)
-            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
-            .operation(Operation.CHAT_COMPLETIONS)
-            .consumer(hugeConsumer)
-            .requestedModel(turnedModel)
+        named(hugeConsumer, turnedModel, "east\u0085west")
             .responseModel("y".repeat(190) + " " + SECRET_KEY) // the cut would split it
-            .routing(new RoutingInfo("east\u0085west", List.of(), null, null, null, null, 0))
-            .outcome(CallOutcome.SUCCESS)
             .build();
 
     log.log(e, "a".repeat(64), null);
@@ -412,23 +417,7 @@ class PromptLogTest {
   void noSecretReachesAnyLineFromAnyField() {
     PromptLog log = syncLog().maxPartBytes(16).build();
     GatewayEvent leaky =
-        GatewayEvent.builder()
-            .callId(1)
-            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
-            .operation(Operation.CHAT_COMPLETIONS)
-            .consumer(SECRET_KEY)
-            .requestedModel("gpt-4o")
-            .routing(
-                new RoutingInfo(
-                    "https://x/?api-key=0123456789abcdef0123456789abcdef",
-                    List.of(),
-                    null,
-                    null,
-                    null,
-                    null,
-                    0))
-            .outcome(CallOutcome.SUCCESS)
-            .build();
+        named(SECRET_KEY, "gpt-4o", "https://x/?api-key=0123456789abcdef0123456789abcdef").build();
 
     log.log(leaky, "k=" + SECRET_KEY + " " + SECRET_KEY, SECRET_KEY);
 
