@@ -26,6 +26,20 @@ public final class LogText {
    * @return {@code line}
    */
   public static StringBuilder append(StringBuilder line, @Nullable String value) {
+    return append(line, value, MAX_CHARS);
+  }
+
+  /**
+   * Appends {@code value} escaped as above and cut at {@code maxChars} characters as written, for a
+   * text of another bound than a name's (a remote party's error message quoted in an exception).
+   *
+   * @return {@code line}
+   * @throws IllegalArgumentException when {@code maxChars} is negative
+   */
+  public static StringBuilder append(StringBuilder line, @Nullable String value, int maxChars) {
+    if (maxChars < 0) {
+      throw new IllegalArgumentException("maxChars must be >= 0 but was " + maxChars);
+    }
     if (value == null) {
       return line.append((String) null);
     }
@@ -50,7 +64,7 @@ public final class LogText {
       } else {
         line.append(c);
       }
-      if (line.length() - start > MAX_CHARS) {
+      if (line.length() - start > maxChars) {
         line.setLength(mark);
         return line.append("…(+").append(value.length() - i).append(" chars)");
       }

@@ -239,11 +239,16 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
      * The embeddings endpoint, for example {@code https://api.openai.com/v1/embeddings}. With a
      * backend pool, any URL the gateway governs as an embeddings call will do: the pool decides
      * where it goes.
+     *
+     * @throws IllegalArgumentException when it is not an http(s) URL; the message does not quote it
      */
     public Builder url(String url) {
       HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(url, "url"));
       if (parsed == null) {
-        throw new IllegalArgumentException("not an http(s) URL: " + url);
+        // Not quoted: its query or user information may hold a key.
+        throw new IllegalArgumentException(
+            "the embeddings URL is not an http(s) URL (a reserved character may need"
+                + " percent-encoding)");
       }
       this.url = parsed;
       return this;

@@ -151,6 +151,16 @@ class OkHttpEmbeddingModelTest {
   }
 
   @Test
+  void aUrlThatDoesNotParseIsRefusedWithoutQuotingIt() {
+    // Its query (an Azure key, a SAS signature) or user information may hold a secret.
+    assertThatThrownBy(
+            () -> OkHttpEmbeddingModel.builder().url("embeddings.example/v1?api-key=" + SECRET))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("http(s) URL")
+        .hasMessageNotContaining(SECRET);
+  }
+
+  @Test
   void withoutAClientItSaysHowToGetOne() {
     assertThatThrownBy(() -> model().build().embed("x"))
         .isInstanceOf(IOException.class)

@@ -4,6 +4,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
+import dev.aigateway.api.LogText;
 import dev.aigateway.core.credentials.AccessToken;
 import dev.aigateway.core.credentials.CachedTokenCredentials;
 import dev.aigateway.core.credentials.RefreshingCredentials;
@@ -137,7 +138,7 @@ public final class EntraIdCredentials extends CachedTokenCredentials {
 
     /**
      * The failure's message, and its root cause's (azure-identity's often says only "see inner
-     * exception"), on one line and shortened.
+     * exception"), on one line and shortened as {@link LogText} writes a text.
      */
     private static String message(RuntimeException e) {
       // The last cause not seen before: a chain may lead back to an exception already in it.
@@ -152,11 +153,10 @@ public final class EntraIdCredentials extends CachedTokenCredentials {
         text += " (cause: " + root.getClass().getName();
         text += root.getMessage() == null ? ")" : ": " + root.getMessage() + ")";
       }
-      String flat = text.replaceAll("\\p{Cntrl}+", " ").strip();
-      if (flat.isEmpty()) {
-        return "";
-      }
-      return ": " + (flat.length() > MAX_MESSAGE ? flat.substring(0, MAX_MESSAGE) + "…" : flat);
+      String stripped = text.strip();
+      return stripped.isEmpty()
+          ? ""
+          : LogText.append(new StringBuilder(": "), stripped, MAX_MESSAGE).toString();
     }
   }
 

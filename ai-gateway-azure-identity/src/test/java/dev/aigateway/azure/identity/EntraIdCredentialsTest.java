@@ -252,6 +252,29 @@ class EntraIdCredentialsTest {
   }
 
   /**
+   * The identity library's message is quoted as the call log writes a name ({@code LogText}): its
+   * line breaks (azure-identity ends a message with lines of trace and correlation ids), NEL, the
+   * line separator and text direction controls escaped, so it cannot break the WARN line it is
+   * logged in, start a forged one, or turn the rest of it round.
+   */
+  @Test
+  void aFailureMessageIsQuotedOnOneLineWithLineAndDirectionControlsEscaped() {
+    IssuingCredential credential = new IssuingCredential();
+    credential.failure =
+        new ClientAuthenticationException(
+            "AADSTS700016: Application not found\r\nTrace ID: 1\u0085INFO forged\u2028WARN"
+                + " forged \u202etxt.exe",
+            null);
+    EntraIdCredentials credentials = EntraIdCredentials.builder(credential).clock(clock).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessageEndingWith(
+            "ClientAuthenticationException: AADSTS700016: Application not found\\r\\nTrace ID:"
+                + " 1\\u0085INFO forged\\u2028WARN forged \\u202etxt.exe");
+  }
+
+  /**
    * An exception whose causes lead back to itself (nothing in Java forbids a cycle longer than one)
    * is described once, down to its last cause not seen before, instead of being walked for ever on
    * the refresh thread while every call waits out its refresh timeout.

@@ -44,7 +44,9 @@ import javax.crypto.spec.SecretKeySpec;
  * ..} path segments resolved), since that is what AWS checks. The path is URI-encoded once more as
  * it goes on the wire (AWS's rule for every service but S3, which this signer is not meant for), so
  * a model ARN sent as {@code arn%3Aaws%3A...} is signed as {@code arn%253Aaws%253A...}. Immutable
- * and thread-safe; secrets never appear in its exceptions or its {@link #toString()}.
+ * and thread-safe; secrets never appear in its exceptions or its {@link #toString()}, and a URL it
+ * cannot sign (malformed, or without a host) is refused with the reason, never quoted, since its
+ * query may carry a signature or a key.
  */
 public final class AwsSigV4 implements RequestSigner {
 
@@ -95,10 +97,17 @@ public final class AwsSigV4 implements RequestSigner {
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IOException("cannot sign a request to a malformed URL: " + e.getMessage(), e);
+      // Neither the URL nor the exception (whose message quotes it) is kept: a caller's URL may
+      // carry a secret in its query (a presigned URL's signature, a key).
+      throw new IOException(
+          "cannot sign a request to a malformed URL: "
+              + e.getReason()
+              + (e.getIndex() < 0 ? "" : " at index " + e.getIndex()));
     }
     if (uri.getHost() == null) {
-      throw new IOException("cannot sign a request to a URL without a host: " + url);
+      throw new IOException(
+          "cannot sign a request to a URL without a host: give an absolute URL, such as"
+              + " https://bedrock-runtime.us-east-1.amazonaws.com/model/...");
     }
     AwsCredentials keys = credentials.credentials();
     if (keys == null) {

@@ -1,5 +1,6 @@
 package dev.aigateway.core.credentials;
 
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.api.spi.CredentialProvider;
 import java.io.IOException;
@@ -82,6 +83,12 @@ public final class RefreshingCredentials implements CredentialProvider {
   private static final BooleanSupplier NEVER_ABANDONED = () -> false;
 
   private static final Logger log = LoggerFactory.getLogger(RefreshingCredentials.class);
+
+  /**
+   * The most of a token source's failure message quoted: the token endpoint's and Entra ID's whole
+   * (they cut the remote party's words shorter), not a page a source of one's own quoted.
+   */
+  private static final int MAX_FAILURE_CHARS = 1_000;
 
   private final TokenSource source;
   private final String description;
@@ -358,10 +365,16 @@ public final class RefreshingCredentials implements CredentialProvider {
     }
   }
 
-  /** A failure as its message, else its class name. */
+  /**
+   * A failure as its message, else its class name. The message is a source's own (it may quote what
+   * an endpoint answered): written as {@link LogText} writes a text, on one line and cut at {@value
+   * #MAX_FAILURE_CHARS} characters, since it goes into a WARN line and the calls' exceptions.
+   */
   private static String describe(Throwable failure) {
     String message = failure.getMessage();
-    return message == null || message.isBlank() ? failure.getClass().getName() : message;
+    return message == null || message.isBlank()
+        ? failure.getClass().getName()
+        : LogText.append(new StringBuilder(), message, MAX_FAILURE_CHARS).toString();
   }
 
   /** A fetched token, its credential and when to refresh it. */

@@ -1,6 +1,7 @@
 package dev.aigateway.core.credentials;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.LogText;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -362,13 +363,9 @@ final class TokenEndpoint implements TokenSource {
     return base64.substring(0, end);
   }
 
+  /** An endpoint's text as one line of at most {@code max} characters ({@link LogText}). */
   private static String printable(String text, int max) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), max + 1));
-    for (int i = 0; i < text.length() && out.length() < max; i++) {
-      char c = text.charAt(i);
-      out.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    return text.length() > max ? out.append('…').toString() : out.toString();
+    return LogText.append(new StringBuilder(), text, max).toString();
   }
 
   private static String formEncode(String value) {

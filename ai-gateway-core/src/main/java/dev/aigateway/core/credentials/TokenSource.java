@@ -15,7 +15,7 @@ public interface TokenSource {
    * A new token.
    *
    * @throws IOException when none can be obtained; its message must say why without holding a
-   *     secret (it reaches logs and the application)
+   *     secret (it reaches logs and the application, on one line and cut at 1,000 characters)
    */
   AccessToken fetchToken() throws IOException;
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LogText;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -47,18 +48,21 @@ import org.slf4j.LoggerFactory;
  * <p>A record holds {@code call_id, started_at, consumer, operation, model, response_model,
  * backend, stream, status, outcome, input_tokens, output_tokens, total_tokens, usage_estimated,
  * cache (with a response cache: its outcome; a hit has a null completion, since no backend produced
- * one for it), request, completion, part, parts}. The completion of a call answered with several
- * choices ({@code n}, Gemini's {@code candidateCount}) holds each choice's text whole, in the order
- * of their indexes, a blank line between two, however a stream interleaved their chunks. The {@link
- * Redaction} runs over the request, the completion and every other text field before anything is
- * written; over a request given as JSON (as the gateway gives it: the body's content fields) it
- * runs on each of its strings as the application wrote it (so a secret at the start of a line,
- * which JSON writes after {@code \n}, is found as anywhere else), then on the JSON text whole. A
- * request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split
- * on code-point boundaries into numbered parts, one record per part ({@code part} from 1 to {@code
- * parts}, each with all the call's fields), and concatenating the parts' {@code request} (or {@code
- * completion}) values in order gives the whole text; a record whose part holds no piece of a text
- * has it null.
+ * one for it), request, completion, part, parts}. The names ({@code consumer}, {@code model},
+ * {@code response_model}, {@code backend}) come from callers and backends and are written as the
+ * call log writes them ({@link LogText}: control, line-separator and text direction characters
+ * escaped, each cut at {@value LogText#MAX_CHARS} characters), after the redaction. The completion
+ * of a call answered with several choices ({@code n}, Gemini's {@code candidateCount}) holds each
+ * choice's text whole, in the order of their indexes, a blank line between two, however a stream
+ * interleaved their chunks. The {@link Redaction} runs over the request, the completion and every
+ * other text field before anything is written; over a request given as JSON (as the gateway gives
+ * it: the body's content fields) it runs on each of its strings as the application wrote it (so a
+ * secret at the start of a line, which JSON writes after {@code \n}, is found as anywhere else),
+ * then on the JSON text whole. A request or completion longer than {@link Builder#maxPartBytes}
+ * (UTF-8) is never cut: it is split on code-point boundaries into numbered parts, one record per
+ * part ({@code part} from 1 to {@code parts}, each with all the call's fields), and concatenating
+ * the parts' {@code request} (or {@code completion}) values in order gives the whole text; a record
+ * whose part holds no piece of a text has it null.
  *
  * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue (at most
  * {@link Builder#queueCapacity} calls holding at most {@link Builder#maxQueuedBytes} of text), and
@@ -393,10 +397,10 @@ public final class PromptLog implements AutoCloseable {
     int count = Math.max(request.size(), completion.size());
     Fields fields =
         new Fields(
-            redactSafely(e.consumer()),
-            redactSafely(e.requestedModel()),
-            redactSafely(e.responseModel()),
-            redactSafely(e.routing().backendId()));
+            name(e.consumer()),
+            name(e.requestedModel()),
+            name(e.responseModel()),
+            name(e.routing().backendId()));
     for (int i = 0; i < count; i++) {
       logger.info(
           record(
@@ -476,6 +480,15 @@ public final class PromptLog implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * A name of the call (consumer, model, backend) as the call log writes it: redacted, then escaped
+   * and cut by {@link LogText} (after the redaction, so that a cut cannot split a secret and hide
+   * it from the pattern that would mask it).
+   */
+  private @Nullable String name(@Nullable String name) {
+    return name == null ? null : LogText.append(new StringBuilder(), redactSafely(name)).toString();
   }
 
   private String redactSafely(String text) {

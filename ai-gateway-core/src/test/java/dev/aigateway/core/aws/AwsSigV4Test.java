@@ -2,6 +2,7 @@ package dev.aigateway.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -205,6 +206,25 @@ class AwsSigV4Test {
             .sign("POST", url, body);
 
     assertThat(fromEnvironment).isEqualTo(fromTrimmed);
+  }
+
+  @Test
+  void aUrlThatCannotBeSignedIsRefusedWithoutQuotingIt() {
+    // A direct caller's URL may carry a secret in its query (a presigned URL's signature, a key).
+    AwsSigV4 signer = AwsSigV4.signer("us-east-1", "bedrock", AwsCredentialsProvider.of(SUITE));
+    String malformed = "https://bedrock.example/model/m/invoke?X-Amz-Signature=sig-SECRET|1";
+    String hostless = "/model/m/invoke?X-Amz-Security-Token=token-SECRET";
+
+    for (String url : new String[] {malformed, hostless}) {
+      Throwable refused = catchThrowable(() -> signer.sign("POST", url, new byte[0]));
+      assertThat(refused).isInstanceOf(IOException.class).hasMessageStartingWith("cannot sign");
+      for (Throwable t = refused; t != null; t = t.getCause()) {
+        assertThat(t.toString()).doesNotContain("SECRET");
+      }
+    }
+    assertThatThrownBy(() -> signer.sign("POST", malformed, new byte[0]))
+        .hasMessageContaining("query")
+        .hasMessageContaining("index 65");
   }
 
   @Test

@@ -231,6 +231,28 @@ class OAuthClientCredentialsTest {
             });
   }
 
+  /**
+   * An endpoint's description is quoted as the call log writes a name ({@code LogText}): line
+   * breaks, NEL, the line separator and text direction controls escaped, so it cannot break the
+   * WARN line it is logged in, start a forged one, or turn the rest of it round.
+   */
+  @Test
+  void anErrorDescriptionIsQuotedOnOneLineWithLineAndDirectionControlsEscaped() {
+    tokenEndpoint.enqueue(
+        json(
+            401,
+            "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid"
+                + " client\\u0085INFO forged\\u2028WARN forged \\u202etxt.exe\\r\\nTrace ID: 1\"}"));
+    OAuthClientCredentials credentials = oauth().clientSecret(CLIENT_SECRET).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .cause()
+        .hasMessageEndingWith(
+            "answered 401 invalid_client: AADSTS7000215: Invalid client\\u0085INFO"
+                + " forged\\u2028WARN forged \\u202etxt.exe\\r\\nTrace ID: 1");
+  }
+
   @Test
   void anErrorCodeThatEchoesTheSecretIsMaskedToo() {
     tokenEndpoint.enqueue(json(400, "{\"error\":\"" + CLIENT_SECRET + "\"}"));

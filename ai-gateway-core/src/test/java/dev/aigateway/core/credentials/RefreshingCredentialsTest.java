@@ -331,6 +331,30 @@ class RefreshingCredentialsTest {
     assertThat(source.fetches).hasValue(2);
   }
 
+  /**
+   * A source of the application's own may quote what its endpoint answered: its message is written,
+   * in the WARN line and the exception alike, as the call log writes a name ({@code LogText}): line
+   * breaks and text direction controls escaped, so it cannot forge a log line, and cut, so an
+   * endpoint's megabyte page does not make a megabyte line.
+   */
+  @Test
+  void aSourcesFailureMessageIsQuotedOnOneLineAndCut() {
+    CountingSource source = new CountingSource();
+    source.failure =
+        new IOException(
+            "the endpoint said:\nWARN forged line\u2028 \u202etxt.exe " + "x".repeat(100_000));
+    RefreshingCredentials tokens = credentials(source).build();
+
+    assertThatThrownBy(tokens::credential)
+        .isInstanceOf(TokenRefreshException.class)
+        .hasMessageStartingWith(
+            "test tokens: the token could not be obtained: the endpoint said:\\nWARN forged"
+                + " line\\u2028 \\u202etxt.exe xxx")
+        .hasMessageEndingWith(" chars)")
+        .message()
+        .hasSizeLessThan(1_200);
+  }
+
   @Test
   void aSourceThatThrowsUncheckedOrReturnsNothingIsAFailedRefresh() {
     RefreshingCredentials throwing =

@@ -64,6 +64,18 @@ class PromptLogTest {
         .build();
   }
 
+  /** A successful chat call of {@code consumer} for {@code model} on {@code backend}. */
+  private static GatewayEvent.Builder named(String consumer, String model, String backend) {
+    return GatewayEvent.builder()
+        .callId(1)
+        .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
+        .operation(Operation.CHAT_COMPLETIONS)
+        .consumer(consumer)
+        .requestedModel(model)
+        .routing(new RoutingInfo(backend, List.of(), null, null, null, null, 0))
+        .outcome(CallOutcome.SUCCESS);
+  }
+
   private static GatewayEvent event(long callId) {
     return event(callId, "team-a", "gpt-4o");
   }
@@ -190,6 +202,37 @@ class PromptLogTest {
     assertThat(join(records, "request")).isEqualTo(request);
     assertThat(join(records, "completion")).isEqualTo(completion);
     assertThat(records.get(1).get("completion").isNull()).isTrue();
+  }
+
+  /**
+   * The names in a record come from callers and backends; each is written as the call log writes it
+   * ({@code LogText}): cut at 200 characters, so a megabyte consumer header does not make every
+   * part's record a megabyte, and with line and text direction controls escaped, which JSON leaves
+   * as they are, so the record cannot be turned round where it is read. The secret is masked before
+   * the cut.
+   */
+  @Test
+  void namesAreEscapedAndCutAsTheCallLogWritesThemInEveryPart() {
+    PromptLog log = syncLog().maxPartBytes(16).build();
+    String hugeConsumer = "team-" + "x".repeat(1_000_000);
+    String turnedModel = "gpt-4o\u202e\u2028-mini";
+    GatewayEvent e =
+        named(hugeConsumer, turnedModel, "east\u0085west")
+            .responseModel("y".repeat(190) + " " + SECRET_KEY) // the cut would split it
+            .build();
+
+    log.log(e, "a".repeat(64), null);
+
+    List<String> lines = logger.lines(Level.INFO);
+    assertThat(lines).hasSize(4).allMatch(line -> line.length() < 1_000);
+    for (String line : lines) {
+      JsonNode r = json(line);
+      assertThat(r.get("consumer").asText())
+          .isEqualTo("team-" + "x".repeat(195) + "…(+999805 chars)");
+      assertThat(r.get("model").asText()).isEqualTo("gpt-4o\\u202e\\u2028-mini");
+      assertThat(r.get("response_model").asText()).isEqualTo("y".repeat(190) + " [api-key]");
+      assertThat(r.get("backend").asText()).isEqualTo("east\\u0085west");
+    }
   }
 
   @Test
@@ -374,23 +417,7 @@ class PromptLogTest {
   void noSecretReachesAnyLineFromAnyField() {
     PromptLog log = syncLog().maxPartBytes(16).build();
     GatewayEvent leaky =
-        GatewayEvent.builder()
-            .callId(1)
-            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
-            .operation(Operation.CHAT_COMPLETIONS)
-            .consumer(SECRET_KEY)
-            .requestedModel("gpt-4o")
-            .routing(
-                new RoutingInfo(
-                    "https://x/?api-key=0123456789abcdef0123456789abcdef",
-                    List.of(),
-                    null,
-                    null,
-                    null,
-                    null,
-                    0))
-            .outcome(CallOutcome.SUCCESS)
-            .build();
+        named(SECRET_KEY, "gpt-4o", "https://x/?api-key=0123456789abcdef0123456789abcdef").build();
 
     log.log(leaky, "k=" + SECRET_KEY + " " + SECRET_KEY, SECRET_KEY);
 

@@ -147,6 +147,6 @@ public final class AzurePromptShields implements ContentCheck {
 
   @Override
   public String toString() {
-    return "AzurePromptShields{" + url + "}"; // never the key
+    return "AzurePromptShields{" + CheckCalls.shown(url) + "}"; // never the key
   }
 }

@@ -208,7 +208,11 @@ public final class AzureTextAnalysis implements ContentCheck {
 
   @Override
   public String toString() {
-    return "AzureTextAnalysis{" + url + ", categories=" + categories + "}"; // never the key
+    return "AzureTextAnalysis{"
+        + CheckCalls.shown(url)
+        + ", categories="
+        + categories
+        + "}"; // never the key
   }
 
   /** Builds an {@link AzureTextAnalysis}. */

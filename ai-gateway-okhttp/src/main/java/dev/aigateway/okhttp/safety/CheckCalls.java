@@ -2,6 +2,7 @@ package dev.aigateway.okhttp.safety;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.SafeUrls;
 import java.io.IOException;
 import java.util.Objects;
 import okhttp3.HttpUrl;
@@ -31,10 +32,18 @@ final class CheckCalls {
         : client;
   }
 
+  /**
+   * A check's endpoint with {@code path} appended.
+   *
+   * @throws IllegalArgumentException when {@code base} is not an http(s) URL; the message does not
+   *     quote it, since its user information or query may hold a secret
+   */
   static HttpUrl url(String base, String path) {
     HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(base, "endpoint"));
     if (parsed == null) {
-      throw new IllegalArgumentException("not an http(s) URL: " + base);
+      throw new IllegalArgumentException(
+          "the check's endpoint is not an http(s) URL (a reserved character may need"
+              + " percent-encoding)");
     }
     HttpUrl.Builder url = parsed.newBuilder();
     for (String segment : path.split("/")) {
@@ -43,6 +52,15 @@ final class CheckCalls {
       }
     }
     return url.build();
+  }
+
+  /**
+   * A check's URL as its {@code toString()} shows it: without user information and with each query
+   * value masked ({@link SafeUrls#withoutSecrets}), since an endpoint may carry a signature or a
+   * key.
+   */
+  static String shown(HttpUrl url) {
+    return SafeUrls.withoutSecrets(url.toString());
   }
 
   /**

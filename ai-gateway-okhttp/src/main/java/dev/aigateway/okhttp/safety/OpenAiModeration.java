@@ -107,7 +107,7 @@ public final class OpenAiModeration implements ContentCheck {
 
   @Override
   public String toString() {
-    return "OpenAiModeration{" + url + ", " + model + "}"; // never the key
+    return "OpenAiModeration{" + CheckCalls.shown(url) + ", " + model + "}"; // never the key
   }
 
   /** Builds an {@link OpenAiModeration}. */
