@@ -21,6 +21,14 @@ public final class LogText {
   private LogText() {}
 
   /**
+   * {@code value} escaped and cut (see above), for a log call's argument; {@code null} as {@code
+   * null}.
+   */
+  public static String of(@Nullable String value) {
+    return value == null ? "null" : append(new StringBuilder(), value).toString();
+  }
+
+  /**
    * Appends {@code value} escaped and cut (see above); {@code null} as {@code null}.
    *
    * @return {@code line}

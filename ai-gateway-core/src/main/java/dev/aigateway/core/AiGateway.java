@@ -8,6 +8,7 @@ import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.RoleResolver;
 import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
@@ -342,7 +343,7 @@ public final class AiGateway {
             .warn(
                 "ai-gateway: listener {} failed on a transition of consumer {}",
                 listener,
-                transition.consumer(),
+                LogText.of(transition.consumer()),
                 e);
       }
     }

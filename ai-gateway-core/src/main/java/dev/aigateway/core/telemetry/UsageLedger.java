@@ -3,6 +3,7 @@ package dev.aigateway.core.telemetry;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LedgerEntry;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LedgerSink;
 import java.io.IOException;
@@ -195,7 +196,7 @@ public final class UsageLedger implements GatewayListener {
       LOG.warn(
           "ai-gateway: usage ledger could not record call {} of consumer {}",
           event == null ? null : event.callId(),
-          event == null ? null : event.consumer(),
+          event == null ? null : LogText.of(event.consumer()),
           e);
     }
   }
@@ -278,7 +279,7 @@ public final class UsageLedger implements GatewayListener {
           "ai-gateway: usage ledger: consumer {} used more than {} models in one {} window; the"
               + " usage of further models counts under model '{}' (UsageLedger.Builder"
               + ".maxModelsPerConsumer)",
-          key.consumer(),
+          LogText.of(key.consumer()),
           maxModels,
           key.period(),
           OTHER_MODELS);
