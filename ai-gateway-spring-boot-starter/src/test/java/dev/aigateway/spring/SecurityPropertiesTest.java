@@ -423,6 +423,7 @@ class SecurityPropertiesTest {
         .withPropertyValues(
             "ai-gateway.pool.backends[0].id=eu",
             "ai-gateway.pool.backends[0].url=" + backend.url("/").toString(),
+            "ai-gateway.consumer-key.header=x-consumer-id",
             "ai-gateway.access.default-decision=deny",
             "ai-gateway.access.role-header=x-roles",
             "ai-gateway.access.rules[0].role=analyst",
