@@ -1107,10 +1107,12 @@ public final class AiGateway {
      * @throws IllegalArgumentException when a token limit is only for consumers other than {@value
      *     AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while no consumer is ever
      *     resolved (no {@link #consumerKey}, no {@link #callerResolver}): every call would be
-     *     {@value AiGateway#ANONYMOUS}'s, so the setting would never apply
+     *     {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; or when an access rule
+     *     is for a role while no {@link #roleResolver} or {@link #callerResolver} gives calls roles
      */
     public AiGateway build() {
       requireConsumersResolved();
+      requireRolesResolved();
       return new AiGateway(this);
     }
 
@@ -1123,6 +1125,15 @@ public final class AiGateway {
      */
     public boolean resolvesConsumers() {
       return consumerKeySet || callerResolverGivesConsumers;
+    }
+
+    /**
+     * Whether calls' roles are resolved: a {@link #roleResolver} or a {@link #callerResolver} is
+     * set. Without either, no call has a role. For code that configures a builder others configure
+     * too, as {@link #resolvesConsumers()}.
+     */
+    public boolean resolvesRoles() {
+      return callerResolver != null;
     }
 
     private void requireConsumersResolved() {
@@ -1144,6 +1155,25 @@ public final class AiGateway {
                 "access rule '" + rule.name() + "' is for consumer '" + rule.subjectId() + "'",
                 "match a call");
           }
+        }
+      }
+    }
+
+    private void requireRolesResolved() {
+      if (resolvesRoles() || accessPolicy == null) {
+        return;
+      }
+      for (AccessRule rule : accessPolicy.rules()) {
+        if (rule.subject() == AccessRule.Subject.ROLE) {
+          throw new IllegalArgumentException(
+              "access rule '"
+                  + rule.name()
+                  + "' is for role '"
+                  + rule.subjectId()
+                  + "', but no call has a role: without roleResolver(..) or callerResolver(..)"
+                  + " the rule would never match a call; set roleResolver(RoleResolver.header("
+                  + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
+                  + " JwtCallerResolver");
         }
       }
     }

@@ -114,11 +114,31 @@ final class GatewayPropertiesMapper {
   /**
    * Refuses {@code limits[].only-for} and {@code access.rules[].consumer} naming consumers (other
    * than {@value AiGateway#ANONYMOUS}) when nothing resolves one: no {@code consumer-key}, no
-   * {@code jwt}, no consumer key from a customizer. Every call would be anonymous, so the limit
-   * would never apply and the rule never match. Checked after the customizers, before the gateway's
-   * own check, which names the limit or rule but not the property.
+   * {@code jwt}, no consumer key from a customizer; and {@code access.rules[].role} when nothing
+   * gives calls roles: no {@code access.role-header}, no {@code jwt}, no role or caller resolver
+   * from a customizer. Every call would be anonymous, or have no role, so the setting would never
+   * apply. Checked after the customizers, before the gateway's own check, which names the limit or
+   * rule but not the property.
    */
-  static void checkConsumersResolved(AiGatewayProperties properties, AiGateway.Builder builder) {
+  static void checkCallersResolved(AiGatewayProperties properties, AiGateway.Builder builder) {
+    List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
+    if (!builder.resolvesRoles()) {
+      for (int i = 0; i < rules.size(); i++) {
+        if (rules.get(i).getRole() != null) {
+          throw new InvalidGatewayPropertyException(
+              P + ".access.rules[" + i + "].role",
+              "names role '"
+                  + rules.get(i).getRole()
+                  + "', but no call has a role: without "
+                  + P
+                  + ".access.role-header, "
+                  + P
+                  + ".jwt (its role-claims) or a role resolver set by an"
+                  + " AiGatewayBuilderCustomizer, the rule would never match; set one of them",
+              null);
+        }
+      }
+    }
     if (builder.resolvesConsumers()) {
       return;
     }
@@ -130,7 +150,6 @@ final class GatewayPropertiesMapper {
             P + ".limits[" + i + "].only-for", "names consumers " + onlyFor, "apply");
       }
     }
-    List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
     for (int i = 0; i < rules.size(); i++) {
       String consumer = rules.get(i).getConsumer();
       if (consumer != null && !consumer.strip().equals(AiGateway.ANONYMOUS)) {

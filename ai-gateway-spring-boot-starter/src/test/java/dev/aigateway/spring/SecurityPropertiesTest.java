@@ -476,6 +476,21 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aRoleRuleWithoutARoleHeaderOrJwtFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.access.default-decision=allow",
+            "ai-gateway.access.rules[0].role=analyst",
+            "ai-gateway.access.rules[0].models=gpt-4o-mini*")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.access.rules[0].role")
+                    .hasMessageContaining("ai-gateway.access.role-header")
+                    .hasMessageContaining("ai-gateway.jwt"));
+  }
+
+  @Test
   void rulesWithoutADefaultDecisionOrWithBothSubjectsFailStartupNamingTheProperty() {
     runner
         .withPropertyValues("ai-gateway.access.rules[0].role=analyst")
