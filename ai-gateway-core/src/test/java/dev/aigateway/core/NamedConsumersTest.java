@@ -83,6 +83,15 @@ class NamedConsumersTest {
   }
 
   @Test
+  void aLimitOnlyForAConsumerWrittenWithSurroundingSpaceAppliesToTheOneTheResolversGive() {
+    // KeyResolvers.header(..) gives the header's value trimmed, as AccessRule reads its consumer.
+    TokenLimit gold = TokenLimit.perConsumer().tokensPerMinute(1).onlyFor(" team-a ").build();
+
+    assertThat(gold.onlyFor()).containsExactly("team-a");
+    assertThat(gold.appliesTo("team-a")).isTrue();
+  }
+
+  @Test
   void aLimitOnlyForTheAnonymousConsumerNeedsNoConsumerKey() {
     TokenLimit anonymous = TokenLimit.global().tokensPerMinute(1_000).onlyFor("anonymous").build();
 
