@@ -14,6 +14,7 @@ import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.access.AccessRule;
 import dev.aigateway.core.access.AccessStage;
 import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
@@ -583,6 +584,10 @@ public final class AiGateway {
   /** Builds an {@link AiGateway}. Settings are validated as they are made. */
   public static final class Builder {
     private KeyResolver consumerKey = request -> null;
+    // Whether a consumer is ever resolved: a consumer key is set, or a caller resolver that may
+    // prove one (a role resolver proves none).
+    private boolean consumerKeySet;
+    private boolean callerResolverGivesConsumers;
     private final List<TokenLimit> limits = new ArrayList<>();
     private final List<GatewayListener> listeners = new ArrayList<>();
     private @Nullable TokenLimitStore store;
@@ -618,10 +623,14 @@ public final class AiGateway {
 
     /**
      * Who the consumer of a call is (see {@link dev.aigateway.api.KeyResolvers}); calls it resolves
-     * to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is anonymous.
+     * to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is anonymous, and
+     * {@link #build()} refuses a limit {@linkplain TokenLimit.Builder#onlyFor only for} other
+     * consumers and an access rule for another consumer unless a {@link #callerResolver} proves
+     * consumers.
      */
     public Builder consumerKey(KeyResolver consumerKey) {
       this.consumerKey = Objects.requireNonNull(consumerKey, "consumerKey");
+      this.consumerKeySet = true;
       return this;
     }
 
@@ -1034,6 +1043,7 @@ public final class AiGateway {
      */
     public Builder roleResolver(RoleResolver roles) {
       this.callerResolver = Objects.requireNonNull(roles, "roles").asCallerResolver();
+      this.callerResolverGivesConsumers = false;
       return this;
     }
 
@@ -1045,6 +1055,7 @@ public final class AiGateway {
      */
     public Builder callerResolver(CallerResolver callers) {
       this.callerResolver = Objects.requireNonNull(callers, "callers");
+      this.callerResolverGivesConsumers = true;
       return this;
     }
 
@@ -1117,9 +1128,97 @@ public final class AiGateway {
       return this;
     }
 
-    /** Builds the gateway. */
+    /**
+     * Builds the gateway.
+     *
+     * @throws IllegalArgumentException when a token limit is only for consumers other than {@value
+     *     AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while no consumer is ever
+     *     resolved (no {@link #consumerKey}, no {@link #callerResolver}): every call would be
+     *     {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; or when an access rule
+     *     is for a role while no {@link #roleResolver} or {@link #callerResolver} gives calls roles
+     */
     public AiGateway build() {
+      requireConsumersResolved();
+      requireRolesResolved();
       return new AiGateway(this);
+    }
+
+    /**
+     * Whether calls' consumers are resolved: a {@link #consumerKey} is set, or a {@link
+     * #callerResolver} that may prove them (a {@link #roleResolver} proves none). Without either,
+     * every call is {@value AiGateway#ANONYMOUS}'s. For code that configures a builder others
+     * configure too, to name its own setting that needs consumers before {@link #build()} refuses
+     * it.
+     */
+    public boolean resolvesConsumers() {
+      return consumerKeySet || callerResolverGivesConsumers;
+    }
+
+    /**
+     * Whether calls' roles are resolved: a {@link #roleResolver} or a {@link #callerResolver} is
+     * set. Without either, no call has a role. For code that configures a builder others configure
+     * too, as {@link #resolvesConsumers()}.
+     */
+    public boolean resolvesRoles() {
+      return callerResolver != null;
+    }
+
+    private void requireConsumersResolved() {
+      if (resolvesConsumers()) {
+        return;
+      }
+      for (TokenLimit limit : limits) {
+        if (namesOthersThanAnonymous(limit.onlyFor())) {
+          throw consumersNeverResolved(
+              "token limit '" + limit.name() + "' applies only to consumers " + limit.onlyFor(),
+              "apply");
+        }
+      }
+      if (accessPolicy != null) {
+        for (AccessRule rule : accessPolicy.rules()) {
+          if (rule.subject() == AccessRule.Subject.CONSUMER
+              && namesOthersThanAnonymous(Set.of(rule.subjectId()))) {
+            throw consumersNeverResolved(
+                "access rule '" + rule.name() + "' is for consumer '" + rule.subjectId() + "'",
+                "match a call");
+          }
+        }
+      }
+    }
+
+    private void requireRolesResolved() {
+      if (resolvesRoles() || accessPolicy == null) {
+        return;
+      }
+      for (AccessRule rule : accessPolicy.rules()) {
+        if (rule.subject() == AccessRule.Subject.ROLE) {
+          throw new IllegalArgumentException(
+              "access rule '"
+                  + rule.name()
+                  + "' is for role '"
+                  + rule.subjectId()
+                  + "', but no call has a role: without roleResolver(..) or callerResolver(..)"
+                  + " the rule would never match a call; set roleResolver(RoleResolver.header("
+                  + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
+                  + " JwtCallerResolver");
+        }
+      }
+    }
+
+    private static boolean namesOthersThanAnonymous(Set<String> consumers) {
+      return !consumers.isEmpty() && !Set.of(ANONYMOUS).containsAll(consumers);
+    }
+
+    private static IllegalArgumentException consumersNeverResolved(String setting, String effect) {
+      return new IllegalArgumentException(
+          setting
+              + ", but no consumer is ever resolved: without consumerKey(..) (or a"
+              + " callerResolver(..) that proves consumers) every call's consumer is '"
+              + ANONYMOUS
+              + "', so it would never "
+              + effect
+              + "; set consumerKey(KeyResolvers.header(\"x-consumer-id\")) or another"
+              + " KeyResolver");
     }
   }
 }

@@ -129,6 +129,7 @@ public final class AiGatewayAutoConfiguration {
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
       meterRegistry.ifAvailable(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
+    GatewayPropertiesMapper.checkCallersResolved(properties, builder);
     try {
       AiGateway gateway = builder.build();
       OkHttpClientWrapper.closeGatewayBeansAfter(beanFactory, List.of(GATEWAY_BEAN));

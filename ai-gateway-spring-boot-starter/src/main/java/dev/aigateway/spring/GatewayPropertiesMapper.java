@@ -112,6 +112,74 @@ final class GatewayPropertiesMapper {
   }
 
   /**
+   * Refuses {@code limits[].only-for} and {@code access.rules[].consumer} naming consumers (other
+   * than {@value AiGateway#ANONYMOUS}) when nothing resolves one: no {@code consumer-key}, no
+   * {@code jwt}, no consumer key from a customizer; and {@code access.rules[].role} when nothing
+   * gives calls roles: no {@code access.role-header}, no {@code jwt}, no role or caller resolver
+   * from a customizer. Every call would be anonymous, or have no role, so the setting would never
+   * apply. Checked after the customizers, before the gateway's own check, which names the limit or
+   * rule but not the property.
+   */
+  static void checkCallersResolved(AiGatewayProperties properties, AiGateway.Builder builder) {
+    List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
+    if (!builder.resolvesRoles()) {
+      for (int i = 0; i < rules.size(); i++) {
+        if (rules.get(i).getRole() != null) {
+          throw new InvalidGatewayPropertyException(
+              P + ".access.rules[" + i + "].role",
+              "names role '"
+                  + rules.get(i).getRole()
+                  + "', but no call has a role: without "
+                  + P
+                  + ".access.role-header, "
+                  + P
+                  + ".jwt (its role-claims) or a role resolver set by an"
+                  + " AiGatewayBuilderCustomizer, the rule would never match; set one of them",
+              null);
+        }
+      }
+    }
+    if (builder.resolvesConsumers()) {
+      return;
+    }
+    List<Limit> limits = properties.getLimits();
+    for (int i = 0; i < limits.size(); i++) {
+      List<String> onlyFor = limits.get(i).getOnlyFor();
+      if (!List.of(AiGateway.ANONYMOUS).containsAll(onlyFor)) {
+        throw consumersNeverResolved(
+            P + ".limits[" + i + "].only-for", "names consumers " + onlyFor, "apply");
+      }
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      String consumer = rules.get(i).getConsumer();
+      if (consumer != null && !consumer.strip().equals(AiGateway.ANONYMOUS)) {
+        throw consumersNeverResolved(
+            P + ".access.rules[" + i + "].consumer", "names consumer '" + consumer + "'", "match");
+      }
+    }
+  }
+
+  private static InvalidGatewayPropertyException consumersNeverResolved(
+      String path, String setting, String effect) {
+    return new InvalidGatewayPropertyException(
+        path,
+        setting
+            + ", but no consumer is ever resolved: without "
+            + P
+            + ".consumer-key (header or api-key), "
+            + P
+            + ".jwt or a consumer key set by an AiGatewayBuilderCustomizer, every call's consumer"
+            + " is '"
+            + AiGateway.ANONYMOUS
+            + "', so it would never "
+            + effect
+            + "; set "
+            + P
+            + ".consumer-key.header (for example x-consumer-id)",
+        null);
+  }
+
+  /**
    * The failure for a group that is off unless enabled, given settings but not {@code enabled}: the
    * settings say the user wants it on, and ignoring them would leave it off without a word.
    */

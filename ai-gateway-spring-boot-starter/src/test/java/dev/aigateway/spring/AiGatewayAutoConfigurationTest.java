@@ -300,6 +300,51 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aLimitOnlyForConsumersWithoutAConsumerKeyFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per-minute=20000",
+            "ai-gateway.limits[1].name=gold",
+            "ai-gateway.limits[1].tokens-per-minute=50000",
+            "ai-gateway.limits[1].only-for=team-a")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.limits[1].only-for")
+                    .hasMessageContaining("[team-a]")
+                    .hasMessageContaining("ai-gateway.consumer-key")
+                    .hasMessageContaining("'anonymous'"));
+  }
+
+  @Test
+  void anAccessRuleForAConsumerWithoutAConsumerKeyFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.access.default-decision=allow",
+            "ai-gateway.access.rules[0].consumer=indexer",
+            "ai-gateway.access.rules[0].operations=embeddings")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.access.rules[0].consumer")
+                    .hasMessageContaining("ai-gateway.consumer-key"));
+  }
+
+  @Test
+  void aConsumerKeyFromACustomizerServesTheLimitsOnlyForConsumers() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per-minute=50000", "ai-gateway.limits[0].only-for=team-a")
+        .withBean(
+            AiGatewayBuilderCustomizer.class,
+            () -> builder -> builder.consumerKey(request -> "team-a"))
+        .run(
+            context ->
+                assertThat(context.getBean(AiGateway.class).limits().get(0).onlyFor())
+                    .containsExactly("team-a"));
+  }
+
+  @Test
   void aZeroInFlightCapFailsStartupNamingTheProperty() {
     runner
         .withPropertyValues("ai-gateway.limits[0].max-in-flight=0")

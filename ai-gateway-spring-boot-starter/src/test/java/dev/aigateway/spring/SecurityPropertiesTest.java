@@ -423,6 +423,7 @@ class SecurityPropertiesTest {
         .withPropertyValues(
             "ai-gateway.pool.backends[0].id=eu",
             "ai-gateway.pool.backends[0].url=" + backend.url("/").toString(),
+            "ai-gateway.consumer-key.header=x-consumer-id",
             "ai-gateway.access.default-decision=deny",
             "ai-gateway.access.role-header=x-roles",
             "ai-gateway.access.rules[0].role=analyst",
@@ -472,6 +473,21 @@ class SecurityPropertiesTest {
               assertThat(backend.getRequestCount()).isEqualTo(1);
               assertThat(backend.takeRequest().getHeader("x-roles")).isNull();
             });
+  }
+
+  @Test
+  void aRoleRuleWithoutARoleHeaderOrJwtFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.access.default-decision=allow",
+            "ai-gateway.access.rules[0].role=analyst",
+            "ai-gateway.access.rules[0].models=gpt-4o-mini*")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.access.rules[0].role")
+                    .hasMessageContaining("ai-gateway.access.role-header")
+                    .hasMessageContaining("ai-gateway.jwt"));
   }
 
   @Test

@@ -498,10 +498,15 @@ public final class TokenLimit {
      * .tokenLimit(TokenLimit.perConsumer().name("bronze").tokensPerMinute(2_000)
      *     .onlyFor("team-b", "team-c"))
      * }</pre>
+     *
+     * <p>Ids are read trimmed, as the consumer key resolvers give them (and as an access rule reads
+     * its consumer). A consumer is only resolved with a consumer key or a caller resolver that
+     * proves one: without either, the gateway refuses to be built with a limit only for consumers
+     * other than {@code anonymous}.
      */
     public Builder onlyFor(String... consumerIds) {
       for (String id : consumerIds) {
-        consumers.add(requireText(id, "consumer id"));
+        consumers.add(requireText(id, "consumer id").strip());
       }
       return this;
     }

@@ -376,10 +376,31 @@ class AccessPolicyTest {
   }
 
   @Test
+  void aRoleRuleIsRefusedWithoutARoleOrCallerResolver() {
+    // Without one every call has no role: under allowByDefault() the rule's restrictions never
+    // bind, under denyByDefault() it never allows.
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer"))
+            .accessPolicy(
+                AccessPolicy.allowByDefault().role("analyst", r -> r.models("gpt-4o-mini*")));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("access rule 'role:analyst'")
+        .hasMessageContaining("roleResolver(")
+        .hasMessageContaining("callerResolver(");
+    assertThat(builder.resolvesRoles()).isFalse();
+    assertThat(builder.roleResolver(RoleResolver.header("x-roles")).resolvesRoles()).isTrue();
+    assertThat(builder.build().accessPolicy().rules()).hasSize(1);
+  }
+
+  @Test
   void backendRestrictionNeedsAPoolAndKnownNames() {
     assertThatThrownBy(
             () ->
                 AiGateway.builder()
+                    .roleResolver(RoleResolver.header("x-roles"))
                     .accessPolicy(AccessPolicy.denyByDefault().role("r", x -> x.backends("east")))
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
@@ -388,6 +409,7 @@ class AccessPolicyTest {
             () ->
                 AiGateway.builder()
                     .backendPool(pool())
+                    .roleResolver(RoleResolver.header("x-roles"))
                     .accessPolicy(AccessPolicy.denyByDefault().role("r", x -> x.backends("north")))
                     .build())
         .isInstanceOf(IllegalArgumentException.class)

@@ -10,6 +10,7 @@ import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.RejectionReason;
@@ -147,6 +148,7 @@ class EventGroupsTest {
     sender.on(null, json(ANSWER));
     AiGateway gateway =
         gateway()
+            .consumerKey(KeyResolvers.fixed("someone"))
             .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000).onlyFor("someone-else"))
             .build();
 

@@ -1,0 +1,102 @@
+package dev.aigateway.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.Caller;
+import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.limit.TokenLimit;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A setting that names consumers needs a consumer to be resolved: without a consumer key (or a
+ * caller resolver that proves one) every call is {@value AiGateway#ANONYMOUS}'s, so such a setting
+ * would never apply. The gateway refuses to be built so instead of leaving it inert without a word.
+ */
+class NamedConsumersTest {
+
+  @Test
+  void aLimitOnlyForNamedConsumersIsRefusedWithoutAConsumerKey() {
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .tokenLimit(
+                TokenLimit.perConsumer().name("gold").tokensPerMinute(50_000).onlyFor("team-a"));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("token limit 'gold'")
+        .hasMessageContaining("[team-a]")
+        .hasMessageContaining("consumerKey(")
+        .hasMessageContaining("'anonymous'");
+  }
+
+  @Test
+  void anAccessRuleForANamedConsumerIsRefusedWithoutAConsumerKey() {
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .accessPolicy(
+                AccessPolicy.allowByDefault()
+                    .consumer("indexer", rule -> rule.operations(Operation.EMBEDDINGS)));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("access rule 'consumer:indexer'")
+        .hasMessageContaining("consumerKey(");
+  }
+
+  @Test
+  void aRoleResolverAloneResolvesNoConsumer() {
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .roleResolver(request -> Set.of("analyst"))
+            .tokenLimit(TokenLimit.global().tokensPerMinute(1_000).onlyFor("team-a"));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[team-a]");
+  }
+
+  @Test
+  void namedConsumersAreKeptWithAConsumerKeyOrACallerResolver() {
+    TokenLimit gold =
+        TokenLimit.perConsumer().name("gold").tokensPerMinute(1).onlyFor("team-a").build();
+    AccessPolicy policy = AccessPolicy.allowByDefault().consumer("indexer", rule -> {}).build();
+
+    AiGateway keyed =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .tokenLimit(gold)
+            .accessPolicy(policy)
+            .build();
+    AiGateway proved =
+        AiGateway.builder()
+            .callerResolver(request -> Caller.of("team-a", Set.of()))
+            .tokenLimit(gold)
+            .accessPolicy(policy)
+            .build();
+
+    assertThat(keyed.limits()).containsExactly(gold);
+    assertThat(proved.limits()).containsExactly(gold);
+  }
+
+  @Test
+  void aLimitOnlyForAConsumerWrittenWithSurroundingSpaceAppliesToTheOneTheResolversGive() {
+    // KeyResolvers.header(..) gives the header's value trimmed, as AccessRule reads its consumer.
+    TokenLimit gold = TokenLimit.perConsumer().tokensPerMinute(1).onlyFor(" team-a ").build();
+
+    assertThat(gold.onlyFor()).containsExactly("team-a");
+    assertThat(gold.appliesTo("team-a")).isTrue();
+  }
+
+  @Test
+  void aLimitOnlyForTheAnonymousConsumerNeedsNoConsumerKey() {
+    TokenLimit anonymous = TokenLimit.global().tokensPerMinute(1_000).onlyFor("anonymous").build();
+
+    AiGateway gateway = AiGateway.builder().tokenLimit(anonymous).build();
+
+    assertThat(gateway.limits()).containsExactly(anonymous);
+  }
+}
