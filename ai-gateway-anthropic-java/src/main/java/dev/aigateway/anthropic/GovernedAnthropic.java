@@ -138,10 +138,13 @@ public final class GovernedAnthropic {
   /**
    * The HTTP client on a new OkHttp client, released when the SDK client is closed. As the SDK's
    * own OkHttp client, it runs as many asynchronous calls to one host at once as in all (OkHttp's
-   * 64), not OkHttp's default 5: every call goes to the one API host.
+   * 64), not OkHttp's default 5: every call goes to the one API host; and it does not retry a
+   * connection failure itself: the SDK retries (counted in {@code X-Stainless-Retry-Count}, at most
+   * {@code maxRetries} times), and a call whose connection drops after it was sent may have reached
+   * the backend already, so OkHttp sending it again unseen would make it twice.
    */
   private static GovernedHttpClient owned(AiGateway gateway) {
-    OkHttpClient client = new OkHttpClient();
+    OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
     client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
     return GovernedHttpClient.owning(OkHttpAiGateway.wrap(client, gateway));
   }

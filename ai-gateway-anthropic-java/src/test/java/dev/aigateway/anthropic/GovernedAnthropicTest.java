@@ -50,6 +50,7 @@ import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -363,6 +364,23 @@ class GovernedAnthropicTest {
           .as("the pooled connection is closed when the SDK client is")
           .isTrue();
     }
+  }
+
+  @Test
+  void aCallWhoseConnectionDropsIsNotSentAgainBehindTheSdksRetriesAsUnderItsOwnClient()
+      throws Exception {
+    // The SDK's own OkHttp client turns OkHttp's silent retry on a connection failure off: the
+    // SDK retries itself, counted and bounded by maxRetries, and a Messages call the backend may
+    // already have received is not sent again behind its back.
+    backend.enqueue(json(message("first", 14, 2)));
+    backend.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+    backend.enqueue(json(message("sent again", 14, 2)));
+    AnthropicClient client = GovernedAnthropic.client(gateway().build(), options().maxRetries(0));
+    client.messages().create(PARAMS); // its connection is pooled, and dropped on the next call
+
+    assertThatThrownBy(() -> client.messages().create(PARAMS))
+        .isInstanceOf(AnthropicIoException.class);
+    assertThat(backend.getRequestCount()).as("requests the backend received").isEqualTo(2);
   }
 
   @Test
