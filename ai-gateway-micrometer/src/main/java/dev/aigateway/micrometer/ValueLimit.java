@@ -32,7 +32,9 @@ final class ValueLimit {
 
   /**
    * The value itself while it fits, else {@code other}; null and empty become {@code none}, a value
-   * longer than {@link GenAiMetrics#MAX_VALUE_LENGTH} {@code other}.
+   * longer than {@link GenAiMetrics#MAX_VALUE_LENGTH} {@code other}. The values {@code none} and
+   * {@code other} themselves (a dimension may return them) take no slot: they are series every
+   * attribute may have anyway.
    */
   String admit(@Nullable String value) {
     if (value == null || value.isEmpty()) {
@@ -50,7 +52,9 @@ final class ValueLimit {
       }
       return GenAiMetricNames.OTHER;
     }
-    if (known.containsKey(value)) {
+    if (known.containsKey(value)
+        || value.equals(GenAiMetricNames.NONE)
+        || value.equals(GenAiMetricNames.OTHER)) {
       return value;
     }
     int n;

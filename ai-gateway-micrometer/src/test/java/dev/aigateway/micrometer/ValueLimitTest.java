@@ -35,6 +35,16 @@ class ValueLimitTest {
   }
 
   @Test
+  void noneAndOtherGivenAsValuesTakeNoSlot() {
+    ValueLimit limit = new ValueLimit("team", 1, log);
+
+    assertThat(limit.admit("none")).isEqualTo("none");
+    assertThat(limit.admit("other")).isEqualTo("other");
+    assertThat(limit.admit("a")).isEqualTo("a");
+    assertThat(log.warnings()).isEmpty();
+  }
+
+  @Test
   void concurrentCallersNeverAdmitMoreThanTheLimit() throws Exception {
     ValueLimit limit = new ValueLimit("team", 100, log);
     Set<String> admitted = ConcurrentHashMap.newKeySet();
