@@ -1131,11 +1131,12 @@ public final class AiGateway {
     /**
      * Builds the gateway.
      *
-     * @throws IllegalArgumentException when a token limit is only for consumers other than {@value
-     *     AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while no consumer is ever
-     *     resolved (no {@link #consumerKey}, no {@link #callerResolver}): every call would be
-     *     {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; or when an access rule
-     *     is for a role while no {@link #roleResolver} or {@link #callerResolver} gives calls roles
+     * @throws IllegalArgumentException when a token limit or the prompt log is only for consumers
+     *     other than {@value AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while
+     *     no consumer is ever resolved (no {@link #consumerKey}, no {@link #callerResolver}): every
+     *     call would be {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; or when
+     *     an access rule is for a role while no {@link #roleResolver} or {@link #callerResolver}
+     *     gives calls roles
      */
     public AiGateway build() {
       requireConsumersResolved();
@@ -1173,6 +1174,10 @@ public final class AiGateway {
               "token limit '" + limit.name() + "' applies only to consumers " + limit.onlyFor(),
               "apply");
         }
+      }
+      if (promptLog != null && namesOthersThanAnonymous(promptLog.consumers())) {
+        throw consumersNeverResolved(
+            "the prompt log logs only consumers " + promptLog.consumers(), "log a call");
       }
       if (accessPolicy != null) {
         for (AccessRule rule : accessPolicy.rules()) {

@@ -8,6 +8,7 @@ import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.telemetry.PromptLog;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -98,5 +99,24 @@ class NamedConsumersTest {
     AiGateway gateway = AiGateway.builder().tokenLimit(anonymous).build();
 
     assertThat(gateway.limits()).containsExactly(anonymous);
+  }
+
+  @Test
+  void aPromptLogOnlyForNamedConsumersIsRefusedWithoutAConsumerKey() {
+    AiGateway.Builder builder =
+        AiGateway.builder().promptLog(PromptLog.builder().consumers("team-a"));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("prompt log")
+        .hasMessageContaining("[team-a]")
+        .hasMessageContaining("consumerKey(");
+  }
+
+  @Test
+  void aPromptLogReadsConsumerIdsTrimmedAsTheResolversGiveThem() {
+    PromptLog log = PromptLog.builder().consumers(" team-a ").build();
+
+    assertThat(log.consumers()).containsExactly("team-a");
   }
 }

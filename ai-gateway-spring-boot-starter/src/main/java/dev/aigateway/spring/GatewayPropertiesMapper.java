@@ -112,13 +112,13 @@ final class GatewayPropertiesMapper {
   }
 
   /**
-   * Refuses {@code limits[].only-for} and {@code access.rules[].consumer} naming consumers (other
-   * than {@value AiGateway#ANONYMOUS}) when nothing resolves one: no {@code consumer-key}, no
-   * {@code jwt}, no consumer key from a customizer; and {@code access.rules[].role} when nothing
-   * gives calls roles: no {@code access.role-header}, no {@code jwt}, no role or caller resolver
-   * from a customizer. Every call would be anonymous, or have no role, so the setting would never
-   * apply. Checked after the customizers, before the gateway's own check, which names the limit or
-   * rule but not the property.
+   * Refuses {@code limits[].only-for}, {@code access.rules[].consumer} and {@code
+   * prompt-log.consumers} naming consumers (other than {@value AiGateway#ANONYMOUS}) when nothing
+   * resolves one: no {@code consumer-key}, no {@code jwt}, no consumer key from a customizer; and
+   * {@code access.rules[].role} when nothing gives calls roles: no {@code access.role-header}, no
+   * {@code jwt}, no role or caller resolver from a customizer. Every call would be anonymous, or
+   * have no role, so the setting would never apply. Checked after the customizers, before the
+   * gateway's own check, which names the limit or rule but not the property.
    */
   static void checkCallersResolved(AiGatewayProperties properties, AiGateway.Builder builder) {
     List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
@@ -156,6 +156,12 @@ final class GatewayPropertiesMapper {
         throw consumersNeverResolved(
             P + ".access.rules[" + i + "].consumer", "names consumer '" + consumer + "'", "match");
       }
+    }
+    List<String> logged = properties.getPromptLog().getConsumers();
+    if (properties.getPromptLog().isEnabled()
+        && logged.stream().anyMatch(id -> !id.strip().equals(AiGateway.ANONYMOUS))) {
+      throw consumersNeverResolved(
+          P + ".prompt-log.consumers", "names consumers " + logged, "log a call");
     }
   }
 

@@ -317,6 +317,19 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aPromptLogOnlyForConsumersWithoutAConsumerKeyFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.prompt-log.enabled=true", "ai-gateway.prompt-log.consumers=team-a")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.prompt-log.consumers")
+                    .hasMessageContaining("[team-a]")
+                    .hasMessageContaining("ai-gateway.consumer-key"));
+  }
+
+  @Test
   void anAccessRuleForAConsumerWithoutAConsumerKeyFailsStartupNamingTheProperty() {
     runner
         .withPropertyValues(

@@ -540,6 +540,11 @@ public final class PromptLog implements AutoCloseable {
   /** The event's text fields, redacted once for all of a call's parts. */
   private record Fields(String consumer, String model, String responseModel, String backend) {}
 
+  /** The consumers whose calls are logged; empty: every consumer. */
+  public Set<String> consumers() {
+    return consumers;
+  }
+
   /** Builds a {@link PromptLog}; fails fast on bad values. */
   public static final class Builder {
     private final Set<String> consumers = new LinkedHashSet<>();
@@ -555,10 +560,15 @@ public final class PromptLog implements AutoCloseable {
 
     private Builder() {}
 
-    /** Logs only calls of these consumers (default: every consumer). */
+    /**
+     * Logs only calls of these consumers (default: every consumer). Ids are read trimmed, as the
+     * consumer key resolvers give them. A consumer is only resolved with a consumer key or a caller
+     * resolver that proves one: without either, the gateway refuses to be built with a prompt log
+     * only for consumers other than {@code anonymous}.
+     */
     public Builder consumers(String... consumerIds) {
       for (String id : consumerIds) {
-        consumers.add(requireText(id, "consumer id"));
+        consumers.add(requireText(id, "consumer id").strip());
       }
       return this;
     }
