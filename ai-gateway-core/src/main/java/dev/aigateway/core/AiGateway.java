@@ -1134,9 +1134,10 @@ public final class AiGateway {
      * @throws IllegalArgumentException when a token limit or the prompt log is only for consumers
      *     other than {@value AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while
      *     no consumer is ever resolved (no {@link #consumerKey}, no {@link #callerResolver}): every
-     *     call would be {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; or when
-     *     an access rule is for a role while no {@link #roleResolver} or {@link #callerResolver}
-     *     gives calls roles
+     *     call would be {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; likewise
+     *     when an MCP server's or an agent's {@link dev.aigateway.core.access.ToolAccess} names
+     *     such a consumer; or when an access rule or a tool access entry is for a role while no
+     *     {@link #roleResolver} or {@link #callerResolver} gives calls roles
      */
     public AiGateway build() {
       requireConsumersResolved();
@@ -1175,6 +1176,23 @@ public final class AiGateway {
               "apply");
         }
       }
+      for (McpServer server : mcpServers) {
+        if (namesOthersThanAnonymous(server.access().consumers())) {
+          throw consumersNeverResolved(
+              "MCP server '"
+                  + server.name()
+                  + "' has tool access for consumers "
+                  + server.access().consumers(),
+              "match a call");
+        }
+      }
+      for (A2aAgent agent : agents) {
+        if (namesOthersThanAnonymous(agent.access().consumers())) {
+          throw consumersNeverResolved(
+              "agent '" + agent.id() + "' has access for consumers " + agent.access().consumers(),
+              "match a call");
+        }
+      }
       if (promptLog != null && namesOthersThanAnonymous(promptLog.consumers())) {
         throw consumersNeverResolved(
             "the prompt log logs only consumers " + promptLog.consumers(), "log a call");
@@ -1192,22 +1210,42 @@ public final class AiGateway {
     }
 
     private void requireRolesResolved() {
-      if (resolvesRoles() || accessPolicy == null) {
+      if (resolvesRoles()) {
+        return;
+      }
+      for (McpServer server : mcpServers) {
+        if (!server.access().roles().isEmpty()) {
+          throw rolesNeverResolved(
+              "MCP server '"
+                  + server.name()
+                  + "' has tool access for roles "
+                  + server.access().roles());
+        }
+      }
+      for (A2aAgent agent : agents) {
+        if (!agent.access().roles().isEmpty()) {
+          throw rolesNeverResolved(
+              "agent '" + agent.id() + "' has access for roles " + agent.access().roles());
+        }
+      }
+      if (accessPolicy == null) {
         return;
       }
       for (AccessRule rule : accessPolicy.rules()) {
         if (rule.subject() == AccessRule.Subject.ROLE) {
-          throw new IllegalArgumentException(
-              "access rule '"
-                  + rule.name()
-                  + "' is for role '"
-                  + rule.subjectId()
-                  + "', but no call has a role: without roleResolver(..) or callerResolver(..)"
-                  + " the rule would never match a call; set roleResolver(RoleResolver.header("
-                  + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
-                  + " JwtCallerResolver");
+          throw rolesNeverResolved(
+              "access rule '" + rule.name() + "' is for role '" + rule.subjectId() + "'");
         }
       }
+    }
+
+    private static IllegalArgumentException rolesNeverResolved(String setting) {
+      return new IllegalArgumentException(
+          setting
+              + ", but no call has a role: without roleResolver(..) or callerResolver(..)"
+              + " it would never match a call; set roleResolver(RoleResolver.header("
+              + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
+              + " JwtCallerResolver");
     }
 
     private static boolean namesOthersThanAnonymous(Set<String> consumers) {

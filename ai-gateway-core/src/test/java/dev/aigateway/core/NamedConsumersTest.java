@@ -7,6 +7,9 @@ import dev.aigateway.api.Caller;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.agent.A2aAgent;
+import dev.aigateway.core.agent.McpServer;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.telemetry.PromptLog;
 import java.util.Set;
@@ -118,5 +121,47 @@ class NamedConsumersTest {
     PromptLog log = PromptLog.builder().consumers(" team-a ").build();
 
     assertThat(log.consumers()).containsExactly("team-a");
+  }
+
+  @Test
+  void toolAccessNamingAConsumerIsRefusedWithoutAConsumerKey() {
+    AiGateway.Builder mcp =
+        AiGateway.builder()
+            .mcpServer(
+                McpServer.builder("github", "https://mcp.example.com/mcp")
+                    .access(ToolAccess.denyByDefault().allowConsumer("ci-bot", "list_*")));
+    AiGateway.Builder a2a =
+        AiGateway.builder()
+            .agent(
+                A2aAgent.builder("planner", "https://agents.example.com/planner")
+                    .access(ToolAccess.allowByDefault().denyConsumer(" intern ", "*")));
+
+    assertThatThrownBy(mcp::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("MCP server 'github'")
+        .hasMessageContaining("[ci-bot]")
+        .hasMessageContaining("consumerKey(");
+    assertThatThrownBy(a2a::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("agent 'planner'")
+        .hasMessageContaining("[intern]");
+  }
+
+  @Test
+  void toolAccessNamingARoleIsRefusedWithoutARoleOrCallerResolver() {
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .mcpServer(
+                McpServer.builder("github", "https://mcp.example.com/mcp")
+                    .access(ToolAccess.denyByDefault().allowRole("developer", "*")));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("MCP server 'github'")
+        .hasMessageContaining("[developer]")
+        .hasMessageContaining("roleResolver(");
+    assertThat(builder.roleResolver(request -> Set.of("developer")).build().agentGovernance())
+        .isNotNull();
   }
 }

@@ -175,7 +175,12 @@ class McpCallersTest {
 
   @Test
   void anHttpErrorOfTheServerPassesUntouchedAndEndsTheEventAtOnce() throws Exception {
-    AiGateway gateway = AiGateway.builder().listener(events).mcpServer(github()).build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .roleResolver(dev.aigateway.api.RoleResolver.header("x-roles"))
+            .listener(events)
+            .mcpServer(github())
+            .build();
     server.enqueue(new MockResponse.Builder().code(404).body("session not found").build());
 
     try (Response response = post(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), "")) {
@@ -206,6 +211,7 @@ class McpCallersTest {
         AiGateway.builder()
             .tokenLimitStore(broken)
             .storeFailurePolicy(StoreFailurePolicy.failClosed())
+            .roleResolver(dev.aigateway.api.RoleResolver.header("x-roles"))
             .listener(events)
             .mcpServer(github().callsPerMinute(5))
             .build();

@@ -59,6 +59,26 @@ public final class ToolAccess {
     return allowByDefault;
   }
 
+  /** The consumer ids the entries name (trimmed), in the order they were added. */
+  public Set<String> consumers() {
+    return subjects(AccessRule.Subject.CONSUMER);
+  }
+
+  /** The roles the entries name (trimmed), in the order they were added. */
+  public Set<String> roles() {
+    return subjects(AccessRule.Subject.ROLE);
+  }
+
+  private Set<String> subjects(AccessRule.Subject subject) {
+    Set<String> named = new java.util.LinkedHashSet<>();
+    for (Entry entry : entries) {
+      if (entry.subject == subject) {
+        named.add(entry.subjectId);
+      }
+    }
+    return java.util.Collections.unmodifiableSet(named);
+  }
+
   /** Whether every caller may call every name: allowed by default, with no deny entry. */
   public boolean allowsEverything() {
     if (!allowByDefault) {
