@@ -620,6 +620,43 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamedToolCallWithAMemberTheAssemblyWouldDropIsNotAssembledWithoutIt() throws Exception {
+    // Gemini's OpenAI-compatible API (and the gateway's own translation of Gemini) gives a tool
+    // call's thought signature in extra_content.google.thought_signature, which Gemini requires
+    // back on the next turn: an assembled tool call without it would make that turn fail.
+    String head =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gemini-3-pro\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
+            + "\"extra_content\":{\"google\":{\"thought_signature\":\"c2lnbmF0dXJl\"}}}]},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+            + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gemini-3-pro\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,"
+            + "\"completion_tokens\":7,\"total_tokens\":27}}\n\n"
+            + "data: [DONE]\n\n";
+    String tools =
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\"}}}]";
+    server.enqueue(sse(stream));
+    server.enqueue(json(chatCompletion("gemini-3-pro", 20, 7)));
+    body(chatRequest("gemini-3-pro", "Weather in Paris?", tools + ",\"stream\":true"));
+    events.next();
+
+    String document = body(chatRequest("gemini-3-pro", "Weather in Paris?", tools));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(document).isEqualTo(chatCompletion("gemini-3-pro", 20, 7));
+  }
+
+  @Test
   void anAudioAnswerIsNotReplayedAsAStreamWithoutItsAudio() throws Exception {
     // An answer spoken (modalities text and audio) has null content and the reply in
     // message.audio, which the stream written from it would leave out: an empty answer.
