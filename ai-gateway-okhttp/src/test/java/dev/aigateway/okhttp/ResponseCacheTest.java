@@ -607,16 +607,26 @@ class ResponseCacheTest {
             + "data: [DONE]\n\n";
     String functions =
         "\"functions\":[{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]";
+    assertAJsonCallAfterTheStreamMisses("gpt-4o", functions, stream);
+  }
+
+  /**
+   * Stores {@code stream} as the answer to a streamed call of {@code model} asking "Weather in
+   * Paris?" with {@code extra} members, then asserts the same call made for JSON reaches the
+   * backend (a miss) and gets its answer, not the stream assembled.
+   */
+  private void assertAJsonCallAfterTheStreamMisses(String model, String extra, String stream)
+      throws Exception {
     server.enqueue(sse(stream));
-    server.enqueue(json(chatCompletion("gpt-4o", 20, 7)));
-    body(chatRequest("gpt-4o", "Weather in Paris?", functions + ",\"stream\":true"));
+    server.enqueue(json(chatCompletion(model, 20, 7)));
+    body(chatRequest(model, "Weather in Paris?", extra + ",\"stream\":true"));
     events.next();
 
-    String document = body(chatRequest("gpt-4o", "Weather in Paris?", functions));
+    String document = body(chatRequest(model, "Weather in Paris?", extra));
 
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);
-    assertThat(document).isEqualTo(chatCompletion("gpt-4o", 20, 7));
+    assertThat(document).isEqualTo(chatCompletion(model, 20, 7));
   }
 
   @Test
@@ -644,16 +654,7 @@ class ResponseCacheTest {
     String tools =
         "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
             + "\"parameters\":{\"type\":\"object\"}}}]";
-    server.enqueue(sse(stream));
-    server.enqueue(json(chatCompletion("gemini-3-pro", 20, 7)));
-    body(chatRequest("gemini-3-pro", "Weather in Paris?", tools + ",\"stream\":true"));
-    events.next();
-
-    String document = body(chatRequest("gemini-3-pro", "Weather in Paris?", tools));
-
-    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
-    assertThat(server.getRequestCount()).isEqualTo(2);
-    assertThat(document).isEqualTo(chatCompletion("gemini-3-pro", 20, 7));
+    assertAJsonCallAfterTheStreamMisses("gemini-3-pro", tools, stream);
   }
 
   @Test
