@@ -607,16 +607,54 @@ class ResponseCacheTest {
             + "data: [DONE]\n\n";
     String functions =
         "\"functions\":[{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]";
+    assertAJsonCallAfterTheStreamMisses("gpt-4o", functions, stream);
+  }
+
+  /**
+   * Stores {@code stream} as the answer to a streamed call of {@code model} asking "Weather in
+   * Paris?" with {@code extra} members, then asserts the same call made for JSON reaches the
+   * backend (a miss) and gets its answer, not the stream assembled.
+   */
+  private void assertAJsonCallAfterTheStreamMisses(String model, String extra, String stream)
+      throws Exception {
     server.enqueue(sse(stream));
-    server.enqueue(json(chatCompletion("gpt-4o", 20, 7)));
-    body(chatRequest("gpt-4o", "Weather in Paris?", functions + ",\"stream\":true"));
+    server.enqueue(json(chatCompletion(model, 20, 7)));
+    body(chatRequest(model, "Weather in Paris?", extra + ",\"stream\":true"));
     events.next();
 
-    String document = body(chatRequest("gpt-4o", "Weather in Paris?", functions));
+    String document = body(chatRequest(model, "Weather in Paris?", extra));
 
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);
-    assertThat(document).isEqualTo(chatCompletion("gpt-4o", 20, 7));
+    assertThat(document).isEqualTo(chatCompletion(model, 20, 7));
+  }
+
+  @Test
+  void aStreamedToolCallWithAMemberTheAssemblyWouldDropIsNotAssembledWithoutIt() throws Exception {
+    // Gemini's OpenAI-compatible API (and the gateway's own translation of Gemini) gives a tool
+    // call's thought signature in extra_content.google.thought_signature, which Gemini requires
+    // back on the next turn: an assembled tool call without it would make that turn fail.
+    String head =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gemini-3-pro\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
+            + "\"extra_content\":{\"google\":{\"thought_signature\":\"c2lnbmF0dXJl\"}}}]},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+            + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gemini-3-pro\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,"
+            + "\"completion_tokens\":7,\"total_tokens\":27}}\n\n"
+            + "data: [DONE]\n\n";
+    String tools =
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\"}}}]";
+    assertAJsonCallAfterTheStreamMisses("gemini-3-pro", tools, stream);
   }
 
   @Test

@@ -125,19 +125,21 @@ final class OpenAiReplay {
    * probabilities in any choice, or (chat) a message or delta member other than its role, content,
    * refusal and tool calls that says something (not null, not empty), such as a legacy {@code
    * function_call}, spoken {@code audio}, a server's {@code reasoning_content} or {@code
-   * annotations}, or content that is not a string (a list of parts, as some servers answer).
+   * annotations}, or content that is not a string (a list of parts, as some servers answer); or (a
+   * stored stream) a tool call the assembly would not give whole ({@link #assembledWhole}).
    */
   private static boolean carriesUnconverted(CachedResponse cached, boolean chat)
       throws IOException {
+    boolean storedStream = cached.format() == CachedResponse.Format.SSE;
     List<JsonNode> documents = new ArrayList<>();
-    if (cached.format() == CachedResponse.Format.SSE) {
+    if (storedStream) {
       for (String data : dataOf(cached.body())) {
         documents.add(Json.MAPPER.readTree(data));
       }
     } else {
       documents.add(Json.MAPPER.readTree(cached.body()));
     }
-    String message = cached.format() == CachedResponse.Format.SSE ? "delta" : "message";
+    String message = storedStream ? "delta" : "message";
     for (JsonNode document : documents) {
       for (JsonNode choice : document.path("choices")) {
         if (saysSomething(choice.get("logprobs"))) {
@@ -154,11 +156,53 @@ final class OpenAiReplay {
                 || (name.equals("content") && !value.isTextual())) {
               return true; // content as a list of parts: the conversions carry text only
             }
+            if (storedStream && name.equals("tool_calls") && !assembledWhole(value)) {
+              return true; // a streamed call's member the assembly would leave out
+            }
           }
         }
       }
     }
     return false;
+  }
+
+  /** The members of a tool call a stream's assembly carries (besides its {@code function}). */
+  private static final Set<String> ASSEMBLED_CALL_MEMBERS = Set.of("index", "id", "type");
+
+  /** The members of a tool call's {@code function} a stream's assembly carries. */
+  private static final Set<String> ASSEMBLED_FUNCTION_MEMBERS = Set.of("name", "arguments");
+
+  /**
+   * Whether every tool call of a streamed delta is a function call of only the members a stream's
+   * assembly carries: its {@code index}, {@code id}, {@code type} and {@code function}'s {@code
+   * name} and {@code arguments}. A member besides them that says something (such as Gemini's {@code
+   * extra_content.google.thought_signature}, which the next turn must send back, or a custom tool
+   * call's {@code custom} input) would be left out of the assembled call.
+   */
+  private static boolean assembledWhole(JsonNode toolCalls) {
+    for (JsonNode call : toolCalls) {
+      for (var member : call.properties()) {
+        String name = member.getKey();
+        JsonNode value = member.getValue();
+        if (!saysSomething(value) || ASSEMBLED_CALL_MEMBERS.contains(name)) {
+          continue;
+        }
+        if (!name.equals("function")) {
+          return false;
+        }
+        for (var field : value.properties()) {
+          if (saysSomething(field.getValue())
+              && !ASSEMBLED_FUNCTION_MEMBERS.contains(field.getKey())) {
+            return false;
+          }
+        }
+      }
+      JsonNode type = call.get("type");
+      if (saysSomething(type) && !"function".equals(type.asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether a member's value is there and not null, nor an empty string, array or object. */
