@@ -562,8 +562,9 @@ final class OpenAiReplay {
       if (chat) {
         ObjectNode message = choice.putObject("message");
         message.put("role", role == null ? "assistant" : role);
-        // A tool-calling answer with no text has null content, as the backend sends it.
-        if (content.length() > 0 || toolCalls.isEmpty()) {
+        // A tool-calling or refusing answer with no text has null content, as the backend sends
+        // it (an SDK would read "" as text that is there).
+        if (content.length() > 0 || (toolCalls.isEmpty() && refusal == null)) {
           message.put("content", content.toString());
         } else {
           message.putNull("content");

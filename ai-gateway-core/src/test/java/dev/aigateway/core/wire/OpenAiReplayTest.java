@@ -224,6 +224,30 @@ class OpenAiReplayTest {
   }
 
   @Test
+  void aRefusalStreamedAndAssembledAgainHasNullContentAsTheBackendSendsIt() throws Exception {
+    // OpenAI answers a refusal with content null: an SDK reading "" would see text that is not
+    // there
+    String document =
+        "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+            + "\"refusal\":\"I can't help with that.\"},\"logprobs\":null,\"finish_reason\":"
+            + "\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,"
+            + "\"total_tokens\":3}}";
+
+    Replayed stream =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.JSON, document), Operation.CHAT_COMPLETIONS, true, true);
+    Replayed back =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.SSE, text(stream)),
+            Operation.CHAT_COMPLETIONS,
+            false,
+            false);
+
+    assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(document));
+  }
+
+  @Test
   void textCompletionsConvertBothWays() throws Exception {
     String document =
         "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,"
