@@ -299,6 +299,29 @@ class StreamingTest {
   }
 
   @Test
+  void eventsAfterTheEndMarkerReachTheAppButAreNotCounted() throws Exception {
+    // The stream is over at [DONE], as SDKs that stop reading there see it: what a backend sends
+    // after it (here a second answer with its own usage) is passed on, not charged.
+    String stream =
+        chatStream("gpt-4o", true, 11, 9, true) + chatStream("gpt-4o", true, 100, 90, true);
+    server.enqueue(sse(stream));
+
+    String request =
+        chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(stream);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(11);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(9);
+    assertThat(event.limits().settledTokens()).isEqualTo(20);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aStreamClosedOnceTheAppReadItsEndMarkerLineSucceeded() throws Exception {
     // A client that reads line by line stops at the "data: [DONE]" line and closes the stream,
     // before the blank line that ends that event has arrived.
