@@ -166,9 +166,10 @@ public final class SseBody extends ObservedBody {
   private boolean lastEventHidden;
 
   /**
-   * Whether the stream's end marker ({@code [DONE]}) was read: the stream is over, as the SDKs that
-   * stop reading there see it, so the events a backend sends after it are passed on as they came
-   * but not read (their usage, text or error would count for an answer the application never took).
+   * Whether a chat stream's end marker ({@code [DONE]}) was read: the stream is over, as the SDKs
+   * that stop reading there see it, so the events a backend sends after it are passed on as they
+   * came but not read (their usage, text or error would count for an answer the application never
+   * took).
    */
   private boolean doneRead;
 
@@ -716,7 +717,7 @@ public final class SseBody extends ObservedBody {
     }
     if (StrictJson.is(data, from, to, DONE)) {
       readout.markComplete();
-      doneRead = true;
+      doneRead = eventReader == null; // a chat stream's end; other formats read on
       emit(start, end);
       return;
     }
