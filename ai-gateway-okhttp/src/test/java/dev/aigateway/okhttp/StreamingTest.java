@@ -5,6 +5,7 @@ import static dev.aigateway.okhttp.Backend.chatStream;
 import static dev.aigateway.okhttp.Backend.post;
 import static dev.aigateway.okhttp.Backend.sse;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -16,10 +17,13 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.Closing;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import okio.BufferedSource;
@@ -53,12 +57,15 @@ class StreamingTest {
    * Sends a streamed chat call ("Hi" to gpt-4o) through the wrapped client; the caller closes it.
    */
   private Response streamChat() throws IOException {
-    return client
-        .newCall(
-            post(
-                server.url("/v1/chat/completions").toString(),
-                chatRequest("gpt-4o", "Hi", "\"stream\":true")))
-        .execute();
+    return streamCall().execute();
+  }
+
+  /** A streamed chat call ("Hi" to gpt-4o) on the wrapped client, not yet sent. */
+  private Call streamCall() {
+    return client.newCall(
+        post(
+            server.url("/v1/chat/completions").toString(),
+            chatRequest("gpt-4o", "Hi", "\"stream\":true")));
   }
 
   /**
@@ -296,6 +303,29 @@ class StreamingTest {
     assertThat(event.usage().estimated()).isTrue();
     assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+  }
+
+  @Test
+  void eventsAfterTheEndMarkerReachTheAppButAreNotCounted() throws Exception {
+    // The stream is over at [DONE], as SDKs that stop reading there see it: what a backend sends
+    // after it (here a second answer with its own usage) is passed on, not charged.
+    String stream =
+        chatStream("gpt-4o", true, 11, 9, true) + chatStream("gpt-4o", true, 100, 90, true);
+    server.enqueue(sse(stream));
+
+    String request =
+        chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), request)).execute()) {
+      assertThat(response.body().string()).isEqualTo(stream);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(11);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(9);
+    assertThat(event.limits().settledTokens()).isEqualTo(20);
+    assertThat(events.none()).isTrue();
   }
 
   @Test
@@ -667,6 +697,89 @@ class StreamingTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(event.errorType()).isEqualTo("java.lang.IllegalStateException");
     assertThat(event.usage().estimated()).isTrue();
+    assertThat(events.none()).isTrue();
+  }
+
+  /** A stream whose headers the backend holds back (for longer than any test waits). */
+  private static MockResponse headersHeldBack() {
+    return Backend.sseBuilder(chatStream("gpt-4o", true, 11, 9, true))
+        .headersDelay(1, TimeUnit.HOURS)
+        .build();
+  }
+
+  @Test
+  void aCallCancelledBeforeItsHeadersFailsWithOneCancelledEventChargedNothing() throws Exception {
+    server.enqueue(headersHeldBack());
+    Call call = streamCall();
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try (Response response = call.execute()) {
+                failure.complete(null);
+              } catch (Throwable e) {
+                failure.complete(e);
+              }
+            });
+    caller.start();
+    server.takeRequest(); // the request reached the backend, which holds its headers back
+    call.cancel();
+
+    assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.limits().settledTokens()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aStreamCancelledWhileTheAppReadsItFailsTheReadWithOneCancelledEvent() throws Exception {
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(
+        Backend.sseBuilder(stream)
+            .throttleBody(stream.indexOf("\n\n") + 2, 1, TimeUnit.HOURS)
+            .build());
+    Call call = streamCall();
+    try (Response response = call.execute()) {
+      BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).startsWith("data: {");
+      Thread canceller = new Thread(call::cancel);
+      canceller.start();
+      canceller.join();
+      assertThatThrownBy(source::readUtf8).isInstanceOf(IOException.class);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void anEnqueuedCallCancelledBeforeItsHeadersFailsItsCallbackWithOneCancelledEvent()
+      throws Exception {
+    server.enqueue(headersHeldBack());
+    Call call = streamCall();
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call c, IOException e) {
+            failure.complete(e);
+          }
+
+          @Override
+          public void onResponse(Call c, Response response) {
+            response.close();
+            failure.complete(null);
+          }
+        });
+    server.takeRequest();
+    call.cancel();
+
+    assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(events.none()).isTrue();
   }
 }

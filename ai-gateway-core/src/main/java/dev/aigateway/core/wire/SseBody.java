@@ -166,6 +166,14 @@ public final class SseBody extends ObservedBody {
   private boolean lastEventHidden;
 
   /**
+   * Whether a chat stream's end marker ({@code [DONE]}) was read: the stream is over, as the SDKs
+   * that stop reading there see it, so the events a backend sends after it are passed on as they
+   * came but not read (their usage, text or error would count for an answer the application never
+   * took).
+   */
+  private boolean doneRead;
+
+  /**
    * Where the bytes of the event {@link #chunkLikeKept} last left unread are known to hold no line
    * ending up to (the framer need not scan them for one), until the framer is told; else -1.
    */
@@ -528,7 +536,7 @@ public final class SseBody extends ObservedBody {
    * handled as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept(byte[] buffer, int eventStart, int length) {
-    if (eventReader != null || !readout.defersChunks()) {
+    if (eventReader != null || !readout.defersChunks() || doneRead) {
       return SseEventFramer.UNREAD;
     }
     if (tooFewFor(chunkScanner.keptLength(), buffer, eventStart, length)) {
@@ -596,6 +604,7 @@ public final class SseBody extends ObservedBody {
       lastEventHidden = false;
       eventArrived();
       readout.markComplete();
+      doneRead = true;
       emit(eventStart, next);
     }
     return next;
@@ -639,7 +648,7 @@ public final class SseBody extends ObservedBody {
   private int oneLineEvent(byte[] buffer, int eventStart, int length) {
     OneLineReader reader = oneLineReader;
     int expected = reader.expectedLength();
-    if (expected < 0) {
+    if (expected < 0 || doneRead) {
       return SseEventFramer.UNREAD;
     }
     if (tooFewFor(expected, buffer, eventStart, length)) {
@@ -702,8 +711,13 @@ public final class SseBody extends ObservedBody {
   private void handleEvent(byte[] buffer, int start, int end, byte[] data, int from, int to) {
     lastEventHidden = false;
     eventArrived();
+    if (doneRead) {
+      emit(start, end);
+      return;
+    }
     if (StrictJson.is(data, from, to, DONE)) {
       readout.markComplete();
+      doneRead = eventReader == null; // a chat stream's end; other formats read on
       emit(start, end);
       return;
     }

@@ -63,12 +63,16 @@ final class EagerSseReference {
     return reference;
   }
 
+  /** Whether the end marker was read: later events are passed on unread. */
+  private boolean doneRead;
+
   private void event(byte[] event) {
     SseEventFramer.Data data = SseEventFramer.dataOf(event, 0, event.length);
-    if (data == null) {
-      hiddenOutput.writeBytes(event);
+    if (data == null || doneRead) {
+      hiddenOutput.writeBytes(event); // after the end marker: passed on, not read
     } else if (data.is(DONE)) {
       facts.markComplete();
+      doneRead = true;
       hiddenOutput.writeBytes(event);
     } else if (!noteIfFiltered(data)
         || !facts.readChunk(data.bytes(), data.from(), data.to(), member)) {
