@@ -210,23 +210,12 @@ class OpenAiReplayTest {
             + "null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,"
             + "\"completion_tokens\":2,\"total_tokens\":3}}";
 
-    Replayed stream =
-        OpenAiReplay.replay(
-            stored(CachedResponse.Format.JSON, document), Operation.CHAT_COMPLETIONS, true, true);
-    Replayed back =
-        OpenAiReplay.replay(
-            stored(CachedResponse.Format.SSE, text(stream)),
-            Operation.CHAT_COMPLETIONS,
-            false,
-            false);
-
-    assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(document));
+    assertStreamedAndAssembledUnchanged(document);
   }
 
   @Test
   void aRefusalStreamedAndAssembledAgainHasNullContentAsTheBackendSendsIt() throws Exception {
-    // OpenAI answers a refusal with content null: an SDK reading "" would see text that is not
-    // there
+    // OpenAI answers a refusal with content null: an SDK would read "" as text that is there
     String document =
         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
             + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
@@ -234,6 +223,11 @@ class OpenAiReplayTest {
             + "\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,"
             + "\"total_tokens\":3}}";
 
+    assertStreamedAndAssembledUnchanged(document);
+  }
+
+  /** A chat document replayed as a stream, and that stream assembled again, is the document. */
+  private static void assertStreamedAndAssembledUnchanged(String document) throws Exception {
     Replayed stream =
         OpenAiReplay.replay(
             stored(CachedResponse.Format.JSON, document), Operation.CHAT_COMPLETIONS, true, true);
