@@ -512,9 +512,10 @@ public final class CallCache {
   }
 
   /**
-   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless the
-   * provider's content filter cut it off ({@link dev.aigateway.core.wire.WireFormat#failedAnswer});
-   * an answer whose body reports an error never comes here ({@code CacheStage} leaves it out).
+   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless it
+   * failed all the same: the provider's content filter cut it off, or the model's failure ended it
+   * ({@link dev.aigateway.core.wire.WireFormat#failedAnswer}); an answer whose body reports an
+   * error never comes here ({@code CacheStage} leaves it out).
    *
    * @param stream whether {@code body} is an event stream
    * @param body the backend's bytes, whole
@@ -525,7 +526,7 @@ public final class CallCache {
   public void store(
       boolean stream, byte[] body, @Nullable String responseModel, Usage usage, Instant now) {
     if (failedAnswer(stream, body)) {
-      return; // a 200 the content filter cut off is no answer to give again
+      return; // a 200 the content filter cut off, or the model failed, is no answer to give again
     }
     if (stream) {
       body = endingEvent(body);
@@ -640,7 +641,9 @@ public final class CallCache {
     try {
       if (request.format().failedAnswer(body, stream)) {
         log.debug(
-            "ai-gateway: call {} answered 200 cut off by a content filter; not storing", callId);
+            "ai-gateway: call {} answered 200 with an answer that failed (cut off by a content"
+                + " filter, or ended by the model's failure); not storing",
+            callId);
       } else if (request.format().malformedAnswer(body, stream)) {
         log.debug(
             "ai-gateway: call {} answered a stream with an event that is not well-formed; not"

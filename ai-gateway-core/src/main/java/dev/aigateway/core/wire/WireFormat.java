@@ -212,14 +212,15 @@ public interface WireFormat {
   @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage);
 
   /**
-   * Whether a 200 answer that ended complete was cut off by the provider's content filter all the
-   * same, so that the response cache does not keep it: an OpenAI format's choice finished {@code
-   * content_filter} (a Responses API response incomplete for that reason), a Gemini candidate its
-   * filters stopped ({@code finishReason} {@code SAFETY} and the like), a Claude message its
-   * classifiers stopped ({@code stop_reason: "refusal"}), a Converse answer its content filter cut
-   * off ({@code stopReason: "content_filtered"}); false by default. (An error the body reports is
-   * noted as the body passes: {@link ResponseReadout#errorAnswer}.) Called only when an answer is
-   * about to be stored.
+   * Whether a 200 answer that ended complete failed all the same, so that the response cache does
+   * not keep it: cut off by the provider's content filter (an OpenAI format's choice finished
+   * {@code content_filter}, a Responses API response incomplete for that reason, a Claude message
+   * its classifiers stopped, {@code stop_reason: "refusal"}, a Converse answer its content filter
+   * cut off, {@code stopReason: "content_filtered"}), or ended by the model's failure (a Gemini
+   * candidate finished by any reason but {@code STOP} or {@code MAX_TOKENS}, its filters' among
+   * them; a Converse answer the model failed to form, {@code malformed_model_output} or {@code
+   * malformed_tool_use}); false by default. (An error the body reports is noted as the body passes:
+   * {@link ResponseReadout#errorAnswer}.) Called only when an answer is about to be stored.
    *
    * @param body the backend's bytes, whole
    * @param stream whether {@code body} is an event stream
