@@ -386,20 +386,7 @@ class GeminiAndFoundryTest {
    * ({@code second}) after it, each with its own key, on {@code clock}.
    */
   private OkHttpClient eastThenWest(ManualClock clock) {
-    return client(
-        AiGateway.builder()
-            .clock(clock)
-            .backendPool(
-                BackendPool.builder()
-                    .backend(
-                        dev.aigateway.core.routing.Backend.gemini("east", app.url("/").toString())
-                            .credential(Credentials.apiKey("key-east"))
-                            .priority(1))
-                    .backend(
-                        dev.aigateway.core.routing.Backend.gemini(
-                                "west", second.url("/").toString())
-                            .credential(Credentials.apiKey("key-west"))
-                            .priority(2))));
+    return client(AiGateway.builder().clock(clock).backendPool(eastThenWestPool()));
   }
 
   /**
@@ -407,20 +394,20 @@ class GeminiAndFoundryTest {
    * ({@code second}) after it, each with its own key, failing over as {@code failover} says.
    */
   private OkHttpClient eastThenWest(Failover failover) {
-    return client(
-        AiGateway.builder()
-            .backendPool(
-                BackendPool.builder()
-                    .backend(
-                        dev.aigateway.core.routing.Backend.gemini("east", app.url("/").toString())
-                            .credential(Credentials.apiKey("key-east"))
-                            .priority(1))
-                    .backend(
-                        dev.aigateway.core.routing.Backend.gemini(
-                                "west", second.url("/").toString())
-                            .credential(Credentials.apiKey("key-west"))
-                            .priority(2))
-                    .failover(failover)));
+    return client(AiGateway.builder().backendPool(eastThenWestPool().failover(failover)));
+  }
+
+  /** A pool of two Gemini backends, east ({@code app}) first and west ({@code second}) after it. */
+  private BackendPool.Builder eastThenWestPool() {
+    return BackendPool.builder()
+        .backend(
+            dev.aigateway.core.routing.Backend.gemini("east", app.url("/").toString())
+                .credential(Credentials.apiKey("key-east"))
+                .priority(1))
+        .backend(
+            dev.aigateway.core.routing.Backend.gemini("west", second.url("/").toString())
+                .credential(Credentials.apiKey("key-west"))
+                .priority(2));
   }
 
   @Test
