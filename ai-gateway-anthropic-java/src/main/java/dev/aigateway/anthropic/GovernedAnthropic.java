@@ -8,6 +8,7 @@ import com.anthropic.client.AnthropicClientImpl;
 import com.anthropic.core.ClientOptions;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.time.Duration;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
@@ -141,10 +142,17 @@ public final class GovernedAnthropic {
    * 64), not OkHttp's default 5: every call goes to the one API host; and it does not retry a
    * connection failure itself: the SDK retries (counted in {@code X-Stainless-Retry-Count}, at most
    * {@code maxRetries} times), and a call whose connection drops after it was sent may have reached
-   * the backend already, so OkHttp sending it again unseen would make it twice.
+   * the backend already, so OkHttp sending it again unseen would make it twice. It pings an HTTP/2
+   * connection every minute, as the SDK's own client does, so a connection that died under a long
+   * stream (a model thinking for minutes between events) fails the call instead of leaving it to
+   * the read timeout.
    */
-  private static GovernedHttpClient owned(AiGateway gateway) {
-    OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  static GovernedHttpClient owned(AiGateway gateway) {
+    OkHttpClient client =
+        new OkHttpClient.Builder()
+            .retryOnConnectionFailure(false)
+            .pingInterval(Duration.ofMinutes(1))
+            .build();
     client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
     return GovernedHttpClient.owning(OkHttpAiGateway.wrap(client, gateway));
   }

@@ -99,6 +99,11 @@ public final class GovernedHttpClient implements HttpClient {
     return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), true);
   }
 
+  /** The OkHttp client this HTTP client made and releases on {@link #close}; else null. */
+  @Nullable OkHttpClient ownedClient() {
+    return owned;
+  }
+
   @Override
   public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
     return SdkCalls.execute(

@@ -384,6 +384,45 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void theOkHttpClientItMakesKeepsTheSdksOwnClientsConnectionSettings() throws Exception {
+    // GovernedAnthropic.client(gateway, ..) stands in for the SDK's own OkHttp client, so the
+    // connection settings the SDK chose for its API host are kept: HTTP/2 pings that find a dead
+    // connection under a long stream, no silent resend on a dropped connection, and as many
+    // calls at once to the one host as in all.
+    okhttp3.OkHttpClient sdks = sdksOwnOkHttpClient();
+    GovernedHttpClient governed = GovernedAnthropic.owned(gateway().build());
+    try {
+      okhttp3.OkHttpClient ours = governed.ownedClient();
+
+      assertThat(ours.pingIntervalMillis())
+          .as("ping interval")
+          .isEqualTo(sdks.pingIntervalMillis());
+      assertThat(sdks.pingIntervalMillis()).as("the SDK's ping interval").isPositive();
+      assertThat(ours.retryOnConnectionFailure())
+          .as("retry on connection failure")
+          .isEqualTo(sdks.retryOnConnectionFailure());
+      assertThat(ours.dispatcher().getMaxRequestsPerHost())
+          .as("calls to one host at once")
+          .isEqualTo(sdks.dispatcher().getMaxRequestsPerHost());
+    } finally {
+      governed.close();
+    }
+  }
+
+  /** The OkHttp client inside the SDK's own {@code com.anthropic.client.okhttp.OkHttpClient}. */
+  private static okhttp3.OkHttpClient sdksOwnOkHttpClient() throws Exception {
+    com.anthropic.client.okhttp.OkHttpClient own =
+        com.anthropic.client.okhttp.OkHttpClient.builder()
+            .backend(AnthropicBackend.builder().apiKey("sk-ant-test-not-a-real-key").build())
+            .build();
+    java.lang.reflect.Field inner = own.getClass().getDeclaredField("okHttpClient");
+    inner.setAccessible(true);
+    okhttp3.OkHttpClient client = (okhttp3.OkHttpClient) inner.get(own);
+    own.close();
+    return client;
+  }
+
+  @Test
   void anAsyncClientIsGovernedToo() throws Exception {
     backend.enqueue(json(message("Hi", 14, 2)));
     AnthropicClientAsync client = GovernedAnthropic.clientAsync(gateway().build(), options());
