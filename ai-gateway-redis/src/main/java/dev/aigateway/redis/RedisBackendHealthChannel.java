@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.spi.BackendHealthChannel;
 import dev.aigateway.api.spi.HealthSignal;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -43,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * each ({@code {"v":1,"pool":"chat","backend":"east","kind":"TRIPPED","until":1780308030000,
  * "remaining":30000,"origin":"gw-3k9x"}}; times in milliseconds, saturated at a {@code long}'s
  * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits). A
- * message that is not such an object is ignored and counted ({@link #malformed()}).
+ * message that is not such an object, or is longer than {@value #MAX_MESSAGE_CHARS} characters, is
+ * ignored and counted ({@link #malformed()}); a signal whose message would be that long is not
+ * published at all, but counted in {@link #dropped()} and logged once.
  *
  * <p>The channel has one daemon thread of its own: {@link #publish} queues the signal for it and
  * returns (at most {@value #MAX_PENDING} signals wait; more are dropped and counted), and received
@@ -88,6 +91,7 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
   private final AtomicBoolean publishDown = new AtomicBoolean();
   private final AtomicBoolean subscribeDown = new AtomicBoolean();
   private final AtomicBoolean malformedLogged = new AtomicBoolean();
+  private final AtomicBoolean oversizedLogged = new AtomicBoolean();
   private final AtomicBoolean subscribing = new AtomicBoolean();
   private volatile @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
   private volatile boolean closed;
@@ -174,7 +178,12 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     return malformed.get();
   }
 
-  /** Signals not published or not delivered because too many were waiting or it was closed. */
+  /**
+   * Signals not published or not delivered because too many were waiting or it was closed, and
+   * signals not published because their message would be longer than {@value #MAX_MESSAGE_CHARS}
+   * characters, which every receiver ignores (a pool name or backend id of thousands of characters;
+   * the first one is logged).
+   */
   public long dropped() {
     return dropped.get();
   }
@@ -235,6 +244,21 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
 
   private void send(HealthSignal signal) {
     String message = encode(signal);
+    if (message.length() > MAX_MESSAGE_CHARS) {
+      // every receiver would drop it as malformed: not sent, so the sender is the one who knows
+      dropped.incrementAndGet();
+      if (oversizedLogged.compareAndSet(false, true)) {
+        log.warn(
+            "ai-gateway: not publishing the backend health signal of pool {}, backend {}: its"
+                + " message has {} characters, more than the {} receivers take; shorten the pool"
+                + " name or the backend id (further ones are counted in dropped(), not logged)",
+            LogText.of(signal.pool()),
+            LogText.of(signal.backendId()),
+            message.length(),
+            MAX_MESSAGE_CHARS);
+      }
+      return;
+    }
     try {
       redis.strings().sync().publish(channel, message);
       published.incrementAndGet();
