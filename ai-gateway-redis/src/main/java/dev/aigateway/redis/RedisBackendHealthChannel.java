@@ -1,8 +1,10 @@
 package dev.aigateway.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.LogText;
 import dev.aigateway.api.spi.BackendHealthChannel;
@@ -43,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Signals travel on the Redis channel {@code <keyPrefix>backend-health}, one small JSON object
  * each ({@code {"v":1,"pool":"chat","backend":"east","kind":"TRIPPED","until":1780308030000,
  * "remaining":30000,"origin":"gw-3k9x"}}; times in milliseconds, saturated at a {@code long}'s
- * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits). A
+ * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits; a
+ * signal with a name that is not well-formed UTF-16 travels with every character beyond ASCII
+ * escaped, so that the name arrives as it was sent, not with '?' where UTF-8 lost a surrogate). A
  * message that is not such an object, or is longer than {@value #MAX_MESSAGE_CHARS} characters, is
  * ignored and counted ({@link #malformed()}); a signal whose message would be that long is not
  * published at all, but counted in {@link #dropped()} and logged once.
@@ -76,6 +80,13 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
 
   private static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Writes every character beyond ASCII as a JSON escape: for a name that is not well-formed UTF-16
+   * (an unpaired surrogate), which Redis's UTF-8 would carry as '?', so that it arrives as sent.
+   */
+  private static final ObjectWriter ESCAPED =
+      JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
   private final RedisConnection redis;
   private final String channel;
@@ -386,7 +397,11 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     node.put("remaining", RedisResponseCacheStore.ceilMillis(signal.remaining()));
     node.put("origin", signal.origin());
     try {
-      return JSON.writeValueAsString(node);
+      return Wire.wellFormed(signal.pool())
+              && Wire.wellFormed(signal.backendId())
+              && Wire.wellFormed(signal.origin())
+          ? JSON.writeValueAsString(node)
+          : ESCAPED.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of strings and numbers always serializes", e);
     }
