@@ -32,18 +32,23 @@ final class Wire {
    * replaced with '?' by every UTF-8 encoder, Redis clients' included.
    */
   static boolean wellFormed(String s) {
+    return unpairedSurrogate(s) < 0;
+  }
+
+  /** The index of the first unpaired surrogate in {@code s}, or -1 when it is well-formed. */
+  static int unpairedSurrogate(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)) {
         if (i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
+          return i;
         }
         i++;
       } else if (Character.isLowSurrogate(c)) {
-        return false;
+        return i;
       }
     }
-    return true;
+    return -1;
   }
 
   /**
