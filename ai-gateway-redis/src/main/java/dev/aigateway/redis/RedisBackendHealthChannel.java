@@ -1,9 +1,12 @@
 package dev.aigateway.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.spi.BackendHealthChannel;
 import dev.aigateway.api.spi.HealthSignal;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -42,8 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p>Signals travel on the Redis channel {@code <keyPrefix>backend-health}, one small JSON object
  * each ({@code {"v":1,"pool":"chat","backend":"east","kind":"TRIPPED","until":1780308030000,
  * "remaining":30000,"origin":"gw-3k9x"}}; times in milliseconds, saturated at a {@code long}'s
- * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits). A
- * message that is not such an object is ignored and counted ({@link #malformed()}).
+ * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits; a
+ * signal with a name that is not well-formed UTF-16 travels with every character beyond ASCII
+ * escaped, so that the name arrives as it was sent, not with '?' where UTF-8 lost a surrogate). A
+ * message that is not such an object, or is longer than {@value #MAX_MESSAGE_CHARS} characters, is
+ * ignored and counted ({@link #malformed()}); a signal whose message would be that long is not
+ * published at all, but counted in {@link #dropped()} and logged once.
  *
  * <p>The channel has one daemon thread of its own: {@link #publish} queues the signal for it and
  * returns (at most {@value #MAX_PENDING} signals wait; more are dropped and counted), and received
@@ -74,6 +81,13 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
   private static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Writes every character beyond ASCII as a JSON escape: for a name that is not well-formed UTF-16
+   * (an unpaired surrogate), which Redis's UTF-8 would carry as '?', so that it arrives as sent.
+   */
+  private static final ObjectWriter ESCAPED =
+      JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+
   private final RedisConnection redis;
   private final String channel;
   private final Logger log;
@@ -88,6 +102,7 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
   private final AtomicBoolean publishDown = new AtomicBoolean();
   private final AtomicBoolean subscribeDown = new AtomicBoolean();
   private final AtomicBoolean malformedLogged = new AtomicBoolean();
+  private final AtomicBoolean oversizedLogged = new AtomicBoolean();
   private final AtomicBoolean subscribing = new AtomicBoolean();
   private volatile @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
   private volatile boolean closed;
@@ -174,7 +189,12 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     return malformed.get();
   }
 
-  /** Signals not published or not delivered because too many were waiting or it was closed. */
+  /**
+   * Signals not published or not delivered because too many were waiting or it was closed, and
+   * signals not published because their message would be longer than {@value #MAX_MESSAGE_CHARS}
+   * characters, which every receiver ignores (a pool name or backend id of thousands of characters;
+   * the first one is logged).
+   */
   public long dropped() {
     return dropped.get();
   }
@@ -235,6 +255,21 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
 
   private void send(HealthSignal signal) {
     String message = encode(signal);
+    if (message.length() > MAX_MESSAGE_CHARS) {
+      // every receiver would drop it as malformed: not sent, so the sender is the one who knows
+      dropped.incrementAndGet();
+      if (oversizedLogged.compareAndSet(false, true)) {
+        log.warn(
+            "ai-gateway: not publishing the backend health signal of pool {}, backend {}: its"
+                + " message has {} characters, more than the {} receivers take; shorten the pool"
+                + " name or the backend id (further ones are counted in dropped(), not logged)",
+            LogText.of(signal.pool()),
+            LogText.of(signal.backendId()),
+            message.length(),
+            MAX_MESSAGE_CHARS);
+      }
+      return;
+    }
     try {
       redis.strings().sync().publish(channel, message);
       published.incrementAndGet();
@@ -362,7 +397,11 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     node.put("remaining", RedisResponseCacheStore.ceilMillis(signal.remaining()));
     node.put("origin", signal.origin());
     try {
-      return JSON.writeValueAsString(node);
+      return Wire.wellFormed(signal.pool())
+              && Wire.wellFormed(signal.backendId())
+              && Wire.wellFormed(signal.origin())
+          ? JSON.writeValueAsString(node)
+          : ESCAPED.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of strings and numbers always serializes", e);
     }

@@ -516,6 +516,9 @@ public final class RedisConnection implements AutoCloseable {
     /**
      * The prefix of every key the gateway writes (default {@value #DEFAULT_KEY_PREFIX}), so several
      * applications or environments can share one Redis.
+     *
+     * @throws IllegalArgumentException when it holds '{' or '}' (a Redis Cluster hash tag) or an
+     *     unpaired surrogate (which UTF-8, and so Redis, cannot carry)
      */
     public Builder keyPrefix(String keyPrefix) {
       Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -523,6 +526,14 @@ public final class RedisConnection implements AutoCloseable {
         throw new IllegalArgumentException(
             "keyPrefix must not contain '{' or '}', which Redis Cluster reads as a hash tag: "
                 + keyPrefix);
+      }
+      int unpaired = Wire.unpairedSurrogate(keyPrefix);
+      if (unpaired >= 0) {
+        throw new IllegalArgumentException(
+            "keyPrefix holds an unpaired surrogate at index "
+                + unpaired
+                + ", which Redis keys and channels cannot carry (UTF-8 writes it as '?', so"
+                + " another prefix would share its keys)");
       }
       this.keyPrefix = keyPrefix;
       return this;

@@ -1,6 +1,7 @@
 package dev.aigateway.redis;
 
 import dev.aigateway.api.LedgerEntry;
+import dev.aigateway.api.LogText;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LedgerSink;
 import io.lettuce.core.RedisException;
@@ -52,10 +53,10 @@ import org.jspecify.annotations.Nullable;
  * roll a script back when a command in it fails, so the script first checks everything its
  * increments could fail on, before any row is added: a window key of another type than hash, which
  * something else wrote, fails the write with an {@code IOException} naming it; so does a total the
- * write would take beyond 9&times;10<sup>18</sup>, which no real usage reaches. A field of a row
- * the write adds to that does not hold a 64-bit integer, which only something else can have
- * written, is replaced, its value counting as absent; {@link #totals} reads such a field as absent
- * too.)
+ * write would take beyond 9&times;10<sup>18</sup>, which no real usage reaches, and a row whose
+ * cost alone is beyond it, checked before anything is sent. A field of a row the write adds to that
+ * does not hold a 64-bit integer, which only something else can have written, is replaced, its
+ * value counting as absent; {@link #totals} reads such a field as absent too.)
  *
  * <p><b>Exactly once, across a retry.</b> A write that times out may still have been applied, and
  * the ledger hands the same rows over again, merged with newer usage. So every write carries a
@@ -77,6 +78,14 @@ public final class RedisLedgerSink implements LedgerSink {
   public static final Duration DEFAULT_MARKER_TIME_TO_LIVE = Duration.ofHours(24);
 
   private static final BigDecimal FRACTION = BigDecimal.ONE.movePointRight(12);
+
+  /**
+   * The most any total holds, 9&times;10<sup>18</sup> (the write script's {@code LIMIT}): a little
+   * below a {@code long}'s bound, so that adding one more write to a total never overflows.
+   */
+  private static final long MAX_TOTAL = 9_000_000_000_000_000_000L;
+
+  private static final BigDecimal MAX_COST = BigDecimal.valueOf(MAX_TOTAL);
   private static final String[] COUNTS = {"calls", "in", "cin", "out", "tot", "est"};
 
   private static final LuaScript RESOLVE =
@@ -98,7 +107,10 @@ public final class RedisLedgerSink implements LedgerSink {
             return 0
           end
           local F = 1000000000000
-          local LIMIT = 9000000000000000000
+          local LIMIT = """
+              + MAX_TOTAL
+              + """
+
           local n = tonumber(ARGV[2])
           for k = 2, n + 1 do
             local t = redis.call('TYPE', KEYS[k])['ok']
@@ -224,6 +236,10 @@ public final class RedisLedgerSink implements LedgerSink {
   @Override
   public synchronized void write(List<LedgerEntry> entries) throws IOException {
     Objects.requireNonNull(entries, "entries");
+    for (LedgerEntry entry : entries) {
+      requireCostFits(entry, entry.cost());
+      requireCostFits(entry, entry.estimatedCost());
+    }
     try {
       if (pendingId != null) {
         byte[] outcome =
@@ -269,6 +285,31 @@ public final class RedisLedgerSink implements LedgerSink {
           "could not write " + delta.size() + " ledger rows to " + redis + ": " + e, e);
     }
     baseline.clear();
+  }
+
+  /**
+   * Fails when {@code cost} is beyond what a total holds: its whole units would not fit the write
+   * (a {@code long}) or would take the total past {@link #MAX_TOTAL} on their own. Checked before
+   * anything is sent, so nothing is written.
+   */
+  private static void requireCostFits(LedgerEntry row, @Nullable BigDecimal cost)
+      throws IOException {
+    if (cost != null && cost.abs().compareTo(MAX_COST) > 0) {
+      throw new IOException(
+          "ledger row of consumer "
+              + LogText.of(row.consumer())
+              + ", model "
+              + LogText.of(row.model())
+              + " in the "
+              + row.period()
+              + " window of "
+              + row.periodStart()
+              + ": cost "
+              + cost.toPlainString()
+              + " is beyond "
+              + MAX_TOTAL
+              + ", the most a total holds: nothing was written");
+    }
   }
 
   /**

@@ -48,10 +48,11 @@ import org.slf4j.LoggerFactory;
  * Builder#clock clock}) is checked on every read as well: it is the writing instance's clock, so
  * the instances' clocks must agree to well within the time to live (an instance whose clock is
  * behind writes answers the others serve that much less long). Entries larger than {@link
- * Builder#maximumEntryBytes} are not stored at all (counted in {@link #oversizedEntries()}). The
- * store keeps no bound of its own on the total: configure Redis with {@code maxmemory} and an
- * eviction policy such as {@code volatile-lru} or {@code allkeys-lru}, and Redis forgets the least
- * used answers when it is full (a cache may forget). With {@code noeviction}, a full Redis refuses
+ * Builder#maximumEntryBytes} are not stored at all (counted in {@link #oversizedEntries()}); their
+ * length is counted before they are encoded, so refusing one costs no copy of its body. The store
+ * keeps no bound of its own on the total: configure Redis with {@code maxmemory} and an eviction
+ * policy such as {@code volatile-lru} or {@code allkeys-lru}, and Redis forgets the least used
+ * answers when it is full (a cache may forget). With {@code noeviction}, a full Redis refuses
  * writes, which the gateway logs and skips.
  *
  * <p><b>Failures.</b> A Redis error or timeout surfaces as Lettuce's {@code RedisException}; the
@@ -135,11 +136,11 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
     Objects.requireNonNull(partition, "partition");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(response, "response");
-    byte[] value = encode(partition, key, response, clock.instant().plus(keptFor));
-    if (value.length > maximumEntryBytes) {
-      oversized.incrementAndGet();
+    if (encodedBytes(partition, key, response) > maximumEntryBytes) {
+      oversized.incrementAndGet(); // counted, not encoded: a huge answer costs no copy of itself
       return;
     }
+    byte[] value = encode(partition, key, response, clock.instant().plus(keptFor));
     commands().set(redisKey(partition, key), value, SetArgs.Builder.px(timeToLiveMillis));
   }
 
@@ -210,13 +211,9 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
    */
   static byte[] encode(String partition, String key, CachedResponse r, Instant expiresAt) {
     Usage u = r.usage();
-    boolean detailed =
-        u.cacheWriteInputTokens() != 0
-            || u.audioInputTokens() != 0
-            || u.audioOutputTokens() != 0
-            || u.imageInputTokens() != 0;
+    boolean detailed = detailed(u);
     Wire.Writer out =
-        new Wire.Writer(r.body().length + 2 * (partition.length() + key.length()) + 160)
+        new Wire.Writer(Math.toIntExact(encodedBytes(partition, key, r)))
             .i32(MAGIC)
             .u8(detailed ? VERSION_DETAILED : VERSION)
             .string(partition)
@@ -240,6 +237,31 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
         .i32(expiresAt.getNano())
         .bytes(r.body())
         .toByteArray();
+  }
+
+  /**
+   * The length of the value {@link #encode} writes, counted without writing it: a put over the
+   * entry bound is refused before it copies a byte of the body.
+   */
+  static long encodedBytes(String partition, String key, CachedResponse r) {
+    return 4 // magic
+        + 1 // version
+        + Wire.stringBytes(partition)
+        + Wire.stringBytes(key)
+        + 1 // format
+        + Wire.nullableStringBytes(r.model())
+        + 8 * (detailed(r.usage()) ? 9 : 5)
+        + 2 * (8 + 4) // stored at, expires at
+        + 4
+        + (long) r.body().length;
+  }
+
+  /** Whether the usage needs version 2: a cache-write, audio or image count. */
+  private static boolean detailed(Usage u) {
+    return u.cacheWriteInputTokens() != 0
+        || u.audioInputTokens() != 0
+        || u.audioOutputTokens() != 0
+        || u.imageInputTokens() != 0;
   }
 
   static Decoded decode(byte[] value) throws Wire.Malformed {

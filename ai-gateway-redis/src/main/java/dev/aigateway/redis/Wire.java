@@ -32,18 +32,23 @@ final class Wire {
    * replaced with '?' by every UTF-8 encoder, Redis clients' included.
    */
   static boolean wellFormed(String s) {
+    return unpairedSurrogate(s) < 0;
+  }
+
+  /** The index of the first unpaired surrogate in {@code s}, or -1 when it is well-formed. */
+  static int unpairedSurrogate(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)) {
         if (i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
+          return i;
         }
         i++;
       } else if (Character.isLowSurrogate(c)) {
-        return false;
+        return i;
       }
     }
-    return true;
+    return -1;
   }
 
   /**
@@ -77,6 +82,37 @@ final class Wire {
       chars[i] = (char) unit;
     }
     return new String(chars);
+  }
+
+  /**
+   * How many bytes {@link Writer#string} writes for {@code s}, counted without encoding it: its
+   * length and UTF-8 bytes, or, when it is not well-formed, the mark, its length and two bytes per
+   * code unit.
+   */
+  static long stringBytes(String s) {
+    if (!wellFormed(s)) {
+      return 8 + 2L * s.length();
+    }
+    long bytes = 4;
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4; // with its low surrogate, which wellFormed saw
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
+  /** How many bytes {@link Writer#nullableString} writes for {@code s}. */
+  static long nullableStringBytes(@Nullable String s) {
+    return s == null ? 4 : stringBytes(s);
   }
 
   /** A value that is not one this module wrote (cut short, foreign, another version). */
@@ -162,8 +198,9 @@ final class Wire {
       return this;
     }
 
+    /** What was written; the buffer itself, not a copy, when it was made for exactly this. */
     byte[] toByteArray() {
-      return Arrays.copyOf(buf, size);
+      return size == buf.length ? buf : Arrays.copyOf(buf, size);
     }
   }
 

@@ -225,6 +225,38 @@ class RedisBackendHealthChannelTest {
   }
 
   @Test
+  void aSignalTooLongForReceiversIsNotPublishedButCountedAndLoggedOnce() throws Exception {
+    CapturingLogger log = new CapturingLogger("health");
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection linkA = connect(redis);
+        RedisConnection linkB = connect(redis);
+        RedisBackendHealthChannel a = new RedisBackendHealthChannel(linkA, log);
+        RedisBackendHealthChannel b = new RedisBackendHealthChannel(linkB)) {
+      List<HealthSignal> atB = new CopyOnWriteArrayList<>();
+      a.subscribe(s -> {});
+      b.subscribe(atB::add);
+      await("both subscribed", Duration.ofSeconds(10), () -> a.isSubscribed() && b.isSubscribed());
+      String longId = "east-" + "x".repeat(RedisBackendHealthChannel.MAX_MESSAGE_CHARS);
+
+      a.publish(signal(longId, HealthSignal.Kind.TRIPPED, Duration.ofSeconds(30)));
+      a.publish(signal(longId, HealthSignal.Kind.COOL_DOWN, Duration.ofSeconds(30)));
+      a.publish(signal("west", HealthSignal.Kind.TRIPPED, Duration.ofSeconds(30)));
+      await("the short one delivered", Duration.ofSeconds(5), () -> atB.size() == 1);
+      await("publish counted", Duration.ofSeconds(5), () -> a.published() >= 1);
+
+      assertThat(atB.get(0).backendId()).isEqualTo("west");
+      assertThat(b.received()).isEqualTo(1); // the long ones never reached Redis
+      assertThat(b.malformed()).isZero();
+      assertThat(a.published()).isEqualTo(1);
+      assertThat(a.dropped()).isEqualTo(2);
+      assertThat(log.warnings()).hasSize(1);
+      assertThat(log.warnings().get(0))
+          .contains("not publishing", "pool chat", "east-xxx", "shorten")
+          .hasSizeLessThan(1_000);
+    }
+  }
+
+  @Test
   void aSignalCrossesFromOneInstanceToAnotherInMillisecondsOverLoopback() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection linkA = connect(redis);

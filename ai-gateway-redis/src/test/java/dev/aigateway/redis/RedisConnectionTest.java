@@ -9,6 +9,7 @@ import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +161,27 @@ class RedisConnectionTest {
     java.io.StringWriter out = new java.io.StringWriter();
     e.printStackTrace(new java.io.PrintWriter(out));
     return out.toString();
+  }
+
+  @Test
+  void rejectsAPrefixThatUtf8CannotCarryWhichWouldShareKeysAndDeafenTheHealthChannel() {
+    // Redis keys and channels travel as UTF-8, which writes an unpaired surrogate as '?': the
+    // prefixes "app\ud800:" and "app\udc00:" would share every key, and a health channel on it
+    // would hear back "app?:backend-health", which is not its channel, and ignore every signal.
+    for (Map.Entry<String, Integer> bad : Map.of("app\ud800:", 3, "\udc00app:", 0).entrySet()) {
+      assertThatThrownBy(() -> RedisConnection.builder().keyPrefix(bad.getKey()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("keyPrefix")
+          .hasMessageContaining("unpaired surrogate")
+          .hasMessageContaining("at index " + bad.getValue());
+    }
+    try (RedisConnection beyondAscii =
+        RedisConnection.builder()
+            .uri("redis://127.0.0.1:1")
+            .keyPrefix("caf\u00e9 \ud83d\ude00:")
+            .build()) {
+      assertThat(beyondAscii.key("x")).isEqualTo("caf\u00e9 \ud83d\ude00:x");
+    }
   }
 
   @Test

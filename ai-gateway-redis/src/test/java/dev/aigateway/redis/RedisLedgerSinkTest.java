@@ -369,6 +369,35 @@ class RedisLedgerSinkTest {
   }
 
   @Test
+  void aCostBeyondWhatATotalHoldsFailsTheWriteWithAnIOExceptionNamingTheRowBeforeAnyIsWritten()
+      throws Exception {
+    RedisLedgerSink sink = RedisLedgerSink.builder(redis).build();
+    LedgerEntry fine = row("t", "a", 1, 10, 5, "0.25");
+
+    for (String cost :
+        List.of(
+            "18446744073709551616.5", // beyond a long of whole units
+            "9000000000000000000.000000000001", // beyond the most a total holds, 9e18
+            "-9223372036854775809")) {
+      LedgerEntry absurd = row("t\nforged", "b", 1, 10, 5, cost);
+      assertThatThrownBy(() -> sink.write(List.of(fine, absurd)))
+          .as(cost)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("t\\nforged")
+          .hasMessageContaining("model b")
+          .hasMessageContaining(cost)
+          .hasMessageContaining("nothing was written");
+      assertThat(sink.totals(QuotaPeriod.DAILY, DAY)).isEmpty();
+    }
+    // the bound itself fits, and the next write goes on as usual
+    sink.write(List.of(fine, row("t", "b", 1, 10, 5, "9000000000000000000")));
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+        .extracting(LedgerEntry::model, LedgerEntry::cost)
+        .containsExactly(
+            tuple("a", new BigDecimal("0.25")), tuple("b", new BigDecimal("9000000000000000000")));
+  }
+
+  @Test
   void windowsExpireAfterTheirRetention() throws Exception {
     Instant hour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
     RedisLedgerSink sink =

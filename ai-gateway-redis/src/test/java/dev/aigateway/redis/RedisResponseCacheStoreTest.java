@@ -3,6 +3,7 @@ package dev.aigateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.management.ThreadMXBean;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ResponseCacheStore;
@@ -11,6 +12,7 @@ import dev.aigateway.store.tck.TimeControl;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.RedisServer;
 import io.lettuce.core.RedisException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,6 +145,61 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
     assertThat(small.get("p", "big")).isEmpty();
     assertThat(redis.bytes().sync().exists(rawKey("p", "big"))).isZero();
     assertThat(small.oversizedEntries()).isEqualTo(1);
+  }
+
+  @Test
+  void anAnswerOverTheEntryBoundIsRefusedWithoutCopyingIt() {
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    CachedResponse huge =
+        new CachedResponse(
+            CachedResponse.Format.SSE,
+            new byte[32 << 20],
+            "gpt-4o",
+            Usage.of(10, 20),
+            Instant.EPOCH);
+    store.put("p", "warm-up", entry("x")); // classes and the connection, not the huge answer
+
+    long before = threads.getThreadAllocatedBytes(thread);
+    store.put("p", "huge", huge); // 32 MiB over the default bound of 1 MiB
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+
+    assertThat(redisStore.oversizedEntries()).isEqualTo(1);
+    assertThat(redis.bytes().sync().exists(rawKey("p", "huge"))).isZero();
+    assertThat(allocated).isLessThan(1 << 20); // encoding it would take 32 MiB, twice
+  }
+
+  @Test
+  void theBoundCountsTheValueExactlyAsItIsWritten() {
+    Usage detailed = new Usage(10, 2, 12, 0, 0, 4, 0, 0, 0);
+    int n = 0;
+    for (String text :
+        List.of("", "plain", "\u00e9t\u00e9 \u20ac \ud83d\ude00", "t\ud800", "\udc00x")) {
+      for (CachedResponse r :
+          List.of(
+              entry(text),
+              new CachedResponse(
+                  CachedResponse.Format.JSON,
+                  text.getBytes(StandardCharsets.UTF_8),
+                  text,
+                  detailed,
+                  Instant.EPOCH))) {
+        String partition = text + "p";
+        String key = "k" + text + n++;
+        byte[] value = RedisResponseCacheStore.encode(partition, key, r, Instant.EPOCH);
+        assertThat(RedisResponseCacheStore.encodedBytes(partition, key, r))
+            .as(text)
+            .isEqualTo(value.length);
+        RedisResponseCacheStore tight =
+            RedisResponseCacheStore.builder(redis).maximumEntryBytes(value.length - 1).build();
+        tight.put(partition, key, r);
+        assertThat(tight.get(partition, key)).as(text).isEmpty();
+        RedisResponseCacheStore exact =
+            RedisResponseCacheStore.builder(redis).maximumEntryBytes(value.length).build();
+        exact.put(partition, key, r);
+        assertThat(exact.get(partition, key)).as(text).isPresent();
+      }
+    }
   }
 
   @Test

@@ -21,10 +21,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link BackendHealthChannel} must show, as its javadoc states it: every
- * subscriber gets every signal whole (the publisher's own subscribers included), on a thread of the
- * channel's, never the publisher's; a receiver that throws stops neither the publisher nor the
- * other receivers; a closed subscription gets nothing more, and closing it again closes nothing
- * else; signals published from many threads at once all arrive.
+ * subscriber gets every signal whole (the publisher's own subscribers included; names of any
+ * characters, unpaired surrogates included, as they were sent), on a thread of the channel's, never
+ * the publisher's; a receiver that throws stops neither the publisher nor the other receivers; a
+ * closed subscription gets nothing more, and closing it again closes nothing else; signals
+ * published from many threads at once all arrive.
  *
  * <p>To run it against a channel, extend it in the channel's tests:
  *
@@ -116,6 +117,42 @@ public abstract class BackendHealthChannelContract {
       assertThat(got.remaining()).isPositive().isLessThanOrEqualTo(sent.remaining());
       assertThat(received.threads).doesNotContain(Thread.currentThread());
     }
+  }
+
+  @Test
+  void namesOfAnyCharactersArriveAsTheyWereSent() throws Exception {
+    Received received = new Received();
+    channel.subscribe(received);
+    awaitSubscribed(channel);
+    // What a pool name, backend id or gateway id may hold: quotes and braces, control characters,
+    // text beyond ASCII, a surrogate pair, and unpaired surrogates, which UTF-8 cannot carry.
+    List<String> names =
+        List.of(
+            "\"chat\": {x}",
+            "tab\tand\nnewline",
+            "caf\u00e9 \u6771",
+            "emoji \ud83d\ude00",
+            "east\ud800",
+            "\udc00west");
+    for (String name : names) {
+      channel.publish(
+          new HealthSignal(
+              name,
+              name,
+              HealthSignal.Kind.TRIPPED,
+              Instant.parse("2026-11-24T10:01:00Z"),
+              Duration.ofSeconds(60),
+              name));
+    }
+
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      HealthSignal signal = received.next();
+      assertThat(signal).isNotNull();
+      assertThat(signal.pool()).isEqualTo(signal.backendId()).isEqualTo(signal.origin());
+      got.add(signal.backendId());
+    }
+    assertThat(got).containsExactlyInAnyOrderElementsOf(names);
   }
 
   @Test
