@@ -189,7 +189,9 @@ final class AgentExchange {
     return response
         .newBuilder()
         .removeHeader("Content-Length") // a filtered or checked answer may change its length
-        .body(new GovernedBody(new ObservedSource(observed), answer.contentType(), -1))
+        .body(
+            new GovernedBody(
+                new ObservedSource(observed, answer.source().timeout()), answer.contentType(), -1))
         .build();
   }
 

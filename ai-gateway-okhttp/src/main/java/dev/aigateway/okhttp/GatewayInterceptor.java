@@ -582,7 +582,7 @@ final class GatewayInterceptor implements Interceptor {
       }
       builder.body(
           new GovernedBody(
-              new ObservedSource(observed),
+              new ObservedSource(observed, response.body().source().timeout()),
               mediaType(translatedType != null ? translatedType : sender.contentType(response)),
               length));
     }

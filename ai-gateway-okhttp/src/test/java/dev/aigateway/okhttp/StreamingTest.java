@@ -17,6 +17,8 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.Closing;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -752,6 +754,47 @@ class StreamingTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aTimeoutTheAppSetsOnAStreamsSourceBoundsItsReadsAndTheCallEndsTruncated() throws Exception {
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    // The rest of the stream comes 5 s after its first event: within the client's read timeout.
+    server.enqueue(
+        Backend.sseBuilder(stream)
+            .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
+            .build());
+    try (Response response = streamChat()) {
+      BufferedSource source = response.body().source();
+      source.timeout().timeout(100, TimeUnit.MILLISECONDS);
+      assertThat(source.readUtf8Line()).startsWith("data: {");
+      assertThatThrownBy(source::readUtf8).isInstanceOf(InterruptedIOException.class);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo(SocketTimeoutException.class.getName());
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aDeadlineTheAppSetsOnAJsonAnswersSourceBoundsItsReads() throws Exception {
+    String answer = Backend.chatCompletion("gpt-4o", 11, 9);
+    server.enqueue(Backend.jsonBuilder(answer).bodyDelay(5, TimeUnit.SECONDS).build());
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(), chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      BufferedSource source = response.body().source();
+      source.timeout().deadline(100, TimeUnit.MILLISECONDS);
+      assertThatThrownBy(source::readUtf8).isInstanceOf(InterruptedIOException.class);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(events.none()).isTrue();
   }
 
