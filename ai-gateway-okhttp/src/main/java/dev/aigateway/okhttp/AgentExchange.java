@@ -12,7 +12,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
 import okio.Okio;
 
 /**
@@ -90,14 +89,7 @@ final class AgentExchange {
       Request request)
       throws IOException {
     RequestBody body = request.body();
-    byte[] bytes;
-    if (body == null) {
-      bytes = new byte[0];
-    } else {
-      Buffer buffer = new Buffer();
-      body.writeTo(buffer);
-      bytes = buffer.readByteArray();
-    }
+    byte[] bytes = OkHttpClientRequest.bodyOf(body);
     // The Content-Type sent is the body's when it has one (its charset is how the server reads it).
     MediaType type = body == null ? null : body.contentType();
     Request seen =

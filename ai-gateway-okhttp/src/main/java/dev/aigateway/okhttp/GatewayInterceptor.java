@@ -42,7 +42,6 @@ final class GatewayInterceptor implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final String CONTENT_TYPE = "Content-Type";
-  private static final byte[] NO_BODY = new byte[0];
   private static final int KNOWN_MEDIA_TYPES_MAX = 64;
   private static final ConcurrentHashMap<String, Optional<MediaType>> KNOWN_MEDIA_TYPES =
       new ConcurrentHashMap<>();
@@ -141,7 +140,7 @@ final class GatewayInterceptor implements Interceptor {
           : passedOn(chain, passed, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
-    byte[] bytes = body == null ? NO_BODY : bytesOf(body);
+    byte[] bytes = OkHttpClientRequest.bodyOf(body);
     clientRequest.body(bytes);
     GovernedCall call = gateway.begin(match, clientRequest);
     Admission admission;
@@ -662,11 +661,5 @@ final class GatewayInterceptor implements Interceptor {
       case 503 -> "Service Unavailable";
       default -> "Rejected";
     };
-  }
-
-  private static byte[] bytesOf(RequestBody body) throws IOException {
-    Buffer buffer = new Buffer();
-    body.writeTo(buffer);
-    return buffer.readByteArray();
   }
 }
