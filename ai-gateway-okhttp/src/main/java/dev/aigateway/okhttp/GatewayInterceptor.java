@@ -515,14 +515,14 @@ final class GatewayInterceptor implements Interceptor {
 
   /**
    * Whether the application's body may be sent as it is instead of the bytes the gateway read from
-   * it: OkHttp may write it again (not one-shot, not duplex), and it announces the length that was
-   * read, so that the same headers and bytes go out as with a copy of the bytes. A body whose
-   * length cannot be told (its {@code contentLength()} throws) is sent as the bytes read, as it
-   * always was.
+   * it: OkHttp may write it again (not one-shot; a duplex body is never read), and it announces the
+   * length that was read, so that the same headers and bytes go out as with a copy of the bytes. A
+   * body whose length cannot be told (its {@code contentLength()} throws) is sent as the bytes
+   * read, as it always was.
    */
   private static boolean rewritable(RequestBody body, byte[] bytes) {
     try {
-      return !body.isOneShot() && !body.isDuplex() && body.contentLength() == bytes.length;
+      return !body.isOneShot() && body.contentLength() == bytes.length;
     } catch (IOException | RuntimeException e) {
       return false;
     }

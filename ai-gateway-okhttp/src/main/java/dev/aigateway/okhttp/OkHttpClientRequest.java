@@ -60,13 +60,20 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
    * sent, as the gateway reads the prompt before it admits the call.
    *
    * @param maxBytes the most bytes read ({@link #MAX_BODY_BYTES}, or less in a test)
-   * @throws IOException when the body cannot be read so, before any of it was sent: a body that
-   *     announces more than {@code maxBytes}, which is not read; a body that writes more, which is
-   *     read no further; or the body's own failure to write
+   * @throws IOException when the body cannot be read so, before any of it was sent: a duplex body
+   *     (which may go on being written once the call is sent); a body that announces more than
+   *     {@code maxBytes}, which is not read; a body that writes more, which is read no further; or
+   *     the body's own failure to write
    */
   static byte[] bodyOf(@Nullable RequestBody body, long maxBytes) throws IOException {
     if (body == null) {
       return NO_BODY;
+    }
+    if (body.isDuplex()) {
+      throw new IOException(
+          "ai-gateway cannot govern a call with a duplex request body: it reads the whole body"
+              + " before sending the call, and a duplex body is written while the call is under"
+              + " way; nothing was sent");
     }
     long announced;
     try {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The request bodies the gateway cannot read whole before it sends a governed call: one larger than
- * a Java array holds fails the call with an {@code IOException} saying so, before anything is sent.
+ * a Java array holds, and a duplex body, which goes on being written after the call is sent. Each
+ * fails the call with an {@code IOException} saying why, before anything is sent.
  */
 class RequestBodyTest {
 
@@ -78,6 +79,35 @@ class RequestBodyTest {
         .hasMessageContaining("more than 65536 bytes");
     // It stopped at the bound (give or take a segment and a chunk), not at the end of the body.
     assertThat(endless.written).isBetween(64L * 1024, 64L * 1024 + 8192 + 1024);
+  }
+
+  @Test
+  void aDuplexBodyFailsWithAnIOExceptionBeforeAnythingIsSent() {
+    // A duplex body may return from writeTo having written nothing yet, and write on later.
+    RequestBody duplex =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return JSON;
+          }
+
+          @Override
+          public boolean isDuplex() {
+            return true;
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            sink.write(CHAT, 0, CHAT.length / 2);
+            sink.flush();
+          }
+        };
+
+    assertThatThrownBy(() -> client.newCall(post(duplex)).execute())
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining("duplex");
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.none()).isTrue();
   }
 
   /** A chat body that announces {@code length} bytes and writes only the chat. */
