@@ -78,8 +78,8 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
     long announced;
     try {
       announced = body.contentLength();
-    } catch (IOException e) {
-      announced = -1; // told by what is written
+    } catch (IOException | RuntimeException e) {
+      announced = -1; // told by what is written, as when a body does not know it
     }
     if (announced > maxBytes) {
       throw tooLarge(announced + " bytes", maxBytes);
