@@ -112,6 +112,14 @@ final class GatewayInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    if (chain.connection() != null) {
+      // Only a network interceptor's chain has a connection: there the gateway could neither
+      // answer a call itself (a rejection, a cache hit) nor send it to another backend.
+      throw new IOException(
+          "ai-gateway's interceptor was added with addNetworkInterceptor, where it can neither"
+              + " answer a call itself nor route it: add it with addInterceptor, or wrap the"
+              + " client with OkHttpAiGateway.wrap; nothing was sent");
+    }
     Request request = chain.request();
     AgentGovernance agents = gateway.agentGovernance();
     if (agents != null) {
