@@ -12,7 +12,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Okio;
 
 /**
  * The OkHttp side of MCP and A2A governance: sends a governed JSON-RPC POST (or answers it
@@ -62,11 +61,14 @@ final class AgentExchange {
                   response.header("Content-Type"),
                   response.header("Content-Encoding"),
                   body.byteStream());
+          // An ObservedSource: the application's timeout on it bounds the card's reads.
           return response
               .newBuilder()
               .body(
-                  ResponseBody.create(
-                      Okio.buffer(Okio.source(observed)), body.contentType(), body.contentLength()))
+                  new GovernedBody(
+                      new ObservedSource(observed, body.source().timeout()),
+                      body.contentType(),
+                      body.contentLength()))
               .build();
         }
       case RPC:
