@@ -56,6 +56,14 @@ class StreamingTest {
   }
 
   /**
+   * A chat stream (11 prompt, 9 completion tokens) whose first event comes at once, the rest later.
+   */
+  private static MockResponse firstEventThenTheRest(long delay, TimeUnit unit) {
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    return Backend.sseBuilder(stream).throttleBody(stream.indexOf("\n\n") + 2, delay, unit).build();
+  }
+
+  /**
    * Sends a streamed chat call ("Hi" to gpt-4o) through the wrapped client; the caller closes it.
    */
   private Response streamChat() throws IOException {
@@ -392,12 +400,7 @@ class StreamingTest {
   void aStreamPastTheClientsCallTimeoutEndsTruncatedNotCancelled() throws Exception {
     TokenCounter.defaults().countText("gpt-4o", "Hi"); // loaded before the call's time runs
     OkHttpClient timed = client.newBuilder().callTimeout(java.time.Duration.ofSeconds(2)).build();
-    String stream = chatStream("gpt-4o", true, 11, 9, true);
-    server.enqueue(
-        Backend.sseBuilder(stream)
-            // the first event at once, the next one after the call timeout
-            .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
-            .build());
+    server.enqueue(firstEventThenTheRest(5, TimeUnit.SECONDS)); // the rest after the call timeout
 
     Throwable failure = null;
     try (Response response =
@@ -736,11 +739,7 @@ class StreamingTest {
 
   @Test
   void aStreamCancelledWhileTheAppReadsItFailsTheReadWithOneCancelledEvent() throws Exception {
-    String stream = chatStream("gpt-4o", true, 11, 9, true);
-    server.enqueue(
-        Backend.sseBuilder(stream)
-            .throttleBody(stream.indexOf("\n\n") + 2, 1, TimeUnit.HOURS)
-            .build());
+    server.enqueue(firstEventThenTheRest(1, TimeUnit.HOURS));
     Call call = streamCall();
     try (Response response = call.execute()) {
       BufferedSource source = response.body().source();
@@ -759,12 +758,8 @@ class StreamingTest {
 
   @Test
   void aTimeoutTheAppSetsOnAStreamsSourceBoundsItsReadsAndTheCallEndsTruncated() throws Exception {
-    String stream = chatStream("gpt-4o", true, 11, 9, true);
     // The rest of the stream comes 5 s after its first event: within the client's read timeout.
-    server.enqueue(
-        Backend.sseBuilder(stream)
-            .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
-            .build());
+    server.enqueue(firstEventThenTheRest(5, TimeUnit.SECONDS));
     try (Response response = streamChat()) {
       BufferedSource source = response.body().source();
       source.timeout().timeout(100, TimeUnit.MILLISECONDS);
