@@ -12,8 +12,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.Okio;
 
 /**
  * The OkHttp side of MCP and A2A governance: sends a governed JSON-RPC POST (or answers it
@@ -63,11 +61,14 @@ final class AgentExchange {
                   response.header("Content-Type"),
                   response.header("Content-Encoding"),
                   body.byteStream());
+          // An ObservedSource: the application's timeout on it bounds the card's reads.
           return response
               .newBuilder()
               .body(
-                  ResponseBody.create(
-                      Okio.buffer(Okio.source(observed)), body.contentType(), body.contentLength()))
+                  new GovernedBody(
+                      new ObservedSource(observed, body.source().timeout()),
+                      body.contentType(),
+                      body.contentLength()))
               .build();
         }
       case RPC:
@@ -90,14 +91,7 @@ final class AgentExchange {
       Request request)
       throws IOException {
     RequestBody body = request.body();
-    byte[] bytes;
-    if (body == null) {
-      bytes = new byte[0];
-    } else {
-      Buffer buffer = new Buffer();
-      body.writeTo(buffer);
-      bytes = buffer.readByteArray();
-    }
+    byte[] bytes = OkHttpClientRequest.bodyOf(body);
     // The Content-Type sent is the body's when it has one (its charset is how the server reads it).
     MediaType type = body == null ? null : body.contentType();
     Request seen =
@@ -189,7 +183,9 @@ final class AgentExchange {
     return response
         .newBuilder()
         .removeHeader("Content-Length") // a filtered or checked answer may change its length
-        .body(new GovernedBody(new ObservedSource(observed), answer.contentType(), -1))
+        .body(
+            new GovernedBody(
+                new ObservedSource(observed, answer.source().timeout()), answer.contentType(), -1))
         .build();
   }
 

@@ -42,7 +42,6 @@ final class GatewayInterceptor implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final String CONTENT_TYPE = "Content-Type";
-  private static final byte[] NO_BODY = new byte[0];
   private static final int KNOWN_MEDIA_TYPES_MAX = 64;
   private static final ConcurrentHashMap<String, Optional<MediaType>> KNOWN_MEDIA_TYPES =
       new ConcurrentHashMap<>();
@@ -113,6 +112,14 @@ final class GatewayInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    if (chain.connection() != null) {
+      // Only a network interceptor's chain has a connection: there the gateway could neither
+      // answer a call itself (a rejection, a cache hit) nor send it to another backend.
+      throw new IOException(
+          "ai-gateway's interceptor was added with addNetworkInterceptor, where it can neither"
+              + " answer a call itself nor route it: add it with addInterceptor, or wrap the"
+              + " client with OkHttpAiGateway.wrap; nothing was sent");
+    }
     Request request = chain.request();
     AgentGovernance agents = gateway.agentGovernance();
     if (agents != null) {
@@ -141,7 +148,7 @@ final class GatewayInterceptor implements Interceptor {
           : passedOn(chain, passed, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
-    byte[] bytes = body == null ? NO_BODY : bytesOf(body);
+    byte[] bytes = OkHttpClientRequest.bodyOf(body);
     clientRequest.body(bytes);
     GovernedCall call = gateway.begin(match, clientRequest);
     Admission admission;
@@ -516,14 +523,14 @@ final class GatewayInterceptor implements Interceptor {
 
   /**
    * Whether the application's body may be sent as it is instead of the bytes the gateway read from
-   * it: OkHttp may write it again (not one-shot, not duplex), and it announces the length that was
-   * read, so that the same headers and bytes go out as with a copy of the bytes. A body whose
-   * length cannot be told (its {@code contentLength()} throws) is sent as the bytes read, as it
-   * always was.
+   * it: OkHttp may write it again (not one-shot; a duplex body is never read), and it announces the
+   * length that was read, so that the same headers and bytes go out as with a copy of the bytes. A
+   * body whose length cannot be told (its {@code contentLength()} throws) is sent as the bytes
+   * read, as it always was.
    */
   private static boolean rewritable(RequestBody body, byte[] bytes) {
     try {
-      return !body.isOneShot() && !body.isDuplex() && body.contentLength() == bytes.length;
+      return !body.isOneShot() && body.contentLength() == bytes.length;
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -582,7 +589,7 @@ final class GatewayInterceptor implements Interceptor {
       }
       builder.body(
           new GovernedBody(
-              new ObservedSource(observed),
+              new ObservedSource(observed, response.body().source().timeout()),
               mediaType(translatedType != null ? translatedType : sender.contentType(response)),
               length));
     }
@@ -662,11 +669,5 @@ final class GatewayInterceptor implements Interceptor {
       case 503 -> "Service Unavailable";
       default -> "Rejected";
     };
-  }
-
-  private static byte[] bytesOf(RequestBody body) throws IOException {
-    Buffer buffer = new Buffer();
-    body.writeTo(buffer);
-    return buffer.readByteArray();
   }
 }

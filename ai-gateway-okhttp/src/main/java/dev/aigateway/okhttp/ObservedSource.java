@@ -17,6 +17,12 @@ import okio.Timeout;
  * byte of the response is copied once on its way to the application. Not thread-safe, as a {@code
  * Source} is read by one thread at a time.
  *
+ * <p>Its {@link #timeout} is the backend body's own: a timeout or deadline the application sets on
+ * it bounds each read of the backend's bytes, as it does on a plain OkHttp response body, and the
+ * read it ends fails with an {@code InterruptedIOException} (the call then ends as at a read
+ * timeout). The gateway's own bound on a stream held for its first event is lifted before the
+ * application gets the body.
+ *
  * <p>A source the application drops without closing it (a response neither read to its end nor
  * closed) closes its body when the garbage collector finds it ({@link Dropped}): the call ends as a
  * body closed there would, with one event, and its reservation is settled.
@@ -25,13 +31,21 @@ final class ObservedSource implements Source {
 
   private final InputStream body;
 
+  /** The backend body's timeout, which bounds the reads {@link #body} makes of it. */
+  private final Timeout timeout;
+
   private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
 
   /** Closes {@link #body} once, at {@link #close} or when this source is collected unclosed. */
   private final Cleaner.Cleanable closer;
 
-  ObservedSource(InputStream body) {
+  /**
+   * @param body the observed body, which reads the backend's body
+   * @param timeout the timeout of the backend body's source, which the application may set
+   */
+  ObservedSource(InputStream body, Timeout timeout) {
     this.body = body;
+    this.timeout = timeout;
     this.closer = Dropped.closeWhenCollected(this, body);
   }
 
@@ -63,7 +77,7 @@ final class ObservedSource implements Source {
 
   @Override
   public Timeout timeout() {
-    return Timeout.NONE;
+    return timeout;
   }
 
   @Override

@@ -173,8 +173,10 @@ public final class OkHttpAiGateway {
   /**
    * The gateway as an OkHttp application interceptor, for clients assembled by hand. Add it with
    * {@code addInterceptor}, never {@code addNetworkInterceptor}: only an application interceptor
-   * may answer a call itself. Add {@link #redirectGuard()} with {@code addNetworkInterceptor} too,
-   * so that a backend's redirect to another origin does not carry the backend's credential there.
+   * may answer a call itself (and send it to another host). Added as a network interceptor, it
+   * fails every call through it with an {@link IOException} that says so, before sending anything.
+   * Add {@link #redirectGuard()} with {@code addNetworkInterceptor} too, so that a backend's
+   * redirect to another origin does not carry the backend's credential there.
    */
   public static Interceptor interceptor(AiGateway gateway) {
     return new GatewayInterceptor(Objects.requireNonNull(gateway, "gateway"));

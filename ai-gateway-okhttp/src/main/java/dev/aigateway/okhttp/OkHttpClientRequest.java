@@ -1,10 +1,16 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.core.wire.ClientRequest;
+import java.io.IOException;
 import java.util.List;
 import java.util.function.Function;
 import okhttp3.Headers;
 import okhttp3.Request;
+import okhttp3.RequestBody;
+import okio.Buffer;
+import okio.BufferedSink;
+import okio.ForwardingSink;
+import okio.Okio;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +21,9 @@ import org.jspecify.annotations.Nullable;
 final class OkHttpClientRequest implements ClientRequest, Function<String, @Nullable String> {
 
   private static final byte[] NO_BODY = new byte[0];
+
+  /** The most bytes of a request body the gateway reads: the longest array a JVM allocates. */
+  static final long MAX_BODY_BYTES = Integer.MAX_VALUE - 8;
 
   private final Request request;
   private byte[] body;
@@ -39,6 +48,76 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
    */
   OkHttpClientRequest(Request request, String encodedPath) {
     this(request, NO_BODY, encodedPath);
+  }
+
+  /** The bytes of a governed call's request body, read up to {@link #MAX_BODY_BYTES}. */
+  static byte[] bodyOf(@Nullable RequestBody body) throws IOException {
+    return bodyOf(body, MAX_BODY_BYTES);
+  }
+
+  /**
+   * The bytes of a governed call's request body (none for no body), read whole before the call is
+   * sent, as the gateway reads the prompt before it admits the call.
+   *
+   * @param maxBytes the most bytes read ({@link #MAX_BODY_BYTES}, or less in a test)
+   * @throws IOException when the body cannot be read so, before any of it was sent: a duplex body
+   *     (which may go on being written once the call is sent); a body that announces more than
+   *     {@code maxBytes}, which is not read; a body that writes more, which is read no further; or
+   *     the body's own failure to write
+   */
+  static byte[] bodyOf(@Nullable RequestBody body, long maxBytes) throws IOException {
+    if (body == null) {
+      return NO_BODY;
+    }
+    if (body.isDuplex()) {
+      throw new IOException(
+          "ai-gateway cannot govern a call with a duplex request body: it reads the whole body"
+              + " before sending the call, and a duplex body is written while the call is under"
+              + " way; nothing was sent");
+    }
+    long announced;
+    try {
+      announced = body.contentLength();
+    } catch (IOException | RuntimeException e) {
+      announced = -1; // told by what is written, as when a body does not know it
+    }
+    if (announced > maxBytes) {
+      throw tooLarge(announced + " bytes", maxBytes);
+    }
+    Buffer read = new Buffer();
+    try (BufferedSink sink = Okio.buffer(new Bounded(read, maxBytes))) {
+      body.writeTo(sink);
+    }
+    return read.readByteArray();
+  }
+
+  private static IOException tooLarge(String size, long maxBytes) {
+    return new IOException(
+        "ai-gateway cannot govern a call whose request body is "
+            + size
+            + ": it reads at most "
+            + maxBytes
+            + " bytes of a body; nothing was sent");
+  }
+
+  /** A sink into a buffer that refuses the bytes past {@code maxBytes}. */
+  private static final class Bounded extends ForwardingSink {
+    private final long maxBytes;
+    private long written;
+
+    Bounded(Buffer into, long maxBytes) {
+      super(into);
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public void write(Buffer source, long byteCount) throws IOException {
+      if (byteCount > maxBytes - written) {
+        throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+      }
+      written += byteCount;
+      super.write(source, byteCount);
+    }
   }
 
   /** The request's body, read: what {@link #body()} returns from now on. */

@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -474,6 +475,27 @@ class A2aGovernanceTest {
       sent.body().string();
     }
     assertThat(events.next().tool().agentName()).isEqualTo("Trip Planner");
+  }
+
+  @Test
+  void aTimeoutTheApplicationSetsOnTheCardsSourceBoundsItsReads() throws Exception {
+    // The card comes 5 s after its headers: within the client's read timeout, past the app's.
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .body("{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"skills\":[]}")
+            .bodyDelay(5, TimeUnit.SECONDS)
+            .build());
+
+    try (Response response =
+        client
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .execute()) {
+      okio.BufferedSource source = response.body().source();
+      source.timeout().timeout(100, TimeUnit.MILLISECONDS);
+      assertThatThrownBy(source::readUtf8).isInstanceOf(java.io.InterruptedIOException.class);
+    }
+    assertThat(gateway.agents().agentCard("planner")).isEmpty();
   }
 
   @Test

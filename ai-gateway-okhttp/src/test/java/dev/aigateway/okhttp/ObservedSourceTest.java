@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.Okio;
+import okio.Timeout;
 import org.junit.jupiter.api.Test;
 
 class ObservedSourceTest {
@@ -58,7 +59,7 @@ class ObservedSourceTest {
               false,
               true);
       Buffer sink = new Buffer().writeUtf8("before|");
-      ObservedSource source = new ObservedSource(body);
+      ObservedSource source = new ObservedSource(body, Timeout.NONE);
       long read;
       while ((read = source.read(sink, 1 + random.nextInt(9000))) != -1) {
         assertThat(read).isPositive();
@@ -80,7 +81,7 @@ class ObservedSourceTest {
               }
             });
     ObservedSource source =
-        new ObservedSource(new SseBody(failing, IGNORED, () -> false, false, true));
+        new ObservedSource(new SseBody(failing, IGNORED, () -> false, false, true), Timeout.NONE);
     Buffer sink = new Buffer().writeUtf8("kept");
     assertThat(source.read(sink, 3)).isEqualTo(3);
     assertThat(sink.readUtf8()).isEqualTo("keptdat");

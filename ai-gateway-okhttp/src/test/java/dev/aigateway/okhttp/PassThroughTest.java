@@ -297,6 +297,31 @@ class PassThroughTest {
   }
 
   @Test
+  void theGatewayAddedAsANetworkInterceptorFailsItsCallsSayingHowToAddIt() {
+    // As a network interceptor it could neither answer a call itself nor route it elsewhere.
+    OkHttpClient misassembled =
+        new OkHttpClient.Builder()
+            .addNetworkInterceptor(
+                OkHttpAiGateway.interceptor(
+                    AiGateway.builder()
+                        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+                        .listener(events)
+                        .build()))
+            .build();
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    String url = server.url("/v1/chat/completions").toString();
+
+    assertThatThrownBy(
+            () ->
+                misassembled.newCall(post(url, Backend.chatRequest("gpt-4o", "Hi", ""))).execute())
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining("addNetworkInterceptor")
+        .hasMessageContaining("addInterceptor");
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aLazilyWrappedClientLooksItsGatewayUpOnItsFirstCallAndRefusesCallsUntilThen()
       throws Exception {
     AiGateway gateway =

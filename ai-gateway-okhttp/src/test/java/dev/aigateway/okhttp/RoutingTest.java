@@ -851,6 +851,37 @@ class RoutingTest {
   }
 
   @Test
+  void aHeldStreamReachesTheAppWithoutTheFirstEventDeadlineAndTakesTheAppsOwnTimeout()
+      throws Exception {
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    MockWebServer slow =
+        server(
+            Backend.sseBuilder(stream)
+                .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
+                .build());
+    MockWebServer spare = server(Backend.sse(stream));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("slow", slow))
+                .backend(openAi("spare", spare))
+                .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(20)).build())
+                .build());
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      okio.BufferedSource source = response.body().source();
+      assertThat(source.timeout().hasDeadline()).isFalse(); // the hold's bound was lifted
+      source.timeout().timeout(100, TimeUnit.MILLISECONDS);
+      assertThat(source.readUtf8Line()).startsWith("data: {");
+      assertThatThrownBy(source::readUtf8).isInstanceOf(InterruptedIOException.class);
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.routing().backendId()).isEqualTo("slow");
+    assertThat(spare.getRequestCount()).isZero();
+  }
+
+  @Test
   void aHeldStreamSilentPastTheFirstEventTimeoutWithNoBackendLeftFailsTheCall() throws Exception {
     MockWebServer silent =
         server(

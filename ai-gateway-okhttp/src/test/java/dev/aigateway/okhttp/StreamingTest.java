@@ -17,6 +17,8 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.Closing;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -51,6 +53,14 @@ class StreamingTest {
   @AfterEach
   void tearDown() {
     Closing.inBackground(server); // a server holding a late answer back would wait for it
+  }
+
+  /**
+   * A chat stream (11 prompt, 9 completion tokens) whose first event comes at once, the rest later.
+   */
+  private static MockResponse firstEventThenTheRest(long delay, TimeUnit unit) {
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    return Backend.sseBuilder(stream).throttleBody(stream.indexOf("\n\n") + 2, delay, unit).build();
   }
 
   /**
@@ -390,12 +400,7 @@ class StreamingTest {
   void aStreamPastTheClientsCallTimeoutEndsTruncatedNotCancelled() throws Exception {
     TokenCounter.defaults().countText("gpt-4o", "Hi"); // loaded before the call's time runs
     OkHttpClient timed = client.newBuilder().callTimeout(java.time.Duration.ofSeconds(2)).build();
-    String stream = chatStream("gpt-4o", true, 11, 9, true);
-    server.enqueue(
-        Backend.sseBuilder(stream)
-            // the first event at once, the next one after the call timeout
-            .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
-            .build());
+    server.enqueue(firstEventThenTheRest(5, TimeUnit.SECONDS)); // the rest after the call timeout
 
     Throwable failure = null;
     try (Response response =
@@ -734,11 +739,7 @@ class StreamingTest {
 
   @Test
   void aStreamCancelledWhileTheAppReadsItFailsTheReadWithOneCancelledEvent() throws Exception {
-    String stream = chatStream("gpt-4o", true, 11, 9, true);
-    server.enqueue(
-        Backend.sseBuilder(stream)
-            .throttleBody(stream.indexOf("\n\n") + 2, 1, TimeUnit.HOURS)
-            .build());
+    server.enqueue(firstEventThenTheRest(1, TimeUnit.HOURS));
     Call call = streamCall();
     try (Response response = call.execute()) {
       BufferedSource source = response.body().source();
@@ -752,6 +753,43 @@ class StreamingTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aTimeoutTheAppSetsOnAStreamsSourceBoundsItsReadsAndTheCallEndsTruncated() throws Exception {
+    // The rest of the stream comes 5 s after its first event: within the client's read timeout.
+    server.enqueue(firstEventThenTheRest(5, TimeUnit.SECONDS));
+    try (Response response = streamChat()) {
+      BufferedSource source = response.body().source();
+      source.timeout().timeout(100, TimeUnit.MILLISECONDS);
+      assertThat(source.readUtf8Line()).startsWith("data: {");
+      assertThatThrownBy(source::readUtf8).isInstanceOf(InterruptedIOException.class);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo(SocketTimeoutException.class.getName());
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aDeadlineTheAppSetsOnAJsonAnswersSourceBoundsItsReads() throws Exception {
+    String answer = Backend.chatCompletion("gpt-4o", 11, 9);
+    server.enqueue(Backend.jsonBuilder(answer).bodyDelay(5, TimeUnit.SECONDS).build());
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(), chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
+      BufferedSource source = response.body().source();
+      source.timeout().deadline(100, TimeUnit.MILLISECONDS);
+      assertThatThrownBy(source::readUtf8).isInstanceOf(InterruptedIOException.class);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(events.none()).isTrue();
   }
 

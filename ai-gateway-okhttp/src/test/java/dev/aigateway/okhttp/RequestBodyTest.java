@@ -1,0 +1,155 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.limit.TokenLimit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okio.BufferedSink;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The request bodies the gateway cannot read whole before it sends a governed call: one larger than
+ * a Java array holds, and a duplex body, which goes on being written after the call is sent. Each
+ * fails the call with an {@code IOException} saying why, before anything is sent.
+ */
+class RequestBodyTest {
+
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final byte[] CHAT =
+      chatRequest("gpt-4o", "Hello there", "\"max_tokens\":10").getBytes(StandardCharsets.UTF_8);
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5))); // what a body sent on would get
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+            .listener(events)
+            .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private Request post(RequestBody body) {
+    return new Request.Builder().url(server.url("/v1/chat/completions")).post(body).build();
+  }
+
+  @Test
+  void aBodyAnnouncingMoreThanTwoGigabytesFailsWithAnIOExceptionBeforeAnythingIsSent() {
+    long threeGigabytes = 3L << 30;
+    RequestBody huge = new Claimed(threeGigabytes);
+
+    assertThatThrownBy(() -> client.newCall(post(huge)).execute())
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining(Long.toString(threeGigabytes))
+        .hasMessageContaining(Long.toString(OkHttpClientRequest.MAX_BODY_BYTES));
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aBodyOfUnknownLengthIsReadNoFurtherThanTheBound() {
+    Endless endless = new Endless();
+
+    assertThatThrownBy(() -> OkHttpClientRequest.bodyOf(endless, 64 * 1024))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining("more than 65536 bytes");
+    // It stopped at the bound (give or take a segment and a chunk), not at the end of the body.
+    assertThat(endless.written).isBetween(64L * 1024, 64L * 1024 + 8192 + 1024);
+  }
+
+  @Test
+  void aDuplexBodyFailsWithAnIOExceptionBeforeAnythingIsSent() {
+    // A duplex body may return from writeTo having written nothing yet, and write on later.
+    RequestBody duplex =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return JSON;
+          }
+
+          @Override
+          public boolean isDuplex() {
+            return true;
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            sink.write(CHAT, 0, CHAT.length / 2);
+            sink.flush();
+          }
+        };
+
+    assertThatThrownBy(() -> client.newCall(post(duplex)).execute())
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining("duplex");
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  /** A chat body that announces {@code length} bytes and writes only the chat. */
+  private static final class Claimed extends RequestBody {
+    private final long length;
+
+    Claimed(long length) {
+      this.length = length;
+    }
+
+    @Override
+    public @Nullable MediaType contentType() {
+      return JSON;
+    }
+
+    @Override
+    public long contentLength() {
+      return length;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      sink.write(CHAT);
+    }
+  }
+
+  /** A body of unknown length that writes 1 MiB in 1 KiB chunks, unless its sink refuses one. */
+  private static final class Endless extends RequestBody {
+    private long written;
+
+    @Override
+    public @Nullable MediaType contentType() {
+      return JSON;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      byte[] chunk = new byte[1024];
+      while (written < 1L << 20) {
+        sink.write(chunk);
+        written += chunk.length;
+      }
+    }
+  }
+}
