@@ -266,6 +266,68 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aRepeatedAnswerToARequestIsCheckedAndEndsInAnEventOfItsOwn() throws Exception {
+    // Outside a stream an agent answers a request once. A second answer with the same id (or a
+    // null id, after every message sent without one has had its answer) passed unchecked with
+    // no event; it is read as the first answer was.
+    OkHttpClient checkedClient =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .listener(events)
+                .agent(
+                    A2aAgent.builder("planner", server.url("/a2a").toString())
+                        .contentChecks(
+                            dev.aigateway.core.safety.ContentSafety.builder()
+                                .denyWords("project falcon")))
+                .build());
+    String leaking = TASK.replace("\"plan\"", "\"project falcon\"");
+    String get = "{\"jsonrpc\":\"2.0\",\"method\":\"tasks/get\",\"params\":{\"id\":\"task-1\"}}";
+    for (String[] sent :
+        new String[][] {
+          {rpc("1", "message/send", MESSAGE), "\"1\"", "message/send"}, {get, "null", "tasks/get"}
+        }) {
+      String id = sent[1];
+      server.enqueue(
+          json(
+              "[{\"jsonrpc\":\"2.0\",\"id\":"
+                  + id
+                  + ",\"result\":"
+                  + TASK
+                  + "},{\"jsonrpc\":\"2.0\",\"id\":"
+                  + id
+                  + ",\"result\":"
+                  + leaking
+                  + "}]"));
+
+      String read;
+      try (Response response =
+          checkedClient
+              .newCall(
+                  new Request.Builder()
+                      .url(server.url("/a2a"))
+                      .post(RequestBody.create(sent[0], JSON_TYPE))
+                      .build())
+              .execute()) {
+        read = response.body().string();
+      }
+
+      assertThat(read).as(sent[2]).doesNotContain("project falcon").contains("\"plan\"");
+      JsonNode answers = JSON.readTree(read);
+      assertThat(answers.get(1).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+      assertThat(answers.get(1).get("id").toString()).isEqualTo(id);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      ToolCallInfo repeat = events.next().tool();
+      assertThat(repeat.method()).isEqualTo(sent[2]);
+      assertThat(repeat.rpcId()).isEqualTo(id);
+      assertThat(repeat.outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(events.none()).as(sent[2]).isTrue();
+    }
+  }
+
+  @Test
   void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()

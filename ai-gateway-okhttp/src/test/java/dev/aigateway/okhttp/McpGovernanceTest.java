@@ -374,6 +374,85 @@ class McpGovernanceTest {
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
 
+  /** Answers every POST with the JSON-RPC {@code messages}: a JSON batch, or one event each. */
+  private void answerWith(boolean sse, String... messages) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (!sse) {
+              return Backend.json(batch(messages));
+            }
+            StringBuilder events = new StringBuilder();
+            for (String message : messages) {
+              events.append("event: message\ndata: ").append(message).append("\n\n");
+            }
+            return Backend.sse(events.toString());
+          }
+        });
+  }
+
+  @Test
+  void aRepeatedResultIsCheckedAsItsRequestsAnswerWasAndEndsInAnEventOfItsOwn() throws Exception {
+    // JSON-RPC answers a request once. A second result with the id of a request already answered
+    // passed unchecked, with no event: a client that reads every message (or keeps the last answer
+    // of an id) got what the checks stop.
+    OkHttpClient client =
+        client(
+            github()
+                .callsPerMinute(100)
+                .contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    for (boolean sse : new boolean[] {false, true}) {
+      answerWith(
+          sse,
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}",
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\","
+              + "\"text\":\"project falcon ships\"}]}}",
+          "{\"jsonrpc\":\"2.0\",\"id\":1.0,\"error\":{\"code\":-32603,\"message\":\"again\"}}");
+
+      String answer = post(client, "bob", call(1, "get_issue", "{}"));
+
+      assertThat(answer).as("sse " + sse).doesNotContain("falcon").contains("\"ok\"", "again");
+      assertThat(answer).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
+      GatewayEvent first = events.next();
+      assertThat(first.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(first.limits().settledRequests()).isEqualTo(1);
+      GatewayEvent repeat = events.next();
+      assertThat(repeat.tool().method()).isEqualTo("tools/call");
+      assertThat(repeat.tool().tool()).isEqualTo("get_issue");
+      assertThat(repeat.tool().rpcId()).isEqualTo("1");
+      assertThat(repeat.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(repeat.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(repeat.safety().outcome())
+          .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+      assertThat(repeat.limits().settledRequests()).isZero(); // no call: nothing charged
+      GatewayEvent error = events.next();
+      assertThat(error.tool().rpcId()).isEqualTo("1.0"); // as the server wrote it
+      assertThat(error.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+      assertThat(error.tool().errorCode()).isEqualTo(-32603);
+      assertThat(events.none()).as("sse " + sse).isTrue();
+    }
+  }
+
+  @Test
+  void aRepeatedToolsListAnswerIsFilteredForTheCaller() throws Exception {
+    OkHttpClient client = client(github());
+    String list =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS.replace(" ", "") + "}}";
+    for (boolean sse : new boolean[] {false, true}) {
+      answerWith(sse, list, list);
+
+      String answer = post(client, "alice", LIST);
+
+      assertThat(answer).as("sse " + sse).doesNotContain("delete_repo").contains("get_issue");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      GatewayEvent repeat = events.next();
+      assertThat(repeat.tool().method()).isEqualTo("tools/list");
+      assertThat(repeat.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(events.none()).isTrue();
+    }
+  }
+
   @Test
   void aListedToolNamedAlsoInAnotherCaseIsLeftOutOfAFilteredList() throws Exception {
     // Go's JSON decoder reads "Name" as the name too, the last one winning: a client decoding so
