@@ -2731,6 +2731,74 @@ class McpGovernanceTest {
   }
 
   @Test
+  void numericIdsAJavaScriptPeerReadsAsOneNumberAreOneId() throws Exception {
+    // 9007199254740993 is beyond a double's exact integers (2^53): a JavaScript server reads it,
+    // and 9007199254740992, as 9007199254740992 and answers both with that id, so which answer is
+    // whose would not be known; a batch holding both was sent as two distinct ids.
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "bob",
+                batch(
+                    call(1, "get_issue", "{}").replace("\"id\":1,", "\"id\":9007199254740993,"),
+                    call(2, "list_issues", "{}")
+                        .replace("\"id\":2,", "\"id\":9007199254740992,"))));
+
+    assertThat(answer.size()).isEqualTo(2);
+    assertThat(answer.get(0).path("id").toString()).isEqualTo("9007199254740993"); // as written
+    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(0).path("error").path("message").asText()).contains("JavaScript");
+    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(backend.calls.get()).isZero();
+    for (int i = 0; i < 2; i++) {
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    }
+    assertThat(events.none()).isTrue();
+
+    // One such request alone: a JavaScript server's answer (id 9007199254740992) is its answer,
+    // filtered, not a result that answers no request.
+    backend.idAs = "9007199254740992";
+    String listed = post(client, "alice", LIST.replace("\"id\":1,", "\"id\":9007199254740993,"));
+
+    assertThat(toolNames(listed)).containsExactly("get_issue", "list_issues");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().rpcId()).isEqualTo("9007199254740993");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aStringIdAndANumberIdOfTheSameTextAreTwoIds() throws Exception {
+    // JSON-RPC: "1" and 1 are different ids. The batch goes, and each answer is its request's.
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                batch(LIST.replace("\"id\":1,", "\"id\":\"1\","), call(1, "get_issue", "{}"))));
+
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(answer.get(0).path("id").isTextual()).isTrue();
+    assertThat(answer.get(0).path("result").path("tools").size()).isEqualTo(2); // filtered
+    assertThat(answer.get(1).path("id").isNumber()).isTrue();
+    assertThat(answer.get(1).path("result").has("content")).isTrue();
+    GatewayEvent list = events.next();
+    assertThat(list.tool().method()).isEqualTo("tools/list");
+    assertThat(list.tool().rpcId()).isEqualTo("\"1\"");
+    assertThat(list.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent call = events.next();
+    assertThat(call.tool().tool()).isEqualTo("get_issue");
+    assertThat(call.tool().rpcId()).isEqualTo("1");
+    assertThat(call.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void anInFlightCapRefusesTheCallsBeyondIt() throws Exception {
     OkHttpClient client = client(github().maxInFlight(2));
     backend.gate = new CountDownLatch(1);

@@ -473,8 +473,9 @@ public final class AgentCall {
               describe(member)
                   + " was not sent: its id "
                   + member.id
-                  + " is also the id of another request of its batch, so their answers cannot be"
-                  + " told apart; ids must be unique",
+                  + " is also the id of another request of its batch (a number read by its value,"
+                  + " as JavaScript reads it), so their answers cannot be told apart; ids must be"
+                  + " unique",
               Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         }
       }
