@@ -904,7 +904,7 @@ public final class AgentCall {
     }
     String accessName = peer.accessName(m.method, m.tool);
     if (accessName != null) {
-      ToolAccess.Decision decision = peer.access.check(consumer, roles, accessName);
+      ToolAccess.Decision decision = peer.access(consumer, roles, accessName);
       m.access =
           new AccessInfo(
               decision.allowed() ? AccessInfo.Decision.ALLOWED : AccessInfo.Decision.DENIED,
