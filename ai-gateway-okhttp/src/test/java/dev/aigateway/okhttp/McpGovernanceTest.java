@@ -2707,60 +2707,40 @@ class McpGovernanceTest {
   @Test
   void aBatchWhoseRequestsShareAnIdByValueIsAnsweredLocally() throws Exception {
     // 1 and 1.0 are one id to a server that reads ids as numbers: their answers would both say 1.
+    // So are 9007199254740993 and 9007199254740992, beyond a double's exact integers (2^53): a
+    // JavaScript server reads both as 9007199254740992 and answers both with that id.
     OkHttpClient client = client(github());
+    for (String[] ids : new String[][] {{"1", "1.0"}, {"9007199254740993", "9007199254740992"}}) {
+      JsonNode answer =
+          JSON.readTree(
+              post(
+                  client,
+                  "bob",
+                  batch(
+                      call(1, "get_issue", "{}").replace("\"id\":1,", "\"id\":" + ids[0] + ","),
+                      call(1, "list_issues", "{}")
+                          .replace("\"id\":1,", "\"id\":" + ids[1] + ","))));
 
-    JsonNode answer =
-        JSON.readTree(
-            post(
-                client,
-                "bob",
-                "["
-                    + call(1, "get_issue", "{}")
-                    + ","
-                    + call(1, "list_issues", "{}").replace("\"id\":1,", "\"id\":1.0,")
-                    + "]"));
-
-    assertThat(answer.size()).isEqualTo(2);
-    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(backend.calls.get()).isZero();
-    for (int i = 0; i < 2; i++) {
-      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(answer.size()).isEqualTo(2);
+      assertThat(answer.get(0).path("id").toString()).isEqualTo(ids[0]); // as written
+      assertThat(answer.get(0).path("error").path("code").asInt()).as(ids[1]).isEqualTo(-32600);
+      assertThat(answer.get(0).path("error").path("message").asText()).contains("JavaScript");
+      assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+      assertThat(backend.calls.get()).isZero();
+      for (int i = 0; i < 2; i++) {
+        assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      }
+      assertThat(events.none()).isTrue();
     }
-    assertThat(events.none()).isTrue();
   }
 
   @Test
-  void numericIdsAJavaScriptPeerReadsAsOneNumberAreOneId() throws Exception {
-    // 9007199254740993 is beyond a double's exact integers (2^53): a JavaScript server reads it,
-    // and 9007199254740992, as 9007199254740992 and answers both with that id, so which answer is
-    // whose would not be known; a batch holding both was sent as two distinct ids.
+  void anIdAJavaScriptServerWritesBackRoundedIsItsRequests() throws Exception {
+    // A JavaScript server reads the id 9007199254740993 as 9007199254740992 and answers with that:
+    // the answer is the request's, filtered, not a result that answers no request.
     OkHttpClient client = client(github());
-
-    JsonNode answer =
-        JSON.readTree(
-            post(
-                client,
-                "bob",
-                batch(
-                    call(1, "get_issue", "{}").replace("\"id\":1,", "\"id\":9007199254740993,"),
-                    call(2, "list_issues", "{}")
-                        .replace("\"id\":2,", "\"id\":9007199254740992,"))));
-
-    assertThat(answer.size()).isEqualTo(2);
-    assertThat(answer.get(0).path("id").toString()).isEqualTo("9007199254740993"); // as written
-    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(answer.get(0).path("error").path("message").asText()).contains("JavaScript");
-    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(backend.calls.get()).isZero();
-    for (int i = 0; i < 2; i++) {
-      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
-    }
-    assertThat(events.none()).isTrue();
-
-    // One such request alone: a JavaScript server's answer (id 9007199254740992) is its answer,
-    // filtered, not a result that answers no request.
     backend.idAs = "9007199254740992";
+
     String listed = post(client, "alice", LIST.replace("\"id\":1,", "\"id\":9007199254740993,"));
 
     assertThat(toolNames(listed)).containsExactly("get_issue", "list_issues");
