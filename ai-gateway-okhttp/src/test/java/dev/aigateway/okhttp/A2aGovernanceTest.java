@@ -103,6 +103,11 @@ class A2aGovernanceTest {
   }
 
   private Response send(String consumer, String body) throws IOException {
+    return send(client, consumer, body);
+  }
+
+  /** A POST of {@code body} to the agent through {@code client}, from {@code consumer}. */
+  private Response send(OkHttpClient client, String consumer, String body) throws IOException {
     return client
         .newCall(
             new Request.Builder()
@@ -111,6 +116,25 @@ class A2aGovernanceTest {
                 .post(RequestBody.create(body, JSON_TYPE))
                 .build())
         .execute();
+  }
+
+  /** A client whose gateway governs the agent {@code agent} as configured, naming consumers. */
+  private OkHttpClient clientOf(A2aAgent.Builder agent) {
+    return OkHttpAiGateway.wrap(
+        new OkHttpClient(),
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(events)
+            .agent(agent)
+            .build());
+  }
+
+  /** A client of the agent whose content checks deny "project falcon". */
+  private OkHttpClient checkingForFalcon() {
+    return clientOf(
+        A2aAgent.builder("planner", server.url("/a2a").toString())
+            .contentChecks(
+                dev.aigateway.core.safety.ContentSafety.builder().denyWords("project falcon")));
   }
 
   private static final String MESSAGE =
@@ -163,6 +187,44 @@ class A2aGovernanceTest {
     }
     assertThat(server.getRequestCount()).isZero();
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void accessEntriesApplyToAMethodUnderTheNameTheOtherA2aVersionGivesIt() throws Exception {
+    // A2A 1.0 renamed the methods (message/send is SendMessage, tasks/cancel is CancelTask), and
+    // an agent may serve both: an allow entry on message/* did not allow SendMessage, and a deny
+    // entry on tasks/cancel let CancelTask through.
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":" + TASK + "}"));
+    try (Response sent = send("alice", rpc("1", "SendMessage", MESSAGE))) {
+      assertThat(JSON.readTree(sent.body().string()).has("result")).isTrue();
+    }
+    GatewayEvent allowed = events.next();
+    assertThat(allowed.tool().method()).isEqualTo("SendMessage");
+    assertThat(allowed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(allowed.access().rule()).isEqualTo("allow:consumer:alice");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+
+    OkHttpClient denying =
+        clientOf(
+            A2aAgent.builder("planner", server.url("/a2a").toString())
+                .access(
+                    ToolAccess.allowByDefault()
+                        .denyConsumer("alice", "tasks/cancel", "DeleteTask*")));
+    for (String method : new String[] {"CancelTask", "tasks/pushNotificationConfig/delete"}) {
+      String answer;
+      try (Response refused = send(denying, "alice", rpc("2", method, "{\"id\":\"task-1\"}"))) {
+        answer = refused.body().string();
+      }
+      assertThat(JSON.readTree(answer).path("error").path("code").asInt())
+          .as(method)
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      GatewayEvent denied = events.next();
+      assertThat(denied.tool().method()).isEqualTo(method);
+      assertThat(denied.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+      assertThat(denied.access().rule()).isEqualTo("deny:consumer:alice");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.none()).isTrue();
   }
 
   @Test
@@ -267,6 +329,50 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aRepeatedAnswerToARequestIsCheckedAndEndsInAnEventOfItsOwn() throws Exception {
+    // Outside a stream an agent answers a request once. A second answer with the same id (or a
+    // null id, after every message sent without one has had its answer) passed unchecked with
+    // no event; it is read as the first answer was.
+    OkHttpClient checkedClient = checkingForFalcon();
+    String leaking = TASK.replace("\"plan\"", "\"project falcon\"");
+    String get = "{\"jsonrpc\":\"2.0\",\"method\":\"tasks/get\",\"params\":{\"id\":\"task-1\"}}";
+    for (String[] sent :
+        new String[][] {
+          {rpc("1", "message/send", MESSAGE), "\"1\"", "message/send"}, {get, "null", "tasks/get"}
+        }) {
+      String id = sent[1];
+      server.enqueue(
+          json(
+              "[{\"jsonrpc\":\"2.0\",\"id\":"
+                  + id
+                  + ",\"result\":"
+                  + TASK
+                  + "},{\"jsonrpc\":\"2.0\",\"id\":"
+                  + id
+                  + ",\"result\":"
+                  + leaking
+                  + "}]"));
+
+      String read;
+      try (Response response = send(checkedClient, "alice", sent[0])) {
+        read = response.body().string();
+      }
+
+      assertThat(read).as(sent[2]).doesNotContain("project falcon").contains("\"plan\"");
+      JsonNode answers = JSON.readTree(read);
+      assertThat(answers.get(1).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+      assertThat(answers.get(1).get("id").toString()).isEqualTo(id);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      ToolCallInfo repeat = events.next().tool();
+      assertThat(repeat.method()).isEqualTo(sent[2]);
+      assertThat(repeat.rpcId()).isEqualTo(id);
+      assertThat(repeat.outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(events.none()).as(sent[2]).isTrue();
+    }
+  }
+
+  @Test
   void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()
@@ -294,17 +400,7 @@ class A2aGovernanceTest {
     // A2A 1.0 names its JSON-RPC methods as its gRPC binding does: SendStreamingMessage and
     // SubscribeToTask are message/stream and tasks/resubscribe. Every event of such a stream
     // carries the request's id; each result is checked, and the call ends with the stream.
-    AiGateway checked =
-        AiGateway.builder()
-            .consumerKey(KeyResolvers.header("x-consumer-id"))
-            .listener(events)
-            .agent(
-                A2aAgent.builder("planner", server.url("/a2a").toString())
-                    .contentChecks(
-                        dev.aigateway.core.safety.ContentSafety.builder()
-                            .denyWords("project falcon")))
-            .build();
-    OkHttpClient checkedClient = OkHttpAiGateway.wrap(new OkHttpClient(), checked);
+    OkHttpClient checkedClient = checkingForFalcon();
     String leaking = STREAM.replace("step one", "project falcon");
     for (String method : new String[] {"SendStreamingMessage", "SubscribeToTask"}) {
       server.enqueue(

@@ -374,6 +374,85 @@ class McpGovernanceTest {
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
 
+  /** Answers every POST with the JSON-RPC {@code messages}: a JSON batch, or one event each. */
+  private void answerWith(boolean sse, String... messages) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (!sse) {
+              return Backend.json(batch(messages));
+            }
+            StringBuilder events = new StringBuilder();
+            for (String message : messages) {
+              events.append("event: message\ndata: ").append(message).append("\n\n");
+            }
+            return Backend.sse(events.toString());
+          }
+        });
+  }
+
+  @Test
+  void aRepeatedResultIsCheckedAsItsRequestsAnswerWasAndEndsInAnEventOfItsOwn() throws Exception {
+    // JSON-RPC answers a request once. A second result with the id of a request already answered
+    // passed unchecked, with no event: a client that reads every message (or keeps the last answer
+    // of an id) got what the checks stop.
+    OkHttpClient client =
+        client(
+            github()
+                .callsPerMinute(100)
+                .contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    for (boolean sse : new boolean[] {false, true}) {
+      answerWith(
+          sse,
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}",
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\","
+              + "\"text\":\"project falcon ships\"}]}}",
+          "{\"jsonrpc\":\"2.0\",\"id\":1.0,\"error\":{\"code\":-32603,\"message\":\"again\"}}");
+
+      String answer = post(client, "bob", call(1, "get_issue", "{}"));
+
+      assertThat(answer).as("sse " + sse).doesNotContain("falcon").contains("\"ok\"", "again");
+      assertThat(answer).contains(String.valueOf(AgentGovernance.CONTENT_BLOCKED_CODE));
+      GatewayEvent first = events.next();
+      assertThat(first.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(first.limits().settledRequests()).isEqualTo(1);
+      GatewayEvent repeat = events.next();
+      assertThat(repeat.tool().method()).isEqualTo("tools/call");
+      assertThat(repeat.tool().tool()).isEqualTo("get_issue");
+      assertThat(repeat.tool().rpcId()).isEqualTo("1");
+      assertThat(repeat.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+      assertThat(repeat.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+      assertThat(repeat.safety().outcome())
+          .isEqualTo(dev.aigateway.api.SafetyOutcome.ANSWER_BLOCKED);
+      assertThat(repeat.limits().settledRequests()).isZero(); // no call: nothing charged
+      GatewayEvent error = events.next();
+      assertThat(error.tool().rpcId()).isEqualTo("1.0"); // as the server wrote it
+      assertThat(error.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+      assertThat(error.tool().errorCode()).isEqualTo(-32603);
+      assertThat(events.none()).as("sse " + sse).isTrue();
+    }
+  }
+
+  @Test
+  void aRepeatedToolsListAnswerIsFilteredForTheCaller() throws Exception {
+    OkHttpClient client = client(github());
+    String list =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":" + TOOLS.replace(" ", "") + "}}";
+    for (boolean sse : new boolean[] {false, true}) {
+      answerWith(sse, list, list);
+
+      String answer = post(client, "alice", LIST);
+
+      assertThat(answer).as("sse " + sse).doesNotContain("delete_repo").contains("get_issue");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      GatewayEvent repeat = events.next();
+      assertThat(repeat.tool().method()).isEqualTo("tools/list");
+      assertThat(repeat.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(events.none()).isTrue();
+    }
+  }
+
   @Test
   void aListedToolNamedAlsoInAnotherCaseIsLeftOutOfAFilteredList() throws Exception {
     // Go's JSON decoder reads "Name" as the name too, the last one winning: a client decoding so
@@ -2628,26 +2707,74 @@ class McpGovernanceTest {
   @Test
   void aBatchWhoseRequestsShareAnIdByValueIsAnsweredLocally() throws Exception {
     // 1 and 1.0 are one id to a server that reads ids as numbers: their answers would both say 1.
+    // So are 9007199254740993 and 9007199254740992, beyond a double's exact integers (2^53): a
+    // JavaScript server reads both as 9007199254740992 and answers both with that id.
+    OkHttpClient client = client(github());
+    for (String[] ids : new String[][] {{"1", "1.0"}, {"9007199254740993", "9007199254740992"}}) {
+      JsonNode answer =
+          JSON.readTree(
+              post(
+                  client,
+                  "bob",
+                  batch(
+                      call(1, "get_issue", "{}").replace("\"id\":1,", "\"id\":" + ids[0] + ","),
+                      call(1, "list_issues", "{}")
+                          .replace("\"id\":1,", "\"id\":" + ids[1] + ","))));
+
+      assertThat(answer.size()).isEqualTo(2);
+      assertThat(answer.get(0).path("id").toString()).isEqualTo(ids[0]); // as written
+      assertThat(answer.get(0).path("error").path("code").asInt()).as(ids[1]).isEqualTo(-32600);
+      assertThat(answer.get(0).path("error").path("message").asText()).contains("JavaScript");
+      assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+      assertThat(backend.calls.get()).isZero();
+      for (int i = 0; i < 2; i++) {
+        assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      }
+      assertThat(events.none()).isTrue();
+    }
+  }
+
+  @Test
+  void anIdAJavaScriptServerWritesBackRoundedIsItsRequests() throws Exception {
+    // A JavaScript server reads the id 9007199254740993 as 9007199254740992 and answers with that:
+    // the answer is the request's, filtered, not a result that answers no request.
+    OkHttpClient client = client(github());
+    backend.idAs = "9007199254740992";
+
+    String listed = post(client, "alice", LIST.replace("\"id\":1,", "\"id\":9007199254740993,"));
+
+    assertThat(toolNames(listed)).containsExactly("get_issue", "list_issues");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().rpcId()).isEqualTo("9007199254740993");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aStringIdAndANumberIdOfTheSameTextAreTwoIds() throws Exception {
+    // JSON-RPC: "1" and 1 are different ids. The batch goes, and each answer is its request's.
     OkHttpClient client = client(github());
 
     JsonNode answer =
         JSON.readTree(
             post(
                 client,
-                "bob",
-                "["
-                    + call(1, "get_issue", "{}")
-                    + ","
-                    + call(1, "list_issues", "{}").replace("\"id\":1,", "\"id\":1.0,")
-                    + "]"));
+                "alice",
+                batch(LIST.replace("\"id\":1,", "\"id\":\"1\","), call(1, "get_issue", "{}"))));
 
-    assertThat(answer.size()).isEqualTo(2);
-    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
-    assertThat(backend.calls.get()).isZero();
-    for (int i = 0; i < 2; i++) {
-      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
-    }
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(answer.get(0).path("id").isTextual()).isTrue();
+    assertThat(answer.get(0).path("result").path("tools").size()).isEqualTo(2); // filtered
+    assertThat(answer.get(1).path("id").isNumber()).isTrue();
+    assertThat(answer.get(1).path("result").has("content")).isTrue();
+    GatewayEvent list = events.next();
+    assertThat(list.tool().method()).isEqualTo("tools/list");
+    assertThat(list.tool().rpcId()).isEqualTo("\"1\"");
+    assertThat(list.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    GatewayEvent call = events.next();
+    assertThat(call.tool().tool()).isEqualTo("get_issue");
+    assertThat(call.tool().rpcId()).isEqualTo("1");
+    assertThat(call.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
     assertThat(events.none()).isTrue();
   }
 

@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
  * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
  * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
- * message with an id) ends in exactly one event. For an MCP server with content checks, the
+ * message with an id) ends in exactly one event; a response repeating the answer to a request is
+ * read as that answer was and ends in one of its own. For an MCP server with content checks, the
  * requests the server sends the client on a stream and the client's answers to them (responses it
  * POSTs) are checked and end in one event each, and so are notifications either way, which end in
  * an event only when a check blocks them; otherwise all of these pass ungoverned. Thread-safe for
@@ -472,8 +473,9 @@ public final class AgentCall {
               describe(member)
                   + " was not sent: its id "
                   + member.id
-                  + " is also the id of another request of its batch, so their answers cannot be"
-                  + " told apart; ids must be unique",
+                  + " is also the id of another request of its batch (a number read by its value,"
+                  + " as JavaScript reads it), so their answers cannot be told apart; ids must be"
+                  + " unique",
               Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
         }
       }
@@ -902,7 +904,7 @@ public final class AgentCall {
     }
     String accessName = peer.accessName(m.method, m.tool);
     if (accessName != null) {
-      ToolAccess.Decision decision = peer.access.check(consumer, roles, accessName);
+      ToolAccess.Decision decision = peer.access(consumer, roles, accessName);
       m.access =
           new AccessInfo(
               decision.allowed() ? AccessInfo.Decision.ALLOWED : AccessInfo.Decision.DENIED,
@@ -1609,12 +1611,8 @@ public final class AgentCall {
       if (!message.isResponse()) {
         replacement = serverRequest(message); // a request or notification the server sends
       } else {
-        String key = message.idKey();
-        Member m = listen ? listenMember(message) : byId.get(key);
-        if ((m == null || m.ended) && "null".equals(key)) {
-          m = nextIdless(); // an answer to a message sent without an id, in their order
-        }
-        if (m == null || m.ended) {
+        Member m = listen ? listenMember(message) : answering(message);
+        if (m == null) {
           continue;
         }
         replacement = response(m, json, message);
@@ -1683,6 +1681,48 @@ public final class AgentCall {
     return asked == null
         ? new Member(message, id == null ? "null" : id, "", peer)
         : new Member(message, id == null ? "null" : id, asked.method(), asked.tool(), peer);
+  }
+
+  /**
+   * The request of the POST a response answers, or null when it answers none. A response whose
+   * request was answered already (JSON-RPC answers a request once; an A2A stream's updates all
+   * answer its one request, which ends only with the stream) is a repeat: a client reading every
+   * message, or keeping the last answer of an id, reads it as the answer. It is read as a member of
+   * its own, with its request's method, tool and checks, so it is filtered and checked as the first
+   * answer was and ends in an event of its own, charged nothing.
+   */
+  private @Nullable Member answering(Rpc.Message message) {
+    String key = message.idKey();
+    Member m = byId.get(key);
+    if ((m == null || m.ended) && "null".equals(key)) {
+      // An answer to a message sent without an id, in their order; after the last, a repeat.
+      Member idless = nextIdless();
+      if (idless != null) {
+        return idless;
+      }
+      if (m == null) {
+        m = lastIdless();
+      }
+    }
+    if (m == null || !m.ended) {
+      return m;
+    }
+    String id = message.id();
+    Member repeat = new Member(message, id == null ? "null" : id, m.method, m.tool, peer);
+    repeat.uncharged = true;
+    repeat.streaming = false;
+    return repeat;
+  }
+
+  /** The last message sent without an id, or null when there is none. */
+  private @Nullable Member lastIdless() {
+    Member last = null;
+    for (Member m : members) {
+      if (m.idless) {
+        last = m;
+      }
+    }
+    return last;
   }
 
   /** The first message sent without an id (A2A, or MCP not a notification) not ended, or null. */

@@ -28,6 +28,38 @@ final class Peer {
   static final Set<String> A2A_STREAMING =
       Set.of("message/stream", "tasks/resubscribe", "SendStreamingMessage", "SubscribeToTask");
 
+  /**
+   * A2A operations by both of their method names: A2A 0.x's and A2A 1.0's (its gRPC binding's),
+   * each mapped to the other. Access rules written for one version's names govern the other's
+   * clients too, so an agent that serves both cannot be called past a deny entry by the name not
+   * written.
+   */
+  private static final Map<String, List<String>> A2A_OTHER_NAMES = otherNames();
+
+  private static Map<String, List<String>> otherNames() {
+    String[][] pairs = {
+      {"message/send", "SendMessage"},
+      {"message/stream", "SendStreamingMessage"},
+      {"tasks/get", "GetTask"},
+      {"tasks/list", "ListTasks"},
+      {"tasks/cancel", "CancelTask"},
+      {"tasks/resubscribe", "SubscribeToTask"},
+      {"tasks/pushNotificationConfig/set", "CreateTaskPushNotificationConfig"},
+      {"tasks/pushNotificationConfig/get", "GetTaskPushNotificationConfig"},
+      {"tasks/pushNotificationConfig/list", "ListTaskPushNotificationConfig"},
+      {"tasks/pushNotificationConfig/list", "ListTaskPushNotificationConfigs"},
+      {"tasks/pushNotificationConfig/delete", "DeleteTaskPushNotificationConfig"},
+      {"agent/getAuthenticatedExtendedCard", "GetExtendedAgentCard"},
+    };
+    Map<String, List<String>> names = new java.util.HashMap<>();
+    for (String[] pair : pairs) {
+      names.computeIfAbsent(pair[0], k -> new ArrayList<>()).add(pair[1]);
+      names.computeIfAbsent(pair[1], k -> new ArrayList<>()).add(pair[0]);
+    }
+    names.replaceAll((k, v) -> List.copyOf(v));
+    return Map.copyOf(names);
+  }
+
   final ToolCallInfo.Kind kind;
   final String name;
   final ToolAccess access;
@@ -126,6 +158,36 @@ final class Peer {
       return method;
     }
     return "tools/call".equals(method) ? tool : null;
+  }
+
+  /**
+   * What the access entries decide for a call named {@code name} ({@link #accessName}). An A2A
+   * method is checked under each of its names (A2A 0.x's and 1.0's, {@code tasks/cancel} and {@code
+   * CancelTask}): a deny entry matching any of them refuses, else an allow entry matching any of
+   * them allows, else the default, as for one name.
+   */
+  ToolAccess.Decision access(String consumer, Set<String> roles, String name) {
+    List<String> others =
+        kind == ToolCallInfo.Kind.A2A ? A2A_OTHER_NAMES.getOrDefault(name, List.of()) : List.of();
+    ToolAccess.Decision decision = access.check(consumer, roles, name);
+    if (others.isEmpty() || (!decision.allowed() && !byDefault(decision))) {
+      return decision;
+    }
+    ToolAccess.Decision allowing = decision.allowed() && !byDefault(decision) ? decision : null;
+    for (String other : others) {
+      ToolAccess.Decision alias = access.check(consumer, roles, other);
+      if (!alias.allowed() && !byDefault(alias)) {
+        return alias; // a deny entry matches the other name
+      }
+      if (allowing == null && alias.allowed() && !byDefault(alias)) {
+        allowing = alias;
+      }
+    }
+    return allowing != null ? allowing : decision;
+  }
+
+  private static boolean byDefault(ToolAccess.Decision decision) {
+    return ToolAccess.DEFAULT_RULE.equals(decision.rule());
   }
 
   /**

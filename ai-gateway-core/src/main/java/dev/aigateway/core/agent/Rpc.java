@@ -61,9 +61,12 @@ final class Rpc {
     }
 
     /**
-     * The id as {@link #id()} has it, but a number by its value: {@code 1}, {@code 1.0} and {@code
-     * 1e0} are one id, as servers that read ids as numbers (JavaScript, Go, many JSON libraries)
-     * take them, and answer all three with {@code 1}. Null for a notification.
+     * The id as {@link #id()} has it, but a number by its value as a double: {@code 1}, {@code 1.0}
+     * and {@code 1e0} are one id, as servers that read ids as numbers (JavaScript, Go, many JSON
+     * libraries) take them, and answer all three with {@code 1}; so are {@code 9007199254740993}
+     * and {@code 9007199254740992}, which a JavaScript peer reads as the one number {@code
+     * 9007199254740992} (an IEEE 754 double holds integers exactly only up to 2^53). A string is
+     * never a number: {@code "1"} and {@code 1} are two ids. Null for a notification.
      */
     @Nullable String idKey() {
       return key(node.get("id"));
@@ -77,11 +80,17 @@ final class Rpc {
       if (id == null || id.isMissingNode()) {
         return null;
       }
-      if (!id.isNumber()
-          || ((id.isDouble() || id.isFloat()) && !Double.isFinite(id.doubleValue()))) {
+      if (!id.isNumber()) {
         return id.toString();
       }
-      return id.decimalValue().stripTrailingZeros().toString();
+      // As JavaScript reads it (Number): ids a JavaScript peer cannot tell apart are one id, so
+      // two of them are never sent in one batch, and an answer carrying either one's value as
+      // such a peer writes it back is matched to its request.
+      double value = id.doubleValue();
+      if (!Double.isFinite(value)) {
+        return value > 0 ? "Infinity" : "-Infinity";
+      }
+      return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toString();
     }
 
     /**
