@@ -16,6 +16,8 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.SafetyInfo;
 import dev.aigateway.api.SafetyOutcome;
+import dev.aigateway.api.StoreState;
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.Usage;
@@ -45,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * Records every governed call into a Micrometer {@link MeterRegistry}, with the OpenTelemetry GenAI
  * metric names ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration}, {@code
  * gen_ai.client.operation.time_to_first_chunk}) and the gateway's own meters (rejections, backend
- * attempts, failovers, breaker state, reservation drift, gateway time). All names are in {@link
- * GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
+ * attempts, failovers, breaker state, token store health, reservation drift, gateway time). All
+ * names are in {@link GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
  *
  * <pre>{@code
  * GenAiMetrics metrics = GenAiMetrics.builder(registry)
@@ -91,6 +93,7 @@ public final class GenAiMetrics implements GatewayListener {
   private static final CallOutcome[] OUTCOMES = CallOutcome.values();
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
   private static final String[] STATE_NAMES = lowerCaseNames(BreakerState.values());
+  private static final String[] STORE_STATE_NAMES = lowerCaseNames(StoreState.values());
   private static final ConsumerState[] CONSUMER_STATES = ConsumerState.values();
   private static final String[] CONSUMER_STATE_NAMES = lowerCaseNames(CONSUMER_STATES);
   private static final AnomalySignal[] SIGNALS = AnomalySignal.values();
@@ -113,6 +116,9 @@ public final class GenAiMetrics implements GatewayListener {
   private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StoreTransitionKey, Counter> storeTransitions =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> storeStates = new ConcurrentHashMap<>();
   // One counter per (from, to, signal or none), made on first use.
   private final AtomicReferenceArray<Counter> consumerTransitions =
       new AtomicReferenceArray<>(
@@ -267,6 +273,38 @@ public final class GenAiMetrics implements GatewayListener {
                     .tag(Attribute.BACKEND.key(), k.backend())
                     .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
                     .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
+                    .register(registry))
+        .increment();
+  }
+
+  /**
+   * Records the token store's new health ({@code ai_gateway.token_store.state}: 0 healthy, 1
+   * probing, 2 failing) and counts the change. Called by the gateway.
+   */
+  @Override
+  public void onStoreTransition(StoreTransition transition) {
+    storeStates
+        .computeIfAbsent(
+            transition.store(),
+            store -> {
+              AtomicInteger created = new AtomicInteger();
+              Gauge.builder(Metric.TOKEN_STORE_STATE.meterName(), created, AtomicInteger::get)
+                  .description(Metric.TOKEN_STORE_STATE.description())
+                  .tag(Attribute.STORE.key(), store)
+                  .strongReference(true)
+                  .register(registry);
+              return created;
+            })
+        .set(storeStateCode(transition.to()));
+    storeTransitions
+        .computeIfAbsent(
+            new StoreTransitionKey(transition.store(), transition.from(), transition.to()),
+            k ->
+                Counter.builder(Metric.TOKEN_STORE_TRANSITIONS.meterName())
+                    .description(Metric.TOKEN_STORE_TRANSITIONS.description())
+                    .tag(Attribute.STORE.key(), k.store())
+                    .tag(Attribute.FROM.key(), STORE_STATE_NAMES[k.from().ordinal()])
+                    .tag(Attribute.TO.key(), STORE_STATE_NAMES[k.to().ordinal()])
                     .register(registry))
         .increment();
   }
@@ -505,6 +543,14 @@ public final class GenAiMetrics implements GatewayListener {
     };
   }
 
+  private static int storeStateCode(StoreState state) {
+    return switch (state) {
+      case HEALTHY -> 0;
+      case PROBING -> 1;
+      case FAILING -> 2;
+    };
+  }
+
   private static String orNone(String value) {
     return value == null || value.isEmpty() ? GenAiMetricNames.NONE : value;
   }
@@ -531,6 +577,8 @@ public final class GenAiMetrics implements GatewayListener {
   private record FailoverKey(String from, String to, String reason) {}
 
   private record TransitionKey(String backend, BreakerState from, BreakerState to) {}
+
+  private record StoreTransitionKey(String store, StoreState from, StoreState to) {}
 
   /**
    * Builds {@link GenAiMetrics}. Not thread-safe; the built metrics keep a copy of the
