@@ -605,7 +605,10 @@ public final class GenAiMetrics implements GatewayListener {
      *
      * @throws IllegalArgumentException when the name is blank, is already a tag key of those meters
      *     (such as {@code gen_ai.request.model}, {@code error.type} or the cache meters' {@code
-     *     outcome}; see {@link GenAiMetricNames.Attribute}) or was already added
+     *     outcome}; see {@link GenAiMetricNames.Attribute}) or was already added, or when a
+     *     registry that writes tag keys with underscores (Prometheus) would export it under the
+     *     same key as one of those or as a dimension added before ({@code error_type} as {@code
+     *     error.type}, {@code team_name} as {@code team.name})
      */
     public Builder dimension(String name, Dimension dimension) {
       Objects.requireNonNull(name, "name");
@@ -621,8 +624,48 @@ public final class GenAiMetrics implements GatewayListener {
       if (dimensions.containsKey(name)) {
         throw new IllegalArgumentException("dimension '" + name + "' was already added");
       }
+      String exported = exportedKey(name);
+      for (String builtIn : CallMeters.BUILT_IN_KEYS) {
+        if (exportedKey(builtIn).equals(exported)) {
+          throw exportClash(name, exported, "built-in attribute '" + builtIn + "'");
+        }
+      }
+      for (String added : dimensions.keySet()) {
+        if (exportedKey(added).equals(exported)) {
+          throw exportClash(name, exported, "dimension '" + added + "'");
+        }
+      }
       dimensions.put(name, dimension);
       return this;
+    }
+
+    /**
+     * The key {@code name} is exported under by a registry that writes tag keys with underscores,
+     * as Prometheus does ({@code error.type} as {@code error_type}): every character other than a
+     * letter, a digit or an underscore made an underscore.
+     */
+    private static String exportedKey(String name) {
+      StringBuilder key = new StringBuilder(name.length());
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        boolean kept =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        key.append(kept ? c : '_');
+      }
+      return key.toString();
+    }
+
+    private static IllegalArgumentException exportClash(
+        String name, String exported, String other) {
+      return new IllegalArgumentException(
+          "dimension name '"
+              + name
+              + "' is exported as '"
+              + exported
+              + "', as "
+              + other
+              + " is by registries that write tag keys with underscores (Prometheus); choose"
+              + " another name");
     }
 
     /**
