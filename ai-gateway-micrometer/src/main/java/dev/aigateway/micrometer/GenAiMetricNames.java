@@ -153,6 +153,17 @@ public final class GenAiMetricNames {
         "Health changes of the token store (failing, probing, healthy again)",
         NO_BUCKETS),
     /**
+     * Calls the token store failed, by {@code gen_ai.operation.name} and {@code outcome}, what the
+     * gateway did instead ({@code store_failed}: nothing charged, the call admitted under fail open
+     * or refused under fail closed; {@code settle_failed}; {@code fallback_settled}; {@code
+     * fallback_rejected}; see {@code LimitOutcome}). Counter.
+     */
+    TOKEN_STORE_FAILURES(
+        "ai_gateway.token_store.failures",
+        null,
+        "Calls the token store failed, by what the gateway did instead",
+        NO_BUCKETS),
+    /**
      * Per settled call, how far the settlement was from the reservation, as an absolute number of
      * tokens with a {@code direction}. Distribution summary, unit {@code {token}}.
      */

@@ -94,6 +94,8 @@ public final class GenAiMetrics implements GatewayListener {
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
   private static final String[] STATE_NAMES = lowerCaseNames(BreakerState.values());
   private static final String[] STORE_STATE_NAMES = lowerCaseNames(StoreState.values());
+  private static final LimitOutcome[] LIMIT_OUTCOMES = LimitOutcome.values();
+  private static final String[] LIMIT_OUTCOME_NAMES = lowerCaseNames(LIMIT_OUTCOMES);
   private static final ConsumerState[] CONSUMER_STATES = ConsumerState.values();
   private static final String[] CONSUMER_STATE_NAMES = lowerCaseNames(CONSUMER_STATES);
   private static final AnomalySignal[] SIGNALS = AnomalySignal.values();
@@ -119,6 +121,9 @@ public final class GenAiMetrics implements GatewayListener {
   private final ConcurrentHashMap<StoreTransitionKey, Counter> storeTransitions =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> storeStates = new ConcurrentHashMap<>();
+  // One counter per (operation, limit outcome), made on first use.
+  private final AtomicReferenceArray<Counter> storeFailures =
+      new AtomicReferenceArray<>(OPERATIONS.length * LIMIT_OUTCOMES.length);
   // One counter per (from, to, signal or none), made on first use.
   private final AtomicReferenceArray<Counter> consumerTransitions =
       new AtomicReferenceArray<>(
@@ -166,6 +171,7 @@ public final class GenAiMetrics implements GatewayListener {
   /** Records one call. Called by the gateway; never throws for a well-formed event. */
   @Override
   public void onEvent(GatewayEvent event) {
+    recordStoreFailure(event);
     if (event.tool().kind() != ToolCallInfo.Kind.NONE) {
       tools.record(event); // MCP and A2A calls have meters of their own, no tokens
       recordSafety(event.safety()); // content checks of arguments and results count as any
@@ -461,6 +467,33 @@ public final class GenAiMetrics implements GatewayListener {
     } else {
       meters.summary(Slot.DRIFT_OVER).record(-drift);
     }
+  }
+
+  /**
+   * Counts a call the token store failed (reservation or settlement), by what the gateway did
+   * instead: a store that fails now and then stays below its breaker's threshold, so no transition
+   * tells of those calls.
+   */
+  private void recordStoreFailure(GatewayEvent event) {
+    LimitOutcome outcome = event.limits().outcome();
+    if (outcome != LimitOutcome.STORE_FAILED
+        && outcome != LimitOutcome.SETTLE_FAILED
+        && outcome != LimitOutcome.FALLBACK_SETTLED
+        && outcome != LimitOutcome.FALLBACK_REJECTED) {
+      return;
+    }
+    int index = event.operation().ordinal() * LIMIT_OUTCOMES.length + outcome.ordinal();
+    Counter counter = storeFailures.get(index);
+    if (counter == null) {
+      counter =
+          Counter.builder(Metric.TOKEN_STORE_FAILURES.meterName())
+              .description(Metric.TOKEN_STORE_FAILURES.description())
+              .tag(Attribute.OPERATION_NAME.key(), event.operation().conventionName())
+              .tag(Attribute.OUTCOME.key(), LIMIT_OUTCOME_NAMES[outcome.ordinal()])
+              .register(registry); // registering twice returns the same counter
+      storeFailures.set(index, counter);
+    }
+    counter.increment();
   }
 
   private Timer gatewayTime(GatewayEvent event) {

@@ -15,6 +15,7 @@ import dev.aigateway.api.ConsumerState;
 import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.StoreState;
@@ -522,6 +523,47 @@ class GatewayMetersTest {
     assertThat(storeTransitions(store, "failing", "probing")).isEqualTo(2);
     assertThat(storeTransitions(store, "probing", "failing")).isEqualTo(1);
     assertThat(storeTransitions(store, "probing", "healthy")).isEqualTo(1);
+  }
+
+  @Test
+  void callsTheTokenStoreFailedAreCountedByWhatTheGatewayDidInstead() {
+    // below the breaker's threshold a store that fails now and then never changes state: each
+    // such call went on uncharged (fail open), was refused, or was counted locally
+    metrics.onEvent(Events.chat().limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED)).build());
+    metrics.onEvent(Events.chat().limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED)).build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_STORE_UNAVAILABLE, null)
+            .limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED))
+            .build());
+    metrics.onEvent(
+        Events.chat().limits(Events.limits(1041, 22, LimitOutcome.SETTLE_FAILED)).build());
+    metrics.onEvent(
+        Events.chat().limits(Events.limits(1041, 22, LimitOutcome.FALLBACK_SETTLED)).build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_RATE_LIMIT, "per-consumer")
+            .limits(new LimitsInfo(Map.of(), 0, 0, "per-consumer", LimitOutcome.FALLBACK_REJECTED))
+            .build());
+    metrics.onEvent(Events.chat().build()); // settled: the store answered
+
+    assertThat(storeFailures("store_failed")).isEqualTo(3);
+    assertThat(storeFailures("settle_failed")).isEqualTo(1);
+    assertThat(storeFailures("fallback_settled")).isEqualTo(1);
+    assertThat(storeFailures("fallback_rejected")).isEqualTo(1);
+    assertThat(registry.get("ai_gateway.token_store.failures").counters())
+        .hasSize(4)
+        .allSatisfy(
+            c ->
+                assertThat(tags(c))
+                    .containsOnlyKeys("gen_ai.operation.name", "outcome")
+                    .containsEntry("gen_ai.operation.name", "chat"));
+  }
+
+  private double storeFailures(String outcome) {
+    return registry
+        .get("ai_gateway.token_store.failures")
+        .tag("outcome", outcome)
+        .counter()
+        .count();
   }
 
   private double storeState(String store) {
