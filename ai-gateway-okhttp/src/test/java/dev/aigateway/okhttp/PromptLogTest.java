@@ -434,6 +434,52 @@ class PromptLogTest {
   }
 
   @Test
+  void promptPartsOfManagedConverseAndCohereCallsAreLogged() throws Exception {
+    // A Converse call on a prompt from Prompt management sends only the caller's promptVariables;
+    // Cohere Command R takes its system prompt as preamble and retrieved texts as documents. The
+    // gateway counts and screens all of them as the prompt; the log's request left them out.
+    server.enqueue(
+        json(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi all\"}]}},"
+                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9,\"outputTokens\":2,"
+                + "\"totalTokens\":11}}"));
+    server.enqueue(json("{\"text\":\"Hi team\",\"finish_reason\":\"COMPLETE\"}"));
+    String[][] calls = {
+      {
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt%2FPROMPT12345/converse",
+        "{\"promptVariables\":{\"audience\":{\"text\":\"the night shift\"}}}"
+      },
+      {
+        "/model/cohere.command-r-v1:0/invoke",
+        "{\"message\":\"Greet the team\",\"preamble\":\"Answer as the site lead.\","
+            + "\"documents\":[{\"title\":\"roster\",\"snippet\":\"Ana and Bo are on call\"}],"
+            + "\"max_tokens\":50}"
+      }
+    };
+    for (String[] call : calls) {
+      try (Response response =
+          client
+              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
+              .execute()) {
+        response.body().string();
+      }
+    }
+
+    assertThat(logger.lines(Level.INFO)).hasSize(2);
+    JsonNode converse = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(MAPPER.readTree(converse.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree("{\"promptVariables\":{\"audience\":{\"text\":\"the night shift\"}}}"));
+    JsonNode cohere = MAPPER.readTree(logger.lines(Level.INFO).get(1));
+    assertThat(MAPPER.readTree(cohere.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree(
+                "{\"message\":\"Greet the team\",\"preamble\":\"Answer as the site lead.\","
+                    + "\"documents\":[{\"title\":\"roster\",\"snippet\":\"Ana and Bo are on"
+                    + " call\"}]}"));
+  }
+
+  @Test
   void consumersNotSelectedAreNotLogged() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
 
