@@ -118,8 +118,6 @@ public final class GenAiMetrics implements GatewayListener {
   private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<StoreTransitionKey, Counter> storeTransitions =
-      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> storeStates = new ConcurrentHashMap<>();
   // One counter per (operation, limit outcome), made on first use.
   private final AtomicReferenceArray<Counter> storeFailures =
@@ -270,17 +268,13 @@ public final class GenAiMetrics implements GatewayListener {
   @Override
   public void onBreakerTransition(BreakerTransition transition) {
     breakerState(transition.backendId()).set(stateCode(transition.to()));
-    transitions
-        .computeIfAbsent(
-            new TransitionKey(transition.backendId(), transition.from(), transition.to()),
-            k ->
-                Counter.builder(Metric.BREAKER_TRANSITIONS.meterName())
-                    .description(Metric.BREAKER_TRANSITIONS.description())
-                    .tag(Attribute.BACKEND.key(), k.backend())
-                    .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
-                    .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
-                    .register(registry))
-        .increment();
+    countTransition(
+        new TransitionKey(
+            Metric.BREAKER_TRANSITIONS,
+            Attribute.BACKEND,
+            transition.backendId(),
+            STATE_NAMES[transition.from().ordinal()],
+            STATE_NAMES[transition.to().ordinal()]));
   }
 
   /**
@@ -289,30 +283,56 @@ public final class GenAiMetrics implements GatewayListener {
    */
   @Override
   public void onStoreTransition(StoreTransition transition) {
-    storeStates
-        .computeIfAbsent(
-            transition.store(),
-            store -> {
-              AtomicInteger created = new AtomicInteger();
-              Gauge.builder(Metric.TOKEN_STORE_STATE.meterName(), created, AtomicInteger::get)
-                  .description(Metric.TOKEN_STORE_STATE.description())
-                  .tag(Attribute.STORE.key(), store)
-                  .strongReference(true)
-                  .register(registry);
-              return created;
-            })
+    stateGauge(storeStates, Metric.TOKEN_STORE_STATE, Attribute.STORE, transition.store())
         .set(storeStateCode(transition.to()));
-    storeTransitions
+    countTransition(
+        new TransitionKey(
+            Metric.TOKEN_STORE_TRANSITIONS,
+            Attribute.STORE,
+            transition.store(),
+            STORE_STATE_NAMES[transition.from().ordinal()],
+            STORE_STATE_NAMES[transition.to().ordinal()]));
+  }
+
+  /** Counts a breaker's or the token store's state change. */
+  private void countTransition(TransitionKey key) {
+    transitions
         .computeIfAbsent(
-            new StoreTransitionKey(transition.store(), transition.from(), transition.to()),
+            key,
             k ->
-                Counter.builder(Metric.TOKEN_STORE_TRANSITIONS.meterName())
-                    .description(Metric.TOKEN_STORE_TRANSITIONS.description())
-                    .tag(Attribute.STORE.key(), k.store())
-                    .tag(Attribute.FROM.key(), STORE_STATE_NAMES[k.from().ordinal()])
-                    .tag(Attribute.TO.key(), STORE_STATE_NAMES[k.to().ordinal()])
+                Counter.builder(k.metric().meterName())
+                    .description(k.metric().description())
+                    .tag(k.subject().key(), k.name())
+                    .tag(Attribute.FROM.key(), k.from())
+                    .tag(Attribute.TO.key(), k.to())
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * The state holder of the gauge {@code metric} of {@code name} (tagged {@code subject}),
+   * registered at 0 when {@code name} is first seen.
+   */
+  private AtomicInteger stateGauge(
+      ConcurrentHashMap<String, AtomicInteger> states,
+      Metric metric,
+      Attribute subject,
+      String name) {
+    AtomicInteger state = states.get(name);
+    if (state != null) {
+      return state;
+    }
+    return states.computeIfAbsent(
+        name,
+        id -> {
+          AtomicInteger created = new AtomicInteger();
+          Gauge.builder(metric.meterName(), created, AtomicInteger::get)
+              .description(metric.description())
+              .tag(subject.key(), id)
+              .strongReference(true)
+              .register(registry);
+          return created;
+        });
   }
 
   /**
@@ -549,23 +569,11 @@ public final class GenAiMetrics implements GatewayListener {
     }
   }
 
-  /** The state holder of a backend's gauge, registered (closed) when the backend is first seen. */
+  /**
+   * The state holder of a backend's gauge, registered (closed, 0) when the backend is first seen.
+   */
   private AtomicInteger breakerState(String backendId) {
-    AtomicInteger state = breakerStates.get(backendId);
-    if (state != null) {
-      return state;
-    }
-    return breakerStates.computeIfAbsent(
-        backendId,
-        id -> {
-          AtomicInteger created = new AtomicInteger(stateCode(BreakerState.CLOSED));
-          Gauge.builder(Metric.BREAKER_STATE.meterName(), created, AtomicInteger::get)
-              .description(Metric.BREAKER_STATE.description())
-              .tag(Attribute.BACKEND.key(), id)
-              .strongReference(true)
-              .register(registry);
-          return created;
-        });
+    return stateGauge(breakerStates, Metric.BREAKER_STATE, Attribute.BACKEND, backendId);
   }
 
   private static int stateCode(BreakerState state) {
@@ -609,9 +617,9 @@ public final class GenAiMetrics implements GatewayListener {
 
   private record FailoverKey(String from, String to, String reason) {}
 
-  private record TransitionKey(String backend, BreakerState from, BreakerState to) {}
-
-  private record StoreTransitionKey(String store, StoreState from, StoreState to) {}
+  /** A state change's counter: its meter, what changed (a backend, a store), from and to. */
+  private record TransitionKey(
+      Metric metric, Attribute subject, String name, String from, String to) {}
 
   /**
    * Builds {@link GenAiMetrics}. Not thread-safe; the built metrics keep a copy of the
