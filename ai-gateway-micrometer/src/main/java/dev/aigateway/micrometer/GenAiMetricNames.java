@@ -138,6 +138,32 @@ public final class GenAiMetricNames {
         "Circuit breaker state changes of a backend",
         NO_BUCKETS),
     /**
+     * The token store's health as its store breaker sees it: 0 healthy, 1 probing, 2 failing.
+     * Gauge, per {@code store}; registered when the store first changes state.
+     */
+    TOKEN_STORE_STATE(
+        "ai_gateway.token_store.state",
+        null,
+        "Health of the token store: 0 healthy, 1 probing, 2 failing",
+        NO_BUCKETS),
+    /** The token store's health changes, per store, from and to. Counter. */
+    TOKEN_STORE_TRANSITIONS(
+        "ai_gateway.token_store.transitions",
+        null,
+        "Health changes of the token store (failing, probing, healthy again)",
+        NO_BUCKETS),
+    /**
+     * Calls the token store failed, by {@code gen_ai.operation.name} and {@code outcome}, what the
+     * gateway did instead ({@code store_failed}: nothing charged, the call admitted under fail open
+     * or refused under fail closed; {@code settle_failed}; {@code fallback_settled}; {@code
+     * fallback_rejected}; see {@code LimitOutcome}). Counter.
+     */
+    TOKEN_STORE_FAILURES(
+        "ai_gateway.token_store.failures",
+        null,
+        "Calls the token store failed, by what the gateway did instead",
+        NO_BUCKETS),
+    /**
      * Per settled call, how far the settlement was from the reservation, as an absolute number of
      * tokens with a {@code direction}. Distribution summary, unit {@code {token}}.
      */
@@ -338,11 +364,13 @@ public final class GenAiMetricNames {
     LIMIT("limit"),
     /** A backend's id. */
     BACKEND("backend"),
+    /** The token store's class name. */
+    STORE("store"),
     /** The HTTP status a backend answered an attempt with. */
     STATUS("status"),
-    /** Where a failover or a breaker or consumer transition came from. */
+    /** Where a failover or a breaker, token store or consumer transition came from. */
     FROM("from"),
-    /** Where a failover or a breaker or consumer transition went to. */
+    /** Where a failover or a breaker, token store or consumer transition went to. */
     TO("to"),
     /** How a call ended, for example {@code success} or {@code rejected}. */
     OUTCOME("outcome"),

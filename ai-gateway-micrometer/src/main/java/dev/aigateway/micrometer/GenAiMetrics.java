@@ -16,6 +16,8 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.SafetyInfo;
 import dev.aigateway.api.SafetyOutcome;
+import dev.aigateway.api.StoreState;
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.Usage;
@@ -45,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * Records every governed call into a Micrometer {@link MeterRegistry}, with the OpenTelemetry GenAI
  * metric names ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration}, {@code
  * gen_ai.client.operation.time_to_first_chunk}) and the gateway's own meters (rejections, backend
- * attempts, failovers, breaker state, reservation drift, gateway time). All names are in {@link
- * GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
+ * attempts, failovers, breaker state, token store health, reservation drift, gateway time). All
+ * names are in {@link GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
  *
  * <pre>{@code
  * GenAiMetrics metrics = GenAiMetrics.builder(registry)
@@ -91,6 +93,9 @@ public final class GenAiMetrics implements GatewayListener {
   private static final CallOutcome[] OUTCOMES = CallOutcome.values();
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
   private static final String[] STATE_NAMES = lowerCaseNames(BreakerState.values());
+  private static final String[] STORE_STATE_NAMES = lowerCaseNames(StoreState.values());
+  private static final LimitOutcome[] LIMIT_OUTCOMES = LimitOutcome.values();
+  private static final String[] LIMIT_OUTCOME_NAMES = lowerCaseNames(LIMIT_OUTCOMES);
   private static final ConsumerState[] CONSUMER_STATES = ConsumerState.values();
   private static final String[] CONSUMER_STATE_NAMES = lowerCaseNames(CONSUMER_STATES);
   private static final AnomalySignal[] SIGNALS = AnomalySignal.values();
@@ -113,6 +118,10 @@ public final class GenAiMetrics implements GatewayListener {
   private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> storeStates = new ConcurrentHashMap<>();
+  // One counter per (operation, limit outcome), made on first use.
+  private final AtomicReferenceArray<Counter> storeFailures =
+      new AtomicReferenceArray<>(OPERATIONS.length * LIMIT_OUTCOMES.length);
   // One counter per (from, to, signal or none), made on first use.
   private final AtomicReferenceArray<Counter> consumerTransitions =
       new AtomicReferenceArray<>(
@@ -160,6 +169,7 @@ public final class GenAiMetrics implements GatewayListener {
   /** Records one call. Called by the gateway; never throws for a well-formed event. */
   @Override
   public void onEvent(GatewayEvent event) {
+    recordStoreFailure(event);
     if (event.tool().kind() != ToolCallInfo.Kind.NONE) {
       tools.record(event); // MCP and A2A calls have meters of their own, no tokens
       recordSafety(event.safety()); // content checks of arguments and results count as any
@@ -258,17 +268,71 @@ public final class GenAiMetrics implements GatewayListener {
   @Override
   public void onBreakerTransition(BreakerTransition transition) {
     breakerState(transition.backendId()).set(stateCode(transition.to()));
+    countTransition(
+        new TransitionKey(
+            Metric.BREAKER_TRANSITIONS,
+            Attribute.BACKEND,
+            transition.backendId(),
+            STATE_NAMES[transition.from().ordinal()],
+            STATE_NAMES[transition.to().ordinal()]));
+  }
+
+  /**
+   * Records the token store's new health ({@code ai_gateway.token_store.state}: 0 healthy, 1
+   * probing, 2 failing) and counts the change. Called by the gateway.
+   */
+  @Override
+  public void onStoreTransition(StoreTransition transition) {
+    stateGauge(storeStates, Metric.TOKEN_STORE_STATE, Attribute.STORE, transition.store())
+        .set(storeStateCode(transition.to()));
+    countTransition(
+        new TransitionKey(
+            Metric.TOKEN_STORE_TRANSITIONS,
+            Attribute.STORE,
+            transition.store(),
+            STORE_STATE_NAMES[transition.from().ordinal()],
+            STORE_STATE_NAMES[transition.to().ordinal()]));
+  }
+
+  /** Counts a breaker's or the token store's state change. */
+  private void countTransition(TransitionKey key) {
     transitions
         .computeIfAbsent(
-            new TransitionKey(transition.backendId(), transition.from(), transition.to()),
+            key,
             k ->
-                Counter.builder(Metric.BREAKER_TRANSITIONS.meterName())
-                    .description(Metric.BREAKER_TRANSITIONS.description())
-                    .tag(Attribute.BACKEND.key(), k.backend())
-                    .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
-                    .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
+                Counter.builder(k.metric().meterName())
+                    .description(k.metric().description())
+                    .tag(k.subject().key(), k.name())
+                    .tag(Attribute.FROM.key(), k.from())
+                    .tag(Attribute.TO.key(), k.to())
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * The state holder of the gauge {@code metric} of {@code name} (tagged {@code subject}),
+   * registered at 0 when {@code name} is first seen.
+   */
+  private AtomicInteger stateGauge(
+      ConcurrentHashMap<String, AtomicInteger> states,
+      Metric metric,
+      Attribute subject,
+      String name) {
+    AtomicInteger state = states.get(name);
+    if (state != null) {
+      return state;
+    }
+    return states.computeIfAbsent(
+        name,
+        id -> {
+          AtomicInteger created = new AtomicInteger();
+          Gauge.builder(metric.meterName(), created, AtomicInteger::get)
+              .description(metric.description())
+              .tag(subject.key(), id)
+              .strongReference(true)
+              .register(registry);
+          return created;
+        });
   }
 
   /**
@@ -425,6 +489,33 @@ public final class GenAiMetrics implements GatewayListener {
     }
   }
 
+  /**
+   * Counts a call the token store failed (reservation or settlement), by what the gateway did
+   * instead: a store that fails now and then stays below its breaker's threshold, so no transition
+   * tells of those calls.
+   */
+  private void recordStoreFailure(GatewayEvent event) {
+    LimitOutcome outcome = event.limits().outcome();
+    if (outcome != LimitOutcome.STORE_FAILED
+        && outcome != LimitOutcome.SETTLE_FAILED
+        && outcome != LimitOutcome.FALLBACK_SETTLED
+        && outcome != LimitOutcome.FALLBACK_REJECTED) {
+      return;
+    }
+    int index = event.operation().ordinal() * LIMIT_OUTCOMES.length + outcome.ordinal();
+    Counter counter = storeFailures.get(index);
+    if (counter == null) {
+      counter =
+          Counter.builder(Metric.TOKEN_STORE_FAILURES.meterName())
+              .description(Metric.TOKEN_STORE_FAILURES.description())
+              .tag(Attribute.OPERATION_NAME.key(), event.operation().conventionName())
+              .tag(Attribute.OUTCOME.key(), LIMIT_OUTCOME_NAMES[outcome.ordinal()])
+              .register(registry); // registering twice returns the same counter
+      storeFailures.set(index, counter);
+    }
+    counter.increment();
+  }
+
   private Timer gatewayTime(GatewayEvent event) {
     int index = event.operation().ordinal() * OUTCOMES.length + event.outcome().ordinal();
     Timer timer = gatewayTimes.get(index);
@@ -478,23 +569,11 @@ public final class GenAiMetrics implements GatewayListener {
     }
   }
 
-  /** The state holder of a backend's gauge, registered (closed) when the backend is first seen. */
+  /**
+   * The state holder of a backend's gauge, registered (closed, 0) when the backend is first seen.
+   */
   private AtomicInteger breakerState(String backendId) {
-    AtomicInteger state = breakerStates.get(backendId);
-    if (state != null) {
-      return state;
-    }
-    return breakerStates.computeIfAbsent(
-        backendId,
-        id -> {
-          AtomicInteger created = new AtomicInteger(stateCode(BreakerState.CLOSED));
-          Gauge.builder(Metric.BREAKER_STATE.meterName(), created, AtomicInteger::get)
-              .description(Metric.BREAKER_STATE.description())
-              .tag(Attribute.BACKEND.key(), id)
-              .strongReference(true)
-              .register(registry);
-          return created;
-        });
+    return stateGauge(breakerStates, Metric.BREAKER_STATE, Attribute.BACKEND, backendId);
   }
 
   private static int stateCode(BreakerState state) {
@@ -502,6 +581,14 @@ public final class GenAiMetrics implements GatewayListener {
       case CLOSED -> 0;
       case HALF_OPEN -> 1;
       case OPEN -> 2;
+    };
+  }
+
+  private static int storeStateCode(StoreState state) {
+    return switch (state) {
+      case HEALTHY -> 0;
+      case PROBING -> 1;
+      case FAILING -> 2;
     };
   }
 
@@ -530,7 +617,9 @@ public final class GenAiMetrics implements GatewayListener {
 
   private record FailoverKey(String from, String to, String reason) {}
 
-  private record TransitionKey(String backend, BreakerState from, BreakerState to) {}
+  /** A state change's counter: its meter, what changed (a backend, a store), from and to. */
+  private record TransitionKey(
+      Metric metric, Attribute subject, String name, String from, String to) {}
 
   /**
    * Builds {@link GenAiMetrics}. Not thread-safe; the built metrics keep a copy of the
@@ -557,7 +646,10 @@ public final class GenAiMetrics implements GatewayListener {
      *
      * @throws IllegalArgumentException when the name is blank, is already a tag key of those meters
      *     (such as {@code gen_ai.request.model}, {@code error.type} or the cache meters' {@code
-     *     outcome}; see {@link GenAiMetricNames.Attribute}) or was already added
+     *     outcome}; see {@link GenAiMetricNames.Attribute}) or was already added, or when a
+     *     registry that writes tag keys with underscores (Prometheus) would export it under the
+     *     same key as one of those or as a dimension added before ({@code error_type} as {@code
+     *     error.type}, {@code team_name} as {@code team.name})
      */
     public Builder dimension(String name, Dimension dimension) {
       Objects.requireNonNull(name, "name");
@@ -573,8 +665,48 @@ public final class GenAiMetrics implements GatewayListener {
       if (dimensions.containsKey(name)) {
         throw new IllegalArgumentException("dimension '" + name + "' was already added");
       }
+      String exported = exportedKey(name);
+      for (String builtIn : CallMeters.BUILT_IN_KEYS) {
+        if (exportedKey(builtIn).equals(exported)) {
+          throw exportClash(name, exported, "built-in attribute '" + builtIn + "'");
+        }
+      }
+      for (String added : dimensions.keySet()) {
+        if (exportedKey(added).equals(exported)) {
+          throw exportClash(name, exported, "dimension '" + added + "'");
+        }
+      }
       dimensions.put(name, dimension);
       return this;
+    }
+
+    /**
+     * The key {@code name} is exported under by a registry that writes tag keys with underscores,
+     * as Prometheus does ({@code error.type} as {@code error_type}): every character other than a
+     * letter, a digit or an underscore made an underscore.
+     */
+    private static String exportedKey(String name) {
+      StringBuilder key = new StringBuilder(name.length());
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        boolean kept =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        key.append(kept ? c : '_');
+      }
+      return key.toString();
+    }
+
+    private static IllegalArgumentException exportClash(
+        String name, String exported, String other) {
+      return new IllegalArgumentException(
+          "dimension name '"
+              + name
+              + "' is exported as '"
+              + exported
+              + "', as "
+              + other
+              + " is by registries that write tag keys with underscores (Prometheus); choose"
+              + " another name");
     }
 
     /**

@@ -322,6 +322,36 @@ class DimensionsTest {
   }
 
   @Test
+  void aDimensionCannotTakeABuiltInTagUnderTheKeyARegistryExportsIt() {
+    // Prometheus writes tag keys with dots and dashes as underscores: a dimension named so would
+    // be a second label error_type beside error.type's, which the registry refuses for every
+    // call's meters, long after the gateway was built.
+    assertThatThrownBy(() -> GenAiMetrics.builder(registry).dimension("error_type", e -> "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "dimension name 'error_type' is exported as 'error_type', as built-in attribute"
+                + " 'error.type' is by registries that write tag keys with underscores"
+                + " (Prometheus); choose another name");
+    assertThatThrownBy(
+            () -> GenAiMetrics.builder(registry).dimension("gen_ai-request_model", e -> "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'gen_ai.request.model'");
+  }
+
+  @Test
+  void twoDimensionsCannotShareTheKeyARegistryExportsThemUnder() {
+    GenAiMetrics.Builder builder =
+        GenAiMetrics.builder(registry).dimension("team.name", Dimension.consumer());
+
+    assertThatThrownBy(() -> builder.dimension("team_name", Dimension.backend()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "dimension name 'team_name' is exported as 'team_name', as dimension 'team.name' is"
+                + " by registries that write tag keys with underscores (Prometheus); choose"
+                + " another name");
+  }
+
+  @Test
   void maxValuesPerDimensionMustBePositive() {
     assertThatThrownBy(() -> GenAiMetrics.builder(registry).maxValuesPerDimension(0))
         .isInstanceOf(IllegalArgumentException.class)

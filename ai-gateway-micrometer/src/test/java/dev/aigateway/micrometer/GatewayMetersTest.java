@@ -15,8 +15,11 @@ import dev.aigateway.api.ConsumerState;
 import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.StoreState;
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.UsageInfo;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -466,6 +469,115 @@ class GatewayMetersTest {
                 .counter()
                 .count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void tokenStoreStateGaugeFollowsItsHealthAndTransitionsAreCounted() {
+    String store = "dev.aigateway.redis.RedisTokenLimitStore";
+    metrics.onStoreTransition(
+        new StoreTransition(
+            store,
+            StoreState.HEALTHY,
+            StoreState.FAILING,
+            AT,
+            Duration.ofSeconds(1),
+            false,
+            "5 reservations failed in a row; last: java.net.ConnectException"));
+    assertThat(storeState(store)).isEqualTo(2);
+
+    metrics.onStoreTransition(
+        new StoreTransition(
+            store,
+            StoreState.FAILING,
+            StoreState.PROBING,
+            AT.plusSeconds(1),
+            null,
+            false,
+            "cool-down of PT1S passed"));
+    assertThat(storeState(store)).isEqualTo(1);
+
+    metrics.onStoreTransition(
+        new StoreTransition(
+            store,
+            StoreState.PROBING,
+            StoreState.FAILING,
+            AT.plusSeconds(1),
+            Duration.ofSeconds(2),
+            false,
+            "probe failed: java.net.ConnectException"));
+    metrics.onStoreTransition(
+        new StoreTransition(
+            store,
+            StoreState.FAILING,
+            StoreState.PROBING,
+            AT.plusSeconds(3),
+            null,
+            false,
+            "cool-down of PT2S passed"));
+    metrics.onStoreTransition(
+        new StoreTransition(
+            store, StoreState.PROBING, StoreState.HEALTHY, AT.plusSeconds(3), null, false, "ok"));
+    assertThat(storeState(store)).isEqualTo(0);
+
+    assertThat(storeTransitions(store, "healthy", "failing")).isEqualTo(1);
+    assertThat(storeTransitions(store, "failing", "probing")).isEqualTo(2);
+    assertThat(storeTransitions(store, "probing", "failing")).isEqualTo(1);
+    assertThat(storeTransitions(store, "probing", "healthy")).isEqualTo(1);
+  }
+
+  @Test
+  void callsTheTokenStoreFailedAreCountedByWhatTheGatewayDidInstead() {
+    // below the breaker's threshold a store that fails now and then never changes state: each
+    // such call went on uncharged (fail open), was refused, or was counted locally
+    metrics.onEvent(Events.chat().limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED)).build());
+    metrics.onEvent(Events.chat().limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED)).build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_STORE_UNAVAILABLE, null)
+            .limits(Events.limits(0, 0, LimitOutcome.STORE_FAILED))
+            .build());
+    metrics.onEvent(
+        Events.chat().limits(Events.limits(1041, 22, LimitOutcome.SETTLE_FAILED)).build());
+    metrics.onEvent(
+        Events.chat().limits(Events.limits(1041, 22, LimitOutcome.FALLBACK_SETTLED)).build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_RATE_LIMIT, "per-consumer")
+            .limits(new LimitsInfo(Map.of(), 0, 0, "per-consumer", LimitOutcome.FALLBACK_REJECTED))
+            .build());
+    metrics.onEvent(Events.chat().build()); // settled: the store answered
+
+    assertThat(storeFailures("store_failed")).isEqualTo(3);
+    assertThat(storeFailures("settle_failed")).isEqualTo(1);
+    assertThat(storeFailures("fallback_settled")).isEqualTo(1);
+    assertThat(storeFailures("fallback_rejected")).isEqualTo(1);
+    assertThat(registry.get("ai_gateway.token_store.failures").counters())
+        .hasSize(4)
+        .allSatisfy(
+            c ->
+                assertThat(tags(c))
+                    .containsOnlyKeys("gen_ai.operation.name", "outcome")
+                    .containsEntry("gen_ai.operation.name", "chat"));
+  }
+
+  private double storeFailures(String outcome) {
+    return registry
+        .get("ai_gateway.token_store.failures")
+        .tag("outcome", outcome)
+        .counter()
+        .count();
+  }
+
+  private double storeState(String store) {
+    return registry.get("ai_gateway.token_store.state").tag("store", store).gauge().value();
+  }
+
+  private double storeTransitions(String store, String from, String to) {
+    return registry
+        .get("ai_gateway.token_store.transitions")
+        .tag("store", store)
+        .tag("from", from)
+        .tag("to", to)
+        .counter()
+        .count();
   }
 
   @Test

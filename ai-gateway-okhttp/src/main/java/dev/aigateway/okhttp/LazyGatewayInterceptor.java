@@ -2,6 +2,8 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.AiGateway;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -19,6 +21,19 @@ final class LazyGatewayInterceptor implements Interceptor {
 
   /** The interceptor of the gateway looked up; null until the first call finds it. */
   private volatile @Nullable GatewayInterceptor resolved;
+
+  /** Sets {@link #resolved} once, whichever thread's lookup ends first. */
+  private static final VarHandle RESOLVED;
+
+  static {
+    try {
+      RESOLVED =
+          MethodHandles.lookup()
+              .findVarHandle(LazyGatewayInterceptor.class, "resolved", GatewayInterceptor.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** The client this interceptor was built into, for the semantic cache's embedding model. */
   private volatile @Nullable OkHttpClient client;
@@ -40,8 +55,10 @@ final class LazyGatewayInterceptor implements Interceptor {
 
   /**
    * The gateway's interceptor, looking the gateway up if no call has yet. Not locked: the lookup
-   * may wait for a container that is building the gateway on another thread, and two threads that
-   * both look it up get the same gateway (an interceptor holds nothing else).
+   * may wait for a container that is building the gateway on another thread. Two threads that both
+   * look it up keep the interceptor the first of them set: an interceptor learns the origins of the
+   * calls it governs (to keep the headers that address only the gateway from the calls it passes
+   * through there), so every call goes through the one interceptor later calls use.
    *
    * @throws IOException when the lookup fails or finds nothing (the gateway is not built yet, or
    *     could not be): the call is not sent, as it could not be governed
@@ -61,12 +78,13 @@ final class LazyGatewayInterceptor implements Interceptor {
     if (gateway == null) {
       throw new IOException("the gateway that governs this client is not available (yet)");
     }
-    interceptor = new GatewayInterceptor(gateway);
     OkHttpClient wrapped = client;
-    if (wrapped != null) {
+    if (wrapped != null) { // before any call can find the interceptor (binding it twice is a no-op)
       OkHttpAiGateway.bindEmbeddings(wrapped, gateway);
     }
-    resolved = interceptor;
-    return interceptor;
+    interceptor = new GatewayInterceptor(gateway);
+    GatewayInterceptor first =
+        (GatewayInterceptor) RESOLVED.compareAndExchange(this, null, interceptor);
+    return first != null ? first : interceptor; // another thread's lookup may have set it first
   }
 }

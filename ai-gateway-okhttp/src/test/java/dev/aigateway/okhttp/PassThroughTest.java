@@ -376,6 +376,73 @@ class PassThroughTest {
   }
 
   @Test
+  void aLazilyWrappedClientsFirstCallsOnTwoThreadsShareOneGatewayInterceptor() throws Exception {
+    // Two threads make a lazily wrapped client's first calls at once, each looking the gateway up.
+    // Both calls must go through one interceptor: the origins it learns from them keep the
+    // headers that address only the gateway from the calls it passes through there later.
+    MockWebServer other = new MockWebServer();
+    other.start();
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      AiGateway gateway =
+          AiGateway.builder()
+              .consumerKey(KeyResolvers.header("x-consumer-id"))
+              .listener(events)
+              .build();
+      java.util.concurrent.CountDownLatch bothLookingUp =
+          new java.util.concurrent.CountDownLatch(2);
+      OkHttpClient lazy =
+          OkHttpAiGateway.wrapLazily(
+              new OkHttpClient(),
+              () -> {
+                bothLookingUp.countDown();
+                try {
+                  bothLookingUp.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                return gateway;
+              });
+      List<java.util.concurrent.Future<Integer>> firstCalls = new java.util.ArrayList<>();
+      for (MockWebServer backend : List.of(server, other)) {
+        backend.enqueue(json(chatCompletion("gpt-4o", 12, 5)));
+        backend.enqueue(new MockResponse.Builder().code(200).body("{}").build());
+        Request chat =
+            post(
+                backend.url("/v1/chat/completions").toString(),
+                "{\"model\":\"gpt-4o\"}",
+                "x-consumer-id",
+                "team-a");
+        firstCalls.add(
+            threads.submit(
+                () -> {
+                  try (Response response = lazy.newCall(chat).execute()) {
+                    response.body().string();
+                    return response.code();
+                  }
+                }));
+      }
+      for (java.util.concurrent.Future<Integer> call : firstCalls) {
+        assertThat(call.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+      }
+      lazy.newCall(files(server)).execute().close();
+      lazy.newCall(files(other)).execute().close();
+
+      for (MockWebServer backend : List.of(server, other)) {
+        assertThat(backend.takeRequest().getHeaders().get("x-consumer-id")).isNull();
+        assertThat(backend.takeRequest().getHeaders().get("x-consumer-id"))
+            .as("a call passed through to " + backend.url("/"))
+            .isNull();
+      }
+      assertThat(events.all).hasSize(2);
+    } finally {
+      threads.shutdownNow();
+      other.close();
+    }
+  }
+
+  @Test
   void getRequestsToLlmPathsPassThrough() throws Exception {
     server.enqueue(json("{\"object\":\"list\",\"data\":[]}"));
     try (Response response =

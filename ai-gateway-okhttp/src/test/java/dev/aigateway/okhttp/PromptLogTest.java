@@ -52,6 +52,24 @@ class PromptLogTest {
     server.close();
   }
 
+  /** A Converse answer "Hi all", 9 tokens in and 2 out. */
+  private static final String CONVERSE_HI_ALL =
+      "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi all\"}]}},"
+          + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9,\"outputTokens\":2,"
+          + "\"totalTokens\":11}}";
+
+  /** Posts each {path, body} as consumer team-a and reads its answer whole. */
+  private void postAsTeamA(String[][] calls) throws Exception {
+    for (String[] call : calls) {
+      try (Response response =
+          client
+              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
+              .execute()) {
+        response.body().string();
+      }
+    }
+  }
+
   private void chat(String consumer, String prompt, boolean stream) throws Exception {
     try (Response response =
         client
@@ -349,11 +367,7 @@ class PromptLogTest {
             "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi team\"}],\"role\":\"model\"},"
                 + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":9,"
                 + "\"candidatesTokenCount\":2,\"totalTokenCount\":11}}"));
-    server.enqueue(
-        json(
-            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi all\"}]}},"
-                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9,\"outputTokens\":2,"
-                + "\"totalTokens\":11}}"));
+    server.enqueue(json(CONVERSE_HI_ALL));
 
     String[][] calls = {
       {
@@ -367,14 +381,7 @@ class PromptLogTest {
             + "[{\"text\":\"Greet everyone\"}]}],\"toolConfig\":{\"tools\":[]}}"
       }
     };
-    for (String[] call : calls) {
-      try (Response response =
-          client
-              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
-              .execute()) {
-        response.body().string();
-      }
-    }
+    postAsTeamA(calls);
 
     assertThat(logger.lines(Level.INFO)).hasSize(2);
     JsonNode gemini = MAPPER.readTree(logger.lines(Level.INFO).get(0));
@@ -410,14 +417,7 @@ class PromptLogTest {
             + "\"message\":\"Be terse.\"}],\"max_tokens\":50}"
       }
     };
-    for (String[] call : calls) {
-      try (Response response =
-          client
-              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
-              .execute()) {
-        response.body().string();
-      }
-    }
+    postAsTeamA(calls);
 
     assertThat(logger.lines(Level.INFO)).hasSize(2);
     JsonNode titan = MAPPER.readTree(logger.lines(Level.INFO).get(0));
@@ -431,6 +431,41 @@ class PromptLogTest {
                 "{\"message\":\"Greet everyone\",\"chat_history\":[{\"role\":\"USER\","
                     + "\"message\":\"Be terse.\"}]}"));
     assertThat(cohere.get("completion").asText()).isEqualTo("Hi all");
+  }
+
+  @Test
+  void promptPartsOfManagedConverseAndCohereCallsAreLogged() throws Exception {
+    // A Converse call on a prompt from Prompt management sends only the caller's promptVariables;
+    // Cohere Command R takes its system prompt as preamble and retrieved texts as documents. The
+    // gateway counts and screens all of them as the prompt; the log's request left them out.
+    server.enqueue(json(CONVERSE_HI_ALL));
+    server.enqueue(json("{\"text\":\"Hi team\",\"finish_reason\":\"COMPLETE\"}"));
+    String[][] calls = {
+      {
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt%2FPROMPT12345/converse",
+        "{\"promptVariables\":{\"audience\":{\"text\":\"the night shift\"}}}"
+      },
+      {
+        "/model/cohere.command-r-v1:0/invoke",
+        "{\"message\":\"Greet the team\",\"preamble\":\"Answer as the site lead.\","
+            + "\"documents\":[{\"title\":\"roster\",\"snippet\":\"Ana and Bo are on call\"}],"
+            + "\"max_tokens\":50}"
+      }
+    };
+    postAsTeamA(calls);
+
+    assertThat(logger.lines(Level.INFO)).hasSize(2);
+    JsonNode converse = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(MAPPER.readTree(converse.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree("{\"promptVariables\":{\"audience\":{\"text\":\"the night shift\"}}}"));
+    JsonNode cohere = MAPPER.readTree(logger.lines(Level.INFO).get(1));
+    assertThat(MAPPER.readTree(cohere.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree(
+                "{\"message\":\"Greet the team\",\"preamble\":\"Answer as the site lead.\","
+                    + "\"documents\":[{\"title\":\"roster\",\"snippet\":\"Ana and Bo are on"
+                    + " call\"}]}"));
   }
 
   @Test

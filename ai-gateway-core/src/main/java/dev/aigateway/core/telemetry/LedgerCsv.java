@@ -12,8 +12,11 @@ import java.util.List;
 
 /**
  * The ledger's CSV form (RFC 4180): a header line, then one record per row, CRLF line ends. A field
- * with a comma, a quote, a line break or surrounding spaces is quoted, its quotes doubled. Instants
- * are ISO-8601, decimals plain, an empty cost field means no cost.
+ * with a comma, a quote, a line break or surrounding spaces is quoted, its quotes doubled. A
+ * consumer or model name that starts with a formula's first character ({@code = + - @}, a tab or a
+ * carriage return) or an apostrophe is written after an apostrophe, which a spreadsheet shows as
+ * text, and read back without it. Instants are ISO-8601, decimals plain, an empty cost field means
+ * no cost.
  */
 final class LedgerCsv {
 
@@ -33,6 +36,12 @@ final class LedgerCsv {
           "estimated_cost");
 
   private static final String EOL = "\r\n";
+
+  /**
+   * The first characters of a name written after an apostrophe: those a spreadsheet starts a
+   * formula with (OWASP's list), and the apostrophe.
+   */
+  private static final String TEXT_MARKED = "=+-@\t\r'";
 
   private LedgerCsv() {}
 
@@ -102,8 +111,8 @@ final class LedgerCsv {
             new LedgerEntry(
                 Instant.parse(f.get(1)),
                 QuotaPeriod.valueOf(f.get(0)),
-                f.get(2),
-                f.get(3),
+                name(f.get(2)),
+                name(f.get(3)),
                 Long.parseLong(f.get(4)),
                 Long.parseLong(f.get(5)),
                 Long.parseLong(f.get(6)),
@@ -121,7 +130,14 @@ final class LedgerCsv {
     return entries;
   }
 
-  private static StringBuilder text(StringBuilder line, String value) {
+  /**
+   * Writes a consumer or model name: after an apostrophe when it starts with a character a
+   * spreadsheet takes for the start of a formula ({@code = + - @}, a tab or a carriage return), or
+   * with an apostrophe itself (so that {@link #name} can take exactly one off); quoted as RFC 4180
+   * needs.
+   */
+  private static StringBuilder text(StringBuilder line, String name) {
+    String value = !name.isEmpty() && TEXT_MARKED.indexOf(name.charAt(0)) >= 0 ? "'" + name : name;
     boolean quote = value.isEmpty() || value.strip().length() != value.length();
     for (int i = 0; i < value.length() && !quote; i++) {
       char c = value.charAt(i);
@@ -130,6 +146,11 @@ final class LedgerCsv {
     return quote
         ? line.append('"').append(value.replace("\"", "\"\"")).append('"')
         : line.append(value);
+  }
+
+  /** A consumer or model name as {@link #text} wrote it: without the apostrophe it put first. */
+  private static String name(String field) {
+    return field.startsWith("'") ? field.substring(1) : field;
   }
 
   /** A decimal as text that parses back to an equal value (same scale): plain unless scale < 0. */

@@ -45,11 +45,16 @@ public final class TelemetryStage implements CallStage {
           "prompt",
           "tools",
           "toolConfig",
+          // Converse on a prompt from Prompt management: the caller's values its template embeds.
+          "promptVariables",
           // Bedrock InvokeModel takes each model family's own body: Titan's prompt, Cohere
-          // Command's message and history, Cohere Embed's texts.
+          // Command's message, history, system prompt and retrieved documents, Cohere Embed's
+          // texts.
           "inputText",
           "message",
           "chat_history",
+          "preamble",
+          "documents",
           "texts");
 
   // The gateway's listeners, prompt log and prices are the factory's: a call's stage holds only

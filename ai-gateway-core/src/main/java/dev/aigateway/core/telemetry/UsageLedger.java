@@ -537,8 +537,11 @@ public final class UsageLedger implements GatewayListener {
    * are ISO-8601 instants; costs are plain decimals, empty when null. The writer is flushed, not
    * closed. {@link #readCsv} reads it back to equal rows.
    *
-   * <p>Consumer and model names are written as they are: a spreadsheet that opens the file may
-   * treat a name starting with {@code =}, {@code +}, {@code -} or {@code @} as a formula.
+   * <p>Callers choose consumer and model names (a header, the model a request names), so a name a
+   * spreadsheet would take for a formula (one starting with {@code =}, {@code +}, {@code -},
+   * {@code @}, a tab or a carriage return) is written after an apostrophe, which makes the cell
+   * text; so is a name starting with an apostrophe. {@link #readCsv} takes the apostrophe off
+   * again.
    */
   public static void writeCsv(Collection<LedgerEntry> entries, Writer out) throws IOException {
     LedgerCsv.write(Objects.requireNonNull(entries, "entries"), Objects.requireNonNull(out, "out"));
@@ -546,7 +549,8 @@ public final class UsageLedger implements GatewayListener {
 
   /**
    * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF, LF or CR line ends, an
-   * optional byte-order mark. The reader is not closed.
+   * optional byte-order mark; a consumer or model name's first apostrophe is the writer's mark of
+   * text and is taken off. The reader is not closed.
    *
    * @throws IOException when the text is not a ledger CSV; the message names the line
    */

