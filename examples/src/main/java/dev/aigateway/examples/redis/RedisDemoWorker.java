@@ -97,6 +97,9 @@ public final class RedisDemoWorker {
                 .uri(redisUri)
                 .keyPrefix("demo:")
                 .commandTimeout(Duration.ofMillis(50))
+                // connecting at start-up, with three JVMs starting at once, may take longer than
+                // the 2 s default on a busy machine; calls stay bounded by the command timeout
+                .connectTimeout(Duration.ofSeconds(15))
                 .build();
         RedisTokenLimitStore limits = RedisTokenLimitStore.builder(redis).build();
         RedisBackendHealthChannel health = new RedisBackendHealthChannel(redis)) {
