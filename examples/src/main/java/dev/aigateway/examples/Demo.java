@@ -192,7 +192,9 @@ public final class Demo {
           row.totalTokens(),
           row.cost() == null ? "-" : row.cost().toPlainString());
     }
-    System.out.println("  (cache savings appear here once response caching is configured)");
+    System.out.println(
+        "  (calls include the rejected ones, which used nothing; the tokens a response cache saves"
+            + " are in each event's cache().tokensSaved(), which the cache part below prints)");
   }
 
   private static void printMetrics(SimpleMeterRegistry registry) {

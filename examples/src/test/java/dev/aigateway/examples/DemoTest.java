@@ -30,6 +30,12 @@ class DemoTest {
                     .total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY, java.time.Instant.now())
                     .totalTokens())
             .isEqualTo(counts.get(consumer).tokens.sum());
+        // the usage report's calls column, as the demo says under it, counts the rejected calls too
+        assertThat(
+                ledger[0]
+                    .total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY, java.time.Instant.now())
+                    .calls())
+            .isEqualTo(counts.get(consumer).admitted.sum() + counts.get(consumer).rejected.sum());
       }
       assertThat(server.requestCount())
           .isEqualTo(gold.admitted.sum() + silver.admitted.sum() + bronze.admitted.sum());

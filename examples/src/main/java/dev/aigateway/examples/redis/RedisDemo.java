@@ -191,10 +191,14 @@ public final class RedisDemo {
         if (lastLines.size() > 20) {
           lastLines.removeFirst();
         }
-        if (line.startsWith(RedisDemoWorker.READY + " ")) {
+        // A worker writes these lines whole, but a log line written in parts may have begun
+        // before one on the same line: read them from where they start.
+        int result = line.indexOf(RedisDemoWorker.RESULT + " instance=");
+        if (line.contains(RedisDemoWorker.READY + " ")) {
           ready.countDown();
-        } else if (line.startsWith(RedisDemoWorker.RESULT + " ")) {
-          for (String field : line.substring(RedisDemoWorker.RESULT.length() + 1).split(" ")) {
+        } else if (result >= 0) {
+          String fields = line.substring(result + RedisDemoWorker.RESULT.length() + 1);
+          for (String field : fields.split(" ")) {
             String[] pair = field.split("=", 2);
             if (!pair[0].equals("instance")) {
               counts.put(pair[0], Long.parseLong(pair[1]));

@@ -17,6 +17,7 @@ import dev.aigateway.redis.RedisConnection;
 import dev.aigateway.redis.RedisResponseCacheStore;
 import dev.aigateway.redis.RedisTokenLimitStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,9 @@ public final class RedisDemoWorker {
                 .uri(redisUri)
                 .keyPrefix("demo:")
                 .commandTimeout(Duration.ofMillis(50))
+                // connecting at start-up, with three JVMs starting at once, may take longer than
+                // the 2 s default on a busy machine; calls stay bounded by the command timeout
+                .connectTimeout(Duration.ofSeconds(15))
                 .build();
         RedisTokenLimitStore limits = RedisTokenLimitStore.builder(redis).build();
         RedisBackendHealthChannel health = new RedisBackendHealthChannel(redis)) {
@@ -130,8 +134,7 @@ public final class RedisDemoWorker {
       // The wall clock, shared by every JVM on the machine and by the Redis server whose clock the
       // limit refills on, marks when this instance began and ended spending the limit.
       long startedAt = System.currentTimeMillis();
-      System.out.println(READY + " " + name);
-      System.out.flush();
+      say(READY + " " + name);
       long deadline = System.nanoTime() + Duration.ofMillis(millis).toNanos();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < THREADS; i++) {
@@ -142,24 +145,35 @@ public final class RedisDemoWorker {
       for (Thread thread : threads) {
         thread.join();
       }
-      System.out.printf(
-          Locale.ROOT,
-          "%s instance=%s calls=%d rejected=%d cacheHits=%d primary=%d secondary=%d"
-              + " sharedTokens=%d fallbackCalls=%d fallbackTokens=%d startedAt=%d endedAt=%d%n",
-          RESULT,
-          name,
-          calls.sum(),
-          rejected.sum(),
-          cacheHits.sum(),
-          primary.sum(),
-          secondary.sum(),
-          sharedTokens.sum(),
-          fallbackCalls.sum(),
-          fallbackTokens.sum(),
-          startedAt,
-          System.currentTimeMillis());
-      System.out.flush();
+      say(
+          String.format(
+              Locale.ROOT,
+              "%s instance=%s calls=%d rejected=%d cacheHits=%d primary=%d secondary=%d"
+                  + " sharedTokens=%d fallbackCalls=%d fallbackTokens=%d startedAt=%d endedAt=%d",
+              RESULT,
+              name,
+              calls.sum(),
+              rejected.sum(),
+              cacheHits.sum(),
+              primary.sum(),
+              secondary.sum(),
+              sharedTokens.sum(),
+              fallbackCalls.sum(),
+              fallbackTokens.sum(),
+              startedAt,
+              System.currentTimeMillis()));
     }
+  }
+
+  /**
+   * Writes one line for the demo to read, in one write: the worker's log lines share the pipe
+   * (standard error is merged into it), and a line written in parts could have one written into its
+   * middle, which the demo would then misread.
+   */
+  private static void say(String line) {
+    byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+    System.out.write(bytes, 0, bytes.length);
+    System.out.flush();
   }
 
   private void callUntil(OkHttpClient client, long deadline) {
