@@ -4,6 +4,7 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.pipeline.Exchange;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -170,8 +171,7 @@ public final class TokenLimit {
       new KeyResolver() {
         @Override
         public @Nullable String resolve(dev.aigateway.api.LlmRequest request) {
-          String deployment = request.deployment();
-          return deployment != null ? deployment : request.model();
+          return Exchange.requestedModel(request, false);
         }
 
         @Override
@@ -181,7 +181,7 @@ public final class TokenLimit {
       };
 
   /** The model the call asks for: what a backend pool routes a call by, and so serves it with. */
-  private static final KeyResolver ASKED_MODEL = dev.aigateway.api.KeyResolvers.model();
+  private static final KeyResolver ASKED_MODEL = request -> Exchange.requestedModel(request, true);
 
   /** One limit shared by every governed call. Named {@code global}. */
   public static Builder global() {
