@@ -30,6 +30,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.inventory.InventorySection;
+import dev.aigateway.core.inventory.InventorySource;
 import dev.aigateway.core.limit.CallCounters;
 import dev.aigateway.core.limit.GuardedStore;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
@@ -258,7 +259,17 @@ public final class AiGateway {
         sections.add(own);
       }
     }
-    this.inventorySections = List.copyOf(sections);
+    this.inventorySource =
+        new InventorySource(
+            clock,
+            store,
+            limits,
+            accessPolicy,
+            responseCache,
+            anomalies,
+            priceTable,
+            stages.factories(),
+            sections);
   }
 
   /**
@@ -352,7 +363,8 @@ public final class AiGateway {
 
   // ---------------------------------------------------------------- inventory
 
-  private final List<InventorySection> inventorySections;
+  /** What the inventory is read from, handed to it instead of the gateway. */
+  private final InventorySource inventorySource;
 
   /**
    * What this gateway governs, read now, with the default options (usage included, at most {@value
@@ -374,7 +386,7 @@ public final class AiGateway {
    *     built-in key
    */
   public GatewayInventory inventory(InventoryOptions options) {
-    return GatewayInventory.read(this, anomalies, priceTable, inventorySections, options);
+    return GatewayInventory.read(inventorySource, options);
   }
 
   /** Builds the options and reads the inventory; see {@link #inventory(InventoryOptions)}. */
