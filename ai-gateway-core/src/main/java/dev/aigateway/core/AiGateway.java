@@ -1143,17 +1143,17 @@ public final class AiGateway {
     /**
      * Builds the gateway.
      *
-     * @throws IllegalArgumentException when a token limit or the prompt log is only for consumers
+     * @throws UnresolvedCallersException when a token limit or the prompt log is only for consumers
      *     other than {@value AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while
      *     no consumer is ever resolved (no {@link #consumerKey}, no {@link #callerResolver}): every
      *     call would be {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; likewise
      *     when an MCP server's or an agent's {@link dev.aigateway.core.access.ToolAccess} names
      *     such a consumer; or when an access rule or a tool access entry is for a role while no
      *     {@link #roleResolver} or {@link #callerResolver} gives calls roles
+     * @throws IllegalArgumentException when another setting is refused
      */
     public AiGateway build() {
-      requireConsumersResolved();
-      requireRolesResolved();
+      requireCallersResolved();
       return new AiGateway(this);
     }
 
@@ -1177,103 +1177,96 @@ public final class AiGateway {
       return callerResolver != null;
     }
 
-    private void requireConsumersResolved() {
-      if (resolvesConsumers()) {
-        return;
+    /**
+     * Refuses the first setting that names consumers or roles no call ever has ({@link
+     * #namedCallers()}): consumers other than {@value AiGateway#ANONYMOUS} while none is resolved,
+     * roles while none is given.
+     */
+    private void requireCallersResolved() {
+      boolean consumers = resolvesConsumers();
+      boolean roles = resolvesRoles();
+      for (NamedCallers named : namedCallers()) {
+        if (!consumers && namesOthersThanAnonymous(named.consumers())) {
+          throw named.refused(AccessRule.Subject.CONSUMER, named.consumers());
+        }
+        if (!roles && !named.roles().isEmpty()) {
+          throw named.refused(AccessRule.Subject.ROLE, named.roles());
+        }
       }
+    }
+
+    /**
+     * Every setting that names consumers or roles, with the names: the one list {@link #build()}
+     * checks against what resolves them, so that a setting added here is checked as the others.
+     */
+    private List<NamedCallers> namedCallers() {
+      List<NamedCallers> all = new ArrayList<>();
       for (TokenLimit limit : limits) {
-        if (namesOthersThanAnonymous(limit.onlyFor())) {
-          throw consumersNeverResolved(
-              "token limit '" + limit.name() + "' applies only to consumers " + limit.onlyFor(),
-              "apply");
-        }
-      }
-      for (McpServer server : mcpServers) {
-        if (namesOthersThanAnonymous(server.access().consumers())) {
-          throw consumersNeverResolved(
-              "MCP server '"
-                  + server.name()
-                  + "' has tool access for consumers "
-                  + server.access().consumers(),
-              "match a call");
-        }
-      }
-      for (A2aAgent agent : agents) {
-        if (namesOthersThanAnonymous(agent.access().consumers())) {
-          throw consumersNeverResolved(
-              "agent '" + agent.id() + "' has access for consumers " + agent.access().consumers(),
-              "match a call");
-        }
-      }
-      if (promptLog != null && namesOthersThanAnonymous(promptLog.consumers())) {
-        throw consumersNeverResolved(
-            "the prompt log logs only consumers " + promptLog.consumers(), "log a call");
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.TOKEN_LIMIT,
+                limit.name(),
+                "token limit '" + limit.name() + "' applies only to",
+                limit.onlyFor(),
+                Set.of()));
       }
       if (accessPolicy != null) {
         for (AccessRule rule : accessPolicy.rules()) {
-          if (rule.subject() == AccessRule.Subject.CONSUMER
-              && namesOthersThanAnonymous(Set.of(rule.subjectId()))) {
-            throw consumersNeverResolved(
-                "access rule '" + rule.name() + "' is for consumer '" + rule.subjectId() + "'",
-                "match a call");
-          }
+          boolean forRole = rule.subject() == AccessRule.Subject.ROLE;
+          all.add(
+              new NamedCallers(
+                  UnresolvedCallersException.Setting.ACCESS_RULE,
+                  rule.name(),
+                  "access rule '" + rule.name() + "' is for",
+                  forRole ? Set.of() : Set.of(rule.subjectId()),
+                  forRole ? Set.of(rule.subjectId()) : Set.of()));
         }
       }
-    }
-
-    private void requireRolesResolved() {
-      if (resolvesRoles()) {
-        return;
+      if (promptLog != null) {
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.PROMPT_LOG,
+                null,
+                "the prompt log logs only",
+                promptLog.consumers(),
+                Set.of()));
       }
       for (McpServer server : mcpServers) {
-        if (!server.access().roles().isEmpty()) {
-          throw rolesNeverResolved(
-              "MCP server '"
-                  + server.name()
-                  + "' has tool access for roles "
-                  + server.access().roles());
-        }
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.MCP_SERVER,
+                server.name(),
+                "MCP server '" + server.name() + "' has tool access for",
+                server.access().consumers(),
+                server.access().roles()));
       }
       for (A2aAgent agent : agents) {
-        if (!agent.access().roles().isEmpty()) {
-          throw rolesNeverResolved(
-              "agent '" + agent.id() + "' has access for roles " + agent.access().roles());
-        }
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.AGENT,
+                agent.id(),
+                "agent '" + agent.id() + "' has access for",
+                agent.access().consumers(),
+                agent.access().roles()));
       }
-      if (accessPolicy == null) {
-        return;
-      }
-      for (AccessRule rule : accessPolicy.rules()) {
-        if (rule.subject() == AccessRule.Subject.ROLE) {
-          throw rolesNeverResolved(
-              "access rule '" + rule.name() + "' is for role '" + rule.subjectId() + "'");
-        }
-      }
+      return all;
     }
 
-    private static IllegalArgumentException rolesNeverResolved(String setting) {
-      return new IllegalArgumentException(
-          setting
-              + ", but no call has a role: without roleResolver(..) or callerResolver(..)"
-              + " it would never match a call; set roleResolver(RoleResolver.header("
-              + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
-              + " JwtCallerResolver");
+    /** One setting that names consumers or roles; {@code described} names the setting. */
+    private record NamedCallers(
+        UnresolvedCallersException.Setting setting,
+        @Nullable String name,
+        String described,
+        Set<String> consumers,
+        Set<String> roles) {
+
+      UnresolvedCallersException refused(AccessRule.Subject subject, Set<String> names) {
+        return new UnresolvedCallersException(setting, name, described, subject, names);
+      }
     }
 
     private static boolean namesOthersThanAnonymous(Set<String> consumers) {
       return !consumers.isEmpty() && !Set.of(ANONYMOUS).containsAll(consumers);
-    }
-
-    private static IllegalArgumentException consumersNeverResolved(String setting, String effect) {
-      return new IllegalArgumentException(
-          setting
-              + ", but no consumer is ever resolved: without consumerKey(..) (or a"
-              + " callerResolver(..) that proves consumers) every call's consumer is '"
-              + ANONYMOUS
-              + "', so it would never "
-              + effect
-              + "; set consumerKey(KeyResolvers.header(\"x-consumer-id\")) or another"
-              + " KeyResolver");
     }
   }
 }
