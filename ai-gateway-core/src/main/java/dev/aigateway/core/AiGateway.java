@@ -63,6 +63,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -880,7 +881,8 @@ public final class AiGateway {
 
     /**
      * Declares another request header as addressing only the gateway (removed before sending); the
-     * name is trimmed and read in any case.
+     * name is trimmed and read in any case. {@link #build()} refuses it with {@code
+     * forwardGatewayHeaders(true)}, which would send it on.
      */
     public Builder gatewayHeader(String name) {
       if (name == null || name.isBlank()) {
@@ -1150,10 +1152,20 @@ public final class AiGateway {
      *     when an MCP server's or an agent's {@link dev.aigateway.core.access.ToolAccess} names
      *     such a consumer; or when an access rule or a tool access entry is for a role while no
      *     {@link #roleResolver} or {@link #callerResolver} gives calls roles
-     * @throws IllegalArgumentException when another setting is refused
+     * @throws IllegalArgumentException when a {@link #gatewayHeader} is declared while {@link
+     *     #forwardGatewayHeaders} is true (the header would be sent on, not removed), or another
+     *     setting is refused
      */
     public AiGateway build() {
       requireCallersResolved();
+      if (forwardGatewayHeaders && !extraGatewayHeaders.isEmpty()) {
+        throw new IllegalArgumentException(
+            "gatewayHeader(..) declares "
+                + new TreeSet<>(extraGatewayHeaders)
+                + " as addressing only the gateway, to be removed before sending, but"
+                + " forwardGatewayHeaders(true) sends every such header on, so none would be"
+                + " removed; drop one of the two settings");
+      }
       return new AiGateway(this);
     }
 
