@@ -16,6 +16,7 @@ import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.access.AccessRule;
 import dev.aigateway.core.access.AccessStage;
+import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.agent.A2aAgent;
@@ -1245,23 +1246,30 @@ public final class AiGateway {
       }
       for (McpServer server : mcpServers) {
         all.add(
-            new NamedCallers(
+            toolAccess(
                 UnresolvedCallersException.Setting.MCP_SERVER,
                 server.name(),
                 "MCP server '" + server.name() + "' has tool access for",
-                server.access().consumers(),
-                server.access().roles()));
+                server.access()));
       }
       for (A2aAgent agent : agents) {
         all.add(
-            new NamedCallers(
+            toolAccess(
                 UnresolvedCallersException.Setting.AGENT,
                 agent.id(),
                 "agent '" + agent.id() + "' has access for",
-                agent.access().consumers(),
-                agent.access().roles()));
+                agent.access()));
       }
       return all;
+    }
+
+    /** A peer's tool access, which names consumers and roles alike. */
+    private static NamedCallers toolAccess(
+        UnresolvedCallersException.Setting setting,
+        String name,
+        String described,
+        ToolAccess access) {
+      return new NamedCallers(setting, name, described, access.consumers(), access.roles());
     }
 
     /** One setting that names consumers or roles; {@code described} names the setting. */
