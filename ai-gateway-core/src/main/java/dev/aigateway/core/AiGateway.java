@@ -16,6 +16,7 @@ import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.access.AccessRule;
 import dev.aigateway.core.access.AccessStage;
+import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.agent.A2aAgent;
@@ -30,6 +31,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.inventory.InventorySection;
+import dev.aigateway.core.inventory.InventorySource;
 import dev.aigateway.core.limit.CallCounters;
 import dev.aigateway.core.limit.GuardedStore;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
@@ -62,6 +64,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -258,7 +261,17 @@ public final class AiGateway {
         sections.add(own);
       }
     }
-    this.inventorySections = List.copyOf(sections);
+    this.inventorySource =
+        new InventorySource(
+            clock,
+            store,
+            limits,
+            accessPolicy,
+            responseCache,
+            anomalies,
+            priceTable,
+            stages.factories(),
+            sections);
   }
 
   /**
@@ -352,7 +365,8 @@ public final class AiGateway {
 
   // ---------------------------------------------------------------- inventory
 
-  private final List<InventorySection> inventorySections;
+  /** What the inventory is read from, handed to it instead of the gateway. */
+  private final InventorySource inventorySource;
 
   /**
    * What this gateway governs, read now, with the default options (usage included, at most {@value
@@ -374,7 +388,7 @@ public final class AiGateway {
    *     built-in key
    */
   public GatewayInventory inventory(InventoryOptions options) {
-    return GatewayInventory.read(this, anomalies, priceTable, inventorySections, options);
+    return GatewayInventory.read(inventorySource, options);
   }
 
   /** Builds the options and reads the inventory; see {@link #inventory(InventoryOptions)}. */
@@ -868,7 +882,8 @@ public final class AiGateway {
 
     /**
      * Declares another request header as addressing only the gateway (removed before sending); the
-     * name is trimmed and read in any case.
+     * name is trimmed and read in any case. {@link #build()} refuses it with {@code
+     * forwardGatewayHeaders(true)}, which would send it on.
      */
     public Builder gatewayHeader(String name) {
       if (name == null || name.isBlank()) {
@@ -1131,17 +1146,27 @@ public final class AiGateway {
     /**
      * Builds the gateway.
      *
-     * @throws IllegalArgumentException when a token limit or the prompt log is only for consumers
+     * @throws UnresolvedCallersException when a token limit or the prompt log is only for consumers
      *     other than {@value AiGateway#ANONYMOUS}, or an access rule is for such a consumer, while
      *     no consumer is ever resolved (no {@link #consumerKey}, no {@link #callerResolver}): every
      *     call would be {@value AiGateway#ANONYMOUS}'s, so the setting would never apply; likewise
      *     when an MCP server's or an agent's {@link dev.aigateway.core.access.ToolAccess} names
      *     such a consumer; or when an access rule or a tool access entry is for a role while no
      *     {@link #roleResolver} or {@link #callerResolver} gives calls roles
+     * @throws IllegalArgumentException when a {@link #gatewayHeader} is declared while {@link
+     *     #forwardGatewayHeaders} is true (the header would be sent on, not removed), or another
+     *     setting is refused
      */
     public AiGateway build() {
-      requireConsumersResolved();
-      requireRolesResolved();
+      requireCallersResolved();
+      if (forwardGatewayHeaders && !extraGatewayHeaders.isEmpty()) {
+        throw new IllegalArgumentException(
+            "gatewayHeader(..) declares "
+                + new TreeSet<>(extraGatewayHeaders)
+                + " as addressing only the gateway, to be removed before sending, but"
+                + " forwardGatewayHeaders(true) sends every such header on, so none would be"
+                + " removed; drop one of the two settings");
+      }
       return new AiGateway(this);
     }
 
@@ -1165,103 +1190,103 @@ public final class AiGateway {
       return callerResolver != null;
     }
 
-    private void requireConsumersResolved() {
-      if (resolvesConsumers()) {
-        return;
+    /**
+     * Refuses the first setting that names consumers or roles no call ever has ({@link
+     * #namedCallers()}): consumers other than {@value AiGateway#ANONYMOUS} while none is resolved,
+     * roles while none is given.
+     */
+    private void requireCallersResolved() {
+      boolean consumers = resolvesConsumers();
+      boolean roles = resolvesRoles();
+      for (NamedCallers named : namedCallers()) {
+        if (!consumers && namesOthersThanAnonymous(named.consumers())) {
+          throw named.refused(AccessRule.Subject.CONSUMER, named.consumers());
+        }
+        if (!roles && !named.roles().isEmpty()) {
+          throw named.refused(AccessRule.Subject.ROLE, named.roles());
+        }
       }
+    }
+
+    /**
+     * Every setting that names consumers or roles, with the names: the one list {@link #build()}
+     * checks against what resolves them, so that a setting added here is checked as the others.
+     */
+    private List<NamedCallers> namedCallers() {
+      List<NamedCallers> all = new ArrayList<>();
       for (TokenLimit limit : limits) {
-        if (namesOthersThanAnonymous(limit.onlyFor())) {
-          throw consumersNeverResolved(
-              "token limit '" + limit.name() + "' applies only to consumers " + limit.onlyFor(),
-              "apply");
-        }
-      }
-      for (McpServer server : mcpServers) {
-        if (namesOthersThanAnonymous(server.access().consumers())) {
-          throw consumersNeverResolved(
-              "MCP server '"
-                  + server.name()
-                  + "' has tool access for consumers "
-                  + server.access().consumers(),
-              "match a call");
-        }
-      }
-      for (A2aAgent agent : agents) {
-        if (namesOthersThanAnonymous(agent.access().consumers())) {
-          throw consumersNeverResolved(
-              "agent '" + agent.id() + "' has access for consumers " + agent.access().consumers(),
-              "match a call");
-        }
-      }
-      if (promptLog != null && namesOthersThanAnonymous(promptLog.consumers())) {
-        throw consumersNeverResolved(
-            "the prompt log logs only consumers " + promptLog.consumers(), "log a call");
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.TOKEN_LIMIT,
+                limit.name(),
+                "token limit '" + limit.name() + "' applies only to",
+                limit.onlyFor(),
+                Set.of()));
       }
       if (accessPolicy != null) {
         for (AccessRule rule : accessPolicy.rules()) {
-          if (rule.subject() == AccessRule.Subject.CONSUMER
-              && namesOthersThanAnonymous(Set.of(rule.subjectId()))) {
-            throw consumersNeverResolved(
-                "access rule '" + rule.name() + "' is for consumer '" + rule.subjectId() + "'",
-                "match a call");
-          }
+          boolean forRole = rule.subject() == AccessRule.Subject.ROLE;
+          all.add(
+              new NamedCallers(
+                  UnresolvedCallersException.Setting.ACCESS_RULE,
+                  rule.name(),
+                  "access rule '" + rule.name() + "' is for",
+                  forRole ? Set.of() : Set.of(rule.subjectId()),
+                  forRole ? Set.of(rule.subjectId()) : Set.of()));
         }
       }
-    }
-
-    private void requireRolesResolved() {
-      if (resolvesRoles()) {
-        return;
+      if (promptLog != null) {
+        all.add(
+            new NamedCallers(
+                UnresolvedCallersException.Setting.PROMPT_LOG,
+                null,
+                "the prompt log logs only",
+                promptLog.consumers(),
+                Set.of()));
       }
       for (McpServer server : mcpServers) {
-        if (!server.access().roles().isEmpty()) {
-          throw rolesNeverResolved(
-              "MCP server '"
-                  + server.name()
-                  + "' has tool access for roles "
-                  + server.access().roles());
-        }
+        all.add(
+            toolAccess(
+                UnresolvedCallersException.Setting.MCP_SERVER,
+                server.name(),
+                "MCP server '" + server.name() + "' has tool access for",
+                server.access()));
       }
       for (A2aAgent agent : agents) {
-        if (!agent.access().roles().isEmpty()) {
-          throw rolesNeverResolved(
-              "agent '" + agent.id() + "' has access for roles " + agent.access().roles());
-        }
+        all.add(
+            toolAccess(
+                UnresolvedCallersException.Setting.AGENT,
+                agent.id(),
+                "agent '" + agent.id() + "' has access for",
+                agent.access()));
       }
-      if (accessPolicy == null) {
-        return;
-      }
-      for (AccessRule rule : accessPolicy.rules()) {
-        if (rule.subject() == AccessRule.Subject.ROLE) {
-          throw rolesNeverResolved(
-              "access rule '" + rule.name() + "' is for role '" + rule.subjectId() + "'");
-        }
-      }
+      return all;
     }
 
-    private static IllegalArgumentException rolesNeverResolved(String setting) {
-      return new IllegalArgumentException(
-          setting
-              + ", but no call has a role: without roleResolver(..) or callerResolver(..)"
-              + " it would never match a call; set roleResolver(RoleResolver.header("
-              + "\"x-roles\")) or a callerResolver such as ai-gateway-jwt's"
-              + " JwtCallerResolver");
+    /** A peer's tool access, which names consumers and roles alike. */
+    private static NamedCallers toolAccess(
+        UnresolvedCallersException.Setting setting,
+        String name,
+        String described,
+        ToolAccess access) {
+      return new NamedCallers(setting, name, described, access.consumers(), access.roles());
+    }
+
+    /** One setting that names consumers or roles; {@code described} names the setting. */
+    private record NamedCallers(
+        UnresolvedCallersException.Setting setting,
+        @Nullable String name,
+        String described,
+        Set<String> consumers,
+        Set<String> roles) {
+
+      UnresolvedCallersException refused(AccessRule.Subject subject, Set<String> names) {
+        return new UnresolvedCallersException(setting, name, described, subject, names);
+      }
     }
 
     private static boolean namesOthersThanAnonymous(Set<String> consumers) {
       return !consumers.isEmpty() && !Set.of(ANONYMOUS).containsAll(consumers);
-    }
-
-    private static IllegalArgumentException consumersNeverResolved(String setting, String effect) {
-      return new IllegalArgumentException(
-          setting
-              + ", but no consumer is ever resolved: without consumerKey(..) (or a"
-              + " callerResolver(..) that proves consumers) every call's consumer is '"
-              + ANONYMOUS
-              + "', so it would never "
-              + effect
-              + "; set consumerKey(KeyResolvers.header(\"x-consumer-id\")) or another"
-              + " KeyResolver");
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.aigateway.api.Caller;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.access.AccessRule;
 import dev.aigateway.core.access.ToolAccess;
 import dev.aigateway.core.agent.A2aAgent;
 import dev.aigateway.core.agent.McpServer;
@@ -163,5 +164,52 @@ class NamedConsumersTest {
         .hasMessageContaining("roleResolver(");
     assertThat(builder.roleResolver(request -> Set.of("developer")).build().agentGovernance())
         .isNotNull();
+  }
+
+  @Test
+  void theRefusalSaysWhichSettingNamesWhichCallers() {
+    // One exception for every setting that names callers, so a builder's configurer (the Spring
+    // Boot starter) maps it to its own setting without checking it again.
+    assertThatThrownBy(
+            AiGateway.builder()
+                    .tokenLimit(
+                        TokenLimit.perConsumer()
+                            .name("gold")
+                            .onlyFor("team-a")
+                            .requestsPerMinute(5))
+                ::build)
+        .isInstanceOfSatisfying(
+            UnresolvedCallersException.class,
+            e -> {
+              assertThat(e.setting()).isEqualTo(UnresolvedCallersException.Setting.TOKEN_LIMIT);
+              assertThat(e.settingName()).isEqualTo("gold");
+              assertThat(e.subject()).isEqualTo(AccessRule.Subject.CONSUMER);
+              assertThat(e.names()).containsExactly("team-a");
+            });
+    assertThatThrownBy(
+            AiGateway.builder()
+                    .consumerKey(KeyResolvers.header("x-consumer-id"))
+                    .accessPolicy(
+                        AccessPolicy.denyByDefault()
+                            .role("analyst", rule -> rule.operations(Operation.EMBEDDINGS)))
+                ::build)
+        .isInstanceOfSatisfying(
+            UnresolvedCallersException.class,
+            e -> {
+              assertThat(e.setting()).isEqualTo(UnresolvedCallersException.Setting.ACCESS_RULE);
+              assertThat(e.settingName()).isEqualTo("role:analyst");
+              assertThat(e.subject()).isEqualTo(AccessRule.Subject.ROLE);
+              assertThat(e.names()).containsExactly("analyst");
+              assertThat(e).hasMessageContaining("roleResolver(");
+            });
+    assertThatThrownBy(
+            AiGateway.builder().promptLog(PromptLog.builder().consumers("team-a"))::build)
+        .isInstanceOfSatisfying(
+            UnresolvedCallersException.class,
+            e -> {
+              assertThat(e.setting()).isEqualTo(UnresolvedCallersException.Setting.PROMPT_LOG);
+              assertThat(e.settingName()).isNull();
+              assertThat(e.names()).containsExactly("team-a");
+            });
   }
 }

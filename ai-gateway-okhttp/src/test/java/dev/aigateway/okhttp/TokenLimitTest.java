@@ -583,6 +583,47 @@ class TokenLimitTest {
   }
 
   @Test
+  void aPerModelLimitCountsUnderTheModelTheEventNamesAsRequested() throws Exception {
+    // One rule names the model of a call for its per-model limit and for its event: the path's
+    // deployment of a direct Azure call, the body's model of a call a pool routes.
+    String deploymentPath = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
+    OkHttpClient direct =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perModel().tokensPerMinute(100_000)));
+    OkHttpClient pooled =
+        client(
+            AiGateway.builder()
+                .tokenLimit(TokenLimit.perModel().tokensPerMinute(100_000))
+                .backendPool(
+                    dev.aigateway.core.routing.BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.openAi(
+                                "east", server.url("/v1/").toString()))));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 1)));
+    server.enqueue(json(chatCompletion("gpt-4o-mini", 5, 1)));
+
+    for (OkHttpClient client : List.of(direct, pooled)) {
+      try (Response response =
+          client
+              .newCall(
+                  post(server.url(deploymentPath).toString(), chatRequest("gpt-4o-mini", "Hi", "")))
+              .execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        response.body().string();
+      }
+    }
+
+    GatewayEvent directEvent = events.next();
+    GatewayEvent pooledEvent = events.next();
+    assertThat(directEvent.requestedModel()).isEqualTo("gpt-4o");
+    assertThat(pooledEvent.requestedModel()).isEqualTo("gpt-4o-mini");
+    for (GatewayEvent event : List.of(directEvent, pooledEvent)) {
+      assertThat(event.limits().counterKeys())
+          .as(event.toString())
+          .containsExactly(java.util.Map.entry("model", event.requestedModel()));
+    }
+  }
+
+  @Test
   void aDeploymentSpelledWithPercentEscapesIsTheSameDeploymentToItsLimit() throws Exception {
     // Azure decodes the path: /openai/deployments/gpt%2D4o/... is deployment gpt-4o.
     OkHttpClient client =

@@ -4,6 +4,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.UnresolvedCallersException;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
@@ -129,11 +130,12 @@ public final class AiGatewayAutoConfiguration {
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
       meterRegistry.ifAvailable(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
-    GatewayPropertiesMapper.checkCallersResolved(properties, builder);
     try {
       AiGateway gateway = builder.build();
       OkHttpClientWrapper.closeGatewayBeansAfter(beanFactory, List.of(GATEWAY_BEAN));
       return gateway;
+    } catch (UnresolvedCallersException e) {
+      throw GatewayPropertiesMapper.unresolvedCallers(properties, e);
     } catch (IllegalArgumentException | IllegalStateException e) {
       if (e instanceof InvalidGatewayPropertyException) {
         throw e;

@@ -6,6 +6,8 @@ import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.UnresolvedCallersException;
+import dev.aigateway.core.access.AccessRule;
 import dev.aigateway.core.aws.AwsCredentialsProvider;
 import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
@@ -112,77 +114,72 @@ final class GatewayPropertiesMapper {
   }
 
   /**
-   * Refuses {@code limits[].only-for}, {@code access.rules[].consumer} and {@code
-   * prompt-log.consumers} naming consumers (other than {@value AiGateway#ANONYMOUS}) when nothing
-   * resolves one: no {@code consumer-key}, no {@code jwt}, no consumer key from a customizer; and
-   * {@code access.rules[].role} when nothing gives calls roles: no {@code access.role-header}, no
-   * {@code jwt}, no role or caller resolver from a customizer. Every call would be anonymous, or
-   * have no role, so the setting would never apply. Checked after the customizers, before the
-   * gateway's own check, which names the limit or rule but not the property.
+   * The gateway's refusal of a setting that names consumers or roles no call ever has, as the
+   * failure of the property that configured it ({@code limits[].only-for}, {@code
+   * access.rules[].consumer}, {@code access.rules[].role}, {@code prompt-log.consumers}; the prefix
+   * for a setting a customizer made): the builder's message, and the properties that resolve
+   * consumers or give roles.
    */
-  static void checkCallersResolved(AiGatewayProperties properties, AiGateway.Builder builder) {
-    List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
-    if (!builder.resolvesRoles()) {
-      for (int i = 0; i < rules.size(); i++) {
-        if (rules.get(i).getRole() != null) {
-          throw new InvalidGatewayPropertyException(
-              P + ".access.rules[" + i + "].role",
-              "names role '"
-                  + rules.get(i).getRole()
-                  + "', but no call has a role: without "
-                  + P
-                  + ".access.role-header, "
-                  + P
-                  + ".jwt (its role-claims) or a role resolver set by an"
-                  + " AiGatewayBuilderCustomizer, the rule would never match; set one of them",
-              null);
-        }
-      }
-    }
-    if (builder.resolvesConsumers()) {
-      return;
-    }
-    List<Limit> limits = properties.getLimits();
-    for (int i = 0; i < limits.size(); i++) {
-      List<String> onlyFor = limits.get(i).getOnlyFor();
-      if (!List.of(AiGateway.ANONYMOUS).containsAll(onlyFor)) {
-        throw consumersNeverResolved(
-            P + ".limits[" + i + "].only-for", "names consumers " + onlyFor, "apply");
-      }
-    }
-    for (int i = 0; i < rules.size(); i++) {
-      String consumer = rules.get(i).getConsumer();
-      if (consumer != null && !consumer.strip().equals(AiGateway.ANONYMOUS)) {
-        throw consumersNeverResolved(
-            P + ".access.rules[" + i + "].consumer", "names consumer '" + consumer + "'", "match");
-      }
-    }
-    List<String> logged = properties.getPromptLog().getConsumers();
-    if (properties.getPromptLog().isEnabled()
-        && logged.stream().anyMatch(id -> !id.strip().equals(AiGateway.ANONYMOUS))) {
-      throw consumersNeverResolved(
-          P + ".prompt-log.consumers", "names consumers " + logged, "log a call");
-    }
+  static InvalidGatewayPropertyException unresolvedCallers(
+      AiGatewayProperties properties, UnresolvedCallersException refused) {
+    boolean roles = refused.subject() == AccessRule.Subject.ROLE;
+    return new InvalidGatewayPropertyException(
+        propertyOf(properties, refused),
+        refused.getMessage()
+            + (roles
+                ? "; in properties, set "
+                    + P
+                    + ".access.role-header or "
+                    + P
+                    + ".jwt (its role-claims)"
+                : "; in properties, set "
+                    + P
+                    + ".consumer-key.header (for example x-consumer-id), "
+                    + P
+                    + ".consumer-key.api-key or "
+                    + P
+                    + ".jwt"),
+        refused);
   }
 
-  private static InvalidGatewayPropertyException consumersNeverResolved(
-      String path, String setting, String effect) {
-    return new InvalidGatewayPropertyException(
-        path,
-        setting
-            + ", but no consumer is ever resolved: without "
-            + P
-            + ".consumer-key (header or api-key), "
-            + P
-            + ".jwt or a consumer key set by an AiGatewayBuilderCustomizer, every call's consumer"
-            + " is '"
-            + AiGateway.ANONYMOUS
-            + "', so it would never "
-            + effect
-            + "; set "
-            + P
-            + ".consumer-key.header (for example x-consumer-id)",
-        null);
+  /** The property that configured the refused setting, else the prefix. */
+  private static String propertyOf(
+      AiGatewayProperties properties, UnresolvedCallersException refused) {
+    switch (refused.setting()) {
+      case TOKEN_LIMIT -> {
+        List<Limit> limits = properties.getLimits();
+        for (int i = 0; i < limits.size(); i++) {
+          String path = P + ".limits[" + i + "]";
+          if (tokenLimit(limits.get(i), path).name().equals(refused.settingName())) {
+            return path + ".only-for";
+          }
+        }
+      }
+      case ACCESS_RULE -> {
+        List<SecurityProperties.Rule> rules = properties.getAccess().getRules();
+        for (int i = 0; i < rules.size(); i++) {
+          String path = P + ".access.rules[" + i + "]";
+          AccessRule rule = SecurityMapper.rule(rules.get(i), path);
+          if (rule.name().equals(refused.settingName())
+              && rule.subject() == refused.subject()
+              && refused.names().contains(rule.subjectId())) {
+            return path + (rule.subject() == AccessRule.Subject.ROLE ? ".role" : ".consumer");
+          }
+        }
+      }
+      case PROMPT_LOG -> {
+        PromptLogging log = properties.getPromptLog();
+        if (log.isEnabled()
+            && log.getConsumers().stream()
+                .map(String::strip)
+                .toList()
+                .containsAll(refused.names())) {
+          return P + ".prompt-log.consumers";
+        }
+      }
+      default -> {}
+    }
+    return P;
   }
 
   /**

@@ -290,7 +290,7 @@ final class SecurityMapper {
     return GatewayPropertiesMapper.check(path, policy::build);
   }
 
-  private static AccessRule rule(Rule rule, String path) {
+  static AccessRule rule(Rule rule, String path) {
     String consumer = rule.getConsumer();
     String role = rule.getRole();
     if ((consumer == null) == (role == null)) {

@@ -8,11 +8,9 @@ import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.AccessRule;
-import dev.aigateway.core.anomaly.Anomalies;
 import dev.aigateway.core.routing.RateLimitSnapshot;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.telemetry.Price;
-import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.wire.SafeUrls;
 import java.time.Instant;
 import java.util.Collections;
@@ -356,20 +354,13 @@ public final class GatewayInventory {
    * Reads a gateway's inventory; what {@link AiGateway#inventory(InventoryOptions)} calls (use
    * that).
    *
-   * @param gateway the gateway
-   * @param anomalies its anomaly detection, or null
-   * @param prices its price table, or null
-   * @param sections the sections registered on its builder
+   * @param source the parts of the gateway the inventory is read from
    * @param options what to include
    */
-  public static GatewayInventory read(
-      AiGateway gateway,
-      @Nullable Anomalies anomalies,
-      @Nullable PriceTable prices,
-      List<InventorySection> sections,
-      InventoryOptions options) {
+  public static GatewayInventory read(InventorySource source, InventoryOptions options) {
+    Objects.requireNonNull(source, "source");
     Objects.requireNonNull(options, "options");
-    return new InventoryReader(gateway, anomalies, prices, sections, options).read();
+    return new InventoryReader(source, options).read();
   }
 
   /** When the inventory was read, on the gateway's clock. */

@@ -9,7 +9,6 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.api.spi.VectorStore;
-import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.anomaly.Anomalies;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
@@ -30,7 +29,6 @@ import dev.aigateway.core.inventory.GatewayInventory.UsageStatus;
 import dev.aigateway.core.limit.LimitStage;
 import dev.aigateway.core.limit.SeenConsumer;
 import dev.aigateway.core.limit.TokenLimit;
-import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.BackendState;
@@ -55,10 +53,9 @@ final class InventoryReader {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayInventory.class);
 
-  private final AiGateway gateway;
+  private final InventorySource source;
   private final @Nullable Anomalies anomalies;
   private final @Nullable PriceTable prices;
-  private final List<InventorySection> registered;
   private final InventoryOptions options;
   private RouteStage.@Nullable PoolFactory routing;
   private LimitStage.@Nullable LimitsFactory limiting;
@@ -66,21 +63,15 @@ final class InventoryReader {
   private final List<InventorySection> contributed = new ArrayList<>();
   private final Map<String, TokenBuffer> writtenSections = new LinkedHashMap<>();
 
-  InventoryReader(
-      AiGateway gateway,
-      @Nullable Anomalies anomalies,
-      @Nullable PriceTable prices,
-      List<InventorySection> registered,
-      InventoryOptions options) {
-    this.gateway = gateway;
-    this.anomalies = anomalies;
-    this.prices = prices;
-    this.registered = registered;
+  InventoryReader(InventorySource source, InventoryOptions options) {
+    this.source = source;
+    this.anomalies = source.anomalies();
+    this.prices = source.priceTable();
     this.options = options;
   }
 
   GatewayInventory read() {
-    for (CallStage.Factory stage : gateway.stages().factories()) {
+    for (Object stage : source.stageFactories()) {
       if (stage instanceof RouteStage.PoolFactory f) {
         routing = f;
       } else if (stage instanceof LimitStage.LimitsFactory f) {
@@ -92,13 +83,13 @@ final class InventoryReader {
         contributed.add(section);
       }
     }
-    contributed.addAll(registered);
-    Instant now = gateway.clock().instant();
+    contributed.addAll(source.sections());
+    Instant now = source.clock().instant();
     List<Pool> pools = pools();
-    AccessPolicy policy = gateway.accessPolicy();
+    AccessPolicy policy = source.accessPolicy();
     return new GatewayInventory(
         now,
-        gateway.tokenLimitStore().getClass().getSimpleName(),
+        source.tokenLimitStore().getClass().getSimpleName(),
         pools,
         models(),
         limits(),
@@ -124,7 +115,7 @@ final class InventoryReader {
     for (BackendState state : routing.router().backends()) {
       states.put(state.id(), state);
     }
-    long nowMillis = gateway.clock().millis();
+    long nowMillis = source.clock().millis();
     List<BackendEntry> backends = new ArrayList<>();
     for (Backend backend : pool.backends()) {
       backends.add(backend(backend, states.get(backend.id()), nowMillis));
@@ -210,7 +201,7 @@ final class InventoryReader {
 
   private List<LimitEntry> limits() {
     List<LimitEntry> limits = new ArrayList<>();
-    for (TokenLimit limit : gateway.limits()) {
+    for (TokenLimit limit : source.limits()) {
       limits.add(
           new LimitEntry(limit.name(), limit.counterKey() == null, limit.onlyFor(), limit.specs()));
     }
@@ -226,7 +217,7 @@ final class InventoryReader {
     List<SeenConsumer> seen = limiting.consumers(options.maxConsumers());
     Map<CounterId, @Nullable CounterReading> readings = new LinkedHashMap<>();
     for (SeenConsumer consumer : seen) {
-      for (TokenLimit limit : gateway.limits()) {
+      for (TokenLimit limit : source.limits()) {
         String key = consumer.counterKeys().get(limit.name());
         if (key != null && limit.appliesTo(consumer.consumer())) {
           for (LimitSpec spec : limit.specs()) {
@@ -240,7 +231,7 @@ final class InventoryReader {
     if (options.includeUsage()) {
       status = UsageStatus.INCLUDED;
       try {
-        peek(gateway.tokenLimitStore(), readings);
+        peek(source.tokenLimitStore(), readings);
       } catch (UnsupportedOperationException e) {
         status = UsageStatus.UNSUPPORTED;
         readings.replaceAll((id, reading) -> null);
@@ -250,14 +241,14 @@ final class InventoryReader {
         readings.replaceAll((id, reading) -> null);
         LOG.warn(
             "ai-gateway: the inventory could not read usage from token store {}",
-            gateway.tokenLimitStore(),
+            source.tokenLimitStore(),
             e);
       }
     }
     List<ConsumerEntry> entries = new ArrayList<>(seen.size());
     for (SeenConsumer consumer : seen) {
       List<ConsumerLimit> limits = new ArrayList<>();
-      for (TokenLimit limit : gateway.limits()) {
+      for (TokenLimit limit : source.limits()) {
         String key = consumer.counterKeys().get(limit.name());
         if (key == null || !limit.appliesTo(consumer.consumer())) {
           continue;
@@ -307,7 +298,7 @@ final class InventoryReader {
   }
 
   private GatewayInventory.@Nullable Caches caches() {
-    ResponseCache cache = gateway.responseCache();
+    ResponseCache cache = source.responseCache();
     if (cache == null) {
       return null;
     }

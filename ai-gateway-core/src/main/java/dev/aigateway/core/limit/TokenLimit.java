@@ -4,6 +4,7 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.pipeline.Exchange;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -170,8 +171,7 @@ public final class TokenLimit {
       new KeyResolver() {
         @Override
         public @Nullable String resolve(dev.aigateway.api.LlmRequest request) {
-          String deployment = request.deployment();
-          return deployment != null ? deployment : request.model();
+          return Exchange.requestedModel(request, false);
         }
 
         @Override
@@ -181,7 +181,7 @@ public final class TokenLimit {
       };
 
   /** The model the call asks for: what a backend pool routes a call by, and so serves it with. */
-  private static final KeyResolver ASKED_MODEL = dev.aigateway.api.KeyResolvers.model();
+  private static final KeyResolver ASKED_MODEL = request -> Exchange.requestedModel(request, true);
 
   /** One limit shared by every governed call. Named {@code global}. */
   public static Builder global() {
@@ -347,6 +347,7 @@ public final class TokenLimit {
     private long quota;
     private @Nullable QuotaPeriod quotaPeriod;
     private ZoneId quotaZone = ZoneOffset.UTC;
+    private boolean quotaZoneSet;
     private long requestsPerPeriod;
     private @Nullable Duration requestPeriod;
     private long requestQuota;
@@ -476,6 +477,7 @@ public final class TokenLimit {
      */
     public Builder quotaZone(ZoneId zone) {
       this.quotaZone = Objects.requireNonNull(zone, "zone");
+      this.quotaZoneSet = true;
       return this;
     }
 
@@ -558,6 +560,12 @@ public final class TokenLimit {
     /**
      * Builds the limit; it must count something: a token rate or quota, a request rate or quota, or
      * calls in flight (any mix of them).
+     *
+     * @throws IllegalStateException when it counts nothing, or when a setting belongs to a counter
+     *     the limit does not have, so that it would never be used: {@link #quotaZone} without a
+     *     quota, {@link #remainingTokensHeader} without a token rate, {@link #remainingQuotaHeader}
+     *     without a token quota, {@link #remainingRequestsHeader} without a request rate, {@link
+     *     #tokensConsumedHeader} without a token rate or quota
      */
     public TokenLimit build() {
       if (ratePeriod == null
@@ -571,7 +579,53 @@ public final class TokenLimit {
                 + "' needs tokensPerMinute(..), tokensPer(..), quota(..), requestsPerSecond(..),"
                 + " requestsPerMinute(..), requestsPer(..), requestQuota(..) or maxInFlight(..)");
       }
+      unusedWithout(
+          "quotaZone",
+          quotaZoneSet ? quotaZone : null,
+          quotaPeriod != null || requestQuotaPeriod != null,
+          "a quota (quota(..) or requestQuota(..))");
+      unusedWithout(
+          "remainingTokensHeader",
+          remainingTokensHeader,
+          ratePeriod != null,
+          "a token rate (tokensPerMinute(..) or tokensPer(..))");
+      unusedWithout(
+          "remainingQuotaHeader",
+          remainingQuotaHeader,
+          quotaPeriod != null,
+          "a token quota (quota(..))");
+      unusedWithout(
+          "remainingRequestsHeader",
+          remainingRequestsHeader,
+          requestPeriod != null,
+          "a request rate (requestsPerSecond(..), requestsPerMinute(..) or requestsPer(..))");
+      unusedWithout(
+          "tokensConsumedHeader",
+          tokensConsumedHeader,
+          ratePeriod != null || quotaPeriod != null,
+          "a token rate or a token quota");
       return new TokenLimit(this);
+    }
+
+    /**
+     * Refuses {@code setting}, set to {@code value} (null: not set), on a limit without the counter
+     * it belongs to: the gateway would never send that header nor use that zone.
+     */
+    private void unusedWithout(
+        String setting, @Nullable Object value, boolean hasCounter, String counter) {
+      if (value != null && !hasCounter) {
+        throw new IllegalStateException(
+            "limit '"
+                + name
+                + "' sets "
+                + setting
+                + "("
+                + value
+                + "), which applies to "
+                + counter
+                + ", but the limit has none, so it would never be used; add the counter or remove"
+                + " the setting");
+      }
     }
 
     /**

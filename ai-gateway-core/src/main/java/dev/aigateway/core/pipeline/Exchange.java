@@ -3,6 +3,7 @@ package dev.aigateway.core.pipeline;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
@@ -319,8 +320,18 @@ public final class Exchange {
    * model its body asks for), the request's model.
    */
   public String requestedModel() {
+    return requestedModel(request, route.pooled());
+  }
+
+  /**
+   * The model {@code request} asks for: the deployment a direct Azure OpenAI call's path names,
+   * which Azure serves whatever model the body writes; else, and for a call a backend pool routes
+   * ({@code pooled}: by the model its body asks for), the request's model. The one rule that both
+   * {@link #requestedModel()} and {@code TokenLimit.perModel()}'s counter key follow.
+   */
+  public static String requestedModel(LlmRequest request, boolean pooled) {
     String deployment = request.deployment();
-    return deployment != null && !route.pooled() ? deployment : request.model();
+    return deployment != null && !pooled ? deployment : request.model();
   }
 
   /** The model the call is for: the traffic split's variant, else the model asked for. */

@@ -3,10 +3,12 @@ package dev.aigateway.core.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.core.AiGateway;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -82,5 +84,44 @@ class BuildTimeBoundsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(String.valueOf(Long.MAX_VALUE))
         .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS));
+  }
+
+  @Test
+  void aSettingForACounterTheLimitDoesNotHaveIsRefusedInsteadOfBeingIgnored() {
+    // Each header or zone belongs to a counter of its own: on a limit without that counter the
+    // gateway would never send the header nor use the zone, without a word.
+    List<TokenLimit.Builder> inert =
+        List.of(
+            TokenLimit.global().tokensPerMinute(1_000).quotaZone(ZoneId.of("Europe/Paris")),
+            TokenLimit.global().quota(1_000, QuotaPeriod.DAILY).remainingTokensHeader("x-left"),
+            TokenLimit.global().tokensPerMinute(1_000).remainingQuotaHeader("x-left"),
+            TokenLimit.global()
+                .requestQuota(100, QuotaPeriod.DAILY)
+                .remainingRequestsHeader("x-left"),
+            TokenLimit.global().requestsPerSecond(10).tokensConsumedHeader("x-used"));
+    List<String> settings =
+        List.of(
+            "quotaZone(Europe/Paris)",
+            "remainingTokensHeader(x-left)",
+            "remainingQuotaHeader(x-left)",
+            "remainingRequestsHeader(x-left)",
+            "tokensConsumedHeader(x-used)");
+    for (int i = 0; i < inert.size(); i++) {
+      assertThatThrownBy(inert.get(i)::build)
+          .as(settings.get(i))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("limit 'global' sets " + settings.get(i))
+          .hasMessageContaining("would never be used");
+    }
+    // With its counter, each is kept; a quota zone serves a request quota too.
+    assertThat(
+            TokenLimit.global()
+                .requestQuota(100, QuotaPeriod.DAILY)
+                .quotaZone(ZoneId.of("Europe/Paris"))
+                .build()
+                .specs()
+                .get(0)
+                .zone())
+        .isEqualTo(ZoneId.of("Europe/Paris"));
   }
 }
