@@ -1025,6 +1025,57 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamThatEndsWithAChoiceNeverFinishedIsNeverStored() throws Exception {
+    // A backend or a proxy that loses the end of a choice may still send [DONE]: a choice without
+    // its finish_reason is a cut answer, whichever of the call's n choices it is.
+    String whole = chatStream("gpt-4o", true, 11, 9, true);
+    String unfinished = whole.replace("\"finish_reason\":\"stop\"", "\"finish_reason\":null");
+    String head =
+        "data: {\"id\":\"chatcmpl-3\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[";
+    String oneOfTwo =
+        head
+            + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Yes\"},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"No\"},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+            + "data: [DONE]\n\n";
+    String completion =
+        "data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":"
+            + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"index\":0,\"text\":\"Hello\","
+            + "\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+            + "data: [DONE]\n\n";
+    String completions = server.url("/v1/completions").toString();
+    String[][] cases = {
+      {url(), chatRequest("gpt-4o", "Hi", "\"stream\":true"), unfinished},
+      {url(), chatRequest("gpt-4o", "Yes or no?", "\"stream\":true,\"n\":2"), oneOfTwo},
+      {
+        completions,
+        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say hello\",\"stream\":true}",
+        completion
+      }
+    };
+
+    for (String[] c : cases) {
+      server.enqueue(sse(c[2]));
+      server.enqueue(sse(whole));
+      try (Response first = client.newCall(post(c[0], c[1])).execute()) {
+        assertThat(first.body().string()).endsWith("data: [DONE]\n\n");
+      }
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      try (Response second = client.newCall(post(c[0], c[1])).execute()) {
+        assertThat(second.header("x-ai-gateway-cache")).as(c[2]).isEqualTo("miss");
+        second.body().string();
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(6);
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
