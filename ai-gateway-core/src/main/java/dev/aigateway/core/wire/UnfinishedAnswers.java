@@ -3,8 +3,11 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds a 200 answer that reached its end marker without saying that each of its answers finished,
@@ -16,6 +19,8 @@ import java.util.BitSet;
  * <ul>
  *   <li>OpenAI's chat and completions streams ({@link #choiceUnfinished}): a choice whose chunks
  *       never gave a {@code finish_reason}, or no choice at all.
+ *   <li>Anthropic's Messages ({@link #anthropicUnfinished}, {@link #bedrockAnthropicUnfinished}): a
+ *       message without a stop reason, or a turn the API paused ({@code pause_turn}).
  * </ul>
  */
 final class UnfinishedAnswers {
@@ -98,5 +103,82 @@ final class UnfinishedAnswers {
       finished.set(index);
     }
     return index;
+  }
+
+  private static final byte[] STOP_REASON = "\"stop_reason\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Anthropic's stop reason of a turn the API paused (a long run of server tools, such as web
+   * search): the client is meant to continue it, sending the paused answer back as the assistant's
+   * turn, so the answer is not the call's whole answer.
+   */
+  static final String PAUSE_TURN = "pause_turn";
+
+  /**
+   * Whether an Anthropic Messages answer (a message document, or its server-sent events when {@code
+   * stream}) did not finish: it has no stop reason (a stream's {@code message_delta} never gave
+   * one, a document's is null), or its stop reason is {@code pause_turn} ({@link #PAUSE_TURN}).
+   */
+  static boolean anthropicUnfinished(byte[] body, boolean stream) {
+    if (!stream) {
+      return !finishedStop(stopReason(Json.parseOrNull(body, 0, body.length), null));
+    }
+    String stop = null;
+    for (byte[] data : GeminiReplay.eventData(body)) {
+      stop = eventStop(data, stop);
+    }
+    return !finishedStop(stop);
+  }
+
+  /**
+   * Whether Claude on Bedrock's InvokeModel answer did not finish ({@link #anthropicUnfinished}): a
+   * message document, or (when {@code stream}) an event stream whose chunks carry Anthropic's
+   * events base64-encoded.
+   */
+  static boolean bedrockAnthropicUnfinished(byte[] body, boolean stream) {
+    if (!stream) {
+      return anthropicUnfinished(body, false);
+    }
+    String stop = null;
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      byte[] event = InvokeChunk.decodedByJdk(message.payload(), 0, message.payload().length);
+      if (event != null) {
+        stop = eventStop(event, stop);
+      }
+    }
+    return !finishedStop(stop);
+  }
+
+  /** The stop reason after the Anthropic event {@code data}: its own when it gives one. */
+  private static @Nullable String eventStop(byte[] data, @Nullable String before) {
+    if (FailedAnswers.indexOf(data, STOP_REASON, 0, data.length) < 0) {
+      return before; // nearly every event: a text delta, a block's start or stop
+    }
+    return stopReason(Json.parseOrNull(data, 0, data.length), before);
+  }
+
+  /**
+   * The stop reason a message, or an event of one ({@code message_start}, {@code message_delta}),
+   * gives; {@code before} when it gives none.
+   */
+  private static @Nullable String stopReason(@Nullable JsonNode document, @Nullable String before) {
+    if (document == null || !document.isObject()) {
+      return before;
+    }
+    for (JsonNode stop :
+        new JsonNode[] {
+          document.get("stop_reason"),
+          document.path("delta").get("stop_reason"),
+          document.path("message").get("stop_reason")
+        }) {
+      if (stop != null && stop.isTextual()) {
+        return stop.textValue();
+      }
+    }
+    return before;
+  }
+
+  private static boolean finishedStop(@Nullable String stopReason) {
+    return stopReason != null && !stopReason.equals(PAUSE_TURN);
   }
 }
