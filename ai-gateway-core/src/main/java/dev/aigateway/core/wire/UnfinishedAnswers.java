@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *       message without a stop reason, or a turn the API paused ({@code pause_turn}).
  * </ul>
  */
-final class UnfinishedAnswers {
+public final class UnfinishedAnswers {
 
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
@@ -121,13 +121,13 @@ final class UnfinishedAnswers {
    */
   static boolean anthropicUnfinished(byte[] body, boolean stream) {
     if (!stream) {
-      return !finishedStop(stopReason(Json.parseOrNull(body, 0, body.length), null));
+      return !isAnthropicFinished(stopReason(Json.parseOrNull(body, 0, body.length), null));
     }
     String stop = null;
     for (byte[] data : GeminiReplay.eventData(body)) {
       stop = eventStop(data, stop);
     }
-    return !finishedStop(stop);
+    return !isAnthropicFinished(stop);
   }
 
   /**
@@ -146,7 +146,7 @@ final class UnfinishedAnswers {
         stop = eventStop(event, stop);
       }
     }
-    return !finishedStop(stop);
+    return !isAnthropicFinished(stop);
   }
 
   /** The stop reason after the Anthropic event {@code data}: its own when it gives one. */
@@ -178,7 +178,12 @@ final class UnfinishedAnswers {
     return before;
   }
 
-  private static boolean finishedStop(@Nullable String stopReason) {
+  /**
+   * Whether Anthropic's {@code stopReason} ends a message that is the call's whole answer: any stop
+   * reason but none (null) and {@code pause_turn} ({@link #PAUSE_TURN}), which the translation to
+   * OpenAI reads as {@code stop} all the same.
+   */
+  public static boolean isAnthropicFinished(@Nullable String stopReason) {
     return stopReason != null && !stopReason.equals(PAUSE_TURN);
   }
 }
