@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  *       never gave a {@code finish_reason}, or no choice at all.
  *   <li>Anthropic's Messages ({@link #anthropicUnfinished}, {@link #bedrockAnthropicUnfinished}): a
  *       message without a stop reason, or a turn the API paused ({@code pause_turn}).
+ *   <li>Bedrock's ConverseStream ({@link #converseStreamUnfinished}): a stream without its {@code
+ *       messageStop}.
  * </ul>
  */
 public final class UnfinishedAnswers {
@@ -176,6 +178,24 @@ public final class UnfinishedAnswers {
       }
     }
     return before;
+  }
+
+  /**
+   * Whether a ConverseStream's event stream has no {@code messageStop} event that gives a {@code
+   * stopReason}: the event that says the message ended, and why, before the {@code metadata} event
+   * that reports its usage.
+   */
+  static boolean converseStreamUnfinished(byte[] stream) {
+    for (EventStreamMessage message : BedrockReplay.messages(stream)) {
+      if ("messageStop".equals(message.eventType())) {
+        byte[] payload = message.payload();
+        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+        if (event != null && event.path("stopReason").isTextual()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**

@@ -235,9 +235,9 @@ public interface WireFormat {
    * or completions stream with a choice that never gave a {@code finish_reason} (a backend or a
    * proxy lost its end, and still sent {@code [DONE]}), an Anthropic message without a stop reason
    * or a turn the API paused ({@code stop_reason: "pause_turn"}, which the client is meant to
-   * continue). Replayed, such an answer would pass for a whole one for the entry's whole time to
-   * live, where the same call asked again may well be answered whole. False by default. Called only
-   * when an answer is about to be stored.
+   * continue), a ConverseStream without its {@code messageStop}. Replayed, such an answer would
+   * pass for a whole one for the entry's whole time to live, where the same call asked again may
+   * well be answered whole. False by default. Called only when an answer is about to be stored.
    *
    * @param body the backend's bytes, whole
    * @param stream whether {@code body} is an event stream
