@@ -45,6 +45,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.Buffer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,7 +122,8 @@ class BedrockTest {
     return converseStream(input, output, "end_turn");
   }
 
-  private static byte[] converseStream(long input, long output, String stopReason) {
+  /** A ConverseStream answer ended with {@code stopReason}; without a messageStop when null. */
+  private static byte[] converseStream(long input, long output, @Nullable String stopReason) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(
         EventStreamMessage.event("messageStart", utf8("{\"p\":\"ab\",\"role\":\"assistant\"}"))
@@ -135,9 +137,11 @@ class BedrockTest {
     }
     out.writeBytes(
         EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}")).encode());
-    out.writeBytes(
-        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"" + stopReason + "\"}"))
-            .encode());
+    if (stopReason != null) {
+      out.writeBytes(
+          EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"" + stopReason + "\"}"))
+              .encode());
+    }
     out.writeBytes(
         EventStreamMessage.event(
                 "metadata",
@@ -772,6 +776,25 @@ class BedrockTest {
     // Converse ends an answer its content filter cut off with stopReason "content_filtered", the
     // text partial or none: asked again, the call may well be answered whole.
     assertAnswersEndedSoAreNeverStored("content_filtered");
+  }
+
+  @Test
+  void aConverseStreamWithoutItsMessageStopIsNeverStored() throws Exception {
+    // The messageStop event says the message ended and why: a stream that lost it (to a proxy, or
+    // the service's own failure) and still ends with its metadata is not known to be whole.
+    MockWebServer bedrock = server();
+    bedrock.enqueue(eventStream(converseStream(14, 3, null)));
+    bedrock.enqueue(eventStream(converseStream(14, 3)));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String streamUrl = bedrock.url("/model/" + MODEL + "/converse-stream").toString();
+
+    assertThat(answerBytes(client, post(streamUrl, CONVERSE_REQUEST)))
+        .isEqualTo(converseStream(14, 3, null));
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(answerBytes(client, post(streamUrl, CONVERSE_REQUEST)))
+        .isEqualTo(converseStream(14, 3));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(2);
   }
 
   /**

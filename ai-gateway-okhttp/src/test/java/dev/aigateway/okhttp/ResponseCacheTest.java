@@ -941,27 +941,7 @@ class ResponseCacheTest {
             + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"text\",\"text\":"
             + "\"Hello\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
             + "\"usage\":{\"input_tokens\":8,\"output_tokens\":2}}";
-    String refusedStream =
-        anthropicEvent(
-                "message_start",
-                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\","
-                    + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
-                    + "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
-                    + "{\"input_tokens\":8,\"output_tokens\":1}}}")
-            + anthropicEvent(
-                "content_block_start",
-                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
-                    + "\"text\",\"text\":\"\"}}")
-            + anthropicEvent(
-                "content_block_delta",
-                "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
-                    + "\"text_delta\",\"text\":\"The first\"}}")
-            + anthropicEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
-            + anthropicEvent(
-                "message_delta",
-                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"refusal\","
-                    + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}")
-            + anthropicEvent("message_stop", "{\"type\":\"message_stop\"}");
+    String refusedStream = claudeStream("\"refusal\"");
     String answerStream = refusedStream.replace("\"refusal\"", "\"end_turn\"");
     server.enqueue(json(refused));
     server.enqueue(json(answer));
@@ -988,6 +968,77 @@ class ResponseCacheTest {
       assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     }
     assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  /**
+   * A Claude message stream whose text is "The first", its {@code message_delta} giving {@code
+   * stopReason} (a JSON value).
+   */
+  private static String claudeStream(String stopReason) {
+    return anthropicEvent(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\","
+                + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
+                + "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":"
+                + "{\"input_tokens\":8,\"output_tokens\":1}}}")
+        + anthropicEvent(
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+                + "\"text\",\"text\":\"\"}}")
+        + anthropicEvent(
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+                + "\"text_delta\",\"text\":\"The first\"}}")
+        + anthropicEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + anthropicEvent(
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                + stopReason
+                + ",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}")
+        + anthropicEvent("message_stop", "{\"type\":\"message_stop\"}");
+  }
+
+  @Test
+  void anAnthropicTurnPausedOrWithoutAStopReasonIsNeverStored() throws Exception {
+    // With server tools (web search, web fetch) the API may pause a long turn: stop_reason
+    // "pause_turn", the client meant to send the paused answer back for the turn to go on. Nor is
+    // a stream whose message_delta never gave a stop reason known to be whole.
+    String url = server.url("/v1/messages").toString();
+    String paused =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-20250514\",\"content\":[{\"type\":\"server_tool_use\",\"id\":"
+            + "\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{\"query\":\"news\"}}],"
+            + "\"stop_reason\":\"pause_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":8,\"output_tokens\":4}}";
+    String request =
+        "{\"model\":\"claude-sonnet-4-20250514\",\"max_tokens\":64,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"What is new?\"}]}";
+    String streamed = request.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+    String[][] cases = {
+      {request, paused, paused.replace("\"pause_turn\"", "\"end_turn\"")},
+      {
+        streamed.replace("new?", "new today?"),
+        claudeStream("\"pause_turn\""),
+        claudeStream("\"end_turn\"")
+      },
+      {streamed.replace("new?", "news?"), claudeStream("null"), claudeStream("\"end_turn\"")}
+    };
+
+    for (String[] c : cases) {
+      boolean stream = c[0].contains("\"stream\":true");
+      server.enqueue(stream ? sse(c[1]) : json(c[1]));
+      server.enqueue(stream ? sse(c[2]) : json(c[2]));
+      try (Response first = client.newCall(post(url, c[0])).execute()) {
+        assertThat(first.body().string()).isEqualTo(c[1]);
+      }
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      try (Response second = client.newCall(post(url, c[0])).execute()) {
+        assertThat(second.header("x-ai-gateway-cache")).as(c[1]).isEqualTo("miss");
+        assertThat(second.body().string()).isEqualTo(c[2]);
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(6);
   }
 
   private static String anthropicEvent(String type, String data) {
@@ -1022,6 +1073,57 @@ class ResponseCacheTest {
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aStreamThatEndsWithAChoiceNeverFinishedIsNeverStored() throws Exception {
+    // A backend or a proxy that loses the end of a choice may still send [DONE]: a choice without
+    // its finish_reason is a cut answer, whichever of the call's n choices it is.
+    String whole = chatStream("gpt-4o", true, 11, 9, true);
+    String unfinished = whole.replace("\"finish_reason\":\"stop\"", "\"finish_reason\":null");
+    String head =
+        "data: {\"id\":\"chatcmpl-3\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[";
+    String oneOfTwo =
+        head
+            + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Yes\"},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"No\"},"
+            + "\"finish_reason\":null}]}\n\n"
+            + head
+            + "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+            + "data: [DONE]\n\n";
+    String completion =
+        "data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":"
+            + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"index\":0,\"text\":\"Hello\","
+            + "\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+            + "data: [DONE]\n\n";
+    String completions = server.url("/v1/completions").toString();
+    String[][] cases = {
+      {url(), chatRequest("gpt-4o", "Hi", "\"stream\":true"), unfinished},
+      {url(), chatRequest("gpt-4o", "Yes or no?", "\"stream\":true,\"n\":2"), oneOfTwo},
+      {
+        completions,
+        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say hello\",\"stream\":true}",
+        completion
+      }
+    };
+
+    for (String[] c : cases) {
+      server.enqueue(sse(c[2]));
+      server.enqueue(sse(whole));
+      try (Response first = client.newCall(post(c[0], c[1])).execute()) {
+        assertThat(first.body().string()).endsWith("data: [DONE]\n\n");
+      }
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      try (Response second = client.newCall(post(c[0], c[1])).execute()) {
+        assertThat(second.header("x-ai-gateway-cache")).as(c[2]).isEqualTo("miss");
+        second.body().string();
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(6);
   }
 
   @Test

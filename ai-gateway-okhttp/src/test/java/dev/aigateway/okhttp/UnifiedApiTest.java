@@ -1213,6 +1213,34 @@ class UnifiedApiTest {
     assertAskedTwiceNeverCached(client, app, stream, aws, stopReason);
   }
 
+  /**
+   * A translated Claude turn the API paused ({@code pause_turn}), or a stream whose {@code
+   * message_delta} never gave a stop reason, is never stored: its OpenAI finish reason, {@code
+   * stop}, does not show that the turn is not done.
+   */
+  @ParameterizedTest
+  @CsvSource({"pause_turn, false", "pause_turn, true", "null, true"})
+  void aTranslatedClaudeTurnThatIsNotDoneIsNeverCached(String stopReason, boolean stream)
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    String reason = stopReason.equals("null") ? "null" : "\"" + stopReason + "\"";
+    for (int i = 0; i < 2; i++) {
+      claude.enqueue(
+          stream
+              ? Backend.sse(
+                  anthropicStream()
+                      .replace("\"end_turn\"", reason)
+                      .replace("\"text\":\"Hel\"", "\"text\":\"Hello\"")) // one piece
+              : json(ANTHROPIC_ANSWER.replace("\"end_turn\"", reason)));
+    }
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+    assertAskedTwiceNeverCached(client, app, stream, claude, stopReason);
+  }
+
   /** A translated Gemini answer that finished well is stored, and given again, in either shape. */
   @ParameterizedTest
   @CsvSource({"STOP, false", "STOP, true", "MAX_TOKENS, false", "MAX_TOKENS, true"})

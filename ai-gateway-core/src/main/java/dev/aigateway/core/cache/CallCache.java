@@ -634,8 +634,8 @@ public final class CallCache {
   }
 
   /**
-   * Whether the format finds the answer cut off, or a stream's event, element or frame not
-   * well-formed; a check that throws counts as one.
+   * Whether the format finds the answer cut off, not saying that each of its answers finished, or a
+   * stream's event, element or frame not well-formed; a check that throws counts as one.
    */
   private boolean failedAnswer(boolean stream, byte[] body) {
     try {
@@ -643,6 +643,11 @@ public final class CallCache {
         log.debug(
             "ai-gateway: call {} answered 200 with an answer that failed (cut off by a content"
                 + " filter, or ended by the model's failure); not storing",
+            callId);
+      } else if (request.format().unfinishedAnswer(body, stream)) {
+        log.debug(
+            "ai-gateway: call {} answered with an answer that did not say it finished (a choice"
+                + " without its finish reason); not storing",
             callId);
       } else if (request.format().malformedAnswer(body, stream)) {
         log.debug(

@@ -67,9 +67,10 @@ public interface AnswerTranslation {
    * Whether the backend's answer, however well-formed its translation, is no answer to give again:
    * the backend ended it as failed in a way the call's protocol has no word for (Gemini's {@code
    * MALFORMED_FUNCTION_CALL}, {@code UNEXPECTED_TOOL_CALL}, {@code OTHER}, ...: any finish reason
-   * but {@code STOP} and {@code MAX_TOKENS}, which OpenAI's {@code stop} would hide). The response
-   * cache does not store such an answer, as it does not store the backend's own. Asked once the
-   * body has ended, on any thread.
+   * but {@code STOP} and {@code MAX_TOKENS}, which OpenAI's {@code stop} would hide), or left not
+   * done (Anthropic's turn paused, {@code pause_turn}, or a message without a stop reason). The
+   * response cache does not store such an answer, as it does not store the backend's own. Asked
+   * once the body has ended, on any thread.
    */
   default boolean failedAnswer() {
     return false;

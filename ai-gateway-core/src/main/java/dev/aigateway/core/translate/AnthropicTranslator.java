@@ -7,6 +7,7 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.UnfinishedAnswers;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.HashMap;
@@ -173,6 +174,7 @@ final class AnthropicTranslator extends Translator {
     answer.id = orElse(id, context.fallbackId());
     answer.model = orElse(model, context.model());
     answer.finishReason = finishReason(stopReason);
+    answer.failed = !UnfinishedAnswers.isAnthropicFinished(stopReason); // a paused turn: stop too
     return answer;
   }
 
@@ -333,6 +335,12 @@ final class AnthropicTranslator extends Translator {
     private boolean usageSeen;
     private @Nullable String stopReason;
 
+    /**
+     * Whether the message stopped without a stop reason, or paused ({@code pause_turn}): its OpenAI
+     * finish reason, {@code stop}, does not show that it is not the call's whole answer.
+     */
+    private volatile boolean unfinished;
+
     /** The input counts {@code message_start} reported, for a stream cut before its usage. */
     private volatile @Nullable Usage startUsage;
 
@@ -392,6 +400,7 @@ final class AnthropicTranslator extends Translator {
           }
         }
         case "message_stop" -> {
+          unfinished = !UnfinishedAnswers.isAnthropicFinished(stopReason);
           chunks.finish(finishReason(stopReason));
           if (reportedUsage != null) {
             // message_delta's counts: message_start's output count alone is a running count, not
@@ -405,6 +414,11 @@ final class AnthropicTranslator extends Translator {
         }
         default -> {} // ping
       }
+    }
+
+    @Override
+    public boolean failedAnswer() {
+      return unfinished;
     }
 
     @Override

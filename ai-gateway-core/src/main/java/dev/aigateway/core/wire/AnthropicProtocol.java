@@ -139,6 +139,16 @@ interface AnthropicProtocol extends WireFormat {
     return FailedAnswers.anthropicRefused(body, stream);
   }
 
+  /**
+   * A message without a stop reason (a stream's {@code message_delta} never gave one), or a turn
+   * the API paused ({@code stop_reason: "pause_turn"}, the client meant to continue it): no whole
+   * answer, so the response cache does not keep it ({@link UnfinishedAnswers#anthropicUnfinished}).
+   */
+  @Override
+  default boolean unfinishedAnswer(byte[] body, boolean stream) {
+    return UnfinishedAnswers.anthropicUnfinished(body, stream);
+  }
+
   @Override
   default AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;

@@ -159,6 +159,15 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return FailedAnswers.bedrockAnthropicRefused(body, stream);
   }
 
+  /**
+   * A message without a stop reason, or a turn the API paused ({@code pause_turn}), in a document
+   * or a stream's chunks ({@link UnfinishedAnswers#bedrockAnthropicUnfinished}).
+   */
+  @Override
+  public boolean unfinishedAnswer(byte[] body, boolean stream) {
+    return UnfinishedAnswers.bedrockAnthropicUnfinished(body, stream);
+  }
+
   @Override
   public AnswerDocuments.Shape answerShape() {
     return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;

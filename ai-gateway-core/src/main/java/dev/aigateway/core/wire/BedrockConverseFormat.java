@@ -829,6 +829,16 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   /**
+   * A stream without the {@code messageStop} that gives its stop reason ({@link
+   * UnfinishedAnswers#converseStreamUnfinished}), though its {@code metadata} came; a document
+   * gives its {@code stopReason} whole.
+   */
+  @Override
+  public boolean unfinishedAnswer(byte[] body, boolean stream) {
+    return stream && UnfinishedAnswers.converseStreamUnfinished(body);
+  }
+
+  /**
    * A {@code contentBlockDelta} event's {@code delta.text}: ConverseStream streams one message, so
    * every text is answer 0's (its text blocks read as one text, as the model wrote them). Tool
    * input and reasoning deltas are not answer text.

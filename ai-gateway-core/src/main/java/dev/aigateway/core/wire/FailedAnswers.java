@@ -472,7 +472,7 @@ public final class FailedAnswers {
   }
 
   /** Where {@code part} first occurs in {@code bytes[from, to)}, or -1. */
-  private static int indexOf(byte[] bytes, byte[] part, int from, int to) {
+  static int indexOf(byte[] bytes, byte[] part, int from, int to) {
     int last = to - part.length;
     outer:
     for (int i = from; i <= last; i++) {

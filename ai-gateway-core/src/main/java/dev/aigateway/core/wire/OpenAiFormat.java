@@ -227,6 +227,18 @@ abstract class OpenAiFormat implements WireFormat {
     return FailedAnswers.failed(body, stream);
   }
 
+  /**
+   * A chat or completions stream with a choice that never gave a {@code finish_reason} ({@link
+   * UnfinishedAnswers#choiceUnfinished}); a Responses API stream is whole only with its {@code
+   * response.completed} or {@code response.incomplete} event, which its readout waits for.
+   */
+  @Override
+  public final boolean unfinishedAnswer(byte[] body, boolean stream) {
+    return stream
+        && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS)
+        && UnfinishedAnswers.choiceUnfinished(body);
+  }
+
   /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
   @Override
   public final boolean malformedAnswer(byte[] body, boolean eventStream) {

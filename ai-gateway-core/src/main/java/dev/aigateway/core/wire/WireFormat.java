@@ -230,6 +230,23 @@ public interface WireFormat {
   }
 
   /**
+   * Whether a 200 answer that ended complete (its end marker read, its document whole) does not say
+   * that each of its answers finished, so that the response cache does not keep it: an OpenAI chat
+   * or completions stream with a choice that never gave a {@code finish_reason} (a backend or a
+   * proxy lost its end, and still sent {@code [DONE]}), an Anthropic message without a stop reason
+   * or a turn the API paused ({@code stop_reason: "pause_turn"}, which the client is meant to
+   * continue), a ConverseStream without its {@code messageStop}. Replayed, such an answer would
+   * pass for a whole one for the entry's whole time to live, where the same call asked again may
+   * well be answered whole. False by default. Called only when an answer is about to be stored.
+   *
+   * @param body the backend's bytes, whole
+   * @param stream whether {@code body} is an event stream
+   */
+  default boolean unfinishedAnswer(byte[] body, boolean stream) {
+    return false;
+  }
+
+  /**
    * Whether an error answer's JSON body {@code body[0, length)} says the provider's content filter
    * refused the prompt: Azure OpenAI's and Azure AI Foundry's 400 {@code {"error":{"code":
    * "content_filter", "innererror":{"code":"ResponsibleAIPolicyViolation", ...}}}} (OpenAI's
