@@ -60,10 +60,14 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
    * sent, as the gateway reads the prompt before it admits the call.
    *
    * @param maxBytes the most bytes read ({@link #MAX_BODY_BYTES}, or less in a test)
+   *     <p>A body that announces its length is written straight into one buffer (the common case,
+   *     kept cheap: an SDK's body knows its length) and refused after, if it wrote more than {@code
+   *     maxBytes} all the same; one of unknown length is written through a sink that stops it at
+   *     {@code maxBytes}, so an endless body cannot fill the heap.
    * @throws IOException when the body cannot be read so, before any of it was sent: a duplex body
    *     (which may go on being written once the call is sent); a body that announces more than
-   *     {@code maxBytes}, which is not read; a body that writes more, which is read no further; or
-   *     the body's own failure to write
+   *     {@code maxBytes}, which is not read; a body that writes more; or the body's own failure to
+   *     write
    */
   static byte[] bodyOf(@Nullable RequestBody body, long maxBytes) throws IOException {
     if (body == null) {
@@ -85,6 +89,14 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
       throw tooLarge(announced + " bytes", maxBytes);
     }
     Buffer read = new Buffer();
+    if (announced >= 0) { // written straight into the buffer: no sink between them on each call
+      body.writeTo(read);
+      if (read.size() > maxBytes) {
+        read.clear();
+        throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+      }
+      return read.readByteArray();
+    }
     try (BufferedSink sink = Okio.buffer(new Bounded(read, maxBytes))) {
       body.writeTo(sink);
     }

@@ -82,6 +82,17 @@ class RequestBodyTest {
   }
 
   @Test
+  void aBodyThatWritesMoreThanItAnnouncedAndThanTheBoundIsRefused() {
+    // A body that knows its length is written straight into the gateway's buffer; one that writes
+    // past the bound all the same is refused when it is done, never sent as a longer body.
+    Endless lying = new Endless(10);
+
+    assertThatThrownBy(() -> OkHttpClientRequest.bodyOf(lying, 64 * 1024))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageContaining("more than 65536 bytes");
+  }
+
+  @Test
   void aDuplexBodyFailsWithAnIOExceptionBeforeAnythingIsSent() {
     // A duplex body may return from writeTo having written nothing yet, and write on later.
     RequestBody duplex =
@@ -134,9 +145,26 @@ class RequestBodyTest {
     }
   }
 
-  /** A body of unknown length that writes 1 MiB in 1 KiB chunks, unless its sink refuses one. */
+  /**
+   * A body that writes 1 MiB in 1 KiB chunks, unless its sink refuses one; of unknown length unless
+   * it announces one.
+   */
   private static final class Endless extends RequestBody {
+    private final long announced;
     private long written;
+
+    Endless() {
+      this(-1);
+    }
+
+    Endless(long announced) {
+      this.announced = announced;
+    }
+
+    @Override
+    public long contentLength() {
+      return announced;
+    }
 
     @Override
     public @Nullable MediaType contentType() {
