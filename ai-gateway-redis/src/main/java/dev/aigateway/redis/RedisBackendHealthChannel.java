@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.LogText;
 import dev.aigateway.api.spi.BackendHealthChannel;
 import dev.aigateway.api.spi.HealthSignal;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
@@ -278,7 +279,17 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
       }
     } catch (RuntimeException e) {
       publishFailures.incrementAndGet();
-      if (publishDown.compareAndSet(false, true)) {
+      if (!publishDown.compareAndSet(false, true)) {
+        return;
+      }
+      if (e instanceof RedisException refused && !RedisTokenLimitStore.unreachable(refused)) {
+        // Redis answered, with an error (an ACL without PUBLISH, ...): what it said is the cause
+        log.warn(
+            "ai-gateway: {} refuses backend health signals ({}); each instance keeps its own view"
+                + " of the backends until it takes them",
+            redis,
+            LogText.of(e.getMessage()));
+      } else {
         log.warn(
             "ai-gateway: backend health signals cannot reach {} ({}); each instance keeps its own"
                 + " view of the backends until Redis is back",

@@ -257,6 +257,34 @@ class RedisBackendHealthChannelTest {
   }
 
   @Test
+  void aPublishRedisRefusesIsLoggedWithItsRefusalNotAsRedisBeingAway() throws Exception {
+    // A reachable Redis that answers PUBLISH with an error (an ACL that does not allow it) is not
+    // "unreachable": the warning says what Redis answered, so the operator fixes the permission
+    // instead of looking for an outage.
+    CapturingLogger log = new CapturingLogger("health");
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection link = connect(redis);
+        RedisBackendHealthChannel channel = new RedisBackendHealthChannel(link, log)) {
+      redis.command("ACL", "SETUSER", "default", "-publish");
+
+      channel.publish(signal("east", HealthSignal.Kind.TRIPPED, Duration.ofSeconds(5)));
+      channel.publish(signal("east", HealthSignal.Kind.COOL_DOWN, Duration.ofSeconds(5)));
+      await("publishes failed", Duration.ofSeconds(10), () -> channel.publishFailures() == 2);
+
+      assertThat(log.warnings()).hasSize(1);
+      assertThat(log.warnings().get(0))
+          .contains("refuses", "NOPERM", "127.0.0.1")
+          .doesNotContain("cannot reach");
+
+      redis.command("ACL", "SETUSER", "default", "+publish");
+      channel.publish(signal("west", HealthSignal.Kind.RECOVERED, Duration.ZERO));
+      await("published", Duration.ofSeconds(10), () -> channel.published() == 1);
+      assertThat(log.warnings()).hasSize(1);
+      assertThat(log.lines()).anySatisfy(line -> assertThat(line).contains("reach", "again"));
+    }
+  }
+
+  @Test
   void aSignalCrossesFromOneInstanceToAnotherInMillisecondsOverLoopback() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection linkA = connect(redis);
