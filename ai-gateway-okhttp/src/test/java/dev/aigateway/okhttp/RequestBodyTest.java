@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import java.io.IOException;
+import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
 import mockwebserver3.MockWebServer;
 import okhttp3.MediaType;
@@ -90,6 +91,35 @@ class RequestBodyTest {
     assertThatThrownBy(() -> OkHttpClientRequest.bodyOf(lying, 64 * 1024))
         .isExactlyInstanceOf(IOException.class)
         .hasMessageContaining("more than 65536 bytes");
+  }
+
+  @Test
+  void aBodyThatWritesMoreThanItsContentLengthFailsWithAProtocolExceptionBeforeAnythingIsSent() {
+    // Plain OkHttp fails such a call with a ProtocolException ("expected 10 bytes but received
+    // …"); the gateway, which has the whole body in hand, fails it so before sending anything.
+    RequestBody longer = new Claimed(10);
+
+    assertThatThrownBy(() -> client.newCall(post(longer)).execute())
+        .isExactlyInstanceOf(ProtocolException.class)
+        .hasMessageContaining("contentLength() of 10 bytes")
+        .hasMessageContaining("wrote " + CHAT.length)
+        .hasMessageContaining("nothing was sent");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void
+      aBodyThatWritesFewerBytesThanItsContentLengthFailsWithAProtocolExceptionBeforeAnythingIsSent() {
+    // Plain OkHttp fails such a call with a ProtocolException ("unexpected end of stream") once
+    // the body is done; sent as written, the backend would get a shorter body than announced.
+    RequestBody shorter = new Claimed(CHAT.length + 100);
+
+    assertThatThrownBy(() -> client.newCall(post(shorter)).execute())
+        .isExactlyInstanceOf(ProtocolException.class)
+        .hasMessageContaining("contentLength() of " + (CHAT.length + 100) + " bytes")
+        .hasMessageContaining("wrote " + CHAT.length)
+        .hasMessageContaining("nothing was sent");
+    assertThat(server.getRequestCount()).isZero();
   }
 
   @Test
