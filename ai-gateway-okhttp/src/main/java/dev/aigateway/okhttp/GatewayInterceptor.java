@@ -148,7 +148,14 @@ final class GatewayInterceptor implements Interceptor {
           : passedOn(chain, passed, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
-    byte[] bytes = OkHttpClientRequest.bodyOf(body);
+    byte[] bytes;
+    try {
+      bytes = OkHttpClientRequest.bodyOf(body);
+    } catch (IOException | RuntimeException e) {
+      // Nothing was sent, yet the call was governed: it ends with its one event, on its headers.
+      gateway.begin(match, clientRequest).refused(e);
+      throw e;
+    }
     clientRequest.body(bytes);
     GovernedCall call = gateway.begin(match, clientRequest);
     Admission admission;

@@ -2,6 +2,7 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.wire.ClientRequest;
 import java.io.IOException;
+import java.net.ProtocolException;
 import java.util.List;
 import java.util.function.Function;
 import okhttp3.Headers;
@@ -66,8 +67,9 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
    *     {@code maxBytes}, so an endless body cannot fill the heap.
    * @throws IOException when the body cannot be read so, before any of it was sent: a duplex body
    *     (which may go on being written once the call is sent); a body that announces more than
-   *     {@code maxBytes}, which is not read; a body that writes more; or the body's own failure to
-   *     write
+   *     {@code maxBytes}, which is not read, or writes more; a body that writes more or fewer bytes
+   *     than its {@code contentLength()} announces (a {@link ProtocolException}, as OkHttp fails
+   *     it); or the body's own failure to write
    */
   static byte[] bodyOf(@Nullable RequestBody body, long maxBytes) throws IOException {
     if (body == null) {
@@ -94,6 +96,16 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
       if (read.size() > maxBytes) {
         read.clear();
         throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+      }
+      if (read.size() != announced) {
+        long wrote = read.size();
+        read.clear();
+        throw new ProtocolException(
+            "ai-gateway cannot send a request body that announces a contentLength() of "
+                + announced
+                + " bytes but wrote "
+                + wrote
+                + ", as OkHttp refuses it; nothing was sent");
       }
       return read.readByteArray();
     }

@@ -552,6 +552,24 @@ public final class GovernedCall {
     exchange.promptFiltered(true);
   }
 
+  /**
+   * The adapter cannot send the call as the application made it (its request body cannot be read
+   * whole before it is sent: too large, duplex, not the length it announces, or its own failure to
+   * write), so the call ends before its admission: {@link CallOutcome#FAILED}, with {@code
+   * failure}'s type as its one event's error type, and nothing reserved, charged or sent. The
+   * consumer is resolved for the event as {@link #admit()} would resolve it; of the stages, only
+   * those before the first that admits (telemetry, which sends the event) end. Call it instead of
+   * {@link #admit()}, on a call begun with whatever of the request could be read (its headers).
+   */
+  public void refused(Throwable failure) {
+    exchange.consumer(exchange.resolve(exchange.settings().consumerKey()));
+    while (admitted < stages.length && (pipeline.phases(admitted) & CallStage.ADMIT) == 0) {
+      admitted++; // a stage skipped in admission counts as admitted (CallStage.Factory#phases)
+    }
+    admissionOpen = true; // the time since the call began is the gateway's
+    failed(failure);
+  }
+
   /** No response came (connect failure, timeout): refunds and reports the call. */
   public void failed(Throwable failure) {
     end(CallOutcome.FAILED, null, failure.getClass().getName());

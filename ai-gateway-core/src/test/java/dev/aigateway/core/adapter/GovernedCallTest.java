@@ -95,6 +95,27 @@ class GovernedCallTest {
   }
 
   @Test
+  void aCallRefusedBeforeItsAdmissionEndsInOneFailedEventHoldingNoLimit() {
+    // The adapter could not read the request's body (a duplex body, say): the call ends before
+    // any stage admits it, with its one event, and takes no request and no in-flight slot.
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000).requestsPerMinute(1))
+            .tokenLimit(TokenLimit.global().maxInFlight(1))
+            .build();
+
+    begin(gateway).refused(new IOException("duplex"));
+
+    assertThat(events).hasSize(1);
+    GatewayEvent event = events.get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(IOException.class.getName());
+    assertThat(event.consumer()).isEqualTo(AiGateway.ANONYMOUS);
+    assertThat(event.limits()).isEqualTo(dev.aigateway.api.LimitsInfo.NONE);
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
   void answeredCallEndsInOneEventWithReportedUsageSettled() throws IOException {
     AiGateway gateway =
         gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000)).build();
