@@ -40,8 +40,8 @@ public final class GovernedOpenAi {
 
   /**
    * A governed client on a new OkHttp client (its own connection pool and dispatcher, which runs up
-   * to 64 calls to the API host at once, as the SDK's own client's does), released when the
-   * returned client is closed.
+   * to 64 calls to the API host at once, as the SDK's own client's does, and no retry of a
+   * connection failure behind the SDK's own retries), released when the returned client is closed.
    */
   public static OpenAIClient client(AiGateway gateway, ClientOptions.Builder options) {
     return new OpenAIClientImpl(options(owned(gateway), options));
@@ -69,15 +69,24 @@ public final class GovernedOpenAi {
     return new OpenAIClientAsyncImpl(options(wrappedClient, options));
   }
 
-  /**
-   * The HTTP client on a new OkHttp client, released when the SDK client is closed. As the SDK's
-   * own OkHttp client, it runs as many asynchronous calls to one host at once as in all (OkHttp's
-   * 64), not OkHttp's default 5: every call goes to the one API host.
-   */
+  /** The HTTP client on a new OkHttp client, released when the SDK client is closed. */
   private static GovernedHttpClient owned(AiGateway gateway) {
-    OkHttpClient client = new OkHttpClient();
+    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(ownedOkHttpClient(), gateway));
+  }
+
+  /**
+   * The OkHttp client the governed clients make for themselves, with the SDK's own OkHttp client's
+   * connection settings: it runs as many asynchronous calls to one host at once as in all (OkHttp's
+   * 64), not OkHttp's default 5, since every call goes to the one API host; and it does not retry a
+   * connection failure itself: the SDK retries (counted in {@code X-Stainless-Retry-Count}, at most
+   * {@code maxRetries} times, each attempt a call the gateway governs), and a call whose connection
+   * drops after it was sent may have reached the backend already, so OkHttp sending it again unseen
+   * would make it twice.
+   */
+  static OkHttpClient ownedOkHttpClient() {
+    OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
     client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
-    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(client, gateway));
+    return client;
   }
 
   private static ClientOptions options(OkHttpClient wrappedClient, ClientOptions.Builder options) {

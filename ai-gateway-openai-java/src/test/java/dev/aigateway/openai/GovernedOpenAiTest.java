@@ -62,6 +62,7 @@ import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,47 @@ class GovernedOpenAiTest {
     RecordedRequest sent = backend.takeRequest();
     assertThat(sent.getHeader("x-consumer-id")).isNull(); // the gateway's header stays local
     assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-not-a-real-key");
+  }
+
+  @Test
+  void aCallWhoseConnectionDropsIsNotSentAgainBehindTheSdksRetriesAsUnderItsOwnClient()
+      throws Exception {
+    // The SDK's own OkHttp client turns OkHttp's silent retry on a connection failure off: the
+    // SDK retries itself, counted and bounded by maxRetries, and a completion the backend may
+    // already have received is not sent again behind its back (nor behind the gateway's).
+    backend.enqueue(json(completion("first", 9, 2)));
+    backend.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+    backend.enqueue(json(completion("sent again", 9, 2)));
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options().maxRetries(0));
+    client.chat().completions().create(PARAMS); // its connection is pooled, dropped on the next
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(OpenAIIoException.class);
+    assertThat(backend.getRequestCount()).as("requests the backend received").isEqualTo(2);
+  }
+
+  @Test
+  void theOkHttpClientItMakesDoesNotRetryAConnectionFailureItselfAsTheSdksOwnClient() {
+    OkHttpClient sdks = sdksOwnOkHttpClient();
+    OkHttpClient ours = GovernedOpenAi.ownedOkHttpClient();
+
+    assertThat(ours.retryOnConnectionFailure())
+        .as("retry on connection failure")
+        .isEqualTo(sdks.retryOnConnectionFailure());
+    assertThat(ours.dispatcher().getMaxRequestsPerHost())
+        .as("calls to one host at once")
+        .isEqualTo(sdks.dispatcher().getMaxRequestsPerHost());
+  }
+
+  /** The OkHttp client inside the SDK's own {@code com.openai.client.okhttp.OkHttpClient}. */
+  private static OkHttpClient sdksOwnOkHttpClient() {
+    com.openai.client.okhttp.OkHttpClient own =
+        com.openai.client.okhttp.OkHttpClient.builder().build();
+    try {
+      return own.getOkHttpClient$openai_java_client_okhttp();
+    } finally {
+      own.close();
+    }
   }
 
   @Test

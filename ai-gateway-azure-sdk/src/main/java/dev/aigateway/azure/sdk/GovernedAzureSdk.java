@@ -33,7 +33,8 @@ import okhttp3.OkHttpClient;
  * <p>The HTTP client is {@code azure-core-http-okhttp}'s {@code OkHttpAsyncHttpClientBuilder} over
  * an OkHttp client the gateway wraps, so every call the SDK makes (answers, streams) goes through
  * the gateway; the application's own OkHttp (4.12 or 5.x) is used. The azure-core builder keeps the
- * wrapped client's interceptors, pool and dispatcher, and sets its own timeouts on top.
+ * wrapped client's interceptors, pool and dispatcher; {@link #httpClient(OkHttpClient)} keeps its
+ * timeouts too, and {@link #httpClient(AiGateway)} has azure-core's own.
  *
  * <p>Rejections: azure-core's default retry policy waits any {@code retry-after-ms}/{@code
  * Retry-After} a 429 or 503 carries, however long, and retries three times; a spent quota or a call
@@ -69,12 +70,16 @@ public final class GovernedAzureSdk {
    * after 5 minutes idle): azure-core never closes an HTTP client, so SDK clients built one after
    * another on pools of their own would each leave their connections open until they idled out. Its
    * dispatcher runs up to 64 asynchronous calls to one host at once, not OkHttp's default 5: an
-   * asynchronous SDK client's calls are OkHttp's asynchronous calls, to its one endpoint.
+   * asynchronous SDK client's calls are OkHttp's asynchronous calls, to its one endpoint. Its
+   * timeouts are azure-core's own (changed by {@code AZURE_REQUEST_*_TIMEOUT}); to set others, give
+   * a wrapped client with them to {@link #httpClient(OkHttpClient)}.
    */
   public static HttpClient httpClient(AiGateway gateway) {
     OkHttpClient client = new OkHttpClient.Builder().connectionPool(SharedPool.POOL).build();
     client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
-    return httpClient(OkHttpAiGateway.wrap(client, gateway));
+    // azure-core's own timeouts (and its AZURE_REQUEST_* settings), as on a client it builds
+    return httpClient(
+        new OkHttpAsyncHttpClientBuilder(advised(OkHttpAiGateway.wrap(client, gateway))));
   }
 
   /** The connection pool of the clients {@link #httpClient(AiGateway)} makes, made on first use. */
@@ -84,15 +89,44 @@ public final class GovernedAzureSdk {
 
   /**
    * An azure-core HTTP client on {@code wrappedClient}, a client {@link OkHttpAiGateway#wrap}
-   * returned (any OkHttp client works; an unwrapped one is simply not governed).
+   * returned (any OkHttp client works; an unwrapped one is simply not governed). Its connect, read,
+   * write and call timeouts are kept, where azure-core's builder would set its own (10 s to
+   * connect, 60 s to read or write): its read timeout also bounds the wait for an answer's headers,
+   * which azure-core otherwise cuts at 60 s, so a slow model's answer is waited for as long as the
+   * application's client says.
    */
   public static HttpClient httpClient(OkHttpClient wrappedClient) {
-    // The SDK retry advice outside the gateway's interceptor, so it advises its rejections; a
-    // stream that ends in an error event fails, which the SDK would read as a whole answer.
+    OkHttpClient advised = advised(wrappedClient);
+    // azure-core's builder sets its own connect, read and write timeouts (10 s, 60 s, 60 s) and a
+    // 60 s wait for the answer's headers on the client it is given: the application's are kept
+    // (0 stays none), its read timeout bounding the wait for the headers as under OkHttp alone
+    Duration read = Duration.ofMillis(advised.readTimeoutMillis());
+    OkHttpAsyncHttpClientBuilder builder =
+        new OkHttpAsyncHttpClientBuilder(advised)
+            .connectionTimeout(Duration.ofMillis(advised.connectTimeoutMillis()))
+            .readTimeout(read)
+            .writeTimeout(Duration.ofMillis(advised.writeTimeoutMillis()))
+            .responseTimeout(read);
+    if (advised.callTimeoutMillis() != 0) {
+      builder.callTimeout(Duration.ofMillis(advised.callTimeoutMillis()));
+    }
+    return httpClient(builder);
+  }
+
+  /**
+   * {@code wrappedClient} with the SDK retry advice outside the gateway's interceptor, so it
+   * advises its rejections, and a stream that ends in an error event failing (the SDK would read it
+   * as a whole answer).
+   */
+  private static OkHttpClient advised(OkHttpClient wrappedClient) {
     OkHttpClient.Builder advised = new SdkCalls(wrappedClient).client().newBuilder();
     advised.interceptors().add(0, new StreamErrorEvents());
+    return advised.build();
+  }
+
+  private static HttpClient httpClient(OkHttpAsyncHttpClientBuilder builder) {
     // every header value checked first: OkHttp's refusal of one would quote it (an api-key)
-    return new HeaderCheckingClient(new OkHttpAsyncHttpClientBuilder(advised.build()).build());
+    return new HeaderCheckingClient(builder.build());
   }
 
   /**

@@ -18,6 +18,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.FixedDelay;
 import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.util.Context;
 import com.azure.core.util.IterableStream;
@@ -33,6 +34,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.Waiting;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -502,6 +504,26 @@ class GovernedAzureSdkTest {
 
     assertThat(backend.takeRequest().getHeader("x-app")).isEqualTo("kept");
     assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(6);
+  }
+
+  @Test
+  void anApplicationsOwnWrappedClientKeepsItsReadTimeoutWhereAzureCoreWouldSetItsOwn()
+      throws Exception {
+    // the answer's headers come after 3 s: past the application's 1 s read timeout, well within
+    // the 60 s azure-core sets on a client it builds
+    backend.enqueue(json(completion("Hello", 5, 1)).setHeadersDelay(3, TimeUnit.SECONDS));
+    OkHttpClient base = appClient().readTimeout(Duration.ofSeconds(1)).build();
+    OpenAIClient client =
+        new OpenAIClientBuilder()
+            .endpoint(endpoint())
+            .credential(new AzureKeyCredential("azure-key-b-SECRET"))
+            .httpClient(GovernedAzureSdk.httpClient(OkHttpAiGateway.wrap(base, gateway().build())))
+            .retryPolicy(GovernedAzureSdk.retryPolicy(new FixedDelay(0, Duration.ofMillis(1))))
+            .buildClient();
+
+    assertThatThrownBy(() -> client.getChatCompletions(DEPLOYMENT, options()))
+        .hasRootCauseInstanceOf(InterruptedIOException.class);
+    assertThat(onlyEvent().outcome()).isNotEqualTo(CallOutcome.SUCCESS);
   }
 
   // ---------------------------------------------------------------------------- helpers
