@@ -501,10 +501,10 @@ public final class TokenLimit {
      *     .onlyFor("team-b", "team-c"))
      * }</pre>
      *
-     * <p>Ids are read trimmed, as the consumer key resolvers give them (and as an access rule reads
-     * its consumer). A consumer is only resolved with a consumer key or a caller resolver that
-     * proves one: without either, the gateway refuses to be built with a limit only for consumers
-     * other than {@code anonymous}.
+     * <p>Ids are read trimmed, as the gateway reads a call's consumer from any resolver (and as an
+     * access rule reads its consumer). A consumer is only resolved with a consumer key or a caller
+     * resolver that proves one: without either, the gateway refuses to be built with a limit only
+     * for consumers other than {@code anonymous}.
      */
     public Builder onlyFor(String... consumerIds) {
       for (String id : consumerIds) {
