@@ -13,6 +13,7 @@ import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.limit.UnusedLimitSettingException;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.Failover;
@@ -383,56 +384,48 @@ final class GatewayPropertiesMapper {
               + " request-quota-period), max-in-flight, or a mix of them",
           null);
     }
-    boolean tokenRate = perMinute != null || per != null;
-    unusedWithout(
+    return check(
         path,
-        "quota-zone",
-        zone,
-        quota != null || requestQuota != null,
-        "a quota" + " (quota or request-quota)");
-    unusedWithout(
-        path,
-        "remaining-tokens-header",
-        remaining,
-        tokenRate,
-        "a token rate" + " (tokens-per-minute, or tokens-per with period)");
-    unusedWithout(
-        path,
-        "remaining-quota-header",
-        remainingQuota,
-        quota != null,
-        "a token quota" + " (quota with quota-period)");
-    unusedWithout(
-        path,
-        "remaining-requests-header",
-        remainingRequests,
-        perSecondRequests != null || perMinuteRequests != null,
-        "a request rate" + " (requests-per-second or requests-per-minute)");
-    unusedWithout(
-        path,
-        "tokens-consumed-header",
-        consumed,
-        tokenRate || quota != null,
-        "a token rate or a token quota");
-    return check(path, builder::build);
+        () -> {
+          try {
+            return builder.build();
+          } catch (UnusedLimitSettingException unused) {
+            throw unusedSetting(path, unused);
+          }
+        });
   }
 
   /**
-   * Refuses the limit setting {@code setting} (set when {@code value} is not null) on a limit
-   * without the counter it belongs to ({@code hasCounter} false): the gateway would never send that
-   * header nor use that zone, so the setting would do nothing without a word.
+   * The limit's refusal of a setting for a counter it does not have, as the failure of that
+   * setting's property under {@code path}, naming the properties that give the counter.
    */
-  private static void unusedWithout(
-      String path, String setting, @Nullable String value, boolean hasCounter, String counter) {
-    if (value != null && !hasCounter) {
-      throw new InvalidGatewayPropertyException(
-          path + "." + setting,
-          "applies to "
-              + counter
-              + ", which this limit does not have, so it would never be used; add the counter or"
-              + " remove the setting",
-          null);
-    }
+  private static InvalidGatewayPropertyException unusedSetting(
+      String path, UnusedLimitSettingException unused) {
+    String property =
+        switch (unused.setting()) {
+          case QUOTA_ZONE -> "quota-zone";
+          case REMAINING_TOKENS_HEADER -> "remaining-tokens-header";
+          case REMAINING_QUOTA_HEADER -> "remaining-quota-header";
+          case REMAINING_REQUESTS_HEADER -> "remaining-requests-header";
+          case TOKENS_CONSUMED_HEADER -> "tokens-consumed-header";
+        };
+    String counterProperties =
+        switch (unused.setting()) {
+          case QUOTA_ZONE -> "quota or request-quota";
+          case REMAINING_TOKENS_HEADER -> "tokens-per-minute, or tokens-per with period";
+          case REMAINING_QUOTA_HEADER -> "quota with quota-period";
+          case REMAINING_REQUESTS_HEADER -> "requests-per-second or requests-per-minute";
+          case TOKENS_CONSUMED_HEADER -> "tokens-per-minute, tokens-per with period, or quota";
+        };
+    return new InvalidGatewayPropertyException(
+        path + "." + property,
+        "applies to "
+            + unused.setting().counter()
+            + " ("
+            + counterProperties
+            + "), which this limit does not have, so it would never be used; add the counter or"
+            + " remove the setting",
+        unused);
   }
 
   private static BackendPool pool(Pool pool, OptionalModules modules) {
@@ -823,10 +816,15 @@ final class GatewayPropertiesMapper {
     return (int) Math.max(bytes, Integer.MIN_VALUE);
   }
 
-  /** Runs a core builder step, naming {@code property} in any failure it reports. */
+  /**
+   * Runs a core builder step, naming {@code property} in any failure it reports; a failure the step
+   * already names a property in passes as it is.
+   */
   static <T> T check(String property, java.util.function.Supplier<T> step) {
     try {
       return step.get();
+    } catch (InvalidGatewayPropertyException named) {
+      throw named;
     } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
       throw new InvalidGatewayPropertyException(property, String.valueOf(e.getMessage()), e);
     }

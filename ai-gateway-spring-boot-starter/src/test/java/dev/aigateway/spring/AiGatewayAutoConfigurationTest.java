@@ -12,6 +12,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.limit.UnusedLimitSettingException;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.LoadBalancing;
@@ -923,9 +924,10 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
-  void aLimitSettingForACounterTheLimitDoesNotHaveFailsStartupInsteadOfBeingIgnored() {
+  void aLimitSettingForACounterTheLimitDoesNotHaveFailsStartupNamingThePropertiesOfTheCounter() {
     // Each header or zone names a counter of its own: on a limit without that counter the gateway
     // never sends the header nor uses the zone, so the setting would do nothing without a word.
+    // The limit's builder refuses it; startup names the property and the properties to add.
     String[][] cases = {
       {"quota-zone=Europe/Paris", "tokens-per-minute=1000"},
       {"remaining-tokens-header=x-remaining-tokens", "quota=1000", "quota-period=daily"},
@@ -937,18 +939,39 @@ class AiGatewayAutoConfigurationTest {
       },
       {"tokens-consumed-header=x-tokens-consumed", "requests-per-second=10"},
     };
-    for (String[] settings : cases) {
+    String[] counters = {
+      "a quota (quota or request-quota)",
+      "a token rate (tokens-per-minute, or tokens-per with period)",
+      "a token quota (quota with quota-period)",
+      "a request rate (requests-per-second or requests-per-minute)",
+      "a token rate or a token quota (tokens-per-minute, tokens-per with period, or quota)",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      String[] settings = cases[i];
       String unused = settings[0].substring(0, settings[0].indexOf('='));
+      String counter = counters[i];
       runner
           .withPropertyValues(
               java.util.Arrays.stream(settings)
                   .map(setting -> "ai-gateway.limits[0]." + setting)
                   .toArray(String[]::new))
           .run(
-              context ->
-                  assertThat(propertyFailure(context))
-                      .as(unused)
-                      .hasMessageStartingWith("ai-gateway.limits[0]." + unused + ":"));
+              context -> {
+                InvalidGatewayPropertyException failure = propertyFailure(context);
+                assertThat(failure.property())
+                    .as(unused)
+                    .isEqualTo("ai-gateway.limits[0]." + unused);
+                assertThat(failure)
+                    .as(unused)
+                    .hasMessage(
+                        "ai-gateway.limits[0]."
+                            + unused
+                            + ": applies to "
+                            + counter
+                            + ", which this limit does not have, so it would never be used; add"
+                            + " the counter or remove the setting")
+                    .hasCauseInstanceOf(UnusedLimitSettingException.class);
+              });
     }
   }
 

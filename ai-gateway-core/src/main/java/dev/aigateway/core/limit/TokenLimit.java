@@ -501,10 +501,10 @@ public final class TokenLimit {
      *     .onlyFor("team-b", "team-c"))
      * }</pre>
      *
-     * <p>Ids are read trimmed, as the consumer key resolvers give them (and as an access rule reads
-     * its consumer). A consumer is only resolved with a consumer key or a caller resolver that
-     * proves one: without either, the gateway refuses to be built with a limit only for consumers
-     * other than {@code anonymous}.
+     * <p>Ids are read trimmed, as the gateway reads a call's consumer from any resolver (and as an
+     * access rule reads its consumer). A consumer is only resolved with a consumer key or a caller
+     * resolver that proves one: without either, the gateway refuses to be built with a limit only
+     * for consumers other than {@code anonymous}.
      */
     public Builder onlyFor(String... consumerIds) {
       for (String id : consumerIds) {
@@ -561,10 +561,11 @@ public final class TokenLimit {
      * Builds the limit; it must count something: a token rate or quota, a request rate or quota, or
      * calls in flight (any mix of them).
      *
-     * @throws IllegalStateException when it counts nothing, or when a setting belongs to a counter
-     *     the limit does not have, so that it would never be used: {@link #quotaZone} without a
-     *     quota, {@link #remainingTokensHeader} without a token rate, {@link #remainingQuotaHeader}
-     *     without a token quota, {@link #remainingRequestsHeader} without a request rate, {@link
+     * @throws IllegalStateException when it counts nothing
+     * @throws UnusedLimitSettingException when a setting belongs to a counter the limit does not
+     *     have, so that it would never be used: {@link #quotaZone} without a quota, {@link
+     *     #remainingTokensHeader} without a token rate, {@link #remainingQuotaHeader} without a
+     *     token quota, {@link #remainingRequestsHeader} without a request rate, {@link
      *     #tokensConsumedHeader} without a token rate or quota
      */
     public TokenLimit build() {
@@ -580,30 +581,25 @@ public final class TokenLimit {
                 + " requestsPerMinute(..), requestsPer(..), requestQuota(..) or maxInFlight(..)");
       }
       unusedWithout(
-          "quotaZone",
+          UnusedLimitSettingException.Setting.QUOTA_ZONE,
           quotaZoneSet ? quotaZone : null,
-          quotaPeriod != null || requestQuotaPeriod != null,
-          "a quota (quota(..) or requestQuota(..))");
+          quotaPeriod != null || requestQuotaPeriod != null);
       unusedWithout(
-          "remainingTokensHeader",
+          UnusedLimitSettingException.Setting.REMAINING_TOKENS_HEADER,
           remainingTokensHeader,
-          ratePeriod != null,
-          "a token rate (tokensPerMinute(..) or tokensPer(..))");
+          ratePeriod != null);
       unusedWithout(
-          "remainingQuotaHeader",
+          UnusedLimitSettingException.Setting.REMAINING_QUOTA_HEADER,
           remainingQuotaHeader,
-          quotaPeriod != null,
-          "a token quota (quota(..))");
+          quotaPeriod != null);
       unusedWithout(
-          "remainingRequestsHeader",
+          UnusedLimitSettingException.Setting.REMAINING_REQUESTS_HEADER,
           remainingRequestsHeader,
-          requestPeriod != null,
-          "a request rate (requestsPerSecond(..), requestsPerMinute(..) or requestsPer(..))");
+          requestPeriod != null);
       unusedWithout(
-          "tokensConsumedHeader",
+          UnusedLimitSettingException.Setting.TOKENS_CONSUMED_HEADER,
           tokensConsumedHeader,
-          ratePeriod != null || quotaPeriod != null,
-          "a token rate or a token quota");
+          ratePeriod != null || quotaPeriod != null);
       return new TokenLimit(this);
     }
 
@@ -612,19 +608,9 @@ public final class TokenLimit {
      * it belongs to: the gateway would never send that header nor use that zone.
      */
     private void unusedWithout(
-        String setting, @Nullable Object value, boolean hasCounter, String counter) {
+        UnusedLimitSettingException.Setting setting, @Nullable Object value, boolean hasCounter) {
       if (value != null && !hasCounter) {
-        throw new IllegalStateException(
-            "limit '"
-                + name
-                + "' sets "
-                + setting
-                + "("
-                + value
-                + "), which applies to "
-                + counter
-                + ", but the limit has none, so it would never be used; add the counter or remove"
-                + " the setting");
+        throw new UnusedLimitSettingException(name, setting, value);
       }
     }
 

@@ -151,18 +151,23 @@ public final class Exchange {
     return consumer;
   }
 
+  /**
+   * Sets who is charged for the call: {@code resolved} trimmed, as a limit's {@code onlyFor} and an
+   * access rule read their consumer ids (a token's {@code sub} written {@code "team-a "} is
+   * team-a); {@value CallSettings#ANONYMOUS} when it is null or blank.
+   */
   public void consumer(String resolved) {
-    consumer = orDefault(resolved, CallSettings.ANONYMOUS);
+    consumer = resolved == null || resolved.isBlank() ? CallSettings.ANONYMOUS : resolved.strip();
   }
 
   /**
-   * Resolves a key for this call; null when the resolver yields nothing or fails (a failing
-   * resolver is logged, never thrown).
+   * Resolves a key for this call, trimmed; null when the resolver yields nothing or fails (a
+   * failing resolver is logged, never thrown).
    */
   public String resolve(KeyResolver resolver) {
     try {
       String value = resolver.resolve(request);
-      return value == null || value.isBlank() ? null : value;
+      return value == null || value.isBlank() ? null : value.strip();
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError fatal) {
         throw fatal;

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Caller;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.QuotaPeriod;
@@ -28,6 +29,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -375,6 +377,31 @@ class RequestLimitCallTest {
         .contains("In-flight limit 'consumer' (2 calls at once) reached for 'anonymous'");
     assertThat(lastEvent().rejection()).isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
     assertThat(TokenLimit.IN_FLIGHT_RETRY_AFTER).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aLimitOnlyForAConsumerAppliesToItsIdResolvedWithSurroundingSpace() {
+    // A token's sub claim, or a principal's name, written "team-a " is the consumer team-a: the
+    // limit only for team-a holds it, as a header-resolved "team-a" is held.
+    TokenLimit gold =
+        TokenLimit.perConsumer().name("gold").maxInFlight(1).onlyFor("team-a").build();
+    List<AiGateway> gateways =
+        List.of(
+            gatewayBuilder()
+                .callerResolver(request -> Caller.of("team-a ", Set.of()))
+                .tokenLimit(gold)
+                .build(),
+            gatewayBuilder().consumerKey(request -> " team-a").tokenLimit(gold).build());
+
+    for (AiGateway gateway : gateways) {
+      assertThat(begin(gateway).admit().admitted()).isTrue();
+      Rejection second = begin(gateway).admit().rejection();
+      assertThat(second).isNotNull();
+      assertThat(second.reason()).isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+      assertThat(new String(second.body(), UTF_8)).contains("reached for 'team-a'");
+      assertThat(lastEvent().consumer()).isEqualTo("team-a");
+      assertThat(lastEvent().limits().counterKeys()).containsEntry("gold", "team-a");
+    }
   }
 
   /** The ways an admitted call can end. */

@@ -106,10 +106,23 @@ class BuildTimeBoundsTest {
             "remainingQuotaHeader(x-left)",
             "remainingRequestsHeader(x-left)",
             "tokensConsumedHeader(x-used)");
+    List<UnusedLimitSettingException.Setting> refused =
+        List.of(
+            UnusedLimitSettingException.Setting.QUOTA_ZONE,
+            UnusedLimitSettingException.Setting.REMAINING_TOKENS_HEADER,
+            UnusedLimitSettingException.Setting.REMAINING_QUOTA_HEADER,
+            UnusedLimitSettingException.Setting.REMAINING_REQUESTS_HEADER,
+            UnusedLimitSettingException.Setting.TOKENS_CONSUMED_HEADER);
     for (int i = 0; i < inert.size(); i++) {
+      UnusedLimitSettingException.Setting setting = refused.get(i);
       assertThatThrownBy(inert.get(i)::build)
           .as(settings.get(i))
-          .isInstanceOf(IllegalStateException.class)
+          .isInstanceOfSatisfying(
+              UnusedLimitSettingException.class,
+              unused -> {
+                assertThat(unused.setting()).isEqualTo(setting);
+                assertThat(unused.limitName()).isEqualTo("global");
+              })
           .hasMessageContaining("limit 'global' sets " + settings.get(i))
           .hasMessageContaining("would never be used");
     }
