@@ -3,9 +3,7 @@ package dev.aigateway.core.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ResponseCacheStore;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** How long a body a call keeps a copy of: the lower of the cache's bound and its store's. */
@@ -13,28 +11,7 @@ class ResponseCacheBoundTest {
 
   /** A store that finds nothing and states {@code bound} as its longest body. */
   private static ResponseCacheStore boundedAt(int bound) {
-    return new ResponseCacheStore() {
-      @Override
-      public Optional<CachedResponse> get(String partition, String key) {
-        return Optional.empty();
-      }
-
-      @Override
-      public void put(String partition, String key, CachedResponse response) {}
-
-      @Override
-      public void remove(String partition, String key) {}
-
-      @Override
-      public int maximumBodyBytes() {
-        return bound;
-      }
-
-      @Override
-      public String toString() {
-        return "BoundedStore";
-      }
-    };
+    return new EmptyStore(null, bound);
   }
 
   @Test
@@ -58,6 +35,6 @@ class ResponseCacheBoundTest {
   void aStoreStatingANegativeBoundFailsTheBuildNamingIt() {
     assertThatThrownBy(() -> ResponseCache.builder().store(boundedAt(-1)).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("the response cache store BoundedStore states a negative maximumBodyBytes: -1");
+        .hasMessage("the response cache store EmptyStore states a negative maximumBodyBytes: -1");
   }
 }
