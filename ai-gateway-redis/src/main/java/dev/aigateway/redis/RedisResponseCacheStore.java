@@ -82,6 +82,17 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
    */
   private static final int VERSION_DETAILED = 2;
 
+  /**
+   * What every value holds besides its body, at the least: the layout of version 1 with an empty
+   * partition and key and no model.
+   */
+  private static final long LEAST_OVERHEAD_BYTES =
+      encodedBytes(
+          "",
+          "",
+          new CachedResponse(
+              CachedResponse.Format.JSON, new byte[0], null, Usage.ZERO, Instant.EPOCH));
+
   private final RedisConnection redis;
   private final Duration timeToLive;
   private final Duration keptFor;
@@ -159,6 +170,18 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   @Override
   public Duration callTimeout() {
     return redis.commandTimeout();
+  }
+
+  /**
+   * The longest body an entry under the {@linkplain Builder#maximumEntryBytes entry bound} can
+   * hold: the bound less what every value holds besides its body (about 90 bytes). The gateway
+   * stops keeping a copy of an answer as it passes once it is longer, so an answer this store would
+   * refuse costs no copy; one a little shorter may still be refused, its partition, key and model
+   * taking it over the bound.
+   */
+  @Override
+  public int maximumBodyBytes() {
+    return (int) Math.max(0, maximumEntryBytes - LEAST_OVERHEAD_BYTES);
   }
 
   /** How many answers were not stored because their value exceeded the entry bound. */

@@ -839,9 +839,22 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
 
   // ---------------------------------------------------------------- the value layout, version 1
 
+  /**
+   * The value of an entry, written into one array of exactly its length (counted first, as {@link
+   * RedisResponseCacheStore#encodedBytes} counts an answer's), so that a long prompt text is
+   * neither copied into a buffer of a guessed size nor copied again out of it.
+   */
   static byte[] encode(String partition, String id, String text, long expiresAt, float[] vector) {
-    return new Wire.Writer(
-            4 * vector.length + 2 * (partition.length() + id.length() + text.length()) + 40)
+    long length =
+        4 // magic
+            + 1 // version
+            + Wire.stringBytes(partition)
+            + Wire.stringBytes(id)
+            + Wire.stringBytes(text)
+            + 8 // expires at
+            + 4
+            + 4L * vector.length;
+    return new Wire.Writer(Math.toIntExact(length))
         .i32(MAGIC)
         .u8(VERSION)
         .string(partition)

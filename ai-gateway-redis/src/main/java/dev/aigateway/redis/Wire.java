@@ -165,9 +165,36 @@ final class Wire {
       return this;
     }
 
+    /**
+     * Writes {@code v} as {@link #stringBytes} counts it: its UTF-8 bytes, encoded straight into
+     * the buffer (no encoded copy on the way), after their count; or, when it is not well-formed,
+     * the mark and its UTF-16 code units after their count.
+     */
     Writer string(String v) {
       if (wellFormed(v)) {
-        return bytes(v.getBytes(StandardCharsets.UTF_8));
+        int n = Math.toIntExact(stringBytes(v) - 4);
+        i32(n);
+        room(n);
+        for (int i = 0, length = v.length(); i < length; i++) {
+          char c = v.charAt(i);
+          if (c < 0x80) {
+            buf[size++] = (byte) c;
+          } else if (c < 0x800) {
+            buf[size++] = (byte) (0xc0 | c >>> 6);
+            buf[size++] = (byte) (0x80 | c & 0x3f);
+          } else if (Character.isHighSurrogate(c)) {
+            int cp = Character.toCodePoint(c, v.charAt(++i)); // paired: v is well-formed
+            buf[size++] = (byte) (0xf0 | cp >>> 18);
+            buf[size++] = (byte) (0x80 | cp >>> 12 & 0x3f);
+            buf[size++] = (byte) (0x80 | cp >>> 6 & 0x3f);
+            buf[size++] = (byte) (0x80 | cp & 0x3f);
+          } else {
+            buf[size++] = (byte) (0xe0 | c >>> 12);
+            buf[size++] = (byte) (0x80 | c >>> 6 & 0x3f);
+            buf[size++] = (byte) (0x80 | c & 0x3f);
+          }
+        }
+        return this;
       }
       i32(UTF16);
       i32(v.length());

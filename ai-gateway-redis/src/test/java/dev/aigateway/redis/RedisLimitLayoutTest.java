@@ -28,11 +28,11 @@ class RedisLimitLayoutTest {
   private static final LimitSpec QUOTA =
       LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
 
-  /** A settlement window and an in-flight lease. */
-  private static final Duration WINDOW = Duration.ofSeconds(3);
-
-  /** When a second entry is added after a first: half a window either side. */
-  private static final Duration SECOND_AFTER = WINDOW.dividedBy(2);
+  /**
+   * A settlement window and an in-flight lease: long, so that an entry a test does not end lives
+   * through it however slow a loaded machine is.
+   */
+  private static final Duration WINDOW = Duration.ofHours(1);
 
   private static final String RATE_KEY = "aigw:{limits}:r3:t:1000:86400000000000:9:team/rate:alice";
   private static final String QUOTA_KEY = "aigw:{limits}:q3:t:monthly:1:Z:10:team/quota:alice";
@@ -47,25 +47,29 @@ class RedisLimitLayoutTest {
   }
 
   /**
-   * Lets {@code SECOND_AFTER} pass after a first entry of a sorted set (a reservation's settlement
-   * window or an in-flight lease, each {@code WINDOW} long), then adds a second entry, which keeps
-   * the set one window longer, and waits until the first has ended by Redis's own clock (the
-   * entries' scores are their ends in Redis's milliseconds). The second then has about {@code
-   * SECOND_AFTER} left, and the set had as much left when the second came, however long the pauses
-   * of a loaded machine around the sleep and the commands were, within those margins.
+   * Adds a second entry to a sorted set whose entries are scored by their ends in Redis's
+   * milliseconds (a reservation's settlement window or an in-flight lease, each {@code WINDOW}
+   * long), then ends the first one, {@code id} (a lease's member is the id and its slot), by
+   * Redis's own clock: its score becomes the millisecond before Redis's time. The first has ended
+   * and the second has its whole window left, with no wait for a window to pass.
    */
-  private static void secondThenFirstEnded(RedisServer redis, String key, Runnable second)
-      throws InterruptedException {
-    Thread.sleep(SECOND_AFTER.toMillis());
+  private static void secondThenFirstEnded(
+      RedisServer redis, String key, String id, Runnable second) {
     second.run();
-    String endedNow =
+    String endFirst =
         "local t = redis.call('TIME') "
-            + "return redis.call('ZCOUNT', KEYS[1], '-inf', t[1] * 1000 + math.floor(t[2] / 1000))";
-    long deadline = System.nanoTime() + WINDOW.multipliedBy(10).toNanos();
-    while (redis.command("EVAL", endedNow, "1", key).equals(":0")) {
-      assertThat(System.nanoTime()).as("the first entry of %s ended", key).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+            + "local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+            + "for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do "
+            + "  if m == ARGV[1] or string.sub(m, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then "
+            + "    return redis.call('ZADD', KEYS[1], 'XX', 'CH', now - 1, m) "
+            + "  end "
+            + "end "
+            + "return 0";
+    assertThat(redis.command("EVAL", endFirst, "1", key, id)).as("%s ended", id).isEqualTo(":1");
+  }
+
+  private static String idOf(Reservation reservation) {
+    return ((RedisReservation) reservation).id;
   }
 
   private static String pendingSetOf(Reservation reservation) {
@@ -364,7 +368,7 @@ class RedisLimitLayoutTest {
       Reservation late = reserve(store, 100).reservation();
       String pendingSet = pendingSetOf(late);
       // the first id's window has ended, the second's has not
-      secondThenFirstEnded(redis, pendingSet, () -> reserve(store, 0));
+      secondThenFirstEnded(redis, pendingSet, idOf(late), () -> reserve(store, 0));
 
       store.settle(late, new long[] {10, 10}); // after its window: changes nothing
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
@@ -382,7 +386,7 @@ class RedisLimitLayoutTest {
                 .build()) {
       Reservation ended = reserve(upkeeping, 1).reservation();
       String pendingSet = pendingSetOf(ended);
-      secondThenFirstEnded(redis, pendingSet, () -> reserve(upkeeping, 1));
+      secondThenFirstEnded(redis, pendingSet, idOf(ended), () -> reserve(upkeeping, 1));
 
       reserve(upkeeping, 1); // an upkeep batch: drops the ended id
 
@@ -412,6 +416,7 @@ class RedisLimitLayoutTest {
       secondThenFirstEnded(
           redis,
           pendingSetOf(longCall),
+          idOf(longCall),
           () -> store.reserve(List.of(new LimitCharge(oneSlot, "bob", 1))));
 
       store.settle(longCall, new long[] {0}); // the call ended after its settlement window
@@ -441,9 +446,14 @@ class RedisLimitLayoutTest {
                 .inFlightLease(lease)
                 .upkeepEvery(Duration.ZERO) // every batch
                 .build()) {
-      assertThat(store.reserve(slot).admitted()).isTrue(); // never settled: its JVM "died"
+      ReserveResult first = store.reserve(slot); // never settled: its JVM "died"
+      assertThat(first.admitted()).isTrue();
       // the first lease has ended, the second has not
-      secondThenFirstEnded(redis, key, () -> assertThat(store.reserve(slot).admitted()).isTrue());
+      secondThenFirstEnded(
+          redis,
+          key,
+          idOf(first.reservation()),
+          () -> assertThat(store.reserve(slot).admitted()).isTrue());
 
       ReserveResult third = store.reserve(slot);
       assertThat(third.admitted()).as("an ended lease does not count").isTrue();

@@ -170,6 +170,27 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
   }
 
   @Test
+  void theBodyBoundIsTheLongestBodyAnEntryWithinTheEntryBoundHolds() {
+    RedisResponseCacheStore small =
+        RedisResponseCacheStore.builder(redis).maximumEntryBytes(1_000).clock(clock).build();
+    int longest = small.maximumBodyBytes();
+
+    small.put("", "", bodyOf(longest));
+    small.put("", "over", bodyOf(longest + 1));
+
+    assertThat(small.get("", "").orElseThrow().body()).hasSize(longest);
+    assertThat(small.get("", "over")).isEmpty();
+    assertThat(small.oversizedEntries()).isEqualTo(1);
+    assertThat(RedisResponseCacheStore.builder(redis).maximumEntryBytes(10).build())
+        .returns(0, RedisResponseCacheStore::maximumBodyBytes);
+  }
+
+  private static CachedResponse bodyOf(int length) {
+    return new CachedResponse(
+        CachedResponse.Format.JSON, new byte[length], null, Usage.of(1, 2), Instant.EPOCH);
+  }
+
+  @Test
   void theBoundCountsTheValueExactlyAsItIsWritten() {
     Usage detailed = new Usage(10, 2, 12, 0, 0, 4, 0, 0, 0);
     int n = 0;

@@ -3,12 +3,14 @@ package dev.aigateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.management.ThreadMXBean;
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
 import dev.aigateway.store.tck.TimeControl;
 import dev.aigateway.store.tck.VectorStoreContract;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.RedisServer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,6 +116,35 @@ class RedisVectorStoreTest extends VectorStoreContract {
             .build();
     opened.add(0, store);
     return store;
+  }
+
+  @Test
+  void anEntryIsEncodedIntoOneArrayOfExactlyItsLength() throws Exception {
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    float[] vector = new float[384];
+    RedisVectorStore.encode("p", "warm-up", "t\u4e2d\ud800", 0, vector); // classes, not the text
+    for (String text : List.of("x".repeat(1 << 20), "\u4e2d".repeat(1 << 18))) {
+      long exact = 4 + 1 + Wire.stringBytes("p") + Wire.stringBytes("id") + Wire.stringBytes(text);
+      exact += 8 + 4 + 4L * vector.length;
+
+      long before = threads.getThreadAllocatedBytes(thread);
+      byte[] value = RedisVectorStore.encode("p", "id", text, 42, vector);
+      long allocated = threads.getThreadAllocatedBytes(thread) - before;
+
+      assertThat(value).hasSize((int) exact);
+      // The value's array and a few small objects: no buffer of a guessed size copied into it, no
+      // UTF-8 copy of the text on the way.
+      assertThat(allocated).as(text.substring(0, 1)).isLessThan(exact + 4096);
+      assertThat(RedisVectorStore.decode(value).text()).isEqualTo(text);
+    }
+    for (String text : List.of("", "a\u00e9\u07ff\u0800\u4e2d\uffff\ud83d\ude00\udbff\udfffz")) {
+      byte[] value = RedisVectorStore.encode("p", "id", text, 42, vector);
+      assertThat(RedisVectorStore.decode(value).text()).isEqualTo(text);
+      assertThat(new Wire.Writer(0).string(text).toByteArray())
+          .endsWith(text.getBytes(StandardCharsets.UTF_8))
+          .hasSize(4 + text.getBytes(StandardCharsets.UTF_8).length);
+    }
   }
 
   /** Polls until {@code condition} holds; returns how long it took. */

@@ -58,22 +58,29 @@ class SharedCachesTest {
     final RedisConnection redis =
         RedisConnection.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(2)).build();
     final RedisVectorStore vectors;
+    final RedisResponseCacheStore answers;
     final BlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
     final OkHttpClient client;
 
     Instance() {
+      this(RedisResponseCacheStore.DEFAULT_MAXIMUM_ENTRY_BYTES);
+    }
+
+    Instance(int maximumEntryBytes) {
       RedisVectorStoreTest.warmUp(redis);
       vectors = RedisVectorStore.builder(redis).timeToLive(Duration.ofMinutes(5)).build();
+      answers =
+          RedisResponseCacheStore.builder(redis)
+              .timeToLive(Duration.ofMinutes(5))
+              .maximumEntryBytes(maximumEntryBytes)
+              .build();
       AiGateway gateway =
           AiGateway.builder()
               .consumerKey(KeyResolvers.header("x-consumer-id"))
               .listener(events::add)
               .responseCache(
                   ResponseCache.builder()
-                      .store(
-                          RedisResponseCacheStore.builder(redis)
-                              .timeToLive(Duration.ofMinutes(5))
-                              .build())
+                      .store(answers)
                       .semantic(
                           SemanticCache.builder(embeddings)
                               .vectorStore(vectors)
@@ -137,6 +144,29 @@ class SharedCachesTest {
     GatewayEvent hit = b.event();
     assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
     assertThat(hit.cache().score()).isCloseTo(0.95, within(1e-3));
+  }
+
+  @Test
+  void anAnswerAboveTheStoresEntryBoundIsNeitherCopiedForItNorHandedToIt() throws Exception {
+    // The cache's own bound is 1 MiB; the store's, 16 KiB, is the lower and is the one that holds.
+    Instance small = new Instance(16 * 1024);
+    try {
+      String text = "x".repeat(64 * 1024);
+      backend.enqueue(Backend.chatCompletion("gpt-4o", 20, 30, text));
+      backend.enqueue(Backend.chatCompletion("gpt-4o", 20, 30, text));
+
+      assertThat(small.ask("Write a long story.")).contains(text);
+      assertThat(small.event().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+      assertThat(small.ask("Write a long story.")).contains(text);
+      assertThat(small.event().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+      assertThat(backend.getRequestCount()).isEqualTo(2);
+      // The store never saw the answer: the gateway stopped keeping a copy at the store's bound.
+      assertThat(small.answers.oversizedEntries()).isZero();
+      assertThat(small.answers.maximumBodyBytes()).isLessThan(16 * 1024);
+    } finally {
+      small.close();
+    }
   }
 
   @Test

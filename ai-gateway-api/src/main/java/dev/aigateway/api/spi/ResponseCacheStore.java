@@ -38,6 +38,23 @@ public interface ResponseCacheStore {
   void remove(String partition, String key);
 
   /**
+   * The longest answer body this store keeps, in bytes: it never stores an answer whose body is
+   * longer (it may refuse some shorter ones too, when its bound counts the whole entry, partition
+   * and key included). {@link Integer#MAX_VALUE}, the default, when the store has no bound of its
+   * own.
+   *
+   * <p>The gateway keeps a copy of an answer as it passes to the application, to store it once it
+   * has ended, and stops keeping it once the answer is longer than this or than the cache's own
+   * bound ({@code ResponseCache.Builder.maximumEntryBytes}), whichever is lower: an answer the
+   * store would refuse costs no copy.
+   *
+   * @return the bound, at least 0
+   */
+  default int maximumBodyBytes() {
+    return Integer.MAX_VALUE;
+  }
+
+  /**
    * The longest any call of this store can take, when it enforces that bound itself (for example
    * with a client-side command or call timeout) and throws once it passes; {@code null}, the
    * default, when it does not.

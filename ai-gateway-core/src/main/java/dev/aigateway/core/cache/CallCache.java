@@ -681,9 +681,12 @@ public final class CallCache {
     return whole;
   }
 
-  /** The largest body worth keeping a copy of while it passes. */
+  /**
+   * The largest body worth keeping a copy of while it passes: the lower of the cache's bound and
+   * its store's.
+   */
   public int maximumEntryBytes() {
-    return config.maximumEntryBytes();
+    return config.keptBodyBytes();
   }
 
   public CacheOutcome outcome() {

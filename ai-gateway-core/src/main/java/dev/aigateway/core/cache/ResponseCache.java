@@ -91,6 +91,10 @@ public final class ResponseCache {
   private final @Nullable String outcomeHeader;
   private final @Nullable String controlHeader;
   private final int maximumEntryBytes;
+
+  /** The longest body a call keeps a copy of: the lower of the cache's bound and its store's. */
+  private final int keptBodyBytes;
+
   private final Duration timeout;
 
   /** How the store is called: on the calling thread, or on threads of its own. */
@@ -116,6 +120,15 @@ public final class ResponseCache {
     this.outcomeHeader = b.outcomeHeader;
     this.controlHeader = b.controlHeader;
     this.maximumEntryBytes = b.maximumEntryBytes;
+    int storeBound = store.maximumBodyBytes();
+    if (storeBound < 0) {
+      throw new IllegalArgumentException(
+          "the response cache store "
+              + store
+              + " states a negative maximumBodyBytes: "
+              + storeBound);
+    }
+    this.keptBodyBytes = Math.min(maximumEntryBytes, storeBound);
     this.timeout = b.timeout;
     this.storePart =
         CachePart.of(
@@ -225,8 +238,18 @@ public final class ResponseCache {
     return controlHeader;
   }
 
+  /**
+   * The largest answer body stored, as configured ({@link Builder#maximumEntryBytes}); the store
+   * may bound its entries lower ({@link ResponseCacheStore#maximumBodyBytes()}), and then a call
+   * stops keeping a copy of its answer at the store's bound.
+   */
   public int maximumEntryBytes() {
     return maximumEntryBytes;
+  }
+
+  /** The longest answer body a call keeps a copy of: the lower of the cache's and the store's. */
+  int keptBodyBytes() {
+    return keptBodyBytes;
   }
 
   /** How long a lookup waits for the cache's parts before the call goes on as a miss. */
@@ -372,7 +395,11 @@ public final class ResponseCache {
       return this;
     }
 
-    /** The largest answer body stored (default 1 MiB, positive); larger ones pass, uncached. */
+    /**
+     * The largest answer body stored (default 1 MiB, positive); larger ones pass, uncached. A store
+     * that bounds its entries lower ({@link ResponseCacheStore#maximumBodyBytes()}) holds: a call
+     * keeps a copy of its answer up to the lower of the two.
+     */
     public Builder maximumEntryBytes(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maximumEntryBytes must be positive: " + bytes);

@@ -3,11 +3,9 @@ package dev.aigateway.core.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,23 +41,7 @@ class CachePartTest {
 
   /** A store that finds nothing, with a bound of its own or none. */
   private static ResponseCacheStore store(@Nullable Duration bound) {
-    return new ResponseCacheStore() {
-      @Override
-      public Optional<CachedResponse> get(String partition, String key) {
-        return Optional.empty();
-      }
-
-      @Override
-      public void put(String partition, String key, CachedResponse response) {}
-
-      @Override
-      public void remove(String partition, String key) {}
-
-      @Override
-      public @Nullable Duration callTimeout() {
-        return bound;
-      }
-    };
+    return new EmptyStore(bound, Integer.MAX_VALUE);
   }
 
   @Test

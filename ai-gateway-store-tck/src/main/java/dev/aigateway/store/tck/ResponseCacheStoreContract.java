@@ -1,6 +1,7 @@
 package dev.aigateway.store.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.TestInfo;
 
 /**
  * The behaviour every {@link ResponseCacheStore} must show, as its javadoc states it: byte-exact
- * answers, partitions that never share entries, replacement, removal, expiry, and no mixed entries
- * under concurrency.
+ * answers, partitions that never share entries, replacement, removal, expiry, no mixed entries
+ * under concurrency, and no answer kept that is longer than the body bound the store states.
  *
  * <p>To run it against a store, extend it in the store's tests:
  *
@@ -121,6 +122,24 @@ public abstract class ResponseCacheStoreContract {
     store.put("tenant-a", "detailed", stored);
 
     assertThat(store.get("tenant-a", "detailed").orElseThrow().usage()).isEqualTo(usage);
+  }
+
+  @Test
+  void anAnswerLongerThanTheStatedBodyBoundIsNotStored() {
+    int bound = store.maximumBodyBytes();
+    assertThat(bound).as("maximumBodyBytes").isNotNegative();
+    assumeTrue(bound < ROOM_BYTES, "the store states no bound within its room");
+    CachedResponse tooLong =
+        new CachedResponse(
+            CachedResponse.Format.JSON,
+            new byte[bound + 1],
+            null,
+            Usage.of(3, 4),
+            Instant.parse("2026-11-24T00:00:00Z"));
+
+    store.put("", "", tooLong); // the least an entry can hold besides its body
+
+    assertThat(store.get("", "")).isEmpty();
   }
 
   @Test
