@@ -1535,6 +1535,29 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aConsumerResolvedWithSurroundingSpaceIsTheConsumerItsRulesName() throws Exception {
+    // Tool access rules read their consumer ids trimmed; the consumer a resolver gives a tool
+    // call is trimmed too, as an LLM call's is: " alice " is alice, with alice's tools and name.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .consumerKey(request -> " " + request.header("x-consumer-id") + "\t")
+                .listener(events)
+                .mcpServer(github())
+                .build());
+
+    JsonNode answer = JSON.readTree(post(client, "alice", call(5, "get_issue", "{}")));
+
+    assertThat(answer.has("error")).as("%s", answer).isFalse();
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(event.consumer()).isEqualTo("alice");
+    assertThat(backend.calls.get()).isEqualTo(1);
+  }
+
+  @Test
   void aBlockedToolCallsEventSaysWhatContentSafetyFound() throws Exception {
     // Every call's event says what content safety found (event.safety()), so that listeners and
     // the safety meters see tool calls' blocks as they see LLM calls'.

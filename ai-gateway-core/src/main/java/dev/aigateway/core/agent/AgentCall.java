@@ -845,7 +845,7 @@ public final class AgentCall {
     try {
       String key = governance.consumerKey.resolve(view);
       if (key != null && !key.isBlank()) {
-        consumer = key;
+        consumer = key.strip(); // trimmed, as access rules and an LLM call's consumer are
       }
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError fatal) {
@@ -876,8 +876,8 @@ public final class AgentCall {
     if (caller.isRefused()) {
       return caller;
     }
-    if (caller.consumer() != null) {
-      consumer = caller.consumer();
+    if (caller.consumer() != null && !caller.consumer().isBlank()) {
+      consumer = caller.consumer().strip();
     }
     roles = caller.roles();
     return null;
