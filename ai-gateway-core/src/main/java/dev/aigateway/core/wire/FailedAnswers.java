@@ -24,9 +24,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>Bedrock Converse's ({@link #converseFailed}): an answer its content filter cut off, {@code
  *       stopReason: "content_filtered"}, or whose output or tool use the model failed to form
  *       ({@code malformed_model_output}, {@code malformed_tool_use}).
- *   <li>Every stream's ({@link #malformedEvents}, {@link #malformedDocument}, {@link
- *       #malformedFrames}): an event, element or frame that is not well-formed.
  * </ul>
+ *
+ * (An answer that is not whole, or not well-formed, is {@link UnfinishedAnswers}' to find.)
  */
 public final class FailedAnswers {
 
@@ -150,56 +150,6 @@ public final class FailedAnswers {
     return "content_filter".equals(error.path("code").textValue())
         || "ResponsibleAIPolicyViolation".equals(error.at("/innererror/code").textValue())
         || "ResponsibleAIPolicyViolation".equals(error.at("/inner_error/code").textValue());
-  }
-
-  /**
-   * Whether a stream of server-sent events that ended complete holds an event whose data is not
-   * JSON (a chunk a backend or a proxy mangled, or one cut by a stray line end): what the
-   * application got is not the answer, and the same call asked again may well get it whole. An
-   * event without data, or whose data is empty or {@code [DONE]}, is none.
-   */
-  static boolean malformedEvents(byte[] body) {
-    for (byte[] data : GeminiReplay.eventData(body)) {
-      if (!blank(data) && !Json.wellFormed(data, 0, data.length)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether a JSON document, or a JSON array stream (Gemini's without {@code alt=sse}), is not JSON
-   * read whole.
-   */
-  static boolean malformedDocument(byte[] body) {
-    return !Json.wellFormed(body, 0, body.length);
-  }
-
-  /**
-   * Whether a binary event stream (Bedrock's) that ended complete holds a frame that does not
-   * decode (a length or checksum that does not fit) or is cut off, or a payload that is not JSON.
-   */
-  static boolean malformedFrames(byte[] body) {
-    boolean[] malformed = {false};
-    EventStreamDecoder decoder =
-        new EventStreamDecoder(
-            message -> {
-              byte[] payload = message.payload();
-              if (payload.length > 0 && !Json.wellFormed(payload, 0, payload.length)) {
-                malformed[0] = true;
-              }
-            });
-    decoder.feed(body, 0, body.length);
-    return malformed[0] || decoder.corrupt() || decoder.midMessage();
-  }
-
-  private static boolean blank(byte[] data) {
-    for (byte b : data) {
-      if (!StrictJson.isSpace(b)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

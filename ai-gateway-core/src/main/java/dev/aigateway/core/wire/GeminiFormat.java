@@ -763,14 +763,16 @@ final class GeminiFormat implements ModelInPath {
 
   /**
    * An event whose data is not JSON, or a document or array stream that is not JSON read whole
-   * ({@link FailedAnswers}): their bounds are found by a scan that does not read them whole, so a
-   * document whose braces match ends complete even when bytes inside it are not JSON.
+   * ({@link UnfinishedAnswers}): their bounds are found by a scan that does not read them whole, so
+   * a document whose braces match ends complete even when bytes inside it are not JSON.
    */
   @Override
-  public boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return eventStream
-        ? FailedAnswers.malformedEvents(body)
-        : FailedAnswers.malformedDocument(body);
+  public @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    boolean malformed =
+        eventStream
+            ? UnfinishedAnswers.malformedEvents(body)
+            : UnfinishedAnswers.malformedDocument(body);
+    return malformed ? AnswerDefect.MALFORMED : null;
   }
 
   /**
