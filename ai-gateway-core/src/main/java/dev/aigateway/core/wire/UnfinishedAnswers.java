@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>OpenAI's chat and completions streams ({@link #choicesDefect}): a choice whose chunks never
  *       gave a {@code finish_reason}, or no choice at all.
+ *   <li>Gemini's event streams ({@link #candidatesDefect}): a candidate whose responses never gave
+ *       a {@code finishReason}, or no candidate at all.
  *   <li>Anthropic's Messages ({@link #anthropicDefect}, {@link #bedrockAnthropicDefect}): a message
  *       without a stop reason, or a turn the API paused ({@code pause_turn}).
  *   <li>Bedrock's ConverseStream ({@link #converseStreamDefect}): a stream without its {@code
@@ -35,12 +37,37 @@ public final class UnfinishedAnswers {
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
   /**
-   * The highest choice index read as one (OpenAI's {@code n} is at most 128): a stream naming a
-   * higher one is not known to be whole.
+   * The highest choice or candidate index read as one (OpenAI's {@code n} is at most 128, Gemini's
+   * {@code candidateCount} at most 8): a stream naming a higher one is not known to be whole.
    */
   private static final int MAX_INDEX = 1024;
 
   private UnfinishedAnswers() {}
+
+  /** Where the answers of a stream's events are, and how each says it finished. */
+  private enum Answers {
+    /**
+     * OpenAI's chat and completions chunks: {@code choices[]}, each by its {@code index} (0 when it
+     * has none), finished by a {@code finish_reason} string.
+     */
+    OPENAI_CHOICES("choices", "finish_reason", false),
+    /**
+     * Gemini's responses: {@code candidates[]}, each by its {@code index} (else its place in the
+     * array, as Google leaves out a candidate's index 0), finished by a {@code finishReason}
+     * string.
+     */
+    GEMINI_CANDIDATES("candidates", "finishReason", true);
+
+    final String list;
+    final String finish;
+    final boolean positional;
+
+    Answers(String list, String finish, boolean positional) {
+      this.list = list;
+      this.finish = finish;
+      this.positional = positional;
+    }
+  }
 
   /**
    * Whether an OpenAI chat or completions stream is unfinished, having a choice (by its {@code
@@ -49,33 +76,50 @@ public final class UnfinishedAnswers {
    * neither. Each event is parsed once.
    */
   static @Nullable AnswerDefect choicesDefect(byte[] stream) {
+    return answersDefect(stream, Answers.OPENAI_CHOICES);
+  }
+
+  /**
+   * Whether a Gemini event stream ({@code alt=sse}) is unfinished, having a candidate (by its
+   * {@code index}, else its place) none of whose responses gave a {@code finishReason}, or no
+   * candidate at all: with {@code candidateCount} above 1 each candidate finishes in a response of
+   * its own or beside another's, and the stream has no end marker but those; else whether it is
+   * malformed, having an event whose data is not JSON; null when it is neither. Each event is
+   * parsed once.
+   */
+  static @Nullable AnswerDefect candidatesDefect(byte[] stream) {
+    return answersDefect(stream, Answers.GEMINI_CANDIDATES);
+  }
+
+  private static @Nullable AnswerDefect answersDefect(byte[] stream, Answers answers) {
     BitSet seen = new BitSet();
     BitSet finished = new BitSet();
-    boolean[] unknownChoice = {false};
+    boolean[] unknownAnswer = {false};
     boolean malformed =
-        malformedEvents(stream, data -> readChoices(data, seen, finished, unknownChoice));
-    if (unknownChoice[0] || seen.isEmpty() || !finished.equals(seen)) {
-      return AnswerDefect.UNFINISHED; // each finished choice is a seen one
+        malformedEvents(stream, data -> readAnswers(data, answers, seen, finished, unknownAnswer));
+    if (unknownAnswer[0] || seen.isEmpty() || !finished.equals(seen)) {
+      return AnswerDefect.UNFINISHED; // each finished answer is a seen one
     }
     return malformed ? AnswerDefect.MALFORMED : null;
   }
 
   /**
-   * Reads one chat or completions chunk whole, noting its choices in {@code seen} and those that
-   * give a finish reason in {@code finished} ({@code unknownChoice} when one is not OpenAI's);
-   * returns false when it is not JSON read whole. A chunk that is not a JSON object tells nothing
-   * of its choices.
+   * Reads one event's data whole, noting its answers in {@code seen} and those that say they
+   * finished in {@code finished} ({@code unknownAnswer} when one's index is not a small whole
+   * number); returns false when it is not JSON read whole. Data that is not a JSON object tells
+   * nothing of its answers.
    */
-  private static boolean readChoices(
-      byte[] data, BitSet seen, BitSet finished, boolean[] unknownChoice) {
+  private static boolean readAnswers(
+      byte[] data, Answers answers, BitSet seen, BitSet finished, boolean[] unknownAnswer) {
     try (JsonParser p = JSON.createParser(data)) {
       if (p.nextToken() == JsonToken.START_OBJECT) {
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
           JsonToken value = p.nextToken();
-          if (!name.equals("choices") || value != JsonToken.START_ARRAY) {
+          if (!name.equals(answers.list) || value != JsonToken.START_ARRAY) {
             p.skipChildren();
             continue;
           }
+          int position = 0;
           for (JsonToken element = p.nextToken();
               element != JsonToken.END_ARRAY;
               element = p.nextToken()) {
@@ -83,9 +127,10 @@ public final class UnfinishedAnswers {
               p.skipChildren();
               continue;
             }
-            int index = choice(p, finished);
+            int index = answer(p, answers, answers.positional ? position : 0, finished);
+            position++;
             if (index < 0) {
-              unknownChoice[0] = true;
+              unknownAnswer[0] = true;
             } else {
               seen.set(index);
             }
@@ -102,29 +147,30 @@ public final class UnfinishedAnswers {
   }
 
   /**
-   * Reads the choice object the parser just entered, to its end: notes its index in {@code
-   * finished} when it gives a finish reason (a string). Returns its index, or -1 when it is not one
-   * of OpenAI's.
+   * Reads the answer object the parser just entered, to its end: notes its index ({@code
+   * unnamedIndex} when it names none) in {@code finished} when it says it finished (a string).
+   * Returns its index, or -1 when it is not a small whole number.
    */
-  private static int choice(JsonParser p, BitSet finished) throws IOException {
-    int index = 0;
+  private static int answer(JsonParser p, Answers answers, int unnamedIndex, BitSet finished)
+      throws IOException {
+    int index = unnamedIndex;
     boolean finish = false;
     for (String member = p.nextFieldName(); member != null; member = p.nextFieldName()) {
       JsonToken value = p.nextToken();
-      switch (member) {
-        case "index" -> {
-          if (value == JsonToken.VALUE_NUMBER_INT
-              && p.getNumberType() == JsonParser.NumberType.INT
-              && p.getIntValue() >= 0
-              && p.getIntValue() <= MAX_INDEX) {
-            index = index < 0 ? index : p.getIntValue();
-          } else {
-            p.skipChildren();
-            index = -1;
-          }
+      if (member.equals("index")) {
+        if (value == JsonToken.VALUE_NUMBER_INT
+            && p.getNumberType() == JsonParser.NumberType.INT
+            && p.getIntValue() >= 0
+            && p.getIntValue() <= MAX_INDEX) {
+          index = index < 0 ? index : p.getIntValue();
+        } else {
+          p.skipChildren();
+          index = -1;
         }
-        case "finish_reason" -> finish = value == JsonToken.VALUE_STRING;
-        default -> p.skipChildren();
+      } else if (member.equals(answers.finish)) {
+        finish = value == JsonToken.VALUE_STRING;
+      } else {
+        p.skipChildren();
       }
     }
     if (finish && index >= 0) {
