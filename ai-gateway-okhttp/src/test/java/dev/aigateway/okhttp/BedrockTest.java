@@ -814,6 +814,65 @@ class BedrockTest {
     return stream.toByteArray();
   }
 
+  @Test
+  void anInvokeModelAnswerTheModelsContentFilterCutIsNeverStored() throws Exception {
+    // Other models than Claude on InvokeModel end an answer their content filter cut off in their
+    // own words (Titan's completionReason CONTENT_FILTERED, Llama's stop_reason content_filtered),
+    // the text partial or none: asked again, the call may well be answered whole.
+    MockWebServer bedrock = server();
+    String titan = "amazon.titan-text-express-v1";
+    String filtered =
+        "{\"inputTextTokenCount\":5,\"results\":[{\"tokenCount\":1,\"outputText\":\"I\","
+            + "\"completionReason\":\"CONTENT_FILTERED\"}]}";
+    String whole = filtered.replace("CONTENT_FILTERED", "FINISH");
+    bedrock.enqueue(json(filtered));
+    bedrock.enqueue(json(whole));
+    String llama = "meta.llama3-8b-instruct-v1:0";
+    bedrock.enqueue(eventStream(llamaStream("content_filtered")));
+    bedrock.enqueue(eventStream(llamaStream("stop")));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String titanUrl = bedrock.url("/model/" + titan + "/invoke").toString();
+    String llamaUrl = bedrock.url("/model/" + llama + "/invoke-with-response-stream").toString();
+    String titanBody = "{\"inputText\":\"How is it done?\"}";
+    String llamaBody = "{\"prompt\":\"How is it done?\",\"max_gen_len\":50}";
+
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(filtered);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(whole);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody)))
+        .isEqualTo(llamaStream("content_filtered"));
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody))).isEqualTo(llamaStream("stop"));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
+    // the whole answers were kept
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(whole);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody))).isEqualTo(llamaStream("stop"));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
+  }
+
+  /** Llama's chunks on InvokeModel's stream, the last ending in {@code stopReason}. */
+  private static byte[] llamaStream(String stopReason) {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (String chunk :
+        List.of(
+            "{\"generation\":\"First\",\"prompt_token_count\":6,\"generation_token_count\":1,"
+                + "\"stop_reason\":null}",
+            "{\"generation\":\"\",\"prompt_token_count\":null,\"generation_token_count\":2,"
+                + "\"stop_reason\":\""
+                + stopReason
+                + "\",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":6,"
+                + "\"outputTokenCount\":2,\"invocationLatency\":90,\"firstByteLatency\":40}}")) {
+      String bytes = Base64.getEncoder().encodeToString(utf8(chunk));
+      stream.writeBytes(
+          EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
+    }
+    return stream.toByteArray();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"malformed_model_output", "malformed_tool_use"})
   void aConverseAnswerTheModelFailedToFormIsNeverStored(String stopReason) throws Exception {

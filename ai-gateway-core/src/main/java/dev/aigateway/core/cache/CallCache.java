@@ -640,7 +640,7 @@ public final class CallCache {
    */
   private boolean failedAnswer(boolean stream, byte[] body) {
     try {
-      if (request.format().failedAnswer(body, stream)) {
+      if (request.format().failedAnswer(request, body, stream)) {
         log.debug(
             "ai-gateway: call {} answered 200 with an answer that failed (cut off by a content"
                 + " filter, or ended by the model's failure); not storing",

@@ -230,6 +230,19 @@ public interface WireFormat {
   }
 
   /**
+   * As {@link #failedAnswer(byte[], boolean)}, for {@code request}'s answer: the same by default; a
+   * format whose answers are shaped by the model called (Bedrock InvokeModel) reads them as that
+   * model's. Called only when an answer is about to be stored.
+   *
+   * @param request a request this format read
+   * @param body the backend's bytes, whole
+   * @param stream whether {@code body} is an event stream
+   */
+  default boolean failedAnswer(WireRequest request, byte[] body, boolean stream) {
+    return failedAnswer(body, stream);
+  }
+
+  /**
    * Whether an error answer's JSON body {@code body[0, length)} says the provider's content filter
    * refused the prompt: Azure OpenAI's and Azure AI Foundry's 400 {@code {"error":{"code":
    * "content_filter", "innererror":{"code":"ResponsibleAIPolicyViolation", ...}}}} (OpenAI's
