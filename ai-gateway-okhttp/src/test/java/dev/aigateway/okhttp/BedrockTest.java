@@ -739,8 +739,60 @@ class BedrockTest {
     assertThat(bedrock.getRequestCount()).isEqualTo(4);
   }
 
-  /** Claude's events on InvokeModel's stream, each a chunk, ending in {@code stopReason}. */
-  private static byte[] claudeStream(String stopReason) {
+  @Test
+  void aClaudeTurnPausedOrWithoutAStopReasonIsNeverStored() throws Exception {
+    // A message whose stop reason is null (its message_delta lost, the stream still ending with
+    // message_stop) or pause_turn (the API paused a long turn of server tools, for the client to
+    // continue) is not the call's whole answer: asked again, the call is sent again, in the JSON
+    // form (InvokeModel) and in the stream (InvokeModelWithResponseStream).
+    MockWebServer bedrock = server();
+    String whole =
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Search first.\"}],"
+            + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
+    String paused = whole.replace("\"end_turn\"", "\"pause_turn\"");
+    String unstopped = whole.replace("\"end_turn\"", "null");
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
+    String streamUrl = bedrock.url("/model/" + MODEL + "/invoke-with-response-stream").toString();
+    int asked = 0;
+    for (String cut : new String[] {paused, unstopped}) {
+      String body =
+          "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+              + "\"messages\":[{\"role\":\"user\",\"content\":\"Asked when "
+              + asked
+              + ".\"}]}";
+      bedrock.enqueue(json(cut));
+      bedrock.enqueue(json(whole));
+      bedrock.enqueue(eventStream(claudeStream(cut == paused ? "pause_turn" : null)));
+      bedrock.enqueue(eventStream(claudeStream("end_turn")));
+
+      assertThat(answerText(client, post(url, body))).isEqualTo(cut);
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(answerText(client, post(url, body))).isEqualTo(whole);
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+      assertThat(answerBytes(client, post(streamUrl, body)))
+          .isEqualTo(claudeStream(cut == paused ? "pause_turn" : null));
+      assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(answerBytes(client, post(streamUrl, body))).isEqualTo(claudeStream("end_turn"));
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+      asked += 4;
+      assertThat(bedrock.getRequestCount()).isEqualTo(asked);
+    }
+    // the whole answers were kept
+    String body =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Asked when 0.\"}]}";
+    assertThat(answerBytes(client, post(streamUrl, body))).isEqualTo(claudeStream("end_turn"));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(asked);
+  }
+
+  /**
+   * Claude's events on InvokeModel's stream, each a chunk, ending in {@code stopReason} (its
+   * message_delta's stop reason null when it is null).
+   */
+  private static byte[] claudeStream(@Nullable String stopReason) {
     ByteArrayOutputStream stream = new ByteArrayOutputStream();
     for (String chunk :
         List.of(
@@ -749,12 +801,71 @@ class BedrockTest {
                 + "\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}",
             "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
                 + "\"text\":\"The first\"}}",
-            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\""
-                + stopReason
-                + "\"},\"usage\":{\"output_tokens\":2}}",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                + (stopReason == null ? "null" : "\"" + stopReason + "\"")
+                + "},\"usage\":{\"output_tokens\":2}}",
             "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":"
                 + "{\"inputTokenCount\":9,\"outputTokenCount\":2,\"invocationLatency\":90,"
                 + "\"firstByteLatency\":40}}")) {
+      String bytes = Base64.getEncoder().encodeToString(utf8(chunk));
+      stream.writeBytes(
+          EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
+    }
+    return stream.toByteArray();
+  }
+
+  @Test
+  void anInvokeModelAnswerTheModelsContentFilterCutIsNeverStored() throws Exception {
+    // Other models than Claude on InvokeModel end an answer their content filter cut off in their
+    // own words (Titan's completionReason CONTENT_FILTERED, Llama's stop_reason content_filtered),
+    // the text partial or none: asked again, the call may well be answered whole.
+    MockWebServer bedrock = server();
+    String titan = "amazon.titan-text-express-v1";
+    String filtered =
+        "{\"inputTextTokenCount\":5,\"results\":[{\"tokenCount\":1,\"outputText\":\"I\","
+            + "\"completionReason\":\"CONTENT_FILTERED\"}]}";
+    String whole = filtered.replace("CONTENT_FILTERED", "FINISH");
+    bedrock.enqueue(json(filtered));
+    bedrock.enqueue(json(whole));
+    String llama = "meta.llama3-8b-instruct-v1:0";
+    bedrock.enqueue(eventStream(llamaStream("content_filtered")));
+    bedrock.enqueue(eventStream(llamaStream("stop")));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String titanUrl = bedrock.url("/model/" + titan + "/invoke").toString();
+    String llamaUrl = bedrock.url("/model/" + llama + "/invoke-with-response-stream").toString();
+    String titanBody = "{\"inputText\":\"How is it done?\"}";
+    String llamaBody = "{\"prompt\":\"How is it done?\",\"max_gen_len\":50}";
+
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(filtered);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(whole);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody)))
+        .isEqualTo(llamaStream("content_filtered"));
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody))).isEqualTo(llamaStream("stop"));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
+    // the whole answers were kept
+    assertThat(answerText(client, post(titanUrl, titanBody))).isEqualTo(whole);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(answerBytes(client, post(llamaUrl, llamaBody))).isEqualTo(llamaStream("stop"));
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(4);
+  }
+
+  /** Llama's chunks on InvokeModel's stream, the last ending in {@code stopReason}. */
+  private static byte[] llamaStream(String stopReason) {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (String chunk :
+        List.of(
+            "{\"generation\":\"First\",\"prompt_token_count\":6,\"generation_token_count\":1,"
+                + "\"stop_reason\":null}",
+            "{\"generation\":\"\",\"prompt_token_count\":null,\"generation_token_count\":2,"
+                + "\"stop_reason\":\""
+                + stopReason
+                + "\",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":6,"
+                + "\"outputTokenCount\":2,\"invocationLatency\":90,\"firstByteLatency\":40}}")) {
       String bytes = Base64.getEncoder().encodeToString(utf8(chunk));
       stream.writeBytes(
           EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());

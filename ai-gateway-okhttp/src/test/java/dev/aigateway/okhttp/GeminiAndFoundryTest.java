@@ -829,6 +829,44 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void anEventStreamWithACandidateThatNeverFinishedIsNeverStored() throws Exception {
+    // With candidateCount 2 each candidate ends with its own finishReason, in a chunk of its own or
+    // beside the other's. An event stream has no end marker but those: a stream that lost the
+    // second candidate's last chunks (to a proxy, or the service's failure) and still ended after
+    // the first candidate's finish does not hold the second's whole answer.
+    String both =
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Red\"}],"
+            + "\"role\": \"model\"}},{\"content\": {\"parts\": [{\"text\": \"Blue\"}],"
+            + "\"role\": \"model\"},\"index\": 1}],\"modelVersion\": \"gemini-2.0-flash-001\"}"
+            + "\r\n\r\n";
+    String firstEnds =
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \" it is.\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \"STOP\"}],\"usageMetadata\":"
+            + " {\"promptTokenCount\": 5,\"candidatesTokenCount\": 4,\"totalTokenCount\": 9},"
+            + "\"modelVersion\": \"gemini-2.0-flash-001\"}\r\n\r\n";
+    String secondEnds =
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \", surely.\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 1}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 6,"
+            + "\"totalTokenCount\": 11},\"modelVersion\": \"gemini-2.0-flash-001\"}\r\n\r\n";
+    app.enqueue(answer("text/event-stream", both + firstEnds));
+    app.enqueue(answer("text/event-stream", both + firstEnds + secondEnds));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request stream = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+
+    assertThat(call(client, stream)).isEqualTo(both + firstEnds);
+    events.next();
+    assertThat(call(client, stream)).isEqualTo(both + firstEnds + secondEnds);
+    assertThat(events.next().cache().outcome())
+        .as("the stream whose second candidate never finished was not stored")
+        .isEqualTo(CacheOutcome.MISS);
+    // the whole one was: each candidate finished, in chunks of their own
+    assertThat(call(client, stream)).isEqualTo(both + firstEnds + secondEnds);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(app.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStoredEventStreamIsReplayedByteForByte() throws Exception {
     app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
     OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));

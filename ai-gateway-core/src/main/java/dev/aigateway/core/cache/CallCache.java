@@ -13,6 +13,7 @@ import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.core.pipeline.StageFailures;
 import dev.aigateway.core.wire.AzureApiVersions;
 import dev.aigateway.core.wire.Replayed;
+import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
 import java.util.List;
@@ -639,23 +640,23 @@ public final class CallCache {
    */
   private boolean failedAnswer(boolean stream, byte[] body) {
     try {
-      if (request.format().failedAnswer(body, stream)) {
+      if (request.format().failedAnswer(request, body, stream)) {
         log.debug(
             "ai-gateway: call {} answered 200 with an answer that failed (cut off by a content"
                 + " filter, or ended by the model's failure); not storing",
             callId);
-      } else if (request.format().unfinishedAnswer(body, stream)) {
-        log.debug(
-            "ai-gateway: call {} answered with an answer that did not say it finished (a choice"
-                + " without its finish reason); not storing",
-            callId);
-      } else if (request.format().malformedAnswer(body, stream)) {
-        log.debug(
-            "ai-gateway: call {} answered a stream with an event that is not well-formed; not"
-                + " storing",
-            callId);
       } else {
-        return false;
+        WireFormat.AnswerDefect defect = request.format().answerDefect(body, stream);
+        if (defect == null) {
+          return false;
+        }
+        log.debug(
+            defect == WireFormat.AnswerDefect.UNFINISHED
+                ? "ai-gateway: call {} answered with an answer that did not say it finished (a"
+                    + " choice without its finish reason); not storing"
+                : "ai-gateway: call {} answered with an event, element or frame that is not"
+                    + " well-formed; not storing",
+            callId);
       }
     } catch (RuntimeException e) {
       log.warn(

@@ -26,12 +26,6 @@ import org.jspecify.annotations.Nullable;
  */
 interface AnthropicProtocol extends WireFormat {
 
-  /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
-  @Override
-  default boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return eventStream && FailedAnswers.malformedEvents(body);
-  }
-
   /** The {@code Content-Type} of Anthropic's errors. */
   String ERROR_CONTENT_TYPE = "application/json";
 
@@ -142,11 +136,12 @@ interface AnthropicProtocol extends WireFormat {
   /**
    * A message without a stop reason (a stream's {@code message_delta} never gave one), or a turn
    * the API paused ({@code stop_reason: "pause_turn"}, the client meant to continue it): no whole
-   * answer, so the response cache does not keep it ({@link UnfinishedAnswers#anthropicUnfinished}).
+   * answer; or a stream with an event whose data is not JSON. One pass ({@link
+   * UnfinishedAnswers#anthropicDefect}).
    */
   @Override
-  default boolean unfinishedAnswer(byte[] body, boolean stream) {
-    return UnfinishedAnswers.anthropicUnfinished(body, stream);
+  default @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    return UnfinishedAnswers.anthropicDefect(body, eventStream);
   }
 
   @Override

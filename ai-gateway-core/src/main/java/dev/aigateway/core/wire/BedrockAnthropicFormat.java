@@ -161,11 +161,12 @@ final class BedrockAnthropicFormat extends BedrockFormat {
 
   /**
    * A message without a stop reason, or a turn the API paused ({@code pause_turn}), in a document
-   * or a stream's chunks ({@link UnfinishedAnswers#bedrockAnthropicUnfinished}).
+   * or a stream's chunks; or a stream with a frame that does not decode or whose payload is not
+   * JSON. One pass ({@link UnfinishedAnswers#bedrockAnthropicDefect}).
    */
   @Override
-  public boolean unfinishedAnswer(byte[] body, boolean stream) {
-    return UnfinishedAnswers.bedrockAnthropicUnfinished(body, stream);
+  public @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    return UnfinishedAnswers.bedrockAnthropicDefect(body, eventStream);
   }
 
   @Override

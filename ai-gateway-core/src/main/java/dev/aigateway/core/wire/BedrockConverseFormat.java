@@ -829,13 +829,14 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   /**
-   * A stream without the {@code messageStop} that gives its stop reason ({@link
-   * UnfinishedAnswers#converseStreamUnfinished}), though its {@code metadata} came; a document
-   * gives its {@code stopReason} whole.
+   * A stream without the {@code messageStop} that gives its stop reason, though its {@code
+   * metadata} came, or with a frame that does not decode or whose payload is not JSON: one pass
+   * ({@link UnfinishedAnswers#converseStreamDefect}); a document gives its {@code stopReason}
+   * whole.
    */
   @Override
-  public boolean unfinishedAnswer(byte[] body, boolean stream) {
-    return stream && UnfinishedAnswers.converseStreamUnfinished(body);
+  public @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    return eventStream ? UnfinishedAnswers.converseStreamDefect(body) : null;
   }
 
   /**

@@ -36,12 +36,14 @@ import org.jspecify.annotations.Nullable;
 abstract class BedrockFormat implements ModelInPath {
 
   /**
-   * A frame that does not decode or is cut off, or whose payload is not JSON ({@link
-   * FailedAnswers#malformedFrames}).
+   * A stream with a frame that does not decode or is cut off, or whose payload is not JSON ({@link
+   * UnfinishedAnswers#malformedFrames}).
    */
   @Override
-  public boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return eventStream && FailedAnswers.malformedFrames(body);
+  public @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    return eventStream && UnfinishedAnswers.malformedFrames(body, UnfinishedAnswers::jsonPayload)
+        ? AnswerDefect.MALFORMED
+        : null;
   }
 
   /** The error type header Bedrock (and every AWS JSON protocol) names an error in. */

@@ -225,6 +225,18 @@ final class BedrockInvokeFormat extends BedrockFormat {
     return InvokeAnswers.withheld(family, document);
   }
 
+  /**
+   * An answer of a model whose answers are read ({@link InvokeAnswers#family}) that its content
+   * filter cut off or that failed, in the model's own words, in the document or a stream's chunks
+   * ({@link FailedAnswers#invokeFailed}): the same call asked again may well be answered whole, so
+   * the response cache does not keep it. Another model's answer is kept as it came.
+   */
+  @Override
+  public boolean failedAnswer(WireRequest request, byte[] body, boolean stream) {
+    return InvokeAnswers.family(request.model()) != null
+        && FailedAnswers.invokeFailed(body, stream);
+  }
+
   @Override
   JsonBody.DocumentReader documentReader() {
     return BedrockInvokeFormat::readAnswer;

@@ -21,12 +21,14 @@ import org.jspecify.annotations.Nullable;
  *       finish reason but {@code STOP} and {@code MAX_TOKENS}), or a prompt the filters blocked.
  *   <li>Anthropic's Messages ({@link #anthropicRefused}, {@link #bedrockAnthropicRefused}): a
  *       message Claude's classifiers stopped, {@code stop_reason: "refusal"}.
+ *   <li>Bedrock InvokeModel's on other models than Claude ({@link #invokeFailed}): an answer the
+ *       model's content filter cut off, or that failed, in the model's own words.
  *   <li>Bedrock Converse's ({@link #converseFailed}): an answer its content filter cut off, {@code
  *       stopReason: "content_filtered"}, or whose output or tool use the model failed to form
  *       ({@code malformed_model_output}, {@code malformed_tool_use}).
- *   <li>Every stream's ({@link #malformedEvents}, {@link #malformedDocument}, {@link
- *       #malformedFrames}): an event, element or frame that is not well-formed.
  * </ul>
+ *
+ * (An answer that is not whole, or not well-formed, is {@link UnfinishedAnswers}' to find.)
  */
 public final class FailedAnswers {
 
@@ -150,56 +152,6 @@ public final class FailedAnswers {
     return "content_filter".equals(error.path("code").textValue())
         || "ResponsibleAIPolicyViolation".equals(error.at("/innererror/code").textValue())
         || "ResponsibleAIPolicyViolation".equals(error.at("/inner_error/code").textValue());
-  }
-
-  /**
-   * Whether a stream of server-sent events that ended complete holds an event whose data is not
-   * JSON (a chunk a backend or a proxy mangled, or one cut by a stray line end): what the
-   * application got is not the answer, and the same call asked again may well get it whole. An
-   * event without data, or whose data is empty or {@code [DONE]}, is none.
-   */
-  static boolean malformedEvents(byte[] body) {
-    for (byte[] data : GeminiReplay.eventData(body)) {
-      if (!blank(data) && !Json.wellFormed(data, 0, data.length)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether a JSON document, or a JSON array stream (Gemini's without {@code alt=sse}), is not JSON
-   * read whole.
-   */
-  static boolean malformedDocument(byte[] body) {
-    return !Json.wellFormed(body, 0, body.length);
-  }
-
-  /**
-   * Whether a binary event stream (Bedrock's) that ended complete holds a frame that does not
-   * decode (a length or checksum that does not fit) or is cut off, or a payload that is not JSON.
-   */
-  static boolean malformedFrames(byte[] body) {
-    boolean[] malformed = {false};
-    EventStreamDecoder decoder =
-        new EventStreamDecoder(
-            message -> {
-              byte[] payload = message.payload();
-              if (payload.length > 0 && !Json.wellFormed(payload, 0, payload.length)) {
-                malformed[0] = true;
-              }
-            });
-    decoder.feed(body, 0, body.length);
-    return malformed[0] || decoder.corrupt() || decoder.midMessage();
-  }
-
-  private static boolean blank(byte[] data) {
-    for (byte b : data) {
-      if (!StrictJson.isSpace(b)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -441,6 +393,80 @@ public final class FailedAnswers {
 
   private static boolean failedStop(@Nullable JsonNode document) {
     return document != null && converseFailedStop(document.path("stopReason").textValue());
+  }
+
+  /**
+   * The members by which the models on Bedrock's InvokeModel other than Claude say why an answer
+   * ended ({@link InvokeAnswers}): Titan's {@code completionReason}, Nova's {@code stopReason},
+   * Llama's, Mistral's and DeepSeek's {@code stop_reason}, Cohere's and AI21 Jamba's {@code
+   * finish_reason}, AI21 Jurassic's {@code finishReason.reason}.
+   */
+  private static final Set<String> INVOKE_END_MEMBERS =
+      Set.of("completionReason", "stopReason", "stop_reason", "finish_reason", "finishReason");
+
+  /**
+   * Their reasons of an answer that failed: cut off by the model's content filter (Titan's {@code
+   * CONTENT_FILTERED}; {@code content_filtered} of Nova, Llama, Mistral, DeepSeek and AI21
+   * Jurassic; AI21 Jamba's {@code content_filter}; Cohere's {@code ERROR_TOXIC}), Cohere's {@code
+   * ERROR}, and Nova's output or tool use the model failed to form, as Converse's ({@link
+   * #converseFailedStop}).
+   */
+  private static final Set<String> INVOKE_FAILED_REASONS =
+      Set.of(
+          "CONTENT_FILTERED",
+          "content_filtered",
+          "content_filter",
+          "ERROR_TOXIC",
+          "ERROR",
+          "malformed_model_output",
+          "malformed_tool_use");
+
+  /**
+   * Whether an InvokeModel answer of a model other than Claude (a document, or when {@code stream}
+   * an event stream whose chunks carry the model's JSON base64-encoded) ended failed: a member of
+   * {@link #INVOKE_END_MEMBERS}, at any depth (the models place it at the top, in each of their
+   * {@code results}, {@code outputs}, {@code generations} or {@code choices}, in a stream's {@code
+   * messageStop}), gives a reason of {@link #INVOKE_FAILED_REASONS}.
+   */
+  static boolean invokeFailed(byte[] body, boolean stream) {
+    if (!stream) {
+      return invokeFailed(Json.parseOrNull(body, 0, body.length));
+    }
+    for (EventStreamMessage message : BedrockReplay.messages(body)) {
+      byte[] payload = message.payloadBytes();
+      byte[] chunk = InvokeChunk.decodedByJdk(payload, 0, payload.length);
+      if (chunk != null && invokeFailed(Json.parseOrNull(chunk, 0, chunk.length))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean invokeFailed(@Nullable JsonNode node) {
+    if (node == null) {
+      return false;
+    }
+    if (node.isObject()) {
+      for (var members = node.fields(); members.hasNext(); ) {
+        var member = members.next();
+        JsonNode value = member.getValue();
+        if (INVOKE_END_MEMBERS.contains(member.getKey())
+            && INVOKE_FAILED_REASONS.contains(
+                value.isObject() ? value.path("reason").asText("") : value.asText(""))) {
+          return true;
+        }
+        if (value.isContainerNode() && invokeFailed(value)) {
+          return true;
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode element : node) {
+        if (invokeFailed(element)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** A message, or an event of one ({@code message_start}, {@code message_delta}), refused. */

@@ -762,15 +762,20 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
-   * An event whose data is not JSON, or a document or array stream that is not JSON read whole
-   * ({@link FailedAnswers}): their bounds are found by a scan that does not read them whole, so a
-   * document whose braces match ends complete even when bytes inside it are not JSON.
+   * An event stream with a candidate none of whose responses gave a {@code finishReason} (with
+   * {@code candidateCount} above 1 each candidate finishes on its own; the stream has no other end
+   * marker, and one that lost a candidate's last responses still ends as usual), or an event whose
+   * data is not JSON, read in one pass ({@link UnfinishedAnswers#candidatesDefect}); a document or
+   * array stream that is not JSON read whole ({@link UnfinishedAnswers#malformedDocument}): their
+   * bounds are found by a scan that does not read them whole, so a document whose braces match ends
+   * complete even when bytes inside it are not JSON.
    */
   @Override
-  public boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return eventStream
-        ? FailedAnswers.malformedEvents(body)
-        : FailedAnswers.malformedDocument(body);
+  public @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    if (eventStream) {
+      return UnfinishedAnswers.candidatesDefect(body);
+    }
+    return UnfinishedAnswers.malformedDocument(body) ? AnswerDefect.MALFORMED : null;
   }
 
   /**

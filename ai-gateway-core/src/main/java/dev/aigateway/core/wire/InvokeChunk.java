@@ -428,8 +428,16 @@ final class InvokeChunk {
    * JSON, has no {@code bytes} string or that string is not base64.
    */
   static byte @Nullable [] decodedByJdk(byte[] bytes, int from, int to) {
-    JsonNode event = Json.parseOrNull(bytes, from, to - from);
-    JsonNode text = event == null ? null : event.get("bytes");
+    return decodedByJdk(Json.parseOrNull(bytes, from, to - from));
+  }
+
+  /**
+   * The model's JSON that a chunk payload already read ({@code payload}) carries, as {@link
+   * #decodedByJdk(byte[], int, int)} decodes it; null when it is null, has no {@code bytes} string
+   * or that string is not base64.
+   */
+  static byte @Nullable [] decodedByJdk(@Nullable JsonNode payload) {
+    JsonNode text = payload == null ? null : payload.get("bytes");
     if (text == null || !text.isTextual()) {
       return null;
     }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /** The one shared, thread-safe Jackson mapper of the gateway. */
 public final class Json {
@@ -61,6 +63,25 @@ public final class Json {
       return any;
     } catch (IOException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * The first value of {@code bytes[offset, offset + length)} as a tree when the bytes are JSON
+   * read whole ({@link #wellFormed}: every value after it read too); null when they are not.
+   */
+  static @Nullable JsonNode wholeTree(byte[] bytes, int offset, int length) {
+    try (JsonParser p = MAPPER.getFactory().createParser(bytes, offset, length)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      JsonNode first = p.readValueAsTree();
+      while (p.nextToken() != null) {
+        // the values after the first: read, so that one that is not JSON is found
+      }
+      return first != null ? first : NullNode.getInstance();
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -228,21 +228,20 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   /**
-   * A chat or completions stream with a choice that never gave a {@code finish_reason} ({@link
-   * UnfinishedAnswers#choiceUnfinished}); a Responses API stream is whole only with its {@code
-   * response.completed} or {@code response.incomplete} event, which its readout waits for.
+   * A chat or completions stream with a choice that never gave a {@code finish_reason}, or an event
+   * whose data is not JSON, read in one pass ({@link UnfinishedAnswers#choicesDefect}); another
+   * stream (a Responses API stream is whole only with its {@code response.completed} or {@code
+   * response.incomplete} event, which its readout waits for) only for its events' JSON.
    */
   @Override
-  public final boolean unfinishedAnswer(byte[] body, boolean stream) {
-    return stream
-        && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS)
-        && UnfinishedAnswers.choiceUnfinished(body);
-  }
-
-  /** An event whose data is not JSON ({@link FailedAnswers#malformedEvents}). */
-  @Override
-  public final boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return eventStream && FailedAnswers.malformedEvents(body);
+  public final WireFormat.@Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    if (!eventStream) {
+      return null;
+    }
+    if (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS) {
+      return UnfinishedAnswers.choicesDefect(body);
+    }
+    return UnfinishedAnswers.malformedEvents(body) ? AnswerDefect.MALFORMED : null;
   }
 
   @Override

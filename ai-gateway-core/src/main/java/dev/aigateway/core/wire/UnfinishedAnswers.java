@@ -4,25 +4,32 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.core.wire.WireFormat.AnswerDefect;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Finds a 200 answer that reached its end marker without saying that each of its answers finished,
- * so the response cache does not keep it ({@link WireFormat#unfinishedAnswer}): a backend or a
- * proxy that lost the end of a choice may still end the stream as usual, and a replay would give
- * the cut answer as a whole one for the entry's whole time to live. Read only when an answer is
- * about to be stored.
+ * Finds a 200 answer that reached its end marker without being a whole, well-formed answer, so the
+ * response cache does not keep it ({@link WireFormat#answerDefect}): one that does not say that
+ * each of its answers finished (a backend or a proxy that lost the end of a choice may still end
+ * the stream as usual, and a replay would give the cut answer as a whole one for the entry's whole
+ * time to live), or one with an event, element or frame that is not well-formed. Each format's
+ * answer is read once for both; only when an answer is about to be stored.
  *
  * <ul>
- *   <li>OpenAI's chat and completions streams ({@link #choiceUnfinished}): a choice whose chunks
- *       never gave a {@code finish_reason}, or no choice at all.
- *   <li>Anthropic's Messages ({@link #anthropicUnfinished}, {@link #bedrockAnthropicUnfinished}): a
- *       message without a stop reason, or a turn the API paused ({@code pause_turn}).
- *   <li>Bedrock's ConverseStream ({@link #converseStreamUnfinished}): a stream without its {@code
+ *   <li>OpenAI's chat and completions streams ({@link #choicesDefect}): a choice whose chunks never
+ *       gave a {@code finish_reason}, or no choice at all.
+ *   <li>Gemini's event streams ({@link #candidatesDefect}): a candidate whose responses never gave
+ *       a {@code finishReason}, or no candidate at all.
+ *   <li>Anthropic's Messages ({@link #anthropicDefect}, {@link #bedrockAnthropicDefect}): a message
+ *       without a stop reason, or a turn the API paused ({@code pause_turn}).
+ *   <li>Bedrock's ConverseStream ({@link #converseStreamDefect}): a stream without its {@code
  *       messageStop}.
+ *   <li>Every stream's framing ({@link #malformedEvents}, {@link #malformedFrames}): an event whose
+ *       data is not JSON, a binary frame that does not decode or whose payload is not JSON.
  * </ul>
  */
 public final class UnfinishedAnswers {
@@ -30,33 +37,89 @@ public final class UnfinishedAnswers {
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
   /**
-   * The highest choice index read as one (OpenAI's {@code n} is at most 128): a stream naming a
-   * higher one is not known to be whole.
+   * The highest choice or candidate index read as one (OpenAI's {@code n} is at most 128, Gemini's
+   * {@code candidateCount} at most 8): a stream naming a higher one is not known to be whole.
    */
   private static final int MAX_INDEX = 1024;
 
   private UnfinishedAnswers() {}
 
+  /** Where the answers of a stream's events are, and how each says it finished. */
+  private enum Answers {
+    /**
+     * OpenAI's chat and completions chunks: {@code choices[]}, each by its {@code index} (0 when it
+     * has none), finished by a {@code finish_reason} string.
+     */
+    OPENAI_CHOICES("choices", "finish_reason", false),
+    /**
+     * Gemini's responses: {@code candidates[]}, each by its {@code index} (else its place in the
+     * array, as Google leaves out a candidate's index 0), finished by a {@code finishReason}
+     * string.
+     */
+    GEMINI_CANDIDATES("candidates", "finishReason", true);
+
+    final String list;
+    final String finish;
+    final boolean positional;
+
+    Answers(String list, String finish, boolean positional) {
+      this.list = list;
+      this.finish = finish;
+      this.positional = positional;
+    }
+  }
+
   /**
-   * Whether an OpenAI chat or completions stream has a choice (by its {@code index}, 0 when it has
-   * none) none of whose chunks gave a {@code finish_reason}, or has no choice at all. An event
-   * whose data is not a JSON object tells nothing here ({@link FailedAnswers#malformedEvents} finds
-   * it).
+   * Whether an OpenAI chat or completions stream is unfinished, having a choice (by its {@code
+   * index}, 0 when it has none) none of whose chunks gave a {@code finish_reason}, or no choice at
+   * all; else whether it is malformed, having an event whose data is not JSON; null when it is
+   * neither. Each event is parsed once.
    */
-  static boolean choiceUnfinished(byte[] stream) {
+  static @Nullable AnswerDefect choicesDefect(byte[] stream) {
+    return answersDefect(stream, Answers.OPENAI_CHOICES);
+  }
+
+  /**
+   * Whether a Gemini event stream ({@code alt=sse}) is unfinished, having a candidate (by its
+   * {@code index}, else its place) none of whose responses gave a {@code finishReason}, or no
+   * candidate at all: with {@code candidateCount} above 1 each candidate finishes in a response of
+   * its own or beside another's, and the stream has no end marker but those; else whether it is
+   * malformed, having an event whose data is not JSON; null when it is neither. Each event is
+   * parsed once.
+   */
+  static @Nullable AnswerDefect candidatesDefect(byte[] stream) {
+    return answersDefect(stream, Answers.GEMINI_CANDIDATES);
+  }
+
+  private static @Nullable AnswerDefect answersDefect(byte[] stream, Answers answers) {
     BitSet seen = new BitSet();
     BitSet finished = new BitSet();
-    for (byte[] data : GeminiReplay.eventData(stream)) {
-      try (JsonParser p = JSON.createParser(data)) {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-          continue;
-        }
+    boolean[] unknownAnswer = {false};
+    boolean malformed =
+        malformedEvents(stream, data -> readAnswers(data, answers, seen, finished, unknownAnswer));
+    if (unknownAnswer[0] || seen.isEmpty() || !finished.equals(seen)) {
+      return AnswerDefect.UNFINISHED; // each finished answer is a seen one
+    }
+    return malformed ? AnswerDefect.MALFORMED : null;
+  }
+
+  /**
+   * Reads one event's data whole, noting its answers in {@code seen} and those that say they
+   * finished in {@code finished} ({@code unknownAnswer} when one's index is not a small whole
+   * number); returns false when it is not JSON read whole. Data that is not a JSON object tells
+   * nothing of its answers.
+   */
+  private static boolean readAnswers(
+      byte[] data, Answers answers, BitSet seen, BitSet finished, boolean[] unknownAnswer) {
+    try (JsonParser p = JSON.createParser(data)) {
+      if (p.nextToken() == JsonToken.START_OBJECT) {
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
           JsonToken value = p.nextToken();
-          if (!name.equals("choices") || value != JsonToken.START_ARRAY) {
+          if (!name.equals(answers.list) || value != JsonToken.START_ARRAY) {
             p.skipChildren();
             continue;
           }
+          int position = 0;
           for (JsonToken element = p.nextToken();
               element != JsonToken.END_ARRAY;
               element = p.nextToken()) {
@@ -64,44 +127,53 @@ public final class UnfinishedAnswers {
               p.skipChildren();
               continue;
             }
-            int index = choice(p, finished);
+            int index = answer(p, answers, answers.positional ? position : 0, finished);
+            position++;
             if (index < 0) {
-              return true;
+              unknownAnswer[0] = true;
+            } else {
+              seen.set(index);
             }
-            seen.set(index);
           }
         }
-      } catch (IOException e) {
-        // not JSON: malformedAnswer's to find
       }
+      while (p.nextToken() != null) {
+        // the rest of the data: read, so that bytes that are not JSON are found
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
-    return seen.isEmpty() || !finished.equals(seen); // each finished choice is a seen one
   }
 
   /**
-   * Reads the choice object the parser just entered: notes its index in {@code finished} when it
-   * gives a finish reason (a string). Returns its index, or -1 when it is not one of OpenAI's.
+   * Reads the answer object the parser just entered, to its end: notes its index ({@code
+   * unnamedIndex} when it names none) in {@code finished} when it says it finished (a string).
+   * Returns its index, or -1 when it is not a small whole number.
    */
-  private static int choice(JsonParser p, BitSet finished) throws IOException {
-    int index = 0;
+  private static int answer(JsonParser p, Answers answers, int unnamedIndex, BitSet finished)
+      throws IOException {
+    int index = unnamedIndex;
     boolean finish = false;
     for (String member = p.nextFieldName(); member != null; member = p.nextFieldName()) {
       JsonToken value = p.nextToken();
-      switch (member) {
-        case "index" -> {
-          if (value != JsonToken.VALUE_NUMBER_INT
-              || p.getNumberType() != JsonParser.NumberType.INT
-              || p.getIntValue() < 0
-              || p.getIntValue() > MAX_INDEX) {
-            return -1;
-          }
-          index = p.getIntValue();
+      if (member.equals("index")) {
+        if (value == JsonToken.VALUE_NUMBER_INT
+            && p.getNumberType() == JsonParser.NumberType.INT
+            && p.getIntValue() >= 0
+            && p.getIntValue() <= MAX_INDEX) {
+          index = index < 0 ? index : p.getIntValue();
+        } else {
+          p.skipChildren();
+          index = -1;
         }
-        case "finish_reason" -> finish = value == JsonToken.VALUE_STRING;
-        default -> p.skipChildren();
+      } else if (member.equals(answers.finish)) {
+        finish = value == JsonToken.VALUE_STRING;
+      } else {
+        p.skipChildren();
       }
     }
-    if (finish) {
+    if (finish && index >= 0) {
       finished.set(index);
     }
     return index;
@@ -118,37 +190,56 @@ public final class UnfinishedAnswers {
 
   /**
    * Whether an Anthropic Messages answer (a message document, or its server-sent events when {@code
-   * stream}) did not finish: it has no stop reason (a stream's {@code message_delta} never gave
-   * one, a document's is null), or its stop reason is {@code pause_turn} ({@link #PAUSE_TURN}).
+   * stream}) is unfinished: it has no stop reason (a stream's {@code message_delta} never gave one,
+   * a document's is null), or its stop reason is {@code pause_turn} ({@link #PAUSE_TURN}); else
+   * whether a stream is malformed, having an event whose data is not JSON; null when neither.
    */
-  static boolean anthropicUnfinished(byte[] body, boolean stream) {
+  static @Nullable AnswerDefect anthropicDefect(byte[] body, boolean stream) {
     if (!stream) {
-      return !isAnthropicFinished(stopReason(Json.parseOrNull(body, 0, body.length), null));
+      return unfinishedUnless(
+          isAnthropicFinished(stopReason(Json.parseOrNull(body, 0, body.length), null)), false);
     }
-    String stop = null;
-    for (byte[] data : GeminiReplay.eventData(body)) {
-      stop = eventStop(data, stop);
-    }
-    return !isAnthropicFinished(stop);
+    String[] stop = {null};
+    boolean malformed =
+        malformedEvents(
+            body,
+            data -> {
+              if (FailedAnswers.indexOf(data, STOP_REASON, 0, data.length) < 0) {
+                return Json.wellFormed(data, 0, data.length); // a text delta, a block's start...
+              }
+              JsonNode event = Json.wholeTree(data, 0, data.length);
+              stop[0] = stopReason(event, stop[0]);
+              return event != null;
+            });
+    return unfinishedUnless(isAnthropicFinished(stop[0]), malformed);
   }
 
   /**
-   * Whether Claude on Bedrock's InvokeModel answer did not finish ({@link #anthropicUnfinished}): a
-   * message document, or (when {@code stream}) an event stream whose chunks carry Anthropic's
-   * events base64-encoded.
+   * As {@link #anthropicDefect}, for Claude on Bedrock's InvokeModel: a message document, or (when
+   * {@code stream}) an event stream whose chunks carry Anthropic's events base64-encoded, malformed
+   * when a frame does not decode or its payload is not JSON.
    */
-  static boolean bedrockAnthropicUnfinished(byte[] body, boolean stream) {
+  static @Nullable AnswerDefect bedrockAnthropicDefect(byte[] body, boolean stream) {
     if (!stream) {
-      return anthropicUnfinished(body, false);
+      return anthropicDefect(body, false);
     }
-    String stop = null;
-    for (EventStreamMessage message : BedrockReplay.messages(body)) {
-      byte[] event = InvokeChunk.decodedByJdk(message.payload(), 0, message.payload().length);
-      if (event != null) {
-        stop = eventStop(event, stop);
-      }
-    }
-    return !isAnthropicFinished(stop);
+    String[] stop = {null};
+    boolean malformed =
+        malformedFrames(
+            body,
+            message -> {
+              byte[] payload = message.payloadBytes();
+              if (payload.length == 0) {
+                return true;
+              }
+              JsonNode chunk = Json.wholeTree(payload, 0, payload.length);
+              byte[] event = InvokeChunk.decodedByJdk(chunk);
+              if (event != null) {
+                stop[0] = eventStop(event, stop[0]);
+              }
+              return chunk != null;
+            });
+    return unfinishedUnless(isAnthropicFinished(stop[0]), malformed);
   }
 
   /** The stop reason after the Anthropic event {@code data}: its own when it gives one. */
@@ -181,21 +272,26 @@ public final class UnfinishedAnswers {
   }
 
   /**
-   * Whether a ConverseStream's event stream has no {@code messageStop} event that gives a {@code
-   * stopReason}: the event that says the message ended, and why, before the {@code metadata} event
-   * that reports its usage.
+   * Whether a ConverseStream's event stream is unfinished, having no {@code messageStop} event that
+   * gives a {@code stopReason} (the event that says the message ended, and why, before the {@code
+   * metadata} event that reports its usage); else whether it is malformed ({@link
+   * #malformedFrames}); null when neither.
    */
-  static boolean converseStreamUnfinished(byte[] stream) {
-    for (EventStreamMessage message : BedrockReplay.messages(stream)) {
-      if ("messageStop".equals(message.eventType())) {
-        byte[] payload = message.payload();
-        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-        if (event != null && event.path("stopReason").isTextual()) {
-          return false;
-        }
-      }
-    }
-    return true;
+  static @Nullable AnswerDefect converseStreamDefect(byte[] stream) {
+    boolean[] stopped = {false};
+    boolean malformed =
+        malformedFrames(
+            stream,
+            message -> {
+              byte[] payload = message.payloadBytes();
+              if (payload.length == 0 || !"messageStop".equals(message.eventType())) {
+                return jsonPayload(message);
+              }
+              JsonNode event = Json.wholeTree(payload, 0, payload.length);
+              stopped[0] |= event != null && event.path("stopReason").isTextual();
+              return event != null;
+            });
+    return unfinishedUnless(stopped[0], malformed);
   }
 
   /**
@@ -205,5 +301,79 @@ public final class UnfinishedAnswers {
    */
   public static boolean isAnthropicFinished(@Nullable String stopReason) {
     return stopReason != null && !stopReason.equals(PAUSE_TURN);
+  }
+
+  /** {@code UNFINISHED} unless {@code finished}, else {@code MALFORMED} when {@code malformed}. */
+  static @Nullable AnswerDefect unfinishedUnless(boolean finished, boolean malformed) {
+    if (!finished) {
+      return AnswerDefect.UNFINISHED;
+    }
+    return malformed ? AnswerDefect.MALFORMED : null;
+  }
+
+  /**
+   * Whether a stream of server-sent events that ended complete holds an event whose data is not
+   * JSON (a chunk a backend or a proxy mangled, or one cut by a stray line end), as {@code
+   * readData} finds reading it: each event's data that is not blank is handed to it, in order,
+   * every one of them. An event without data, or whose data is empty or {@code [DONE]}, is none.
+   *
+   * @param readData reads an event's data; false when it is not JSON read whole
+   */
+  static boolean malformedEvents(byte[] body, Predicate<byte[]> readData) {
+    boolean malformed = false;
+    for (byte[] data : GeminiReplay.eventData(body)) {
+      if (!blank(data) && !readData.test(data)) {
+        malformed = true;
+      }
+    }
+    return malformed;
+  }
+
+  /** Whether a stream of server-sent events holds an event whose data is not JSON. */
+  static boolean malformedEvents(byte[] body) {
+    return malformedEvents(body, data -> Json.wellFormed(data, 0, data.length));
+  }
+
+  /**
+   * Whether a binary event stream (Bedrock's) that ended complete holds a frame that does not
+   * decode (a length or checksum that does not fit) or is cut off, or a message whose payload
+   * {@code readMessage} finds is not JSON: each message decoded is handed to it, in order.
+   *
+   * @param readMessage reads a message; false when its payload is neither empty nor JSON read whole
+   */
+  static boolean malformedFrames(byte[] body, Predicate<EventStreamMessage> readMessage) {
+    boolean[] malformed = {false};
+    EventStreamDecoder decoder =
+        new EventStreamDecoder(
+            message -> {
+              if (!readMessage.test(message)) {
+                malformed[0] = true;
+              }
+            });
+    decoder.feed(body, 0, body.length);
+    return malformed[0] || decoder.corrupt() || decoder.midMessage();
+  }
+
+  /** Whether a message's payload is empty or JSON read whole. */
+  static boolean jsonPayload(EventStreamMessage message) {
+    byte[] payload = message.payloadBytes();
+    return payload.length == 0 || Json.wellFormed(payload, 0, payload.length);
+  }
+
+  /**
+   * Whether a JSON document, or a JSON array stream (Gemini's without {@code alt=sse}), is not JSON
+   * read whole.
+   */
+  static boolean malformedDocument(byte[] body) {
+    return !Json.wellFormed(body, 0, body.length);
+  }
+
+  private static boolean blank(byte[] data) {
+    for (byte b : data) {
+      if (!StrictJson.isSpace(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

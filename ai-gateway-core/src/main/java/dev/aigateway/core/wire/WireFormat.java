@@ -230,20 +230,16 @@ public interface WireFormat {
   }
 
   /**
-   * Whether a 200 answer that ended complete (its end marker read, its document whole) does not say
-   * that each of its answers finished, so that the response cache does not keep it: an OpenAI chat
-   * or completions stream with a choice that never gave a {@code finish_reason} (a backend or a
-   * proxy lost its end, and still sent {@code [DONE]}), an Anthropic message without a stop reason
-   * or a turn the API paused ({@code stop_reason: "pause_turn"}, which the client is meant to
-   * continue), a ConverseStream without its {@code messageStop}. Replayed, such an answer would
-   * pass for a whole one for the entry's whole time to live, where the same call asked again may
-   * well be answered whole. False by default. Called only when an answer is about to be stored.
+   * As {@link #failedAnswer(byte[], boolean)}, for {@code request}'s answer: the same by default; a
+   * format whose answers are shaped by the model called (Bedrock InvokeModel) reads them as that
+   * model's. Called only when an answer is about to be stored.
    *
+   * @param request a request this format read
    * @param body the backend's bytes, whole
    * @param stream whether {@code body} is an event stream
    */
-  default boolean unfinishedAnswer(byte[] body, boolean stream) {
-    return false;
+  default boolean failedAnswer(WireRequest request, byte[] body, boolean stream) {
+    return failedAnswer(body, stream);
   }
 
   /**
@@ -266,21 +262,42 @@ public interface WireFormat {
   }
 
   /**
-   * Whether an answer that ended complete (a stream's end marker read, a document's last brace)
-   * holds an event, element, frame or bytes that are not well-formed, so that the response cache
-   * does not keep it: the application got a mangled answer (a backend's or a proxy's fault, or
-   * bytes corrupted on the way), and the same call asked again may well be answered whole, where a
-   * stored copy would repeat the damage for its whole time to live. The library's formats check
-   * their framing (server-sent events whose data is JSON, Gemini's documents and JSON array
-   * streams, whose bounds are found without reading them whole, Bedrock's binary frames); false by
-   * default. Called only when an answer is about to be stored.
+   * What keeps a 200 answer that ended complete (its end marker read, its document whole) from
+   * being a whole, well-formed answer, so that the response cache does not keep it; null when it is
+   * one (the default). Each format reads the answer once for both:
+   *
+   * <ul>
+   *   <li>{@link AnswerDefect#UNFINISHED}: the answer does not say that each of its answers
+   *       finished: an OpenAI chat or completions stream with a choice that never gave a {@code
+   *       finish_reason} (a backend or a proxy lost its end, and still sent {@code [DONE]}), an
+   *       Anthropic message without a stop reason or a turn the API paused ({@code stop_reason:
+   *       "pause_turn"}, which the client is meant to continue), a ConverseStream without its
+   *       {@code messageStop}. Replayed, such an answer would pass for a whole one.
+   *   <li>{@link AnswerDefect#MALFORMED}: it holds an event, element, frame or bytes that are not
+   *       well-formed (a backend's or a proxy's fault, or bytes corrupted on the way): server-sent
+   *       events whose data is not JSON, Gemini's documents and JSON array streams that are not
+   *       JSON read whole (their bounds are found without reading them whole), Bedrock's binary
+   *       frames that do not decode or whose payload is not JSON.
+   * </ul>
+   *
+   * Either way the same call asked again may well be answered whole, where a stored copy would
+   * repeat the damage for the entry's whole time to live. Called only when an answer is about to be
+   * stored; an answer that is both is {@link AnswerDefect#UNFINISHED}.
    *
    * @param body the backend's bytes, whole
    * @param eventStream whether {@code body} was read as an event stream ({@link #isStream}); a
    *     Gemini array stream is not one
    */
-  default boolean malformedAnswer(byte[] body, boolean eventStream) {
-    return false;
+  default @Nullable AnswerDefect answerDefect(byte[] body, boolean eventStream) {
+    return null;
+  }
+
+  /** Why an answer that ended complete is not a whole, well-formed one ({@link #answerDefect}). */
+  enum AnswerDefect {
+    /** It does not say that each of its answers finished. */
+    UNFINISHED,
+    /** An event, element, frame or bytes of it are not well-formed. */
+    MALFORMED
   }
 
   /**
