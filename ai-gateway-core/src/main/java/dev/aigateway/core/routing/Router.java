@@ -113,10 +113,10 @@ public final class Router {
   }
 
   /**
-   * Keeps traffic off a backend that asked for a pause (a 429 or 503 with a retry-after, already
-   * capped by the pool's policy), and tells the other instances when the pool shares health. A zero
-   * retry-after asks for no pause: nothing is kept, nor announced (a signal of no time would also
-   * keep this instance from announcing a short cool-down that follows it).
+   * Keeps traffic off a backend that asked for a pause (a 429, 503 or 529 with a retry-after,
+   * already capped by the pool's policy), and tells the other instances when the pool shares
+   * health. A zero retry-after asks for no pause: nothing is kept, nor announced (a signal of no
+   * time would also keep this instance from announcing a short cool-down that follows it).
    */
   void coolDown(BackendState backend, Duration duration) {
     if (duration.isZero() || duration.isNegative()) {
