@@ -167,6 +167,15 @@ class RoutingTest {
     return client(pool, AiGateway.builder());
   }
 
+  /** A client over a pool of {@code backends} with the default strategy, breaker and failover. */
+  private OkHttpClient client(dev.aigateway.core.routing.Backend.Builder... backends) {
+    BackendPool.Builder pool = BackendPool.builder();
+    for (dev.aigateway.core.routing.Backend.Builder backend : backends) {
+      pool.backend(backend);
+    }
+    return client(pool.build());
+  }
+
   private Request chat(String model, String... headers) {
     return post(
         appTarget.url("/v1/chat/completions").toString(), chatRequest(model, "Hi", ""), headers);
@@ -318,6 +327,29 @@ class RoutingTest {
     clock.advance(Duration.ofSeconds(11)); // p2 has cooled down; p1 has not
     answerAlways(p2, ok("p2"));
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2");
+  }
+
+  @Test
+  void anOverloaded529WithARetryAfterCoolsItsBackendDownAsA503Does() throws Exception {
+    // Anthropic answers 529 (overloaded_error) when its API is busy for everyone, with a
+    // retry-after when it says how long: the backend is left alone for that long.
+    MockWebServer busy = server(failure(529, "retry-after", "20"));
+    MockWebServer spare = server(ok("spare"));
+    OkHttpClient client = client(openAi("busy", busy), openAi("spare", spare));
+
+    for (int i = 0; i < 4; i++) {
+      assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("spare");
+    }
+    assertThat(busy.getRequestCount()).as("calls sent to the overloaded backend").isEqualTo(1);
+    assertThat(events.all.get(0).routing().failoverReason()).isEqualTo("529 from busy");
+
+    clock.advance(Duration.ofSeconds(21)); // the wait it asked for is over
+    answerAlways(busy, ok("busy"));
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      after.add(servedBy(client, chat("gpt-4o")));
+    }
+    assertThat(after).contains("busy");
   }
 
   @Test
@@ -536,12 +568,7 @@ class RoutingTest {
     // OkHttp's own retry interceptor throws NumberFormatException reading this Retry-After
     MockWebServer hostile = server(failure(503, "Retry-After", "99999999999"));
     MockWebServer steady = server(ok("steady"));
-    OkHttpClient client =
-        client(
-            BackendPool.builder()
-                .backend(openAi("hostile", hostile))
-                .backend(openAi("steady", steady))
-                .build());
+    OkHttpClient client = client(openAi("hostile", hostile), openAi("steady", steady));
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
     assertThat(lastEvent().routing().attempts())

@@ -139,8 +139,8 @@ public final class GatewayInventory {
    *     in-flight cap may still turn a call away)
    * @param breaker its circuit breaker's state
    * @param breakerOpenUntil when an open breaker's trip ends, or null when it is not open
-   * @param coolingDownUntil when its cool-down (after a 429 or 503 with a retry-after) ends, or
-   *     null when it is not cooling down
+   * @param coolingDownUntil when its cool-down (after a 429, 503 or 529 with a retry-after) ends,
+   *     or null when it is not cooling down
    * @param inFlight the attempts this gateway has in flight there
    * @param latencyMillis the moving average of its latency, or null before the first sample
    * @param rateLimits what its {@code x-ratelimit-*} headers said last, or null

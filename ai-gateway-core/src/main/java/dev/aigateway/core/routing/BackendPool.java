@@ -164,12 +164,12 @@ public final class BackendPool {
 
     /**
      * Shares backend health with the other instances of the application over {@code channel}: when
-     * a call finds a backend cooling down (a 429 or 503 with a retry-after) or its breaker trips or
-     * recovers, the gateway publishes it, and it applies what other instances publish for this pool
-     * ({@link #name}): a received cool-down or trip keeps the backend unavailable for the signal's
-     * remaining time (capped by the breaker policy's {@code maxTripDuration}), then it comes back
-     * as after a local one. Publishing never blocks or fails a call; when the channel is down, each
-     * instance goes on with its own view.
+     * a call finds a backend cooling down (a 429, 503 or 529 with a retry-after) or its breaker
+     * trips or recovers, the gateway publishes it, and it applies what other instances publish for
+     * this pool ({@link #name}): a received cool-down or trip keeps the backend unavailable for the
+     * signal's remaining time (capped by the breaker policy's {@code maxTripDuration}), then it
+     * comes back as after a local one. Publishing never blocks or fails a call; when the channel is
+     * down, each instance goes on with its own view.
      *
      * <pre>{@code
      * RedisConnection redis = RedisConnection.builder().uri("redis://redis.internal:6379").build();

@@ -482,7 +482,7 @@ final class CallRouting implements Route {
       retryAfter = BackendHeaders.resetOfSpentWindow(headers);
     }
     CircuitBreakerPolicy policy = router.pool().circuitBreaker();
-    if ((status == 429 || status == 503) && retryAfter != null) {
+    if (asksForPause(status) && retryAfter != null) {
       router.coolDown(backend, policy.coolDown(retryAfter));
     }
     successBeforeBody = false;
@@ -527,8 +527,8 @@ final class CallRouting implements Route {
   /**
    * As {@link #retryAfterErrorEvent(int, Function, boolean)}; an error event standing for a 429 or
    * 5xx that asked for a wait ({@code eventRetryAfter}, a Google error's {@code RetryInfo}) cools
-   * its backend down (429, 503) and sets its breaker's trip, as the same error answered as a JSON
-   * document does ({@link #retryAfterResponse(int, Function, Duration, boolean)}).
+   * its backend down (429, 503, 529) and sets its breaker's trip, as the same error answered as a
+   * JSON document does ({@link #retryAfterResponse(int, Function, Duration, boolean)}).
    */
   @Override
   public boolean retryAfterErrorEvent(
@@ -543,7 +543,7 @@ final class CallRouting implements Route {
     successBeforeBody = false; // the verdict heard the error event already
     Duration retryAfter = status == 429 || status >= 500 ? eventRetryAfter : null;
     CircuitBreakerPolicy policy = router.pool().circuitBreaker();
-    if ((status == 429 || status == 503) && retryAfter != null) {
+    if (asksForPause(status) && retryAfter != null) {
       router.coolDown(backend, policy.coolDown(retryAfter));
     }
     if (policy.isFailureStatus(status)) {
@@ -556,6 +556,15 @@ final class CallRouting implements Route {
       return false;
     }
     return moveOn("error event from " + backend.id());
+  }
+
+  /**
+   * Whether an answer of {@code status} with a retry-after asks for its backend to be left alone
+   * for that long: 429 (too many requests), 503 (unavailable) and 529 (overloaded, as Anthropic
+   * answers when its API is busy for everyone).
+   */
+  private static boolean asksForPause(int status) {
+    return status == 429 || status == 503 || status == 529;
   }
 
   /**

@@ -28,10 +28,10 @@ import org.jspecify.annotations.Nullable;
  * duration is the trip duration, capped by {@link Builder#maxTripDuration}. After the trip one
  * probe call tests the backend (half-open): success closes the breaker, failure opens it again.
  *
- * <p>A 429 or 503 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
- * without waiting for the breaker to trip; that cool-down is capped by the same {@link
- * Builder#maxTripDuration}, so no backend can ask to be left alone for longer. A 429 without a
- * retry-after is taken to ask for the reset of the rate-limit window it spent ({@code
+ * <p>A 429, 503 or 529 (overloaded) with a retry-after also keeps its backend out for that long
+ * ({@link #coolDown}), without waiting for the breaker to trip; that cool-down is capped by the
+ * same {@link Builder#maxTripDuration}, so no backend can ask to be left alone for longer. A 429
+ * without a retry-after is taken to ask for the reset of the rate-limit window it spent ({@code
  * x-ratelimit-reset-tokens} or {@code -reset-requests} where the matching remaining count is 0 or
  * not sent), as some of Azure OpenAI's token-rate 429s give their wait.
  *
@@ -176,9 +176,9 @@ public final class CircuitBreakerPolicy {
   }
 
   /**
-   * How long a backend that answered 429 or 503 with {@code retryAfter} is kept out of the pool:
-   * the retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero), whether
-   * or not the policy honours retry-afters for trips. The backend's state keeps it in whole
+   * How long a backend that answered 429, 503 or 529 with {@code retryAfter} is kept out of the
+   * pool: the retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero),
+   * whether or not the policy honours retry-afters for trips. The backend's state keeps it in whole
    * milliseconds, rounded up (0.5 ms keeps the backend out for 1 ms).
    */
   public Duration coolDown(Duration retryAfter) {

@@ -8,7 +8,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * How a backend pool picks a backend within one priority tier. Tiers always come first: a higher
  * tier number gets traffic only when every backend of the lower tiers that serves the model is
- * unavailable (breaker open, or cooling down after a 429).
+ * unavailable (breaker open, or cooling down after a 429). Each model's calls are balanced among
+ * themselves: an application that alternates two models served by the same backends has each
+ * model's calls spread over them, as if it called that model alone.
  *
  * <pre>{@code
  * LoadBalancing.roundRobin()                   // default: each available backend in turn

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -23,11 +24,27 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Router {
 
+  /** The most models whose balancing state (turns, weights' running counts) is kept. */
+  private static final int MAX_BALANCED_MODELS = 1_000;
+
+  /** The key the balancing state of calls that name no model is kept under. */
+  private static final String NO_MODEL = "";
+
   private final BackendPool pool;
   private final Clock clock;
   private final List<BackendState> all;
   private final List<List<BackendState>> tiers;
-  private final List<Selector> selectors;
+
+  /**
+   * Each model's selectors, one per tier: a model's calls take their turns among themselves, so an
+   * application that alternates two models (an embedding, then a chat) spreads each over the tier
+   * instead of sending all of one model to one backend. Bounded, since a backend without a model
+   * mapping serves any model a call names; a model dropped starts its turns again.
+   */
+  private final Cache<String, Selector[]> selectorsByModel;
+
+  /** Makes a model's selectors, one per tier, by the pool's placement strategy. */
+  private final Function<String, Selector[]> newSelectors;
 
   /** Sticky sessions: the backend of each session and model, or null when not sticky. */
   private final Cache<SessionModel, String> sessions;
@@ -61,7 +78,6 @@ public final class Router {
     }
     List<BackendState> states = new ArrayList<>();
     List<List<BackendState>> tierList = new ArrayList<>();
-    List<Selector> selectorList = new ArrayList<>();
     for (List<Backend> tierBackends : byPriority.values()) {
       List<BackendState> tier = new ArrayList<>();
       for (Backend backend : tierBackends) {
@@ -72,11 +88,18 @@ public final class Router {
         states.add(state);
       }
       tierList.add(List.copyOf(tier));
-      selectorList.add(Selector.of(placement, tier.size()));
     }
     this.all = List.copyOf(states);
     this.tiers = List.copyOf(tierList);
-    this.selectors = List.copyOf(selectorList);
+    this.selectorsByModel = Caffeine.newBuilder().maximumSize(MAX_BALANCED_MODELS).build();
+    this.newSelectors =
+        model -> {
+          Selector[] selectors = new Selector[tiers.size()];
+          for (int t = 0; t < selectors.length; t++) {
+            selectors[t] = Selector.of(placement, tiers.get(t).size());
+          }
+          return selectors;
+        };
     this.sessions =
         strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
             ? Caffeine.newBuilder()
@@ -90,10 +113,10 @@ public final class Router {
   }
 
   /**
-   * Keeps traffic off a backend that asked for a pause (a 429 or 503 with a retry-after, already
-   * capped by the pool's policy), and tells the other instances when the pool shares health. A zero
-   * retry-after asks for no pause: nothing is kept, nor announced (a signal of no time would also
-   * keep this instance from announcing a short cool-down that follows it).
+   * Keeps traffic off a backend that asked for a pause (a 429, 503 or 529 with a retry-after,
+   * already capped by the pool's policy), and tells the other instances when the pool shares
+   * health. A zero retry-after asks for no pause: nothing is kept, nor announced (a signal of no
+   * time would also keep this instance from announcing a short cool-down that follows it).
    */
   void coolDown(BackendState backend, Duration duration) {
     if (duration.isZero() || duration.isNegative()) {
@@ -266,11 +289,12 @@ public final class Router {
     // by another thread), and a capped backend may fill up in between; then the next candidate is
     // tried.
     List<BackendState> refused = null;
+    Selector[] selectors = selectorsByModel.get(model == null ? NO_MODEL : model, newSelectors);
     while (true) {
       long now = clock.millis();
       String boundId = session == null ? null : sessions.getIfPresent(session);
       BackendState picked =
-          pickOnce(model, excluded, refused, boundId, estimate, now, holder, allowed);
+          pickOnce(model, selectors, excluded, refused, boundId, estimate, now, holder, allowed);
       if (picked == null) {
         return null;
       }
@@ -321,6 +345,7 @@ public final class Router {
 
   private BackendState pickOnce(
       String model,
+      Selector[] selectors,
       Collection<BackendState> excluded,
       List<BackendState> refused,
       @Nullable String boundId,
@@ -350,7 +375,7 @@ public final class Router {
         }
       }
       if (candidates != null) {
-        return selectors.get(t).pick(candidates, estimate, now);
+        return selectors[t].pick(candidates, estimate, now);
       }
     }
     return null;

@@ -8,7 +8,10 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class RouterTest {
 
@@ -227,6 +230,42 @@ class RouterTest {
         .containsEntry("b", 2500)
         .containsEntry("c", 2500)
         .containsEntry("d", 2500);
+  }
+
+  /** Strategies that place calls among equal backends in turn. */
+  static Stream<LoadBalancing> strategies() {
+    return Stream.of(
+        LoadBalancing.roundRobin(),
+        LoadBalancing.weighted(),
+        LoadBalancing.leastBusy(),
+        LoadBalancing.latencyAware(),
+        LoadBalancing.capacityAware());
+  }
+
+  @ParameterizedTest
+  @MethodSource("strategies")
+  void eachModelIsSpreadOverTheTierWhenTheApplicationAlternatesModels(LoadBalancing strategy) {
+    // A retrieval app embeds, then chats, call after call; both models are served by both
+    // backends. Each model's calls go to each backend in turn, not all of one model to one.
+    Router router = router(strategy, backend("east"), backend("west"));
+
+    Map<String, Integer> embeddings = new HashMap<>();
+    Map<String, Integer> chats = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      embeddings.merge(pickOne(router, "text-embedding-3-small"), 1, Integer::sum);
+      chats.merge(pickOne(router, "gpt-4o"), 1, Integer::sum);
+    }
+
+    assertThat(embeddings).containsEntry("east", 50).containsEntry("west", 50);
+    assertThat(chats).containsEntry("east", 50).containsEntry("west", 50);
+  }
+
+  /** Picks a backend for one call of the model, which succeeds and ends at once. */
+  private static String pickOne(Router router, String model) {
+    Selection picked = router.select(model, List.of(), null, 0, false);
+    picked.backend().breaker().onSuccess(picked.permit());
+    picked.backend().callEnded();
+    return picked.backend().id();
   }
 
   @Test
