@@ -85,7 +85,9 @@ public class BackendSelectionBenchmark extends MicroBenchmark {
               .weight(i + 1)
               .priority(1 + i * tiers / BACKENDS));
     }
-    Clock clock = Clock.systemUTC();
+    // A fixed clock: the latency samples below keep their rank for the whole run (on the system
+    // clock they would outlive their minute and count as unmeasured again).
+    Clock clock = Clock.fixed(Instant.now(), java.time.ZoneOffset.UTC);
     router = new Router(pool.build(), clock, transition -> {});
 
     Instant resetAt = clock.instant().plus(Duration.ofDays(1));
@@ -95,7 +97,8 @@ public class BackendSelectionBenchmark extends MicroBenchmark {
       for (int n = 0; n < rank; n++) {
         b.callStarted();
       }
-      b.recordLatency(Duration.ofMillis(130 + 20L * ((i * 3 + 1) % BACKENDS)).toNanos());
+      b.recordLatency(
+          Duration.ofMillis(130 + 20L * ((i * 3 + 1) % BACKENDS)).toNanos(), clock.millis());
       b.rateLimits(
           new RateLimitSnapshot(
               LIMIT_TOKENS,

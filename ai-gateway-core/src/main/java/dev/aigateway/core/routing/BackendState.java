@@ -9,12 +9,24 @@ public final class BackendState {
 
   private static final double EWMA_WEIGHT = 0.2;
 
+  /**
+   * How long a latency sample speaks for its backend: a backend whose last sample is older was not
+   * picked for that long (latency balancing sent its calls elsewhere), so nothing says how fast it
+   * is now; it counts as unmeasured until one call has been sent to measure it again.
+   */
+  static final long LATENCY_SAMPLE_LIFETIME_MILLIS = 60_000;
+
+  /** Far enough in the past that a backend never probed counts as not probed lately. */
+  private static final long NEVER = Long.MIN_VALUE / 4;
+
   private final Backend backend;
   private final CircuitBreaker breaker;
   private final int tierIndex;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile long coolDownUntilMillis;
   private volatile double latencyEwmaNanos = Double.NaN;
+  private volatile long latencySampledAtMillis = NEVER;
+  private volatile long latencyProbedAtMillis = NEVER;
   private volatile RateLimitSnapshot rateLimits;
 
   BackendState(Backend backend, CircuitBreaker breaker, int tierIndex) {
@@ -133,10 +145,48 @@ public final class BackendState {
     return latencyEwmaNanos;
   }
 
-  /** Adds a latency sample; a lost update under a race only drops one sample. */
-  public void recordLatency(long nanos) {
+  /**
+   * Adds a latency sample taken at {@code nowMillis} (the gateway's clock); a sample that follows
+   * one older than {@link #LATENCY_SAMPLE_LIFETIME_MILLIS} starts the average again, as the old one
+   * says nothing of the backend now. A lost update under a race only drops one sample.
+   */
+  public void recordLatency(long nanos, long nowMillis) {
     double current = latencyEwmaNanos;
-    latencyEwmaNanos = Double.isNaN(current) ? nanos : current + EWMA_WEIGHT * (nanos - current);
+    latencyEwmaNanos =
+        Double.isNaN(current) || sampleOutlived(nowMillis)
+            ? nanos
+            : current + EWMA_WEIGHT * (nanos - current);
+    latencySampledAtMillis = nowMillis;
+  }
+
+  /**
+   * The latency that ranks this backend at {@code nowMillis}: its moving average, or NaN (tried
+   * first, as a backend never measured is) when its last sample is older than {@link
+   * #LATENCY_SAMPLE_LIFETIME_MILLIS} and no call was sent to measure it again within that time.
+   * Without this, a backend whose one failure counted as a slow sample was never picked again, so
+   * it never gave the sample that would show it answering again.
+   */
+  double latencyForBalancing(long nowMillis) {
+    double ewma = latencyEwmaNanos;
+    if (!Double.isNaN(ewma)
+        && sampleOutlived(nowMillis)
+        && nowMillis - latencyProbedAtMillis >= LATENCY_SAMPLE_LIFETIME_MILLIS) {
+      return Double.NaN;
+    }
+    return ewma;
+  }
+
+  /**
+   * Latency balancing picked this backend at {@code nowMillis} while its sample had outlived its
+   * lifetime: the call measures it, so other calls rank it on its old average meanwhile instead of
+   * all going to it as unmeasured.
+   */
+  void latencyProbed(long nowMillis) {
+    latencyProbedAtMillis = nowMillis;
+  }
+
+  private boolean sampleOutlived(long nowMillis) {
+    return nowMillis - latencySampledAtMillis >= LATENCY_SAMPLE_LIFETIME_MILLIS;
   }
 
   public RateLimitSnapshot rateLimits() {

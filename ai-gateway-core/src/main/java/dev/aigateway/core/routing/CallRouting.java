@@ -717,7 +717,7 @@ final class CallRouting implements Route {
   @Override
   public void firstBytes(long nanos, boolean stream) {
     if (current != null && stream) {
-      current.recordLatency(nanos - attemptStartNanos);
+      current.recordLatency(nanos - attemptStartNanos, clock.millis());
     }
   }
 
@@ -732,7 +732,7 @@ final class CallRouting implements Route {
       return;
     }
     if (successfulJson) {
-      current.recordLatency(System.nanoTime() - attemptStartNanos);
+      current.recordLatency(System.nanoTime() - attemptStartNanos, clock.millis());
     }
     endCurrentAttempt();
   }
@@ -1009,7 +1009,7 @@ final class CallRouting implements Route {
 
   private void recordFailedLatency() {
     long penalty = router.pool().failover().firstEventTimeoutNanos();
-    current.recordLatency(Math.max(System.nanoTime() - attemptStartNanos, penalty));
+    current.recordLatency(Math.max(System.nanoTime() - attemptStartNanos, penalty), clock.millis());
   }
 
   private void endCurrentAttempt() {

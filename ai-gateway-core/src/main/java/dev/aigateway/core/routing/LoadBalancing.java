@@ -80,7 +80,9 @@ public final class LoadBalancing {
    * for streams, the whole response otherwise. A failed attempt (one its breaker counts as a
    * failure) is a sample of the pool's {@link Failover#firstEventTimeout()}, or of the time it took
    * when longer, so a backend that fails fast ranks behind those that answer instead of ahead of
-   * them. Backends without a sample are tried first.
+   * them. Backends without a sample are tried first; so is, by one call, a backend whose last
+   * sample is more than a minute old (latency ranked it last and sent no call there since), and
+   * that call's sample starts its average afresh.
    */
   public static LoadBalancing latencyAware() {
     return LATENCY_AWARE;

@@ -14,12 +14,7 @@ abstract class Selector {
       case ROUND_ROBIN -> new RoundRobin();
       case WEIGHTED -> new Weighted(tierSize);
       case LEAST_BUSY -> new Scored((b, estimate, now) -> -b.inFlight());
-      case LATENCY_AWARE ->
-          new Scored(
-              (b, estimate, now) -> {
-                double ewma = b.latencyEwmaNanos();
-                return Double.isNaN(ewma) ? Double.MAX_VALUE : -ewma;
-              });
+      case LATENCY_AWARE -> new LatencyAware();
       case CAPACITY_AWARE -> new Scored((b, estimate, now) -> b.headroom(estimate, now));
       case SESSION_STICKY -> throw new IllegalArgumentException("sticky wraps a selector");
     };
@@ -68,8 +63,32 @@ abstract class Selector {
     double of(BackendState backend, long estimate, long nowMillis);
   }
 
+  /**
+   * The lowest latency wins; unmeasured backends first, and a backend whose sample outlived its
+   * lifetime counts as unmeasured until the call picked for it measures it again.
+   */
+  private static final class LatencyAware extends Scored {
+    LatencyAware() {
+      super(
+          (b, estimate, now) -> {
+            double latency = b.latencyForBalancing(now);
+            return Double.isNaN(latency) ? Double.MAX_VALUE : -latency;
+          });
+    }
+
+    @Override
+    BackendState pick(List<BackendState> candidates, long estimate, long nowMillis) {
+      BackendState picked = super.pick(candidates, estimate, nowMillis);
+      if (Double.isNaN(picked.latencyForBalancing(nowMillis))
+          && !Double.isNaN(picked.latencyEwmaNanos())) {
+        picked.latencyProbed(nowMillis);
+      }
+      return picked;
+    }
+  }
+
   /** The highest score wins; ties go round in turn. */
-  private static final class Scored extends Selector {
+  private static class Scored extends Selector {
     private final Score score;
 
     Scored(Score score) {

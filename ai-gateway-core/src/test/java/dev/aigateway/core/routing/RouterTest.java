@@ -283,12 +283,44 @@ class RouterTest {
     Router router = router(LoadBalancing.latencyAware(), backend("a"), backend("b"));
     BackendState a = router.backends().get(0);
     BackendState b = router.backends().get(1);
-    a.recordLatency(50_000_000);
+    a.recordLatency(50_000_000, clock.millis());
 
     assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("b");
-    b.recordLatency(90_000_000);
+    b.recordLatency(90_000_000, clock.millis());
     assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
     assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
+  }
+
+  @Test
+  void latencyAwareMeasuresAgainABackendWhoseSampleOutlivedItsMinute() {
+    // One failure counts as a 30 s sample: the backend ranks last and is never picked, so without
+    // a lifetime on samples it never gave the sample that would show it answering again.
+    dev.aigateway.testing.ManualClock manual =
+        new dev.aigateway.testing.ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(backend("a"))
+                .backend(backend("b"))
+                .loadBalancing(LoadBalancing.latencyAware())
+                .build(),
+            manual,
+            t -> {});
+    BackendState a = router.backends().get(0);
+    BackendState b = router.backends().get(1);
+    a.recordLatency(50_000_000, manual.millis());
+    b.recordLatency(30_000_000_000L, manual.millis());
+    assertThat(pick(router, 4)).isEqualTo(Map.of("a", 4));
+
+    manual.advance(java.time.Duration.ofSeconds(30));
+    a.recordLatency(50_000_000, manual.millis()); // a keeps being measured; b is not
+    manual.advance(java.time.Duration.ofSeconds(31));
+
+    // b's sample is 61 s old: one call goes to measure it, the others stay on a meanwhile.
+    assertThat(pick(router, 4)).isEqualTo(Map.of("b", 1, "a", 3));
+    // It answers fast now: its new sample starts its average again, so it wins on its merit.
+    b.recordLatency(10_000_000, manual.millis());
+    assertThat(pick(router, 3)).isEqualTo(Map.of("b", 3));
   }
 
   @Test
