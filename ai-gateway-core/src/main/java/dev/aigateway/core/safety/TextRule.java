@@ -198,6 +198,31 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       return end > 0 && Character.isLetterOrDigit(read(Character.codePointBefore(text, end)));
     }
 
+    /**
+     * Where a window's overlap that would start at {@code at} of {@code text} starts so that it
+     * cuts no word: {@code at} itself unless a word runs across it (or up to the text's end, where
+     * it may go on), else where that word starts, but not before {@code limit}. A word is read as
+     * the deny lists read it: letters and digits, the diacritics laid over them and the invisible
+     * format characters inside it.
+     */
+    static int uncutFrom(CharSequence text, int at, int limit) {
+      if (at <= limit
+          || !inWord(Character.codePointBefore(text, at))
+          || (at < text.length() && !inWord(Character.codePointAt(text, at)))) {
+        return at;
+      }
+      int start = at;
+      while (start > limit && inWord(Character.codePointBefore(text, start))) {
+        start -= Character.charCount(Character.codePointBefore(text, start));
+      }
+      return Math.max(start, limit);
+    }
+
+    private static boolean inWord(int c) {
+      return Character.isLetterOrDigit(read(c))
+          || (c <= 0xFFFF && (diacritic(c) || invisible((char) c)));
+    }
+
     /** Whether a word may end at {@code i}: the text ends there, or no letter or digit follows. */
     private static boolean endsWord(String t, int i) {
       return i >= t.length() || !Character.isLetterOrDigit(read(t.codePointAt(i)));
