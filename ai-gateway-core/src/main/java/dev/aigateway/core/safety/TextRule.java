@@ -142,7 +142,7 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
             return -1;
           }
           int tc = t.codePointAt(k);
-          String letters = tc >= 0x80 && tc <= 0xFFFF ? COMPATIBILITY.get((char) tc) : null;
+          String letters = compatibility(tc);
           if (letters != null && letters.length() > 1) {
             // A ligature: its letters are the word's next ones, all of them.
             for (int x = 0; x < letters.length(); x++) {
@@ -263,8 +263,25 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
         int as = PiiScan.readsAs(c);
         return as >= 0 ? as : c;
       }
-      String letters = COMPATIBILITY.get((char) c);
+      String letters = compatibility(c);
       return letters != null ? letters.charAt(0) : c;
+    }
+
+    /**
+     * The ASCII letters NFKC spells {@code c} with when it is a compatibility letter of the BMP
+     * ({@link #COMPATIBILITY}), else null; a character outside their blocks (most of any text not
+     * in Latin letters) is not looked up.
+     */
+    private static @Nullable String compatibility(int c) {
+      for (int b = 0; b < COMPATIBILITY_BLOCKS.length; b += 2) {
+        if (c < COMPATIBILITY_BLOCKS[b]) {
+          return null;
+        }
+        if (c <= COMPATIBILITY_BLOCKS[b + 1]) {
+          return COMPATIBILITY.get((char) c);
+        }
+      }
+      return null;
     }
 
     /** {@code word} with each ligature written as the letters NFKC spells it with. */
@@ -272,7 +289,7 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       StringBuilder out = new StringBuilder(word.length());
       for (int i = 0; i < word.length(); i++) {
         char c = word.charAt(i);
-        String letters = c >= 0x80 ? COMPATIBILITY.get(c) : null;
+        String letters = compatibility(c);
         if (letters != null && letters.length() > 1) {
           out.append(letters);
         } else {
