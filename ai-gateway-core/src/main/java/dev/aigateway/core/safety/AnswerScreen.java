@@ -22,15 +22,16 @@ import java.util.Arrays;
  * ObservedBody#stop stopped} so the call is charged for what was read. The observed body's end is
  * {@linkplain ObservedBody#holdEnd held back} until the last text was checked, so that a block in
  * the stream's last bytes is what the call's event says. A window keeps only the overlap between
- * checks, so memory is bounded by the windows (one per answer, at most {@value #MAX_ANSWERS}) and
- * the event in flight (an event above {@value #MAX_EVENT_BYTES} bytes is passed on unread, as the
- * observed body treats it). Events are framed by an {@link SseEventFramer}; a last event the stream
- * ended without its blank line is screened as any other. An AWS event stream (Bedrock's: {@link
- * WireFormat#framesEventStream}) is cut into its messages by an {@link EventStreamFramer} instead,
- * each message an event whose texts {@link WireFormat#frameText} reads, passed whole as it came;
- * what is not a message read (one above the decoder's bound, the rest after a corrupt frame, a
- * message the stream ended inside) passes as it came, and the error event is the format's exception
- * message.
+ * checks (moved back to the start of a word it would cut, by at most a window, so a word that comes
+ * a token at a time is read from its start), so memory is bounded by the windows (one per answer,
+ * at most {@value #MAX_ANSWERS}) and the event in flight (an event above {@value #MAX_EVENT_BYTES}
+ * bytes is passed on unread, as the observed body treats it). Events are framed by an {@link
+ * SseEventFramer}; a last event the stream ended without its blank line is screened as any other.
+ * An AWS event stream (Bedrock's: {@link WireFormat#framesEventStream}) is cut into its messages by
+ * an {@link EventStreamFramer} instead, each message an event whose texts {@link
+ * WireFormat#frameText} reads, passed whole as it came; what is not a message read (one above the
+ * decoder's bound, the rest after a corrupt frame, a message the stream ended inside) passes as it
+ * came, and the error event is the format's exception message.
  *
  * <p>A window that ends inside a word (on a letter or digit, diacritics over it and letters beyond
  * the BMP included) is not judged yet: the event that filled it is held back, with what follows it,
@@ -319,7 +320,12 @@ final class AnswerScreen extends TransformingInputStream {
     byte[] withheld = stage.screenAnswer(text.toString(), answer.context);
     answer.unchecked = 0;
     if (text.length() > overlap + 1) {
-      text.delete(0, text.length() - overlap - 1);
+      // A word the overlap would cut is kept whole (up to a window more): the tokens still to come
+      // may complete it, and a word is only found from its start.
+      int kept =
+          TextRule.WordList.uncutFrom(
+              text, text.length() - overlap, Math.max(1, text.length() - overlap - window));
+      text.delete(0, kept - 1);
       answer.context = 1;
     }
     if (withheld == null) {

@@ -51,13 +51,14 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
   /**
    * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary;
    * the white space between a phrase's words matches any run of white space (line breaks, tabs,
-   * no-break spaces). A letter is read as a model reads it: full-width letters and the mathematical
-   * letters (U+1D400 to U+1D6A3, bold, italic, script...) as their ASCII forms, case folded as
-   * {@link String#equalsIgnoreCase} folds it (the Kelvin sign is a {@code k}, the long s an {@code
-   * s}) at a word's start as inside it; invisible format characters inside a word (zero-width
-   * spaces and joiners, soft hyphens) and the generic combining diacritics laid over its letters
-   * (strike-through, accents written as separate marks) are read past. Candidates are looked up by
-   * their first letter, so a text is scanned once whatever the number of words.
+   * no-break spaces). A letter is read as a model reads it: full-width letters, the mathematical
+   * letters (U+1D400 to U+1D6A3, bold, italic, script...) and the BMP's letters NFKC spells with
+   * ASCII ones (italic {@code ℎ}, circled {@code ⓐ}, a ligature as its letters) as their ASCII
+   * forms, case folded as {@link String#equalsIgnoreCase} folds it (the Kelvin sign is a {@code k},
+   * the long s an {@code s}) at a word's start as inside it; invisible format characters inside a
+   * word (zero-width spaces and joiners, soft hyphens) and the generic combining diacritics laid
+   * over its letters (strike-through, accents written as separate marks) are read past. Candidates
+   * are looked up by their first letter, so a text is scanned once whatever the number of words.
    */
   static final class WordList {
     private final String name;
@@ -67,7 +68,7 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       this.name = name;
       Map<Integer, List<String>> grouped = new HashMap<>();
       for (String word : words) {
-        String w = word.strip();
+        String w = spelledOut(word.strip());
         if (w.isEmpty()) {
           throw new IllegalArgumentException("a deny-list word must not be blank");
         }
@@ -141,6 +142,18 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
             return -1;
           }
           int tc = t.codePointAt(k);
+          String letters = compatibility(tc);
+          if (letters != null && letters.length() > 1) {
+            // A ligature: its letters are the word's next ones, all of them.
+            for (int x = 0; x < letters.length(); x++) {
+              if (j >= m || !sameLetter(letters.charAt(x), w.charAt(j))) {
+                return -1;
+              }
+              j++; // the word is spelled out: a letter of the ligature is one char of it
+            }
+            k++;
+            continue;
+          }
           if (!sameLetter(tc, c)) {
             return -1;
           }
@@ -185,6 +198,31 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       return end > 0 && Character.isLetterOrDigit(read(Character.codePointBefore(text, end)));
     }
 
+    /**
+     * Where a window's overlap that would start at {@code at} of {@code text} starts so that it
+     * cuts no word: {@code at} itself unless a word runs across it (or up to the text's end, where
+     * it may go on), else where that word starts, but not before {@code limit}. A word is read as
+     * the deny lists read it: letters and digits, the diacritics laid over them and the invisible
+     * format characters inside it.
+     */
+    static int uncutFrom(CharSequence text, int at, int limit) {
+      if (at <= limit
+          || !inWord(Character.codePointBefore(text, at))
+          || (at < text.length() && !inWord(Character.codePointAt(text, at)))) {
+        return at;
+      }
+      int start = at;
+      while (start > limit && inWord(Character.codePointBefore(text, start))) {
+        start -= Character.charCount(Character.codePointBefore(text, start));
+      }
+      return Math.max(start, limit);
+    }
+
+    private static boolean inWord(int c) {
+      return Character.isLetterOrDigit(read(c))
+          || (c <= 0xFFFF && (diacritic(c) || invisible((char) c)));
+    }
+
     /** Whether a word may end at {@code i}: the text ends there, or no letter or digit follows. */
     private static boolean endsWord(String t, int i) {
       return i >= t.length() || !Character.isLetterOrDigit(read(t.codePointAt(i)));
@@ -211,9 +249,13 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
     /**
      * The character a model reads a code point as: a full-width ASCII form (U+FF01 to U+FF5E) as
      * its ASCII character, a mathematical letter or digit beyond the BMP as its ASCII one ({@link
-     * PiiScan#readsAs(int)}); others unchanged.
+     * PiiScan#readsAs(int)}), a compatibility letter of the BMP as the ASCII letter NFKC spells it
+     * with ({@link #COMPATIBILITY}; a ligature as its first); others unchanged.
      */
     private static int read(int c) {
+      if (c < 0x80) {
+        return c;
+      }
       if (c >= '\uFF01' && c <= '\uFF5E') {
         return c - 0xFEE0;
       }
@@ -221,7 +263,82 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
         int as = PiiScan.readsAs(c);
         return as >= 0 ? as : c;
       }
-      return c;
+      String letters = compatibility(c);
+      return letters != null ? letters.charAt(0) : c;
+    }
+
+    /**
+     * The ASCII letters NFKC spells {@code c} with when it is a compatibility letter of the BMP
+     * ({@link #COMPATIBILITY}), else null; a character outside their blocks (most of any text not
+     * in Latin letters) is not looked up.
+     */
+    private static @Nullable String compatibility(int c) {
+      for (int b = 0; b < COMPATIBILITY_BLOCKS.length; b += 2) {
+        if (c < COMPATIBILITY_BLOCKS[b]) {
+          return null;
+        }
+        if (c <= COMPATIBILITY_BLOCKS[b + 1]) {
+          return COMPATIBILITY.get((char) c);
+        }
+      }
+      return null;
+    }
+
+    /** {@code word} with each ligature written as the letters NFKC spells it with. */
+    private static String spelledOut(String word) {
+      StringBuilder out = new StringBuilder(word.length());
+      for (int i = 0; i < word.length(); i++) {
+        char c = word.charAt(i);
+        String letters = compatibility(c);
+        if (letters != null && letters.length() > 1) {
+          out.append(letters);
+        } else {
+          out.append(c);
+        }
+      }
+      return out.toString();
+    }
+
+    /**
+     * The blocks of the BMP that hold letters NFKC spells as ASCII ones, as ranges: Latin-1 and
+     * Latin Extended A and B ({@code ª}, the digraphs {@code ĳ}, {@code ǆ}), the spacing modifier
+     * and phonetic letters ({@code ʰ}, {@code ᵃ}), superscripts and subscripts ({@code ⁿ}, {@code
+     * ₐ}), letterlike symbols (the mathematical alphabets' letters that live there: italic {@code
+     * ℎ}, double-struck {@code ℝ}, script {@code ℓ}, Fraktur {@code ℭ}), the enclosed alphanumerics
+     * (circled {@code ⓐ}), Latin Extended C and the alphabetic presentation forms (the ligatures
+     * {@code ﬁ}, {@code ﬄ}).
+     */
+    private static final int[] COMPATIBILITY_BLOCKS = {
+      0x0080, 0x02FF, 0x1D00, 0x1DBF, 0x2070, 0x209F, 0x2100, 0x214F, 0x2460, 0x24FF, 0x2C60,
+      0x2C7F, 0xFB00, 0xFB4F
+    };
+
+    /**
+     * The compatibility letters of the BMP and the ASCII letters NFKC spells each with (one, or two
+     * or three for a ligature or a digraph): letters a model reads as those, so a word written with
+     * them is the word. Only letters, and the circled ones: a sign NFKC spells as letters that is
+     * no letter itself (the trade mark sign {@code ™}, a squared unit {@code ㎞}) is read as what it
+     * is, and ends a word. The full-width forms are read apart ({@link #read}).
+     */
+    private static final Map<Character, String> COMPATIBILITY = compatibilityLetters();
+
+    private static Map<Character, String> compatibilityLetters() {
+      Map<Character, String> letters = new HashMap<>();
+      for (int b = 0; b < COMPATIBILITY_BLOCKS.length; b += 2) {
+        for (int c = COMPATIBILITY_BLOCKS[b]; c <= COMPATIBILITY_BLOCKS[b + 1]; c++) {
+          boolean circled = c >= 0x24B6 && c <= 0x24E9;
+          if (!Character.isLetter(c) && !circled) {
+            continue;
+          }
+          String nfkc =
+              java.text.Normalizer.normalize(
+                  String.valueOf((char) c), java.text.Normalizer.Form.NFKC);
+          if (!nfkc.isEmpty() && nfkc.chars().allMatch(x -> x < 0x80 && Character.isLetter(x))) {
+            letters.put((char) c, nfkc);
+          }
+        }
+      }
+      return Map.copyOf(letters);
     }
 
     /** An invisible format character: a model reads the text as if it were not there. */

@@ -303,6 +303,47 @@ class AnswerScreenTest {
     }
   }
 
+  @Test
+  void aWordLongerThanTheOverlapThatComesInThreeChunksIsFoundWhole() throws IOException {
+    // A model streams a token at a time: "sec", "r", "et". The first chunk fills the window inside
+    // the word, the second completes no word, and the overlap kept after that check (3 chars) is
+    // shorter than the word: the word must still be read from its start when "et" comes.
+    AiGateway gateway = gateway(ContentSafety.builder().denyWords("secret").screenAnswers(10, 3));
+    for (String[] pieces :
+        List.of(
+            new String[] {"we keep the sec", "r", "et now"},
+            new String[] {"we keep the s", "e", "c", "r", "et now"},
+            new String[] {"we keep the se\u200Bc", "r", "et now"})) {
+      events.clear();
+      StringBuilder stream = new StringBuilder();
+      for (String piece : pieces) {
+        stream.append(chunk(piece));
+      }
+      stream.append(FINISH).append("data: [DONE]\n\n");
+
+      String appSaw =
+          read(
+              chatStream(gateway)
+                  .observeResponse(
+                      200, "text/event-stream", bytes(stream.toString()), () -> false));
+
+      // Blocked at the window's check (up to a window of text passes before it, as ever).
+      assertThat(appSaw).as(String.join("|", pieces)).contains("content_filter");
+      assertThat(events).hasSize(1);
+      assertBlockedAtTheEnd(events.get(0));
+    }
+    // The word kept whole is still judged as a whole word: "secretary" is none.
+    events.clear();
+    String secretary =
+        chunk("we keep the sec") + chunk("r") + chunk("etary now") + FINISH + "data: [DONE]\n\n";
+    assertThat(
+            read(
+                chatStream(gateway)
+                    .observeResponse(200, "text/event-stream", bytes(secretary), () -> false)))
+        .isEqualTo(secretary);
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
   private static String chunk(String text) {
     return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
   }

@@ -105,6 +105,40 @@ class TextRuleTest {
   }
 
   @Test
+  void aWordIsFoundInTheCompatibilityLettersNfkcSpellsAsAscii() {
+    // The mathematical alphabets' letters that live in the BMP's letterlike symbols (italic h is
+    // U+210E, so every word with an h in mathematical italic uses it), circled letters, the Latin
+    // ligatures (one character, two or three letters) and modifier letters: NFKC spells each as
+    // ASCII letters, and a model reads the word.
+    TextRule rule =
+        TextRule.words("secret", List.of("hush", "falcon", "profit"), SafetyAction.BLOCK);
+    for (String word :
+        List.of(
+            "\u210E\uD835\uDC62\uD835\uDC60\u210E", // hush in mathematical italic
+            "\u24D5\u24D0\u24DB\u24D2\u24DE\u24DD", // circled falcon
+            "\u24BB\u24B6\u24C1\u24B8\u24C4\u24C3", // circled FALCON
+            "pro\uFB01t", // the fi ligature
+            "\u1DA0\u1D43lcon")) { // modifier f and a
+      String text = "about " + word + " today";
+      Spans spans = new Spans();
+      rule.finder().find(text, spans);
+      assertThat(spans.size()).as(text).isEqualTo(1);
+      assertThat(spans.start(0)).as(text).isEqualTo(6);
+      assertThat(spans.end(0)).as("the whole word, for redaction").isEqualTo(6 + word.length());
+    }
+    // Still whole words: the letters go on past the word, or a ligature spells past its end.
+    assertThat(matches(rule, "\u24D5\u24D0\u24DB\u24D2\u24DE\u24DD\u24E1\u24E8")).isZero();
+    assertThat(matches(rule, "pro\uFB01table")).isZero();
+    assertThat(matches(rule, "pro\uFB03")).isZero();
+    // A sign NFKC spells as letters that is no letter itself ends a word, as before.
+    assertThat(matches(rule, "Falcon\u2122 and profit\u2122")).isEqualTo(2);
+    // A deny word written with a ligature is found written out, and the other way round.
+    TextRule ligature = TextRule.words("secret", List.of("\uFB01re"), SafetyAction.BLOCK);
+    assertThat(matches(ligature, "open fire")).isEqualTo(1);
+    assertThat(matches(ligature, "open \uFB01re")).isEqualTo(1);
+  }
+
+  @Test
   void aLongRunOfCombiningMarksIsScannedInTimeThatGrowsWithItsLength() {
     // Each position of a run of combining marks looked back over the whole run before it to tell
     // whether a word may start there: a prompt of a million marks (two megabytes) took minutes.
