@@ -16,6 +16,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
+import dev.aigateway.api.spi.LedgerRowsRefusedException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -779,6 +780,77 @@ class UsageLedgerTest {
       assertThat(ledger.flush()).isEqualTo(3);
       assertThat(writes).hasSize(1);
       assertThat(writes.get(0)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(2));
+    }
+
+    @Test
+    void rowsTheSinkRefusesForGoodAreLeftOutAndTheOtherRowsAreWritten() throws IOException {
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    List<LedgerEntry> tooLong =
+                        entries.stream().filter(e -> e.consumer().length() > 8).toList();
+                    if (!tooLong.isEmpty()) {
+                      throw new LedgerRowsRefusedException("consumer column holds 8", tooLong);
+                    }
+                    writes.add(entries);
+                  })
+              .build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+      ledger.onEvent(reported("a-much-longer-team", "m", T, Usage.of(5, 5)));
+      ledger.onEvent(reported("team-b", "m", T, Usage.of(2, 2)));
+
+      assertThat(ledger.flush()).isEqualTo(6);
+      assertThat(writes)
+          .singleElement()
+          .satisfies(
+              rows ->
+                  assertThat(rowsOf(QuotaPeriod.MONTHLY, rows))
+                      .extracting(e -> e.consumer() + "=" + e.totalTokens())
+                      .containsExactly("team-a=2", "team-b=4"));
+      assertThat(ledger.refusedRows()).isEqualTo(3);
+
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(3, 3)));
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes.get(1)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(6));
+      assertThat(ledger.total("a-much-longer-team", QuotaPeriod.MONTHLY, T).totalTokens())
+          .isEqualTo(10);
+    }
+
+    @Test
+    void aRefusalThatNamesNoRowOfTheWriteKeepsEveryRowForTheNextFlush() throws IOException {
+      LedgerEntry stranger =
+          row(
+              QuotaPeriod.MONTHLY,
+              "2025-03-01T00:00:00Z",
+              "nobody",
+              "m",
+              1,
+              1,
+              0,
+              0,
+              1,
+              0,
+              null,
+              null);
+      boolean[] fail = {true};
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    if (fail[0]) {
+                      throw new LedgerRowsRefusedException("not ours", List.of(stranger));
+                    }
+                    writes.add(entries);
+                  })
+              .build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThatThrownBy(ledger::flush).isInstanceOf(LedgerRowsRefusedException.class);
+
+      fail[0] = false;
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(ledger.refusedRows()).isZero();
     }
 
     @Test
