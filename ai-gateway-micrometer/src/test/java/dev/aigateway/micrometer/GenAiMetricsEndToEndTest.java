@@ -95,15 +95,7 @@ class GenAiMetricsEndToEndTest {
 
     post(client, GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
 
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("gen_ai.operation.name", "generate_content")
-                .tag("gen_ai.request.model", GeminiBodies.MODEL)
-                .summary()
-                .totalAmount())
-        .isEqualTo(15);
+    assertThat(inputTokensOf("generate_content", GeminiBodies.MODEL)).isEqualTo(15);
   }
 
   @Test
@@ -118,14 +110,7 @@ class GenAiMetricsEndToEndTest {
 
     post(client, "/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}");
 
-    assertThat(
-            registry
-                .get("gen_ai.client.token.usage")
-                .tag("gen_ai.token.type", "input")
-                .tag("gen_ai.operation.name", "chat")
-                .summary()
-                .totalAmount())
-        .isEqualTo(9);
+    assertThat(inputTokensOf("chat", "gpt-4o")).isEqualTo(9);
   }
 
   @Test
@@ -252,6 +237,17 @@ class GenAiMetricsEndToEndTest {
                 .counter()
                 .count())
         .isEqualTo(1);
+  }
+
+  /** The input tokens recorded for calls of this operation name to this model. */
+  private double inputTokensOf(String operationName, String model) {
+    return registry
+        .get("gen_ai.client.token.usage")
+        .tag("gen_ai.token.type", "input")
+        .tag("gen_ai.operation.name", operationName)
+        .tag("gen_ai.request.model", model)
+        .summary()
+        .totalAmount();
   }
 
   /** Enqueues a 200 answer with this JSON body. */

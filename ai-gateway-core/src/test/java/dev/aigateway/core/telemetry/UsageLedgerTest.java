@@ -24,6 +24,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -694,6 +695,26 @@ class UsageLedgerTest {
 
     private final List<List<LedgerEntry>> writes = new ArrayList<>();
 
+    /** A ledger whose sink throws what {@code failure} makes while {@code fail[0]}, else writes. */
+    private UsageLedger failingWhile(boolean[] fail, Supplier<? extends Throwable> failure) {
+      return UsageLedger.builder()
+          .sink(
+              entries -> {
+                if (fail[0]) {
+                  Throwable thrown = failure.get();
+                  if (thrown instanceof IOException io) {
+                    throw io;
+                  }
+                  if (thrown instanceof Error error) {
+                    throw error;
+                  }
+                  throw (RuntimeException) thrown;
+                }
+                writes.add(entries);
+              })
+          .build();
+    }
+
     @Test
     void flushHandsTheSinkTheRowsRecordedSinceTheLastFlush() throws IOException {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).sink(writes::add).build();
@@ -733,16 +754,7 @@ class UsageLedgerTest {
     @Test
     void rowsASinkFailedToWriteAreWrittenWithTheNextFlush() throws IOException {
       boolean[] fail = {true};
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .sink(
-                  entries -> {
-                    if (fail[0]) {
-                      throw new IOException("database down");
-                    }
-                    writes.add(entries);
-                  })
-              .build();
+      UsageLedger ledger = failingWhile(fail, () -> new IOException("database down"));
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
       assertThatThrownBy(ledger::flush).isInstanceOf(IOException.class).hasMessage("database down");
@@ -762,16 +774,8 @@ class UsageLedgerTest {
     @Test
     void rowsASinkFailedWithAnErrorToWriteAreWrittenWithTheNextFlush() throws IOException {
       boolean[] fail = {true};
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .sink(
-                  entries -> {
-                    if (fail[0]) { // a database driver missing a class, say
-                      throw new NoClassDefFoundError("org/example/jdbc/Driver");
-                    }
-                    writes.add(entries);
-                  })
-              .build();
+      UsageLedger ledger = // a database driver missing a class, say
+          failingWhile(fail, () -> new NoClassDefFoundError("org/example/jdbc/Driver"));
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
       assertThatThrownBy(ledger::flush).isInstanceOf(NoClassDefFoundError.class);
@@ -835,15 +839,7 @@ class UsageLedgerTest {
               null);
       boolean[] fail = {true};
       UsageLedger ledger =
-          UsageLedger.builder()
-              .sink(
-                  entries -> {
-                    if (fail[0]) {
-                      throw new LedgerRowsRefusedException("not ours", List.of(stranger));
-                    }
-                    writes.add(entries);
-                  })
-              .build();
+          failingWhile(fail, () -> new LedgerRowsRefusedException("not ours", List.of(stranger)));
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
       assertThatThrownBy(ledger::flush).isInstanceOf(LedgerRowsRefusedException.class);
