@@ -1,5 +1,7 @@
 package dev.aigateway.api;
 
+import java.util.Set;
+
 /**
  * Receives one {@link GatewayEvent} per governed call, when the call has ended (its body read or
  * closed, or it failed or was rejected). Called on the thread that ended the call; keep it quick.
@@ -39,4 +41,15 @@ public interface GatewayListener {
    * request that caused it. Ignored unless overridden.
    */
   default void onConsumerTransition(ConsumerTransition transition) {}
+
+  /**
+   * The names of the limits whose counter keys this listener reads from each event ({@link
+   * LimitsInfo#counterKeys()}); empty unless overridden. The gateway's builder refuses a listener
+   * that names a token limit the gateway does not have, as a typo would otherwise read no key on
+   * any call, silently. Names of an MCP server's or an agent's limits (starting {@code mcp:} or
+   * {@code a2a:}) are not checked.
+   */
+  default Set<String> limitsRead() {
+    return Set.of();
+  }
 }

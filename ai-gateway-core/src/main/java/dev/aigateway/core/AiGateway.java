@@ -1154,11 +1154,14 @@ public final class AiGateway {
      *     such a consumer; or when an access rule or a tool access entry is for a role while no
      *     {@link #roleResolver} or {@link #callerResolver} gives calls roles
      * @throws IllegalArgumentException when a {@link #gatewayHeader} is declared while {@link
-     *     #forwardGatewayHeaders} is true (the header would be sent on, not removed), or another
-     *     setting is refused
+     *     #forwardGatewayHeaders} is true (the header would be sent on, not removed), when a
+     *     listener reads the counter key of a token limit the gateway does not have ({@link
+     *     GatewayListener#limitsRead()}, a metrics dimension {@code Dimension.counterKey}), or
+     *     another setting is refused
      */
     public AiGateway build() {
       requireCallersResolved();
+      requireLimitsListenersRead();
       if (forwardGatewayHeaders && !extraGatewayHeaders.isEmpty()) {
         throw new IllegalArgumentException(
             "gatewayHeader(..) declares "
@@ -1168,6 +1171,31 @@ public final class AiGateway {
                 + " removed; drop one of the two settings");
       }
       return new AiGateway(this);
+    }
+
+    /**
+     * Refuses a listener that reads the counter key of a token limit the gateway does not have
+     * ({@link GatewayListener#limitsRead()}): a typo in the name would read no key on any call.
+     */
+    private void requireLimitsListenersRead() {
+      Set<String> names = new LinkedHashSet<>();
+      for (TokenLimit limit : limits) {
+        names.add(limit.name());
+      }
+      for (GatewayListener listener : listeners) {
+        for (String read : listener.limitsRead()) {
+          if (!names.contains(read) && !read.startsWith("mcp:") && !read.startsWith("a2a:")) {
+            throw new IllegalArgumentException(
+                "listener "
+                    + listener
+                    + " reads the counter key of limit '"
+                    + read
+                    + "', but the gateway has no token limit of that name (its token limits are "
+                    + names
+                    + "): every call would have none; name one of them, or add the limit");
+          }
+        }
+      }
     }
 
     /**

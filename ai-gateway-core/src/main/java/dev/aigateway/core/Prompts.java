@@ -56,6 +56,10 @@ public final class Prompts {
    *       such as {@code function_call} and {@code function_call_output} with the same per-message
    *       overhead and their string fields, ids and status excepted), 3 tokens priming the reply,
    *       plus the estimate for {@code tools}.
+   *   <li>{@link Operation#MESSAGES}: an Anthropic Messages body, as the gateway estimates a
+   *       Messages call.
+   *   <li>{@link Operation#GENERATE_CONTENT}: a Gemini generateContent body, as the gateway
+   *       estimates a generateContent call.
    * </ul>
    *
    * <p>Tool definitions (chat {@code tools}, legacy {@code functions}, Responses {@code tools})

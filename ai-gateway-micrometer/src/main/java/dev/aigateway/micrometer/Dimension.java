@@ -56,11 +56,11 @@ public interface Dimension {
 
   /**
    * The counter key the named token limit counted the call under; {@code none} when that limit did
-   * not apply to the call.
+   * not apply to the call. A gateway that has no token limit of that name refuses the metrics when
+   * it is built ({@link GenAiMetrics#limitsRead()}).
    */
   static Dimension counterKey(String limitName) {
-    Objects.requireNonNull(limitName, "limitName");
-    return event -> event.limits().counterKeys().get(limitName);
+    return new CounterKeyDimension(limitName);
   }
 
   /** Any function of the event, for example one kept elsewhere in the application. */

@@ -30,11 +30,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -602,6 +605,22 @@ public final class GenAiMetrics implements GatewayListener {
       names[constant.ordinal()] = constant.name().toLowerCase(Locale.ROOT);
     }
     return names;
+  }
+
+  /**
+   * The limits whose counter keys the {@link Dimension#counterKey} dimensions read, in the order
+   * they were added; the gateway refuses the metrics when it has no token limit of one of these
+   * names.
+   */
+  @Override
+  public Set<String> limitsRead() {
+    Set<String> names = new LinkedHashSet<>();
+    for (Dimension dimension : dimensions) {
+      if (dimension instanceof CounterKeyDimension counterKey) {
+        names.add(counterKey.limitName());
+      }
+    }
+    return Collections.unmodifiableSet(names);
   }
 
   @Override

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.Attempt;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.CapturingLogger;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -125,6 +128,38 @@ class DimensionsTest {
             .build());
 
     assertThat(inputTokenValues("team")).containsExactly("search");
+  }
+
+  @Test
+  void aCounterKeyDimensionNamingALimitTheGatewayLacksIsRefusedWhenTheGatewayIsBuilt() {
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.counterKey("per-taem")).build();
+    AiGateway.Builder gateway =
+        AiGateway.builder()
+            .tokenLimit(
+                TokenLimit.per("per-team", KeyResolvers.header("x-team")).tokensPerMinute(50_000))
+            .listener(metrics);
+
+    assertThatThrownBy(gateway::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'per-taem'")
+        .hasMessageContaining("[per-team]");
+  }
+
+  @Test
+  void aCounterKeyDimensionNamingOneOfTheGatewaysLimitsIsAccepted() {
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.counterKey("per-team")).build();
+
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(
+                TokenLimit.per("per-team", KeyResolvers.header("x-team")).tokensPerMinute(50_000))
+            .listener(metrics)
+            .build();
+
+    assertThat(gateway).isNotNull();
+    assertThat(metrics.limitsRead()).containsExactly("per-team");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.GeminiBodies;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import mockwebserver3.MockResponse;
@@ -84,6 +85,32 @@ class GenAiMetricsEndToEndTest {
                 .timer()
                 .count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void aGeminiGenerateContentCallIsNamedGenerateContentAsTheConventionsNameIt() throws Exception {
+    AiGateway gateway = AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    answerWith(GeminiBodies.ANSWER);
+
+    post(client, GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+
+    assertThat(inputTokensOf("generate_content", GeminiBodies.MODEL)).isEqualTo(15);
+  }
+
+  @Test
+  void aResponsesApiCallIsNamedChatAsTheConventionsNameIt() throws Exception {
+    AiGateway gateway = AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    answerWith(
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\","
+            + "\"model\":\"gpt-4o\",\"output\":[{\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"output_text\",\"text\":\"Hello\"}]}],"
+            + "\"usage\":{\"input_tokens\":9,\"output_tokens\":2,\"total_tokens\":11}}");
+
+    post(client, "/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}");
+
+    assertThat(inputTokensOf("chat", "gpt-4o")).isEqualTo(9);
   }
 
   @Test
@@ -210,6 +237,17 @@ class GenAiMetricsEndToEndTest {
                 .counter()
                 .count())
         .isEqualTo(1);
+  }
+
+  /** The input tokens recorded for calls of this operation name to this model. */
+  private double inputTokensOf(String operationName, String model) {
+    return registry
+        .get("gen_ai.client.token.usage")
+        .tag("gen_ai.token.type", "input")
+        .tag("gen_ai.operation.name", operationName)
+        .tag("gen_ai.request.model", model)
+        .summary()
+        .totalAmount();
   }
 
   /** Enqueues a 200 answer with this JSON body. */

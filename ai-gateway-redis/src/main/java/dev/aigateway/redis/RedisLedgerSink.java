@@ -3,6 +3,7 @@ package dev.aigateway.redis;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.LogText;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LedgerRowsRefusedException;
 import dev.aigateway.api.spi.LedgerSink;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
@@ -295,7 +296,7 @@ public final class RedisLedgerSink implements LedgerSink {
   private static void requireCostFits(LedgerEntry row, @Nullable BigDecimal cost)
       throws IOException {
     if (cost != null && cost.abs().compareTo(MAX_COST) > 0) {
-      throw new IOException(
+      throw new LedgerRowsRefusedException(
           "ledger row of consumer "
               + LogText.of(row.consumer())
               + ", model "
@@ -308,7 +309,8 @@ public final class RedisLedgerSink implements LedgerSink {
               + cost.toPlainString()
               + " is beyond "
               + MAX_TOTAL
-              + ", the most a total holds: nothing was written");
+              + ", the most a total holds: nothing was written",
+          List.of(row));
     }
   }
 

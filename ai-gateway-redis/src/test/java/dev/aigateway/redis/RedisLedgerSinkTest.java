@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LedgerRowsRefusedException;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.telemetry.Price;
 import dev.aigateway.core.telemetry.PriceTable;
@@ -382,7 +383,9 @@ class RedisLedgerSinkTest {
       LedgerEntry absurd = row("t\nforged", "b", 1, 10, 5, cost);
       assertThatThrownBy(() -> sink.write(List.of(fine, absurd)))
           .as(cost)
-          .isInstanceOf(IOException.class)
+          .isInstanceOfSatisfying(
+              LedgerRowsRefusedException.class,
+              e -> assertThat(e.refused()).containsExactly(absurd))
           .hasMessageContaining("t\\nforged")
           .hasMessageContaining("model b")
           .hasMessageContaining(cost)

@@ -375,7 +375,10 @@ public final class SecurityProperties {
     /** Model patterns allowed ("*" any run of characters, case ignored). Empty: every model. */
     private List<String> models = new ArrayList<>();
 
-    /** Operations allowed: chat-completions, completions, embeddings, responses, messages. */
+    /**
+     * Operations allowed: chat-completions, completions, embeddings, responses, messages,
+     * generate-content.
+     */
     private List<Operation> operations = new ArrayList<>();
 
     /** Backend ids or the pool's name the calls may go to. Empty: every backend. */

@@ -29,6 +29,11 @@ import java.util.List;
  *   <li><b>All or nothing per call.</b> When {@code write} throws, the ledger keeps the rows and
  *       hands them over again, merged with newer usage, on the next flush; so a failed write must
  *       not have persisted part of them (use a transaction, or make rows idempotent).
+ *   <li><b>Refuse rows by name.</b> A row the sink can never write (a value its store cannot hold)
+ *       is refused with a {@link LedgerRowsRefusedException} naming it, nothing written: the ledger
+ *       logs and leaves out those rows and writes the others at once. Any other exception keeps
+ *       every row for the next flush, so a row refused that way would hold back all of them, flush
+ *       after flush.
  *   <li><b>Not concurrent with itself.</b> The ledger never calls {@code write} from two threads at
  *       once, so an implementation need not be thread-safe.
  * </ul>
@@ -39,6 +44,8 @@ public interface LedgerSink {
   /**
    * Persists the given rows (never empty). Called on the thread that flushes the ledger.
    *
+   * @throws LedgerRowsRefusedException when some rows can never be written; nothing was written,
+   *     and the ledger writes the others without them
    * @throws IOException when the rows could not be persisted; they are kept for the next flush
    */
   void write(List<LedgerEntry> entries) throws IOException;

@@ -743,10 +743,9 @@ public final class CallCache {
 
   /** Whether the operation is one the cache serves at all. */
   public static boolean serves(Operation operation) {
-    return operation == Operation.CHAT_COMPLETIONS
-        || operation == Operation.COMPLETIONS
-        || operation == Operation.EMBEDDINGS
-        || operation == Operation.RESPONSES
-        || operation == Operation.MESSAGES;
+    return switch (operation) {
+      case CHAT_COMPLETIONS, COMPLETIONS, EMBEDDINGS, RESPONSES, MESSAGES, GENERATE_CONTENT -> true;
+      case EXECUTE_TOOL, INVOKE_AGENT -> false;
+    };
   }
 }

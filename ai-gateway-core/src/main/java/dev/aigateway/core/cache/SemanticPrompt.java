@@ -46,7 +46,7 @@ record SemanticPrompt(String text, ObjectNode context) {
       return null;
     }
     return switch (operation) {
-      case CHAT_COMPLETIONS, MESSAGES ->
+      case CHAT_COMPLETIONS, MESSAGES, GENERATE_CONTENT -> // formats' views hold messages
           conversation(
               body, "messages", lastMessages, maxMessages, ignoreSystemMessages, ignoredFields);
       case RESPONSES ->
@@ -63,7 +63,7 @@ record SemanticPrompt(String text, ObjectNode context) {
             ? single(body, "prompt", prompt.textValue(), ignoredFields)
             : null;
       }
-      default -> null;
+      case EMBEDDINGS, EXECUTE_TOOL, INVOKE_AGENT -> null;
     };
   }
 

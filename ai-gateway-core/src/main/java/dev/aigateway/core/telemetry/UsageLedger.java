@@ -5,6 +5,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.LogText;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LedgerRowsRefusedException;
 import dev.aigateway.api.spi.LedgerSink;
 import java.io.IOException;
 import java.io.Reader;
@@ -26,6 +27,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -160,6 +162,7 @@ public final class UsageLedger implements GatewayListener {
   private volatile Map<QuotaPeriod, Instant> cutoffs; // rows before these are dropped
   private final Object pruneLock = new Object();
   private final ReentrantLock flushLock = new ReentrantLock();
+  private final LongAdder refusedRows = new LongAdder();
 
   /**
    * Runs once a call's record has read the cut-offs, before it adds its rows: null but where a test
@@ -437,9 +440,12 @@ public final class UsageLedger implements GatewayListener {
    * Hands the usage recorded since the previous successful flush to the sink, one delta row per
    * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial. When
    * the sink throws (an exception or an error), the rows are kept and handed over again with the
-   * next flush. Does nothing (returns 0) without a sink or when nothing was recorded.
+   * next flush. When it refuses some rows for good ({@link LedgerRowsRefusedException}), those rows
+   * are left out, each logged at WARN with its counts and counted in {@link #refusedRows()}, and
+   * the others are handed over again at once, so one row the sink cannot hold never holds back the
+   * rest. Does nothing (returns 0) without a sink or when nothing was recorded.
    *
-   * @throws IOException what the sink threw
+   * @throws IOException what the sink threw (but a refusal of some of the rows)
    */
   public int flush() throws IOException {
     if (unflushed == null) {
@@ -455,23 +461,70 @@ public final class UsageLedger implements GatewayListener {
           drained.merge(key, tally, UsageTotals::plus);
         }
       }
-      if (drained.isEmpty()) {
-        return 0;
+      while (!drained.isEmpty()) {
+        List<LedgerEntry> entries = new ArrayList<>(drained.size());
+        drained.forEach((key, tally) -> entries.add(tally.toEntry(key)));
+        try {
+          sink.write(Collections.unmodifiableList(entries));
+          return entries.size();
+        } catch (LedgerRowsRefusedException e) {
+          if (!setAside(drained, e)) {
+            drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
+            throw e;
+          }
+        } catch (IOException | RuntimeException | Error e) {
+          // Whatever the sink threw (an error such as a driver's missing class too), its rows are
+          // kept for the next flush: they are removed from the ledger's deltas only once written.
+          drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
+          throw e;
+        }
       }
-      List<LedgerEntry> entries = new ArrayList<>(drained.size());
-      drained.forEach((key, tally) -> entries.add(tally.toEntry(key)));
-      try {
-        sink.write(Collections.unmodifiableList(entries));
-      } catch (IOException | RuntimeException | Error e) {
-        // Whatever the sink threw (an error such as a driver's missing class too), its rows are
-        // kept for the next flush: they are removed from the ledger's deltas only once written.
-        drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
-        throw e;
-      }
-      return entries.size();
+      return 0;
     } finally {
       flushLock.unlock();
     }
+  }
+
+  /**
+   * Takes the rows the sink refused out of {@code drained}, logging each; false when it named none
+   * of them (then nothing is taken out, and the write counts as failed).
+   */
+  private boolean setAside(Map<RowKey, UsageTotals> drained, LedgerRowsRefusedException refusal) {
+    boolean any = false;
+    for (LedgerEntry row : refusal.refused()) {
+      RowKey key = new RowKey(row.period(), row.periodStart(), row.consumer(), row.model());
+      UsageTotals tally = drained.remove(key);
+      if (tally == null) {
+        continue;
+      }
+      any = true;
+      refusedRows.increment();
+      LedgerEntry lost = tally.toEntry(key);
+      LOG.warn(
+          "ai-gateway: usage ledger: the sink refused the {} row of {} for consumer {}, model {}"
+              + " ({} calls, {} tokens, {} estimated tokens, cost {}, estimated cost {}); it is"
+              + " left out of the sink, the other rows are written: {}",
+          key.period(),
+          key.start(),
+          LogText.of(key.consumer()),
+          LogText.of(key.model()),
+          lost.calls(),
+          lost.totalTokens(),
+          lost.estimatedTokens(),
+          lost.cost(),
+          lost.estimatedCost(),
+          LogText.of(refusal.getMessage()));
+    }
+    return any;
+  }
+
+  /**
+   * How many rows the sink refused for good ({@link LedgerRowsRefusedException}) since the ledger
+   * was built; each was logged at WARN with its counts and left out of the sink (the ledger's own
+   * rows and queries still count it).
+   */
+  public long refusedRows() {
+    return refusedRows.sum();
   }
 
   // ---------------------------------------------------------------- retention

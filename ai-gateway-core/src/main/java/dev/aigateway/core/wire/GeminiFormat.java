@@ -102,10 +102,10 @@ final class GeminiFormat implements ModelInPath {
     };
   }
 
-  /** Gemini's {@code generateContent} is a conversation, as chat completions are. */
+  /** {@code generateContent}, which the GenAI conventions name {@code generate_content}. */
   @Override
   public Operation operation() {
-    return Operation.CHAT_COMPLETIONS;
+    return Operation.GENERATE_CONTENT;
   }
 
   /** Method endings: the registry matches them against the text after a last segment's colon. */
@@ -206,7 +206,7 @@ final class GeminiFormat implements ModelInPath {
         return null;
       }
     }
-    return new CallMatch(Operation.CHAT_COMPLETIONS, model);
+    return new CallMatch(Operation.GENERATE_CONTENT, model);
   }
 
   private static boolean isCollection(String path, int from, int to) {

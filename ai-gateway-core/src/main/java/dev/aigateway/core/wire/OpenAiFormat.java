@@ -68,6 +68,8 @@ abstract class OpenAiFormat implements WireFormat {
       case RESPONSES -> OpenAiResponsesFormat.INSTANCE;
       case MESSAGES ->
           throw new IllegalArgumentException("Anthropic's Messages API is not an OpenAI format");
+      case GENERATE_CONTENT ->
+          throw new IllegalArgumentException("Gemini's generateContent is not an OpenAI format");
       case EXECUTE_TOOL, INVOKE_AGENT ->
           throw new IllegalArgumentException(
               operation + " is a tool or agent call, not an LLM call");

@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenEncoding;
@@ -83,15 +84,26 @@ public final class PromptTokens {
                   + prompt.tools(requestBody.get("tools"))
                   + prompt.textFormat(requestBody.get("text"));
           case MESSAGES -> AnthropicPrompt.estimate(counter, requestBody);
+          case GENERATE_CONTENT ->
+              GeminiPrompt.estimate(counter, effectiveModel, (ObjectNode) requestBody);
           case EXECUTE_TOOL, INVOKE_AGENT -> 0; // no prompt: tool and agent calls
         };
     return (int) Math.min(Integer.MAX_VALUE, tokens);
   }
 
+  /**
+   * Whether the prompt of {@code operation} is counted on the body's tree only, by its own
+   * protocol's estimate (Anthropic's Messages, Gemini's generateContent), never by the streaming
+   * read of the OpenAI shapes.
+   */
+  private static boolean countedOnTree(Operation operation) {
+    return operation == Operation.MESSAGES || operation == Operation.GENERATE_CONTENT;
+  }
+
   /** The prompt tokens of a request body given as UTF-8 JSON bytes; as for text. */
   static int countJson(
       TokenCounter counter, @Nullable String model, @Nullable Operation operation, byte[] body) {
-    if (operation == null || operation == Operation.MESSAGES) {
+    if (operation == null || countedOnTree(operation)) {
       return count(counter, model, operation, Json.parseOrNull(body, 0, body.length));
     }
     try {
@@ -133,7 +145,7 @@ public final class PromptTokens {
    */
   public static int countJson(
       TokenCounter counter, @Nullable String model, @Nullable Operation operation, String body) {
-    if (operation != null && operation != Operation.MESSAGES) {
+    if (operation != null && !countedOnTree(operation)) {
       try {
         return streamed(counter, model, operation, null, body);
       } catch (IOException | RuntimeException e) {

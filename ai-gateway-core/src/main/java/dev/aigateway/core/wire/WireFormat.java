@@ -56,12 +56,20 @@ public interface WireFormat {
    * The protocol the response cache keys this format's calls by: calls of two formats share cached
    * answers only when this is the same (and their bodies are), so formats whose answers are shaped
    * differently must name different protocols, while the stream and JSON forms of one protocol
-   * (which {@link #replay} converts between) name the same. By default the operation's convention
-   * name, except Anthropic's Messages API, whose convention name ({@code chat}) is chat
-   * completions' too.
+   * (which {@link #replay} converts between) name the same. By default one name per operation,
+   * never its convention name, which operations share ({@code chat} is chat completions', the
+   * Responses API's and Anthropic's Messages API's).
    */
   default String cacheProtocol() {
-    return operation() == Operation.MESSAGES ? "anthropic.messages" : operation().conventionName();
+    return switch (operation()) {
+      case CHAT_COMPLETIONS, GENERATE_CONTENT -> "chat";
+      case COMPLETIONS -> "text_completion";
+      case EMBEDDINGS -> "embeddings";
+      case RESPONSES -> "responses";
+      case MESSAGES -> "anthropic.messages";
+      case EXECUTE_TOOL -> "execute_tool";
+      case INVOKE_AGENT -> "invoke_agent";
+    };
   }
 
   /**

@@ -158,8 +158,9 @@ public final class WireFormats {
   /**
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
    * {@code CallMatcher}): the first format registered for the request path's ending that carries
-   * the match's operation and recognises the request, else the OpenAI format of that operation, or
-   * Anthropic's for {@link Operation#MESSAGES} (an application's matcher may name any path).
+   * the match's operation and recognises the request, else the OpenAI format of that operation,
+   * Anthropic's for {@link Operation#MESSAGES} or Gemini's for {@link Operation#GENERATE_CONTENT}
+   * (an application's matcher may name any path).
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
@@ -173,9 +174,11 @@ public final class WireFormats {
         }
       }
     }
-    return operation == Operation.MESSAGES
-        ? AnthropicMessagesFormat.INSTANCE
-        : OpenAiFormat.of(operation);
+    return switch (operation) {
+      case MESSAGES -> AnthropicMessagesFormat.INSTANCE;
+      case GENERATE_CONTENT -> GeminiFormat.INSTANCE;
+      default -> OpenAiFormat.of(operation);
+    };
   }
 
   /**

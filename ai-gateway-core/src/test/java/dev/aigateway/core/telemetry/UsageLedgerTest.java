@@ -16,6 +16,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
+import dev.aigateway.api.spi.LedgerRowsRefusedException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -693,6 +695,26 @@ class UsageLedgerTest {
 
     private final List<List<LedgerEntry>> writes = new ArrayList<>();
 
+    /** A ledger whose sink throws what {@code failure} makes while {@code fail[0]}, else writes. */
+    private UsageLedger failingWhile(boolean[] fail, Supplier<? extends Throwable> failure) {
+      return UsageLedger.builder()
+          .sink(
+              entries -> {
+                if (fail[0]) {
+                  Throwable thrown = failure.get();
+                  if (thrown instanceof IOException io) {
+                    throw io;
+                  }
+                  if (thrown instanceof Error error) {
+                    throw error;
+                  }
+                  throw (RuntimeException) thrown;
+                }
+                writes.add(entries);
+              })
+          .build();
+    }
+
     @Test
     void flushHandsTheSinkTheRowsRecordedSinceTheLastFlush() throws IOException {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).sink(writes::add).build();
@@ -732,16 +754,7 @@ class UsageLedgerTest {
     @Test
     void rowsASinkFailedToWriteAreWrittenWithTheNextFlush() throws IOException {
       boolean[] fail = {true};
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .sink(
-                  entries -> {
-                    if (fail[0]) {
-                      throw new IOException("database down");
-                    }
-                    writes.add(entries);
-                  })
-              .build();
+      UsageLedger ledger = failingWhile(fail, () -> new IOException("database down"));
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
       assertThatThrownBy(ledger::flush).isInstanceOf(IOException.class).hasMessage("database down");
@@ -761,16 +774,8 @@ class UsageLedgerTest {
     @Test
     void rowsASinkFailedWithAnErrorToWriteAreWrittenWithTheNextFlush() throws IOException {
       boolean[] fail = {true};
-      UsageLedger ledger =
-          UsageLedger.builder()
-              .sink(
-                  entries -> {
-                    if (fail[0]) { // a database driver missing a class, say
-                      throw new NoClassDefFoundError("org/example/jdbc/Driver");
-                    }
-                    writes.add(entries);
-                  })
-              .build();
+      UsageLedger ledger = // a database driver missing a class, say
+          failingWhile(fail, () -> new NoClassDefFoundError("org/example/jdbc/Driver"));
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
       assertThatThrownBy(ledger::flush).isInstanceOf(NoClassDefFoundError.class);
@@ -779,6 +784,69 @@ class UsageLedgerTest {
       assertThat(ledger.flush()).isEqualTo(3);
       assertThat(writes).hasSize(1);
       assertThat(writes.get(0)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(2));
+    }
+
+    @Test
+    void rowsTheSinkRefusesForGoodAreLeftOutAndTheOtherRowsAreWritten() throws IOException {
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    List<LedgerEntry> tooLong =
+                        entries.stream().filter(e -> e.consumer().length() > 8).toList();
+                    if (!tooLong.isEmpty()) {
+                      throw new LedgerRowsRefusedException("consumer column holds 8", tooLong);
+                    }
+                    writes.add(entries);
+                  })
+              .build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+      ledger.onEvent(reported("a-much-longer-team", "m", T, Usage.of(5, 5)));
+      ledger.onEvent(reported("team-b", "m", T, Usage.of(2, 2)));
+
+      assertThat(ledger.flush()).isEqualTo(6);
+      assertThat(writes)
+          .singleElement()
+          .satisfies(
+              rows ->
+                  assertThat(rowsOf(QuotaPeriod.MONTHLY, rows))
+                      .extracting(e -> e.consumer() + "=" + e.totalTokens())
+                      .containsExactly("team-a=2", "team-b=4"));
+      assertThat(ledger.refusedRows()).isEqualTo(3);
+
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(3, 3)));
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes.get(1)).allSatisfy(e -> assertThat(e.totalTokens()).isEqualTo(6));
+      assertThat(ledger.total("a-much-longer-team", QuotaPeriod.MONTHLY, T).totalTokens())
+          .isEqualTo(10);
+    }
+
+    @Test
+    void aRefusalThatNamesNoRowOfTheWriteKeepsEveryRowForTheNextFlush() throws IOException {
+      LedgerEntry stranger =
+          row(
+              QuotaPeriod.MONTHLY,
+              "2025-03-01T00:00:00Z",
+              "nobody",
+              "m",
+              1,
+              1,
+              0,
+              0,
+              1,
+              0,
+              null,
+              null);
+      boolean[] fail = {true};
+      UsageLedger ledger =
+          failingWhile(fail, () -> new LedgerRowsRefusedException("not ours", List.of(stranger)));
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThatThrownBy(ledger::flush).isInstanceOf(LedgerRowsRefusedException.class);
+
+      fail[0] = false;
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(ledger.refusedRows()).isZero();
     }
 
     @Test

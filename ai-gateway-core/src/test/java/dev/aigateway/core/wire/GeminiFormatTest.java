@@ -77,7 +77,7 @@ class GeminiFormatTest {
   void recognisesGeminiAndVertexPathsWithTheModelFromThePath(String path) {
     CallMatch match = WireFormats.defaults().recognise("POST", path, NO_HEADERS);
 
-    assertThat(match).isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "gemini-2.0-flash"));
+    assertThat(match).isEqualTo(new CallMatch(Operation.GENERATE_CONTENT, "gemini-2.0-flash"));
     assertThat(WireFormats.defaults().formatFor(match, PostedRequest.of(API + path, "{}")))
         .isSameAs(GeminiFormat.INSTANCE);
   }
@@ -85,11 +85,11 @@ class GeminiFormatTest {
   @Test
   void recognisesTunedModelsAndVertexEndpointsAndDecodesTheModel() {
     assertThat(GeminiFormat.match("POST", "/v1beta/tunedModels/my-tune:generateContent"))
-        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "my-tune"));
+        .isEqualTo(new CallMatch(Operation.GENERATE_CONTENT, "my-tune"));
     assertThat(
             GeminiFormat.match(
                 "POST", "/v1/projects/p/locations/l/endpoints/1234:streamGenerateContent"))
-        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "1234"));
+        .isEqualTo(new CallMatch(Operation.GENERATE_CONTENT, "1234"));
     assertThat(GeminiFormat.match("POST", "/v1beta/models/my%20model:generateContent").deployment())
         .isEqualTo("my model");
   }

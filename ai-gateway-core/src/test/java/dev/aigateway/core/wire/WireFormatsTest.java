@@ -288,8 +288,8 @@ class WireFormatsTest {
 
     assertThat(formats.recognise("POST", path, NO_HEADERS))
         .as("registered beside an added format, Gemini is found by its method ending")
-        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "gemini-2.0-flash"));
-    assertThat(formats.formatFor(new CallMatch(Operation.CHAT_COMPLETIONS, "m"), posted(path)))
+        .isEqualTo(new CallMatch(Operation.GENERATE_CONTENT, "gemini-2.0-flash"));
+    assertThat(formats.formatFor(new CallMatch(Operation.GENERATE_CONTENT, "m"), posted(path)))
         .isSameAs(GeminiFormat.INSTANCE);
     assertThat(formats.recognise("POST", "/v1beta/models/:streamGenerateContent", NO_HEADERS))
         .isNull();
