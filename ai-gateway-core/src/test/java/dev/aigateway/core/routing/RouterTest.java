@@ -22,11 +22,15 @@ class RouterTest {
   }
 
   private Router router(LoadBalancing strategy, Backend.Builder... backends) {
+    return router(clock, strategy, backends);
+  }
+
+  private static Router router(Clock on, LoadBalancing strategy, Backend.Builder... backends) {
     BackendPool.Builder pool = BackendPool.builder().loadBalancing(strategy);
     for (Backend.Builder b : backends) {
       pool.backend(b);
     }
-    return new Router(pool.build(), clock, t -> {});
+    return new Router(pool.build(), on, t -> {});
   }
 
   private static Map<String, Integer> pick(Router router, int calls) {
@@ -297,15 +301,7 @@ class RouterTest {
     // a lifetime on samples it never gave the sample that would show it answering again.
     dev.aigateway.testing.ManualClock manual =
         new dev.aigateway.testing.ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
-    Router router =
-        new Router(
-            BackendPool.builder()
-                .backend(backend("a"))
-                .backend(backend("b"))
-                .loadBalancing(LoadBalancing.latencyAware())
-                .build(),
-            manual,
-            t -> {});
+    Router router = router(manual, LoadBalancing.latencyAware(), backend("a"), backend("b"));
     BackendState a = router.backends().get(0);
     BackendState b = router.backends().get(1);
     a.recordLatency(50_000_000, manual.millis());
