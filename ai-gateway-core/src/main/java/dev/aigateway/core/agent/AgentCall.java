@@ -843,9 +843,9 @@ public final class AgentCall {
             peer.kind == ToolCallInfo.Kind.MCP ? Operation.EXECUTE_TOOL : Operation.INVOKE_AGENT,
             peer.name);
     try {
-      String key = governance.consumerKey.resolve(view);
-      if (key != null && !key.isBlank()) {
-        consumer = key.strip(); // trimmed, as access rules and an LLM call's consumer are
+      String key = CallSettings.resolvedId(governance.consumerKey.resolve(view));
+      if (key != null) {
+        consumer = key;
       }
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError fatal) {
@@ -876,8 +876,9 @@ public final class AgentCall {
     if (caller.isRefused()) {
       return caller;
     }
-    if (caller.consumer() != null && !caller.consumer().isBlank()) {
-      consumer = caller.consumer().strip();
+    String id = CallSettings.resolvedId(caller.consumer());
+    if (id != null) {
+      consumer = id;
     }
     roles = caller.roles();
     return null;

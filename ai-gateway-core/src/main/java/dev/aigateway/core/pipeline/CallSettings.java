@@ -4,6 +4,7 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.wire.WireFormats;
 import java.time.Clock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a governed call reads of its gateway's configuration. The gateway ({@code core.AiGateway})
@@ -40,4 +41,13 @@ public record CallSettings(
 
   /** The consumer of calls whose consumer key resolves to nothing. */
   public static final String ANONYMOUS = "anonymous";
+
+  /**
+   * A resolved id as the gateway reads it, on LLM, MCP and A2A calls alike: trimmed, as a limit's
+   * {@code onlyFor} and access rules read the ids they are given (a token's {@code sub} written
+   * {@code "team-a "} is team-a); null when it is null or blank.
+   */
+  public static @Nullable String resolvedId(@Nullable String resolved) {
+    return resolved == null || resolved.isBlank() ? null : resolved.strip();
+  }
 }

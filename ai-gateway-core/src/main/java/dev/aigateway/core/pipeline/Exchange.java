@@ -157,7 +157,8 @@ public final class Exchange {
    * team-a); {@value CallSettings#ANONYMOUS} when it is null or blank.
    */
   public void consumer(String resolved) {
-    consumer = resolved == null || resolved.isBlank() ? CallSettings.ANONYMOUS : resolved.strip();
+    String id = CallSettings.resolvedId(resolved);
+    consumer = id == null ? CallSettings.ANONYMOUS : id;
   }
 
   /**
@@ -166,8 +167,7 @@ public final class Exchange {
    */
   public String resolve(KeyResolver resolver) {
     try {
-      String value = resolver.resolve(request);
-      return value == null || value.isBlank() ? null : value.strip();
+      return CallSettings.resolvedId(resolver.resolve(request));
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError fatal) {
         throw fatal;
